@@ -1,0 +1,49 @@
+# kehu: `make demo` sets everything up and serves the demo; `make test` runs all tests.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo serve test test-fast lint format bench chromium clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install kehu with its test tools (only when pyproject changed)
+
+demo: install ## migrate var/kehu.sqlite3, create the admin, load demo data, serve on :8000
+	$(BIN)/kehu demo --port $(PORT)
+
+serve: install ## serve the app on :8000 without loading anything
+	$(BIN)/kehu serve --port $(PORT)
+
+chromium: ## install Debian's chromium for the browser tests (as root, when missing)
+	@bash .ci/ensure-chromium
+
+test: install chromium ## run the whole test suite (browser and slow tests included)
+	$(BIN)/python -m pytest --run-slow $(PYTEST_ARGS)
+
+test-fast: install ## unit and integration tests without slow and browser tests
+	$(BIN)/python -m pytest -m "not slow and not e2e" $(PYTEST_ARGS)
+
+lint: install ## ruff lint and format check
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: install ## apply ruff's formatting and safe fixes
+	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks
+
+bench: install ## run the benchmarks (long; see benchmarks/README.md)
+	$(BIN)/python benchmarks/crm_latency.py
+
+clean: ## remove the virtual environment and caches (keeps var/ and its database)
+	rm -rf $(VENV) .pytest_cache .ruff_cache

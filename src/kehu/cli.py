@@ -1,0 +1,182 @@
+"""The ``kehu`` command: set up, serve, generate demo data, manage users."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kehu.crm.settings")
+    import django
+
+    django.setup()
+
+
+def _fail(message: str) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(2)
+
+
+@click.group()
+@click.version_option(package_name="kehu")
+def main() -> None:
+    """kehu (客户): a CRM whose core is data mining."""
+
+
+@main.command()
+@click.option("--quiet", is_flag=True, help="Print only errors.")
+def migrate(quiet: bool) -> None:
+    """Create or upgrade the database schema (DATABASE_URL, default var/kehu.sqlite3)."""
+    _django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0 if quiet else 1)
+
+
+def _ensure_admin() -> None:
+    from kehu.crm.accounts.actions import ensure_admin
+
+    password = ensure_admin()
+    if password:
+        click.secho("An admin account was created. Its password is shown this once:", fg="green")
+        click.secho(f"  username: admin\n  password: {password}", bold=True)
+        click.echo("  (change it after logging in; `kehu user passwd admin` resets it)")
+
+
+@main.command()
+@click.option(
+    "--customers", "n_customers", default=10_000, show_default=True, type=click.IntRange(1)
+)
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has customers.")
+def generate(n_customers: int, seed: int, if_empty: bool) -> None:
+    """Load deterministic demo data: customers, contacts, products, orders, opportunities,
+    activities, tickets and interactions."""
+    _django()
+    from kehu.crm.customers.models import Customer
+    from kehu.crm.demo.load import load_demo
+
+    if if_empty and Customer.objects.exists():
+        click.echo("The database has customers already; no demo data loaded.")
+        return
+    counts = load_demo(n_customers=n_customers, seed=seed, progress=True)
+    click.echo(", ".join(f"{name}={n:,}" for name, n in counts.items()))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the web app and the API with gunicorn."""
+    _django()
+    from gunicorn.app.base import BaseApplication
+
+    from kehu.crm.wsgi import application
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            self.cfg.set("bind", f"{host}:{port}")
+            self.cfg.set("workers", workers)
+            self.cfg.set("threads", threads)
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("accesslog", os.environ.get("KEHU_ACCESS_LOG"))
+
+        def load(self) -> object:
+            return application
+
+    click.secho(f"kehu is serving on http://{host}:{port}/  (Ctrl-C stops it)", fg="green")
+    _Server().run()
+
+
+@main.command()
+@click.option(
+    "--customers", "n_customers", default=10_000, show_default=True, type=click.IntRange(1)
+)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-serve", is_flag=True, help="Set up and load data, but do not serve.")
+def demo(n_customers: int, port: int, no_serve: bool) -> None:
+    """Set up everything on the embedded SQLite database and serve the app: migrate,
+    create the admin (password printed once), load demo data when empty, serve."""
+    _django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    Path(settings.VAR_DIR).mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    _ensure_admin()
+    ctx = click.get_current_context()
+    ctx.invoke(generate, n_customers=n_customers, seed=7, if_empty=True)
+    if not no_serve:
+        ctx.invoke(serve, host="127.0.0.1", port=port, workers=2, threads=4)
+
+
+@main.group()
+def user() -> None:
+    """Manage users and their roles."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "sales", "service", "marketing", "analyst"]),
+)
+@click.option("--manager", is_flag=True, help="Sales user who sees every customer.")
+@click.option("--email", default="")
+def user_add(username: str, role: str, manager: bool, email: str) -> None:
+    """Create a user with a role; prints the generated password once."""
+    _django()
+    from django.core.exceptions import ValidationError
+
+    from kehu.crm.accounts.actions import create_user
+
+    try:
+        _user, password = create_user(username, role=role, manager=manager, email=email)
+    except ValidationError as e:
+        _fail("; ".join(e.messages))
+    click.echo(f"created {username} ({role}); password: {password}")
+
+
+@user.command("passwd")
+@click.argument("username")
+def user_passwd(username: str) -> None:
+    """Reset a user's password to a new random one (printed once)."""
+    _django()
+    import secrets
+
+    from django.contrib.auth import get_user_model
+
+    account = get_user_model().objects.filter(username=username).first()
+    if account is None:
+        _fail(f"no user named {username!r}")
+    password = secrets.token_urlsafe(12)
+    account.set_password(password)
+    account.save(update_fields=["password"])
+    click.echo(f"new password for {username}: {password}")
+
+
+@main.command()
+@click.argument("username")
+@click.option("--name", default="cli", show_default=True, help="What the token is for.")
+def token(username: str, name: str) -> None:
+    """Create an API token for a user (printed once)."""
+    _django()
+    from django.contrib.auth import get_user_model
+
+    from kehu.crm.accounts.actions import issue_token
+
+    account = get_user_model().objects.filter(username=username).first()
+    if account is None:
+        _fail(f"no user named {username!r}")
+    click.echo(issue_token(account, name))
+
+
+if __name__ == "__main__":
+    main()

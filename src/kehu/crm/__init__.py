@@ -1,0 +1,1 @@
+"""The operational CRM: a Django project with one app per business domain."""

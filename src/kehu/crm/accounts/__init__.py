@@ -1,0 +1,1 @@
+"""Users, roles (Django groups), per-user preferences and API tokens."""

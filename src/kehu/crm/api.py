@@ -1,0 +1,128 @@
+"""The REST API root: token (or session) authentication, field-keyed error bodies, and
+each domain app's router mounted under ``/api/``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer, django_auth
+
+from kehu.crm.accounts.models import ApiToken, hash_token
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer kehu_...``"""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        match = (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=hash_token(token), user__is_active=True)
+            .first()
+        )
+        if match is None:
+            return None
+        now = timezone.now()
+        if match.last_used_at is None or (now - match.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=match.pk).update(last_used_at=now)
+        request.user = match.user
+        return match.user
+
+
+api = NinjaAPI(
+    title="kehu CRM API",
+    version="1",
+    description="Customers, contacts, products, orders, opportunities, activities, tickets "
+    "and interactions. Authenticate with `Authorization: Bearer <token>` (create a token "
+    "with `kehu token USERNAME` or on your profile page). Errors have the shape "
+    '`{"detail": "...", "errors": [{"field": ..., "code": ..., "message": ...}]}`.',
+    auth=[TokenAuth(), django_auth],
+    urls_namespace="api",
+)
+
+
+def error_body(detail: str, errors: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    return {"detail": detail, "errors": errors or []}
+
+
+def _field_name(loc: list[Any] | tuple[Any, ...]) -> str:
+    # ninja's loc starts with the source ("body", "query", "path") and the schema
+    # argument name; the user only needs the field path.
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "filters")]
+    return ".".join(parts) or "__all__"
+
+
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = [
+        {
+            "field": _field_name(err.get("loc", ())),
+            "code": str(err.get("type", "invalid")),
+            "message": str(err.get("msg", "invalid value")),
+        }
+        for err in exc.errors
+    ]
+    return api.create_response(
+        request, error_body("The request has invalid fields; see errors.", errors), status=422
+    )
+
+
+@api.exception_handler(ValidationError)
+def on_model_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if hasattr(exc, "error_dict"):
+        errors = [
+            {"field": field, "code": err.code or "invalid", "message": " ".join(err.messages)}
+            for field, errs in exc.error_dict.items()
+            for err in errs
+        ]
+    else:
+        errors = [
+            {"field": "__all__", "code": err.code or "invalid", "message": " ".join(err.messages)}
+            for err in exc.error_list
+        ]
+    return api.create_response(
+        request, error_body("The request has invalid fields; see errors.", errors), status=422
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, error_body(str(exc) or "Not found."), status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def on_forbidden(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(
+        request, error_body(str(exc) or "You do not have permission to do this."), status=403
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        error_body("Authentication required: send 'Authorization: Bearer <token>'."),
+        status=401,
+    )
+
+
+def mount_routers() -> None:
+    from kehu.crm.catalog.api import router as catalog_router
+    from kehu.crm.customers.api import router as customers_router
+    from kehu.crm.engagement.api import router as engagement_router
+    from kehu.crm.sales.api import router as sales_router
+    from kehu.crm.service.api import router as service_router
+
+    api.add_router("/", customers_router)
+    api.add_router("/", catalog_router)
+    api.add_router("/", sales_router)
+    api.add_router("/", service_router)
+    api.add_router("/", engagement_router)
+
+
+mount_routers()

@@ -1,0 +1,1 @@
+"""Products and product categories, with list price and unit cost."""

@@ -1,0 +1,1 @@
+"""Customers (companies and persons), their contacts and tags."""

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from kehu.crm.customers import views
+
+app_name = "customers"
+urlpatterns = [
+    path("", views.customer_list, name="list"),
+    path("export.csv", views.customer_export, name="export"),
+    path("new/", views.customer_create, name="create"),
+    path("<int:pk>/", views.customer_detail, name="detail"),
+    path("<int:pk>/edit/", views.customer_edit, name="edit"),
+    path("<int:pk>/report/", views.customer_report, name="report"),
+    path("<int:pk>/history/", views.customer_history, name="history"),
+    path("<int:pk>/contacts/new/", views.contact_create, name="contact_create"),
+]

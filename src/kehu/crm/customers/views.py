@@ -1,0 +1,198 @@
+"""Customer list, create/edit, the 360 page, the printable report and CSV export."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from kehu.crm.accounts.roles import sees_all_customers
+from kehu.crm.customers import actions, queries
+from kehu.crm.customers.forms import ContactForm, CustomerForm
+from kehu.crm.customers.models import Customer
+from kehu.crm.engagement.forms import InteractionForm
+from kehu.crm.engagement.queries import customer_timeline
+from kehu.crm.history import changes_of
+from kehu.crm.lists import csv_response, csv_rows, page_of, querystring_without
+from kehu.crm.sales.models import Opportunity, Order
+from kehu.crm.service.models import Ticket
+
+LIST_FILTERS = ("q", "status", "kind", "country", "owner", "tag", "sort")
+
+EXPORT_COLUMNS = [
+    ("code", lambda c: c.code),
+    ("name", lambda c: c.name),
+    ("kind", lambda c: c.kind),
+    ("status", lambda c: c.status),
+    ("industry", lambda c: c.industry),
+    ("email", lambda c: c.email),
+    ("phone", lambda c: c.phone),
+    ("country", lambda c: c.country),
+    ("region", lambda c: c.region),
+    ("city", lambda c: c.city),
+    ("address", lambda c: c.address),
+    ("source_channel", lambda c: c.source_channel),
+    ("owner", lambda c: c.owner.username if c.owner else ""),
+    ("consent_email", lambda c: c.consent_email),
+    ("consent_sms", lambda c: c.consent_sms),
+    ("consent_phone", lambda c: c.consent_phone),
+    ("created_at", lambda c: c.created_at),
+]
+
+
+def visible_customer_or_404(request: HttpRequest, pk: int) -> Customer:
+    return get_object_or_404(queries.visible_customers(request.user), pk=pk)
+
+
+def _filters(request: HttpRequest) -> dict[str, str]:
+    return {
+        key: request.GET.get(key, "").strip()[:200] for key in LIST_FILTERS if key in request.GET
+    }
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    customers = queries.filtered_customers(request.user, **filters)
+    context = {
+        "page": page_of(request, customers),
+        "filters": filters,
+        "statuses": Customer.Status.choices,
+        "kinds": Customer.Kind.choices,
+        "sort": filters.get("sort", "name"),
+        "querystring": querystring_without(request, "page"),
+        "sort_querystring": querystring_without(request, "page", "sort"),
+    }
+    template = "customers/partials/customer_rows.html" if request.htmx else "customers/list.html"
+    return render(request, template, context)
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_export(request: HttpRequest) -> HttpResponse:
+    customers = queries.filtered_customers(request.user, **_filters(request))
+    return csv_response("customers", csv_rows(customers, EXPORT_COLUMNS))
+
+
+@login_required
+@permission_required("customers.add_customer", raise_exception=True)
+def customer_create(request: HttpRequest) -> HttpResponse:
+    can_assign = sees_all_customers(request.user)
+    form = CustomerForm(request.POST or None, can_assign_owner=can_assign)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "tag_names"}
+        try:
+            customer = actions.create_customer(
+                by=request.user, tags=form.cleaned_data["tag_names"], **fields
+            )
+        except ValidationError as e:
+            _attach_errors(form, e)
+        else:
+            messages.success(request, _("Customer %(code)s created.") % {"code": customer.code})
+            return redirect(customer)
+    return render(request, "customers/form.html", {"form": form, "customer": None})
+
+
+def _attach_errors(form: CustomerForm | ContactForm, error: ValidationError) -> None:
+    for field, errs in getattr(error, "message_dict", {"__all__": error.messages}).items():
+        form.add_error(field if field in form.fields else None, errs)
+
+
+@login_required
+@permission_required("customers.change_customer", raise_exception=True)
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = visible_customer_or_404(request, pk)
+    can_assign = sees_all_customers(request.user)
+    form = CustomerForm(request.POST or None, instance=customer, can_assign_owner=can_assign)
+    if request.method == "POST" and form.is_valid():
+        fields = {k: v for k, v in form.cleaned_data.items() if k != "tag_names"}
+        try:
+            actions.update_customer(customer, tags=form.cleaned_data["tag_names"], **fields)
+        except ValidationError as e:
+            _attach_errors(form, e)
+        else:
+            messages.success(request, _("Customer saved."))
+            return redirect(customer)
+    return render(request, "customers/form.html", {"form": form, "customer": customer})
+
+
+def _profile_context(customer: Customer) -> dict[str, object]:
+    orders = customer.orders.exclude(status=Order.Status.CANCELLED)
+    totals = orders.aggregate(
+        n=Count("id", filter=Q(kind=Order.Kind.SALE)),
+        revenue=Sum("total_amount"),
+        returns=Count("id", filter=Q(kind=Order.Kind.RETURN)),
+    )
+    return {
+        "customer": customer,
+        "contacts": customer.contacts.all(),
+        "orders": customer.orders.all()[:10],
+        "order_totals": totals,
+        "opportunities": customer.opportunities.select_related("owner").order_by("-created_at")[
+            :10
+        ],
+        "open_pipeline": customer.opportunities.filter(stage__in=Opportunity.OPEN_STAGES).aggregate(
+            n=Count("id"), amount=Sum("amount")
+        ),
+        "tickets": customer.tickets.select_related("assignee")[:10],
+        "open_tickets": customer.tickets.exclude(
+            status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED]
+        ).count(),
+        "timeline": customer_timeline(customer),
+        "tags": customer.tags.all(),
+    }
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(
+        queries.visible_customers(request.user).select_related("owner"), pk=pk
+    )
+    context = _profile_context(customer)
+    context["interaction_form"] = InteractionForm(customer=customer)
+    context["contact_form"] = ContactForm()
+    context["history"] = changes_of(customer, limit=10)
+    return render(request, "customers/detail.html", context)
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_report(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(
+        queries.visible_customers(request.user).select_related("owner"), pk=pk
+    )
+    return render(request, "customers/report.html", _profile_context(customer))
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_history(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = visible_customer_or_404(request, pk)
+    return render(
+        request,
+        "customers/history.html",
+        {"customer": customer, "history": changes_of(customer, limit=200)},
+    )
+
+
+@login_required
+def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
+    if not request.user.has_perm("customers.add_contact"):
+        raise PermissionDenied
+    customer = visible_customer_or_404(request, pk)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            actions.add_contact(customer, **form.cleaned_data)
+        except ValidationError as e:
+            _attach_errors(form, e)
+        else:
+            messages.success(request, _("Contact added."))
+            return redirect(customer)
+    return render(request, "customers/contact_form.html", {"form": form, "customer": customer})

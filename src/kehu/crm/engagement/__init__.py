@@ -1,0 +1,1 @@
+"""Interactions with customers on every channel: one timeline per customer."""

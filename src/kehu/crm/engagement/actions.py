@@ -1,0 +1,27 @@
+"""Writes of interactions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from kehu.crm.customers.models import Customer
+from kehu.crm.engagement.models import Interaction
+
+
+@transaction.atomic
+def log_interaction(
+    customer: Customer, *, by: AbstractBaseUser | None = None, **fields: Any
+) -> Interaction:
+    """Record a conversation with a customer on any channel."""
+    fields.setdefault("occurred_at", timezone.now())
+    interaction = Interaction(customer=customer, user=by, **fields)
+    interaction.full_clean()
+    if interaction.contact_id is not None and interaction.contact.customer_id != customer.pk:
+        raise ValidationError({"contact": ["this contact belongs to another customer"]})
+    interaction.save()
+    return interaction

@@ -1,0 +1,1 @@
+"""Orders and order lines, opportunities in a pipeline, and activities (tasks)."""

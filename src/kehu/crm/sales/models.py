@@ -1,0 +1,292 @@
+"""Orders (sales and returns), opportunities and activities."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from kehu.crm.catalog.models import Product
+from kehu.crm.customers.models import Contact, Customer
+
+
+class SalesChannel(models.TextChoices):
+    WEB = "web", _("Web shop")
+    STORE = "store", _("Store")
+    PHONE = "phone", _("Phone")
+    SALES_REP = "sales_rep", _("Sales representative")
+    MARKETPLACE = "marketplace", _("Marketplace")
+    EXHIBITION = "exhibition", _("Exhibition")
+
+
+class Order(models.Model):
+    """A sale or a return. Line quantities are positive; a return's amounts count
+    negative in ``total_amount``, so the sum of totals over completed orders is the
+    net revenue. A cancelled order counts nothing."""
+
+    class Kind(models.TextChoices):
+        SALE = "sale", _("Sale")
+        RETURN = "return", _("Return")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        CONFIRMED = "confirmed", _("Confirmed")
+        SHIPPED = "shipped", _("Shipped")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    number = models.CharField(_("order number"), max_length=30, unique=True)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SALE)
+    original_order = models.ForeignKey(
+        "self",
+        verbose_name=_("returned order"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="returns",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.CONFIRMED
+    )
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=SalesChannel.choices, default=SalesChannel.WEB
+    )
+    ordered_at = models.DateTimeField(_("ordered at"))
+    total_amount = models.DecimalField(
+        _("total"), max_digits=14, decimal_places=2, default=Decimal("0")
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sales owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-ordered_at", "-id"]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        indexes = [
+            models.Index(fields=["customer", "-ordered_at"], name="order_customer_idx"),
+            models.Index(fields=["-ordered_at", "-id"], name="order_date_idx"),
+            models.Index(fields=["status", "-ordered_at"], name="order_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("sales:order_detail", args=[self.pk])
+
+    @property
+    def sign(self) -> int:
+        return -1 if self.kind == self.Kind.RETURN else 1
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="order_lines",
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=12,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )
+    unit_price = models.DecimalField(
+        _("unit price"),
+        max_digits=12,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    discount_pct = models.DecimalField(
+        _("discount %"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    line_total = models.DecimalField(_("line total"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.description or self.product}"
+
+    def compute_total(self) -> Decimal:
+        gross = self.quantity * self.unit_price
+        return (gross * (Decimal("100") - self.discount_pct) / Decimal("100")).quantize(
+            Decimal("0.01")
+        )
+
+
+class Opportunity(models.Model):
+    class Stage(models.TextChoices):
+        QUALIFICATION = "qualification", _("Qualification")
+        NEEDS_ANALYSIS = "needs_analysis", _("Needs analysis")
+        PROPOSAL = "proposal", _("Proposal")
+        NEGOTIATION = "negotiation", _("Negotiation")
+        WON = "won", _("Won")
+        LOST = "lost", _("Lost")
+
+    # default win probability (%) when an opportunity enters a stage
+    STAGE_PROBABILITY = {
+        Stage.QUALIFICATION: 10,
+        Stage.NEEDS_ANALYSIS: 25,
+        Stage.PROPOSAL: 50,
+        Stage.NEGOTIATION: 75,
+        Stage.WON: 100,
+        Stage.LOST: 0,
+    }
+    OPEN_STAGES = (Stage.QUALIFICATION, Stage.NEEDS_ANALYSIS, Stage.PROPOSAL, Stage.NEGOTIATION)
+
+    name = models.CharField(_("name"), max_length=200)
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="opportunities",
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opportunities",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="opportunities",
+    )
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=Stage.choices, default=Stage.QUALIFICATION
+    )
+    probability = models.PositiveSmallIntegerField(
+        _("probability %"), default=10, validators=[MaxValueValidator(100)]
+    )
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
+    competitor = models.CharField(_("competitor"), max_length=200, blank=True)
+    lost_reason = models.CharField(_("lost reason"), max_length=200, blank=True)
+    source_channel = models.CharField(
+        _("source channel"), max_length=20, choices=Customer.Channel.choices, blank=True
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["expected_close_date", "id"]
+        verbose_name = _("opportunity")
+        verbose_name_plural = _("opportunities")
+        indexes = [
+            models.Index(fields=["stage", "expected_close_date"], name="opp_stage_idx"),
+            models.Index(fields=["customer", "stage"], name="opp_customer_idx"),
+            models.Index(fields=["owner", "stage"], name="opp_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("sales:opportunity_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage in self.OPEN_STAGES
+
+    @property
+    def weighted_amount(self) -> Decimal:
+        return (self.amount * self.probability / Decimal(100)).quantize(Decimal("0.01"))
+
+
+class Activity(models.Model):
+    """A task or appointment for a user, about a customer or an opportunity."""
+
+    class Kind(models.TextChoices):
+        CALL = "call", _("Call")
+        MEETING = "meeting", _("Meeting")
+        EMAIL = "email", _("Email")
+        TASK = "task", _("Task")
+        FOLLOW_UP = "follow_up", _("Follow-up")
+        VISIT = "visit", _("Visit")
+
+    subject = models.CharField(_("subject"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TASK)
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="activities",
+    )
+    opportunity = models.ForeignKey(
+        Opportunity,
+        verbose_name=_("opportunity"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="activities",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.CASCADE,
+        related_name="activities",
+    )
+    due_at = models.DateTimeField(_("due"))
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        indexes = [
+            models.Index(fields=["owner", "completed_at", "due_at"], name="activity_owner_idx"),
+            models.Index(fields=["customer", "due_at"], name="activity_customer_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+    @property
+    def is_done(self) -> bool:
+        return self.completed_at is not None

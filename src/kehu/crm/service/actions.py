@@ -1,0 +1,193 @@
+"""Writes of tickets: open, reply, move through the workflow, rate, visit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from kehu.crm.customers.models import Customer
+from kehu.crm.service.models import TechnicianVisit, Ticket, TicketEvent
+
+
+def next_ticket_number() -> str:
+    latest = Ticket.objects.filter(number__startswith="T").aggregate(m=Max("number"))["m"]
+    number = int(latest[1:]) + 1 if latest and latest[1:].isdigit() else 1
+    return f"T{number:08d}"
+
+
+def _event(ticket: Ticket, kind: str, by: AbstractBaseUser | None, **fields: Any) -> None:
+    fields.setdefault("occurred_at", timezone.now())
+    TicketEvent.objects.create(ticket=ticket, kind=kind, user=by, **fields)
+
+
+@transaction.atomic
+def open_ticket(
+    customer: Customer,
+    *,
+    by: AbstractBaseUser | None = None,
+    opened_at: datetime | None = None,
+    **fields: Any,
+) -> Ticket:
+    ticket = Ticket(
+        customer=customer,
+        number=next_ticket_number(),
+        opened_at=opened_at or timezone.now(),
+        **fields,
+    )
+    if ticket.contact_id is not None and ticket.contact.customer_id != customer.pk:
+        raise ValidationError({"contact": ["this contact belongs to another customer"]})
+    if ticket.order_id is not None and ticket.order.customer_id != customer.pk:
+        raise ValidationError({"order": ["this order belongs to another customer"]})
+    ticket.status = Ticket.Status.NEW
+    ticket.full_clean()
+    ticket.save()
+    _event(
+        ticket,
+        TicketEvent.Kind.CREATED,
+        by,
+        to_status=ticket.status,
+        message=ticket.description,
+        occurred_at=ticket.opened_at,
+    )
+    return ticket
+
+
+@transaction.atomic
+def change_status(
+    ticket: Ticket, status: str, *, by: AbstractBaseUser | None = None, message: str = ""
+) -> Ticket:
+    """Move a ticket along its workflow; stamps resolution and closing times."""
+    if status not in Ticket.Status.values:
+        raise ValidationError(
+            {"status": [f"status must be one of {list(Ticket.Status.values)}, got {status!r}"]},
+            code="invalid_choice",
+        )
+    if status == ticket.status:
+        return ticket
+    if status not in ticket.allowed_transitions():
+        raise ValidationError(
+            {
+                "status": [
+                    f"a ticket that is {ticket.status!r} can move to "
+                    f"{list(ticket.allowed_transitions())}, not {status!r}"
+                ]
+            },
+            code="invalid_transition",
+        )
+    now = timezone.now()
+    previous = ticket.status
+    ticket.status = status
+    if status == Ticket.Status.RESOLVED:
+        ticket.resolved_at = now
+    elif status == Ticket.Status.CLOSED:
+        ticket.closed_at = now
+        ticket.resolved_at = ticket.resolved_at or now
+    elif status == Ticket.Status.OPEN:
+        ticket.resolved_at = None
+        ticket.closed_at = None
+    if ticket.first_response_at is None and status != Ticket.Status.NEW:
+        ticket.first_response_at = now
+    ticket.save()
+    _event(
+        ticket,
+        TicketEvent.Kind.STATUS,
+        by,
+        from_status=previous,
+        to_status=status,
+        message=message,
+        occurred_at=now,
+    )
+    return ticket
+
+
+@transaction.atomic
+def add_comment(
+    ticket: Ticket, message: str, *, by: AbstractBaseUser | None = None, to_customer: bool = False
+) -> Ticket:
+    """Add an internal note, or a reply to the customer (which counts as first response)."""
+    if not message.strip():
+        raise ValidationError({"message": ["write a message"]}, code="required")
+    now = timezone.now()
+    if to_customer and ticket.first_response_at is None:
+        ticket.first_response_at = now
+        ticket.save(update_fields=["first_response_at"])
+    kind = TicketEvent.Kind.RESPONSE if to_customer else TicketEvent.Kind.COMMENT
+    _event(ticket, kind, by, message=message.strip(), occurred_at=now)
+    return ticket
+
+
+@transaction.atomic
+def assign(
+    ticket: Ticket, assignee: AbstractBaseUser | None, *, by: AbstractBaseUser | None = None
+) -> Ticket:
+    ticket.assignee = assignee
+    ticket.save(update_fields=["assignee"])
+    _event(ticket, TicketEvent.Kind.ASSIGNED, by, message=str(assignee or "-"))
+    return ticket
+
+
+@transaction.atomic
+def rate(ticket: Ticket, score: int, *, by: AbstractBaseUser | None = None) -> Ticket:
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise ValidationError({"satisfaction_score": [f"score must be 1 to 5, got {score!r}"]})
+    ticket.satisfaction_score = score
+    ticket.save(update_fields=["satisfaction_score"])
+    _event(ticket, TicketEvent.Kind.RATED, by, message=str(score))
+    return ticket
+
+
+@transaction.atomic
+def update_ticket(ticket: Ticket, *, by: AbstractBaseUser | None = None, **fields: Any) -> Ticket:
+    status = fields.pop("status", None)
+    assignee_given = "assignee" in fields
+    assignee = fields.pop("assignee", None)
+    for name, value in fields.items():
+        setattr(ticket, name, value)
+    ticket.full_clean()
+    ticket.save()
+    if assignee_given and assignee != ticket.assignee:
+        assign(ticket, assignee, by=by)
+    if status is not None:
+        change_status(ticket, status, by=by)
+    return ticket
+
+
+@transaction.atomic
+def schedule_visit(
+    ticket: Ticket, *, scheduled_at: datetime, by: AbstractBaseUser | None = None, **fields: Any
+) -> TechnicianVisit:
+    visit = TechnicianVisit(ticket=ticket, scheduled_at=scheduled_at, **fields)
+    if not visit.address:
+        visit.address = ticket.customer.address
+    visit.full_clean()
+    visit.save()
+    _event(
+        ticket,
+        TicketEvent.Kind.VISIT,
+        by,
+        message=f"visit scheduled for {scheduled_at:%Y-%m-%d %H:%M}",
+    )
+    return visit
+
+
+@transaction.atomic
+def record_visit(
+    visit: TechnicianVisit,
+    *,
+    outcome: str,
+    visited_at: datetime | None = None,
+    by: AbstractBaseUser | None = None,
+) -> TechnicianVisit:
+    visit.visited_at = visited_at or timezone.now()
+    visit.outcome = outcome
+    visit.status = TechnicianVisit.Status.DONE
+    visit.full_clean()
+    visit.save()
+    _event(visit.ticket, TicketEvent.Kind.VISIT, by, message=outcome)
+    return visit

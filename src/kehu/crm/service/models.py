@@ -1,0 +1,185 @@
+"""Tickets with a status workflow, an event log per ticket, and technician visits."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from kehu.crm.customers.models import Contact, Customer
+from kehu.crm.engagement.models import InteractionChannel
+from kehu.crm.sales.models import Order
+
+
+class Ticket(models.Model):
+    class Type(models.TextChoices):
+        COMPLAINT = "complaint", _("Complaint")
+        DISPUTE = "dispute", _("Dispute")
+        DEFECT = "defect", _("Defect")
+        ORDER_ISSUE = "order_issue", _("Order issue")
+        INQUIRY = "inquiry", _("Inquiry")
+
+    class Priority(models.TextChoices):
+        LOW = "low", _("Low")
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+        URGENT = "urgent", _("Urgent")
+
+    class Status(models.TextChoices):
+        NEW = "new", _("New")
+        OPEN = "open", _("Open")
+        PENDING = "pending", _("Waiting for customer")
+        RESOLVED = "resolved", _("Resolved")
+        CLOSED = "closed", _("Closed")
+
+    # the status workflow: which status may follow which
+    TRANSITIONS: dict[str, tuple[str, ...]] = {
+        Status.NEW: (Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED),
+        Status.OPEN: (Status.PENDING, Status.RESOLVED, Status.CLOSED),
+        Status.PENDING: (Status.OPEN, Status.RESOLVED, Status.CLOSED),
+        Status.RESOLVED: (Status.OPEN, Status.CLOSED),
+        Status.CLOSED: (Status.OPEN,),
+    }
+
+    number = models.CharField(_("ticket number"), max_length=20, unique=True, editable=False)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    order = models.ForeignKey(
+        Order,
+        verbose_name=_("order"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    type = models.CharField(_("type"), max_length=20, choices=Type.choices, default=Type.INQUIRY)
+    priority = models.CharField(
+        _("priority"), max_length=10, choices=Priority.choices, default=Priority.NORMAL
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.NEW
+    )
+    channel = models.CharField(
+        _("channel"),
+        max_length=20,
+        choices=InteractionChannel.choices,
+        default=InteractionChannel.PHONE,
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    opened_at = models.DateTimeField(_("opened"))
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    satisfaction_score = models.PositiveSmallIntegerField(
+        _("satisfaction (1-5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("ticket")
+        verbose_name_plural = _("tickets")
+        indexes = [
+            models.Index(fields=["customer", "-opened_at"], name="ticket_customer_idx"),
+            models.Index(fields=["status", "-opened_at"], name="ticket_status_idx"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
+            models.Index(fields=["-opened_at", "-id"], name="ticket_opened_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.subject}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("service:ticket_detail", args=[self.pk])
+
+    def allowed_transitions(self) -> tuple[str, ...]:
+        return self.TRANSITIONS.get(self.status, ())
+
+
+class TicketEvent(models.Model):
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        STATUS = "status", _("Status changed")
+        COMMENT = "comment", _("Comment")
+        ASSIGNED = "assigned", _("Assigned")
+        RESPONSE = "response", _("Reply to customer")
+        VISIT = "visit", _("Technician visit")
+        RATED = "rated", _("Satisfaction rated")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    from_status = models.CharField(max_length=10, choices=Ticket.Status.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=Ticket.Status.choices, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    occurred_at = models.DateTimeField(_("when"))
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [models.Index(fields=["ticket", "occurred_at"], name="ticketevent_ticket_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.kind}"
+
+
+class TechnicianVisit(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        DONE = "done", _("Done")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="visits")
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("technician"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="technician_visits",
+    )
+    scheduled_at = models.DateTimeField(_("scheduled for"))
+    visited_at = models.DateTimeField(_("visited at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+
+    class Meta:
+        ordering = ["scheduled_at", "id"]
+        verbose_name = _("technician visit")
+        verbose_name_plural = _("technician visits")
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} @ {self.scheduled_at:%Y-%m-%d}"

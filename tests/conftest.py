@@ -1,0 +1,104 @@
+"""Shared fixtures: users in each role, logged-in clients, and the rules for tests that
+need data or a browser (skip with a reason on a user's machine, fail under CI)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+IN_CI = bool(os.environ.get("CI"))
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--run-slow", action="store_true", help="run tests marked slow")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-slow") or IN_CI:
+        return
+    skip_slow = pytest.mark.skip(reason="slow test: run with --run-slow (CI always runs it)")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip_slow)
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip when a test's outside need (data set, browser, server) is missing; under CI
+    a missing need is a failure, never a silent skip."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"required under CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def kehu_data() -> Path:
+    """The shared public datasets (KEHU_DATA, default ../shared/data)."""
+    path = Path(os.environ.get("KEHU_DATA", REPO_ROOT.parent / "shared" / "data"))
+    require(path.is_dir(), f"public datasets not found at {path} (set KEHU_DATA)")
+    return path
+
+
+@pytest.fixture
+def make_user(db: None) -> Callable[..., object]:
+    from kehu.crm.accounts.actions import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def _make(
+        role: str, *, manager: bool = False, username: str | None = None, language: str = "en"
+    ) -> object:
+        name = username or f"{role}{next(counter)}"
+        user, _password = create_user(
+            name, role=role, manager=manager, password="correct-horse-battery", language=language
+        )
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def admin_user(make_user: Callable[..., object]) -> object:
+    return make_user("admin", username="boss")
+
+
+@pytest.fixture
+def sales_user(make_user: Callable[..., object]) -> object:
+    return make_user("sales", username="sally")
+
+
+@pytest.fixture
+def service_user(make_user: Callable[..., object]) -> object:
+    return make_user("service", username="sam")
+
+
+@pytest.fixture
+def analyst_user(make_user: Callable[..., object]) -> object:
+    return make_user("analyst", username="ana")
+
+
+@pytest.fixture
+def client_for() -> Callable[[object], object]:
+    from django.test import Client
+
+    def _client(user: object) -> Client:
+        c = Client()
+        c.force_login(user)  # type: ignore[arg-type]
+        return c
+
+    return _client
+
+
+@pytest.fixture
+def make_customer(db: None) -> Callable[..., object]:
+    from kehu.crm.customers.actions import create_customer
+
+    def _make(name: str = "Acme Trading Ltd", **fields: object) -> object:
+        return create_customer(name=name, **fields)
+
+    return _make

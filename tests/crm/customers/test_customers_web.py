@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from kehu.crm.customers.models import Customer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_customer_list_is_only_for_signed_in_users(client):
+    response = client.get(reverse("customers:list"))
+    assert response.status_code == 302
+    assert reverse("login") in response["Location"]
+
+
+def test_sales_user_sees_only_owned_customers(make_user, make_customer, client_for):
+    sally = make_user("sales", username="sally")
+    other = make_user("sales", username="steve")
+    make_customer("Mine Co", owner=sally)
+    theirs = make_customer("Theirs Co", owner=other)
+
+    response = client_for(sally).get(reverse("customers:list"))
+
+    assert response.status_code == 200
+    names = [c.name for c in response.context["page"].object_list]
+    assert names == ["Mine Co"]
+    assert client_for(sally).get(reverse("customers:detail", args=[theirs.pk])).status_code == 404
+
+
+def test_sales_manager_sees_every_customer(make_user, make_customer, client_for):
+    manager = make_user("sales", manager=True)
+    make_customer("A Co", owner=make_user("sales"))
+    make_customer("B Co")
+    response = client_for(manager).get(reverse("customers:list"))
+    assert response.context["page"].paginator.count == 2
+
+
+def test_search_finds_word_prefixes_of_name_email_and_phone(admin_user, make_customer, client_for):
+    make_customer("Zhang Wei Trading", email="wei@example.cn", phone="+86 138 0013 8000")
+    make_customer("张伟贸易")
+    make_customer("Other Ltd")
+    c = client_for(admin_user)
+
+    def names(q: str) -> list[str]:
+        return [
+            x.name for x in c.get(reverse("customers:list"), {"q": q}).context["page"].object_list
+        ]
+
+    assert names("zha tra") == ["Zhang Wei Trading"]
+    assert names("WEI") == ["Zhang Wei Trading"]
+    assert names("wei@exa") == ["Zhang Wei Trading"]
+    assert names("13800138000") == []  # phone terms are full digit strings, +86 included
+    assert names("8613800138000") == ["Zhang Wei Trading"]
+    assert names("张") == ["张伟贸易"]
+    assert names("伟贸") == ["张伟贸易"]
+    assert names("nobody") == []
+
+
+def test_list_query_count_does_not_grow_with_rows(
+    admin_user, make_customer, client_for, django_assert_max_num_queries
+):
+    for i in range(30):
+        make_customer(f"Customer {i:02d}", owner=admin_user)
+    c = client_for(admin_user)
+    with django_assert_max_num_queries(8):
+        response = c.get(reverse("customers:list"))
+    assert len(response.context["page"].object_list) == 25
+
+
+def test_create_customer_shows_field_errors_and_writes_nothing(admin_user, client_for):
+    response = client_for(admin_user).post(
+        reverse("customers:create"),
+        {
+            "kind": "company",
+            "name": "  ",
+            "status": "active",
+            "email": "not-an-email",
+            "source_channel": "web",
+            "consent_sms": "on",
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "name" in errors and "email" in errors and "phone" in errors
+    assert Customer.objects.count() == 0
+
+
+def test_create_customer_assigns_code_owner_and_tags(sales_user, client_for):
+    response = client_for(sales_user).post(
+        reverse("customers:create"),
+        {
+            "kind": "person",
+            "name": "Li Na",
+            "status": "prospect",
+            "email": "li@example.com",
+            "source_channel": "exhibition",
+            "tag_names": "vip, expo-2026",
+        },
+    )
+    customer = Customer.objects.get()
+    assert response.status_code == 302 and response["Location"] == customer.get_absolute_url()
+    assert customer.code == "C0000001"
+    assert customer.owner == sales_user
+    assert sorted(customer.tags.values_list("name", flat=True)) == ["expo-2026", "vip"]
+
+
+def test_edit_is_recorded_in_change_history(admin_user, make_customer, client_for):
+    customer = make_customer("Old Name Ltd", status="prospect")
+    c = client_for(admin_user)
+    c.post(
+        reverse("customers:edit", args=[customer.pk]),
+        {"kind": "company", "name": "New Name Ltd", "status": "active", "source_channel": "web"},
+    )
+    page = c.get(reverse("customers:detail", args=[customer.pk]))
+    changes = page.context["history"]
+    assert changes[0].by == "boss"
+    assert ("name", "Old Name Ltd", "New Name Ltd") in changes[0].fields
+    assert ("status", "prospect", "active") in changes[0].fields
+
+
+def test_analyst_cannot_edit(analyst_user, make_customer, client_for):
+    customer = make_customer()
+    response = client_for(analyst_user).get(reverse("customers:edit", args=[customer.pk]))
+    assert response.status_code == 403
+
+
+def test_csv_export_has_every_filtered_row(admin_user, make_customer, client_for):
+    for i in range(30):
+        make_customer(f"Export {i:02d}", status="active" if i % 2 else "prospect")
+    response = client_for(admin_user).get(reverse("customers:export"), {"status": "active"})
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = body.strip().splitlines()
+    assert lines[0].startswith("code,name,kind,status")
+    assert len(lines) == 1 + 15
+
+
+def test_printable_report_renders(admin_user, make_customer, client_for):
+    customer = make_customer("Report Co")
+    response = client_for(admin_user).get(reverse("customers:report", args=[customer.pk]))
+    assert response.status_code == 200
+    assert b"window.print()" in response.content
