@@ -8,12 +8,14 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer, django_auth
 
 from kehu.crm.accounts.models import ApiToken, hash_token
+from kehu.crm.accounts.roles import roles_of, sees_all_customers
+from kehu.crm.rest import ERRORS
 
 
 class TokenAuth(HttpBearer):
@@ -109,6 +111,36 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
         error_body("Authentication required: send 'Authorization: Bearer <token>'."),
         status=401,
     )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    errors = []
+    if exc.status_code == 400:  # ninja's "Cannot parse request body"
+        errors = [{"field": "__body__", "code": "json_invalid", "message": str(exc)}]
+    return api.create_response(request, error_body(str(exc), errors), status=exc.status_code)
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    email: str
+    roles: list[str]
+    sees_all_customers: bool
+    permissions: list[str]
+
+
+@api.get("/me", response={200: MeOut, **ERRORS}, tags=["accounts"], summary="The current user")
+def me(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    return {
+        "id": user.pk,
+        "username": user.get_username(),
+        "email": user.email,
+        "roles": sorted(roles_of(user)),
+        "sees_all_customers": sees_all_customers(user),
+        "permissions": sorted(user.get_all_permissions()),
+    }
 
 
 def mount_routers() -> None:

@@ -1,3 +1,168 @@
-from ninja import Router
+"""REST endpoints of customers, their contacts and their timeline."""
 
-router = Router()
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from kehu.crm.accounts.roles import sees_all_customers
+from kehu.crm.customers import actions
+from kehu.crm.customers.models import Contact, Customer
+from kehu.crm.customers.queries import customer_scope, filtered_customers, visible_customers
+from kehu.crm.customers.schemas import (
+    ContactIn,
+    ContactOut,
+    ContactPatch,
+    CustomerFilters,
+    CustomerIn,
+    CustomerOut,
+    CustomerPatch,
+    TimelineEntryOut,
+)
+from kehu.crm.engagement.queries import customer_timeline
+from kehu.crm.rest import (
+    ERRORS,
+    DbId,
+    Pagination,
+    invalid,
+    require_perm,
+    user_by_username,
+)
+
+router = Router(tags=["customers"])
+
+
+def visible_customer(request: HttpRequest, pk: int) -> Customer:
+    """The customer ``pk`` if this user may see it, else 404 (never 403: a sales user
+    must not learn which ids exist)."""
+    customer = (
+        visible_customers(request.user)
+        .select_related("owner")
+        .prefetch_related("tags")
+        .filter(pk=pk)
+        .first()
+    )
+    if customer is None:
+        raise Http404(f"No customer with id {pk}.")
+    return customer
+
+
+def _owner_filter(owner: str) -> str:
+    """``filtered_customers`` takes 'me' or a user id; a username is looked up."""
+    if owner in ("", "me") or owner.isdigit():
+        return owner
+    user = get_user_model().objects.filter(username=owner).first()
+    return str(user.pk) if user is not None else "0"
+
+
+def _owner_fields(request: HttpRequest, fields: dict[str, Any]) -> None:
+    """Turn ``owner`` (a username) into a user; only users who see every customer may
+    assign owners, as on the customer form."""
+    if "owner" not in fields:
+        return
+    if not sees_all_customers(request.user):
+        raise PermissionDenied("Only users who see every customer may assign an owner.")
+    fields["owner"] = user_by_username(fields["owner"], "owner")
+
+
+def _check_consents(fields: dict[str, Any], customer: Customer | None = None) -> None:
+    """Consent to a channel needs an address on that channel (the form's rule)."""
+
+    def value(name: str) -> Any:
+        return fields[name] if name in fields else getattr(customer, name, None)
+
+    if value("consent_email") and not value("email"):
+        raise invalid("email", "Email consent needs an email address.", "required")
+    if (value("consent_sms") or value("consent_phone")) and not value("phone"):
+        raise invalid("phone", "Phone or SMS consent needs a phone number.", "required")
+
+
+@router.get("/customers", response=list[CustomerOut], summary="List customers")
+@paginate(Pagination)
+def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> QuerySet[Customer]:
+    require_perm(request, "customers.view_customer")
+    params = filters.model_dump(exclude_none=True)
+    params["owner"] = _owner_filter(params["owner"])
+    return filtered_customers(request.user, **params).prefetch_related("tags")
+
+
+@router.post("/customers", response={201: CustomerOut, **ERRORS}, summary="Create a customer")
+def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
+    require_perm(request, "customers.add_customer")
+    fields = payload.model_dump(exclude={"tags"})
+    if "owner" not in payload.model_fields_set:
+        del fields["owner"]
+    _owner_fields(request, fields)
+    _check_consents(fields)
+    customer = actions.create_customer(by=request.user, tags=payload.tags, **fields)
+    return Status(201, visible_customer(request, customer.pk))
+
+
+@router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
+def get_customer(request: HttpRequest, customer_id: DbId) -> Customer:
+    require_perm(request, "customers.view_customer")
+    return visible_customer(request, customer_id)
+
+
+@router.patch("/customers/{customer_id}", response={200: CustomerOut, **ERRORS})
+def update_customer(request: HttpRequest, customer_id: DbId, payload: CustomerPatch) -> Customer:
+    require_perm(request, "customers.change_customer")
+    customer = visible_customer(request, customer_id)
+    fields = payload.model_dump(exclude_unset=True)
+    tags = fields.pop("tags", None)
+    _owner_fields(request, fields)
+    _check_consents(fields, customer)
+    with transaction.atomic():
+        actions.update_customer(customer, tags=tags, **fields)
+    return visible_customer(request, customer_id)
+
+
+@router.get("/customers/{customer_id}/contacts", response=list[ContactOut])
+@paginate(Pagination)
+def list_contacts(request: HttpRequest, customer_id: DbId) -> QuerySet[Contact]:
+    require_perm(request, "customers.view_contact")
+    return visible_customer(request, customer_id).contacts.order_by("-is_primary", "name", "id")
+
+
+@router.post("/customers/{customer_id}/contacts", response={201: ContactOut, **ERRORS})
+def create_contact(request: HttpRequest, customer_id: DbId, payload: ContactIn) -> Status:
+    require_perm(request, "customers.add_contact")
+    customer = visible_customer(request, customer_id)
+    return Status(201, actions.add_contact(customer, **payload.model_dump()))
+
+
+@router.patch("/contacts/{contact_id}", response={200: ContactOut, **ERRORS})
+def update_contact(request: HttpRequest, contact_id: DbId, payload: ContactPatch) -> Contact:
+    require_perm(request, "customers.change_contact")
+    contact = (
+        Contact.objects.filter(customer_scope(request.user))
+        .select_related("customer")
+        .filter(pk=contact_id)
+        .first()
+    )
+    if contact is None:
+        raise Http404(f"No contact with id {contact_id}.")
+    return actions.update_contact(contact, **payload.model_dump(exclude_unset=True))
+
+
+class TimelinePage(Schema):
+    items: list[TimelineEntryOut]
+    count: int
+
+
+@router.get("/customers/{customer_id}/timeline", response={200: TimelinePage, **ERRORS})
+def timeline(
+    request: HttpRequest, customer_id: DbId, page: Query[Pagination.Input]
+) -> dict[str, Any]:
+    """Interactions, orders and tickets of a customer, newest first."""
+    require_perm(request, "customers.view_customer")
+    customer = visible_customer(request, customer_id)
+    entries = customer_timeline(customer, limit=page.offset + page.limit)
+    count = customer.interactions.count() + customer.orders.count() + customer.tickets.count()
+    return {"items": entries[page.offset :], "count": count}
