@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -19,6 +19,33 @@ def next_ticket_number() -> str:
     latest = Ticket.objects.filter(number__startswith="T").aggregate(m=Max("number"))["m"]
     number = int(latest[1:]) + 1 if latest and latest[1:].isdigit() else 1
     return f"T{number:08d}"
+
+
+def _invalid(field: str, message: str, code: str) -> ValidationError:
+    """A field-keyed error whose stable code survives (a dict of plain strings drops it)."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+def _check_belongs_to_customer(ticket: Ticket) -> None:
+    """A ticket's contact and order must be the ticket customer's own."""
+    if ticket.contact_id is not None and ticket.contact.customer_id != ticket.customer_id:
+        raise _invalid("contact", "this contact belongs to another customer", "wrong_customer")
+    if ticket.order_id is not None and ticket.order.customer_id != ticket.customer_id:
+        raise _invalid("order", "this order belongs to another customer", "wrong_customer")
+
+
+def _save_new(ticket: Ticket) -> None:
+    """Save a new ticket, taking the next number again if another session took ours."""
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                ticket.save()
+            return
+        except IntegrityError:
+            if attempt == 4:
+                raise
+            ticket.pk = None
+            ticket.number = next_ticket_number()
 
 
 def _event(ticket: Ticket, kind: str, by: AbstractBaseUser | None, **fields: Any) -> None:
@@ -40,13 +67,10 @@ def open_ticket(
         opened_at=opened_at or timezone.now(),
         **fields,
     )
-    if ticket.contact_id is not None and ticket.contact.customer_id != customer.pk:
-        raise ValidationError({"contact": ["this contact belongs to another customer"]})
-    if ticket.order_id is not None and ticket.order.customer_id != customer.pk:
-        raise ValidationError({"order": ["this order belongs to another customer"]})
+    _check_belongs_to_customer(ticket)
     ticket.status = Ticket.Status.NEW
     ticket.full_clean()
-    ticket.save()
+    _save_new(ticket)
     _event(
         ticket,
         TicketEvent.Kind.CREATED,
@@ -64,21 +88,19 @@ def change_status(
 ) -> Ticket:
     """Move a ticket along its workflow; stamps resolution and closing times."""
     if status not in Ticket.Status.values:
-        raise ValidationError(
-            {"status": [f"status must be one of {list(Ticket.Status.values)}, got {status!r}"]},
-            code="invalid_choice",
+        raise _invalid(
+            "status",
+            f"status must be one of {list(Ticket.Status.values)}, got {status!r}",
+            "invalid_choice",
         )
     if status == ticket.status:
         return ticket
     if status not in ticket.allowed_transitions():
-        raise ValidationError(
-            {
-                "status": [
-                    f"a ticket that is {ticket.status!r} can move to "
-                    f"{list(ticket.allowed_transitions())}, not {status!r}"
-                ]
-            },
-            code="invalid_transition",
+        raise _invalid(
+            "status",
+            f"a ticket that is {ticket.status!r} can move to "
+            f"{list(ticket.allowed_transitions())}, not {status!r}",
+            "invalid_transition",
         )
     now = timezone.now()
     previous = ticket.status
@@ -112,7 +134,7 @@ def add_comment(
 ) -> Ticket:
     """Add an internal note, or a reply to the customer (which counts as first response)."""
     if not message.strip():
-        raise ValidationError({"message": ["write a message"]}, code="required")
+        raise _invalid("message", "write a message", "required")
     now = timezone.now()
     if to_customer and ticket.first_response_at is None:
         ticket.first_response_at = now
@@ -132,10 +154,23 @@ def assign(
     return ticket
 
 
+RATEABLE_STATUSES = (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
+
+
 @transaction.atomic
 def rate(ticket: Ticket, score: int, *, by: AbstractBaseUser | None = None) -> Ticket:
-    if not isinstance(score, int) or not 1 <= score <= 5:
-        raise ValidationError({"satisfaction_score": [f"score must be 1 to 5, got {score!r}"]})
+    """Record the customer's satisfaction (1-5) with a resolved or closed ticket."""
+    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+        raise _invalid(
+            "satisfaction_score", f"score must be 1 to 5, got {score!r}", "invalid_score"
+        )
+    if ticket.status not in RATEABLE_STATUSES:
+        raise _invalid(
+            "satisfaction_score",
+            f"only a ticket that is {[str(s) for s in RATEABLE_STATUSES]} can be rated, "
+            f"this one is {ticket.status!r}",
+            "not_resolved",
+        )
     ticket.satisfaction_score = score
     ticket.save(update_fields=["satisfaction_score"])
     _event(ticket, TicketEvent.Kind.RATED, by, message=str(score))
@@ -149,6 +184,7 @@ def update_ticket(ticket: Ticket, *, by: AbstractBaseUser | None = None, **field
     assignee = fields.pop("assignee", None)
     for name, value in fields.items():
         setattr(ticket, name, value)
+    _check_belongs_to_customer(ticket)
     ticket.full_clean()
     ticket.save()
     if assignee_given and assignee != ticket.assignee:
@@ -184,6 +220,11 @@ def record_visit(
     visited_at: datetime | None = None,
     by: AbstractBaseUser | None = None,
 ) -> TechnicianVisit:
+    """Record what happened at a visit; a cancelled visit cannot be recorded."""
+    if visit.status == TechnicianVisit.Status.CANCELLED:
+        raise _invalid("status", "a cancelled visit cannot be recorded", "visit_cancelled")
+    if not outcome.strip():
+        raise _invalid("outcome", "describe the outcome of the visit", "required")
     visit.visited_at = visited_at or timezone.now()
     visit.outcome = outcome
     visit.status = TechnicianVisit.Status.DONE
