@@ -1,0 +1,88 @@
+"""The product catalogue: list, CSV export, and create/edit for administrators."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from kehu.crm.catalog import actions, queries
+from kehu.crm.catalog.forms import ProductForm
+from kehu.crm.catalog.models import Product, ProductCategory
+from kehu.crm.lists import csv_response, csv_rows, page_of, querystring_without
+
+LIST_FILTERS = ("q", "category", "active", "sort")
+
+EXPORT_COLUMNS = [
+    ("sku", lambda p: p.sku),
+    ("name", lambda p: p.name),
+    ("category", lambda p: p.category.name if p.category else ""),
+    ("unit_price", lambda p: p.unit_price),
+    ("unit_cost", lambda p: p.unit_cost),
+    ("is_active", lambda p: p.is_active),
+    ("description", lambda p: p.description),
+]
+
+
+def _filters(request: HttpRequest) -> dict[str, str]:
+    return {k: request.GET.get(k, "").strip()[:200] for k in LIST_FILTERS if k in request.GET}
+
+
+@login_required
+@permission_required("catalog.view_product", raise_exception=True)
+def product_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    context = {
+        "page": page_of(request, queries.filtered_products(**filters)),
+        "filters": filters,
+        "categories": ProductCategory.objects.order_by("name"),
+        "sort": filters.get("sort", "name"),
+        "querystring": querystring_without(request, "page"),
+        "sort_querystring": querystring_without(request, "page", "sort"),
+    }
+    template = "catalog/partials/product_rows.html" if request.htmx else "catalog/product_list.html"
+    return render(request, template, context)
+
+
+@login_required
+@permission_required("catalog.view_product", raise_exception=True)
+def product_export(request: HttpRequest) -> HttpResponse:
+    products = queries.filtered_products(**_filters(request))
+    return csv_response("products", csv_rows(products, EXPORT_COLUMNS))
+
+
+def _attach_errors(form: ProductForm, error: ValidationError) -> None:
+    for name, errs in getattr(error, "message_dict", {"__all__": error.messages}).items():
+        form.add_error(name if name in form.fields else None, errs)
+
+
+def _save_form(request: HttpRequest, product: Product | None) -> HttpResponse:
+    form = ProductForm(request.POST or None, instance=product)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if product is None:
+                actions.create_product(**form.cleaned_data)
+            else:
+                product.refresh_from_db()
+                actions.update_product(product, **form.cleaned_data)
+        except ValidationError as e:
+            _attach_errors(form, e)
+        else:
+            messages.success(request, _("Product saved."))
+            return redirect("catalog:product_list")
+    return render(request, "catalog/product_form.html", {"form": form, "product": product})
+
+
+@login_required
+@permission_required("catalog.add_product", raise_exception=True)
+def product_create(request: HttpRequest) -> HttpResponse:
+    return _save_form(request, None)
+
+
+@login_required
+@permission_required("catalog.change_product", raise_exception=True)
+def product_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _save_form(request, get_object_or_404(Product, pk=pk))

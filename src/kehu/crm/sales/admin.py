@@ -1,0 +1,42 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    raw_id_fields = ["product"]
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ["number", "ordered_at", "customer", "kind", "status", "channel", "total_amount"]
+    list_filter = ["kind", "status", "channel"]
+    search_fields = ["number", "customer__name", "customer__code"]
+    raw_id_fields = ["customer", "original_order", "owner"]
+    date_hierarchy = "ordered_at"
+    list_select_related = ["customer"]
+    show_full_result_count = False
+    inlines = [OrderLineInline]
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "customer", "stage", "amount", "probability", "expected_close_date"]
+    list_filter = ["stage", "source_channel"]
+    search_fields = ["name", "customer__name", "customer__code"]
+    raw_id_fields = ["customer", "contact", "owner"]
+    list_select_related = ["customer"]
+    show_full_result_count = False
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ["subject", "kind", "due_at", "completed_at", "owner", "customer"]
+    list_filter = ["kind"]
+    search_fields = ["subject", "customer__name"]
+    raw_id_fields = ["customer", "opportunity", "owner"]
+    list_select_related = ["customer", "owner"]
+    show_full_result_count = False

@@ -1,0 +1,270 @@
+"""Reads of orders, opportunities and activities shared by the screens and exports.
+
+Every read is restricted to the customers the user may see (``customer_scope``) and
+names its ``select_related`` so that a list costs the same number of queries for 10
+rows as for 10,000."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from kehu.crm.accounts.roles import sees_all_customers
+from kehu.crm.customers.queries import customer_scope, search, visible_customers
+from kehu.crm.sales.models import Activity, Opportunity, Order
+
+User = AbstractBaseUser | AnonymousUser
+
+ORDER_SORTS = {
+    "date": ("ordered_at", "id"),
+    "-date": ("-ordered_at", "-id"),
+    "number": ("number",),
+    "-number": ("-number",),
+    "total": ("total_amount", "id"),
+    "-total": ("-total_amount", "-id"),
+    "customer": ("customer__name", "-ordered_at", "-id"),
+    "-customer": ("-customer__name", "-ordered_at", "-id"),
+}
+OPPORTUNITY_SORTS = {
+    "close": ("expected_close_date", "id"),
+    "-close": ("-expected_close_date", "-id"),
+    "amount": ("amount", "id"),
+    "-amount": ("-amount", "-id"),
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "stage": ("stage", "expected_close_date", "id"),
+    "-stage": ("-stage", "expected_close_date", "id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+}
+ACTIVITY_SORTS = {
+    "due": ("due_at", "id"),
+    "-due": ("-due_at", "-id"),
+}
+# Allowed next statuses of an order: confirmed → shipped → completed, or cancelled.
+ORDER_STATUS_FLOW: dict[str, tuple[str, ...]] = {
+    Order.Status.DRAFT: (Order.Status.CONFIRMED, Order.Status.CANCELLED),
+    Order.Status.CONFIRMED: (Order.Status.SHIPPED, Order.Status.CANCELLED),
+    Order.Status.SHIPPED: (Order.Status.COMPLETED, Order.Status.CANCELLED),
+    Order.Status.COMPLETED: (),
+    Order.Status.CANCELLED: (),
+}
+BOARD_CARDS_PER_COLUMN = 50
+_WEIGHTED = ExpressionWrapper(
+    F("amount") * F("probability") / Decimal(100),
+    output_field=DecimalField(max_digits=20, decimal_places=2),
+)
+
+
+def _sorted(queryset: QuerySet[Any], sorts: dict[str, tuple[str, ...]], sort: str, default: str):
+    return queryset.order_by(*sorts.get(sort, sorts[default]))
+
+
+def _customer_ids_matching(user: User, query: str) -> QuerySet[Any]:
+    return search(visible_customers(user), query).values("pk")
+
+
+def _day(value: str) -> date | None:
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
+
+
+# Orders
+
+
+def visible_orders(user: User) -> QuerySet[Order]:
+    return Order.objects.filter(customer_scope(user))
+
+
+def filtered_orders(
+    user: User,
+    *,
+    q: str = "",
+    status: str = "",
+    kind: str = "",
+    channel: str = "",
+    customer: str = "",
+    mine: str = "",
+    date_from: str = "",
+    date_to: str = "",
+    sort: str = "-date",
+) -> QuerySet[Order]:
+    """The order list as the list page and the CSV export share it."""
+    queryset = visible_orders(user).select_related("customer", "owner", "original_order")
+    if q.strip():
+        words = q.strip()
+        matching = _customer_ids_matching(user, words)
+        queryset = queryset.filter(Q(number__startswith=words.upper()) | Q(customer__in=matching))
+    for name, value in (("status", status), ("kind", kind), ("channel", channel)):
+        if value:
+            queryset = queryset.filter(**{name: value})
+    if customer.isdigit():
+        queryset = queryset.filter(customer_id=int(customer))
+    if mine:
+        queryset = queryset.filter(owner_id=user.pk)
+    if start := _day(date_from):
+        queryset = queryset.filter(ordered_at__date__gte=start)
+    if end := _day(date_to):
+        queryset = queryset.filter(ordered_at__date__lte=end)
+    return _sorted(queryset, ORDER_SORTS, sort, "-date")
+
+
+def order_totals(orders: QuerySet[Order]) -> dict[str, Any]:
+    """Count and net amount of a filtered order list (cancelled orders count nothing)."""
+    return orders.order_by().aggregate(
+        n=Count("id"),
+        net=Coalesce(
+            Sum("total_amount", filter=~Q(status=Order.Status.CANCELLED)),
+            Decimal("0"),
+        ),
+    )
+
+
+# Opportunities
+
+
+def visible_opportunities(user: User) -> QuerySet[Opportunity]:
+    return Opportunity.objects.filter(customer_scope(user))
+
+
+def filtered_opportunities(
+    user: User,
+    *,
+    q: str = "",
+    stage: str = "",
+    state: str = "",
+    mine: str = "",
+    customer: str = "",
+    close_from: str = "",
+    close_to: str = "",
+    sort: str = "close",
+) -> QuerySet[Opportunity]:
+    """The opportunity list (and the board's columns) with its filters."""
+    queryset = visible_opportunities(user).select_related("customer", "owner")
+    if q.strip():
+        words = q.strip()
+        queryset = queryset.filter(
+            Q(name__icontains=words) | Q(customer__in=_customer_ids_matching(user, words))
+        )
+    if stage:
+        queryset = queryset.filter(stage=stage)
+    if state == "open":
+        queryset = queryset.filter(stage__in=Opportunity.OPEN_STAGES)
+    elif state == "closed":
+        queryset = queryset.exclude(stage__in=Opportunity.OPEN_STAGES)
+    if mine:
+        queryset = queryset.filter(owner_id=user.pk)
+    if customer.isdigit():
+        queryset = queryset.filter(customer_id=int(customer))
+    if start := _day(close_from):
+        queryset = queryset.filter(expected_close_date__gte=start)
+    if end := _day(close_to):
+        queryset = queryset.filter(expected_close_date__lte=end)
+    return _sorted(queryset, OPPORTUNITY_SORTS, sort, "close")
+
+
+def pipeline_totals(opportunities: QuerySet[Opportunity]) -> dict[str, Any]:
+    """Count, amount and probability-weighted amount of the open opportunities."""
+    return opportunities.order_by().aggregate(
+        n=Count("id", filter=Q(stage__in=Opportunity.OPEN_STAGES)),
+        amount=Coalesce(Sum("amount", filter=Q(stage__in=Opportunity.OPEN_STAGES)), Decimal("0")),
+        weighted=Coalesce(
+            Sum(_WEIGHTED, filter=Q(stage__in=Opportunity.OPEN_STAGES)), Decimal("0")
+        ),
+    )
+
+
+@dataclass
+class BoardColumn:
+    stage: str
+    label: str
+    n: int = 0
+    amount: Decimal = Decimal("0")
+    weighted: Decimal = Decimal("0")
+    cards: list[Opportunity] = field(default_factory=list)
+
+    @property
+    def n_more(self) -> int:
+        return max(self.n - len(self.cards), 0)
+
+
+def board_columns(
+    opportunities: QuerySet[Opportunity], cap: int = BOARD_CARDS_PER_COLUMN
+) -> list[BoardColumn]:
+    """One column per stage: counts and sums in one grouped query, then at most ``cap``
+    cards per column (soonest expected close first; most recent first when closed)."""
+    columns = {
+        stage: BoardColumn(stage=stage, label=str(label))
+        for stage, label in Opportunity.Stage.choices
+    }
+    grouped = (
+        opportunities.order_by()
+        .values("stage")
+        .annotate(n=Count("id"), amount=Sum("amount"), weighted=Sum(_WEIGHTED))
+    )
+    for row in grouped:
+        if column := columns.get(row["stage"]):
+            column.n = row["n"]
+            column.amount = row["amount"] or Decimal("0")
+            column.weighted = row["weighted"] or Decimal("0")
+    for column in columns.values():
+        if column.n == 0:
+            continue
+        order = ("expected_close_date", "id")
+        if column.stage not in Opportunity.OPEN_STAGES:
+            order = ("-expected_close_date", "-id")
+        column.cards = list(opportunities.filter(stage=column.stage).order_by(*order)[:cap])
+    return list(columns.values())
+
+
+# Activities
+
+
+def visible_activities(user: User) -> QuerySet[Activity]:
+    """Activities about customers the user may see, and the user's own activities that
+    are about no customer."""
+    if sees_all_customers(user):
+        return Activity.objects.all()
+    if not user.is_authenticated:
+        return Activity.objects.none()
+    return Activity.objects.filter(customer_scope(user) | Q(customer__isnull=True, owner=user))
+
+
+def filtered_activities(
+    user: User,
+    *,
+    who: str = "mine",
+    state: str = "open",
+    overdue: str = "",
+    kind: str = "",
+    customer: str = "",
+    opportunity: str = "",
+    sort: str = "due",
+) -> QuerySet[Activity]:
+    """The activity list: by default the user's own open activities, soonest due first."""
+    queryset = visible_activities(user).select_related("customer", "opportunity", "owner")
+    if who != "all":
+        queryset = queryset.filter(owner_id=user.pk)
+    if state == "open" or overdue:
+        queryset = queryset.filter(completed_at__isnull=True)
+    elif state == "done":
+        queryset = queryset.filter(completed_at__isnull=False)
+    if overdue:
+        queryset = queryset.filter(due_at__lt=timezone.now())
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if customer.isdigit():
+        queryset = queryset.filter(customer_id=int(customer))
+    if opportunity.isdigit():
+        queryset = queryset.filter(opportunity_id=int(opportunity))
+    return _sorted(queryset, ACTIVITY_SORTS, sort, "due")
