@@ -84,3 +84,12 @@ def test_home_page_renders_for_every_role(make_user, client_for):
     for role in Role.values:
         response = client_for(make_user(role)).get(reverse("home"))
         assert response.status_code == 200, role
+
+
+def test_pages_load_their_scripts_and_styles_from_installed_packages(sales_user, client_for):
+    from django.contrib.staticfiles import finders
+
+    html = client_for(sales_user).get(reverse("home")).content.decode()
+    for path in ("django_htmx/htmx-2.min.js", "kehu/kehu.css"):
+        assert f"/static/{path}" in html
+        assert finders.find(path), path
