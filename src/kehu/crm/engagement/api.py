@@ -1,3 +1,52 @@
-from ninja import Router
+"""REST endpoints of interactions: conversations with customers on every channel."""
 
-router = Router()
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from kehu.crm.customers.queries import customer_scope, visible_customers
+from kehu.crm.engagement import actions
+from kehu.crm.engagement.models import Interaction
+from kehu.crm.engagement.schemas import InteractionFilters, InteractionIn, InteractionOut
+from kehu.crm.rest import ERRORS, Pagination, fields_renamed, get_or_invalid, require_perm
+
+router = Router(tags=["engagement"])
+
+FIELD_NAMES = {"customer": "customer_id", "contact": "contact_id"}
+
+
+def visible_interactions(request: HttpRequest) -> QuerySet[Interaction]:
+    return Interaction.objects.filter(customer_scope(request.user)).select_related("user")
+
+
+@router.get("/interactions", response=list[InteractionOut], summary="List, newest first")
+@paginate(Pagination)
+def list_interactions(
+    request: HttpRequest, filters: Query[InteractionFilters]
+) -> QuerySet[Interaction]:
+    require_perm(request, "engagement.view_interaction")
+    interactions = visible_interactions(request)
+    exact = filters.model_dump(include={"customer_id", "channel", "direction"})
+    interactions = interactions.filter(**{k: v for k, v in exact.items() if v is not None})
+    if filters.since is not None:
+        interactions = interactions.filter(occurred_at__gte=filters.since)
+    if filters.until is not None:
+        interactions = interactions.filter(occurred_at__lt=filters.until)
+    return interactions.order_by("-occurred_at", "-id")
+
+
+@router.post("/interactions", response={201: InteractionOut, **ERRORS}, summary="Log one")
+def create_interaction(request: HttpRequest, payload: InteractionIn) -> Status:
+    require_perm(request, "engagement.add_interaction")
+    customer = get_or_invalid(
+        visible_customers(request.user), payload.customer_id, "customer_id", "customer"
+    )
+    fields = payload.model_dump(exclude={"customer_id", "contact_id"}, exclude_none=True)
+    fields["contact"] = get_or_invalid(
+        customer.contacts.all(), payload.contact_id, "contact_id", "contact of this customer"
+    )
+    with fields_renamed(FIELD_NAMES):
+        interaction = actions.log_interaction(customer, by=request.user, **fields)
+    return Status(201, visible_interactions(request).get(pk=interaction.pk))
