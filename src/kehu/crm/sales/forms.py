@@ -67,6 +67,8 @@ class OrderForm(forms.ModelForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
+    field_order = ["customer", "kind", "original_order_number", "channel", "status", "ordered_at"]
+
     class Meta:
         model = Order
         fields = ["customer", "kind", "channel", "status", "ordered_at", "notes"]
@@ -131,7 +133,7 @@ class OrderForm(forms.ModelForm):
             )
         return data
 
-    def order_fields(self) -> dict[str, Any]:
+    def action_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``actions.create_order`` (besides customer and lines)."""
         data = dict(self.cleaned_data)
         data.pop("customer")

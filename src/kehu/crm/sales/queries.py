@@ -174,10 +174,10 @@ def filtered_opportunities(
 
 
 def pipeline_totals(opportunities: QuerySet[Opportunity]) -> dict[str, Any]:
-    """Count, amount and probability-weighted amount of the open opportunities."""
+    """Count, total amount and probability-weighted amount of the open opportunities."""
     return opportunities.order_by().aggregate(
         n=Count("id", filter=Q(stage__in=Opportunity.OPEN_STAGES)),
-        amount=Coalesce(Sum("amount", filter=Q(stage__in=Opportunity.OPEN_STAGES)), Decimal("0")),
+        total=Coalesce(Sum("amount", filter=Q(stage__in=Opportunity.OPEN_STAGES)), Decimal("0")),
         weighted=Coalesce(
             Sum(_WEIGHTED, filter=Q(stage__in=Opportunity.OPEN_STAGES)), Decimal("0")
         ),
@@ -210,12 +210,12 @@ def board_columns(
     grouped = (
         opportunities.order_by()
         .values("stage")
-        .annotate(n=Count("id"), amount=Sum("amount"), weighted=Sum(_WEIGHTED))
+        .annotate(n=Count("id"), total=Sum("amount"), weighted=Sum(_WEIGHTED))
     )
     for row in grouped:
         if column := columns.get(row["stage"]):
             column.n = row["n"]
-            column.amount = row["amount"] or Decimal("0")
+            column.amount = row["total"] or Decimal("0")
             column.weighted = row["weighted"] or Decimal("0")
     for column in columns.values():
         if column.n == 0:

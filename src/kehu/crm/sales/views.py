@@ -157,7 +157,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["customer"],
                 [line.line() for line in lines.filled_forms()],
                 by=request.user,
-                **form.order_fields(),
+                **form.action_kwargs(),
             )
         except ValidationError as e:
             rest = line_errors_into(lines, getattr(e, "message_dict", {"__all__": e.messages}))

@@ -1,0 +1,44 @@
+"""Fixtures for the sales screens: products and orders made through the actions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+
+
+@pytest.fixture
+def make_product(db: None) -> Callable[..., object]:
+    from kehu.crm.catalog.actions import create_product
+
+    counter = iter(range(1, 10_000))
+
+    def _make(name: str = "Green tea 500 g", price: str = "10.00", **fields: object) -> object:
+        n = next(counter)
+        return create_product(
+            sku=fields.pop("sku", f"SKU-{n:04d}"), name=name, unit_price=Decimal(price), **fields
+        )
+
+    return _make
+
+
+@pytest.fixture
+def make_order(make_product: Callable[..., object]) -> Callable[..., object]:
+    from kehu.crm.sales.actions import create_order
+
+    def _make(customer: object, amount: str = "100.00", **fields: object) -> object:
+        product = make_product(price=amount)
+        return create_order(customer, [{"product": product, "quantity": Decimal(1)}], **fields)
+
+    return _make
+
+
+@pytest.fixture
+def make_opportunity(db: None) -> Callable[..., object]:
+    from kehu.crm.sales.actions import create_opportunity
+
+    def _make(customer: object, name: str = "Deal", **fields: object) -> object:
+        return create_opportunity(customer, name=name, **fields)
+
+    return _make
