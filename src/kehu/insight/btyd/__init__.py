@@ -1,0 +1,10 @@
+"""Buy-till-you-die models of the customer base, on numpy/scipy.
+
+- :class:`BgNbd` — BG/NBD (Fader, Hardie & Lee 2005): purchases and dropout.
+"""
+
+from kehu.insight.btyd._inputs import InvalidDataError
+from kehu.insight.btyd._mle import ConvergenceWarning, NotFittedError
+from kehu.insight.btyd.bg_nbd import BgNbd
+
+__all__ = ["BgNbd", "ConvergenceWarning", "InvalidDataError", "NotFittedError"]

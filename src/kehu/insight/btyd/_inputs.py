@@ -1,0 +1,162 @@
+"""Input contracts of the BTYD estimators: required columns, their checks, and the
+compression of identical customer rows into weights."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from kehu.insight.errors import InsightError
+
+__all__ = ["InvalidDataError", "CompressedRows", "compress_rows", "read_columns", "rfm_columns"]
+
+#: Relative slack allowed when comparing recency with T (both come from float division).
+_RECENCY_SLACK = 1e-9
+
+
+class InvalidDataError(InsightError, ValueError):
+    """A model input is missing a column or holds a value outside its allowed range; the
+    message names the column, the offending value and its row."""
+
+
+def _describe(data: Any) -> str:
+    columns = getattr(data, "columns", None)
+    if columns is None and hasattr(data, "keys"):
+        columns = list(data.keys())
+    if columns is None:
+        columns = getattr(data, "column_names", None)
+    return f"columns {list(columns)}" if columns is not None else type(data).__name__
+
+
+def read_columns(data: Any, names: Sequence[str]) -> dict[str, np.ndarray]:
+    """Read ``names`` from a table (pandas or polars DataFrame, Arrow table, or a mapping
+    of array-likes) as float arrays, checking that they exist, have one length, are
+    finite, and that there is at least one row."""
+    out: dict[str, np.ndarray] = {}
+    for name in names:
+        try:
+            column = data[name]
+        except (KeyError, TypeError, IndexError, ValueError) as e:
+            raise InvalidDataError(
+                f"missing required column {name!r}; found {_describe(data)}"
+            ) from e
+        values = np.asarray(column, dtype=float).reshape(-1)
+        _check_finite(name, values)
+        out[name] = values
+    lengths = {name: v.size for name, v in out.items()}
+    if len(set(lengths.values())) > 1:
+        raise InvalidDataError(f"columns have different lengths: {lengths}")
+    if next(iter(lengths.values()), 0) == 0:
+        raise InvalidDataError(f"no rows: the model needs at least one customer ({names})")
+    return out
+
+
+def _check_finite(name: str, values: np.ndarray) -> None:
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        raise InvalidDataError(
+            f"{name} must be finite, got {float(values[bad[0]])!r} at row {bad[0]} "
+            f"({bad.size} non-finite values)"
+        )
+
+
+def _first_violation(name: str, values: np.ndarray, bad: np.ndarray, allowed: str) -> None:
+    rows = np.flatnonzero(bad)
+    if rows.size:
+        raise InvalidDataError(
+            f"{name} must be {allowed}, got {float(values[rows[0]])!r} at row {rows[0]} "
+            f"({rows.size} rows violate this)"
+        )
+
+
+def check_counts(name: str, values: np.ndarray, *, minimum: int = 0) -> None:
+    """Whole numbers ``>= minimum``."""
+    _first_violation(name, values, values < minimum, f">= {minimum}")
+    _first_violation(name, values, values != np.round(values), "whole numbers")
+
+
+def check_nonnegative(name: str, values: np.ndarray, *, strict: bool = False) -> None:
+    bad = values <= 0 if strict else values < 0
+    _first_violation(name, values, bad, "> 0" if strict else ">= 0")
+
+
+def rfm_columns(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``frequency`` (repeat purchases, whole numbers >= 0), ``recency`` (time of the last
+    repeat purchase since the first purchase, ``0 <= recency <= T``; 0 when frequency is
+    0) and ``T`` (time since the first purchase, ``>= 0``)."""
+    columns = read_columns(data, ["frequency", "recency", "T"])
+    x, t_x, T = columns["frequency"], columns["recency"], columns["T"]
+    check_counts("frequency", x)
+    check_nonnegative("recency", t_x)
+    check_nonnegative("T", T)
+    late = t_x > T * (1 + _RECENCY_SLACK) + _RECENCY_SLACK
+    rows = np.flatnonzero(late)
+    if rows.size:
+        i = rows[0]
+        raise InvalidDataError(
+            f"recency must be <= T, got recency={float(t_x[i])!r} > T={float(T[i])!r} at row {i} "
+            f"({rows.size} rows violate this)"
+        )
+    stray = np.flatnonzero((x == 0) & (t_x != 0))
+    if stray.size:
+        i = stray[0]
+        raise InvalidDataError(
+            f"recency must be 0 when frequency is 0, got recency={float(t_x[i])!r} at row {i} "
+            f"({stray.size} rows violate this)"
+        )
+    return x, np.minimum(t_x, T), T
+
+
+def read_weights(weights: Any, n_rows: int) -> np.ndarray:
+    if weights is None:
+        return np.ones(n_rows)
+    w = np.asarray(weights, dtype=float).reshape(-1)
+    if w.size != n_rows:
+        raise InvalidDataError(f"weights must have one value per row ({n_rows}), got {w.size}")
+    _check_finite("weights", w)
+    check_nonnegative("weights", w)
+    if not w.sum() > 0:
+        raise InvalidDataError("weights must not all be 0")
+    return w
+
+
+@dataclass(frozen=True)
+class CompressedRows:
+    """Distinct rows of a stacked input, each with the summed weight of its copies.
+
+    Attributes
+    ----------
+    columns : tuple of numpy.ndarray
+        The distinct values of each input column (equal length).
+    weights : numpy.ndarray
+        Summed weight of each distinct row.
+    inverse : numpy.ndarray
+        For each input row, the index of its distinct row (``columns[k][inverse]`` gives
+        the input back).
+    """
+
+    columns: tuple[np.ndarray, ...]
+    weights: np.ndarray
+    inverse: np.ndarray
+
+    @property
+    def n_distinct(self) -> int:
+        return int(self.weights.size)
+
+
+def compress_rows(*columns: np.ndarray, weights: np.ndarray | None = None) -> CompressedRows:
+    """Collapse identical rows of ``columns`` (``np.unique`` on the stacked rows), so a
+    likelihood costs the number of distinct rows, not the number of customers."""
+    stacked = np.column_stack(columns)
+    distinct, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    w = np.ones(stacked.shape[0]) if weights is None else weights
+    summed = np.bincount(inverse, weights=w, minlength=distinct.shape[0])
+    keep = summed > 0
+    if not keep.all():  # rows whose weights are all 0 carry no information
+        remap = np.cumsum(keep) - 1
+        distinct, summed, inverse = distinct[keep], summed[keep], remap[inverse]
+    return CompressedRows(tuple(distinct.T.copy()), summed, inverse)

@@ -1,0 +1,214 @@
+"""Maximum likelihood shared by the BTYD estimators: L-BFGS-B on log-parameters, a
+numerical Hessian of the gradient for standard errors, AIC/BIC, convergence reporting."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Self
+
+import numpy as np
+from scipy.optimize import minimize
+
+from kehu.insight.errors import InsightError, InvalidParameterError
+
+__all__ = [
+    "ConvergenceWarning",
+    "FitResult",
+    "FittedParamsMixin",
+    "NotFittedError",
+    "maximize_likelihood",
+]
+
+#: ``(params, data) -> (total log-likelihood, gradient)`` in natural parameters.
+Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
+
+#: Log-parameters are kept inside ``[-LOG_BOUND, LOG_BOUND]`` (params in ~[2e-22, 5e21]).
+LOG_BOUND = 50.0
+
+
+class NotFittedError(InsightError, ValueError, AttributeError):
+    """A method that needs fitted parameters was called before ``fit``."""
+
+
+class ConvergenceWarning(UserWarning):
+    """The optimiser stopped without meeting its convergence criterion."""
+
+
+@dataclass(frozen=True)
+class FitResult:
+    params: np.ndarray
+    log_likelihood: float
+    converged: bool
+    message: str
+    n_iter: int
+    covariance: np.ndarray
+    standard_errors: np.ndarray
+
+
+def maximize_likelihood(
+    objective: Objective,
+    initial: np.ndarray,
+    *,
+    names: tuple[str, ...],
+    tol: float,
+    max_iter: int,
+    model: str,
+) -> FitResult:
+    """Maximise ``objective`` over positive parameters with L-BFGS-B on their logs.
+
+    The objective is scaled by its value at the start so the optimiser's tolerances
+    mean the same for 100 and 10 million customers. A stop without convergence
+    raises :class:`ConvergenceWarning` (and the result says so), never silently.
+    """
+    scale = max(abs(objective(initial)[0]), 1.0)
+
+    def negative(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        params = np.exp(log_params)
+        value, grad = objective(params)
+        if not np.isfinite(value):
+            return np.inf, np.zeros_like(log_params)
+        return -value / scale, -grad * params / scale
+
+    result = minimize(
+        negative,
+        np.log(initial),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(-LOG_BOUND, LOG_BOUND)] * len(initial),
+        options={"maxiter": max_iter, "ftol": tol, "gtol": tol},
+    )
+    params = np.exp(result.x)
+    log_likelihood, grad = objective(params)
+    converged, message = _judge(result, grad * params / scale, tol)
+    if not converged:
+        warnings.warn(f"{model} fit did not converge: {message}", ConvergenceWarning, stacklevel=3)
+    covariance = _covariance(objective, params, names, model)
+    errors = np.sqrt(np.where(np.diag(covariance) >= 0, np.diag(covariance), np.nan))
+    return FitResult(
+        params, float(log_likelihood), converged, message, int(result.nit), covariance, errors
+    )
+
+
+def _judge(result: object, scaled_log_grad: np.ndarray, tol: float) -> tuple[bool, str]:
+    """L-BFGS-B's own verdict, except that a line-search stop at a point whose scaled
+    gradient is already tiny is a converged fit (it is at the optimum to rounding)."""
+    message = str(getattr(result, "message", ""))
+    if getattr(result, "success", False):
+        return True, message
+    small = float(np.max(np.abs(scaled_log_grad))) < max(1e3 * tol, 1e-6)
+    if small and "ABNORMAL" in message.upper():
+        return True, f"{message} (gradient at rounding level: converged)"
+    at_bound = np.any(np.abs(np.asarray(getattr(result, "x", []))) >= LOG_BOUND - 1e-6)
+    return False, message + (" (a parameter reached its bound)" if at_bound else "")
+
+
+def numerical_hessian(gradient: Callable[[np.ndarray], np.ndarray], at: np.ndarray) -> np.ndarray:
+    """Central differences of an analytic gradient, relative step 1e-5, symmetrised."""
+    n = at.size
+    hessian = np.empty((n, n))
+    for i in range(n):
+        step = 1e-5 * max(abs(at[i]), 1e-8)
+        up, down = at.copy(), at.copy()
+        up[i] += step
+        down[i] -= step
+        hessian[:, i] = (gradient(up) - gradient(down)) / (2 * step)
+    return (hessian + hessian.T) / 2
+
+
+def _covariance(objective: Objective, params: np.ndarray, names: tuple[str, ...], model: str):
+    """Inverse of the observed information (minus the Hessian of the log-likelihood)."""
+    information = -numerical_hessian(lambda p: objective(p)[1], params)
+    try:
+        eigenvalues = np.linalg.eigvalsh(information)
+        if not np.all(np.isfinite(eigenvalues)) or eigenvalues.min() <= 0:
+            raise np.linalg.LinAlgError("information matrix is not positive definite")
+        return np.linalg.inv(information)
+    except np.linalg.LinAlgError as e:
+        warnings.warn(
+            f"{model}: standard errors of {list(names)} are not available ({e})",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
+        return np.full((len(names), len(names)), np.nan)
+
+
+def information_criteria(log_likelihood: float, n_params: int, n_obs: float) -> tuple[float, float]:
+    """``(AIC, BIC)`` with ``n_obs`` the number of customers (the sum of weights)."""
+    aic = 2 * n_params - 2 * log_likelihood
+    bic = n_params * np.log(n_obs) - 2 * log_likelihood
+    return float(aic), float(bic)
+
+
+class FittedParamsMixin:
+    """Fitted-state plumbing shared by the estimators.
+
+    Subclasses set ``_param_names`` (the paper's symbols) and a ``_model_name``; fitted
+    parameters live in ``<symbol>_`` attributes and in ``params_``.
+    """
+
+    _param_names: tuple[str, ...] = ()
+    _model_name: str = ""
+
+    def _require_fitted(self, method: str) -> np.ndarray:
+        if not hasattr(self, "params_"):
+            raise NotFittedError(
+                f"{type(self).__name__} is not fitted yet: call fit() (or from_params()) "
+                f"before {method}()"
+            )
+        return np.array([self.params_[name] for name in self._param_names])
+
+    def _set_params(self, values: np.ndarray) -> None:
+        self.params_ = {name: float(v) for name, v in zip(self._param_names, values, strict=True)}
+        for name, value in self.params_.items():
+            setattr(self, f"{name}_", value)
+
+    def _set_fit(self, fit: FitResult, n_obs: float, n_distinct: int) -> None:
+        self._set_params(fit.params)
+        self.log_likelihood_ = fit.log_likelihood
+        self.converged_ = fit.converged
+        self.convergence_message_ = fit.message
+        self.n_iter_ = fit.n_iter
+        self.covariance_ = fit.covariance
+        self.standard_errors_ = dict(
+            zip(self._param_names, map(float, fit.standard_errors), strict=True)
+        )
+        self.n_customers_ = float(n_obs)
+        self.n_distinct_ = int(n_distinct)
+        self.aic_, self.bic_ = information_criteria(fit.log_likelihood, len(fit.params), n_obs)
+
+    @classmethod
+    def from_params(cls, **params: float) -> Self:
+        """An estimator with the given parameters, as if fitted (no fit statistics):
+        for published parameters, or parameters stored from an earlier fit."""
+        model = cls()
+        model._set_params(cls._validated_params(params))
+        return model
+
+    @classmethod
+    def _validated_params(cls, values: Mapping[str, float]) -> np.ndarray:
+        missing = [name for name in cls._param_names if name not in values]
+        extra = sorted(set(values) - set(cls._param_names))
+        if missing or extra:
+            raise InvalidParameterError(
+                f"{cls.__name__} needs exactly the parameters {list(cls._param_names)}, "
+                f"got {sorted(values)}"
+            )
+        out = np.array([float(values[name]) for name in cls._param_names])
+        for name, value in zip(cls._param_names, out, strict=True):
+            if not (np.isfinite(value) and value > 0):
+                raise InvalidParameterError(f"{name} must be positive and finite, got {value!r}")
+        return out
+
+    def summary(self) -> dict[str, object]:
+        """Fitted parameters with their standard errors and the fit statistics, as plain
+        Python values (ready for JSON)."""
+        self._require_fitted("summary")
+        out: dict[str, object] = dict(self.params_)
+        for key in ("log_likelihood_", "aic_", "bic_", "converged_", "n_iter_", "n_customers_"):
+            if hasattr(self, key):
+                out[key.rstrip("_")] = getattr(self, key)
+        if hasattr(self, "standard_errors_"):
+            out["standard_errors"] = dict(self.standard_errors_)
+        return out

@@ -1,0 +1,113 @@
+"""The scikit-learn contract and the input checks of every BTYD estimator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tests.insight.btyd.conftest import simulate_bg_nbd
+
+from kehu.insight.btyd import BgNbd, InvalidDataError, NotFittedError
+from kehu.insight.errors import InsightError
+
+RFM = simulate_bg_nbd(500, 0.5, 5.0, 0.8, 2.5, seed=2)
+
+#: (estimator class, training table, a prediction call on a fitted or unfitted model)
+ESTIMATORS = [
+    (BgNbd, RFM, lambda m: m.conditional_probability_alive(RFM)),
+]
+IDS = [cls.__name__ for cls, _, _ in ESTIMATORS]
+
+
+@pytest.mark.parametrize(("cls", "data", "predict"), ESTIMATORS, ids=IDS)
+def test_fit_returns_self_and_sets_underscore_attributes(cls, data, predict) -> None:
+    model = cls()
+    assert model.fit(data) is model
+    assert set(model.params_) == set(cls._param_names)
+    for name in cls._param_names:
+        assert getattr(model, f"{name}_") == model.params_[name] > 0
+    assert np.all(np.isfinite(predict(model)))
+
+
+@pytest.mark.parametrize(("cls", "data", "predict"), ESTIMATORS, ids=IDS)
+def test_predicting_before_fit_names_the_method(cls, data, predict) -> None:
+    with pytest.raises(NotFittedError, match=r"not fitted.*before \w+\(\)"):
+        predict(cls())
+
+
+@pytest.mark.parametrize(("cls", "data", "predict"), ESTIMATORS, ids=IDS)
+def test_refit_gives_the_same_result(cls, data, predict) -> None:
+    model = cls().fit(data)
+    first = dict(model.params_)
+    assert model.fit(data).params_ == first
+
+
+@pytest.mark.parametrize(("cls", "data", "predict"), ESTIMATORS, ids=IDS)
+def test_init_stores_configuration_unchanged(cls, data, predict) -> None:
+    model = cls(tol=1e-8, max_iter=50)
+    assert (model.tol, model.max_iter) == (1e-8, 50)
+    assert not any(k.endswith("_") for k in vars(model))
+
+
+def test_not_fitted_error_is_an_insight_error_and_a_value_error() -> None:
+    assert issubclass(NotFittedError, InsightError)
+    assert issubclass(NotFittedError, ValueError)
+    assert issubclass(InvalidDataError, InsightError)
+    assert issubclass(InvalidDataError, ValueError)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"frequency": -1.0}, r"frequency must be >= 0, got -1\.0 at row 3"),
+        ({"frequency": 1.5}, r"frequency must be whole numbers, got 1\.5 at row 3"),
+        ({"recency": 31.0}, r"recency must be <= T, got recency=31\.0 > T=30\.0 at row 3"),
+        ({"recency": np.nan}, r"recency must be finite, got nan at row 3"),
+        ({"T": -2.0}, r"T must be >= 0, got -2\.0 at row 3"),
+    ],
+)
+def test_bad_values_are_named_with_their_row(change: dict, message: str) -> None:
+    data = RFM.copy()
+    data.loc[3, "recency"] = 0.0
+    data.loc[3, "T"] = 30.0
+    for column, value in change.items():
+        data.loc[3, column] = value
+    with pytest.raises(InvalidDataError, match=message):
+        BgNbd().fit(data)
+
+
+def test_recency_of_a_customer_without_repeats_must_be_zero() -> None:
+    data = RFM.copy()
+    data.loc[0, ["frequency", "recency"]] = [0.0, 3.0]
+    with pytest.raises(InvalidDataError, match="recency must be 0 when frequency is 0"):
+        BgNbd().fit(data)
+
+
+def test_missing_column_is_named_with_what_was_found() -> None:
+    with pytest.raises(InvalidDataError, match=r"missing required column 'T'; found columns"):
+        BgNbd().fit(RFM.drop(columns="T"))
+
+
+def test_empty_input_is_refused() -> None:
+    with pytest.raises(InvalidDataError, match="no rows"):
+        BgNbd().fit(RFM.iloc[:0])
+
+
+def test_bad_weights_are_refused() -> None:
+    with pytest.raises(InvalidDataError, match="weights must be >= 0"):
+        BgNbd().fit(RFM, weights=-np.ones(len(RFM)))
+    with pytest.raises(InvalidDataError, match="one value per row"):
+        BgNbd().fit(RFM, weights=[1, 2])
+
+
+def test_from_params_refuses_unknown_or_nonpositive_parameters() -> None:
+    with pytest.raises(InsightError, match=r"needs exactly the parameters"):
+        BgNbd.from_params(r=1, alpha=1, a=1)
+    with pytest.raises(InsightError, match=r"alpha must be positive"):
+        BgNbd.from_params(r=1, alpha=-1, a=1, b=1)
+
+
+def test_arrow_tables_and_mappings_are_accepted() -> None:
+    pa = pytest.importorskip("pyarrow")
+    from_pandas = BgNbd().fit(RFM).params_
+    assert BgNbd().fit(pa.Table.from_pandas(RFM)).params_ == pytest.approx(from_pandas)
+    assert BgNbd().fit(RFM.to_dict("list")).params_ == pytest.approx(from_pandas)
