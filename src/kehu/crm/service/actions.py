@@ -90,16 +90,17 @@ def change_status(
     if status not in Ticket.Status.values:
         raise _invalid(
             "status",
-            f"status must be one of {list(Ticket.Status.values)}, got {status!r}",
+            f"status must be one of {Ticket.Status.values}, got {status!r}",
             "invalid_choice",
         )
+    status = str(status)  # a Status member and its value are the same status
     if status == ticket.status:
         return ticket
     if status not in ticket.allowed_transitions():
         raise _invalid(
             "status",
-            f"a ticket that is {ticket.status!r} can move to "
-            f"{list(ticket.allowed_transitions())}, not {status!r}",
+            f"a ticket that is {str(ticket.status)!r} can move to "
+            f"{[str(s) for s in ticket.allowed_transitions()]}, not {status!r}",
             "invalid_transition",
         )
     now = timezone.now()
@@ -168,7 +169,7 @@ def rate(ticket: Ticket, score: int, *, by: AbstractBaseUser | None = None) -> T
         raise _invalid(
             "satisfaction_score",
             f"only a ticket that is {[str(s) for s in RATEABLE_STATUSES]} can be rated, "
-            f"this one is {ticket.status!r}",
+            f"this one is {str(ticket.status)!r}",
             "not_resolved",
         )
     ticket.satisfaction_score = score
