@@ -33,7 +33,7 @@ def test_anonymous_caller_gets_401_with_the_error_shape(anonymous_api, path):
 
 
 def test_wrong_token_is_401(db):
-    from tests.crm.api.conftest import ApiClient
+    from tests.crm.api.client import ApiClient
 
     assert ApiClient("kehu_not-a-token").get("/customers").status_code == 401
 

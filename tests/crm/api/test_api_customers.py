@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tests.crm.api.client import error_fields
 
 from kehu.crm.customers.models import Contact, Customer
-from tests.crm.api.conftest import error_fields
 
 pytestmark = pytest.mark.django_db
 

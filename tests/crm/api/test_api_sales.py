@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from tests.crm.api.client import error_fields
 
 from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine
-from tests.crm.api.conftest import error_fields
 
 pytestmark = pytest.mark.django_db
 
