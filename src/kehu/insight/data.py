@@ -1,0 +1,238 @@
+"""Input contract of the value engine: a transaction log, whatever its shape.
+
+One row per purchase line or order with a customer id, a timestamp and an amount (or a
+quantity and a unit price), optionally an order id. Columns are detected from their
+names (English and Chinese) unless given. Sources: a CSV/TSV (also gzipped) or Parquet
+path, a pandas DataFrame, a polars DataFrame or an Arrow table.
+
+Returns policy (documented, applied in SQL):
+
+- A row is a return when its amount is negative or its order id starts with ``C``
+  (a cancellation invoice); a return always counts with a negative amount.
+- Returns are netted against the customer's spend (``total_spend``) and reported as
+  ``returned_spend``; they never count as purchases.
+- A purchase day is a day with at least one positive sale line. Rows with amount 0 are
+  not purchases (free items, notes).
+- A customer with returns but no purchase is not modelled: reported in the row
+  accounting as ``customers_only_returns``, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from kehu.insight.engine import Engine
+from kehu.insight.errors import InsightError
+
+RAW = "kehu_raw"
+TRANSACTIONS = "kehu_transactions"
+
+
+class InputError(InsightError, ValueError):
+    """The input cannot be used as given; the message says what to fix."""
+
+
+_CANDIDATES: dict[str, tuple[str, ...]] = {
+    "customer": (
+        "customer_id",
+        "customerid",
+        "customer",
+        "cust_id",
+        "custid",
+        "client_id",
+        "clientid",
+        "member_id",
+        "memberid",
+        "user_id",
+        "userid",
+        "customer_code",
+        "客户编号",
+        "客户id",
+        "客户代码",
+        "客户",
+        "会员id",
+        "会员编号",
+        "用户id",
+    ),
+    "date": (
+        "occurred_at",
+        "invoicedate",
+        "invoice_date",
+        "order_date",
+        "orderdate",
+        "ordered_at",
+        "purchase_date",
+        "transaction_date",
+        "date",
+        "datetime",
+        "timestamp",
+        "time",
+        "交易日期",
+        "订单日期",
+        "下单时间",
+        "日期",
+        "时间",
+        "购买日期",
+    ),
+    "amount": (
+        "amount",
+        "total_amount",
+        "totalamount",
+        "line_total",
+        "total",
+        "revenue",
+        "sales",
+        "spend",
+        "value",
+        "monetary",
+        "price_total",
+        "金额",
+        "销售额",
+        "消费金额",
+        "实付金额",
+        "订单金额",
+    ),
+    "quantity": ("quantity", "qty", "units", "数量"),
+    "unit_price": ("unitprice", "unit_price", "price", "单价"),
+    "order": (
+        "invoiceno",
+        "invoice_no",
+        "invoice",
+        "order",
+        "order_id",
+        "orderid",
+        "order_no",
+        "order_number",
+        "transaction_id",
+        "订单号",
+        "订单编号",
+        "发票号",
+    ),
+}
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^0-9a-z_\u3400-\u9fff]", "", name.strip().lower().replace(" ", "_"))
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Which input column plays which role. ``amount`` or both ``quantity`` and
+    ``unit_price`` must be set."""
+
+    customer: str
+    date: str
+    amount: str | None = None
+    quantity: str | None = None
+    unit_price: str | None = None
+    order: str | None = None
+
+    def as_dict(self) -> dict[str, str | None]:
+        return asdict(self)
+
+
+def detect_columns(
+    columns: list[str],
+    customer: str | None = None,
+    date: str | None = None,
+    amount: str | None = None,
+) -> ColumnMap:
+    """Map input columns to roles by name; explicit names win. Raises :class:`InputError`
+    naming the role that could not be found and the columns that were there."""
+    by_key = {_key(c): c for c in columns}
+    found: dict[str, str | None] = {}
+    for role, given in (("customer", customer), ("date", date), ("amount", amount)):
+        if given is not None and given not in columns:
+            raise InputError(
+                f"column {given!r} (given for the {role}) is not in the input; found {columns}"
+            )
+        found[role] = given
+    for role, candidates in _CANDIDATES.items():
+        if found.get(role):
+            continue
+        found[role] = next((by_key[c] for c in candidates if c in by_key), None)
+    if not found["customer"]:
+        raise InputError(
+            f"no customer id column found among {columns}: name it with --customer-col"
+        )
+    if not found["date"]:
+        raise InputError(f"no date column found among {columns}: name it with --date-col")
+    if amount is None and found["quantity"] and found["unit_price"]:
+        found["amount"] = None  # quantity × unit price is the line amount
+    elif not found["amount"]:
+        raise InputError(
+            f"no amount column (nor quantity and unit price) found among {columns}: "
+            "name it with --amount-col"
+        )
+    else:
+        found["quantity"] = found["unit_price"] = None
+    return ColumnMap(**found)  # type: ignore[arg-type]
+
+
+def register_source(engine: Engine, source: Any, delimiter: str | None = None) -> list[str]:
+    """Register the raw input as the view ``kehu_raw``; returns its column names."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.exists():
+            raise InputError(f"input file {str(path)!r} does not exist")
+        suffixes = "".join(path.suffixes).lower()
+        if suffixes.endswith((".parquet", ".pq")):
+            engine.register_parquet(RAW, path)
+        elif any(s in suffixes for s in (".csv", ".tsv", ".txt")):
+            tab = delimiter or ("\t" if ".tsv" in suffixes else None)
+            engine.register_csv(RAW, path, tab)
+        else:
+            raise InputError(
+                f"cannot read {path.name!r}: use a .csv, .tsv (optionally .gz) or .parquet file"
+            )
+    elif isinstance(source, (pd.DataFrame, pa.Table)):
+        engine.register_table(RAW, source)
+    elif type(source).__module__.startswith("polars"):
+        engine.register_table(RAW, source.to_arrow())
+    else:
+        raise InputError(
+            f"unsupported input of type {type(source).__name__}: give a file path, a pandas "
+            "or polars DataFrame, or an Arrow table"
+        )
+    return engine.columns(RAW)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _text(column: str) -> str:
+    return f"NULLIF(TRIM(CAST({_q(column)} AS VARCHAR)), '')"
+
+
+def _number(column: str) -> str:
+    return f"TRY_CAST({_text(column)} AS DOUBLE)"
+
+
+def transactions_sql(columns: ColumnMap, date_format: str | None = None) -> str:
+    """SQL (DuckDB dialect, portable through SQLGlot) normalising the raw input to
+    ``customer_id, occurred_at, amount, order_id, is_return`` with NULLs where a value
+    could not be read (the accounting counts those rows)."""
+    # ids exported from floating-point columns look like "17850.0": the same customer
+    customer = f"REGEXP_REPLACE({_text(columns.customer)}, '\\.0+$', '')"
+    if date_format:
+        occurred = f"TRY_STRPTIME({_text(columns.date)}, '{date_format}')"
+    else:
+        occurred = f"TRY_CAST({_text(columns.date)} AS TIMESTAMP)"
+    if columns.amount:
+        raw_amount = _number(columns.amount)
+    else:
+        raw_amount = f"({_number(columns.quantity or '')} * {_number(columns.unit_price or '')})"
+    order = _text(columns.order) if columns.order else "CAST(NULL AS VARCHAR)"
+    is_return = f"({raw_amount} < 0 OR COALESCE(UPPER({order}) LIKE 'C%', FALSE))"
+    return (
+        f"SELECT {customer} AS customer_id, {occurred} AS occurred_at, "
+        f"CASE WHEN {is_return} THEN -ABS({raw_amount}) ELSE {raw_amount} END AS amount, "
+        f"{order} AS order_id, {is_return} AS is_return FROM {RAW}"
+    )
