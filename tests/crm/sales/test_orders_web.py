@@ -296,3 +296,21 @@ def test_action_errors_of_a_line_land_on_that_line(make_product):
 
     assert lines.forms[1].errors == {"product": ["no such product"]}
     assert rest == {"lines": ["needs a line"]}
+
+
+def test_record_a_return_link_prefills_the_return_form(
+    admin_user, make_customer, make_order, client_for
+):
+    original = make_order(make_customer())
+    c = client_for(admin_user)
+    page = c.get(reverse("sales:order_detail", args=[original.pk])).content.decode()
+    link = f"?customer={original.customer_id}&amp;kind=return&amp;original={original.number}"
+    assert link in page
+
+    form = c.get(
+        reverse("sales:order_create"),
+        {"customer": original.customer_id, "kind": "return", "original": original.number},
+    ).context["form"]
+    assert form["kind"].value() == "return"
+    assert form["original_order_number"].value() == original.number
+    assert [o.number for o in form.recent_orders] == [original.number]

@@ -56,13 +56,13 @@ def show_bounded_choices(
 
 class OrderForm(forms.ModelForm):
     original_order_number = forms.CharField(
-        label=_("returned order number"),
+        label=_("Returned order number"),
         required=False,
         max_length=30,
         help_text=_("For a return: the number of the order being returned."),
     )
     ordered_at = forms.DateTimeField(
-        label=_("ordered at"),
+        label=_("Ordered at"),
         input_formats=DATETIME_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
@@ -143,14 +143,14 @@ class OrderForm(forms.ModelForm):
 
 class OrderLineForm(forms.Form):
     product = forms.ModelChoiceField(
-        label=_("product"), queryset=Product.objects.filter(is_active=True), required=False
+        label=_("Product"), queryset=Product.objects.filter(is_active=True), required=False
     )
-    description = forms.CharField(label=_("description"), max_length=200, required=False)
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
     quantity = forms.DecimalField(
-        label=_("quantity"), max_digits=12, decimal_places=3, min_value=Decimal("0.001")
+        label=_("Quantity"), max_digits=12, decimal_places=3, min_value=Decimal("0.001")
     )
     unit_price = forms.DecimalField(
-        label=_("unit price"),
+        label=_("Unit price"),
         max_digits=12,
         decimal_places=2,
         min_value=Decimal("0"),
@@ -158,7 +158,7 @@ class OrderLineForm(forms.Form):
         help_text=_("Empty: the product's list price."),
     )
     discount_pct = forms.DecimalField(
-        label=_("discount %"),
+        label=_("Discount %"),
         max_digits=5,
         decimal_places=2,
         min_value=Decimal("0"),
@@ -222,7 +222,7 @@ def order_line_formset(data: Any = None) -> BaseOrderLineFormSet:
 
 
 class OrderStatusForm(forms.Form):
-    status = forms.ChoiceField(label=_("new status"))
+    status = forms.ChoiceField(label=_("New status"))
 
     def __init__(self, *args: Any, order: Order, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -234,7 +234,7 @@ class OrderStatusForm(forms.Form):
 
 class OpportunityForm(forms.ModelForm):
     probability = forms.IntegerField(
-        label=_("probability %"),
+        label=_("Probability %"),
         min_value=0,
         max_value=100,
         required=False,
@@ -302,12 +302,12 @@ class OpportunityForm(forms.ModelForm):
 
 
 class MoveForm(forms.Form):
-    stage = forms.ChoiceField(label=_("stage"), choices=Opportunity.Stage.choices)
+    stage = forms.ChoiceField(label=_("Stage"), choices=Opportunity.Stage.choices)
 
 
 class ActivityForm(forms.ModelForm):
     due_at = forms.DateTimeField(
-        label=_("due"),
+        label=_("Due"),
         input_formats=DATETIME_FORMATS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
