@@ -1,0 +1,107 @@
+"""RFM scores and the eleven named RFM segments.
+
+Scores are quintiles 1-5, 5 best; recency is reversed (fewer days since the last
+purchase is better). Ties would break quantile cuts, so values are ranked first (ties
+broken by order of appearance, which is the customer-id order of the summary).
+
+Segments, applied in order, first match wins, the rest "Others" (ranges inclusive):
+
+=================  =======  =======  =======
+segment            R        F        M
+=================  =======  =======  =======
+Champions          4-5      4-5      4-5
+Loyal              2-5      3-5      3-5
+Potential loyalist 3-5      1-3      1-3
+New                4-5      ≤1       ≤1
+Promising          3-4      ≤1       ≤1
+Need attention     2-3      2-3      2-3
+About to sleep     2-3      ≤2       ≤2
+At risk            ≤2       2-5      2-5
+Can't lose         ≤1       4-5      4-5
+Hibernating        1-2      1-2      1-2
+Lost               ≤2       ≤2       ≤2
+=================  =======  =======  =======
+
+Because "Potential loyalist" (R 3-5, F 1-3, M 1-3) comes before "New" and "Promising",
+these two can only catch customers that earlier rules left, and since scores start at 1,
+"Hibernating" (R 1-2, F 1-2, M 1-2) catches every customer "Lost" would: under the
+published order "Lost" is never assigned. The order is kept as published so that
+results compare with other tools; :func:`segment_counts` reports every segment,
+empty ones and "Others" included.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from kehu.insight.data import InputError
+
+SEGMENT_RULES: list[tuple[str, tuple[int, int], tuple[int, int], tuple[int, int]]] = [
+    ("Champions", (4, 5), (4, 5), (4, 5)),
+    ("Loyal", (2, 5), (3, 5), (3, 5)),
+    ("Potential loyalist", (3, 5), (1, 3), (1, 3)),
+    ("New", (4, 5), (1, 1), (1, 1)),
+    ("Promising", (3, 4), (1, 1), (1, 1)),
+    ("Need attention", (2, 3), (2, 3), (2, 3)),
+    ("About to sleep", (2, 3), (1, 2), (1, 2)),
+    ("At risk", (1, 2), (2, 5), (2, 5)),
+    ("Can't lose", (1, 1), (4, 5), (4, 5)),
+    ("Hibernating", (1, 2), (1, 2), (1, 2)),
+    ("Lost", (1, 2), (1, 2), (1, 2)),
+]
+OTHERS = "Others"
+
+
+def quintile_scores(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
+    """Scores 1-5 by rank quintile; equal sizes even when many values tie."""
+    if values.isna().any():
+        raise InputError(f"{values.name or 'values'} has missing values; RFM needs every value")
+    n = len(values)
+    if n == 0:
+        return pd.Series([], dtype="int8", index=values.index)
+    ranks = values.rank(method="first", ascending=higher_is_better).to_numpy()
+    scores = np.ceil(ranks * 5 / n).astype("int8")
+    return pd.Series(np.clip(scores, 1, 5), index=values.index, dtype="int8")
+
+
+def rfm_scores(
+    customers: pd.DataFrame,
+    recency_col: str = "days_since_last",
+    frequency_col: str = "frequency",
+    monetary_col: str = "total_spend",
+) -> pd.DataFrame:
+    """``r_score``, ``f_score``, ``m_score`` and ``rfm_segment`` for each customer.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"days_since_last": [1, 200, 30, 90, 5],
+    ...                    "frequency": [9, 0, 3, 1, 6], "total_spend": [900, 10, 200, 50, 700]})
+    >>> rfm_scores(df)["rfm_segment"].tolist()
+    ['Champions', 'Hibernating', 'Loyal', 'Need attention', 'Champions']
+    """
+    for column in (recency_col, frequency_col, monetary_col):
+        if column not in customers.columns:
+            raise InputError(f"RFM needs column {column!r}; found {list(customers.columns)}")
+    out = pd.DataFrame(index=customers.index)
+    out["r_score"] = quintile_scores(customers[recency_col], higher_is_better=False)
+    out["f_score"] = quintile_scores(customers[frequency_col])
+    out["m_score"] = quintile_scores(customers[monetary_col])
+    out["rfm_segment"] = segment_of(out["r_score"], out["f_score"], out["m_score"])
+    return out
+
+
+def segment_of(r: pd.Series, f: pd.Series, m: pd.Series) -> pd.Series:
+    """Apply :data:`SEGMENT_RULES` in order (vectorised)."""
+    conditions = [
+        r.between(*rr) & f.between(*fr) & m.between(*mr) for _name, rr, fr, mr in SEGMENT_RULES
+    ]
+    names = [name for name, *_ in SEGMENT_RULES]
+    return pd.Series(np.select(conditions, names, default=OTHERS), index=r.index)
+
+
+def segment_counts(segments: pd.Series) -> dict[str, int]:
+    """Customers per segment, in rule order, with empty segments and "Others"."""
+    counts = segments.value_counts()
+    names = [name for name, *_ in SEGMENT_RULES] + [OTHERS]
+    return {name: int(counts.get(name, 0)) for name in names}
