@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy.optimize import check_grad
 from scipy.special import hyp2f1
-from tests.insight.btyd.conftest import HOLDOUT_WEEKS, rfm
+from tests.insight.btyd.conftest import HOLDOUT_WEEKS, rfm, simulate_bg_nbd
 
 from kehu.insight.btyd import BgNbd
 from kehu.insight.btyd.bg_nbd import (
@@ -119,9 +119,9 @@ def test_analytic_gradient_matches_finite_differences(cdnow: pd.DataFrame) -> No
 
 def test_weighted_fit_on_distinct_rows_equals_fit_on_duplicated_rows() -> None:
     rng = np.random.default_rng(3)
-    distinct = rfm([0, 1, 2, 5, 3, 0], [0, 3, 10, 30, 12, 0], [40, 35, 30, 33, 20, 5])
-    counts = rng.integers(1, 40, size=6)
-    duplicated = {k: np.repeat(v, counts) for k, v in distinct.items()}
+    distinct = simulate_bg_nbd(300, 0.5, 5.0, 0.8, 2.5, seed=4)
+    counts = rng.integers(1, 20, size=len(distinct))
+    duplicated = {k: np.repeat(v.to_numpy(), counts) for k, v in distinct.items()}
     weighted = BgNbd().fit(distinct, weights=counts)
     plain = BgNbd().fit(duplicated)
     for name in PUBLISHED:

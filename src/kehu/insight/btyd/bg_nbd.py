@@ -15,22 +15,36 @@ import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 from scipy.stats import nbinom
 
-from kehu.insight.btyd._inputs import compress_rows, read_weights, rfm_columns
+from kehu.insight.btyd._inputs import (
+    CountGroups,
+    compress_rows,
+    group_counts,
+    read_weights,
+    rfm_columns,
+)
 from kehu.insight.btyd._mle import FittedParamsMixin, maximize_likelihood
 
 __all__ = ["BgNbd", "bg_nbd_log_likelihood", "bg_nbd_log_likelihood_and_gradient"]
 
 
-def _terms(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> tuple:
-    r, alpha, a, b = params
-    repeat = x > 0
-    x_safe = np.where(repeat, x, 1.0)  # keeps b + x - 1 > 0 where the term is masked out
+def _count_terms(params: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The parts of equation 6 that depend on the count ``x`` alone: the gamma-ratio head
+    (without ``r log alpha``) and the beta ratios of the active and dropped-out terms."""
+    r, _, a, b = params
     beta_ab = betaln(a, b)
-    head = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-    alive = betaln(a, b + x) - beta_ab - (r + x) * np.log(alpha + T)
-    dropped = betaln(a + 1, b + x_safe - 1) - beta_ab - (r + x) * np.log(alpha + t_x)
-    dropped = np.where(repeat, dropped, -np.inf)
-    return head, alive, dropped, x_safe
+    head = gammaln(r + x) - gammaln(r)
+    alive = betaln(a, b + x) - beta_ab
+    x_safe = np.where(x > 0, x, 1.0)  # keeps b + x - 1 > 0 where the term is masked out
+    dropped = np.where(x > 0, betaln(a + 1, b + x_safe - 1) - beta_ab, -np.inf)
+    return head, alive, dropped
+
+
+def _row_terms(params: np.ndarray, x, t_x, T, groups: CountGroups):
+    r, alpha, _, _ = params
+    head, alive, dropped = (g[groups.index] for g in _count_terms(params, groups.values))
+    alive = alive - (r + x) * np.log(alpha + T)
+    dropped = dropped - (r + x) * np.log(alpha + t_x)
+    return head + r * np.log(alpha), alive, dropped
 
 
 def bg_nbd_log_likelihood(
@@ -46,31 +60,47 @@ def bg_nbd_log_likelihood(
     x, t_x, T : numpy.ndarray
         Repeat purchases, time of the last one, and time since the first purchase.
     """
-    head, alive, dropped, _ = _terms(np.asarray(params, dtype=float), x, t_x, T)
+    params = np.asarray(params, dtype=float)
+    head, alive, dropped = _row_terms(params, x, t_x, T, group_counts(x))
     return head + np.logaddexp(alive, dropped)
 
 
 def bg_nbd_log_likelihood_and_gradient(
-    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, weights: np.ndarray
+    params: np.ndarray,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    weights: np.ndarray,
+    groups: CountGroups | None = None,
 ) -> tuple[float, np.ndarray]:
     """Weighted total log-likelihood and its analytic gradient in ``(r, alpha, a, b)``.
 
     With ``L = head + log(e^A + e^D)`` and ``w = e^D / (e^A + e^D)`` the share of the
-    dropped-out term, each derivative is ``d head + (1 - w) dA + w dD``.
+    dropped-out term, each derivative is ``d head + (1 - w) dA + w dD``. Gamma, beta and
+    digamma functions depend on ``x`` only, so they are computed once per distinct
+    count (``groups``, from :func:`group_counts`) and summed with the count's weight.
     """
+    groups = group_counts(x, weights) if groups is None else groups
     r, alpha, a, b = params
-    head, alive, dropped, x_safe = _terms(params, x, t_x, T)
-    mix = np.logaddexp(alive, dropped)
-    w = np.exp(dropped - mix)
-    psi_ab, psi_abx = digamma(a + b), digamma(a + b + x)
-    d_r = digamma(r + x) - digamma(r) + np.log(alpha)
-    d_r -= (1 - w) * np.log(alpha + T) + w * np.log(alpha + t_x)
-    d_alpha = r / alpha - (r + x) * ((1 - w) / (alpha + T) + w / (alpha + t_x))
-    d_a = psi_ab - psi_abx + w / a
-    d_b = psi_ab - psi_abx - digamma(b) + (1 - w) * digamma(b + x)
-    d_b += np.where(x > 0, w * digamma(b + x_safe - 1), 0.0)
-    grad = np.array([weights @ d for d in (d_r, d_alpha, d_a, d_b)])
-    return float(weights @ (head + mix)), grad
+    u, per_count, n = groups.values, groups.weights, groups.weights.sum()
+    head_u, alive_u, dropped_u = _count_terms(params, u)
+    log_T, log_t_x = np.log(alpha + T), np.log(alpha + t_x)
+    rx = r + x
+    alive = alive_u[groups.index] - rx * log_T
+    gap = dropped_u[groups.index] - rx * log_t_x - alive  # log(e^D / e^A); -inf if x = 0
+    w = expit(gap)
+    total = per_count @ head_u + r * np.log(alpha) * n + weights @ (alive + np.logaddexp(0, gap))
+    psi_ab, psi_abu = digamma(a + b), digamma(a + b + u)
+    ww = weights * w
+    d_r = per_count @ (digamma(r + u) - digamma(r)) + np.log(alpha) * n
+    d_r -= weights @ log_T + ww @ (log_t_x - log_T)
+    d_alpha = (
+        r / alpha * n - weights @ (rx / (alpha + T)) - ww @ (rx / (alpha + t_x) - rx / (alpha + T))
+    )
+    d_a = per_count @ (psi_ab - psi_abu) + ww.sum() / a
+    d_b = per_count @ (psi_ab - psi_abu - digamma(b) + digamma(b + u))
+    d_b -= ww @ (1 / np.where(x > 0, b + x - 1, 1.0))  # digamma(b + x - 1) - digamma(b + x)
+    return float(total), np.array([d_r, d_alpha, d_a, d_b])
 
 
 class BgNbd(FittedParamsMixin):
@@ -172,9 +202,10 @@ class BgNbd(FittedParamsMixin):
         x, t_x, T = rfm_columns(data)
         rows = compress_rows(x, t_x, T, weights=read_weights(weights, x.size))
         cx, ct_x, cT = rows.columns
+        groups = group_counts(cx, rows.weights)
 
         def objective(params: np.ndarray) -> tuple[float, np.ndarray]:
-            return bg_nbd_log_likelihood_and_gradient(params, cx, ct_x, cT, rows.weights)
+            return bg_nbd_log_likelihood_and_gradient(params, cx, ct_x, cT, rows.weights, groups)
 
         fit = maximize_likelihood(
             objective,
