@@ -100,24 +100,24 @@ class TicketForm(forms.ModelForm):
 
 
 class TransitionForm(forms.Form):
-    status = forms.ChoiceField(label=_("new status"), choices=Ticket.Status.choices)
+    status = forms.ChoiceField(label=_("New status"), choices=Ticket.Status.choices)
     message = forms.CharField(
-        label=_("note"), required=False, widget=forms.TextInput(), max_length=2000
+        label=_("Note"), required=False, widget=forms.TextInput(), max_length=2000
     )
 
 
 class CommentForm(forms.Form):
     message = forms.CharField(
-        label=_("message"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
+        label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10_000
     )
     to_customer = forms.BooleanField(
-        label=_("reply to the customer (not an internal note)"), required=False
+        label=_("Reply to the customer (not an internal note)"), required=False
     )
 
 
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(
-        label=_("assignee"),
+        label=_("Assignee"),
         queryset=service_staff(),
         required=False,
         empty_label=_("– nobody –"),
@@ -130,7 +130,7 @@ class AssignForm(forms.Form):
 
 class RateForm(forms.Form):
     score = forms.TypedChoiceField(
-        label=_("satisfaction"),
+        label=_("Satisfaction"),
         choices=[(n, str(n)) for n in range(1, 6)],
         coerce=int,
         widget=forms.RadioSelect,
@@ -142,7 +142,7 @@ class RateForm(forms.Form):
 
 
 class VisitScheduleForm(forms.ModelForm):
-    scheduled_at = _datetime_field(_("scheduled for"))
+    scheduled_at = _datetime_field(_("Scheduled for"))
 
     class Meta:
         model = TechnicianVisit
@@ -156,9 +156,9 @@ class VisitScheduleForm(forms.ModelForm):
 
 class VisitRecordForm(forms.Form):
     outcome = forms.CharField(
-        label=_("outcome"), widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000
+        label=_("Outcome"), widget=forms.Textarea(attrs={"rows": 2}), max_length=10_000
     )
-    visited_at = _datetime_field(_("visited at"), required=False)
+    visited_at = _datetime_field(_("Visited at"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -233,7 +233,13 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _form_error_text(form: BaseForm) -> str:
-    return " ".join(str(m) for errors in form.errors.values() for m in errors)
+    """The form's errors in one line, each after its field's label."""
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else None
+        text = " ".join(str(m) for m in errors)
+        parts.append(f"{label}: {text}" if label else text)
+    return " ".join(parts)
 
 
 def _action_error_text(error: ValidationError) -> str:
