@@ -34,6 +34,7 @@ def test_repeat_days_recency_t_and_mean_repeat_value_in_weeks():
     a, b = s.customers.set_index("customer_id").loc[["a", "b"]].to_dict("records")
     assert (a["frequency"], a["recency"], a["T"], a["monetary"]) == (2, 3.0, 4.0, 40.0)
     assert (a["days_since_last"], a["total_spend"]) == (7, 95.0)
+    assert (a["last_gap_days"], a["prior_mean_gap_days"]) == (7, 14.0)
     assert (b["frequency"], b["recency"], b["T"], b["monetary"]) == (0, 0.0, 3.0, 0.0)
 
 

@@ -16,6 +16,9 @@ For each customer with at least one purchase up to the end of calibration:
     mean value of the repeat purchase days (0 without repeats), as Gamma-Gamma wants.
 ``total_spend``, ``gross_spend``, ``returned_spend``
     net spend, purchases only, and returns (≤ 0) in the calibration period.
+``last_gap_days``, ``prior_mean_gap_days``
+    days between the last two purchases, and the mean gap between the purchases before
+    them (NULL where there are too few purchases): their ratio shows a slowing rhythm.
 
 With a calibration end, ``holdout_actual`` and ``holdout_spend`` count the purchase days
 and spend in the holdout period. Periods: day = 1 day, week = 7 days (fractional),
@@ -85,10 +88,15 @@ def summary_sql(period_days: float, calibration_end: date, holdout_end: date | N
     return (
         f"WITH cal AS (SELECT * FROM {DAILY} WHERE day <= {end}), "
         "purchases AS (SELECT customer_id, day, gross, "
-        "MIN(day) OVER (PARTITION BY customer_id) AS first_day FROM cal WHERE gross > 0), "
+        "MIN(day) OVER (PARTITION BY customer_id) AS first_day, "
+        "MAX(day) OVER (PARTITION BY customer_id) AS last_day, "
+        "LAG(day) OVER (PARTITION BY customer_id ORDER BY day) AS previous_day "
+        "FROM cal WHERE gross > 0), "
         "per_customer AS (SELECT customer_id, MIN(day) AS first_purchase, "
         "MAX(day) AS last_purchase, COUNT(*) - 1 AS frequency, "
-        "SUM(CASE WHEN day > first_day THEN gross ELSE 0 END) AS repeat_gross "
+        "SUM(CASE WHEN day > first_day THEN gross ELSE 0 END) AS repeat_gross, "
+        "MAX(CASE WHEN day = last_day THEN DATE_DIFF('day', previous_day, day) END) "
+        "AS last_gap_days "
         "FROM purchases GROUP BY customer_id), "
         "spend AS (SELECT customer_id, SUM(gross) AS gross_spend, SUM(returned) AS returned_spend "
         f"FROM cal GROUP BY customer_id){holdout} "
@@ -100,7 +108,10 @@ def summary_sql(period_days: float, calibration_end: date, holdout_end: date | N
         f"CAST(DATE_DIFF('day', p.first_purchase, {end}) AS DOUBLE) / {period_days} AS T, "
         "CASE WHEN p.frequency > 0 THEN CAST(p.repeat_gross AS DOUBLE) / p.frequency "
         "ELSE 0.0 END AS monetary, "
-        "s.gross_spend + s.returned_spend AS total_spend, s.gross_spend, s.returned_spend"
+        "s.gross_spend + s.returned_spend AS total_spend, s.gross_spend, s.returned_spend, "
+        "p.last_gap_days, "
+        "CASE WHEN p.frequency > 1 THEN CAST(DATE_DIFF('day', p.first_purchase, p.last_purchase) "
+        "- p.last_gap_days AS DOUBLE) / (p.frequency - 1) END AS prior_mean_gap_days"
         f"{holdout_cols} "
         "FROM per_customer p JOIN spend s ON s.customer_id = p.customer_id "
         + ("LEFT JOIN holdout h ON h.customer_id = p.customer_id " if holdout_end else "")
