@@ -131,3 +131,14 @@ def simulate_pareto_nbd(
     # the last of x uniform times on (0, active_for) is active_for * U**(1/x)
     last = active_for * rng.random(n) ** (1 / np.maximum(x, 1))
     return pd.DataFrame({"frequency": x, "recency": np.where(x > 0, last, 0.0), "T": T})
+
+
+def simulate_spend(n: int, p: float, q: float, v: float, *, seed: int) -> pd.DataFrame:
+    """Repeat customers' ``frequency`` and mean spend from the Gamma-Gamma process:
+    ``nu ~ Gamma(q, v)``; the mean of ``x`` values ``Gamma(p, nu)`` is ``Gamma(p x, x nu)``."""
+    rng = np.random.default_rng(seed)
+    x = 1 + rng.poisson(2.0, n)
+    nu = rng.gamma(q, 1 / v, n)
+    return pd.DataFrame(
+        {"frequency": x.astype(float), "monetary_value": rng.gamma(p * x, 1 / (x * nu))}
+    )

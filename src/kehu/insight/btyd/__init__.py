@@ -1,10 +1,12 @@
 """Buy-till-you-die models of the customer base, on numpy/scipy.
 
 - :class:`BgNbd` — BG/NBD (Fader, Hardie & Lee 2005): purchases and dropout.
+- :class:`GammaGamma` — spend per transaction (Fader, Hardie & Lee 2005b).
 """
 
 from kehu.insight.btyd._inputs import InvalidDataError
 from kehu.insight.btyd._mle import ConvergenceWarning, NotFittedError
 from kehu.insight.btyd.bg_nbd import BgNbd
+from kehu.insight.btyd.gamma_gamma import GammaGamma
 
-__all__ = ["BgNbd", "ConvergenceWarning", "InvalidDataError", "NotFittedError"]
+__all__ = ["BgNbd", "GammaGamma", "ConvergenceWarning", "InvalidDataError", "NotFittedError"]
