@@ -114,6 +114,16 @@ def test_htmx_refresh_returns_only_the_rows(make_ticket, client_for, service_use
     assert b"<html" not in response.content
 
 
+def test_history_restore_gets_the_whole_page(make_ticket, client_for, service_user):
+    response = client_for(service_user).get(
+        reverse("service:ticket_list"),
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_HISTORY_RESTORE_REQUEST="true",
+    )
+    assert b"<html" in response.content
+    assert "HX-Request" in response["Vary"]
+
+
 def test_list_query_count_does_not_grow_with_rows(
     make_customer, make_ticket, client_for, service_user, django_assert_max_num_queries
 ):
@@ -188,6 +198,25 @@ def test_create_with_invisible_customer_preset_is_404(make_user, make_customer, 
     grant(sally, "add_ticket")
     response = client_for(sally).get(reverse("service:ticket_create"), {"customer": theirs.pk})
     assert response.status_code == 404
+
+
+def test_create_for_an_invisible_customer_is_refused(make_user, make_customer, client_for):
+    theirs = make_customer("Theirs Co", owner=make_user("sales"))
+    sally = make_user("sales")
+    grant(sally, "add_ticket")
+    response = client_for(sally).post(
+        reverse("service:ticket_create"),
+        {
+            "customer": theirs.pk,
+            "type": "inquiry",
+            "priority": "normal",
+            "channel": "phone",
+            "subject": "Sneaky",
+        },
+    )
+    assert response.status_code == 422
+    assert "customer" in response.context["form"].errors
+    assert Ticket.objects.count() == 0
 
 
 def test_create_ticket_opens_it_and_logs_the_event(make_customer, client_for, service_user):

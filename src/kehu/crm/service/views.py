@@ -17,6 +17,7 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -101,8 +102,10 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "querystring": querystring_without(request, "page"),
         "sort_querystring": querystring_without(request, "page", "sort"),
     }
-    if request.htmx:
-        return render(request, "service/partials/ticket_rows.html", context)
+    if request.htmx and not request.htmx.history_restore_request:
+        response = render(request, "service/partials/ticket_rows.html", context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
     dashboard = queries.dashboard(request.user)
     context.update(
         types=Ticket.Type.choices,
@@ -113,7 +116,9 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         avg_first_response_text=duration_text(dashboard.avg_first_response),
         avg_resolution_text=duration_text(dashboard.avg_resolution),
     )
-    return render(request, "service/list.html", context)
+    response = render(request, "service/list.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
