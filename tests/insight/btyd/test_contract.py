@@ -6,16 +6,24 @@ import numpy as np
 import pytest
 from tests.insight.btyd.conftest import simulate_bg_nbd, simulate_spend
 
-from kehu.insight.btyd import BgNbd, GammaGamma, InvalidDataError, NotFittedError
+from kehu.insight.btyd import (
+    BgNbd,
+    GammaGamma,
+    InvalidDataError,
+    NotFittedError,
+    ShiftedBetaGeometric,
+)
 from kehu.insight.errors import InsightError
 
 RFM = simulate_bg_nbd(500, 0.5, 5.0, 0.8, 2.5, seed=2)
 SPEND = simulate_spend(300, 4.0, 3.0, 20.0, seed=2)
+SURVIVORS = [1000, 631, 468, 382, 326, 289, 262, 241]
 
 #: (estimator class, training table, a prediction call on a fitted or unfitted model)
 ESTIMATORS = [
     (BgNbd, RFM, lambda m: m.conditional_probability_alive(RFM)),
     (GammaGamma, SPEND, lambda m: m.conditional_expected_average_spend(SPEND)),
+    (ShiftedBetaGeometric, SURVIVORS, lambda m: m.survival_function(np.arange(20))),
 ]
 IDS = [cls.__name__ for cls, _, _ in ESTIMATORS]
 

@@ -2,11 +2,20 @@
 
 - :class:`BgNbd` — BG/NBD (Fader, Hardie & Lee 2005): purchases and dropout.
 - :class:`GammaGamma` — spend per transaction (Fader, Hardie & Lee 2005b).
+- :class:`ShiftedBetaGeometric` — contractual retention (Fader & Hardie 2007).
 """
 
 from kehu.insight.btyd._inputs import InvalidDataError
 from kehu.insight.btyd._mle import ConvergenceWarning, NotFittedError
 from kehu.insight.btyd.bg_nbd import BgNbd
 from kehu.insight.btyd.gamma_gamma import GammaGamma
+from kehu.insight.btyd.sbg import ShiftedBetaGeometric
 
-__all__ = ["BgNbd", "GammaGamma", "ConvergenceWarning", "InvalidDataError", "NotFittedError"]
+__all__ = [
+    "BgNbd",
+    "GammaGamma",
+    "ConvergenceWarning",
+    "InvalidDataError",
+    "NotFittedError",
+    "ShiftedBetaGeometric",
+]

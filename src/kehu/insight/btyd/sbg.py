@@ -1,0 +1,179 @@
+"""Shifted-beta-geometric (sBG) model of contractual retention (Fader & Hardie 2007,
+"How to project customer retention", Journal of Interactive Marketing 21(1), 76-90).
+
+At the end of each period a customer still under contract cancels with probability
+``theta``, the same every period for that customer; ``theta ~ Beta(alpha, beta)``
+across customers. Cohort retention rises over time because the customers likely to
+cancel leave first.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+import numpy as np
+from scipy.special import betaln, digamma
+
+from kehu.insight.btyd._inputs import InvalidDataError, check_counts
+from kehu.insight.btyd._mle import FittedParamsMixin, maximize_likelihood
+
+__all__ = ["ShiftedBetaGeometric", "sbg_log_likelihood_and_gradient"]
+
+
+def sbg_log_likelihood_and_gradient(
+    params: np.ndarray, survivors: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """Log-likelihood of a cohort's survivor counts (Fader & Hardie 2007, equation 5)
+    and its analytic gradient in ``(alpha, beta)``::
+
+        sum_{t=1..n} (S_{t-1} - S_t) log P(T = t) + S_n log S(n)
+
+    with ``P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta)`` (equation 3) and
+    ``S(t) = B(alpha, beta + t) / B(alpha, beta)`` (equation 4).
+    """
+    alpha, beta = params
+    n = survivors.size - 1
+    t = np.arange(1, n + 1)
+    lost = survivors[:-1] - survivors[1:]
+    kept = survivors[-1]
+    beta_ab = betaln(alpha, beta)
+    log_p = betaln(alpha + 1, beta + t - 1) - beta_ab
+    log_s = betaln(alpha, beta + n) - beta_ab
+    psi_ab, psi_abt, psi_abn = (
+        digamma(alpha + beta),
+        digamma(alpha + beta + t),
+        digamma(alpha + beta + n),
+    )
+    d_alpha = lost @ (1 / alpha - psi_abt + psi_ab) + kept * (psi_ab - psi_abn)
+    d_beta = lost @ (digamma(beta + t - 1) - psi_abt - digamma(beta) + psi_ab)
+    d_beta += kept * (digamma(beta + n) - psi_abn - digamma(beta) + psi_ab)
+    return float(lost @ log_p + kept * log_s), np.array([d_alpha, d_beta])
+
+
+def _survivor_counts(survivors: Any) -> np.ndarray:
+    counts = np.asarray(survivors, dtype=float).reshape(-1)
+    if counts.size < 2:
+        raise InvalidDataError(
+            f"survivors needs the counts at the start of at least 2 periods, got {counts.size}"
+        )
+    bad = np.flatnonzero(~np.isfinite(counts))
+    if bad.size:
+        raise InvalidDataError(
+            f"survivors must be finite, got {float(counts[bad[0]])!r} at period {bad[0]}"
+        )
+    check_counts("survivors", counts)
+    if counts[0] <= 0:
+        raise InvalidDataError(f"survivors must start above 0, got {float(counts[0])!r}")
+    rising = np.flatnonzero(np.diff(counts) > 0)
+    if rising.size:
+        i = rising[0] + 1
+        raise InvalidDataError(
+            f"survivors must not increase, got {counts[i]!r} at period {i} after {counts[i - 1]!r}"
+        )
+    return counts
+
+
+class ShiftedBetaGeometric(FittedParamsMixin):
+    """The shifted-beta-geometric retention model (Fader & Hardie 2007), fitted by
+    maximum likelihood on one cohort's survivor counts.
+
+    Parameters
+    ----------
+    tol : float
+        Convergence tolerance of L-BFGS-B on the scaled log-likelihood.
+    max_iter : int
+        Maximum number of optimiser iterations.
+    initial_params : dict or None
+        Starting ``{"alpha", "beta"}``; ``None`` starts from ``alpha = beta = 1``.
+
+    Attributes
+    ----------
+    alpha_, beta_ : float
+        Parameters of the beta distribution of the per-period cancellation probability
+        ``theta`` (equation 2); mean ``alpha / (alpha + beta)``.
+    n_initial_ : float
+        Size of the fitted cohort at period 0.
+    params_, log_likelihood_, aic_, bic_, standard_errors_, covariance_, converged_,
+    convergence_message_, n_iter_, n_customers_, n_distinct_
+        As in :class:`~kehu.insight.btyd.BgNbd`; ``n_distinct_`` is the number of
+        observed periods.
+
+    Examples
+    --------
+    >>> regular = [1000, 631, 468, 382, 326, 289, 262, 241]
+    >>> model = ShiftedBetaGeometric().fit(regular)
+    >>> round(model.alpha_, 3), round(model.beta_, 3)
+    (0.704, 1.182)
+    >>> round(float(model.predict_survivors(12)), 1)
+    170.0
+    """
+
+    _param_names = ("alpha", "beta")
+    _model_name = "shifted-beta-geometric"
+
+    def __init__(
+        self,
+        *,
+        tol: float = 1e-10,
+        max_iter: int = 1000,
+        initial_params: dict[str, float] | None = None,
+    ) -> None:
+        self.tol = tol
+        self.max_iter = max_iter
+        self.initial_params = initial_params
+
+    def fit(self, survivors: Any) -> Self:
+        """Fit to the number of customers still active at the start of periods
+        ``0, 1, ..., n`` (whole numbers, not increasing, the first above 0).
+
+        Returns
+        -------
+        ShiftedBetaGeometric
+            ``self``, fitted.
+        """
+        counts = _survivor_counts(survivors)
+        initial = (
+            self._validated_params(self.initial_params)
+            if self.initial_params is not None
+            else np.array([1.0, 1.0])
+        )
+        fit = maximize_likelihood(
+            lambda params: sbg_log_likelihood_and_gradient(params, counts),
+            initial,
+            names=self._param_names,
+            tol=self.tol,
+            max_iter=self.max_iter,
+            model=self._model_name,
+        )
+        self._set_fit(fit, counts[0], counts.size - 1)
+        self.n_initial_ = float(counts[0])
+        return self
+
+    def survival_function(self, t: Any) -> np.ndarray:
+        """``S(t) = B(alpha, beta + t) / B(alpha, beta)``, the share of a cohort still
+        active at the start of period ``t`` (equation 4)."""
+        alpha, beta = self._require_fitted("survival_function")
+        t = np.asarray(t, dtype=float)
+        return np.exp(betaln(alpha, beta + t) - betaln(alpha, beta))
+
+    def churn_probability(self, t: Any) -> np.ndarray:
+        """``P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta)`` for ``t >= 1``, the
+        share of a cohort that cancels at the end of period ``t`` (equation 3)."""
+        alpha, beta = self._require_fitted("churn_probability")
+        t = np.asarray(t, dtype=float)
+        return np.exp(betaln(alpha + 1, beta + t - 1) - betaln(alpha, beta))
+
+    def retention_rate(self, t: Any) -> np.ndarray:
+        """``r_t = S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1)`` for
+        ``t >= 1``: the share of customers active in period ``t - 1`` who renew
+        (equation 6)."""
+        alpha, beta = self._require_fitted("retention_rate")
+        t = np.asarray(t, dtype=float)
+        return (beta + t - 1) / (alpha + beta + t - 1)
+
+    def predict_survivors(self, t: Any, n_initial: float | None = None) -> np.ndarray:
+        """Expected customers active at the start of period ``t`` out of ``n_initial``
+        (default: the fitted cohort's size)."""
+        self._require_fitted("predict_survivors")
+        size = n_initial if n_initial is not None else getattr(self, "n_initial_", 1.0)
+        return size * self.survival_function(t)
