@@ -68,7 +68,8 @@ def _survivor_counts(survivors: Any) -> np.ndarray:
     if rising.size:
         i = rising[0] + 1
         raise InvalidDataError(
-            f"survivors must not increase, got {counts[i]!r} at period {i} after {counts[i - 1]!r}"
+            f"survivors must not increase, got {float(counts[i])!r} at period {i} "
+            f"after {float(counts[i - 1])!r}"
         )
     return counts
 
