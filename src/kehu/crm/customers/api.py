@@ -38,16 +38,13 @@ from kehu.crm.rest import (
 router = Router(tags=["customers"])
 
 
-def visible_customer(request: HttpRequest, pk: int) -> Customer:
+def visible_customer(request: HttpRequest, pk: int, *, full: bool = True) -> Customer:
     """The customer ``pk`` if this user may see it, else 404 (never 403: a sales user
-    must not learn which ids exist)."""
-    customer = (
-        visible_customers(request.user)
-        .select_related("owner")
-        .prefetch_related("tags")
-        .filter(pk=pk)
-        .first()
-    )
+    must not learn which ids exist). ``full`` loads the owner and tags for ``CustomerOut``."""
+    customers = visible_customers(request.user)
+    if full:
+        customers = customers.select_related("owner").prefetch_related("tags")
+    customer = customers.filter(pk=pk).first()
     if customer is None:
         raise Http404(f"No customer with id {pk}.")
     return customer
@@ -127,13 +124,15 @@ def update_customer(request: HttpRequest, customer_id: DbId, payload: CustomerPa
 @paginate(Pagination)
 def list_contacts(request: HttpRequest, customer_id: DbId) -> QuerySet[Contact]:
     require_perm(request, "customers.view_contact")
-    return visible_customer(request, customer_id).contacts.order_by("-is_primary", "name", "id")
+    return visible_customer(request, customer_id, full=False).contacts.order_by(
+        "-is_primary", "name", "id"
+    )
 
 
 @router.post("/customers/{customer_id}/contacts", response={201: ContactOut, **ERRORS})
 def create_contact(request: HttpRequest, customer_id: DbId, payload: ContactIn) -> Status:
     require_perm(request, "customers.add_contact")
-    customer = visible_customer(request, customer_id)
+    customer = visible_customer(request, customer_id, full=False)
     return Status(201, actions.add_contact(customer, **payload.model_dump()))
 
 
@@ -162,7 +161,7 @@ def timeline(
 ) -> dict[str, Any]:
     """Interactions, orders and tickets of a customer, newest first."""
     require_perm(request, "customers.view_customer")
-    customer = visible_customer(request, customer_id)
+    customer = visible_customer(request, customer_id, full=False)
     entries = customer_timeline(customer, limit=page.offset + page.limit)
     count = customer.interactions.count() + customer.orders.count() + customer.tickets.count()
     return {"items": entries[page.offset :], "count": count}
