@@ -134,8 +134,12 @@ def test_order_status_goes_through_the_action(api_for, sales_user, acme, product
     response = api.post(f"/orders/{order['id']}/status", {"status": "shipped"})
     assert response.status_code == 200
     assert response.json()["status"] == "shipped"
+    assert response.json()["next_statuses"] == ["completed", "cancelled"]
     bad = api.post(f"/orders/{order['id']}/status", {"status": "teleported"})
     assert error_fields(bad) == {"status": "literal_error"}
+    backwards = api.post(f"/orders/{order['id']}/status", {"status": "draft"})
+    assert error_fields(backwards) == {"status": "invalid_transition"}
+    assert Order.objects.get().status == "shipped"
 
 
 def test_order_filters(api_for, admin_user, acme, make_customer, product):

@@ -23,6 +23,7 @@ from kehu.crm.rest import (
     username_of,
 )
 from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine, SalesChannel
+from kehu.crm.sales.queries import ORDER_STATUS_FLOW
 
 OrderKind = choice(Order.Kind)
 OrderStatus = choice(Order.Status)
@@ -75,12 +76,17 @@ class OrderOut(Schema):
     kind: str
     original_order_id: int | None
     status: str
+    next_statuses: list[str]
     channel: str
     ordered_at: datetime
     total_amount: Decimal
     owner: str | None
     notes: str
     created_at: datetime
+
+    @staticmethod
+    def resolve_next_statuses(obj: Order) -> list[str]:
+        return [str(s) for s in ORDER_STATUS_FLOW.get(obj.status, ())]
 
     @staticmethod
     def resolve_customer_code(obj: Order) -> str:
