@@ -11,6 +11,7 @@ from kehu.insight.btyd import (
     GammaGamma,
     InvalidDataError,
     NotFittedError,
+    ParetoNbd,
     ShiftedBetaGeometric,
 )
 from kehu.insight.errors import InsightError
@@ -22,6 +23,7 @@ SURVIVORS = [1000, 631, 468, 382, 326, 289, 262, 241]
 #: (estimator class, training table, a prediction call on a fitted or unfitted model)
 ESTIMATORS = [
     (BgNbd, RFM, lambda m: m.conditional_probability_alive(RFM)),
+    (ParetoNbd, RFM, lambda m: m.conditional_expected_purchases(10, RFM)),
     (GammaGamma, SPEND, lambda m: m.conditional_expected_average_spend(SPEND)),
     (ShiftedBetaGeometric, SURVIVORS, lambda m: m.survival_function(np.arange(20))),
 ]

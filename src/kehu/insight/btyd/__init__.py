@@ -1,6 +1,7 @@
 """Buy-till-you-die models of the customer base, on numpy/scipy.
 
 - :class:`BgNbd` — BG/NBD (Fader, Hardie & Lee 2005): purchases and dropout.
+- :class:`ParetoNbd` — Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
 - :class:`GammaGamma` — spend per transaction (Fader, Hardie & Lee 2005b).
 - :class:`ShiftedBetaGeometric` — contractual retention (Fader & Hardie 2007).
 """
@@ -9,6 +10,7 @@ from kehu.insight.btyd._inputs import InvalidDataError
 from kehu.insight.btyd._mle import ConvergenceWarning, NotFittedError
 from kehu.insight.btyd.bg_nbd import BgNbd
 from kehu.insight.btyd.gamma_gamma import GammaGamma
+from kehu.insight.btyd.pareto_nbd import ParetoNbd
 from kehu.insight.btyd.sbg import ShiftedBetaGeometric
 
 __all__ = [
@@ -17,5 +19,6 @@ __all__ = [
     "ConvergenceWarning",
     "InvalidDataError",
     "NotFittedError",
+    "ParetoNbd",
     "ShiftedBetaGeometric",
 ]
