@@ -4,21 +4,28 @@
 - :class:`ParetoNbd` — Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
 - :class:`GammaGamma` — spend per transaction (Fader, Hardie & Lee 2005b).
 - :class:`ShiftedBetaGeometric` — contractual retention (Fader & Hardie 2007).
+- :func:`customer_lifetime_value` — discounted expected value over a horizon.
+
+Estimators follow scikit-learn's contract; bad input raises :class:`InvalidDataError`
+(an :class:`~kehu.insight.errors.InsightError` and a ``ValueError``) naming the column,
+value and row; predicting before fitting raises :class:`NotFittedError`.
 """
 
 from kehu.insight.btyd._inputs import InvalidDataError
 from kehu.insight.btyd._mle import ConvergenceWarning, NotFittedError
 from kehu.insight.btyd.bg_nbd import BgNbd
+from kehu.insight.btyd.clv import customer_lifetime_value
 from kehu.insight.btyd.gamma_gamma import GammaGamma
 from kehu.insight.btyd.pareto_nbd import ParetoNbd
 from kehu.insight.btyd.sbg import ShiftedBetaGeometric
 
 __all__ = [
     "BgNbd",
-    "GammaGamma",
     "ConvergenceWarning",
+    "GammaGamma",
     "InvalidDataError",
     "NotFittedError",
     "ParetoNbd",
     "ShiftedBetaGeometric",
+    "customer_lifetime_value",
 ]

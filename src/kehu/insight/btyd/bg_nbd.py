@@ -157,16 +157,16 @@ class BgNbd(FittedParamsMixin):
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> data = pd.DataFrame({"frequency": [0, 2, 5, 1, 0, 3],
-    ...                      "recency": [0.0, 30.4, 35.0, 5.0, 0.0, 20.0],
-    ...                      "T": [38.9, 38.9, 36.0, 30.0, 20.0, 25.0]})
-    >>> model = BgNbd().fit(data)
-    >>> model.conditional_probability_alive(data).shape
-    (6,)
     >>> cdnow = BgNbd.from_params(r=0.2426, alpha=4.4136, a=0.7929, b=2.4259)
-    >>> round(float(cdnow.expected_purchases(78.0)), 4)
-    1.8576
+    >>> history = {"frequency": [0, 2, 7], "recency": [0.0, 30.43, 10.0],
+    ...            "T": [38.86, 38.86, 38.86]}
+    >>> [round(float(p), 3) for p in cdnow.conditional_probability_alive(history)]
+    [1.0, 0.727, 0.004]
+    >>> round(float(cdnow.expected_purchases(78.0)), 3)
+    1.858
+
+    Fitting takes a table of customers (``BgNbd().fit(customers)``); see the tests for
+    the CDNOW example.
     """
 
     _param_names = ("r", "alpha", "a", "b")
