@@ -106,6 +106,11 @@ def test_cdnow_holdout_prediction_and_p_alive(fitted: ParetoNbd, cdnow: pd.DataF
     assert fitted.conditional_probability_alive(cdnow).mean() == pytest.approx(0.446, abs=5e-4)
 
 
+def test_cumulative_repeat_transactions_at_week_78(fitted: ParetoNbd, cdnow: pd.DataFrame) -> None:
+    ages = cdnow["T"].to_numpy() + HOLDOUT_WEEKS
+    assert fitted.expected_purchases(ages).sum() == pytest.approx(4270, abs=0.5)
+
+
 def test_numerical_gradient_agrees_with_scipy(cdnow: pd.DataFrame) -> None:
     x, t_x, T = (cdnow[c].to_numpy() for c in ("frequency", "recency", "T"))
     w = np.full_like(x, 1 / x.size)
