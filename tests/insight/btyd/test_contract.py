@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from tests.insight.btyd.conftest import simulate_bg_nbd, simulate_spend
 
 from kehu.insight.btyd import (
     BgNbd,
+    ConvergenceWarning,
     GammaGamma,
     InvalidDataError,
     NotFittedError,
@@ -123,3 +126,29 @@ def test_arrow_tables_and_mappings_are_accepted() -> None:
     from_pandas = BgNbd().fit(RFM).params_
     assert BgNbd().fit(pa.Table.from_pandas(RFM)).params_ == pytest.approx(from_pandas)
     assert BgNbd().fit(RFM.to_dict("list")).params_ == pytest.approx(from_pandas)
+
+
+@pytest.mark.parametrize(("cls", "data", "predict"), ESTIMATORS, ids=IDS)
+def test_a_fit_that_stops_early_says_so(cls, data, predict) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = cls(max_iter=1).fit(data)
+    messages = [str(w.message) for w in caught if w.category is ConvergenceWarning]
+    assert any("did not converge" in m for m in messages)  # (and, away from the
+    # optimum, usually "standard errors ... are not available" too)
+    assert model.converged_ is False
+    assert model.convergence_message_
+    assert model.n_iter_ == 1
+
+
+@pytest.mark.slow
+def test_a_million_customers_fit_on_their_distinct_rows() -> None:
+    # Timing is reported, not asserted; this guards the compressed path at scale.
+    data = simulate_bg_nbd(1_000_000, 0.2426, 4.4136, 0.7929, 2.4259, seed=1, max_T=78)
+    data[["recency", "T"]] = (data[["recency", "T"]] * 7).round() / 7  # whole days
+    model = BgNbd().fit(data)
+    assert model.converged_
+    assert model.n_customers_ == 1_000_000
+    assert model.n_distinct_ < 300_000
+    for name, value in {"r": 0.2426, "alpha": 4.4136, "a": 0.7929, "b": 2.4259}.items():
+        assert abs(model.params_[name] - value) < 4 * model.standard_errors_[name], name
