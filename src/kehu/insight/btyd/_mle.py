@@ -117,7 +117,9 @@ def numerical_hessian(gradient: Callable[[np.ndarray], np.ndarray], at: np.ndarr
     return (hessian + hessian.T) / 2
 
 
-def _covariance(objective: Objective, params: np.ndarray, names: tuple[str, ...], model: str):
+def _covariance(
+    objective: Objective, params: np.ndarray, names: tuple[str, ...], model: str
+) -> np.ndarray:
     """Inverse of the observed information (minus the Hessian of the log-likelihood)."""
     information = -numerical_hessian(lambda p: objective(p)[1], params)
     try:

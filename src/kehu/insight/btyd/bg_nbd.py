@@ -39,7 +39,9 @@ def _count_terms(params: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndar
     return head, alive, dropped
 
 
-def _row_terms(params: np.ndarray, x, t_x, T, groups: CountGroups):
+def _row_terms(
+    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, groups: CountGroups
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     r, alpha, _, _ = params
     head, alive, dropped = (g[groups.index] for g in _count_terms(params, groups.values))
     alive = alive - (r + x) * np.log(alpha + T)
@@ -300,14 +302,18 @@ class BgNbd(FittedParamsMixin):
         return active + np.where(n > 0, dropped, 0.0)
 
 
-def _log_odds_dropped(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray):
+def _log_odds_dropped(
+    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
     r, alpha, a, b = params
     x_safe = np.maximum(x, 1)
     odds = np.log(a) - np.log(b + x_safe - 1) + (r + x) * np.log((alpha + T) / (alpha + t_x))
     return np.where(x > 0, odds, -np.inf)
 
 
-def _probability_alive(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray):
+def _probability_alive(
+    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
     return expit(-_log_odds_dropped(params, x, t_x, T))
 
 

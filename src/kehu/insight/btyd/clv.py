@@ -20,7 +20,9 @@ class PurchaseModel(Protocol):
     def conditional_expected_purchases(self, t: Any, data: Any) -> np.ndarray: ...
 
 
-def _check_settings(horizon: int, discount_rate: float, margin: float, period_length: float):
+def _check_settings(
+    horizon: int, discount_rate: float, margin: float, period_length: float
+) -> None:
     if int(horizon) != horizon or horizon < 1:
         raise InvalidParameterError(f"horizon must be a whole number >= 1, got {horizon!r}")
     if not (np.isfinite(discount_rate) and discount_rate > -1):

@@ -48,7 +48,9 @@ def _log_f(params: np.ndarray, x: np.ndarray, u: np.ndarray) -> np.ndarray:
     return -(r + x - 1) * np.log(alpha + u) - (s + 1) * np.log(beta + u) + np.log(series)
 
 
-def _log_terms(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray):
+def _log_terms(
+    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """The two terms of the likelihood's bracket, in logs: ``alive`` (still alive at T)
     and ``ended`` (``s / (r+s+x) * A_0``: died between ``t_x`` and ``T``)."""
     r, alpha, s, beta = params
