@@ -44,6 +44,12 @@ def kehu_data() -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings: object) -> None:
+    """PBKDF2's deliberate slowness is for production; tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
 @pytest.fixture
 def make_user(db: None) -> Callable[..., object]:
     from kehu.crm.accounts.actions import create_user

@@ -45,13 +45,24 @@ def changes_of(obj: Model, limit: int = 50) -> list[Change]:
         if older is not None and newer.history_type == "~":
             delta = newer.diff_against(older)
             change.fields = [
-                (_label(model, c.field), _display(c.old), _display(c.new)) for c in delta.changes
+                (
+                    _label(model, c.field),
+                    _display(model, c.field, c.old),
+                    _display(model, c.field, c.new),
+                )
+                for c in delta.changes
             ]
         result.append(change)
     return result
 
 
-def _display(value: Any) -> Any:
+def _display(model: type[Model], name: str, value: Any) -> Any:
     if isinstance(value, list):  # m2m fields come as lists of through-rows
         return ", ".join(str(v) for v in value) or "–"
-    return "–" if value in (None, "") else value
+    if value in (None, ""):
+        return "–"
+    try:
+        choices = dict(model._meta.get_field(name).flatchoices)
+    except Exception:
+        return value
+    return choices.get(value, value)

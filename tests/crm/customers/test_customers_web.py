@@ -116,7 +116,7 @@ def test_edit_is_recorded_in_change_history(admin_user, make_customer, client_fo
     changes = page.context["history"]
     assert changes[0].by == "boss"
     assert ("name", "Old Name Ltd", "New Name Ltd") in changes[0].fields
-    assert ("status", "prospect", "active") in changes[0].fields
+    assert ("status", "Prospect", "Active") in changes[0].fields  # labels, not raw values
 
 
 def test_analyst_cannot_edit(analyst_user, make_customer, client_for):
@@ -140,3 +140,13 @@ def test_printable_report_renders(admin_user, make_customer, client_for):
     response = client_for(admin_user).get(reverse("customers:report", args=[customer.pk]))
     assert response.status_code == 200
     assert b"window.print()" in response.content
+
+
+def test_htmx_gets_rows_but_a_history_restore_gets_the_whole_page(admin_user, client_for):
+    c = client_for(admin_user)
+    rows = c.get(reverse("customers:list"), HTTP_HX_REQUEST="true")
+    restore = c.get(
+        reverse("customers:list"), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true"
+    )
+    assert b"<html" not in rows.content and b"<html" in restore.content
+    assert "HX-Request" in rows["Vary"]

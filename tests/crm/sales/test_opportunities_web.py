@@ -179,7 +179,7 @@ def test_edit_records_history_and_stage_change_resets_untouched_probability(
     change = page.context["history"][0]
     assert change.by == "boss"
     assert ("name", "Old", "New") in change.fields
-    assert ("stage", "qualification", "proposal") in change.fields
+    assert ("stage", "Qualification", "Proposal") in change.fields
 
 
 def test_lost_needs_a_reason_and_contact_must_belong_to_customer(

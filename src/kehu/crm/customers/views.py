@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from kehu.crm.accounts.roles import sees_all_customers
@@ -68,8 +69,12 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "querystring": querystring_without(request, "page"),
         "sort_querystring": querystring_without(request, "page", "sort"),
     }
-    template = "customers/partials/customer_rows.html" if request.htmx else "customers/list.html"
-    return render(request, template, context)
+    # a history restore (back button) needs the whole page, not the rows alone
+    rows_only = request.htmx and not request.htmx.history_restore_request
+    template = "customers/partials/customer_rows.html" if rows_only else "customers/list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @login_required
