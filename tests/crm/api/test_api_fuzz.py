@@ -315,3 +315,58 @@ def test_interaction_writes_never_fail_with_500(world, data):
         "body": "text",
     }
     check(c, "post", "/interactions", data.draw(body_strategy(valid)))
+
+
+@given(data=st.data())
+@FUZZ
+def test_a_seller_never_writes_to_another_sellers_customer(api_for, two_sellers, product, data):
+    """Whatever ids a sales user sends, nothing lands on a customer they cannot see."""
+    sally, steve = two_sellers["sally"], two_sellers["steve"]
+    theirs = steve["customer"]
+    ids = st.sampled_from(
+        [sally["customer"].pk, theirs.pk, steve["contact"].pk, steve["order"].pk, 0, 10**6]
+    )
+    api = api_for(sally["user"])
+    before = [
+        theirs.orders.count(),
+        theirs.opportunities.count(),
+        theirs.interactions.count(),
+        theirs.activities.count(),
+        theirs.contacts.count(),
+    ]
+    line = {"product_id": product.pk, "quantity": 1}
+    bodies = {
+        "/orders": {
+            "customer_id": data.draw(ids),
+            "lines": [line],
+            "original_order_id": data.draw(ids),
+            "kind": "return",
+        },
+        "/opportunities": {
+            "customer_id": data.draw(ids),
+            "name": "D",
+            "contact_id": data.draw(st.none() | ids),
+        },
+        "/interactions": {
+            "customer_id": data.draw(ids),
+            "channel": "sms",
+            "subject": "S",
+            "contact_id": data.draw(st.none() | ids),
+        },
+        "/activities": {
+            "customer_id": data.draw(st.none() | ids),
+            "subject": "S",
+            "opportunity_id": data.draw(st.none() | ids),
+            "due_at": "2030-01-01",
+        },
+        f"/customers/{data.draw(ids)}/contacts": {"name": "C"},
+    }
+    for path, body in bodies.items():
+        assert api.post(path, body).status_code < 500
+    assert [
+        theirs.orders.count(),
+        theirs.opportunities.count(),
+        theirs.interactions.count(),
+        theirs.activities.count(),
+        theirs.contacts.count(),
+    ] == before
