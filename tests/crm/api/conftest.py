@@ -9,12 +9,6 @@ import pytest
 from tests.crm.api.client import ApiClient
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Any) -> None:
-    """Users here are made by the dozen; PBKDF2's deliberate slowness tests nothing."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def api_for(db: None) -> Callable[[object], ApiClient]:
     from kehu.crm.accounts.actions import issue_token
