@@ -116,6 +116,108 @@ def demo(n_customers: int, port: int, no_serve: bool) -> None:
         ctx.invoke(serve, host="127.0.0.1", port=port, workers=2, threads=4)
 
 
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for customers.parquet, models.json and report.html.",
+)
+@click.option("--customer-col", help="Customer id column (detected when absent).")
+@click.option("--date-col", help="Date or timestamp column (detected when absent).")
+@click.option("--amount-col", help="Amount column (or quantity × unit price, detected).")
+@click.option("--date-format", help="strptime format when dates are not ISO, e.g. %m/%d/%Y %H:%M.")
+@click.option(
+    "--period", type=click.Choice(["day", "week", "month"]), default="week", show_default=True
+)
+@click.option(
+    "--calibration-end",
+    help="Fit on data up to this date (inclusive); the rest "
+    "is the holdout the predictions are checked against.",
+)
+@click.option("--horizon", type=click.IntRange(1), help="CLV horizon in periods [one year].")
+@click.option(
+    "--discount-rate",
+    type=float,
+    default=0.10,
+    show_default=True,
+    help="Yearly discount rate for CLV.",
+)
+@click.option(
+    "--margin",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Share of spend that is profit (1 = CLV in revenue).",
+)
+@click.option("--no-pareto-nbd", is_flag=True, help="Skip the (slower) Pareto/NBD fit.")
+def analyze(
+    input_path: str,
+    out_dir: str,
+    customer_col: str | None,
+    date_col: str | None,
+    amount_col: str | None,
+    date_format: str | None,
+    period: str,
+    calibration_end: str | None,
+    horizon: int | None,
+    discount_rate: float,
+    margin: float,
+    no_pareto_nbd: bool,
+) -> None:
+    """Value every customer in a transaction log: RFM, BTYD models, CLV, pyramid,
+    lifecycle; writes customers.parquet, models.json and report.html."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from kehu.insight.analyze import AnalysisSettings
+    from kehu.insight.analyze import analyze as run_analysis
+    from kehu.insight.errors import InsightError
+    from kehu.insight.report import write_outputs
+
+    settings = AnalysisSettings(
+        period=period,
+        calibration_end=calibration_end,
+        horizon=horizon,
+        discount_rate=discount_rate,
+        margin=margin,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        date_format=date_format,
+        fit_pareto_nbd=not no_pareto_nbd,
+    )
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("starting", total=None)
+        try:
+            result = run_analysis(
+                input_path, settings, progress=lambda text: bar.update(task, description=text)
+            )
+            bar.update(task, description="writing outputs")
+            paths = write_outputs(result, Path(out_dir))
+        except InsightError as e:
+            _fail(str(e).splitlines()[0])
+    acc = result.models["accounting"]
+    click.echo(
+        f"rows={acc['rows_in']:,} purchases={acc['rows_purchases']:,} "
+        f"returns={acc['rows_returns']:,} no_customer={acc['rows_no_customer']:,} "
+        f"bad_date={acc['rows_bad_date']:,} bad_amount={acc['rows_bad_amount']:,} "
+        f"zero_amount={acc['rows_zero_amount']:,} after_end={acc['rows_after_end']:,}"
+    )
+    click.echo(
+        f"customers={acc['customers_seen']:,} modelled={acc['customers_modelled']:,} "
+        f"acquired_after_calibration={acc['customers_acquired_after_calibration']:,} "
+        f"only_returns={acc['customers_only_returns']:,} "
+        f"no_usable_row={acc['customers_no_usable_row']:,}"
+    )
+    for note in result.models.get("notes", []):
+        click.secho(f"note: {note}", fg="yellow")
+    for path in paths.values():
+        click.echo(f"wrote {path}")
+
+
 @main.group()
 def user() -> None:
     """Manage users and their roles."""

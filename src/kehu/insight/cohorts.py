@@ -43,7 +43,9 @@ def cohort_retention(engine: Engine, last_day: date) -> pd.DataFrame:
     return shares.reset_index()
 
 
-def weekly_repeat_purchases_sql(first_day: date, last_day: date) -> str:
+def weekly_repeat_purchases_sql(
+    first_day: date, last_day: date, acquired_by: date | None = None
+) -> str:
     """Repeat purchase days (every purchase day after a customer's first) per week,
     by week index from ``first_day`` (0-based) up to ``last_day``."""
     start = f"DATE '{first_day.isoformat()}'"
@@ -53,13 +55,19 @@ def weekly_repeat_purchases_sql(first_day: date, last_day: date) -> str:
         f"AS first_day FROM {DAILY} WHERE gross > 0 AND day <= {end}) "
         f"SELECT CAST(FLOOR(DATE_DIFF('day', {start}, day) / 7) AS INTEGER) AS week, "
         "COUNT(*) AS repeat_purchases FROM buys WHERE day > first_day "
-        f"AND day >= {start} GROUP BY 1 ORDER BY 1"
+        f"AND day >= {start}"
+        + (f" AND first_day <= DATE '{acquired_by.isoformat()}'" if acquired_by else "")
+        + " GROUP BY 1 ORDER BY 1"
     )
 
 
-def weekly_repeat_purchases(engine: Engine, first_day: date, last_day: date) -> pd.DataFrame:
+def weekly_repeat_purchases(
+    engine: Engine, first_day: date, last_day: date, acquired_by: date | None = None
+) -> pd.DataFrame:
+    """Repeat purchases per week; with ``acquired_by``, only of customers whose first
+    purchase was on or before that day (the calibration cohort of a holdout check)."""
     frame = engine.query(
-        weekly_repeat_purchases_sql(first_day, last_day), "weekly repeat purchases"
+        weekly_repeat_purchases_sql(first_day, last_day, acquired_by), "weekly repeat purchases"
     ).to_pandas()
     n_weeks = (last_day - first_day).days // 7 + 1
     weeks = pd.DataFrame({"week": range(n_weeks)})

@@ -1,0 +1,272 @@
+"""The value engine end to end: a transaction log in, a value profile of every customer
+and the fitted models out (the ``kehu analyze`` contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from kehu.insight.btyd import BgNbd, GammaGamma, ParetoNbd, customer_lifetime_value
+from kehu.insight.btyd._mle import ConvergenceWarning
+from kehu.insight.cohorts import cohort_retention, weekly_repeat_purchases
+from kehu.insight.engine import DuckDBEngine, Engine
+from kehu.insight.lifecycle import LifecycleRules, lifecycle_stage, loyalty_stage
+from kehu.insight.rfm import rfm_scores, segment_counts
+from kehu.insight.summary import PERIOD_DAYS, Summary, summarize
+from kehu.insight.value import (
+    DEFAULT_ABC,
+    DEFAULT_TIERS,
+    DEFAULT_WEIGHTS,
+    ParetoStats,
+    abc_classes,
+    pareto,
+    pyramid_tiers,
+    value_score,
+)
+
+Progress = Callable[[str], None]
+CONTRACT_COLUMNS = [
+    "customer_id",
+    "first_purchase",
+    "last_purchase",
+    "days_since_last",
+    "frequency",
+    "recency",
+    "T",
+    "monetary",
+    "total_spend",
+    "r_score",
+    "f_score",
+    "m_score",
+    "rfm_segment",
+    "p_alive",
+    "expected_purchases",
+    "predicted_clv",
+    "value_score",
+    "tier",
+    "abc_class",
+    "lifecycle_stage",
+    "loyalty_stage",
+]
+
+
+@dataclass
+class AnalysisSettings:
+    """How to read the input and value the customers.
+
+    ``horizon`` is in periods (default: one year); ``discount_rate`` is per year and
+    converted to the period; ``margin`` is the share of spend that is profit (1.0 =
+    CLV in revenue). CLV is net of each customer's own past share of returns.
+    """
+
+    period: str = "week"
+    calibration_end: date | str | None = None
+    observation_end: date | str | None = None
+    horizon: int | None = None
+    discount_rate: float = 0.10
+    margin: float = 1.0
+    customer_col: str | None = None
+    date_col: str | None = None
+    amount_col: str | None = None
+    date_format: str | None = None
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    tiers: Sequence[tuple[str, float]] = DEFAULT_TIERS
+    abc_cuts: tuple[float, float] = DEFAULT_ABC
+    lifecycle: LifecycleRules = field(default_factory=LifecycleRules)
+    fit_pareto_nbd: bool = True
+
+    def horizon_periods(self) -> int:
+        return self.horizon or round(365.25 / PERIOD_DAYS[self.period])
+
+    def discount_per_period(self) -> float:
+        return (1 + self.discount_rate) ** (PERIOD_DAYS[self.period] / 365.25) - 1
+
+
+@dataclass
+class Analysis:
+    customers: pd.DataFrame
+    summary: Summary
+    models: dict[str, Any]
+    pareto: ParetoStats
+    cohorts: pd.DataFrame
+    tracking: pd.DataFrame | None
+    settings: AnalysisSettings
+
+
+def _fit(model: Any, data: pd.DataFrame, name: str, notes: list[str]) -> Any:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        model.fit(data)
+    for warning in caught:
+        if issubclass(warning.category, ConvergenceWarning):
+            notes.append(f"{name}: {warning.message}")
+    return model
+
+
+def _spend(customers: pd.DataFrame, notes: list[str]) -> tuple[np.ndarray, GammaGamma | None]:
+    """Expected spend per purchase: Gamma-Gamma where it can be fitted, else the
+    customer's own mean purchase value."""
+    own_mean = (customers["gross_spend"] / (customers["frequency"] + 1)).to_numpy()
+    data = customers[["frequency"]].assign(monetary_value=customers["monetary"].clip(lower=0))
+    repeaters = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
+    if len(repeaters) < 10:
+        notes.append("gamma_gamma: fewer than 10 repeat buyers; spend is each customer's mean")
+        return own_mean, None
+    model = _fit(GammaGamma(), repeaters, "gamma_gamma", notes)
+    data.loc[(data["frequency"] > 0) & (data["monetary_value"] <= 0), "frequency"] = 0
+    expected = model.conditional_expected_average_spend(data)
+    unusable = ~np.isfinite(expected)
+    if unusable.any():
+        notes.append(
+            f"gamma_gamma: q <= 1 gives no finite population mean; {int(unusable.sum())} "
+            "one-time buyers use their own purchase value"
+        )
+        expected = np.where(unusable, own_mean, expected)
+    return expected, model
+
+
+def _model_section(model: Any) -> dict[str, Any]:
+    out = model.summary()
+    out["converged"] = bool(getattr(model, "converged_", True))
+    return out
+
+
+def analyze(
+    source: Any,
+    settings: AnalysisSettings | None = None,
+    *,
+    engine: Engine | None = None,
+    progress: Progress | None = None,
+) -> Analysis:
+    """Summarise, fit BG/NBD (and Pareto/NBD) and Gamma-Gamma, and value every customer."""
+    settings = settings or AnalysisSettings()
+    step = progress or (lambda _message: None)
+    engine = engine or DuckDBEngine()
+    step("summarising transactions")
+    s = summarize(
+        source,
+        period=settings.period,
+        customer_col=settings.customer_col,
+        date_col=settings.date_col,
+        amount_col=settings.amount_col,
+        calibration_end=settings.calibration_end,
+        observation_end=settings.observation_end,
+        date_format=settings.date_format,
+        engine=engine,
+    )
+    c = s.customers.copy()
+    rfm = c[["frequency", "recency", "T"]]
+    step("fitting BG/NBD")
+    bg = _fit(BgNbd(), rfm, "bg_nbd", s.notes)
+    horizon = settings.horizon_periods()
+    c["p_alive"] = bg.conditional_probability_alive(rfm)
+    c["expected_purchases"] = bg.conditional_expected_purchases(horizon, rfm)
+    models: dict[str, Any] = {"period": settings.period, "bg_nbd": _model_section(bg)}
+    if settings.fit_pareto_nbd:
+        step("fitting Pareto/NBD")
+        pnbd = _fit(ParetoNbd(), rfm, "pareto_nbd", s.notes)
+        models["pareto_nbd"] = _model_section(pnbd)
+        c["p_alive_pareto_nbd"] = pnbd.conditional_probability_alive(rfm)
+    step("fitting Gamma-Gamma and valuing customers")
+    expected_spend, gg = _spend(c, s.notes)
+    if gg is not None:
+        models["gamma_gamma"] = _model_section(gg)
+        models["gamma_gamma"]["frequency_monetary_correlation"] = float(
+            gg.frequency_monetary_correlation_
+        )
+    return_share = (-c["returned_spend"] / c["gross_spend"]).clip(0, 1).fillna(0)
+    c["expected_spend"] = expected_spend * (1 - return_share.to_numpy())
+    c["predicted_clv"] = customer_lifetime_value(
+        bg,
+        rfm,
+        c["expected_spend"].to_numpy(),
+        horizon=horizon,
+        discount_rate=settings.discount_per_period(),
+        margin=settings.margin,
+    )
+    c = c.join(rfm_scores(c))
+    c = c.join(value_score(c, settings.weights))
+    c["tier"] = pyramid_tiers(c["value_score"], c["total_spend"], settings.tiers)
+    c["abc_class"] = abc_classes(c["total_spend"] * settings.margin, settings.abc_cuts)
+    c["lifecycle_stage"] = lifecycle_stage(c, settings.lifecycle)
+    c["loyalty_stage"] = loyalty_stage(c, settings.lifecycle)
+    tracking = None
+    if s.holdout_end is not None:
+        step("checking the holdout")
+        tracking = _holdout(c, bg, s, settings, models, engine)
+    models.update(
+        horizon=horizon,
+        discount_rate_per_year=settings.discount_rate,
+        margin=settings.margin,
+        accounting=s.accounting,
+        notes=s.notes,
+        columns=s.columns.as_dict(),
+        calibration_end=s.calibration_end,
+        rfm_segments=segment_counts(c["rfm_segment"]),
+        tiers=c["tier"].value_counts().to_dict(),
+        abc=c["abc_class"].value_counts().to_dict(),
+        lifecycle_stages=c["lifecycle_stage"].value_counts().to_dict(),
+        loyalty_stages=c["loyalty_stage"].value_counts().to_dict(),
+    )
+    stats = pareto(c["total_spend"])
+    models["pareto"] = stats.as_dict()
+    step("building cohorts")
+    cohorts = cohort_retention(engine, s.holdout_end or s.calibration_end)
+    ordered = CONTRACT_COLUMNS + [col for col in c.columns if col not in CONTRACT_COLUMNS]
+    return Analysis(c[ordered], s, models, stats, cohorts, tracking, settings)
+
+
+def _holdout(
+    c: pd.DataFrame,
+    bg: BgNbd,
+    s: Summary,
+    settings: AnalysisSettings,
+    models: dict[str, Any],
+    engine: Engine,
+) -> pd.DataFrame:
+    assert s.holdout_end is not None
+    period_days = PERIOD_DAYS[settings.period]
+    length = (s.holdout_end - s.calibration_end).days / period_days
+    rfm = c[["frequency", "recency", "T"]]
+    c["holdout_predicted"] = bg.conditional_expected_purchases(length, rfm)
+    models["holdout"] = {
+        "start": s.calibration_end,
+        "end": s.holdout_end,
+        "length_periods": length,
+        "actual_total": int(c["holdout_actual"].sum()),
+        "predicted_total": float(c["holdout_predicted"].sum()),
+        "correlation": float(np.corrcoef(c["holdout_actual"], c["holdout_predicted"])[0, 1]),
+    }
+    return _tracking(c, bg, s, period_days, engine)
+
+
+def _tracking(
+    c: pd.DataFrame, bg: BgNbd, s: Summary, period_days: float, engine: Engine
+) -> pd.DataFrame:
+    """Weekly repeat purchases of the calibration customers: actual and as the model
+    expects them (sum over acquisition days of E[X(t)] for a new customer)."""
+    assert s.holdout_end is not None
+    start = pd.to_datetime(c["first_purchase"]).min().date()
+    actual = weekly_repeat_purchases(engine, start, s.holdout_end, acquired_by=s.calibration_end)
+    firsts = pd.to_datetime(c["first_purchase"]).value_counts()
+    offsets = (firsts.index - pd.Timestamp(start)).days.to_numpy(dtype=float)
+    week_ends = (actual["week"].to_numpy(dtype=float) + 1) * 7
+    exposure = np.clip(week_ends[None, :] - offsets[:, None], 0, None) / period_days
+    cumulative = firsts.to_numpy(dtype=float) @ bg.expected_purchases(exposure)
+    actual["predicted"] = np.diff(np.concatenate([[0.0], cumulative]))
+    actual["in_holdout"] = (
+        pd.Timestamp(start) + pd.to_timedelta(actual["week"] * 7, unit="D")
+    ) > pd.Timestamp(s.calibration_end)
+    return actual
+
+
+def settings_dict(settings: AnalysisSettings) -> dict[str, Any]:
+    out = asdict(settings)
+    out["lifecycle"] = asdict(settings.lifecycle)
+    return out
