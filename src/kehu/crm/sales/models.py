@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from kehu.crm.catalog.models import Product
@@ -149,7 +150,7 @@ class Opportunity(models.Model):
         PROPOSAL = "proposal", _("Proposal")
         NEGOTIATION = "negotiation", _("Negotiation")
         WON = "won", _("Won")
-        LOST = "lost", _("Lost")
+        LOST = "lost", pgettext_lazy("opportunity stage", "Lost")
 
     # default win probability (%) when an opportunity enters a stage
     STAGE_PROBABILITY = {

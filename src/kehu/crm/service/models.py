@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from kehu.crm.customers.models import Contact, Customer
@@ -30,7 +31,7 @@ class Ticket(models.Model):
 
     class Status(models.TextChoices):
         NEW = "new", _("New")
-        OPEN = "open", _("Open")
+        OPEN = "open", pgettext_lazy("ticket status", "Open")
         PENDING = "pending", _("Waiting for customer")
         RESOLVED = "resolved", _("Resolved")
         CLOSED = "closed", _("Closed")
@@ -131,13 +132,20 @@ class TicketEvent(models.Model):
         VISIT = "visit", _("Technician visit")
         RATED = "rated", _("Satisfaction rated")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events"
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    from_status = models.CharField(max_length=10, choices=Ticket.Status.choices, blank=True)
-    to_status = models.CharField(max_length=10, choices=Ticket.Status.choices, blank=True)
+    from_status = models.CharField(
+        _("from status"), max_length=10, choices=Ticket.Status.choices, blank=True
+    )
+    to_status = models.CharField(
+        _("to status"), max_length=10, choices=Ticket.Status.choices, blank=True
+    )
     message = models.TextField(_("message"), blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -147,6 +155,8 @@ class TicketEvent(models.Model):
 
     class Meta:
         ordering = ["occurred_at", "id"]
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
         indexes = [models.Index(fields=["ticket", "occurred_at"], name="ticketevent_ticket_idx")]
 
     def __str__(self) -> str:
