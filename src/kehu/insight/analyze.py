@@ -131,9 +131,23 @@ def _spend(customers: pd.DataFrame, notes: list[str]) -> tuple[np.ndarray, Gamma
     return expected, model
 
 
-def _model_section(model: Any) -> dict[str, Any]:
+BOUNDARY = (1e-4, 1e5)
+
+
+def _model_section(model: Any, name: str, notes: list[str]) -> dict[str, Any]:
+    """Fitted parameters and statistics, with any parameter that ran to the edge of its
+    range named: such a fit is a maximum on the boundary, not an interior optimum."""
     out = model.summary()
     out["converged"] = bool(getattr(model, "converged_", True))
+    low, high = BOUNDARY
+    edge = [k for k, v in model.params_.items() if not low <= v <= high]
+    out["on_boundary"] = edge
+    if edge:
+        values = ", ".join(f"{k} = {model.params_[k]:.3g}" for k in edge)
+        notes.append(
+            f"{name}: the likelihood is highest at the edge of the parameter space ({values})"
+            + ("; the data show almost no dropout" if set(edge) & {"a", "s"} else "")
+        )
     return out
 
 
@@ -167,16 +181,19 @@ def analyze(
     horizon = settings.horizon_periods()
     c["p_alive"] = bg.conditional_probability_alive(rfm)
     c["expected_purchases"] = bg.conditional_expected_purchases(horizon, rfm)
-    models: dict[str, Any] = {"period": settings.period, "bg_nbd": _model_section(bg)}
+    models: dict[str, Any] = {
+        "period": settings.period,
+        "bg_nbd": _model_section(bg, "bg_nbd", s.notes),
+    }
     if settings.fit_pareto_nbd:
         step("fitting Pareto/NBD")
         pnbd = _fit(ParetoNbd(), rfm, "pareto_nbd", s.notes)
-        models["pareto_nbd"] = _model_section(pnbd)
+        models["pareto_nbd"] = _model_section(pnbd, "pareto_nbd", s.notes)
         c["p_alive_pareto_nbd"] = pnbd.conditional_probability_alive(rfm)
     step("fitting Gamma-Gamma and valuing customers")
     expected_spend, gg = _spend(c, s.notes)
     if gg is not None:
-        models["gamma_gamma"] = _model_section(gg)
+        models["gamma_gamma"] = _model_section(gg, "gamma_gamma", s.notes)
         models["gamma_gamma"]["frequency_monetary_correlation"] = float(
             gg.frequency_monetary_correlation_
         )

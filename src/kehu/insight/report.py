@@ -114,10 +114,16 @@ def _cohorts(cohorts: pd.DataFrame) -> go.Figure:
 
 
 def _p_alive(c: pd.DataFrame) -> go.Figure:
-    fig = go.Figure(go.Histogram(x=c["p_alive"], nbinsx=40, marker={"color": "#0b5394"}))
+    fig = go.Figure(
+        go.Histogram(
+            x=c["p_alive"],
+            xbins={"start": 0, "end": 1.0001, "size": 0.025},
+            marker={"color": "#0b5394"},
+        )
+    )
     fig.update_layout(
         title="P(alive) at the end of calibration (BG/NBD)",
-        xaxis={"title": "probability the customer is still active", "range": [0, 1]},
+        xaxis={"title": "probability the customer is still active", "range": [0, 1.03]},
         yaxis={"title": "customers"},
     )
     return fig

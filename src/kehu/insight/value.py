@@ -6,7 +6,8 @@ Value dimensions (each turned into a percentile rank in [0, 1], then weighted):
 - profitability (how much): realised value, margin where costs are known, else net spend;
 - lifecycle (how soon): probability that the customer is still active, P(alive);
 - loyalty (how often): repeat purchases per period of tenure, ``frequency / T``;
-- potential (how much more): predicted CLV minus realised value.
+- potential (how much more): lifetime value still to come, i.e. CLV minus what is
+  already realised. The BTYD CLV (``predicted_clv``) is exactly that residual value.
 
 Customer pyramid (Zeithaml, Rust & Lemon 2001, "The customer pyramid: creating and
 serving profitable customers", California Management Review 43(4)): tiers by
@@ -68,7 +69,7 @@ def value_score(
         "profitability": lambda c: c[realised_col],
         "lifecycle": lambda c: c["p_alive"],
         "loyalty": lambda c: c["frequency"] / c["T"].where(c["T"] > 0, np.nan),
-        "potential": lambda c: c["predicted_clv"] - c[realised_col],
+        "potential": lambda c: c["predicted_clv"],
     }
     out = pd.DataFrame(index=customers.index)
     score = pd.Series(0.0, index=customers.index)
