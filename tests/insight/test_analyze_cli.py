@@ -1,0 +1,112 @@
+"""`kehu analyze`: the output contract of DESIGN.md, and plain errors."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from kehu.cli import main
+from kehu.insight.analyze import CONTRACT_COLUMNS
+
+
+def _run(*args: str):
+    return CliRunner().invoke(main, ["analyze", *args], catch_exceptions=False)
+
+
+@pytest.fixture(scope="module")
+def retail_run(kehu_data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("retail")
+    result = _run(
+        str(kehu_data / "online_retail" / "online_retail.csv.gz"),
+        "--out",
+        str(out),
+        "--calibration-end",
+        "2011-09-30",
+    )
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+@pytest.mark.slow
+def test_online_retail_writes_the_contract_files(retail_run):
+    out, output = retail_run
+    customers = pd.read_parquet(out / "customers.parquet")
+    assert list(customers.columns[: len(CONTRACT_COLUMNS)]) == CONTRACT_COLUMNS
+    assert {"holdout_actual", "holdout_predicted"} <= set(customers.columns)
+    assert customers["customer_id"].is_unique and len(customers) == 3_616
+    assert customers["p_alive"].between(0, 1).all()
+    assert set(customers["tier"]) <= {"Platinum", "Gold", "Iron", "Lead"}
+    assert set(customers["abc_class"]) == {"A", "B", "C"}
+
+    models = json.loads((out / "models.json").read_text())
+    assert models["period"] == "week"
+    assert {"r", "alpha", "a", "b", "log_likelihood"} <= set(models["bg_nbd"])
+    assert {"r", "alpha", "s", "beta"} <= set(models["pareto_nbd"])
+    assert {"p", "q", "v"} <= set(models["gamma_gamma"])
+    holdout = models["holdout"]
+    assert (holdout["start"], holdout["end"]) == ("2011-09-30", "2011-12-09")
+    assert holdout["actual_total"] == int(customers["holdout_actual"].sum())
+    assert holdout["predicted_total"] == pytest.approx(customers["holdout_predicted"].sum())
+    acc = models["accounting"]
+    assert acc["rows_in"] == 541_909
+    assert "rows=541,909" in output and "customers=4,372" in output
+
+    report = (out / "report.html").read_text()
+    assert "Customer value pyramid" in report and "Pareto curve" in report
+    assert "cohorts" in report and "Holdout purchases" in report
+    # self-contained: plotly.js is embedded once, nothing is loaded from the network
+    assert "<script src=" not in report and "<script>/**" in report
+
+
+def test_a_file_without_usable_rows_says_what_to_fix(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("customer_id,date,amount\n1,yesterday,5\n2,last week,7\n")
+    result = _run(str(path), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert "no usable rows: of 2 rows" in result.output
+    assert "date that could not be read" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_column_and_a_calibration_date_outside_the_data_are_plain_errors(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("who,when,paid\na,2024-01-01,5\na,2024-02-01,7\nb,2024-01-15,3\n")
+    missing = _run(str(path), "--out", str(tmp_path / "o1"), "--customer-col", "client")
+    assert missing.exit_code == 2 and "column 'client'" in missing.output
+    outside = _run(
+        str(path),
+        "--out",
+        str(tmp_path / "o2"),
+        "--customer-col",
+        "who",
+        "--date-col",
+        "when",
+        "--amount-col",
+        "paid",
+        "--calibration-end",
+        "2030-01-01",
+    )
+    assert outside.exit_code == 2 and "must fall inside the data" in outside.output
+
+
+def test_non_iso_dates_are_read_with_a_format(tmp_path):
+    path = tmp_path / "log.csv"
+    rows = ["customer,order date,amount"] + [
+        f"c{i % 40},{(i % 28) + 1}/{(i % 12) + 1}/2024 10:{i % 60:02d},{10 + i % 7}"
+        for i in range(600)
+    ]
+    path.write_text("\n".join(rows))
+    result = _run(
+        str(path),
+        "--out",
+        str(tmp_path / "o"),
+        "--date-format",
+        "%d/%m/%Y %H:%M",
+        "--no-pareto-nbd",
+    )
+    assert result.exit_code == 0, result.output
+    assert "bad_date=0" in result.output
+    assert len(pd.read_parquet(tmp_path / "o" / "customers.parquet")) == 40
