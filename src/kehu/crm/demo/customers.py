@@ -79,7 +79,9 @@ def _choice(rng: np.random.Generator, weights: dict, n: int) -> np.ndarray:
     return values[rng.choice(len(values), n, p=p / p.sum())]
 
 
-def _status(last_purchase: np.ndarray, is_buyer: np.ndarray, rng: np.random.Generator):
+def _status(
+    last_purchase: np.ndarray, is_buyer: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     since = END - last_purchase
     status = np.where(
         since <= ACTIVE_WITHIN,
@@ -90,7 +92,7 @@ def _status(last_purchase: np.ndarray, is_buyer: np.ndarray, rng: np.random.Gene
     return np.where(is_buyer, status, prospect)
 
 
-def _creation_times(sim: SimulatedPurchases, n: int, rng: np.random.Generator):
+def _creation_times(sim: SimulatedPurchases, n: int, rng: np.random.Generator) -> np.ndarray:
     """Creation time of every customer: a buyer's record is created up to 30 days
     before the first purchase; prospects at any time in the window."""
     n_buyers = len(sim.customers)

@@ -37,7 +37,9 @@ class OrderPlan:
     line_columns: Columns
 
 
-def line_total_cents(quantity: np.ndarray, unit_cents: np.ndarray, discount: np.ndarray):
+def line_total_cents(
+    quantity: np.ndarray, unit_cents: np.ndarray, discount: np.ndarray
+) -> np.ndarray:
     """``quantity * unit_price * (100 - discount) / 100`` in cents, rounded half to even
     (integer quantities and whole-percent discounts)."""
     hundredths = quantity.astype(np.int64) * unit_cents * (100 - discount)
@@ -74,7 +76,9 @@ def _lines(amount_cents: np.ndarray, catalog: CatalogPlan, rng: np.random.Genera
     }
 
 
-def _returns(sale_at: np.ndarray, lines: Columns, n_sales: int, rng: np.random.Generator):
+def _returns(
+    sale_at: np.ndarray, lines: Columns, n_sales: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, Columns]:
     """Positions of the returned sales, return times, and the return lines (part of
     each returned sale's first line)."""
     returned = np.flatnonzero(rng.random(n_sales) < RETURN_SHARE)

@@ -53,7 +53,9 @@ def _final_status(age: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return status.astype(object)
 
 
-def _random_order(order_customer: np.ndarray, order_id: np.ndarray, customer, rng):
+def _random_order(
+    order_customer: np.ndarray, order_id: np.ndarray, customer: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """One random sale order of each customer in ``customer`` (0 when it has none);
     ``order_customer`` must be sorted."""
     start = np.searchsorted(order_customer, customer, side="left")
@@ -62,7 +64,9 @@ def _random_order(order_customer: np.ndarray, order_id: np.ndarray, customer, rn
     return np.where(count > 0, order_id[np.minimum(pick, max(order_id.size - 1, 0))], 0)
 
 
-def _workflow_times(opened, status, has_visit, rng) -> dict[str, np.ndarray]:
+def _workflow_times(
+    opened: np.ndarray, status: np.ndarray, has_visit: np.ndarray, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     responded = status != S.NEW
     first_response = np.minimum(after(rng, opened, 0.2, 24), END)
     scheduled = np.minimum(after(rng, first_response, 24, 5 * 24), END)
@@ -137,7 +141,16 @@ def plan_tickets(
     return ServicePlan(ticket_columns, events, visits)
 
 
-def _visits(ids, has_visit, status, times, customers, customer, staff, rng) -> Columns:
+def _visits(
+    ids: np.ndarray,
+    has_visit: np.ndarray,
+    status: np.ndarray,
+    times: dict[str, np.ndarray],
+    customers: CustomerPlan,
+    customer: np.ndarray,
+    staff: np.ndarray,
+    rng: np.random.Generator,
+) -> Columns:
     done = np.isin(status[has_visit], [S.RESOLVED, S.CLOSED]) | (
         times["visited"][has_visit] < END - DAY
     )
@@ -154,10 +167,19 @@ def _visits(ids, has_visit, status, times, customers, customer, staff, rng) -> C
     }
 
 
-def _event_rows(mask, ticket, kind, at, user, message, from_status="", to_status="") -> Columns:
+def _event_rows(
+    mask: np.ndarray,
+    ticket: np.ndarray,
+    kind: str,
+    at: np.ndarray,
+    user: object,
+    message: object,
+    from_status: object = "",
+    to_status: object = "",
+) -> Columns:
     n = int(mask.sum())
 
-    def column(value):
+    def column(value: object) -> np.ndarray:
         return value[mask] if isinstance(value, np.ndarray) else np.full(n, value, dtype=object)
 
     return {
@@ -179,12 +201,12 @@ def _events(tickets: Columns, visit_events: Columns, usernames: dict[int, str]) 
     user = tickets["assignee"]
     all_rows = np.ones(ids.size, dtype=bool)
     responded = ~np.isnat(tickets["first_response_at"])
-    assigned = np.array([u is not None for u in user.tolist()])
+    assigned = np.array([u is not None for u in user.tolist()], dtype=bool)
     names = np.array([usernames.get(u, "-") for u in user.tolist()], dtype=object)
     pending = status == S.PENDING
     solved = ~np.isnat(tickets["resolved_at"])
     closed = ~np.isnat(tickets["closed_at"])
-    rated = np.array([s is not None for s in tickets["satisfaction_score"].tolist()])
+    rated = np.array([s is not None for s in tickets["satisfaction_score"].tolist()], dtype=bool)
     score_text = np.array([str(s) for s in tickets["satisfaction_score"].tolist()], dtype=object)
     reply_at = tickets["first_response_at"]
     parts = [

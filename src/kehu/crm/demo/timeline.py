@@ -22,7 +22,9 @@ def between(rng: np.random.Generator, start: np.ndarray, stop: np.ndarray) -> np
     return start + seconds(rng.random(span.shape) * span)
 
 
-def after(rng: np.random.Generator, start: np.ndarray, low_hours: float, high_hours: float):
+def after(
+    rng: np.random.Generator, start: np.ndarray, low_hours: float, high_hours: float
+) -> np.ndarray:
     """``start`` plus a uniformly random delay of ``low_hours`` to ``high_hours``."""
     hours = rng.uniform(low_hours, high_hours, np.shape(start))
     return start + seconds(hours * 3600)
