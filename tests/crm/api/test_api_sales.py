@@ -68,7 +68,7 @@ def test_order_line_the_action_rejects_leaves_no_order(api_for, sales_user, acme
     }
     response = api_for(sales_user).post("/orders", body)
     assert response.status_code == 422
-    assert error_fields(response) == {"lines.1.description": "invalid"}
+    assert error_fields(response) == {"lines.1.description": "required"}
     assert not Order.objects.exists()
 
 

@@ -314,3 +314,21 @@ def test_record_a_return_link_prefills_the_return_form(
     assert form["kind"].value() == "return"
     assert form["original_order_number"].value() == original.number
     assert [o.number for o in form.recent_orders] == [original.number]
+
+
+def test_order_workflow_is_enforced_by_the_action_itself(make_customer, admin_user):
+    from django.core.exceptions import ValidationError
+
+    from kehu.crm.sales import actions
+
+    order = actions.create_order(
+        make_customer(),
+        [{"description": "Service", "quantity": 1, "unit_price": 5}],
+        by=admin_user,
+    )
+    with pytest.raises(ValidationError) as caught:
+        actions.set_order_status(order, "completed")  # confirmed cannot jump to completed
+    assert caught.value.error_dict["status"][0].code == "invalid_transition"
+    actions.set_order_status(order, "shipped")
+    actions.set_order_status(order, "completed")
+    assert order.status == "completed"

@@ -8,12 +8,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from kehu.crm.catalog.models import Product
+from kehu.crm.validation import validate
 
 
 def _save(product: Product) -> Product:
     product.sku = product.sku.strip()
     product.name = product.name.strip()
-    product.full_clean()
+    validate(product)
     try:
         with transaction.atomic():
             product.save()

@@ -11,6 +11,7 @@ from django.db.models import Max
 
 from kehu.crm.customers.models import Contact, Customer, CustomerSearchTerm, Tag
 from kehu.crm.customers.search import terms_for
+from kehu.crm.validation import validate
 
 CODE_PREFIX = "C"
 CODE_DIGITS = 7
@@ -54,7 +55,7 @@ def create_customer(
     if fields.get("owner") is None and by is not None and "owner_id" not in fields:
         fields["owner"] = by
     customer = Customer(code=next_customer_code(), **fields)
-    customer.full_clean()
+    validate(customer)
     for attempt in range(5):
         try:
             with transaction.atomic():
@@ -77,7 +78,7 @@ def update_customer(
 ) -> Customer:
     for name, value in fields.items():
         setattr(customer, name, value)
-    customer.full_clean()
+    validate(customer)
     customer.save()
     _set_tags(customer, tags)
     index_search_terms([customer])
@@ -87,7 +88,7 @@ def update_customer(
 @transaction.atomic
 def add_contact(customer: Customer, **fields: Any) -> Contact:
     contact = Contact(customer=customer, **fields)
-    contact.full_clean()
+    validate(contact)
     if contact.is_primary:
         customer.contacts.filter(is_primary=True).update(is_primary=False)
     contact.save()
@@ -98,7 +99,7 @@ def add_contact(customer: Customer, **fields: Any) -> Contact:
 def update_contact(contact: Contact, **fields: Any) -> Contact:
     for name, value in fields.items():
         setattr(contact, name, value)
-    contact.full_clean()
+    validate(contact)
     if contact.is_primary:
         contact.customer.contacts.exclude(pk=contact.pk).filter(is_primary=True).update(
             is_primary=False

@@ -30,7 +30,6 @@ from kehu.crm.rest import (
     ERRORS,
     DbId,
     Pagination,
-    invalid,
     require_perm,
     user_by_username,
 )
@@ -68,18 +67,6 @@ def _owner_fields(request: HttpRequest, fields: dict[str, Any]) -> None:
     fields["owner"] = user_by_username(fields["owner"], "owner")
 
 
-def _check_consents(fields: dict[str, Any], customer: Customer | None = None) -> None:
-    """Consent to a channel needs an address on that channel (the form's rule)."""
-
-    def value(name: str) -> Any:
-        return fields[name] if name in fields else getattr(customer, name, None)
-
-    if value("consent_email") and not value("email"):
-        raise invalid("email", "Email consent needs an email address.", "required")
-    if (value("consent_sms") or value("consent_phone")) and not value("phone"):
-        raise invalid("phone", "Phone or SMS consent needs a phone number.", "required")
-
-
 @router.get("/customers", response=list[CustomerOut], summary="List customers")
 @paginate(Pagination)
 def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> QuerySet[Customer]:
@@ -96,7 +83,6 @@ def create_customer(request: HttpRequest, payload: CustomerIn) -> Status:
     if "owner" not in payload.model_fields_set:
         del fields["owner"]
     _owner_fields(request, fields)
-    _check_consents(fields)
     customer = actions.create_customer(by=request.user, tags=payload.tags, **fields)
     return Status(201, visible_customer(request, customer.pk))
 
@@ -114,7 +100,6 @@ def update_customer(request: HttpRequest, customer_id: DbId, payload: CustomerPa
     fields = payload.model_dump(exclude_unset=True)
     tags = fields.pop("tags", None)
     _owner_fields(request, fields)
-    _check_consents(fields, customer)
     with transaction.atomic():
         actions.update_customer(customer, tags=tags, **fields)
     return visible_customer(request, customer_id)

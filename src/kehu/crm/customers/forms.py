@@ -63,14 +63,6 @@ class CustomerForm(forms.ModelForm):
             )
         return names
 
-    def clean(self) -> dict[str, object]:
-        data = super().clean() or {}
-        if data.get("consent_email") and not data.get("email"):
-            self.add_error("email", _("Email consent needs an email address."))
-        if (data.get("consent_sms") or data.get("consent_phone")) and not data.get("phone"):
-            self.add_error("phone", _("Phone or SMS consent needs a phone number."))
-        return data
-
 
 class ContactForm(forms.ModelForm):
     class Meta:

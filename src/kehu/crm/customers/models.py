@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -108,6 +109,20 @@ class Customer(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("customers:detail", args=[self.pk])
+
+    def clean(self) -> None:
+        """Consent to a channel needs an address on that channel."""
+        errors = {}
+        if self.consent_email and not self.email:
+            errors["email"] = ValidationError(
+                _("Email consent needs an email address."), code="required"
+            )
+        if (self.consent_sms or self.consent_phone) and not self.phone:
+            errors["phone"] = ValidationError(
+                _("Phone or SMS consent needs a phone number."), code="required"
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 class CustomerSearchTerm(models.Model):

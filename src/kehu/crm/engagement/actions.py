@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kehu.crm.customers.models import Customer
 from kehu.crm.engagement.models import Interaction
+from kehu.crm.validation import validate
 
 
 @transaction.atomic
@@ -20,7 +21,7 @@ def log_interaction(
     """Record a conversation with a customer on any channel."""
     fields.setdefault("occurred_at", timezone.now())
     interaction = Interaction(customer=customer, user=by, **fields)
-    interaction.full_clean()
+    validate(interaction)
     if interaction.contact_id is not None and interaction.contact.customer_id != customer.pk:
         raise ValidationError({"contact": ["this contact belongs to another customer"]})
     interaction.save()

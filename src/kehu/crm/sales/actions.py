@@ -16,6 +16,7 @@ from django.utils import timezone
 from kehu.crm.catalog.models import Product
 from kehu.crm.customers.models import Customer
 from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine
+from kehu.crm.validation import validate
 
 
 def next_order_number(prefix: str = "SO") -> str:
@@ -34,7 +35,9 @@ def _build_lines(order: Order, lines: Iterable[Mapping[str, Any]]) -> list[Order
         if product is None and fields.get("product_id") is not None:
             product = Product.objects.filter(pk=fields.pop("product_id")).first()
             if product is None:
-                errors[f"lines.{index}.product_id"] = ["no such product"]
+                errors[f"lines.{index}.product_id"] = [
+                    ValidationError("no such product", code="does_not_exist")
+                ]
                 continue
             fields["product"] = product
         if product is not None:
@@ -43,20 +46,24 @@ def _build_lines(order: Order, lines: Iterable[Mapping[str, Any]]) -> list[Order
         line = OrderLine(order=order, **fields)
         line.line_total = Decimal("0")
         try:
-            line.full_clean(exclude=["order", "line_total"])
+            validate(line, exclude=["order", "line_total"])
         except ValidationError as e:
-            for field, messages in e.message_dict.items():
-                errors[f"lines.{index}.{field}"] = messages
+            for field, field_errors in e.error_dict.items():
+                errors[f"lines.{index}.{field}"] = field_errors
             continue
         if line.product is None and not line.description:
-            errors[f"lines.{index}.description"] = ["a line needs a product or a description"]
+            errors[f"lines.{index}.description"] = [
+                ValidationError("a line needs a product or a description", code="required")
+            ]
             continue
         line.line_total = line.compute_total()
         built.append(line)
     if errors:
         raise ValidationError(errors)
     if not built:
-        raise ValidationError({"lines": ["an order needs at least one line"]}, code="required")
+        raise ValidationError(
+            {"lines": ValidationError("an order needs at least one line", code="required")}
+        )
     return built
 
 
@@ -85,16 +92,26 @@ def create_order(
         and order.original_order.customer_id != customer.pk
     ):
         raise ValidationError(
-            {"original_order": ["a return must refer to an order of the same customer"]}
+            {
+                "original_order": ValidationError(
+                    "a return must refer to an order of the same customer", code="invalid"
+                )
+            }
         )
     built = _build_lines(order, lines)
     order.total_amount = order.sign * sum((line.line_total for line in built), Decimal("0"))
-    order.full_clean(exclude=["number"] if number is None else None)
+    validate(order, exclude=["number"] if number is None else None)
     try:
         with transaction.atomic():
             order.save()
     except IntegrityError as e:
-        raise ValidationError({"number": [f"order number {order.number!r} exists already"]}) from e
+        raise ValidationError(
+            {
+                "number": ValidationError(
+                    f"order number {order.number!r} exists already", code="unique"
+                )
+            }
+        ) from e
     OrderLine.objects.bulk_create(built)
     if customer.status == Customer.Status.PROSPECT and order.kind == Order.Kind.SALE:
         Customer.objects.filter(pk=customer.pk).update(status=Customer.Status.ACTIVE)
@@ -103,9 +120,28 @@ def create_order(
 
 @transaction.atomic
 def set_order_status(order: Order, status: str) -> Order:
+    """Move an order along its workflow (:attr:`Order.STATUS_FLOW`)."""
     if status not in Order.Status.values:
         raise ValidationError(
-            {"status": [f"status must be one of {sorted(Order.Status.values)}, got {status!r}"]}
+            {
+                "status": ValidationError(
+                    f"status must be one of {[str(v) for v in Order.Status.values]}, "
+                    f"got {status!r}",
+                    code="invalid_choice",
+                )
+            }
+        )
+    if status == order.status:
+        return order
+    allowed = [str(s) for s in Order.STATUS_FLOW.get(order.status, ())]
+    if status not in allowed:
+        raise ValidationError(
+            {
+                "status": ValidationError(
+                    f"an order that is {str(order.status)!r} can move to {allowed}, not {status!r}",
+                    code="invalid_transition",
+                )
+            }
         )
     order.status = status
     order.save(update_fields=["status"])
@@ -134,7 +170,7 @@ def create_opportunity(
     _apply_stage(opportunity, stage, probability)
     if probability is None:
         opportunity.probability = Opportunity.STAGE_PROBABILITY[stage]
-    opportunity.full_clean()
+    validate(opportunity)
     opportunity.save()
     return opportunity
 
@@ -156,7 +192,7 @@ def update_opportunity(opportunity: Opportunity, **fields: Any) -> Opportunity:
         _apply_stage(opportunity, stage, fields.get("probability"))
     if opportunity.stage == Opportunity.Stage.LOST and not opportunity.lost_reason:
         opportunity.lost_reason = ""
-    opportunity.full_clean()
+    validate(opportunity)
     opportunity.save()
     return opportunity
 
@@ -172,7 +208,7 @@ def create_activity(*, owner: AbstractBaseUser, **fields: Any) -> Activity:
     activity = Activity(owner=owner, **fields)
     if activity.customer_id is None and activity.opportunity_id is not None:
         activity.customer_id = activity.opportunity.customer_id
-    activity.full_clean()
+    validate(activity)
     activity.save()
     return activity
 

@@ -41,6 +41,15 @@ class Order(models.Model):
         COMPLETED = "completed", _("Completed")
         CANCELLED = "cancelled", _("Cancelled")
 
+    # the order workflow: confirmed → shipped → completed, or cancelled on the way
+    STATUS_FLOW: dict[str, tuple[str, ...]] = {
+        Status.DRAFT: (Status.CONFIRMED, Status.CANCELLED),
+        Status.CONFIRMED: (Status.SHIPPED, Status.CANCELLED),
+        Status.SHIPPED: (Status.COMPLETED, Status.CANCELLED),
+        Status.COMPLETED: (),
+        Status.CANCELLED: (),
+    }
+
     number = models.CharField(_("order number"), max_length=30, unique=True)
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"

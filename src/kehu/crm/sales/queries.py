@@ -49,14 +49,8 @@ ACTIVITY_SORTS = {
     "due": ("due_at", "id"),
     "-due": ("-due_at", "-id"),
 }
-# Allowed next statuses of an order: confirmed → shipped → completed, or cancelled.
-ORDER_STATUS_FLOW: dict[str, tuple[str, ...]] = {
-    Order.Status.DRAFT: (Order.Status.CONFIRMED, Order.Status.CANCELLED),
-    Order.Status.CONFIRMED: (Order.Status.SHIPPED, Order.Status.CANCELLED),
-    Order.Status.SHIPPED: (Order.Status.COMPLETED, Order.Status.CANCELLED),
-    Order.Status.COMPLETED: (),
-    Order.Status.CANCELLED: (),
-}
+# Allowed next statuses of an order (the workflow lives on the model).
+ORDER_STATUS_FLOW: dict[str, tuple[str, ...]] = Order.STATUS_FLOW
 BOARD_CARDS_PER_COLUMN = 50
 _WEIGHTED = ExpressionWrapper(
     F("amount") * F("probability") / Decimal(100),

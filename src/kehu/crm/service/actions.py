@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from kehu.crm.customers.models import Customer
 from kehu.crm.service.models import TechnicianVisit, Ticket, TicketEvent
+from kehu.crm.validation import validate
 
 
 def next_ticket_number() -> str:
@@ -69,7 +70,7 @@ def open_ticket(
     )
     _check_belongs_to_customer(ticket)
     ticket.status = Ticket.Status.NEW
-    ticket.full_clean()
+    validate(ticket)
     _save_new(ticket)
     _event(
         ticket,
@@ -186,7 +187,7 @@ def update_ticket(ticket: Ticket, *, by: AbstractBaseUser | None = None, **field
     for name, value in fields.items():
         setattr(ticket, name, value)
     _check_belongs_to_customer(ticket)
-    ticket.full_clean()
+    validate(ticket)
     ticket.save()
     if assignee_given and assignee != ticket.assignee:
         assign(ticket, assignee, by=by)
@@ -202,7 +203,7 @@ def schedule_visit(
     visit = TechnicianVisit(ticket=ticket, scheduled_at=scheduled_at, **fields)
     if not visit.address:
         visit.address = ticket.customer.address
-    visit.full_clean()
+    validate(visit)
     visit.save()
     _event(
         ticket,
@@ -229,7 +230,7 @@ def record_visit(
     visit.visited_at = visited_at or timezone.now()
     visit.outcome = outcome
     visit.status = TechnicianVisit.Status.DONE
-    visit.full_clean()
+    validate(visit)
     visit.save()
     _event(visit.ticket, TicketEvent.Kind.VISIT, by, message=outcome)
     return visit
