@@ -17,7 +17,11 @@ def _kehu(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env["KEHU_HOME"] = str(home)
     return subprocess.run(
         [sys.executable, "-m", "kehu.cli", *args],
-        env=env, capture_output=True, text=True, timeout=600, check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
 
 
