@@ -171,3 +171,35 @@ def test_none_in_a_text_column_is_a_field_error_not_a_database_error(admin_user)
         create_customer(name="Null Co", source_channel=None, by=admin_user)
     assert caught.value.error_dict["source_channel"][0].code == "null"
     assert not Customer.objects.exists()
+
+
+def test_a_word_many_customers_share_is_capped_and_says_so(
+    admin_user, make_customer, client_for, monkeypatch
+):
+    from kehu.crm.customers import queries
+
+    monkeypatch.setattr(queries.search, "__defaults__", (5, None))
+    monkeypatch.setattr(queries, "SEARCH_LIMIT", 5)
+    for i in range(8):
+        make_customer(f"Common {i} Ltd")
+    response = client_for(admin_user).get(reverse("customers:list"), {"q": "ltd"})
+    assert response.context["page"].paginator.count == 5
+    assert b'id="search-capped"' in response.content
+    narrow = client_for(admin_user).get(reverse("customers:list"), {"q": "ltd common 3"})
+    assert [c.name for c in narrow.context["page"].object_list] == ["Common 3 Ltd"]
+    assert b'id="search-capped"' not in narrow.content
+
+
+def test_the_cap_applies_after_a_sales_users_scope(
+    make_user, make_customer, client_for, monkeypatch
+):
+    from kehu.crm.customers import queries
+
+    monkeypatch.setattr(queries.search, "__defaults__", (3, None))
+    monkeypatch.setattr(queries, "SEARCH_LIMIT", 3)
+    sally, other = make_user("sales"), make_user("sales")
+    for i in range(6):
+        make_customer(f"Alpha {i} Ltd", owner=other)
+    mine = make_customer("Zulu Ltd", owner=sally)
+    response = client_for(sally).get(reverse("customers:list"), {"q": "ltd"})
+    assert list(response.context["page"].object_list) == [mine]

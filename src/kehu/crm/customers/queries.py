@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from kehu.crm.accounts.roles import sees_all_customers
 from kehu.crm.customers.models import Customer, CustomerSearchTerm
@@ -40,15 +40,40 @@ def customer_scope(user: AbstractBaseUser | AnonymousUser, field: str = "custome
     return Q(**{f"{field}__owner": user})
 
 
-def search(queryset: QuerySet[Customer], query: str) -> QuerySet[Customer]:
+SEARCH_LIMIT = 1000
+
+
+def _terms_starting(prefix: str) -> QuerySet[CustomerSearchTerm]:
+    # the range drives the index; startswith keeps prefix semantics under any collation
+    return CustomerSearchTerm.objects.filter(
+        term__gte=prefix, term__lt=prefix + _TOP, term__startswith=prefix
+    )
+
+
+def search(
+    queryset: QuerySet[Customer],
+    query: str,
+    limit: int = SEARCH_LIMIT,
+    scope: Q | None = None,
+) -> QuerySet[Customer]:
     """Customers whose name, code, email or phone has a word starting with each word of
-    the query."""
-    for prefix in query_prefixes(query):
-        matching = CustomerSearchTerm.objects.filter(
-            term__gte=prefix, term__lt=prefix + _TOP, term__startswith=prefix
-        ).values("customer_id")
-        queryset = queryset.filter(pk__in=matching)
-    return queryset
+    the query: at most ``limit`` of them, so that a word thousands of customers share
+    ("Ltd", a common surname) costs no more than a rare one. The longest word drives
+    the index; each other word is an EXISTS probe on (customer, term). ``scope`` (on
+    ``customer__`` fields) limits the candidates before the limit is applied."""
+    prefixes = query_prefixes(query)
+    if not prefixes:
+        return queryset
+    first, *others = prefixes
+    matches = _terms_starting(first)
+    if scope is not None:
+        matches = matches.filter(scope)
+    for prefix in others:
+        matches = matches.filter(
+            Exists(_terms_starting(prefix).filter(customer_id=OuterRef("customer_id")))
+        )
+    ids = matches.values("customer_id").distinct()[:limit]
+    return queryset.filter(pk__in=ids)
 
 
 def filtered_customers(
@@ -65,7 +90,7 @@ def filtered_customers(
     """The customer list as the list page, the API and the CSV export share it."""
     queryset = visible_customers(user).select_related("owner")
     if q.strip():
-        queryset = search(queryset, q)
+        queryset = search(queryset, q, scope=customer_scope(user))
     if status:
         queryset = queryset.filter(status=status)
     if kind:

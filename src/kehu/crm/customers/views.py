@@ -60,8 +60,10 @@ def _filters(request: HttpRequest) -> dict[str, str]:
 def customer_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     customers = queries.filtered_customers(request.user, **filters)
+    page = page_of(request, customers)
     context = {
-        "page": page_of(request, customers),
+        "page": page,
+        "search_capped": bool(filters.get("q")) and page.paginator.count >= queries.SEARCH_LIMIT,
         "filters": filters,
         "statuses": Customer.Status.choices,
         "kinds": Customer.Kind.choices,
