@@ -16,7 +16,7 @@ from kehu.crm.customers import actions, queries
 from kehu.crm.customers.forms import ContactForm, CustomerForm
 from kehu.crm.customers.models import Customer
 from kehu.crm.engagement.forms import InteractionForm
-from kehu.crm.engagement.queries import customer_timeline
+from kehu.crm.engagement.queries import customer_timeline, latest_orders, latest_tickets
 from kehu.crm.history import changes_of
 from kehu.crm.lists import csv_response, csv_rows, page_of, querystring_without
 from kehu.crm.sales.models import Opportunity, Order
@@ -129,8 +129,9 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _profile_context(customer: Customer) -> dict[str, object]:
-    orders = customer.orders.exclude(status=Order.Status.CANCELLED)
-    totals = orders.aggregate(
+    orders = latest_orders(customer)
+    tickets = latest_tickets(customer)
+    totals = customer.orders.exclude(status=Order.Status.CANCELLED).aggregate(
         n=Count("id", filter=Q(kind=Order.Kind.SALE)),
         revenue=Sum("total_amount"),
         returns=Count("id", filter=Q(kind=Order.Kind.RETURN)),
@@ -138,7 +139,7 @@ def _profile_context(customer: Customer) -> dict[str, object]:
     return {
         "customer": customer,
         "contacts": customer.contacts.all(),
-        "orders": customer.orders.all()[:10],
+        "orders": orders[:10],
         "order_totals": totals,
         "opportunities": customer.opportunities.select_related("owner").order_by("-created_at")[
             :10
@@ -146,11 +147,11 @@ def _profile_context(customer: Customer) -> dict[str, object]:
         "open_pipeline": customer.opportunities.filter(stage__in=Opportunity.OPEN_STAGES).aggregate(
             n=Count("id"), amount=Sum("amount")
         ),
-        "tickets": customer.tickets.select_related("assignee")[:10],
+        "tickets": tickets[:10],
         "open_tickets": customer.tickets.exclude(
             status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED]
         ).count(),
-        "timeline": customer_timeline(customer),
+        "timeline": customer_timeline(customer, orders=orders, tickets=tickets),
         "tags": customer.tags.all(),
     }
 
@@ -163,7 +164,6 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     context = _profile_context(customer)
     context["interaction_form"] = InteractionForm(customer=customer)
-    context["contact_form"] = ContactForm()
     context["history"] = changes_of(customer, limit=10)
     return render(request, "customers/detail.html", context)
 

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from kehu.crm.customers.models import Customer
+from kehu.crm.sales.models import Order
+from kehu.crm.service.models import Ticket
+
+
+def latest_orders(customer: Customer, limit: int = 50) -> list[Order]:
+    return list(customer.orders.order_by("-ordered_at", "-id")[:limit])
+
+
+def latest_tickets(customer: Customer, limit: int = 50) -> list[Ticket]:
+    return list(customer.tickets.select_related("assignee").order_by("-opened_at", "-id")[:limit])
 
 
 @dataclass(frozen=True)
@@ -21,8 +32,14 @@ class TimelineEntry:
     by: str
 
 
-def customer_timeline(customer: Customer, limit: int = 50) -> list[TimelineEntry]:
-    """Three bounded queries (interactions, orders, tickets), merged by time."""
+def customer_timeline(
+    customer: Customer,
+    limit: int = 50,
+    orders: Sequence[Order] | None = None,
+    tickets: Sequence[Ticket] | None = None,
+) -> list[TimelineEntry]:
+    """Three bounded queries (interactions, orders, tickets), merged by time. A caller
+    that already holds the customer's latest orders or tickets passes them in."""
     interactions = [
         TimelineEntry(
             i.occurred_at,
@@ -49,7 +66,7 @@ def customer_timeline(customer: Customer, limit: int = 50) -> list[TimelineEntry
             o.get_absolute_url(),
             "",
         )
-        for o in customer.orders.order_by("-ordered_at", "-id")[:limit]
+        for o in (orders if orders is not None else latest_orders(customer, limit))[:limit]
     ]
     tickets = [
         TimelineEntry(
@@ -62,7 +79,7 @@ def customer_timeline(customer: Customer, limit: int = 50) -> list[TimelineEntry
             t.get_absolute_url(),
             "",
         )
-        for t in customer.tickets.order_by("-opened_at", "-id")[:limit]
+        for t in (tickets if tickets is not None else latest_tickets(customer, limit))[:limit]
     ]
     merged = heapq.merge(interactions, orders, tickets, key=lambda e: e.at, reverse=True)
     return list(merged)[:limit]
