@@ -218,6 +218,53 @@ def analyze(
         click.echo(f"wrote {path}")
 
 
+@main.command()
+@click.option("--run", "run_id", type=click.IntRange(1), help="Execute this queued run.")
+@click.option("--as-of", help="Observation end, e.g. 2026-06-30 [the day of the last order].")
+@click.option(
+    "--keep", default=12, show_default=True, type=click.IntRange(1), help="Runs of history to keep."
+)
+def score(run_id: int | None, as_of: str | None, keep: int) -> None:
+    """Score every customer in the CRM database (RFM, P(alive), CLV, tiers, lifecycle)
+    and write the scores back; run it from cron for a nightly update."""
+    _django()
+    from datetime import date
+
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
+
+    from kehu.crm.intelligence.actions import RunRefusedError, execute_run, request_run
+    from kehu.crm.intelligence.models import ValueRun
+
+    try:
+        observation_end = date.fromisoformat(as_of) if as_of else None
+    except ValueError:
+        _fail(f"--as-of must be a date like 2026-06-30, got {as_of!r}")
+    try:
+        run = ValueRun.objects.get(pk=run_id) if run_id else request_run(None)
+    except ValueRun.DoesNotExist:
+        _fail(f"no run #{run_id}")
+    except RunRefusedError as e:
+        _fail(str(e))
+    columns = (TextColumn("{task.description:<28}"), BarColumn(), TaskProgressColumn())
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("starting", total=100)
+        try:
+            execute_run(
+                run,
+                as_of=observation_end,
+                keep_runs=keep,
+                on_progress=lambda text, pct: bar.update(task, description=text, completed=pct),
+            )
+        except RunRefusedError as e:
+            _fail(str(e))
+    if run.status != ValueRun.Status.DONE:
+        _fail(f"run #{run.pk} failed: {run.error}")
+    click.echo(
+        f"run #{run.pk}: scored {run.n_customers:,} customers ({run.n_prospects:,} prospects) "
+        f"from {run.n_transactions:,} orders in {run.duration_s:.1f} s"
+    )
+
+
 @main.group()
 def user() -> None:
     """Manage users and their roles."""

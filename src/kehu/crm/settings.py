@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "kehu.crm.sales",
     "kehu.crm.service",
     "kehu.crm.engagement",
+    "kehu.crm.intelligence",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("service/", include("kehu.crm.service.urls")),
     path("engagement/", include("kehu.crm.engagement.urls")),
     path("catalog/", include("kehu.crm.catalog.urls")),
+    path("intelligence/", include("kehu.crm.intelligence.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

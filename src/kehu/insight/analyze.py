@@ -15,6 +15,7 @@ import pandas as pd
 from kehu.insight.btyd import BgNbd, GammaGamma, ParetoNbd, customer_lifetime_value
 from kehu.insight.btyd._mle import ConvergenceWarning
 from kehu.insight.cohorts import cohort_retention, weekly_repeat_purchases
+from kehu.insight.data import InputError
 from kehu.insight.engine import DuckDBEngine, Engine
 from kehu.insight.lifecycle import LifecycleRules, lifecycle_stage, loyalty_stage
 from kehu.insight.rfm import rfm_scores, segment_counts
@@ -157,8 +158,15 @@ def analyze(
     *,
     engine: Engine | None = None,
     progress: Progress | None = None,
+    customer_columns: pd.DataFrame | None = None,
 ) -> Analysis:
-    """Summarise, fit BG/NBD (and Pareto/NBD) and Gamma-Gamma, and value every customer."""
+    """Summarise, fit BG/NBD (and Pareto/NBD) and Gamma-Gamma, and value every customer.
+
+    ``customer_columns`` (optional) adds per-customer facts that the transaction log
+    does not carry, keyed by ``customer_id``: ``satisfaction`` (1-5) and ``referrals``
+    feed the loyalty ladder (:mod:`kehu.insight.lifecycle`); every column is kept in the
+    output, NaN for customers it does not list.
+    """
     settings = settings or AnalysisSettings()
     step = progress or (lambda _message: None)
     engine = engine or DuckDBEngine()
@@ -211,6 +219,8 @@ def analyze(
     c = c.join(value_score(c, settings.weights))
     c["tier"] = pyramid_tiers(c["value_score"], c["total_spend"], settings.tiers)
     c["abc_class"] = abc_classes(c["total_spend"] * settings.margin, settings.abc_cuts)
+    if customer_columns is not None:
+        c = _join_customer_columns(c, customer_columns)
     c["lifecycle_stage"] = lifecycle_stage(c, settings.lifecycle)
     c["loyalty_stage"] = loyalty_stage(c, settings.lifecycle)
     tracking = None
@@ -237,6 +247,23 @@ def analyze(
     cohorts = cohort_retention(engine, s.holdout_end or s.calibration_end)
     ordered = CONTRACT_COLUMNS + [col for col in c.columns if col not in CONTRACT_COLUMNS]
     return Analysis(c[ordered], s, models, stats, cohorts, tracking, settings)
+
+
+def _join_customer_columns(c: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+    if "customer_id" not in extra.columns:
+        raise InputError(
+            f"customer_columns needs a customer_id column; found {list(extra.columns)}"
+        )
+    clash = sorted(set(extra.columns) & set(c.columns) - {"customer_id"})
+    if clash:
+        raise InputError(f"customer_columns may not replace computed columns {clash}")
+    keyed = extra.assign(customer_id=extra["customer_id"].astype(str))
+    if not keyed["customer_id"].is_unique:
+        raise InputError("customer_columns must have one row per customer_id")
+    keys = c["customer_id"].astype(str)
+    joined = keyed.set_index("customer_id").reindex(keys.to_numpy())
+    joined.index = c.index
+    return pd.concat([c, joined], axis=1)
 
 
 def _holdout(

@@ -1,0 +1,240 @@
+"""Value runs: request one, execute it (read the CRM, run :mod:`kehu.insight`, write
+the scores back in bulk), and start it in a detached process from the web.
+
+This app is the only place that calls :mod:`kehu.insight` (DESIGN.md). A run records
+its progress on its row as it goes, each step committed, so that the intelligence
+page (another process) can show it; a run that fails says why in one plain line.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from kehu.crm.intelligence import extract, overview, writeback
+from kehu.crm.intelligence.models import ValueRun
+from kehu.insight.analyze import AnalysisSettings, analyze, settings_dict
+from kehu.insight.errors import InsightError
+from kehu.insight.report import _plain
+
+logger = logging.getLogger(__name__)
+Progress = Callable[[str, int], None]
+
+KEEP_RUNS = 12
+STALE_AFTER = timedelta(minutes=30)
+NO_ORDERS = gettext_noop("no orders yet: add orders or load demo data")
+RUN_ACTIVE = gettext_noop("An analysis run is already in progress; wait for it to finish.")
+ABANDONED = gettext_noop("the run stopped without finishing (its process ended); start a new one")
+# kehu.insight's step names (English, Django-free) -> the text shown and the percent
+ANALYSIS_STEPS = {
+    "summarising transactions": (gettext_noop("summarising purchases"), 15),
+    "fitting BG/NBD": (gettext_noop("fitting BG/NBD"), 25),
+    "fitting Pareto/NBD": (gettext_noop("fitting Pareto/NBD"), 35),
+    "fitting Gamma-Gamma and valuing customers": (gettext_noop("valuing customers"), 50),
+    "checking the holdout": (gettext_noop("checking the holdout"), 55),
+    "building cohorts": (gettext_noop("building cohorts"), 60),
+}
+
+
+class RunRefusedError(Exception):
+    """A run cannot start now (another one is in progress, or this one is not queued)."""
+
+
+class RunFailedError(Exception):
+    """A run cannot produce results; the message is shown to the user as is."""
+
+
+def active_run() -> ValueRun | None:
+    """The queued or running run, if any. A run that has not reported progress for
+    ``STALE_AFTER`` lost its process: it is marked failed and does not count."""
+    limit = timezone.now() - STALE_AFTER
+    for run in ValueRun.objects.filter(status__in=ValueRun.ACTIVE).order_by("id"):
+        if run.updated_at >= limit:
+            return run
+        _finish(run, ValueRun.Status.FAILED, error=ABANDONED)
+    return None
+
+
+def request_run(by: AbstractBaseUser | None = None) -> ValueRun:
+    """A new queued run; refused while another run is queued or running."""
+    with transaction.atomic():
+        if active_run() is not None:
+            raise RunRefusedError(RUN_ACTIVE)
+        return ValueRun.objects.create(
+            requested_by=by, progress_text=gettext_noop("waiting to start")
+        )
+
+
+def _report(run: ValueRun, text: str, percent: int, on_progress: Progress | None) -> None:
+    run.progress_text, run.progress_percent = text, percent
+    # an UPDATE outside any transaction: committed at once, so other processes see it
+    ValueRun.objects.filter(pk=run.pk).update(
+        progress_text=text, progress_percent=percent, updated_at=timezone.now()
+    )
+    if on_progress is not None:
+        on_progress(text, percent)
+
+
+def _finish(run: ValueRun, status: str, *, error: str = "") -> None:
+    run.status, run.error, run.finished_at = status, error, timezone.now()
+    if status == ValueRun.Status.DONE:
+        run.progress_text, run.progress_percent = gettext_noop("done"), 100
+    run.save(
+        update_fields=[
+            "status",
+            "error",
+            "finished_at",
+            "progress_text",
+            "progress_percent",
+            "updated_at",
+        ]
+    )
+
+
+def _start(run: ValueRun) -> None:
+    claimed = ValueRun.objects.filter(pk=run.pk, status=ValueRun.Status.QUEUED).update(
+        status=ValueRun.Status.RUNNING, started_at=timezone.now(), updated_at=timezone.now()
+    )
+    if not claimed:
+        run.refresh_from_db()
+        raise RunRefusedError(f"run #{run.pk} is {run.status}, not queued")
+    run.refresh_from_db()
+
+
+def analysis_settings(as_of: date | None = None) -> AnalysisSettings:
+    """Weekly periods; the observation ends on ``as_of`` or, by default, on the day of
+    the last order (so that a database whose orders stopped a while ago, such as the
+    demo data, is not read as everyone having left today)."""
+    return AnalysisSettings(
+        period="week",
+        observation_end=as_of,
+        customer_col="customer_id",
+        date_col="ordered_at",
+        amount_col="amount",
+    )
+
+
+def execute_run(
+    run: ValueRun,
+    *,
+    as_of: date | None = None,
+    keep_runs: int = KEEP_RUNS,
+    on_progress: Progress | None = None,
+) -> ValueRun:
+    """Compute the scores of every customer and write them back; the run ends done or
+    failed (with a plain message), never raising for bad data."""
+    _start(run)
+    try:
+        _compute(run, as_of, keep_runs, on_progress)
+    except (RunFailedError, InsightError) as e:
+        _finish(run, ValueRun.Status.FAILED, error=str(e).splitlines()[0])
+    except Exception as e:
+        logger.exception("value run %s failed", run.pk)
+        _finish(run, ValueRun.Status.FAILED, error=f"the analysis stopped: {type(e).__name__}: {e}")
+    else:
+        _finish(run, ValueRun.Status.DONE)
+    return run
+
+
+def _compute(
+    run: ValueRun, as_of: date | None, keep_runs: int, on_progress: Progress | None
+) -> None:
+    _report(run, gettext_noop("reading orders"), 5, on_progress)
+    log = extract.transactions()
+    if log.empty:
+        raise RunFailedError(NO_ORDERS)
+    facts = extract.customer_facts()
+    settings_used = analysis_settings(as_of)
+
+    def step(name: str) -> None:
+        text, percent = ANALYSIS_STEPS.get(name, (name, run.progress_percent))
+        _report(run, text, percent, on_progress)
+
+    analysis = analyze(
+        log,
+        settings_used,
+        progress=step,
+        customer_columns=facts[["customer_id", "satisfaction"]],
+    )
+    table = writeback.score_table(analysis.customers, facts)
+    run.analysis_settings = _plain(settings_dict(settings_used))
+    run.analysis_models = _plain(analysis.models)
+    run.overview = _plain(overview.build(analysis, table))
+    run.n_customers = int(table["scored"].sum())
+    run.n_prospects = len(table) - run.n_customers
+    run.n_transactions = len(log)
+    _write(run, table, keep_runs, on_progress)
+
+
+def _write(
+    run: ValueRun, table: pd.DataFrame, keep_runs: int, on_progress: Progress | None
+) -> None:
+    _report(run, gettext_noop("writing the run's history"), 70, on_progress)
+    writeback.write_values(run, table)
+    _report(run, gettext_noop("updating current scores"), 85, on_progress)
+    with transaction.atomic():
+        writeback.replace_scores(run, table)
+        run.save(
+            update_fields=[
+                "analysis_settings",
+                "analysis_models",
+                "overview",
+                "n_customers",
+                "n_prospects",
+                "n_transactions",
+                "updated_at",
+            ]
+        )
+    _report(run, gettext_noop("removing old runs"), 95, on_progress)
+    writeback.prune_runs(keep_runs)
+
+
+def score_command(run: ValueRun) -> list[str]:
+    return [sys.executable, "-m", "kehu.cli", "score", "--run", str(run.pk)]
+
+
+def launch_detached(run: ValueRun) -> subprocess.Popen[bytes]:
+    """Start ``kehu score --run ID`` in its own session, with this process's environment
+    (DATABASE_URL, KEHU_HOME), so that the web request returns at once and the run
+    outlives the worker. Output goes to ``var/log/score-ID.log``."""
+    env = dict(os.environ)
+    env.setdefault("KEHU_HOME", str(settings.KEHU_HOME))
+    env.setdefault("DJANGO_SETTINGS_MODULE", "kehu.crm.settings")
+    log_dir = Path(settings.VAR_DIR) / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with open(log_dir / f"score-{run.pk}.log", "ab") as log:
+        process = subprocess.Popen(
+            score_command(run),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=str(settings.KEHU_HOME),
+            start_new_session=True,
+        )
+    # reap the child when it ends, so that a long-lived worker keeps no zombies
+    threading.Thread(target=process.wait, daemon=True).start()
+    return process
+
+
+def start_run(by: AbstractBaseUser) -> ValueRun:
+    """Queue a run and start it in the background (the web's "Run analysis now")."""
+    run = request_run(by)
+    try:
+        launch_detached(run)
+    except OSError as e:
+        _finish(run, ValueRun.Status.FAILED, error=f"could not start the analysis process: {e}")
+    return run

@@ -1,0 +1,100 @@
+"""What the value engine reads from the CRM database: the purchase log (one row per
+order) and per-customer facts the log does not carry (margin where the cost of the
+goods is known, mean ticket satisfaction). Each is one SQL query that aggregates in
+the database; the rows come back as columns, never as model instances."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from django.db import connection
+
+from kehu.crm.catalog.models import Product
+from kehu.crm.customers.models import Customer
+from kehu.crm.sales.models import Order, OrderLine
+from kehu.crm.service.models import Ticket
+
+# A draft is not a purchase yet, and a cancelled order counts nothing (sales.models).
+NOT_PURCHASES = (Order.Status.DRAFT.value, Order.Status.CANCELLED.value)
+
+
+def _table(model: type) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _fetch(sql: str, params: list[object]) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def transactions_sql() -> str:
+    """One row per sale or return that is not a draft or cancelled: customer id, order
+    time (text on SQLite, so that no row goes through Python's datetime parser), signed
+    total and order id (an integer, so that the library's "invoice number starting with
+    C is a return" rule never applies to CRM order numbers)."""
+    ordered_at = "CAST(o.ordered_at AS TEXT)" if connection.vendor == "sqlite" else "o.ordered_at"
+    return (
+        f"SELECT o.customer_id, {ordered_at}, CAST(o.total_amount AS DOUBLE PRECISION), o.id "
+        f"FROM {_table(Order)} o WHERE o.status NOT IN (%s, %s)"
+    )
+
+
+def transactions() -> pd.DataFrame:
+    """The purchase log: ``customer_id, ordered_at`` (naive UTC), ``amount, order_id``."""
+    rows = _fetch(transactions_sql(), list(NOT_PURCHASES))
+    names = ["customer_id", "ordered_at", "amount", "order_id"]
+    if not rows:
+        return pd.DataFrame({name: [] for name in names})
+    customer_id, ordered_at, amount, order_id = zip(*rows, strict=True)
+    when = pd.to_datetime(pd.Series(ordered_at), utc=True, format="ISO8601")
+    return pd.DataFrame(
+        {
+            "customer_id": np.asarray(customer_id, dtype=np.int64),
+            "ordered_at": when.dt.tz_localize(None),
+            "amount": np.asarray(amount, dtype=float),
+            "order_id": np.asarray(order_id, dtype=np.int64),
+        }
+    )
+
+
+def customer_facts_sql() -> str:
+    """Every CRM customer with the margin of their costed order lines (line total minus
+    quantity × unit cost, negative for returns; NULL when no line has a known cost), the
+    revenue of those lines, and the mean satisfaction of their rated tickets."""
+    line, order, product = _table(OrderLine), _table(Order), _table(Product)
+    sign = "CASE WHEN o.kind = %s THEN -1 ELSE 1 END"
+    return (
+        "SELECT c.id, m.margin, m.costed_revenue, s.satisfaction, s.n_rated "
+        f"FROM {_table(Customer)} c "
+        "LEFT JOIN (SELECT o.customer_id, "
+        f"CAST(SUM({sign} * (l.line_total - l.quantity * p.unit_cost)) AS DOUBLE PRECISION) "
+        "AS margin, "
+        f"CAST(SUM({sign} * l.line_total) AS DOUBLE PRECISION) AS costed_revenue "
+        f"FROM {line} l JOIN {order} o ON o.id = l.order_id "
+        f"JOIN {product} p ON p.id = l.product_id "
+        "WHERE p.unit_cost IS NOT NULL AND o.status NOT IN (%s, %s) "
+        "GROUP BY o.customer_id) m ON m.customer_id = c.id "
+        "LEFT JOIN (SELECT customer_id, "
+        "AVG(CAST(satisfaction_score AS DOUBLE PRECISION)) AS satisfaction, "
+        "COUNT(*) AS n_rated "
+        f"FROM {_table(Ticket)} WHERE satisfaction_score IS NOT NULL "
+        "GROUP BY customer_id) s ON s.customer_id = c.id "
+        "ORDER BY c.id"
+    )
+
+
+def customer_facts() -> pd.DataFrame:
+    """One row per CRM customer: ``customer_id, margin, costed_revenue, satisfaction,
+    n_rated`` (NaN where unknown)."""
+    params = [Order.Kind.RETURN.value, Order.Kind.RETURN.value, *NOT_PURCHASES]
+    rows = _fetch(customer_facts_sql(), params)
+    names = ["customer_id", "margin", "costed_revenue", "satisfaction", "n_rated"]
+    if not rows:
+        return pd.DataFrame({name: [] for name in names})
+    columns = list(zip(*rows, strict=True))
+    pairs = zip(names[1:], columns[1:], strict=True)
+    frame = pd.DataFrame({name: np.asarray(col, dtype=float) for name, col in pairs})
+    frame.insert(0, "customer_id", np.asarray(columns[0], dtype=np.int64))
+    frame["n_rated"] = frame["n_rated"].fillna(0).astype(np.int64)
+    return frame

@@ -1,0 +1,77 @@
+"""Reads of value runs and scores shared by the intelligence page, the customer list
+and the customer 360 page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+
+from kehu.crm.intelligence.labels import label
+from kehu.crm.intelligence.models import CustomerScore, CustomerValue, Scores, ValueRun
+
+CATEGORIES = ("tier", "abc_class", "rfm_segment", "lifecycle_stage", "loyalty_stage")
+RELATIVE = ("predicted_clv", "expected_purchases", "total_spend", "margin")
+ABSOLUTE = ("p_alive", "value_score", "satisfaction")
+
+
+def recent_runs(limit: int = 12) -> QuerySet[ValueRun]:
+    return ValueRun.objects.select_related("requested_by").order_by("-id")[:limit]
+
+
+def latest_done_run() -> ValueRun | None:
+    return ValueRun.objects.filter(status=ValueRun.Status.DONE).order_by("-id").first()
+
+
+def _move(name: str, before: object, now: object) -> str:
+    """How one score moved: categories as "Iron → Gold", money as "+12%", shares and
+    scores as "0.81 → 0.64"; empty when it did not move or one side is unknown."""
+    if before is None or now is None or before == now or before == "" or now == "":
+        return ""
+    if name in CATEGORIES:
+        return f"{label(str(before))} → {label(str(now))}"
+    if name in RELATIVE and isinstance(before, float) and isinstance(now, float):
+        if abs(before) < 1e-9:
+            return f"{before:,.0f} → {now:,.0f}"
+        change = (now - before) / abs(before)
+        return f"{change:+.0%}" if abs(change) >= 0.005 else ""
+    if name in ABSOLUTE and isinstance(before, float) and isinstance(now, float):
+        return f"{before:.2f} → {now:.2f}" if round(before, 2) != round(now, 2) else ""
+    if name in ("r_score", "f_score", "m_score", "frequency"):
+        return f"{before} → {now}"
+    return ""
+
+
+@dataclass
+class ValueProfile:
+    """A customer's current scores, the run they come from and, when an earlier run
+    scored the customer too, how each score moved since (``moves[field]``)."""
+
+    current: CustomerScore
+    previous: CustomerValue | None
+    moves: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_prospect(self) -> bool:
+        return self.current.p_alive is None
+
+
+def value_profile(customer_id: int) -> ValueProfile | None:
+    """Two queries: the current score (with its run) and the latest earlier finished run's
+    row of this customer."""
+    current = CustomerScore.objects.select_related("run").filter(customer_id=customer_id).first()
+    if current is None:
+        return None
+    previous = (
+        CustomerValue.objects.select_related("run")
+        .filter(
+            customer_id=customer_id, run_id__lt=current.run_id, run__status=ValueRun.Status.DONE
+        )
+        .order_by("-run_id")
+        .first()
+    )
+    moves: dict[str, str] = {}
+    if previous is not None:
+        for f in Scores._meta.local_fields:
+            moves[f.name] = _move(f.name, getattr(previous, f.name), getattr(current, f.name))
+    return ValueProfile(current, previous, moves)

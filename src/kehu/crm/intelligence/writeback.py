@@ -1,0 +1,89 @@
+"""Write a run's results back in bulk: one ``CustomerValue`` row per scored customer
+(the run's history), and every customer's ``CustomerScore`` replaced in one
+transaction, so that a reader sees either the previous run's scores or the new ones.
+
+Rows go through :class:`kehu.crm.demo.bulk.BulkWriter` (raw ``executemany`` on SQLite,
+``COPY`` on PostgreSQL) as numpy columns; no model instance is built per customer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from django.db import connection, transaction
+
+from kehu.crm.demo.bulk import BulkWriter, next_id
+from kehu.crm.intelligence.models import SCORE_FIELDS, CustomerScore, CustomerValue, ValueRun
+
+Advance = Callable[[int], None]
+TEXT_FIELDS = {"rfm_segment", "tier", "abc_class", "lifecycle_stage", "loyalty_stage"}
+INT_FIELDS = {"frequency", "days_since_last", "r_score", "f_score", "m_score"}
+
+
+def score_table(customers: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+    """Every CRM customer (``facts``) with the analysis' columns where the customer was
+    scored; unscored customers (no purchase yet) are prospects on the loyalty ladder."""
+    scored = customers.assign(customer_id=customers["customer_id"].astype(np.int64))
+    wanted = ["customer_id", *[f for f in SCORE_FIELDS if f in scored.columns]]
+    scored = scored[[c for c in wanted if c not in ("margin", "satisfaction")]]
+    table = facts[["customer_id", "margin", "satisfaction"]].merge(
+        scored, on="customer_id", how="left"
+    )
+    table["scored"] = table["customer_id"].isin(scored["customer_id"])
+    table.loc[~table["scored"], "loyalty_stage"] = "prospect"
+    return table
+
+
+def _column(table: pd.DataFrame, name: str) -> np.ndarray:
+    values = table[name]
+    if name in TEXT_FIELDS:
+        return values.astype(object).where(values.notna(), "").to_numpy(dtype=object)
+    if name in INT_FIELDS:
+        return values.round().astype("Int64").to_numpy(dtype=object, na_value=None)
+    return values.to_numpy(dtype=float)
+
+
+def _columns(table: pd.DataFrame, run: ValueRun) -> dict[str, np.ndarray]:
+    columns: dict[str, np.ndarray] = {
+        "customer": table["customer_id"].to_numpy(dtype=np.int64),
+        "run": np.full(len(table), run.pk, dtype=np.int64),
+    }
+    for name in SCORE_FIELDS:
+        columns[name] = _column(table, name)
+    return columns
+
+
+def write_values(run: ValueRun, table: pd.DataFrame, advance: Advance | None = None) -> int:
+    """The run's history rows: one per scored customer. The indexes stay in place (the
+    history table is large, and a run appends to the end of its (run, customer) index)."""
+    scored = table[table["scored"]]
+    columns = _columns(scored, run)
+    columns = {"id": next_id(CustomerValue) + np.arange(len(scored)), **columns}
+    return BulkWriter([CustomerValue]).write(CustomerValue, columns, advance)
+
+
+def replace_scores(run: ValueRun, table: pd.DataFrame, advance: Advance | None = None) -> int:
+    """Every customer's current scores, swapped in one transaction."""
+    quote = connection.ops.quote_name
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {quote(CustomerScore._meta.db_table)}")
+        with BulkWriter([CustomerScore]) as writer:
+            return writer.write(CustomerScore, _columns(table, run), advance)
+
+
+def prune_runs(keep: int) -> int:
+    """Delete every run older than the latest ``keep`` runs, and their history rows, in
+    two range deletes. Returns the number of runs deleted."""
+    ids = list(ValueRun.objects.order_by("-id").values_list("id", flat=True)[keep : keep + 1])
+    if not ids:
+        return 0
+    cutoff = ids[0]
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {quote(CustomerValue._meta.db_table)} WHERE run_id <= %s", [cutoff]
+        )
+        _total, per_model = ValueRun.objects.filter(id__lte=cutoff).delete()
+    return per_model.get(ValueRun._meta.label, 0)
