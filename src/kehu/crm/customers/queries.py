@@ -20,6 +20,31 @@ SORTABLE_FIELDS = {
     "country": ("country", "name", "id"),
     "status": ("status", "name", "id"),
 }
+# Sorts on the current value scores (intelligence.CustomerScore): customers without
+# the score are left out, so that the sort is a scan of the score's index.
+SCORE_SORTS = {
+    "clv": "predicted_clv",
+    "p_alive": "p_alive",
+    "value": "value_score",
+}
+
+
+def _order(queryset: QuerySet[Customer], sort: str) -> QuerySet[Customer]:
+    key = sort.removeprefix("-")
+    if key in SCORE_SORTS:
+        field = f"score__{SCORE_SORTS[key]}"
+        sign = "-" if sort.startswith("-") else ""
+        queryset = queryset.filter(**{f"{field}__isnull": False})
+        return queryset.order_by(f"{sign}{field}", f"{sign}score__customer_id")
+    return queryset.order_by(*SORTABLE_FIELDS.get(sort, SORTABLE_FIELDS["name"]))
+
+
+def _share(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if 0 <= value <= 1 else None
 
 
 def visible_customers(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Customer]:
@@ -85,10 +110,15 @@ def filtered_customers(
     country: str = "",
     owner: str = "",
     tag: str = "",
+    tier: str = "",
+    segment: str = "",
+    lifecycle: str = "",
+    min_p_alive: str = "",
     sort: str = "name",
 ) -> QuerySet[Customer]:
-    """The customer list as the list page, the API and the CSV export share it."""
-    queryset = visible_customers(user).select_related("owner")
+    """The customer list as the list page, the API and the CSV export share it; with
+    each customer's current value scores (``customer.score``) in the same query."""
+    queryset = visible_customers(user).select_related("owner", "score")
     if q.strip():
         queryset = search(queryset, q, scope=customer_scope(user))
     if status:
@@ -103,4 +133,12 @@ def filtered_customers(
         queryset = queryset.filter(owner_id=int(owner))
     if tag:
         queryset = queryset.filter(tags__name=tag)
-    return queryset.order_by(*SORTABLE_FIELDS.get(sort, SORTABLE_FIELDS["name"]))
+    if tier:
+        queryset = queryset.filter(score__tier=tier)
+    if segment:
+        queryset = queryset.filter(score__rfm_segment=segment)
+    if lifecycle:
+        queryset = queryset.filter(score__lifecycle_stage=lifecycle)
+    if (share := _share(min_p_alive)) is not None:
+        queryset = queryset.filter(score__p_alive__gte=share)
+    return _order(queryset, sort)

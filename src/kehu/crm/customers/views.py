@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,11 +20,31 @@ from kehu.crm.customers.models import Customer
 from kehu.crm.engagement.forms import InteractionForm
 from kehu.crm.engagement.queries import customer_timeline, latest_orders, latest_tickets
 from kehu.crm.history import changes_of
+from kehu.crm.intelligence import labels
+from kehu.crm.intelligence import queries as value_queries
 from kehu.crm.lists import csv_response, csv_rows, page_of, querystring_without
 from kehu.crm.sales.models import Opportunity, Order
 from kehu.crm.service.models import Ticket
 
-LIST_FILTERS = ("q", "status", "kind", "country", "owner", "tag", "sort")
+LIST_FILTERS = (
+    "q",
+    "status",
+    "kind",
+    "country",
+    "owner",
+    "tag",
+    "tier",
+    "segment",
+    "lifecycle",
+    "min_p_alive",
+    "sort",
+)
+
+
+def _score(name: str) -> Callable[[Customer], object]:
+    """A column of the customer's current value scores (blank when not scored)."""
+    return lambda c: getattr(getattr(c, "score", None), name, None)
+
 
 EXPORT_COLUMNS = [
     ("code", lambda c: c.code),
@@ -42,6 +64,20 @@ EXPORT_COLUMNS = [
     ("consent_sms", lambda c: c.consent_sms),
     ("consent_phone", lambda c: c.consent_phone),
     ("created_at", lambda c: c.created_at),
+    *[
+        (name, _score(name))
+        for name in (
+            "tier",
+            "abc_class",
+            "rfm_segment",
+            "lifecycle_stage",
+            "loyalty_stage",
+            "p_alive",
+            "expected_purchases",
+            "predicted_clv",
+            "value_score",
+        )
+    ],
 ]
 
 
@@ -67,6 +103,12 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "statuses": Customer.Status.choices,
         "kinds": Customer.Kind.choices,
+        "tiers": labels.choices(labels.TIERS),
+        "segments": labels.choices(labels.SEGMENTS),
+        "lifecycles": labels.choices(labels.LIFECYCLE),
+        "has_scores": value_queries.latest_done_run() is not None,
+        "p_alive_steps": ["0.25", "0.5", "0.75", "0.9"],
+        "score_sort": filters.get("sort", "").removeprefix("-") in queries.SCORE_SORTS,
         "sort": filters.get("sort", "name"),
         "querystring": querystring_without(request, "page"),
         "sort_querystring": querystring_without(request, "page", "sort"),
@@ -165,6 +207,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = _profile_context(customer)
     context["interaction_form"] = InteractionForm(customer=customer)
     context["history"] = changes_of(customer, limit=10)
+    context["value"] = value_queries.value_profile(customer.pk)
     return render(request, "customers/detail.html", context)
 
 

@@ -43,3 +43,26 @@ LABELS: dict[str, str | Promise] = {
 
 def label(value: str) -> str | Promise:
     return LABELS.get(value, value)
+
+
+TIERS = ("Platinum", "Gold", "Iron", "Lead")
+SEGMENTS = (
+    "Champions",
+    "Loyal",
+    "Potential loyalist",
+    "New",
+    "Promising",
+    "Need attention",
+    "About to sleep",
+    "At risk",
+    "Can't lose",
+    "Hibernating",
+    "Lost",
+    "Others",
+)
+LIFECYCLE = ("exploration", "formation", "stability", "decline", "lost")
+
+
+def choices(values: tuple[str, ...]) -> list[tuple[str, str | Promise]]:
+    """``(value, display name)`` pairs for a filter's options."""
+    return [(v, label(v)) for v in values]
