@@ -24,7 +24,8 @@ def _log() -> pd.DataFrame:
 
 def test_satisfied_loyal_customers_are_advocates_and_the_column_is_kept():
     facts = pd.DataFrame({"customer_id": [0, 1, 100], "satisfaction": [5.0, 2.0, 5.0]})
-    result = analyze(_log(), customer_columns=facts).customers.set_index("customer_id")
+    customers = analyze(_log(), customer_columns=facts).customers
+    result = customers.set_index(customers["customer_id"].astype(str))
     assert result.loc["0", "loyalty_stage"] == "advocate"
     assert result.loc["1", "loyalty_stage"] == "loyal"
     assert result.loc["100", "loyalty_stage"] == "first-time"
