@@ -211,24 +211,44 @@ def _text(column: str) -> str:
     return f"NULLIF(TRIM(CAST({_q(column)} AS VARCHAR)), '')"
 
 
-def _number(column: str) -> str:
+def _number(column: str, kind: str) -> str:
+    if kind in ("integer", "number"):
+        return f"CAST({_q(column)} AS DOUBLE)"
     return f"TRY_CAST({_text(column)} AS DOUBLE)"
 
 
-def transactions_sql(columns: ColumnMap, date_format: str | None = None) -> str:
+def _customer(column: str, kind: str) -> str:
+    if kind == "integer":
+        return f"CAST({_q(column)} AS VARCHAR)"
+    # ids exported from floating-point columns look like "17850.0": the same customer
+    return f"REGEXP_REPLACE({_text(column)}, '\\.0+$', '')"
+
+
+def _timestamp(column: str, kind: str, date_format: str | None) -> str:
+    if kind == "temporal":
+        return f"CAST({_q(column)} AS TIMESTAMP)"
+    if date_format:
+        return f"TRY_STRPTIME({_text(column)}, '{date_format}')"
+    return f"TRY_CAST({_text(column)} AS TIMESTAMP)"
+
+
+def transactions_sql(
+    columns: ColumnMap, date_format: str | None = None, kinds: dict[str, str] | None = None
+) -> str:
     """SQL (DuckDB dialect, portable through SQLGlot) normalising the raw input to
     ``customer_id, occurred_at, amount, order_id, is_return`` with NULLs where a value
-    could not be read (the accounting counts those rows)."""
-    # ids exported from floating-point columns look like "17850.0": the same customer
-    customer = f"REGEXP_REPLACE({_text(columns.customer)}, '\\.0+$', '')"
-    if date_format:
-        occurred = f"TRY_STRPTIME({_text(columns.date)}, '{date_format}')"
-    else:
-        occurred = f"TRY_CAST({_text(columns.date)} AS TIMESTAMP)"
+    could not be read (the accounting counts those rows). ``kinds`` (column → text,
+    integer, number or temporal) lets typed columns skip the text round trip."""
+    kind = (kinds or {}).get
+    customer = _customer(columns.customer, kind(columns.customer, "text"))
+    occurred = _timestamp(columns.date, kind(columns.date, "text"), date_format)
     if columns.amount:
-        raw_amount = _number(columns.amount)
+        raw_amount = _number(columns.amount, kind(columns.amount, "text"))
     else:
-        raw_amount = f"({_number(columns.quantity or '')} * {_number(columns.unit_price or '')})"
+        quantity, price = columns.quantity or "", columns.unit_price or ""
+        raw_amount = (
+            f"({_number(quantity, kind(quantity, 'text'))} * {_number(price, kind(price, 'text'))})"
+        )
     order = _text(columns.order) if columns.order else "CAST(NULL AS VARCHAR)"
     is_return = f"({raw_amount} < 0 OR COALESCE(UPPER({order}) LIKE 'C%', FALSE))"
     return (

@@ -41,6 +41,24 @@ class Engine(Protocol):
 
     def columns(self, name: str) -> list[str]: ...
 
+    def column_kinds(self, name: str) -> dict[str, str]: ...
+
+
+def kind_of(type_name: str) -> str:
+    """A backend's column type as one of ``text``, ``integer``, ``number``, ``temporal``
+    (both DuckDB's and Spark's names), so SQL can skip casts a typed column needs not."""
+    t = type_name.lower()
+    if any(k in t for k in ("timestamp", "date")):
+        return "temporal"
+    if (
+        any(k in t for k in ("bigint", "int", "long", "short", "byte", "hugeint"))
+        and "interval" not in t
+    ):
+        return "integer"
+    if any(k in t for k in ("double", "float", "decimal", "real", "numeric")):
+        return "number"
+    return "text"
+
 
 class DuckDBEngine:
     """In-process DuckDB. ``threads`` and ``memory_limit`` bound what a run may use."""
@@ -89,6 +107,9 @@ class DuckDBEngine:
 
     def columns(self, name: str) -> list[str]:
         return [row[0] for row in self._run(f"DESCRIBE {name}", name).fetchall()]
+
+    def column_kinds(self, name: str) -> dict[str, str]:
+        return {row[0]: kind_of(row[1]) for row in self._run(f"DESCRIBE {name}", name).fetchall()}
 
     def _run(self, sql: str, step: str) -> duckdb.DuckDBPyConnection:
         try:
@@ -153,6 +174,9 @@ class SparkEngine:
 
     def columns(self, name: str) -> list[str]:
         return list(self.session.table(name).columns)
+
+    def column_kinds(self, name: str) -> dict[str, str]:
+        return {column: kind_of(dtype) for column, dtype in self.session.table(name).dtypes}
 
     def _run(self, sql: str, step: str) -> Any:
         spark_sql = self.transpile(sql)

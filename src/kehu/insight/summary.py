@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 
 from kehu.insight.data import (
+    RAW,
     TRANSACTIONS,
     ColumnMap,
     InputError,
@@ -87,33 +88,34 @@ def summary_sql(period_days: float, calibration_end: date, holdout_end: date | N
         )
     return (
         f"WITH cal AS (SELECT * FROM {DAILY} WHERE day <= {end}), "
-        "purchases AS (SELECT customer_id, day, gross, "
-        "MIN(day) OVER (PARTITION BY customer_id) AS first_day, "
-        "MAX(day) OVER (PARTITION BY customer_id) AS last_day, "
-        "LAG(day) OVER (PARTITION BY customer_id ORDER BY day) AS previous_day "
-        "FROM cal WHERE gross > 0), "
-        "per_customer AS (SELECT customer_id, MIN(day) AS first_purchase, "
-        "MAX(day) AS last_purchase, COUNT(*) - 1 AS frequency, "
-        "SUM(CASE WHEN day > first_day THEN gross ELSE 0 END) AS repeat_gross, "
-        "MAX(CASE WHEN day = last_day THEN DATE_DIFF('day', previous_day, day) END) "
-        "AS last_gap_days "
-        "FROM purchases GROUP BY customer_id), "
-        "spend AS (SELECT customer_id, SUM(gross) AS gross_spend, SUM(returned) AS returned_spend "
-        f"FROM cal GROUP BY customer_id){holdout} "
+        # one aggregation for the per-customer totals and purchase-day edges ...
+        "per_customer AS (SELECT customer_id, "
+        "MIN(CASE WHEN gross > 0 THEN day END) AS first_purchase, "
+        "MAX(CASE WHEN gross > 0 THEN day END) AS last_purchase, "
+        "COUNT(CASE WHEN gross > 0 THEN 1 END) - 1 AS frequency, "
+        "SUM(gross) AS gross_spend, SUM(returned) AS returned_spend "
+        "FROM cal GROUP BY customer_id HAVING COUNT(CASE WHEN gross > 0 THEN 1 END) > 0), "
+        # ... and one join back for the first day's value and the purchase before the last
+        # (cheaper than window functions, which sort every customer's days)
+        "edges AS (SELECT c.customer_id, "
+        "SUM(CASE WHEN c.day = p.first_purchase THEN c.gross ELSE 0 END) AS first_gross, "
+        "MAX(CASE WHEN c.day < p.last_purchase THEN c.day END) AS previous_purchase "
+        "FROM cal c JOIN per_customer p ON p.customer_id = c.customer_id "
+        f"WHERE c.gross > 0 GROUP BY c.customer_id){holdout} "
         "SELECT p.customer_id, p.first_purchase, p.last_purchase, "
         f"DATE_DIFF('day', p.last_purchase, {end}) AS days_since_last, "
         "p.frequency, "
         f"CAST(DATE_DIFF('day', p.first_purchase, p.last_purchase) AS DOUBLE) / {period_days} "
         "AS recency, "
         f"CAST(DATE_DIFF('day', p.first_purchase, {end}) AS DOUBLE) / {period_days} AS T, "
-        "CASE WHEN p.frequency > 0 THEN CAST(p.repeat_gross AS DOUBLE) / p.frequency "
-        "ELSE 0.0 END AS monetary, "
-        "s.gross_spend + s.returned_spend AS total_spend, s.gross_spend, s.returned_spend, "
-        "p.last_gap_days, "
-        "CASE WHEN p.frequency > 1 THEN CAST(DATE_DIFF('day', p.first_purchase, p.last_purchase) "
-        "- p.last_gap_days AS DOUBLE) / (p.frequency - 1) END AS prior_mean_gap_days"
+        "CASE WHEN p.frequency > 0 THEN CAST(p.gross_spend - e.first_gross AS DOUBLE) "
+        "/ p.frequency ELSE 0.0 END AS monetary, "
+        "p.gross_spend + p.returned_spend AS total_spend, p.gross_spend, p.returned_spend, "
+        "DATE_DIFF('day', e.previous_purchase, p.last_purchase) AS last_gap_days, "
+        "CASE WHEN p.frequency > 1 THEN CAST(DATE_DIFF('day', p.first_purchase, "
+        "e.previous_purchase) AS DOUBLE) / (p.frequency - 1) END AS prior_mean_gap_days"
         f"{holdout_cols} "
-        "FROM per_customer p JOIN spend s ON s.customer_id = p.customer_id "
+        "FROM per_customer p JOIN edges e ON e.customer_id = p.customer_id "
         + ("LEFT JOIN holdout h ON h.customer_id = p.customer_id " if holdout_end else "")
         + "ORDER BY p.customer_id"
     )
@@ -211,7 +213,9 @@ def summarize(
     period_days = _check_period(period)
     engine = engine or DuckDBEngine()
     columns = detect_columns(register_source(engine, source), customer_col, date_col, amount_col)
-    engine.materialize(TRANSACTIONS, transactions_sql(columns, date_format))
+    engine.materialize(
+        TRANSACTIONS, transactions_sql(columns, date_format, engine.column_kinds(RAW))
+    )
     engine.materialize(DAILY, daily_sql())
     first_last = engine.query(
         f"SELECT MIN(day) AS lo, MAX(day) AS hi, COUNT(*) AS n FROM {DAILY}", "date range"
