@@ -79,24 +79,35 @@ def maximize_likelihood(
         bounds=[(-LOG_BOUND, LOG_BOUND)] * len(initial),
         options={"maxiter": max_iter, "ftol": tol, "gtol": tol},
     )
-    params = _newton_polish(objective, np.exp(result.x))
+    params, log_hessian = _newton_polish(objective, np.exp(result.x))
     log_likelihood, grad = objective(params)
     converged, message = _judge(result, grad * params / scale, tol)
     if not converged:
         warnings.warn(f"{model} fit did not converge: {message}", ConvergenceWarning, stacklevel=3)
-    covariance = _covariance(objective, params, names, model)
+    hessian = None
+    if log_hessian is not None:
+        # d2l/du_i du_j = p_i p_j H_ij + [i = j] p_i g_i with u = log p
+        hessian = (log_hessian - np.diag(params * grad)) / np.outer(params, params)
+    covariance = _covariance(objective, params, names, model, hessian)
     errors = np.sqrt(np.where(np.diag(covariance) >= 0, np.diag(covariance), np.nan))
     return FitResult(
         params, float(log_likelihood), converged, message, int(result.nit), covariance, errors
     )
 
 
-def _newton_polish(objective: Objective, params: np.ndarray, steps: int = 8) -> np.ndarray:
+def _newton_polish(
+    objective: Objective, params: np.ndarray, steps: int = 8
+) -> tuple[np.ndarray, np.ndarray | None]:
     """A few Newton steps in log-parameters from L-BFGS-B's stop, each kept only when
     the log-likelihood rises. Quasi-Newton stops early on flat ridges (BG/NBD's ``b``
-    with little dropout); the exact curvature finishes the climb."""
+    with little dropout); the exact curvature finishes the climb.
+
+    Returns the parameters and, when the last step was negligible, the log-space
+    Hessian there (so the standard errors need no second numerical Hessian)."""
     log_params = np.log(params)
     best = objective(params)[0]
+    hessian: np.ndarray | None = None
+    settled = False
 
     def log_gradient(lp: np.ndarray) -> np.ndarray:
         p = np.exp(lp)
@@ -107,11 +118,14 @@ def _newton_polish(objective: Objective, params: np.ndarray, steps: int = 8) -> 
         hessian = numerical_hessian(log_gradient, log_params)
         try:
             if np.linalg.eigvalsh(hessian).max() >= 0:
-                break  # not concave here: Newton would not climb
+                return np.exp(log_params), None  # not concave here: Newton would not climb
             step = -np.linalg.solve(hessian, gradient)
         except np.linalg.LinAlgError:
-            break
+            return np.exp(log_params), None
         step = np.clip(step, -1.0, 1.0)
+        if np.max(np.abs(step)) < 1e-7:
+            settled = True  # at the optimum to rounding: this Hessian is the one there
+            break
         for _halving in range(20):
             candidate = np.clip(log_params + step, -LOG_BOUND, LOG_BOUND)
             value = objective(np.exp(candidate))[0]
@@ -119,12 +133,14 @@ def _newton_polish(objective: Objective, params: np.ndarray, steps: int = 8) -> 
                 break
             step = step / 2
         else:
+            settled = True  # no step climbs: already at the top
             break
         improvement = value - best
         log_params, best = candidate, value
-        if improvement < 1e-12 * max(abs(best), 1.0) or np.max(np.abs(step)) < 1e-10:
+        if improvement < 1e-13 * max(abs(best), 1.0):
+            settled = bool(np.max(np.abs(step)) < 1e-4)
             break
-    return np.exp(log_params)
+    return np.exp(log_params), hessian if settled else None
 
 
 def _judge(result: object, scaled_log_grad: np.ndarray, tol: float) -> tuple[bool, str]:
@@ -154,10 +170,16 @@ def numerical_hessian(gradient: Callable[[np.ndarray], np.ndarray], at: np.ndarr
 
 
 def _covariance(
-    objective: Objective, params: np.ndarray, names: tuple[str, ...], model: str
+    objective: Objective,
+    params: np.ndarray,
+    names: tuple[str, ...],
+    model: str,
+    hessian: np.ndarray | None = None,
 ) -> np.ndarray:
     """Inverse of the observed information (minus the Hessian of the log-likelihood)."""
-    information = -numerical_hessian(lambda p: objective(p)[1], params)
+    if hessian is None:
+        hessian = numerical_hessian(lambda p: objective(p)[1], params)
+    information = -hessian
     try:
         eigenvalues = np.linalg.eigvalsh(information)
         if not np.all(np.isfinite(eigenvalues)) or eigenvalues.min() <= 0:

@@ -38,18 +38,52 @@ def gamma_gamma_log_likelihood_and_gradient(
 
     (the density of the mean of ``x`` gamma-distributed values, mixed over ``nu``).
     """
-    p, q, v = params
-    px = p * x
-    log_vmx = np.log(v + m * x)
-    log_mx = np.log(m * x)
-    psi_pxq = digamma(px + q)
-    per_row = gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(v)
-    per_row += (px - 1) * np.log(m) + px * np.log(x) - (px + q) * log_vmx
-    d_p = x * (psi_pxq - digamma(px) + log_mx - log_vmx)
-    d_q = psi_pxq - digamma(q) + np.log(v) - log_vmx
-    d_v = q / v - (px + q) / (v + m * x)
-    grad = np.array([weights @ d for d in (d_p, d_q, d_v)])
-    return float(weights @ per_row), grad
+    return _SpendTerms(x, m, weights).log_likelihood_and_gradient(params)
+
+
+class _SpendTerms:
+    """What the likelihood needs that does not change while the parameters do: logs of
+    ``m`` and ``x``, and the distinct counts (gamma and digamma of ``p x + q`` depend on
+    ``x`` alone, so they are computed once per distinct count, not once per row)."""
+
+    def __init__(self, x: np.ndarray, m: np.ndarray, weights: np.ndarray) -> None:
+        self.x, self.m, self.w = x, m, weights
+        self.log_m = np.log(m)
+        self.log_x = np.log(x)
+        self.counts, self.index = np.unique(x, return_inverse=True)
+        self.w_by_count = np.bincount(self.index, weights=weights)
+        self.wx_by_count = self.w_by_count * self.counts
+        self.w_log_m = float(weights @ self.log_m)
+        self.wx_log_m = float((weights * x) @ self.log_m)
+        self.wx_log_x = float((weights * x) @ self.log_x)
+
+    def log_likelihood_and_gradient(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        p, q, v = params
+        k = self.counts
+        pk = p * k
+        total_w = self.w_by_count.sum()
+        vmx = v + self.m * self.x
+        log_vmx = np.log(vmx)
+        w_log_vmx = self.w @ log_vmx
+        wx_log_vmx = (self.w * self.x) @ log_vmx
+        psi_pkq = digamma(pk + q)
+        by_count = gammaln(pk + q) - gammaln(pk)
+        value = (
+            self.w_by_count @ by_count
+            - total_w * gammaln(q)
+            + q * np.log(v) * total_w
+            + p * self.wx_log_m
+            - self.w_log_m
+            + p * self.wx_log_x
+            - p * wx_log_vmx
+            - q * w_log_vmx
+        )
+        d_p = (
+            self.wx_by_count @ (psi_pkq - digamma(pk)) + self.wx_log_m + self.wx_log_x - wx_log_vmx
+        )
+        d_q = self.w_by_count @ psi_pkq - total_w * digamma(q) + total_w * np.log(v) - w_log_vmx
+        d_v = total_w * q / v - self.w @ ((p * self.x + q) / vmx)
+        return float(value), np.array([d_p, d_q, d_v], dtype=float)
 
 
 def _spend_columns(data: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -154,8 +188,8 @@ class GammaGamma(FittedParamsMixin):
         rows = compress_rows(x, m, weights=w)
         cx, cm = rows.columns
 
-        def objective(params: np.ndarray) -> tuple[float, np.ndarray]:
-            return gamma_gamma_log_likelihood_and_gradient(params, cx, cm, rows.weights)
+        terms = _SpendTerms(cx, cm, rows.weights)
+        objective = terms.log_likelihood_and_gradient
 
         fit = maximize_likelihood(
             objective,
