@@ -8,6 +8,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from tests.conftest import require
 
 from kehu.insight.data import InputError, detect_columns
 from kehu.insight.summary import summarize
@@ -211,7 +212,9 @@ def test_online_retail_summary_equals_an_independent_pandas_computation(kehu_dat
 
 @pytest.mark.slow
 def test_duckdb_and_spark_give_the_same_summary(kehu_data, tmp_path):
-    pytest.importorskip("pyspark")
+    import importlib.util
+
+    require(importlib.util.find_spec("pyspark") is not None, "pyspark is not installed")
     from kehu.insight.engine import SparkEngine
 
     sample = pd.read_csv(kehu_data / "online_retail" / "online_retail.csv.gz", dtype=str).iloc[
