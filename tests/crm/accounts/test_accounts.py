@@ -75,9 +75,13 @@ def test_tokens_are_stored_hashed_and_shown_once(sales_user, client_for):
 
 def test_api_accepts_a_bearer_token_and_rejects_a_wrong_one(sales_user, client):
     raw = issue_token(sales_user, "script")
-    ok = client.get("/api/openapi.json", HTTP_AUTHORIZATION=f"Bearer {raw}")
+    ok = client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert ok.status_code == 200
-    assert ok.json()["info"]["title"] == "kehu CRM API"
+    assert ok.json()["username"] == sales_user.username
+    wrong = client.get("/api/me", HTTP_AUTHORIZATION=f"Bearer {raw}x")
+    assert wrong.status_code == 401
+    assert "Authentication required" in wrong.json()["detail"]
+    assert client.get("/api/me").status_code == 401
 
 
 def test_home_page_renders_for_every_role(make_user, client_for):
