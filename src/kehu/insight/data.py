@@ -249,7 +249,13 @@ def transactions_sql(
         raw_amount = (
             f"({_number(quantity, kind(quantity, 'text'))} * {_number(price, kind(price, 'text'))})"
         )
-    order = _text(columns.order) if columns.order else "CAST(NULL AS VARCHAR)"
+    if not columns.order:  # the sign alone says what is a return
+        return (
+            f"SELECT {customer} AS customer_id, {occurred} AS occurred_at, "
+            f"{raw_amount} AS amount, CAST(NULL AS VARCHAR) AS order_id, "
+            f"({raw_amount} < 0) AS is_return FROM {RAW}"
+        )
+    order = _text(columns.order)
     is_return = f"({raw_amount} < 0 OR COALESCE(UPPER({order}) LIKE 'C%', FALSE))"
     return (
         f"SELECT {customer} AS customer_id, {occurred} AS occurred_at, "

@@ -37,6 +37,10 @@ class Engine(Protocol):
 
     def create_view(self, name: str, sql: str) -> None: ...
 
+    def materialize(self, name: str, sql: str) -> None: ...
+
+    def drop(self, name: str) -> None: ...
+
     def query(self, sql: str, step: str) -> pa.Table: ...
 
     def columns(self, name: str) -> list[str]: ...
@@ -99,6 +103,10 @@ class DuckDBEngine:
         """Compute ``sql`` once into a temporary table (inputs read many times)."""
         self._run(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}", name)
 
+    def drop(self, name: str) -> None:
+        """Free a table made by :meth:`materialize`."""
+        self._run(f"DROP TABLE IF EXISTS {name}", name)
+
     def query(self, sql: str, step: str) -> pa.Table:
         try:
             return self.connection.sql(sql).to_arrow_table()
@@ -147,7 +155,8 @@ class SparkEngine:
 
         # with ANSI mode off Spark's TO_TIMESTAMP already returns NULL on failure
         sql = sql.replace("TRY_STRPTIME(", "STRPTIME(")
-        return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+        tree = sqlglot.parse_one(sql, read="duckdb").transform(_top_n_as_sorted_list)
+        return tree.sql(dialect="spark")
 
     def register_table(self, name: str, table: pa.Table | pd.DataFrame) -> None:
         frame = table.to_pandas() if isinstance(table, pa.Table) else table
@@ -168,6 +177,10 @@ class SparkEngine:
     def materialize(self, name: str, sql: str) -> None:
         self._run(sql, name).cache().createOrReplaceTempView(name)
 
+    def drop(self, name: str) -> None:
+        self.session.table(name).unpersist()
+        self.session.catalog.dropTempView(name)
+
     def query(self, sql: str, step: str) -> pa.Table:
         frame = self._run(sql, step).toPandas()
         return pa.Table.from_pandas(frame, preserve_index=False)
@@ -184,6 +197,20 @@ class SparkEngine:
             return self.session.sql(spark_sql)
         except Exception as e:  # pyspark raises several unrelated exception types
             raise QueryError(f"{step}: {e}\nquery: {spark_sql}") from e
+
+
+def _top_n_as_sorted_list(node: Any) -> Any:
+    """DuckDB's ``MAX(x, n)`` (the n largest values, descending, NULLs skipped) has no
+    Spark function of its own: ``SLICE(SORT_ARRAY(COLLECT_LIST(x), FALSE), 1, n)``."""
+    from sqlglot import exp
+
+    if not (isinstance(node, exp.Max) and node.args.get("count") is not None):
+        return node
+    collected = exp.Anonymous(this="COLLECT_LIST", expressions=[node.this])
+    ordered = exp.Anonymous(this="SORT_ARRAY", expressions=[collected, exp.false()])
+    return exp.Anonymous(
+        this="SLICE", expressions=[ordered, exp.Literal.number(1), node.args["count"]]
+    )
 
 
 def _quote(path: Path) -> str:

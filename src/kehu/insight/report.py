@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from kehu.insight.analyze import Analysis, settings_dict
 
@@ -42,11 +44,21 @@ def write_outputs(analysis: Analysis, out_dir: Path) -> dict[str, Path]:
         "models": out_dir / "models.json",
         "report": out_dir / "report.html",
     }
-    analysis.customers.to_parquet(paths["customers"], index=False)
+    pq.write_table(_with_calendar_dates(analysis.customers), paths["customers"])
     models = dict(analysis.models, settings=settings_dict(analysis.settings))
     paths["models"].write_text(json.dumps(_plain(models), indent=2, allow_nan=False))
     paths["report"].write_text(render_report(analysis), encoding="utf-8")
     return paths
+
+
+def _with_calendar_dates(customers: pd.DataFrame) -> pa.Table:
+    """Purchase dates are days: stored as Parquet dates, not midnight timestamps."""
+    table = pa.Table.from_pandas(customers, preserve_index=False)
+    for name in ("first_purchase", "last_purchase"):
+        if name in table.column_names and pa.types.is_timestamp(table.schema.field(name).type):
+            index = table.column_names.index(name)
+            table = table.set_column(index, name, table.column(name).cast(pa.date32()))
+    return table
 
 
 def _pyramid(c: pd.DataFrame, tiers: list[str]) -> go.Figure:

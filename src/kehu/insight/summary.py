@@ -45,7 +45,9 @@ from kehu.insight.data import (
 from kehu.insight.engine import DuckDBEngine, Engine
 
 PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
+DAILY_ALL = "kehu_daily_all"
 DAILY = "kehu_daily"
+PER_CUSTOMER = "kehu_per_customer"
 
 
 def _check_period(period: str) -> float:
@@ -54,15 +56,22 @@ def _check_period(period: str) -> float:
     return PERIOD_DAYS[period]
 
 
-def daily_sql() -> str:
-    """One row per customer and day: purchases (gross) and returns (≤ 0) netted per day."""
+def daily_all_sql() -> str:
+    """One row per customer and day (either may be NULL where the input could not be
+    read) with purchases (gross) and returns (≤ 0): the one grouping of the input rows."""
     return (
         "SELECT customer_id, CAST(occurred_at AS DATE) AS day, "
         "SUM(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS gross, "
         "SUM(CASE WHEN amount < 0 THEN amount ELSE 0 END) AS returned "
-        f"FROM {TRANSACTIONS} "
-        "WHERE customer_id IS NOT NULL AND occurred_at IS NOT NULL AND amount IS NOT NULL "
-        "AND amount <> 0 GROUP BY customer_id, CAST(occurred_at AS DATE)"
+        f"FROM {TRANSACTIONS} GROUP BY customer_id, CAST(occurred_at AS DATE)"
+    )
+
+
+def daily_sql() -> str:
+    """One row per customer and day with a purchase or a return: the usable rows."""
+    return (
+        f"SELECT customer_id, day, gross, returned FROM {DAILY_ALL} "
+        "WHERE customer_id IS NOT NULL AND day IS NOT NULL AND (gross > 0 OR returned < 0)"
     )
 
 
@@ -70,78 +79,89 @@ def _date(value: date) -> str:
     return f"DATE '{value.isoformat()}'"
 
 
-def summary_sql(period_days: float, calibration_end: date, holdout_end: date | None) -> str:
-    """The per-customer summary (see the module docstring)."""
+def per_customer_sql(calibration_end: date, holdout_end: date | None) -> str:
+    """One aggregation per customer id in the input, with no join and no window: the
+    calibration totals, the last two purchase days (``MAX(day, 2)``, the top two), the
+    first day's purchase value (``ARG_MIN``), the first purchase ever and the usable days
+    (for the customer accounting) and the holdout counts. A customer is in the calibration
+    where the first purchase ever (``first_buy``) is on or before its end."""
     end = _date(calibration_end)
+    bought = "gross > 0 AND day IS NOT NULL"
+    in_calibration = f"{bought} AND day <= {end}"
     holdout = ""
-    holdout_cols = ""
     if holdout_end is not None:
+        in_holdout = f"{bought} AND day > {end} AND day <= {_date(holdout_end)}"
         holdout = (
-            ", holdout AS (SELECT customer_id, COUNT(*) AS holdout_actual, "
-            "SUM(gross + returned) AS holdout_spend "
-            f"FROM {DAILY} WHERE gross > 0 AND day > {end} AND day <= {_date(holdout_end)} "
-            "GROUP BY customer_id)"
-        )
-        holdout_cols = (
-            ", COALESCE(h.holdout_actual, 0) AS holdout_actual, "
-            "COALESCE(h.holdout_spend, 0) AS holdout_spend"
+            f", COUNT(*) FILTER (WHERE {in_holdout}) AS holdout_actual, "
+            f"COALESCE(SUM(gross + returned) FILTER (WHERE {in_holdout}), 0) AS holdout_spend"
         )
     return (
-        f"WITH cal AS (SELECT * FROM {DAILY} WHERE day <= {end}), "
-        # one aggregation for the per-customer totals and purchase-day edges ...
-        "per_customer AS (SELECT customer_id, "
-        "MIN(CASE WHEN gross > 0 THEN day END) AS first_purchase, "
-        "MAX(CASE WHEN gross > 0 THEN day END) AS last_purchase, "
-        "COUNT(CASE WHEN gross > 0 THEN 1 END) - 1 AS frequency, "
-        "SUM(gross) AS gross_spend, SUM(returned) AS returned_spend "
-        "FROM cal GROUP BY customer_id HAVING COUNT(CASE WHEN gross > 0 THEN 1 END) > 0), "
-        # ... and one join back for the first day's value and the purchase before the last
-        # (cheaper than window functions, which sort every customer's days)
-        "edges AS (SELECT c.customer_id, "
-        "SUM(CASE WHEN c.day = p.first_purchase THEN c.gross ELSE 0 END) AS first_gross, "
-        "MAX(CASE WHEN c.day < p.last_purchase THEN c.day END) AS previous_purchase "
-        "FROM cal c JOIN per_customer p ON p.customer_id = c.customer_id "
-        f"WHERE c.gross > 0 GROUP BY c.customer_id){holdout} "
-        "SELECT p.customer_id, p.first_purchase, p.last_purchase, "
-        f"DATE_DIFF('day', p.last_purchase, {end}) AS days_since_last, "
-        "p.frequency, "
-        f"CAST(DATE_DIFF('day', p.first_purchase, p.last_purchase) AS DOUBLE) / {period_days} "
-        "AS recency, "
-        f"CAST(DATE_DIFF('day', p.first_purchase, {end}) AS DOUBLE) / {period_days} AS T, "
-        "CASE WHEN p.frequency > 0 THEN CAST(p.gross_spend - e.first_gross AS DOUBLE) "
-        "/ p.frequency ELSE 0.0 END AS monetary, "
-        "p.gross_spend + p.returned_spend AS total_spend, p.gross_spend, p.returned_spend, "
-        "DATE_DIFF('day', e.previous_purchase, p.last_purchase) AS last_gap_days, "
-        "CASE WHEN p.frequency > 1 THEN CAST(DATE_DIFF('day', p.first_purchase, "
-        "e.previous_purchase) AS DOUBLE) / (p.frequency - 1) END AS prior_mean_gap_days"
-        f"{holdout_cols} "
-        "FROM per_customer p JOIN edges e ON e.customer_id = p.customer_id "
-        + ("LEFT JOIN holdout h ON h.customer_id = p.customer_id " if holdout_end else "")
-        + "ORDER BY p.customer_id"
+        "SELECT customer_id, "
+        f"MIN(day) FILTER (WHERE {bought}) AS first_buy, "
+        f"MAX(CASE WHEN {in_calibration} THEN day END, 2) AS last_two, "
+        f"COUNT(*) FILTER (WHERE {in_calibration}) AS purchase_days, "
+        f"ARG_MIN(gross, day) FILTER (WHERE {bought}) AS first_gross, "
+        f"SUM(gross) FILTER (WHERE day <= {end}) AS gross_spend, "
+        f"SUM(returned) FILTER (WHERE day <= {end}) AS returned_spend, "
+        "COUNT(*) FILTER (WHERE day IS NOT NULL AND (gross > 0 OR returned < 0)) AS usable_days"
+        f"{holdout} FROM {DAILY_ALL} WHERE customer_id IS NOT NULL GROUP BY customer_id"
     )
+
+
+def summary_sql(period_days: float, calibration_end: date, holdout_end: date | None) -> str:
+    """The per-customer summary (see the module docstring), from the per-customer table.
+    ``first_gross`` is the value of the first purchase ever, the calibration's first."""
+    end = _date(calibration_end)
+    holdout_cols = ", holdout_actual, holdout_spend" if holdout_end is not None else ""
+    return (
+        "WITH p AS (SELECT *, first_buy AS first_purchase, last_two[1] AS last_purchase, "
+        f"last_two[2] AS previous_purchase FROM {PER_CUSTOMER} WHERE first_buy <= {end}) "
+        "SELECT customer_id, first_purchase, last_purchase, "
+        f"DATE_DIFF('day', last_purchase, {end}) AS days_since_last, "
+        "purchase_days - 1 AS frequency, "
+        f"CAST(DATE_DIFF('day', first_purchase, last_purchase) AS DOUBLE) / {period_days} "
+        "AS recency, "
+        f"CAST(DATE_DIFF('day', first_purchase, {end}) AS DOUBLE) / {period_days} AS T, "
+        "CASE WHEN purchase_days > 1 THEN CAST(gross_spend - first_gross AS DOUBLE) "
+        "/ (purchase_days - 1) ELSE 0.0 END AS monetary, "
+        "gross_spend + returned_spend AS total_spend, gross_spend, returned_spend, "
+        "DATE_DIFF('day', previous_purchase, last_purchase) AS last_gap_days, "
+        "CASE WHEN purchase_days > 2 THEN CAST(DATE_DIFF('day', first_purchase, "
+        "previous_purchase) AS DOUBLE) / (purchase_days - 2) END AS prior_mean_gap_days"
+        f"{holdout_cols} FROM p ORDER BY customer_id"
+    )
+
+
+ROW_CATEGORIES = (
+    "no_customer",
+    "bad_date",
+    "bad_amount",
+    "after_end",
+    "zero_amount",
+    "returns",
+    "purchases",
+)
 
 
 def accounting_sql(calibration_end: date, holdout_end: date | None) -> str:
-    """Where every input row went, and the customers that could not be modelled."""
+    """Where every input row went: one category per row (the first that applies, in the
+    order of :data:`ROW_CATEGORIES`) and the count of each, in one pass without a join."""
     last = _date(holdout_end or calibration_end)
     return (
-        "SELECT COUNT(*) AS rows_in, "
-        "COUNT(*) FILTER (WHERE customer_id IS NULL) AS rows_no_customer, "
-        "COUNT(*) FILTER (WHERE customer_id IS NOT NULL AND occurred_at IS NULL) "
-        "AS rows_bad_date, "
-        "COUNT(*) FILTER (WHERE customer_id IS NOT NULL AND occurred_at IS NOT NULL "
-        "AND amount IS NULL) AS rows_bad_amount, "
-        "COUNT(*) FILTER (WHERE customer_id IS NOT NULL AND occurred_at IS NOT NULL "
-        f"AND CAST(occurred_at AS DATE) > {last} AND amount IS NOT NULL) AS rows_after_end, "
-        "COUNT(*) FILTER (WHERE customer_id IS NOT NULL AND occurred_at IS NOT NULL "
-        f"AND CAST(occurred_at AS DATE) <= {last} AND amount = 0) AS rows_zero_amount, "
-        "COUNT(*) FILTER (WHERE customer_id IS NOT NULL AND occurred_at IS NOT NULL "
-        f"AND CAST(occurred_at AS DATE) <= {last} AND amount < 0) AS rows_returns, "
-        "COUNT(*) FILTER (WHERE customer_id IS NOT NULL AND occurred_at IS NOT NULL "
-        f"AND CAST(occurred_at AS DATE) <= {last} AND amount > 0) AS rows_purchases, "
-        "MIN(occurred_at) AS first_date, MAX(occurred_at) AS last_date "
-        f"FROM {TRANSACTIONS}"
+        "SELECT CASE WHEN customer_id IS NULL THEN 'no_customer' "
+        "WHEN occurred_at IS NULL THEN 'bad_date' WHEN amount IS NULL THEN 'bad_amount' "
+        f"WHEN CAST(occurred_at AS DATE) > {last} THEN 'after_end' "
+        "WHEN amount = 0 THEN 'zero_amount' WHEN amount < 0 THEN 'returns' "
+        f"ELSE 'purchases' END AS category, COUNT(*) AS n FROM {TRANSACTIONS} GROUP BY 1"
     )
+
+
+def row_accounting(engine: Engine, calibration_end: date, holdout_end: date | None) -> dict:
+    """``rows_in`` and ``rows_<category>`` for every category (0 where none)."""
+    counts = dict.fromkeys(ROW_CATEGORIES, 0)
+    for row in engine.query(accounting_sql(calibration_end, holdout_end), "accounting").to_pylist():
+        counts[row["category"]] = int(row["n"])
+    return {"rows_in": sum(counts.values())} | {f"rows_{k}": n for k, n in counts.items()}
 
 
 def customer_accounting_sql(calibration_end: date) -> str:
@@ -149,14 +169,13 @@ def customer_accounting_sql(calibration_end: date) -> str:
     calibration, only returns, or no usable row (zero amounts, unreadable dates)."""
     end = _date(calibration_end)
     return (
-        "WITH firsts AS (SELECT customer_id, MIN(CASE WHEN gross > 0 THEN day END) AS first_buy "
-        f"FROM {DAILY} GROUP BY customer_id) "
-        f"SELECT (SELECT COUNT(DISTINCT customer_id) FROM {TRANSACTIONS}) AS customers_seen, "
+        "SELECT COUNT(*) AS customers_seen, "
         f"COUNT(*) FILTER (WHERE first_buy <= {end}) AS customers_modelled, "
         f"COUNT(*) FILTER (WHERE first_buy > {end}) AS customers_acquired_after_calibration, "
-        "COUNT(*) FILTER (WHERE first_buy IS NULL) AS customers_only_returns, "
-        f"(SELECT COUNT(DISTINCT customer_id) FROM {TRANSACTIONS}) - COUNT(*) "
-        "AS customers_no_usable_row FROM firsts"
+        "COUNT(*) FILTER (WHERE first_buy IS NULL AND usable_days > 0) "
+        "AS customers_only_returns, "
+        "COUNT(*) FILTER (WHERE usable_days = 0) AS customers_no_usable_row "
+        f"FROM {PER_CUSTOMER}"
     )
 
 
@@ -213,10 +232,11 @@ def summarize(
     period_days = _check_period(period)
     engine = engine or DuckDBEngine()
     columns = detect_columns(register_source(engine, source), customer_col, date_col, amount_col)
-    engine.materialize(
+    engine.create_view(
         TRANSACTIONS, transactions_sql(columns, date_format, engine.column_kinds(RAW))
     )
-    engine.materialize(DAILY, daily_sql())
+    engine.materialize(DAILY_ALL, daily_all_sql())
+    engine.create_view(DAILY, daily_sql())
     first_last = engine.query(
         f"SELECT MIN(day) AS lo, MAX(day) AS hi, COUNT(*) AS n FROM {DAILY}", "date range"
     ).to_pylist()[0]
@@ -232,14 +252,19 @@ def summarize(
         )
     holdout_end = obs_end if cal_end is not None else None
     cal_end = cal_end or obs_end
-    customers = engine.query(summary_sql(period_days, cal_end, holdout_end), "summary").to_pandas()
-    accounting = engine.query(accounting_sql(cal_end, holdout_end), "accounting").to_pylist()[0]
+    engine.materialize(PER_CUSTOMER, per_customer_sql(cal_end, holdout_end))
+    table = engine.query(summary_sql(period_days, cal_end, holdout_end), "summary")
+    accounting = row_accounting(engine, cal_end, holdout_end)
     accounting.update(engine.query(customer_accounting_sql(cal_end), "customers").to_pylist()[0])
+    engine.drop(PER_CUSTOMER)  # before the frame is built: the peak memory is there
+    # dates as datetime64 (not a Python object per cell); Arrow buffers freed as converted
+    customers = table.to_pandas(date_as_object=False, self_destruct=True)
+    del table
     return Summary(customers, accounting, columns, period, cal_end, holdout_end)
 
 
 def _no_usable_rows_message(engine: Engine) -> str:
-    counts = engine.query(accounting_sql(date.max, None), "accounting").to_pylist()[0]
+    counts = row_accounting(engine, date.max, None)
     return (
         f"no usable rows: of {counts['rows_in']:,} rows, {counts['rows_no_customer']:,} have "
         f"no customer id, {counts['rows_bad_date']:,} have a date that could not be read "
