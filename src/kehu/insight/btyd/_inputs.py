@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from kehu.insight.errors import InsightError
 
@@ -133,7 +134,8 @@ def read_weights(weights: Any, n_rows: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class CompressedRows:
-    """Distinct rows of a stacked input, each with the summed weight of its copies.
+    """Distinct rows of a stacked input, each with the summed weight of its copies, in
+    lexicographic order of the columns.
 
     Attributes
     ----------
@@ -144,11 +146,19 @@ class CompressedRows:
     inverse : numpy.ndarray
         For each input row, the index of its distinct row (``columns[k][inverse]`` gives
         the input back).
+    levels : tuple of numpy.ndarray
+        The sorted distinct values of each column on its own.
+    codes : tuple of numpy.ndarray
+        For each distinct row, the position of its value among the column's ``levels``
+        (``levels[k][codes[k]]`` is ``columns[k]``): functions of one column are then
+        computed once per level and gathered.
     """
 
     columns: tuple[np.ndarray, ...]
     weights: np.ndarray
     inverse: np.ndarray
+    levels: tuple[np.ndarray, ...]
+    codes: tuple[np.ndarray, ...]
 
     @property
     def n_distinct(self) -> int:
@@ -160,23 +170,68 @@ def compress_rows(*columns: np.ndarray, weights: np.ndarray | None = None) -> Co
     number of distinct rows, not the number of customers.
 
     Equivalent to ``np.unique(np.column_stack(columns), axis=0, return_inverse=True)``
-    with summed weights, but sorts with ``np.lexsort`` on the columns (~20 times faster
-    than ``np.unique``'s sort of whole rows for a million customers).
+    with summed weights, but hashes instead of sorting rows: each column is factorised
+    (hash table, then its few distinct values sorted), the codes are combined into one
+    integer key per row, and the keys are factorised again (a million customers: ~0.1 s
+    against 0.4 s for a lexicographic sort of the columns).
     """
-    n = columns[0].size
-    order = np.lexsort(columns[::-1])
-    ordered = [c[order] for c in columns]
+    level_codes = [pd.factorize(c, sort=True) for c in columns]
+    sizes = [max(len(levels), 1) for _, levels in level_codes]
+    if float(np.prod(sizes, dtype=float)) >= 2.0**62:
+        return _compress_by_sorting(columns, weights, level_codes)
+    key = np.zeros(columns[0].size, dtype=np.int64)
+    for (codes, _), size in zip(level_codes, sizes, strict=True):
+        key *= size
+        key += codes
+    inverse, distinct_keys = pd.factorize(key, sort=True)
+    codes_of_distinct = []
+    remainder = np.asarray(distinct_keys, dtype=np.int64)
+    for size in reversed(sizes):
+        remainder, code = np.divmod(remainder, size)
+        codes_of_distinct.append(code)
+    codes_of_distinct.reverse()
+    return _compressed(columns, weights, level_codes, inverse, codes_of_distinct)
+
+
+def _compress_by_sorting(
+    columns: tuple[np.ndarray, ...],
+    weights: np.ndarray | None,
+    level_codes: list[tuple[np.ndarray, Any]],
+) -> CompressedRows:
+    """The same by a lexicographic sort of the level codes (keys would overflow 63 bits)."""
+    codes = [c for c, _ in level_codes]
+    n = codes[0].size
+    order = np.lexsort(codes[::-1])
+    ordered = [c[order] for c in codes]
     starts = np.ones(n, dtype=bool)
     for c in ordered:
         starts[1:] &= c[1:] == c[:-1]
     starts = ~starts
     starts[0] = True
-    group = np.cumsum(starts) - 1
     inverse = np.empty(n, dtype=np.intp)
-    inverse[order] = group
-    w = np.ones(n) if weights is None else weights
-    summed = np.bincount(group, weights=w[order])
-    return CompressedRows(tuple(c[starts] for c in ordered), summed, inverse)
+    inverse[order] = np.cumsum(starts) - 1
+    return _compressed(columns, weights, level_codes, inverse, [c[starts] for c in ordered])
+
+
+def _compressed(
+    columns: tuple[np.ndarray, ...],
+    weights: np.ndarray | None,
+    level_codes: list[tuple[np.ndarray, Any]],
+    inverse: np.ndarray,
+    codes_of_distinct: list[np.ndarray],
+) -> CompressedRows:
+    levels = tuple(
+        np.asarray(lv, dtype=c.dtype) for (_, lv), c in zip(level_codes, columns, strict=True)
+    )
+    w = np.ones(inverse.size) if weights is None else weights
+    summed = np.bincount(inverse, weights=w, minlength=codes_of_distinct[0].size)
+    return CompressedRows(
+        columns=tuple(lv[code] for lv, code in zip(levels, codes_of_distinct, strict=True)),
+        weights=summed,
+        inverse=inverse,
+        levels=levels,
+        codes=tuple(codes_of_distinct),
+    )
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,27 @@ def maximize_likelihood(
         return _maximize(objective, initial, names=names, tol=tol, max_iter=max_iter, model=model)
 
 
+class _Memo:
+    """The objective with its last few evaluations remembered: L-BFGS-B, the Newton
+    finish and the final report ask for the same points more than once (each
+    evaluation is a pass over every distinct customer row)."""
+
+    def __init__(self, objective: Objective, size: int = 8) -> None:
+        self.objective = objective
+        self.size = size
+        self.seen: dict[bytes, tuple[float, np.ndarray]] = {}
+
+    def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        key = np.asarray(params, dtype=float).tobytes()
+        if key not in self.seen:
+            if len(self.seen) >= self.size:
+                self.seen.pop(next(iter(self.seen)))
+            value, grad = self.objective(params)
+            self.seen[key] = (value, np.array(grad, dtype=float))
+        value, grad = self.seen[key]
+        return value, grad.copy()
+
+
 def _maximize(
     objective: Objective,
     initial: np.ndarray,
@@ -80,7 +101,9 @@ def _maximize(
     max_iter: int,
     model: str,
 ) -> FitResult:
-    scale = max(abs(objective(initial)[0]), 1.0)
+    objective = _Memo(objective)
+    start = np.log(initial)
+    scale = max(abs(objective(np.exp(start))[0]), 1.0)
 
     def negative(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
@@ -91,7 +114,7 @@ def _maximize(
 
     result = minimize(
         negative,
-        np.log(initial),
+        start,
         jac=True,
         method="L-BFGS-B",
         bounds=[(-LOG_BOUND, LOG_BOUND)] * len(initial),
@@ -113,6 +136,12 @@ def _maximize(
     )
 
 
+#: A Hessian is reused while the Newton finish moves less than this in log-parameters:
+#: the curvature changes by about as much, relatively, which is far below what matters
+#: for a step direction or a standard error.
+HESSIAN_REUSE = 1e-4
+
+
 def _newton_polish(
     objective: Objective, params: np.ndarray, steps: int = 8
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -125,6 +154,7 @@ def _newton_polish(
     log_params = np.log(params)
     best = objective(params)[0]
     hessian: np.ndarray | None = None
+    hessian_at = log_params
     settled = False
 
     def log_gradient(lp: np.ndarray) -> np.ndarray:
@@ -133,7 +163,8 @@ def _newton_polish(
 
     for _ in range(steps):
         gradient = log_gradient(log_params)
-        hessian = numerical_hessian(log_gradient, log_params)
+        if hessian is None or np.max(np.abs(log_params - hessian_at)) > HESSIAN_REUSE:
+            hessian, hessian_at = numerical_hessian(log_gradient, log_params), log_params
         try:
             if np.linalg.eigvalsh(hessian).max() >= 0:
                 return np.exp(log_params), None  # not concave here: Newton would not climb
@@ -158,6 +189,8 @@ def _newton_polish(
         if improvement < 1e-13 * max(abs(best), 1.0):
             settled = bool(np.max(np.abs(step)) < 1e-4)
             break
+    if settled and np.max(np.abs(log_params - hessian_at)) > HESSIAN_REUSE:
+        hessian = numerical_hessian(log_gradient, log_params)
     return np.exp(log_params), hessian if settled else None
 
 

@@ -9,6 +9,7 @@ good with probability ``p``, ``p ~ Beta(a, b)``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Self
 
 import numpy as np
@@ -16,6 +17,7 @@ from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 from scipy.stats import nbinom
 
 from kehu.insight.btyd._inputs import (
+    CompressedRows,
     CountGroups,
     compress_rows,
     group_counts,
@@ -67,42 +69,115 @@ def bg_nbd_log_likelihood(
     return head + np.logaddexp(alive, dropped)
 
 
+@dataclass(frozen=True)
+class _FitRows:
+    """Distinct ``(x, t_x, T)`` rows laid out for the likelihood: sorted by ``x`` (so
+    each count is one contiguous block), ``T`` and ``t_x`` as codes into their few
+    distinct values (logs and reciprocals are then computed per value, not per row),
+    and the per-``T`` weight sums that turn the alive term's sums into short dot
+    products. Customers without repeat purchases (``x = 0``) need no per-row work."""
+
+    x: np.ndarray  # counts of the rows with x > 0
+    weights: np.ndarray  # their weights
+    t_x_code: np.ndarray
+    T_code: np.ndarray
+    t_x_levels: np.ndarray
+    T_levels: np.ndarray
+    counts: np.ndarray  # distinct counts, 0 included when present
+    count_weights: np.ndarray  # summed weight of each count
+    block_starts: np.ndarray  # where each positive count's block starts in ``x``
+    positive: np.ndarray  # which of ``counts`` are > 0
+    weight_by_T: np.ndarray  # sum of weights per T level (all rows)
+    weighted_x_by_T: np.ndarray  # sum of weight * x per T level
+    n: float
+
+    @classmethod
+    def from_rows(cls, rows: CompressedRows) -> _FitRows:
+        x, _, _ = rows.columns
+        _, t_x_code, T_code = rows.codes
+        w = rows.weights
+        counts, starts = np.unique(x, return_index=True)  # x is sorted: blocks
+        count_weights = np.add.reduceat(w, starts)
+        positive = counts > 0
+        first = int(starts[positive][0]) if positive.any() else x.size
+        n_T = rows.levels[2].size
+        return cls(
+            x=x[first:],
+            weights=w[first:],
+            t_x_code=t_x_code[first:],
+            T_code=T_code[first:],
+            t_x_levels=rows.levels[1],
+            T_levels=rows.levels[2],
+            counts=counts,
+            count_weights=count_weights,
+            block_starts=starts[positive] - first,
+            positive=positive,
+            weight_by_T=np.bincount(T_code, weights=w, minlength=n_T),
+            weighted_x_by_T=np.bincount(T_code, weights=w * x, minlength=n_T),
+            n=float(w.sum()),
+        )
+
+
+def _total_and_gradient(params: np.ndarray, rows: _FitRows) -> tuple[float, np.ndarray]:
+    """Weighted total log-likelihood and its analytic gradient in ``(r, alpha, a, b)``.
+
+    Each customer's likelihood is ``head + log(e^A + e^D)`` with the alive term ``A`` and
+    the dropped-out term ``D`` (``-inf`` when ``x = 0``); written as ``head + A +
+    softplus(D - A)``, the ``head + A`` part sums per count and per ``T`` level, and only
+    ``softplus(gap)`` and the share ``w = sigmoid(gap)`` of the dropped-out term need a
+    pass over the rows with repeat purchases. Each derivative is ``d(head + A) +
+    w d(gap)``; ``d gap / d a = 1 / a`` and ``d gap / d b = -1 / (b + x - 1)``.
+    """
+    r, alpha, a, b = params
+    u, per_count, n = rows.counts, rows.count_weights, rows.n
+    head_u, alive_u, dropped_u = _count_terms(params, u)
+    log_T, log_t_x = np.log(alpha + rows.T_levels), np.log(alpha + rows.t_x_levels)
+    alive_by_T = r * rows.weight_by_T + rows.weighted_x_by_T  # sum of w (r + x) per T
+    total = per_count @ (head_u + alive_u) + r * np.log(alpha) * n - alive_by_T @ log_T
+    d_r = per_count @ (digamma(r + u) - digamma(r)) + np.log(alpha) * n
+    d_r -= rows.weight_by_T @ log_T
+    d_alpha = r / alpha * n - alive_by_T @ (1 / (alpha + rows.T_levels))
+    psi_ab_u = digamma(a + b) - digamma(a + b + u)
+    d_a = per_count @ psi_ab_u
+    d_b = per_count @ (psi_ab_u - digamma(b) + digamma(b + u))
+    if rows.x.size:
+        x, weights = rows.x, rows.weights
+        log_ratio = log_t_x[rows.t_x_code] - log_T[rows.T_code]  # log((a + t_x) / (a + T))
+        rx = x + r
+        block_sizes = np.diff(np.append(rows.block_starts, x.size))
+        gap_u = (dropped_u - alive_u)[rows.positive]
+        gap = np.repeat(gap_u, block_sizes) - rx * log_ratio  # log(e^D / e^A)
+        softplus, share = _softplus_and_sigmoid(gap)
+        total += weights @ softplus
+        ww = weights * share
+        inverse_t_x, inverse_T = 1 / (alpha + rows.t_x_levels), 1 / (alpha + rows.T_levels)
+        d_r -= ww @ log_ratio
+        d_alpha -= (ww * rx) @ (inverse_t_x[rows.t_x_code] - inverse_T[rows.T_code])
+        d_a += ww.sum() / a
+        d_b -= np.add.reduceat(ww, rows.block_starts) @ (1 / (u[rows.positive] + b - 1))
+    return float(total), np.array([d_r, d_alpha, d_a, d_b])
+
+
+def _softplus_and_sigmoid(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``log(1 + e^z)`` and ``1 / (1 + e^-z)`` from one sigmoid of ``|z|`` (which lies in
+    [0.5, 1], so its log is exact to rounding): a third of the time of ``np.logaddexp``
+    plus ``expit``, and finite for any ``z``."""
+    sigmoid_abs = expit(np.abs(z))
+    softplus = np.maximum(z, 0.0) - np.log(sigmoid_abs)
+    return softplus, 0.5 + np.copysign(sigmoid_abs - 0.5, z)
+
+
 def bg_nbd_log_likelihood_and_gradient(
     params: np.ndarray,
     x: np.ndarray,
     t_x: np.ndarray,
     T: np.ndarray,
-    weights: np.ndarray,
-    groups: CountGroups | None = None,
+    weights: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
-    """Weighted total log-likelihood and its analytic gradient in ``(r, alpha, a, b)``.
-
-    With ``L = head + log(e^A + e^D)`` and ``w = e^D / (e^A + e^D)`` the share of the
-    dropped-out term, each derivative is ``d head + (1 - w) dA + w dD``. Gamma, beta and
-    digamma functions depend on ``x`` only, so they are computed once per distinct
-    count (``groups``, from :func:`group_counts`) and summed with the count's weight.
-    """
-    groups = group_counts(x, weights) if groups is None else groups
-    r, alpha, a, b = params
-    u, per_count, n = groups.values, groups.weights, groups.weights.sum()
-    head_u, alive_u, dropped_u = _count_terms(params, u)
-    log_T, log_t_x = np.log(alpha + T), np.log(alpha + t_x)
-    rx = r + x
-    alive = alive_u[groups.index] - rx * log_T
-    gap = dropped_u[groups.index] - rx * log_t_x - alive  # log(e^D / e^A); -inf if x = 0
-    w = expit(gap)
-    total = per_count @ head_u + r * np.log(alpha) * n + weights @ (alive + np.logaddexp(0, gap))
-    psi_ab, psi_abu = digamma(a + b), digamma(a + b + u)
-    ww = weights * w
-    d_r = per_count @ (digamma(r + u) - digamma(r)) + np.log(alpha) * n
-    d_r -= weights @ log_T + ww @ (log_t_x - log_T)
-    d_alpha = (
-        r / alpha * n - weights @ (rx / (alpha + T)) - ww @ (rx / (alpha + t_x) - rx / (alpha + T))
-    )
-    d_a = per_count @ (psi_ab - psi_abu) + ww.sum() / a
-    d_b = per_count @ (psi_ab - psi_abu - digamma(b) + digamma(b + u))
-    d_b -= ww @ (1 / np.where(x > 0, b + x - 1, 1.0))  # digamma(b + x - 1) - digamma(b + x)
-    return float(total), np.array([d_r, d_alpha, d_a, d_b])
+    """Weighted total log-likelihood and its analytic gradient in ``(r, alpha, a, b)``
+    (see :func:`_total_and_gradient`; the rows are compressed first)."""
+    rows = compress_rows(x, t_x, T, weights=weights)
+    return _total_and_gradient(np.asarray(params, dtype=float), _FitRows.from_rows(rows))
 
 
 class BgNbd(FittedParamsMixin):
@@ -203,11 +278,11 @@ class BgNbd(FittedParamsMixin):
         """
         x, t_x, T = rfm_columns(data)
         rows = compress_rows(x, t_x, T, weights=read_weights(weights, x.size))
-        cx, ct_x, cT = rows.columns
-        groups = group_counts(cx, rows.weights)
+        cx, _, cT = rows.columns
+        fit_rows = _FitRows.from_rows(rows)
 
         def objective(params: np.ndarray) -> tuple[float, np.ndarray]:
-            return bg_nbd_log_likelihood_and_gradient(params, cx, ct_x, cT, rows.weights, groups)
+            return _total_and_gradient(params, fit_rows)
 
         fit = maximize_likelihood(
             objective,
