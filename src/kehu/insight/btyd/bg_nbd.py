@@ -395,8 +395,18 @@ def _probability_alive(
 def _conditional_expectation(
     params: np.ndarray, t: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
+    if t.ndim == 0:  # one horizon: the expectation if alive depends on (x, T) alone,
+        # which take far fewer distinct values than customers (27 k for a million)
+        pairs = compress_rows(x, T)
+        per_pair = _expected_if_alive(params, t, *pairs.columns)[pairs.inverse]
+    else:
+        per_pair = _expected_if_alive(params, t, x, T)
+    return per_pair * _probability_alive(params, x, t_x, T)
+
+
+def _expected_if_alive(params: np.ndarray, t: np.ndarray, x: np.ndarray, T: np.ndarray):
     r, alpha, a, b = params
     c = a + b + x - 1
     z = t / (alpha + T + t)
     tail = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(a + b - 1 - r, a - 1, c, z)
-    return c / (a - 1) * (1 - tail) * _probability_alive(params, x, t_x, T)
+    return c / (a - 1) * (1 - tail)
