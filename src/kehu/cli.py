@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -14,6 +15,14 @@ def _django() -> None:
     import django
 
     django.setup()
+
+
+def _default_database_url() -> str:
+    """The CRM's database, as its settings find it (without loading Django)."""
+    if url := os.environ.get("DATABASE_URL"):
+        return url
+    home = Path(os.environ.get("KEHU_HOME", Path.cwd())).resolve()
+    return f"sqlite:///{home / 'var' / 'kehu.sqlite3'}"
 
 
 def _fail(message: str) -> None:
@@ -117,7 +126,17 @@ def demo(n_customers: int, port: int, no_serve: bool) -> None:
 
 
 @main.command()
-@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
+@click.argument("input_path", metavar="[INPUT]", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--sql",
+    help="Analyse the result of this query instead of a file, e.g. a join of the CRM's "
+    "orders and customers (see --database-url).",
+)
+@click.option(
+    "--database-url",
+    help="Database that --sql runs against [DATABASE_URL, or the CRM's "
+    "var/kehu.sqlite3 under KEHU_HOME].",
+)
 @click.option(
     "--out",
     "out_dir",
@@ -154,7 +173,9 @@ def demo(n_customers: int, port: int, no_serve: bool) -> None:
 )
 @click.option("--no-pareto-nbd", is_flag=True, help="Skip the (slower) Pareto/NBD fit.")
 def analyze(
-    input_path: str,
+    input_path: str | None,
+    sql: str | None,
+    database_url: str | None,
     out_dir: str,
     customer_col: str | None,
     date_col: str | None,
@@ -188,12 +209,19 @@ def analyze(
         date_format=date_format,
         fit_pareto_nbd=not no_pareto_nbd,
     )
+    if (input_path is None) == (sql is None):
+        _fail("give either an INPUT file or --sql QUERY (not both)")
+    source: Any = input_path
+    if sql is not None:
+        from kehu.insight.database import DatabaseQuery
+
+        source = DatabaseQuery(database_url or _default_database_url(), sql)
     columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, transient=True) as bar:
         task = bar.add_task("starting", total=None)
         try:
             result = run_analysis(
-                input_path, settings, progress=lambda text: bar.update(task, description=text)
+                source, settings, progress=lambda text: bar.update(task, description=text)
             )
             bar.update(task, description="writing outputs")
             paths = write_outputs(result, Path(out_dir))

@@ -3,7 +3,9 @@
 One row per purchase line or order with a customer id, a timestamp and an amount (or a
 quantity and a unit price), optionally an order id. Columns are detected from their
 names (English and Chinese) unless given. Sources: a CSV/TSV (also gzipped) or Parquet
-path, a pandas DataFrame, a polars DataFrame or an Arrow table.
+path, a pandas DataFrame, a polars DataFrame, an Arrow table, or a SQL query against a
+SQLite or PostgreSQL database (:class:`~kehu.insight.database.DatabaseQuery`, e.g. the
+CRM's own).
 
 Returns policy (documented, applied in SQL):
 
@@ -20,6 +22,9 @@ Returns policy (documented, applied in SQL):
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
+import weakref
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +32,7 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
+from kehu.insight.database import DatabaseQuery, copy_postgresql, fetch_sqlite
 from kehu.insight.engine import Engine
 from kehu.insight.errors import InsightError
 
@@ -191,6 +197,8 @@ def register_source(engine: Engine, source: Any, delimiter: str | None = None) -
             raise InputError(
                 f"cannot read {path.name!r}: use a .csv, .tsv (optionally .gz) or .parquet file"
             )
+    elif isinstance(source, DatabaseQuery):
+        _register_query(engine, source)
     elif isinstance(source, (pd.DataFrame, pa.Table)):
         engine.register_table(RAW, source)
     elif type(source).__module__.startswith("polars"):
@@ -198,9 +206,20 @@ def register_source(engine: Engine, source: Any, delimiter: str | None = None) -
     else:
         raise InputError(
             f"unsupported input of type {type(source).__name__}: give a file path, a pandas "
-            "or polars DataFrame, or an Arrow table"
+            "or polars DataFrame, an Arrow table or a DatabaseQuery"
         )
     return engine.columns(RAW)
+
+
+def _register_query(engine: Engine, query: DatabaseQuery) -> None:
+    """PostgreSQL results are copied to a CSV file that lives as long as the engine;
+    SQLite results are fetched into Arrow."""
+    if query.scheme == "sqlite":
+        engine.register_table(RAW, fetch_sqlite(query))
+        return
+    folder = Path(tempfile.mkdtemp(prefix="kehu-query-"))
+    weakref.finalize(engine, shutil.rmtree, folder, ignore_errors=True)
+    engine.register_csv(RAW, copy_postgresql(query, folder))
 
 
 def _q(name: str) -> str:

@@ -164,7 +164,8 @@ def _newton_polish(
     for _ in range(steps):
         gradient = log_gradient(log_params)
         if hessian is None or np.max(np.abs(log_params - hessian_at)) > HESSIAN_REUSE:
-            hessian, hessian_at = numerical_hessian(log_gradient, log_params), log_params
+            hessian = numerical_hessian(log_gradient, log_params, gradient)
+            hessian_at = log_params
         try:
             if np.linalg.eigvalsh(hessian).max() >= 0:
                 return np.exp(log_params), None  # not concave here: Newton would not climb
@@ -190,7 +191,7 @@ def _newton_polish(
             settled = bool(np.max(np.abs(step)) < 1e-4)
             break
     if settled and np.max(np.abs(log_params - hessian_at)) > HESSIAN_REUSE:
-        hessian = numerical_hessian(log_gradient, log_params)
+        hessian = numerical_hessian(log_gradient, log_params, log_gradient(log_params))
     return np.exp(log_params), hessian if settled else None
 
 
@@ -207,16 +208,30 @@ def _judge(result: object, scaled_log_grad: np.ndarray, tol: float) -> tuple[boo
     return False, message + (" (a parameter reached its bound)" if at_bound else "")
 
 
-def numerical_hessian(gradient: Callable[[np.ndarray], np.ndarray], at: np.ndarray) -> np.ndarray:
-    """Central differences of an analytic gradient, relative step 1e-5, symmetrised."""
+def numerical_hessian(
+    gradient: Callable[[np.ndarray], np.ndarray],
+    at: np.ndarray,
+    gradient_at: np.ndarray | None = None,
+) -> np.ndarray:
+    """Differences of an analytic gradient, symmetrised: central (relative step 1e-5,
+    two gradients per parameter), or forward (relative step 1e-6, one gradient per
+    parameter) when the gradient at ``at`` is given. Forward differences are exact to
+    about 1e-6 relatively: plenty for a Newton step or a standard error, at half the
+    cost on a million customers."""
     n = at.size
     hessian = np.empty((n, n))
     for i in range(n):
-        step = 1e-5 * max(abs(at[i]), 1e-8)
-        up, down = at.copy(), at.copy()
-        up[i] += step
-        down[i] -= step
-        hessian[:, i] = (gradient(up) - gradient(down)) / (2 * step)
+        if gradient_at is None:
+            step = 1e-5 * max(abs(at[i]), 1e-8)
+            up, down = at.copy(), at.copy()
+            up[i] += step
+            down[i] -= step
+            hessian[:, i] = (gradient(up) - gradient(down)) / (2 * step)
+        else:
+            step = 1e-6 * max(abs(at[i]), 1e-8)
+            up = at.copy()
+            up[i] += step
+            hessian[:, i] = (gradient(up) - gradient_at) / step
     return (hessian + hessian.T) / 2
 
 

@@ -185,7 +185,7 @@ class GammaGamma(FittedParamsMixin):
                 f"{int(repeat.sum())}"
             )
         x, m, w = x[repeat], m[repeat], w[repeat]
-        rows = compress_rows(x, m, weights=w)
+        rows = compress_rows(x, m, weights=w, sort=False)
         cx, cm = rows.columns
 
         terms = _SpendTerms(cx, cm, rows.weights)
