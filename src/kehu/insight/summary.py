@@ -258,7 +258,7 @@ def summarize(
     accounting.update(engine.query(customer_accounting_sql(cal_end), "customers").to_pylist()[0])
     engine.drop(PER_CUSTOMER)  # before the frame is built: the peak memory is there
     # dates as datetime64 (not a Python object per cell); Arrow buffers freed as converted
-    customers = table.to_pandas(date_as_object=False, self_destruct=True)
+    customers = table.to_pandas(date_as_object=False, self_destruct=True, split_blocks=True)
     del table
     return Summary(customers, accounting, columns, period, cal_end, holdout_end)
 

@@ -397,7 +397,7 @@ def _conditional_expectation(
 ) -> np.ndarray:
     if t.ndim == 0:  # one horizon: the expectation if alive depends on (x, T) alone,
         # which take far fewer distinct values than customers (27 k for a million)
-        pairs = compress_rows(x, T)
+        pairs = compress_rows(x, T, sort=False)
         per_pair = _expected_if_alive(params, t, *pairs.columns)[pairs.inverse]
     else:
         per_pair = _expected_if_alive(params, t, x, T)
