@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kehu.insight.btyd._parallel import MIN_ROWS_PER_THREAD, map_threads
 from kehu.insight.errors import InsightError
 
 __all__ = [
@@ -179,7 +180,10 @@ def compress_rows(
     against 0.4 s for a lexicographic sort of the columns). ``sort=False`` leaves the
     distinct rows and the levels in order of first appearance, which is cheaper still.
     """
-    level_codes = [pd.factorize(c, sort=sort) for c in columns]
+    if columns[0].size >= MIN_ROWS_PER_THREAD:
+        level_codes = map_threads(lambda c: pd.factorize(c, sort=sort), columns)
+    else:
+        level_codes = [pd.factorize(c, sort=sort) for c in columns]
     sizes = [max(len(levels), 1) for _, levels in level_codes]
     if float(np.prod(sizes, dtype=float)) >= 2.0**62:
         return _compress_by_sorting(columns, weights, level_codes)

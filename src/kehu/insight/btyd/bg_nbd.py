@@ -25,6 +25,7 @@ from kehu.insight.btyd._inputs import (
     rfm_columns,
 )
 from kehu.insight.btyd._mle import FittedParamsMixin, maximize_likelihood
+from kehu.insight.btyd._parallel import map_slices, row_slices
 
 __all__ = ["BgNbd", "bg_nbd_log_likelihood", "bg_nbd_log_likelihood_and_gradient"]
 
@@ -85,7 +86,7 @@ class _FitRows:
     T_levels: np.ndarray
     counts: np.ndarray  # distinct counts, 0 included when present
     count_weights: np.ndarray  # summed weight of each count
-    block_starts: np.ndarray  # where each positive count's block starts in ``x``
+    count_code: np.ndarray  # each row's position among the positive counts
     positive: np.ndarray  # which of ``counts`` are > 0
     weight_by_T: np.ndarray  # sum of weights per T level (all rows)
     weighted_x_by_T: np.ndarray  # sum of weight * x per T level
@@ -110,7 +111,9 @@ class _FitRows:
             T_levels=rows.levels[2],
             counts=counts,
             count_weights=count_weights,
-            block_starts=starts[positive] - first,
+            count_code=np.repeat(
+                np.arange(int(positive.sum())), np.diff(np.append(starts[positive], x.size))
+            ),
             positive=positive,
             weight_by_T=np.bincount(T_code, weights=w, minlength=n_T),
             weighted_x_by_T=np.bincount(T_code, weights=w * x, minlength=n_T),
@@ -141,20 +144,35 @@ def _total_and_gradient(params: np.ndarray, rows: _FitRows) -> tuple[float, np.n
     d_a = per_count @ psi_ab_u
     d_b = per_count @ (psi_ab_u - digamma(b) + digamma(b + u))
     if rows.x.size:
-        x, weights = rows.x, rows.weights
-        log_ratio = log_t_x[rows.t_x_code] - log_T[rows.T_code]  # log((a + t_x) / (a + T))
-        rx = x + r
-        block_sizes = np.diff(np.append(rows.block_starts, x.size))
         gap_u = (dropped_u - alive_u)[rows.positive]
-        gap = np.repeat(gap_u, block_sizes) - rx * log_ratio  # log(e^D / e^A)
-        softplus, share = _softplus_and_sigmoid(gap)
-        total += weights @ softplus
-        ww = weights * share
         inverse_t_x, inverse_T = 1 / (alpha + rows.t_x_levels), 1 / (alpha + rows.T_levels)
-        d_r -= ww @ log_ratio
-        d_alpha -= (ww * rx) @ (inverse_t_x[rows.t_x_code] - inverse_T[rows.T_code])
-        d_a += ww.sum() / a
-        d_b -= np.add.reduceat(ww, rows.block_starts) @ (1 / (u[rows.positive] + b - 1))
+
+        def repeat_rows(part: slice) -> tuple[float, float, float, np.ndarray]:
+            x, weights = rows.x[part], rows.weights[part]
+            t_x_code, T_code, count_code = (
+                rows.t_x_code[part],
+                rows.T_code[part],
+                rows.count_code[part],
+            )
+            log_ratio = log_t_x[t_x_code] - log_T[T_code]  # log((alpha + t_x) / (alpha + T))
+            rx = x + r
+            gap = gap_u[count_code] - rx * log_ratio  # log(e^D / e^A)
+            softplus, share = _softplus_and_sigmoid(gap)
+            ww = weights * share
+            return (
+                float(weights @ softplus),
+                float(ww @ log_ratio),
+                float((ww * rx) @ (inverse_t_x[t_x_code] - inverse_T[T_code])),
+                np.bincount(count_code, weights=ww, minlength=gap_u.size),
+            )
+
+        parts = map_slices(repeat_rows, row_slices(rows.x.size))
+        ww_by_count = sum(p[3] for p in parts)
+        total += sum(p[0] for p in parts)
+        d_r -= sum(p[1] for p in parts)
+        d_alpha -= sum(p[2] for p in parts)
+        d_a += ww_by_count.sum() / a
+        d_b -= ww_by_count @ (1 / (u[rows.positive] + b - 1))
     return float(total), np.array([d_r, d_alpha, d_a, d_b])
 
 
@@ -389,7 +407,15 @@ def _log_odds_dropped(
 def _probability_alive(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
-    return expit(-_log_odds_dropped(params, x, t_x, T))
+    out = np.empty(np.broadcast_shapes(x.shape, t_x.shape, T.shape))
+    if out.ndim != 1 or x.shape != out.shape or t_x.shape != out.shape or T.shape != out.shape:
+        return expit(-_log_odds_dropped(params, x, t_x, T))
+
+    def part(rows: slice) -> None:
+        out[rows] = expit(-_log_odds_dropped(params, x[rows], t_x[rows], T[rows]))
+
+    map_slices(part, row_slices(out.size))
+    return out
 
 
 def _conditional_expectation(

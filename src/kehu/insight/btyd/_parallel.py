@@ -1,0 +1,52 @@
+"""Sums over row chunks on all cores. numpy and scipy release the GIL inside their
+array loops, so threads that each take a slice of the rows run truly in parallel; the
+likelihoods are sums over rows, so the slices' results just add up."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache
+from typing import TypeVar
+
+import numpy as np
+
+T = TypeVar("T")
+U = TypeVar("U")
+
+#: Below this many rows a single thread is faster than handing out work.
+MIN_ROWS_PER_THREAD = 100_000
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+@cache
+def _pool(workers: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kehu-rows")
+
+
+def row_slices(n_rows: int) -> list[slice]:
+    """Contiguous slices of ``range(n_rows)``, one per core, each at least
+    :data:`MIN_ROWS_PER_THREAD` rows (one slice for small inputs)."""
+    parts = max(1, min(cores(), n_rows // MIN_ROWS_PER_THREAD))
+    bounds = np.linspace(0, n_rows, parts + 1).astype(int)
+    return [slice(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def map_slices(work: Callable[[slice], T], slices: Sequence[slice]) -> list[T]:
+    """``work`` on each slice, in threads when there is more than one."""
+    return map_threads(work, slices)
+
+
+def map_threads(work: Callable[[U], T], items: Sequence[U]) -> list[T]:
+    """``work`` on each item, on up to one thread per core (in order)."""
+    workers = min(cores(), len(items))
+    if workers <= 1:
+        return [work(item) for item in items]
+    return list(_pool(workers).map(work, items))
