@@ -293,6 +293,120 @@ def score(run_id: int | None, as_of: str | None, keep: int) -> None:
     )
 
 
+@main.command("import")
+@click.argument("file_path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option(
+    "--entity", required=True, type=click.Choice(["customers", "orders"]), help="What the rows are."
+)
+@click.option("--mapping", "profile", help="Use this saved mapping profile.")
+@click.option(
+    "--map",
+    "overrides",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Read FIELD from COLUMN (repeatable; overrides the suggestion and the profile).",
+)
+@click.option("--save-mapping", help="Save the mapping used as a profile with this name.")
+@click.option(
+    "--encoding", help="Text encoding of a CSV file (detected when absent), e.g. gb18030."
+)
+@click.option("--delimiter", help="CSV delimiter (detected when absent).")
+@click.option("--sheet", help="Excel sheet name [the first].")
+@click.option("--date-format", help="strptime format of dates (detected when absent).")
+@click.option(
+    "--decimal-comma/--decimal-point",
+    default=None,
+    help="Numbers written 1.234,56 or 1,234.56 (detected when absent).",
+)
+@click.option(
+    "--quarantine-out", type=click.Path(dir_okay=False), help="Write the quarantined rows (CSV)."
+)
+@click.option(
+    "--batch-rows",
+    default=50_000,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Rows per transaction (whole orders).",
+)
+def import_(
+    file_path: str,
+    entity: str,
+    profile: str | None,
+    overrides: tuple[str, ...],
+    save_mapping: str | None,
+    encoding: str | None,
+    delimiter: str | None,
+    sheet: str | None,
+    date_format: str | None,
+    decimal_comma: bool | None,
+    quarantine_out: str | None,
+    batch_rows: int,
+) -> None:
+    """Import customers or orders (with lines) from CSV/TSV, Excel, Parquet or JSON
+    lines into the database named by DATABASE_URL (creating its schema when empty).
+    Ends with one line: rows=N imported=I merged=M quarantined=Q."""
+    _django()
+    from django.core.management import call_command
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from kehu.crm.integration.pipeline import ImportInputError, Options, run_import
+    from kehu.crm.integration.quarantine import write_quarantine_csv
+
+    parsed: dict[str, str] = {}
+    for item in overrides:
+        field, sep, column = item.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            _fail(f"--map takes FIELD=COLUMN, got {item!r}")
+        parsed[field.strip()] = column.strip()
+    call_command("migrate", interactive=False, verbosity=0)
+    options = Options(
+        encoding=encoding,
+        delimiter=delimiter,
+        sheet=sheet,
+        date_format=date_format,
+        decimal_comma=decimal_comma,
+        batch_rows=batch_rows,
+    )
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("reading", total=None)
+
+        def progress(step: str, done: int, total: int) -> None:
+            bar.update(task, description=step, completed=done, total=total or None)
+
+        try:
+            job = run_import(
+                Path(file_path),
+                entity,
+                mapping_profile=profile,
+                overrides=parsed,
+                options=options,
+                save_profile=save_mapping,
+                progress=progress,
+            )
+        except ImportInputError as e:
+            _fail(str(e))
+    details = job.details
+    click.echo(f"import #{job.pk}: {job.source_name} as {entity}, {job.batches_landed} batches")
+    click.echo("mapping: " + ", ".join(f"{k}<-{v}" for k, v in job.mapping.items()))
+    read = [f"encoding={details.get('encoding')}", f"dates={details.get('date_format')}"]
+    click.echo("read: " + " ".join(str(x) for x in read))
+    extra = {k: v for k, v in details.items() if isinstance(v, int) and not isinstance(v, bool)}
+    if extra:
+        click.echo("details: " + " ".join(f"{k}={v:,}" for k, v in extra.items()))
+    for reason, count in job.quarantine_reasons():
+        click.echo(f"quarantined {count:,}: {reason}")
+    if quarantine_out:
+        write_quarantine_csv(job, Path(quarantine_out))
+        click.echo(f"wrote {quarantine_out}")
+    if job.status != job.Status.DONE:
+        _fail(job.message)
+    click.echo(
+        f"rows={job.rows_in} imported={job.imported} merged={job.merged} "
+        f"quarantined={job.quarantined}"
+    )
+
+
 @main.group()
 def user() -> None:
     """Manage users and their roles."""

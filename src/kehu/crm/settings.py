@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "kehu.crm.service",
     "kehu.crm.engagement",
     "kehu.crm.intelligence",
+    "kehu.crm.integration",
 ]
 
 MIDDLEWARE = [

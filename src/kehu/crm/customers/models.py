@@ -53,6 +53,12 @@ class Customer(models.Model):
         editable=False,
         help_text=_("Unified customer code, the same in every department and channel."),
     )
+    external_id = models.CharField(
+        _("external id"),
+        max_length=100,
+        blank=True,
+        help_text=_("The customer's id in the system it was imported from."),
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.COMPANY)
     name = models.CharField(_("name"), max_length=200)
     status = models.CharField(
@@ -102,6 +108,13 @@ class Customer(models.Model):
             models.Index(fields=["status", "name", "id"], name="customer_status_name_idx"),
             models.Index(fields=["country", "name", "id"], name="customer_country_name_idx"),
             models.Index(fields=["-created_at", "id"], name="customer_created_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~models.Q(external_id=""),
+                name="customer_external_id_unique",
+            )
         ]
 
     def __str__(self) -> str:

@@ -124,8 +124,8 @@ class OrderLine(models.Model):
     )
     unit_price = models.DecimalField(
         _("unit price"),
-        max_digits=12,
-        decimal_places=2,
+        max_digits=14,
+        decimal_places=4,
         validators=[MinValueValidator(Decimal("0"))],
     )
     discount_pct = models.DecimalField(
@@ -136,11 +136,18 @@ class OrderLine(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     line_total = models.DecimalField(_("line total"), max_digits=14, decimal_places=2)
+    # what makes an imported line the same line when the file is imported again
+    source_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["id"]
         verbose_name = _("order line")
         verbose_name_plural = _("order lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "source_key"], name="orderline_source_key_unique"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.description or self.product}"

@@ -1,0 +1,207 @@
+"""Customer lists: one input row per customer.
+
+A row is matched by its external id (the id in the system it comes from) or, without
+one, by its email address. It is quarantined, with the first reason that applies, when
+it has no name, neither an id nor an email (it could not be matched on the next
+import), an email that is not an address, or a kind that is neither company nor person.
+A row whose customer exists (in the database or on an earlier row) is merged: its
+non-empty values replace the stored ones. Re-importing a file therefore changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import duckdb
+import pyarrow as pa
+from django.db import connection
+
+from kehu.crm.customers.actions import format_code
+from kehu.crm.customers.models import Customer, CustomerSearchTerm
+from kehu.crm.customers.search import terms_for
+from kehu.crm.integration import normalise as n
+from kehu.crm.integration.readers import RAW, ROW
+from kehu.crm.integration.writes import (
+    chunks,
+    existing_ids,
+    insert_rows,
+    next_code_number,
+    table,
+)
+
+ROWS = "import_rows"
+DATE_FIELD = None
+NUMBER_FIELDS: tuple[str, ...] = ()
+TEXT_FIELDS = (
+    "name",
+    "email",
+    "phone",
+    "country",
+    "region",
+    "city",
+    "address",
+    "postal_code",
+    "industry",
+)
+KINDS = {
+    "company": "company",
+    "person": "person",
+    "公司": "company",
+    "企业": "company",
+    "个人": "person",
+    "b2b": "company",
+    "b2c": "person",
+    "individual": "person",
+}
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+def prepare_sql(mapping: dict[str, str], date_format: str | None, decimal_comma: bool) -> str:
+    col = mapping.get
+    kinds = ", ".join(f"'{k}', '{v}'" for k, v in KINDS.items())
+    values = ", ".join(f"{n.text(col(f))} AS {f}" for f in TEXT_FIELDS if f != "email")
+    return f"""
+    CREATE OR REPLACE TEMP TABLE {ROWS} AS
+    WITH cells AS (
+        SELECT {ROW} AS row_number, {n.identifier(col("external_id"))} AS external_id,
+            LOWER({n.text(col("email"))}) AS email, {values},
+            LOWER({n.text(col("kind"))}) AS raw_kind
+        FROM {RAW}
+    ), checked AS (
+        SELECT *, COALESCE(MAP {{{kinds}}}[raw_kind], CASE WHEN raw_kind IS NULL
+            THEN 'company' END) AS kind,
+            CASE
+                WHEN name IS NULL THEN 'missing name'
+                WHEN external_id IS NULL AND email IS NULL
+                    THEN 'no customer id and no email to match the row on'
+                WHEN email IS NOT NULL AND NOT regexp_matches(email, '{EMAIL}')
+                    THEN 'email "' || email || '" is not an email address'
+                WHEN raw_kind IS NOT NULL AND MAP {{{kinds}}}[raw_kind] IS NULL
+                    THEN 'kind "' || raw_kind || '" is neither company nor person'
+            END AS reason,
+            COALESCE('id:' || external_id, 'email:' || email) AS match_key
+        FROM cells
+    )
+    SELECT *, CASE WHEN reason IS NULL THEN MIN(CASE WHEN reason IS NULL THEN row_number END)
+        OVER (PARTITION BY match_key) END AS first_copy
+    FROM checked
+    """
+
+
+def batch_sql(batch_rows: int) -> str:
+    return (
+        "CREATE OR REPLACE TEMP TABLE import_batches AS "
+        f"SELECT *, (ROW_NUMBER() OVER (ORDER BY row_number) - 1) // {batch_rows} AS batch "
+        f"FROM {ROWS} WHERE reason IS NULL"
+    )
+
+
+def file_details(db: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    row = db.execute(
+        f"SELECT COUNT(*) FILTER (WHERE reason IS NULL AND row_number <> first_copy) FROM {ROWS}"
+    ).fetchone()
+    return {"repeated_in_file": row[0]}
+
+
+def fetch_batch(db: duckdb.DuckDBPyConnection, batch: int) -> pa.Table:
+    return db.sql(
+        f"SELECT * FROM import_batches WHERE batch = {int(batch)} ORDER BY row_number"
+    ).to_arrow_table()
+
+
+def apply_batch(rows: pa.Table, now: datetime | None = None) -> dict[str, int]:
+    now = now or datetime.now(UTC)
+    records = rows.to_pylist()
+    by_id = existing_ids(
+        Customer, "external_id", [r["external_id"] for r in records if r["external_id"]]
+    )
+    by_email = _by_email([r["email"] for r in records if r["email"] and not r["external_id"]])
+    new, updates = [], []
+    created_keys: set[str] = set()
+    for record in records:
+        found = (
+            by_id.get(record["external_id"])
+            if record["external_id"]
+            else by_email.get(record["email"])
+        )
+        if found is None and record["match_key"] not in created_keys:
+            new.append(record)
+            created_keys.add(record["match_key"])
+        else:
+            updates.append((found, record))
+    ids = _create(new, now)
+    resolved = [(found or ids[r["match_key"]], r) for found, r in updates]
+    _update(resolved, now)
+    _reindex(sorted(set(ids.values()) | {pk for pk, _ in resolved}))
+    return {"imported": len(new), "merged": len(updates), "customers_created": len(new)}
+
+
+def _by_email(emails: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for chunk in chunks(emails):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT LOWER(email), id FROM {table(Customer)} WHERE LOWER(email) IN ({marks})",
+                chunk,
+            )
+            for email, pk in cursor.fetchall():
+                found.setdefault(email, pk)
+    return found
+
+
+def _create(records: list[dict], now: datetime) -> dict[str, int]:
+    if not records:
+        return {}
+    start = next_code_number()
+    fields = ["code", "external_id", "kind", *TEXT_FIELDS, "created_at", "updated_at"]
+    rows = [
+        (
+            format_code(start + i),
+            r["external_id"] or "",
+            r["kind"],
+            *[(r[f] or "") for f in TEXT_FIELDS],
+            now,
+            now,
+        )
+        for i, r in enumerate(records)
+    ]
+    insert_rows(Customer, fields, rows)
+    codes = {row[0]: r["match_key"] for row, r in zip(rows, records, strict=True)}
+    found = existing_ids(Customer, "code", list(codes))
+    return {codes[code]: pk for code, pk in found.items()}
+
+
+def _update(resolved: list[tuple[int, dict]], now: datetime) -> None:
+    if not resolved:
+        return
+    quote = connection.ops.quote_name
+    sets = ", ".join(
+        f"{quote(f)} = COALESCE(NULLIF(%s, ''), {quote(f)})" for f in (*TEXT_FIELDS, "kind")
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table(Customer)} SET {sets}, {quote('updated_at')} = %s WHERE id = %s",
+            [
+                (*[(r[f] or "") for f in TEXT_FIELDS], r["kind"] if r["raw_kind"] else "", now, pk)
+                for pk, r in resolved
+            ],
+        )
+
+
+def _reindex(ids: list[int]) -> None:
+    """Search terms of the created and changed customers, from what is now stored."""
+    terms = table(CustomerSearchTerm)
+    with connection.cursor() as cursor:
+        for chunk in chunks(ids):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"DELETE FROM {terms} WHERE customer_id IN ({marks})", chunk)
+            cursor.execute(
+                f"SELECT id, name, code, email, phone FROM {table(Customer)} WHERE id IN ({marks})",
+                chunk,
+            )
+            insert_rows(
+                CustomerSearchTerm,
+                ["customer", "term"],
+                [(pk, t) for pk, *fields in cursor.fetchall() for t in terms_for(*fields)],
+            )

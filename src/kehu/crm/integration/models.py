@@ -1,0 +1,96 @@
+"""Imports: each run (its counts and which batches landed), the rows it set aside with
+their reasons, and the column mappings saved for the next file of the same kind."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Entity(models.TextChoices):
+    CUSTOMERS = "customers", _("Customers")
+    ORDERS = "orders", _("Orders with lines")
+
+
+class ImportJob(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    entity = models.CharField(_("entity"), max_length=20, choices=Entity.choices)
+    source_name = models.CharField(_("file"), max_length=300)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
+    )
+    mapping = models.JSONField(_("column mapping"), default=dict)
+    rows_in = models.PositiveIntegerField(_("rows in"), default=0)
+    imported = models.PositiveIntegerField(_("imported"), default=0)
+    merged = models.PositiveIntegerField(_("merged"), default=0)
+    quarantined = models.PositiveIntegerField(_("quarantined"), default=0)
+    batches_total = models.PositiveIntegerField(_("batches"), default=0)
+    batches_landed = models.PositiveIntegerField(_("batches landed"), default=0)
+    # created records beside the rows' own (customers and products named by order rows)
+    details = models.JSONField(_("details"), default=dict)
+    message = models.TextField(_("message"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    started_at = models.DateTimeField(_("started"), auto_now_add=True)
+    heartbeat_at = models.DateTimeField(_("last progress"), auto_now=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+
+    def __str__(self) -> str:
+        return f"{self.get_entity_display()} · {self.source_name}"
+
+    def quarantine_reasons(self, limit: int = 20) -> list[tuple[str, int]]:
+        """The most common quarantine reasons, with their counts."""
+        counts = (
+            self.quarantine.values("reason")
+            .annotate(n=models.Count("id"))
+            .order_by("-n", "reason")[:limit]
+        )
+        return [(row["reason"], row["n"]) for row in counts]
+
+    @property
+    def accounted(self) -> bool:
+        """Every row in is imported, merged or quarantined (true once a run is done)."""
+        return self.rows_in == self.imported + self.merged + self.quarantined
+
+
+class QuarantinedRow(models.Model):
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="quarantine")
+    row_number = models.PositiveIntegerField(_("row"))
+    reason = models.CharField(_("reason"), max_length=300)
+    data = models.JSONField(_("row"))
+
+    class Meta:
+        ordering = ["job", "row_number"]
+        verbose_name = _("quarantined row")
+        verbose_name_plural = _("quarantined rows")
+        indexes = [models.Index(fields=["job", "row_number"], name="quarantine_job_row_idx")]
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}: {self.reason}"
+
+
+class MappingProfile(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    entity = models.CharField(_("entity"), max_length=20, choices=Entity.choices)
+    mapping = models.JSONField(_("column mapping"))
+    options = models.JSONField(_("options"), default=dict)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("mapping profile")
+        verbose_name_plural = _("mapping profiles")
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,101 @@
+"""SQL (DuckDB) that reads text cells as ids, numbers and dates, and the detection of
+date formats and decimal commas from a sample of the file."""
+
+from __future__ import annotations
+
+import duckdb
+
+from kehu.crm.integration.readers import RAW
+
+#: Tried in this order; the first that reads every sampled value wins.
+DATE_FORMATS = (
+    None,  # ISO 8601, and what DuckDB's cast reads
+    "%d/%m/%Y %H:%M",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日",
+)
+SAMPLE_ROWS = 5000
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def text(column: str | None) -> str:
+    """A cell as trimmed text, NULL when empty (or when no column is mapped)."""
+    if column is None:
+        return "CAST(NULL AS VARCHAR)"
+    return f"NULLIF(TRIM({quote(column)}), '')"
+
+
+def identifier(column: str | None) -> str:
+    """An id as text; ids that went through a floating-point column ("17850.0") lose
+    the ``.0`` so that they match the same id written as an integer."""
+    return f"REGEXP_REPLACE({text(column)}, '^(-?[0-9]+)\\.0+$', '\\1')"
+
+
+def number(column: str | None, decimal_comma: bool) -> str:
+    """A cell as a number (NULL when it is not one). With ``decimal_comma``,
+    ``1.234,5`` is 1234.5; otherwise ``1,234.5`` is. Spaces and currency signs go."""
+    cleaned = f"REGEXP_REPLACE({text(column)}, '[\\s¥$€£]|RMB|CNY', '', 'g')"
+    if decimal_comma:
+        cleaned = f"REPLACE(REPLACE({cleaned}, '.', ''), ',', '.')"
+    else:
+        cleaned = f"REPLACE({cleaned}, ',', '')"
+    return f"TRY_CAST({cleaned} AS DOUBLE)"
+
+
+def timestamp(column: str | None, date_format: str | None) -> str:
+    if date_format is None:
+        return f"TRY_CAST({text(column)} AS TIMESTAMP)"
+    fmt = date_format.replace("'", "''")
+    return f"TRY_STRPTIME({text(column)}, '{fmt}')"
+
+
+def detect_date_format(connection: duckdb.DuckDBPyConnection, column: str) -> str | None:
+    """The first of :data:`DATE_FORMATS` that reads the most of a sample of the column
+    (ties: the earlier one, so ISO and day-first win); ``None`` means ISO."""
+    best, best_count = None, -1
+    sample = (
+        f"(SELECT {text(column)} AS v FROM {RAW} WHERE {text(column)} IS NOT NULL "
+        f"LIMIT {SAMPLE_ROWS})"
+    )
+    for fmt in DATE_FORMATS:
+        expr = "TRY_CAST(v AS TIMESTAMP)" if fmt is None else f"TRY_STRPTIME(v, '{fmt}')"
+        count = connection.execute(f"SELECT COUNT({expr}) FROM {sample}").fetchone()[0]
+        if count > best_count:
+            best, best_count = fmt, count
+    return best
+
+
+def detect_decimal_comma(connection: duckdb.DuckDBPyConnection, columns: list[str]) -> bool:
+    """True when the numbers in ``columns`` are written 1.234,56 (or 3,5): more sampled
+    values read as numbers that way than the other."""
+    if not columns:
+        return False
+    comma = point = 0
+    for column in columns:
+        sample = (
+            f"(SELECT {text(column)} AS v FROM {RAW} WHERE {text(column)} IS NOT NULL "
+            f"LIMIT {SAMPLE_ROWS})"
+        )
+        row = connection.execute(
+            "SELECT COUNT(*) FILTER (WHERE regexp_matches(v, '^-?[0-9]{1,3}(\\.[0-9]{3})*,[0-9]+$')"
+            " OR regexp_matches(v, '^-?[0-9]+,[0-9]+$')), "
+            "COUNT(*) FILTER (WHERE regexp_matches(v, '^-?[0-9]{1,3}(,[0-9]{3})*\\.[0-9]+$')"
+            " OR regexp_matches(v, '^-?[0-9]+\\.[0-9]+$')) "
+            f"FROM {sample}"
+        ).fetchone()
+        comma += row[0]
+        point += row[1]
+    return comma > point

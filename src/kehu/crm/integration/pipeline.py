@@ -1,0 +1,238 @@
+"""An import from start to end: read, map, check every row in SQL, set the bad rows
+aside with their reasons, then write the good ones in batches, each batch in one
+transaction together with the job's counts, so that a run killed halfway leaves whole
+batches behind and says which."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import F
+
+from kehu.crm.integration import customers, normalise, orders
+from kehu.crm.integration.mapping import check_mapping, suggest_mapping
+from kehu.crm.integration.models import ImportJob, MappingProfile, QuarantinedRow
+from kehu.crm.integration.readers import RAW, ROW, ReadError, Source, read_file
+from kehu.crm.integration.writes import insert_rows
+
+BATCH_ROWS = 50_000
+QUARANTINE_CHUNK = 20_000
+#: A running job that has not reported for this long was killed.
+STALE_AFTER = timedelta(minutes=15)
+
+ENTITIES = {"orders": orders, "customers": customers}
+Progress = Callable[[str, int, int], None]
+
+
+class ImportInputError(ValueError):
+    """The import cannot run as asked; the message says what to fix."""
+
+
+@dataclass
+class Options:
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    date_format: str | None = None
+    decimal_comma: bool | None = None
+    batch_rows: int = BATCH_ROWS
+    notes: list[str] = field(default_factory=list)
+
+
+def resolve_mapping(
+    entity: str, headers: list[str], profile: str | None, overrides: dict[str, str]
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Suggested mapping, then the saved profile's, then the overrides; the profile's
+    options (date format, decimal comma, encoding) come with it."""
+    mapping = suggest_mapping(entity, headers)
+    options: dict[str, Any] = {}
+    if profile:
+        saved = MappingProfile.objects.filter(name=profile).first()
+        if saved is None:
+            names = list(MappingProfile.objects.values_list("name", flat=True))
+            raise ImportInputError(f"no mapping profile named {profile!r}; saved profiles: {names}")
+        if saved.entity != entity:
+            raise ImportInputError(
+                f"mapping profile {profile!r} is for {saved.entity}, not {entity}"
+            )
+        mapping.update(saved.mapping)
+        options = dict(saved.options)
+    mapping.update(overrides)
+    problems = check_mapping(entity, mapping, headers)
+    if problems:
+        raise ImportInputError("; ".join(problems))
+    return mapping, options
+
+
+def mark_stale_jobs() -> int:
+    """Jobs still 'running' that stopped reporting (their process was killed)."""
+    cutoff = datetime.now(UTC) - STALE_AFTER
+    return ImportJob.objects.filter(
+        status=ImportJob.Status.RUNNING, heartbeat_at__lt=cutoff
+    ).update(
+        status=ImportJob.Status.FAILED,
+        message="stopped reporting (the process was killed): the batches counted as landed "
+        "are in the database, the rest are not; import the file again to finish",
+    )
+
+
+def run_import(
+    path: Path,
+    entity: str,
+    *,
+    mapping_profile: str | None = None,
+    overrides: dict[str, str] | None = None,
+    options: Options | None = None,
+    save_profile: str | None = None,
+    user: Any = None,
+    progress: Progress | None = None,
+) -> ImportJob:
+    """Import ``path`` as ``entity``; returns the finished job (its counts reconcile:
+    rows in = imported + merged + quarantined)."""
+    if entity not in ENTITIES:
+        raise ImportInputError(f"entity must be one of {sorted(ENTITIES)}, got {entity!r}")
+    options = options or Options()
+    report = progress or (lambda _step, _done, _total: None)
+    mark_stale_jobs()
+    try:
+        source = read_file(
+            path, encoding=options.encoding, delimiter=options.delimiter, sheet=options.sheet
+        )
+    except ReadError as e:
+        raise ImportInputError(str(e)) from e
+    try:
+        mapping, saved = resolve_mapping(entity, source.columns, mapping_profile, overrides or {})
+        _apply_saved_options(options, saved)
+        _detect(source, entity, mapping, options)
+        if save_profile:
+            _save_profile(save_profile, entity, mapping, options)
+        return _run(source, path, entity, mapping, options, user, report)
+    finally:
+        source.close()
+
+
+def _apply_saved_options(options: Options, saved: dict[str, Any]) -> None:
+    if options.date_format is None:
+        options.date_format = saved.get("date_format")
+    if options.decimal_comma is None:
+        options.decimal_comma = saved.get("decimal_comma")
+
+
+def _detect(source: Source, entity: str, mapping: dict[str, str], options: Options) -> None:
+    module = ENTITIES[entity]
+    if options.date_format is None and getattr(module, "DATE_FIELD", None) in mapping:
+        options.date_format = normalise.detect_date_format(
+            source.connection, mapping[module.DATE_FIELD]
+        )
+    if options.decimal_comma is None:
+        numeric = [mapping[f] for f in getattr(module, "NUMBER_FIELDS", ()) if f in mapping]
+        options.decimal_comma = normalise.detect_decimal_comma(source.connection, numeric)
+
+
+def _save_profile(name: str, entity: str, mapping: dict[str, str], options: Options) -> None:
+    MappingProfile.objects.update_or_create(
+        name=name,
+        defaults={
+            "entity": entity,
+            "mapping": mapping,
+            "options": {"date_format": options.date_format, "decimal_comma": options.decimal_comma},
+        },
+    )
+
+
+def _run(
+    source: Source,
+    path: Path,
+    entity: str,
+    mapping: dict[str, str],
+    options: Options,
+    user: Any,
+    report: Progress,
+) -> ImportJob:
+    module = ENTITIES[entity]
+    db = source.connection
+    report("checking rows", 0, source.rows)
+    db.execute(module.prepare_sql(mapping, options.date_format, bool(options.decimal_comma)))
+    db.execute(module.batch_sql(options.batch_rows))
+    quarantined = db.execute(
+        f"SELECT COUNT(*) FROM {module.ROWS} WHERE reason IS NOT NULL"
+    ).fetchone()[0]
+    batches = db.execute("SELECT COALESCE(MAX(batch) + 1, 0) FROM import_batches").fetchone()[0]
+    details = {
+        "encoding": source.encoding,
+        "delimiter": source.delimiter,
+        "date_format": options.date_format or "ISO 8601",
+        "decimal_comma": bool(options.decimal_comma),
+        "notes": source.notes,
+        **module.file_details(db),
+    }
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            entity=entity,
+            source_name=path.name[:300],
+            mapping=mapping,
+            rows_in=source.rows,
+            quarantined=quarantined,
+            batches_total=batches,
+            details=details,
+            created_by=user if getattr(user, "pk", None) else None,
+        )
+        _write_quarantine(db, job, module.ROWS, source.columns)
+    created: dict[str, int] = {}
+    for batch in range(batches):
+        rows = module.fetch_batch(db, batch)
+        with transaction.atomic():
+            counts = module.apply_batch(rows)
+            for key, value in counts.items():
+                if key not in ("imported", "merged"):
+                    created[key] = created.get(key, 0) + value
+            ImportJob.objects.filter(pk=job.pk).update(
+                imported=F("imported") + counts["imported"],
+                merged=F("merged") + counts["merged"],
+                batches_landed=F("batches_landed") + 1,
+                heartbeat_at=datetime.now(UTC),
+            )
+        report("writing", batch + 1, batches)
+    job.refresh_from_db()
+    job.status = ImportJob.Status.DONE
+    job.finished_at = datetime.now(UTC)
+    job.details = {**job.details, **created}
+    if not job.accounted:  # a bug, never the user's input: say so rather than hide it
+        job.status = ImportJob.Status.FAILED
+        job.message = (
+            f"rows do not reconcile: {job.rows_in} in, {job.imported} imported, "
+            f"{job.merged} merged, {job.quarantined} quarantined"
+        )
+    job.save()
+    return job
+
+
+def _write_quarantine(db: Any, job: ImportJob, rows_table: str, columns: list[str]) -> None:
+    cursor = db.execute(
+        f"SELECT q.row_number, q.reason, r.* EXCLUDE ({ROW}) FROM {rows_table} q "
+        f"JOIN {RAW} r ON r.{ROW} = q.row_number WHERE q.reason IS NOT NULL "
+        "ORDER BY q.row_number"
+    )
+    while batch := cursor.fetchmany(QUARANTINE_CHUNK):
+        insert_rows(
+            QuarantinedRow,
+            ["job", "row_number", "reason", "data"],
+            [
+                (job.pk, row[0], row[1][:300], _json(dict(zip(columns, row[2:], strict=True))))
+                for row in batch
+            ],
+        )
+
+
+def _json(value: dict[str, Any]) -> Any:
+    if connection.vendor == "postgresql":
+        from psycopg.types.json import Jsonb
+
+        return Jsonb(value)
+    return json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,117 @@
+"""The database side of an import: look up records by natural key and insert rows in
+bulk (``executemany``, no ORM objects), inside the batch's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection, models
+
+from kehu.crm.customers.actions import CODE_PREFIX, format_code
+from kehu.crm.customers.models import Customer, CustomerSearchTerm
+from kehu.crm.customers.search import terms_for
+
+#: Values per IN list (SQLite allows 32,766 parameters).
+CHUNK = 5000
+
+
+def table(model: type[models.Model]) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def existing_ids(model: type[models.Model], field: str, values: Sequence[Any]) -> dict[Any, int]:
+    """``{value: id}`` for the records whose ``field`` is one of ``values``."""
+    column = connection.ops.quote_name(model._meta.get_field(field).column)
+    found: dict[Any, int] = {}
+    with connection.cursor() as cursor:
+        for chunk in chunks(values):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT {column}, id FROM {table(model)} WHERE {column} IN ({marks})", chunk
+            )
+            found.update(cursor.fetchall())
+    return found
+
+
+def insert_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -> None:
+    """Insert ``rows`` (values of ``fields``); every other column gets the model's
+    default (the ORM is bypassed, so the database would otherwise see NULLs)."""
+    if not rows:
+        return
+    extra = _defaults(model, fields)
+    names = [*fields, *extra]
+    tail = tuple(extra.values())
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in names)
+    marks = ", ".join(["%s"] * len(names))
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table(model)} ({columns}) VALUES ({marks})",
+            [row + tail for row in rows] if tail else rows,
+        )
+
+
+def _defaults(model: type[models.Model], given: Sequence[str]) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    out: dict[str, Any] = {}
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.name in given or field.null:
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            out[field.name] = now
+        elif field.has_default():
+            out[field.name] = field.get_prep_value(field.get_default())
+        elif isinstance(field, models.CharField | models.TextField):
+            out[field.name] = ""
+    return out
+
+
+def next_code_number() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT MAX(code) FROM {table(Customer)} WHERE code LIKE %s", [CODE_PREFIX + "%"]
+        )
+        (latest,) = cursor.fetchone()
+    digits = (latest or "")[len(CODE_PREFIX) :]
+    return int(digits) + 1 if digits.isdigit() else 1
+
+
+def create_customers(
+    external_ids: Sequence[str], countries: Sequence[str], now: datetime
+) -> dict[str, int]:
+    """Customers known only by the id another system gives them (named after it until
+    someone renames them), with their search terms. Returns ``{external id: id}``."""
+    start = next_code_number()
+    rows = []
+    for i, (ext, country) in enumerate(zip(external_ids, countries, strict=True)):
+        rows.append(
+            (
+                format_code(start + i),
+                ext[:100],
+                Customer.Kind.COMPANY,
+                f"Customer {ext}"[:200],
+                Customer.Status.ACTIVE,
+                (country or "")[:100],
+                now,
+                now,
+            )
+        )
+    insert_rows(
+        Customer,
+        ["code", "external_id", "kind", "name", "status", "country", "created_at", "updated_at"],
+        rows,
+    )
+    ids = existing_ids(Customer, "external_id", list(external_ids))
+    terms = [
+        (ids[ext], term)
+        for (code, ext, _kind, name, *_rest) in rows
+        for term in terms_for(name, code)
+    ]
+    insert_rows(CustomerSearchTerm, ["customer", "term"], terms)
+    return ids
