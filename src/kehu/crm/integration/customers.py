@@ -58,7 +58,7 @@ EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 def prepare_sql(mapping: dict[str, str], date_format: str | None, decimal_comma: bool) -> str:
     col = mapping.get
-    kinds = ", ".join(f"'{k}', '{v}'" for k, v in KINDS.items())
+    kinds = ", ".join(f"'{k}': '{v}'" for k, v in KINDS.items())
     values = ", ".join(f"{n.text(col(f))} AS {f}" for f in TEXT_FIELDS if f != "email")
     return f"""
     CREATE OR REPLACE TEMP TABLE {ROWS} AS

@@ -1,0 +1,57 @@
+"""`kehu import --entity customers`: matched by external id or email, merged into what
+exists, quarantined with a reason, searchable at once."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from kehu.cli import main
+from kehu.crm.customers.actions import create_customer
+from kehu.crm.customers.models import Customer
+from kehu.crm.customers.queries import search
+
+pytestmark = pytest.mark.django_db
+
+CSV = """客户编号,客户名称,类型,邮箱,电话,城市
+K001,上海华东贸易有限公司,公司,sales@huadong.cn,+86 21 5555 0101,上海
+K002,王芳,个人,wang.fang@example.cn,138 0013 8000,北京
+,Northwind Traders,company,orders@northwind.example,,Seattle
+K003,,company,x@example.com,,
+,No Key Ltd,company,,,
+K004,Bad Mail Co,company,not-an-email,,
+K005,Odd Kind,partnership,odd@example.com,,
+K001,上海华东贸易有限公司,公司,,021-5555-0199,
+"""
+
+
+def _import(path):
+    return CliRunner().invoke(
+        main, ["import", str(path), "--entity", "customers"], catch_exceptions=False
+    )
+
+
+def test_customers_are_created_merged_and_quarantined(tmp_path):
+    existing = create_customer(name="Northwind", email="ORDERS@northwind.example")
+    path = tmp_path / "customers.csv"
+    path.write_text(CSV, encoding="utf-8")
+    result = _import(path)
+    assert result.exit_code == 0, result.output
+    # K001, K002 new; Northwind merged by email; the second K001 row merged
+    assert result.output.splitlines()[-1] == "rows=8 imported=2 merged=2 quarantined=4"
+    assert "quarantined 1: missing name" in result.output
+    assert "no customer id and no email to match the row on" in result.output
+    assert 'email "not-an-email" is not an email address' in result.output
+    assert 'kind "partnership" is neither company nor person' in result.output
+
+    huadong = Customer.objects.get(external_id="K001")
+    assert huadong.kind == "company" and huadong.city == "上海"
+    assert huadong.phone == "021-5555-0199"  # the later row's non-empty value
+    assert Customer.objects.get(external_id="K002").kind == "person"
+    existing.refresh_from_db()
+    assert existing.name == "Northwind Traders" and existing.city == "Seattle"
+    assert list(search(Customer.objects.all(), "上海华东")) == [huadong]
+
+    again = _import(path)
+    assert again.output.splitlines()[-1] == "rows=8 imported=0 merged=4 quarantined=4"
+    assert Customer.objects.count() == 3
