@@ -294,10 +294,9 @@ def score(run_id: int | None, as_of: str | None, keep: int) -> None:
 
 
 @main.command("import")
-@click.argument("file_path", metavar="FILE", type=click.Path(dir_okay=False))
-@click.option(
-    "--entity", required=True, type=click.Choice(["customers", "orders"]), help="What the rows are."
-)
+@click.argument("file_path", metavar="FILE", required=False, type=click.Path(dir_okay=False))
+@click.option("--entity", type=click.Choice(["customers", "orders"]), help="What the rows are.")
+@click.option("--job", "job_id", type=click.IntRange(1), hidden=True, help="Run this web import.")
 @click.option("--mapping", "profile", help="Use this saved mapping profile.")
 @click.option(
     "--map",
@@ -329,8 +328,9 @@ def score(run_id: int | None, as_of: str | None, keep: int) -> None:
     help="Rows per transaction (whole orders).",
 )
 def import_(
-    file_path: str,
-    entity: str,
+    file_path: str | None,
+    entity: str | None,
+    job_id: int | None,
     profile: str | None,
     overrides: tuple[str, ...],
     save_mapping: str | None,
@@ -352,6 +352,11 @@ def import_(
     from kehu.crm.integration.pipeline import ImportInputError, Options, run_import
     from kehu.crm.integration.quarantine import write_quarantine_csv
 
+    if job_id is not None:
+        _run_web_import(job_id)
+        return
+    if file_path is None or entity is None:
+        _fail("give the FILE and --entity customers|orders")
     parsed: dict[str, str] = {}
     for item in overrides:
         field, sep, column = item.partition("=")
@@ -401,6 +406,41 @@ def import_(
         click.echo(f"wrote {quarantine_out}")
     if job.status != job.Status.DONE:
         _fail(job.message)
+    click.echo(
+        f"rows={job.rows_in} imported={job.imported} merged={job.merged} "
+        f"quarantined={job.quarantined}"
+    )
+
+
+def _run_web_import(job_id: int) -> None:
+    """The background half of a web import: everything it needs is on the job."""
+    from datetime import UTC, datetime
+
+    from kehu.crm.integration.models import ImportJob
+    from kehu.crm.integration.pipeline import ImportInputError, Options, run_import
+
+    job = ImportJob.objects.get(pk=job_id)
+    saved = job.details.get("options", {})
+    try:
+        job = run_import(
+            Path(job.source_path),
+            job.entity,
+            mapping_profile=job.details.get("profile"),
+            overrides=dict(job.mapping),
+            options=Options(
+                date_format=saved.get("date_format"), decimal_comma=saved.get("decimal_comma")
+            ),
+            save_profile=job.details.get("save_as"),
+            job=job,
+        )
+    except Exception as e:
+        message = str(e) if isinstance(e, ImportInputError) else f"internal error: {e!r}"
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED, message=message, finished_at=datetime.now(UTC)
+        )
+        if not isinstance(e, ImportInputError):
+            raise
+        _fail(message)
     click.echo(
         f"rows={job.rows_in} imported={job.imported} merged={job.merged} "
         f"quarantined={job.quarantined}"

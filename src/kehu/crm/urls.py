@@ -16,6 +16,7 @@ urlpatterns = [
     path("engagement/", include("kehu.crm.engagement.urls")),
     path("catalog/", include("kehu.crm.catalog.urls")),
     path("intelligence/", include("kehu.crm.intelligence.urls")),
+    path("imports/", include("kehu.crm.integration.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -32,6 +32,7 @@ from kehu.crm.integration.writes import (
 ROWS = "import_rows"
 DATE_FIELD = None
 NUMBER_FIELDS: tuple[str, ...] = ()
+PREVIEW_FIELDS = ("external_id", "name", "kind", "email", "phone", "city", "country")
 TEXT_FIELDS = (
     "name",
     "email",

@@ -21,6 +21,8 @@ class ImportJob(models.Model):
 
     entity = models.CharField(_("entity"), max_length=20, choices=Entity.choices)
     source_name = models.CharField(_("file"), max_length=300)
+    # an uploaded file, kept under var/imports/ for the background run
+    source_path = models.CharField(max_length=500, blank=True, editable=False)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.RUNNING
     )
@@ -57,6 +59,16 @@ class ImportJob(models.Model):
             .order_by("-n", "reason")[:limit]
         )
         return [(row["reason"], row["n"]) for row in counts]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.RUNNING
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.batches_total:
+            return 0 if self.is_active else 100
+        return int(100 * self.batches_landed / self.batches_total)
 
     @property
     def accounted(self) -> bool:

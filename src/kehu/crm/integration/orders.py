@@ -44,6 +44,16 @@ from kehu.crm.sales.models import Order, OrderLine
 ROWS = "import_rows"
 DATE_FIELD = "ordered_at"
 NUMBER_FIELDS = ("quantity", "unit_price")
+PREVIEW_FIELDS = (
+    "order_number",
+    "ordered_at",
+    "customer_ext",
+    "sku",
+    "description",
+    "quantity",
+    "unit_price",
+    "is_return",
+)
 MAX_QUANTITY = 1e8  # OrderLine.quantity: 12 digits, 3 decimals
 MAX_PRICE = 1e9
 

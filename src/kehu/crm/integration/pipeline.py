@@ -82,24 +82,35 @@ def mark_stale_jobs() -> int:
     )
 
 
-def run_import(
+@dataclass
+class Prepared:
+    """A file read, mapped and checked (nothing written yet)."""
+
+    source: Source
+    entity: str
+    mapping: dict[str, str]
+    options: Options
+    quarantined: int
+    batches: int
+
+    def close(self) -> None:
+        self.source.close()
+
+
+def prepare(
     path: Path,
     entity: str,
     *,
     mapping_profile: str | None = None,
     overrides: dict[str, str] | None = None,
     options: Options | None = None,
-    save_profile: str | None = None,
-    user: Any = None,
-    progress: Progress | None = None,
-) -> ImportJob:
-    """Import ``path`` as ``entity``; returns the finished job (its counts reconcile:
-    rows in = imported + merged + quarantined)."""
+    report: Progress | None = None,
+) -> Prepared:
+    """Read ``path``, settle the mapping and the reading options, and check every row
+    (in DuckDB). The caller closes the result."""
     if entity not in ENTITIES:
         raise ImportInputError(f"entity must be one of {sorted(ENTITIES)}, got {entity!r}")
     options = options or Options()
-    report = progress or (lambda _step, _done, _total: None)
-    mark_stale_jobs()
     try:
         source = read_file(
             path, encoding=options.encoding, delimiter=options.delimiter, sheet=options.sheet
@@ -110,11 +121,84 @@ def run_import(
         mapping, saved = resolve_mapping(entity, source.columns, mapping_profile, overrides or {})
         _apply_saved_options(options, saved)
         _detect(source, entity, mapping, options)
-        if save_profile:
-            _save_profile(save_profile, entity, mapping, options)
-        return _run(source, path, entity, mapping, options, user, report)
-    finally:
+        if report:
+            report("checking rows", 0, source.rows)
+        module = ENTITIES[entity]
+        db = source.connection
+        db.execute(module.prepare_sql(mapping, options.date_format, bool(options.decimal_comma)))
+        db.execute(module.batch_sql(options.batch_rows))
+        quarantined = db.execute(
+            f"SELECT COUNT(*) FROM {module.ROWS} WHERE reason IS NOT NULL"
+        ).fetchall()[0][0]
+        batches = db.execute("SELECT COALESCE(MAX(batch) + 1, 0) FROM import_batches").fetchall()[
+            0
+        ][0]
+    except Exception:
         source.close()
+        raise
+    return Prepared(source, entity, mapping, options, quarantined, batches)
+
+
+def preview(prepared: Prepared, n: int = 10) -> dict[str, Any]:
+    """The first ``n`` rows as they would be read (with each row's reason, if any) and
+    the quarantine reasons over the whole file, most common first."""
+    module = ENTITIES[prepared.entity]
+    db = prepared.source.connection
+    cursor = db.execute(f"SELECT * FROM {module.ROWS} ORDER BY row_number LIMIT {int(n)}")
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    reasons = db.execute(
+        f"SELECT reason, COUNT(*) AS n FROM {module.ROWS} WHERE reason IS NOT NULL "
+        "GROUP BY reason ORDER BY n DESC, reason LIMIT 20"
+    ).fetchall()
+    fields = [f for f in module.PREVIEW_FIELDS]
+    return {
+        "fields": fields,
+        "rows": [
+            {
+                "row_number": r["row_number"],
+                "reason": r["reason"],
+                "values": [r.get(f) for f in fields],
+            }
+            for r in rows
+        ],
+        "reasons": reasons,
+        "rows_in": prepared.source.rows,
+        "quarantined": prepared.quarantined,
+    }
+
+
+def run_import(
+    path: Path,
+    entity: str,
+    *,
+    mapping_profile: str | None = None,
+    overrides: dict[str, str] | None = None,
+    options: Options | None = None,
+    save_profile: str | None = None,
+    user: Any = None,
+    progress: Progress | None = None,
+    job: ImportJob | None = None,
+) -> ImportJob:
+    """Import ``path`` as ``entity``; returns the finished job (its counts reconcile:
+    rows in = imported + merged + quarantined). ``job``: a job created beforehand (the
+    web's), filled in instead of a new one."""
+    report = progress or (lambda _step, _done, _total: None)
+    mark_stale_jobs()
+    prepared = prepare(
+        path,
+        entity,
+        mapping_profile=mapping_profile,
+        overrides=overrides,
+        options=options,
+        report=report,
+    )
+    try:
+        if save_profile:
+            _save_profile(save_profile, entity, prepared.mapping, prepared.options)
+        return _run(prepared, path, user, report, job)
+    finally:
+        prepared.close()
 
 
 def _apply_saved_options(options: Options, saved: dict[str, Any]) -> None:
@@ -147,23 +231,11 @@ def _save_profile(name: str, entity: str, mapping: dict[str, str], options: Opti
 
 
 def _run(
-    source: Source,
-    path: Path,
-    entity: str,
-    mapping: dict[str, str],
-    options: Options,
-    user: Any,
-    report: Progress,
+    prepared: Prepared, path: Path, user: Any, report: Progress, job: ImportJob | None
 ) -> ImportJob:
-    module = ENTITIES[entity]
+    source, options = prepared.source, prepared.options
+    module = ENTITIES[prepared.entity]
     db = source.connection
-    report("checking rows", 0, source.rows)
-    db.execute(module.prepare_sql(mapping, options.date_format, bool(options.decimal_comma)))
-    db.execute(module.batch_sql(options.batch_rows))
-    quarantined = db.execute(
-        f"SELECT COUNT(*) FROM {module.ROWS} WHERE reason IS NOT NULL"
-    ).fetchone()[0]
-    batches = db.execute("SELECT COALESCE(MAX(batch) + 1, 0) FROM import_batches").fetchone()[0]
     details = {
         "encoding": source.encoding,
         "delimiter": source.delimiter,
@@ -173,19 +245,19 @@ def _run(
         **module.file_details(db),
     }
     with transaction.atomic():
-        job = ImportJob.objects.create(
-            entity=entity,
-            source_name=path.name[:300],
-            mapping=mapping,
-            rows_in=source.rows,
-            quarantined=quarantined,
-            batches_total=batches,
-            details=details,
-            created_by=user if getattr(user, "pk", None) else None,
-        )
+        if job is None:
+            job = ImportJob(created_by=user if getattr(user, "pk", None) else None)
+        job.entity = prepared.entity
+        job.source_name = job.source_name or path.name[:300]
+        job.mapping = prepared.mapping
+        job.rows_in = source.rows
+        job.quarantined = prepared.quarantined
+        job.batches_total = prepared.batches
+        job.details = {**job.details, **details}
+        job.save()
         _write_quarantine(db, job, module.ROWS, source.columns)
     created: dict[str, int] = {}
-    for batch in range(batches):
+    for batch in range(prepared.batches):
         rows = module.fetch_batch(db, batch)
         with transaction.atomic():
             counts = module.apply_batch(rows)
@@ -198,7 +270,7 @@ def _run(
                 batches_landed=F("batches_landed") + 1,
                 heartbeat_at=datetime.now(UTC),
             )
-        report("writing", batch + 1, batches)
+        report("writing", batch + 1, prepared.batches)
     job.refresh_from_db()
     job.status = ImportJob.Status.DONE
     job.finished_at = datetime.now(UTC)

@@ -1,0 +1,110 @@
+"""Web imports: uploads kept under ``var/imports/``, and the import itself started as a
+detached ``kehu import --job ID`` process, so that the request returns at once and a
+long import outlives the web worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+
+from kehu.crm.integration.models import ImportJob
+from kehu.crm.integration.pipeline import Options
+
+TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+class UploadNotFoundError(LookupError):
+    """The upload's folder is gone (or the token is not one of ours)."""
+
+
+def uploads_dir() -> Path:
+    return Path(settings.VAR_DIR) / "imports"
+
+
+def save_upload(upload: UploadedFile, entity: str) -> str:
+    """Store the file in a folder of its own; returns the folder's token."""
+    token = uuid.uuid4().hex
+    folder = uploads_dir() / token
+    folder.mkdir(parents=True)
+    name = Path(upload.name or "upload").name
+    name = re.sub(r"[^\w.\-]+", "_", name)[-120:] or "upload"
+    with (folder / name).open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    (folder / "meta.json").write_text(json.dumps({"entity": entity, "file": name}))
+    return token
+
+
+def upload_of(token: str) -> tuple[Path, str, str]:
+    """``(path, entity, original name)`` of an upload."""
+    if not TOKEN.match(token):
+        raise UploadNotFoundError(token)
+    meta_path = uploads_dir() / token / "meta.json"
+    if not meta_path.exists():
+        raise UploadNotFoundError(token)
+    meta = json.loads(meta_path.read_text())
+    return uploads_dir() / token / meta["file"], meta["entity"], meta["file"]
+
+
+def options_dict(options: Options) -> dict[str, Any]:
+    return {"date_format": options.date_format, "decimal_comma": options.decimal_comma}
+
+
+def start_job(
+    token: str,
+    overrides: dict[str, str],
+    options: Options,
+    user: Any,
+    profile: str | None = None,
+    save_as: str | None = None,
+) -> ImportJob:
+    path, entity, name = upload_of(token)
+    job = ImportJob.objects.create(
+        entity=entity,
+        source_name=name,
+        source_path=str(path),
+        mapping=overrides,
+        created_by=user if getattr(user, "pk", None) else None,
+        details={
+            "options": options_dict(options),
+            "profile": profile,
+            "save_as": save_as or None,
+        },
+    )
+    try:
+        launch_detached(job)
+    except OSError as e:
+        job.status = ImportJob.Status.FAILED
+        job.message = f"could not start the import process: {e}"
+        job.save(update_fields=["status", "message"])
+    return job
+
+
+def launch_detached(job: ImportJob) -> subprocess.Popen[bytes]:
+    env = dict(os.environ)
+    env.setdefault("KEHU_HOME", str(settings.KEHU_HOME))
+    env.setdefault("DJANGO_SETTINGS_MODULE", "kehu.crm.settings")
+    log_dir = Path(settings.VAR_DIR) / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with open(log_dir / f"import-{job.pk}.log", "ab") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kehu.cli", "import", "--job", str(job.pk)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=str(settings.KEHU_HOME),
+            start_new_session=True,
+        )
+    threading.Thread(target=process.wait, daemon=True).start()  # no zombies
+    return process

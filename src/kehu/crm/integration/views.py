@@ -1,0 +1,151 @@
+"""The import wizard: upload, map (with a preview of how the first rows read and why
+rows would be set aside), run in the background with a progress bar, and the result
+with its reconciliation and the quarantined rows to download."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from kehu.crm.accounts.roles import Role, roles_of
+from kehu.crm.integration import actions
+from kehu.crm.integration.forms import MappingForm, UploadForm
+from kehu.crm.integration.mapping import FIELDS
+from kehu.crm.integration.models import ImportJob
+from kehu.crm.integration.pipeline import ImportInputError, Options, prepare, preview
+from kehu.crm.integration.quarantine import csv_lines
+
+IMPORTERS = {Role.ADMIN.value, Role.ANALYST.value}
+
+
+def _importer(request: HttpRequest) -> None:
+    """Administrators and analysts bring data in."""
+    if not roles_of(request.user) & IMPORTERS:
+        raise PermissionDenied
+
+
+@login_required
+def import_list(request: HttpRequest) -> HttpResponse:
+    _importer(request)
+    jobs = ImportJob.objects.select_related("created_by")[:50]
+    return render(request, "integration/list.html", {"jobs": jobs, "form": UploadForm()})
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest) -> HttpResponse:
+    _importer(request)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        jobs = ImportJob.objects.select_related("created_by")[:50]
+        return render(request, "integration/list.html", {"jobs": jobs, "form": form}, status=400)
+    token = actions.save_upload(form.cleaned_data["file"], form.cleaned_data["entity"])
+    return redirect("integration:mapping", token=token)
+
+
+@login_required
+def mapping(request: HttpRequest, token: str) -> HttpResponse:
+    _importer(request)
+    try:
+        path, entity, name = actions.upload_of(token)
+    except actions.UploadNotFoundError:
+        raise Http404 from None
+    data = request.POST if request.method == "POST" else None
+    overrides: dict[str, str] = {}
+    options = Options()
+    profile = None
+    headers = _headers(path)
+    form = MappingForm(data, entity=entity, headers=headers)
+    if data is not None and form.is_valid():
+        overrides = form.overrides()
+        profile = form.cleaned_data["profile"].name if form.cleaned_data["profile"] else None
+        options.date_format = form.cleaned_data["date_format"] or None
+        options.decimal_comma = form.cleaned_data["decimal_comma"]
+        if profile and request.POST.get("action") == "apply":
+            overrides = {}  # the profile's mapping, not the selects'
+    context = {"token": token, "name": name, "entity": entity, "form": form}
+    try:
+        prepared = prepare(
+            path, entity, mapping_profile=profile, overrides=overrides, options=options
+        )
+    except ImportInputError as e:
+        context["problem"] = str(e)
+        return render(request, "integration/mapping.html", context, status=400 if data else 200)
+    try:
+        if data is not None and form.is_valid() and request.POST.get("action") == "run":
+            job = actions.start_job(
+                token,
+                prepared.mapping,
+                prepared.options,
+                request.user,
+                profile,
+                form.cleaned_data["save_as"],
+            )
+            messages.success(request, _("Import #%(id)s started.") % {"id": job.pk})
+            return redirect("integration:job", pk=job.pk)
+        context["preview"] = preview(prepared)
+        context["mapping"] = prepared.mapping
+        context["options"] = prepared.options
+        context["field_labels"] = {f.name: f.label for f in FIELDS[entity]}
+    finally:
+        prepared.close()
+    if data is None or request.POST.get("action") == "apply":
+        form = MappingForm(
+            initial={f"map_{k}": v for k, v in context["mapping"].items()} | {"profile": profile},
+            entity=entity,
+            headers=headers,
+        )
+        context["form"] = form
+    return render(request, "integration/mapping.html", context)
+
+
+def _headers(path) -> list[str]:
+    from kehu.crm.integration.readers import ReadError, read_file
+
+    try:
+        source = read_file(path)
+    except ReadError:
+        return []
+    try:
+        return source.columns
+    finally:
+        source.close()
+
+
+@login_required
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _importer(request)
+    job = get_object_or_404(ImportJob, pk=pk)
+    context = {
+        "job": job,
+        "reasons": job.quarantine_reasons(),
+        "quarantine": job.quarantine.all()[:50],
+        "created": {
+            k: v for k, v in job.details.items() if isinstance(v, int) and not isinstance(v, bool)
+        },
+    }
+    return render(request, "integration/job.html", context)
+
+
+@login_required
+def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    _importer(request)
+    job = get_object_or_404(ImportJob, pk=pk)
+    response = render(request, "integration/partials/progress.html", {"job": job})
+    if request.htmx and not job.is_active:
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+def quarantine_csv(request: HttpRequest, pk: int) -> HttpResponse:
+    _importer(request)
+    job = get_object_or_404(ImportJob, pk=pk)
+    response = StreamingHttpResponse(csv_lines(job), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-quarantine.csv"'
+    return response
