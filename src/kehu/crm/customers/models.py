@@ -57,6 +57,7 @@ class Customer(models.Model):
         _("external id"),
         max_length=100,
         blank=True,
+        db_default="",  # bulk writers that do not know the column (the demo loader)
         help_text=_("The customer's id in the system it was imported from."),
     )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.COMPANY)
