@@ -412,6 +412,37 @@ def import_(
     )
 
 
+@main.command()
+@click.option(
+    "--auto-merge",
+    default=0.99,
+    show_default=True,
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Merge pairs at least this probable without asking.",
+)
+@click.option(
+    "--review",
+    default=0.8,
+    show_default=True,
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Queue pairs at least this probable for review in the web UI.",
+)
+def dedup(auto_merge: float, review: float) -> None:
+    """Find customers that are the same entity (names in Latin or Chinese, emails,
+    phones in any format, addresses), merge the certain pairs and queue the rest for
+    review (Imports > Possible duplicates). Every merge can be undone."""
+    _django()
+    from kehu.crm.integration.dedup import run_dedup
+
+    if review > auto_merge:
+        _fail(f"--review ({review}) must not be above --auto-merge ({auto_merge})")
+    result = run_dedup(auto_merge=auto_merge, review=review)
+    click.echo(
+        f"customers={result.customers} pairs={result.pairs} merged={result.merged} "
+        f"to_review={result.to_review}"
+    )
+
+
 def _run_web_import(job_id: int) -> None:
     """The background half of a web import: everything it needs is on the job."""
     from datetime import UTC, datetime

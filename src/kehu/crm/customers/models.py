@@ -90,6 +90,15 @@ class Customer(models.Model):
     consent_phone = models.BooleanField(_("may phone"), default=False)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="customers")
     notes = models.TextField(_("notes"), blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_records",
+        help_text=_("Set when a deduplication merged this record into another."),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

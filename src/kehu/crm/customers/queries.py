@@ -48,12 +48,14 @@ def _share(text: str) -> float | None:
 
 
 def visible_customers(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Customer]:
-    """Customers this user may see: all of them, or a sales user's own."""
+    """Customers this user may see: all of them, or a sales user's own; never a record
+    merged into another by deduplication."""
     if not user.is_authenticated:
         return Customer.objects.none()
+    live = Customer.objects.filter(merged_into__isnull=True)  # merged records are history
     if sees_all_customers(user):
-        return Customer.objects.all()
-    return Customer.objects.filter(owner=user)
+        return live
+    return live.filter(owner=user)
 
 
 def customer_scope(user: AbstractBaseUser | AnonymousUser, field: str = "customer") -> Q:

@@ -106,3 +106,74 @@ class MappingProfile(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DuplicatePair(models.Model):
+    """Two customers the deduplication model finds probably the same, waiting for a
+    person's decision (or decided)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("To review")
+        MERGED = "merged", _("Merged")
+        DISTINCT = "distinct", _("Not the same")
+
+    customer_a = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    customer_b = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    probability = models.FloatField(_("match probability"))
+    # match weight of each comparison (name, email, phone, city, address): the evidence
+    evidence = models.JSONField(_("evidence"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    found_at = models.DateTimeField(_("found"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-probability", "id"]
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer_a", "customer_b"], name="duplicate_pair_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["status", "-probability"], name="duplicate_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.customer_a_id} ~ {self.customer_b_id} ({self.probability:.3f})"
+
+
+class CustomerMerge(models.Model):
+    """One merge, with what it moved and changed, so that it can be undone."""
+
+    winner = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="merges_won"
+    )
+    loser = models.ForeignKey(
+        "customers.Customer", on_delete=models.CASCADE, related_name="merges_lost"
+    )
+    pair = models.ForeignKey(DuplicatePair, null=True, blank=True, on_delete=models.SET_NULL)
+    automatic = models.BooleanField(_("automatic"), default=False)
+    # {"app.Model.field": [primary keys moved from the loser to the winner]}
+    moved = models.JSONField(default=dict)
+    # the winner's fields that were empty and were filled from the loser: their old values
+    filled = models.JSONField(default=dict)
+    tags_added = models.JSONField(default=list)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    merged_at = models.DateTimeField(_("merged"), auto_now_add=True)
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
+
+    def __str__(self) -> str:
+        return f"{self.loser_id} -> {self.winner_id}"

@@ -1,0 +1,167 @@
+"""Deduplication in the CRM: the same customer found across spellings, certain pairs
+merged, uncertain ones reviewed side by side, and every merge undone exactly."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from click.testing import CliRunner
+from django.urls import reverse
+
+from kehu.cli import main
+from kehu.crm.customers.actions import create_customer
+from kehu.crm.customers.models import Customer
+from kehu.crm.customers.queries import visible_customers
+from kehu.crm.engagement.actions import log_interaction
+from kehu.crm.integration.merge import MergeError, merge_customers, undo_merge
+from kehu.crm.integration.models import CustomerMerge, DuplicatePair
+from kehu.crm.sales.actions import create_order
+from kehu.crm.service.actions import open_ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def _pair():
+    a = create_customer(
+        name="上海华东贸易有限公司", phone="+86 21 5555 0101", city="上海", tags=["vip"]
+    )
+    b = create_customer(
+        name="Shanghai Huadong Trading Co., Ltd.",
+        phone="021-5555-0101",
+        email="sales@huadong.cn",
+        external_id="K001",
+        city="Shanghai",
+        tags=["import"],
+    )
+    create_order(a, [{"description": "tea", "quantity": 1, "unit_price": Decimal("10")}])
+    create_order(b, [{"description": "cups", "quantity": 2, "unit_price": Decimal("5")}])
+    log_interaction(b, channel="phone", subject="called about cups")
+    open_ticket(b, subject="cups broken", type="complaint")
+    return a, b
+
+
+def test_a_merge_keeps_everything_of_both_and_is_recorded(admin_user):
+    a, b = _pair()
+    merge = merge_customers(a, b, by=admin_user)
+    a.refresh_from_db()
+    b.refresh_from_db()
+    assert (a.orders.count(), a.interactions.count(), a.tickets.count()) == (2, 1, 1)
+    assert (a.email, a.external_id) == ("sales@huadong.cn", "K001")  # filled from b
+    assert set(a.tags.values_list("name", flat=True)) == {"vip", "import"}
+    assert b.merged_into == a and b not in visible_customers(admin_user)
+    assert b.history.first().history_change_reason == f"merged into {a.code}"
+    assert a.history.first().history_user == admin_user
+    assert merge.moved and merge.filled == {"email": "", "external_id": ""}
+    with pytest.raises(MergeError, match="merged already"):
+        merge_customers(a, b)
+
+
+def test_undo_puts_every_row_back(admin_user):
+    a, b = _pair()
+    before = {
+        c.pk: (
+            c.email,
+            c.external_id,
+            c.orders.count(),
+            c.interactions.count(),
+            c.tickets.count(),
+            set(c.tags.values_list("name", flat=True)),
+        )
+        for c in (a, b)
+    }
+    undo_merge(merge_customers(a, b, by=admin_user), by=admin_user)
+    after = {
+        c.pk: (
+            c.email,
+            c.external_id,
+            c.orders.count(),
+            c.interactions.count(),
+            c.tickets.count(),
+            set(c.tags.values_list("name", flat=True)),
+        )
+        for c in Customer.objects.filter(pk__in=[a.pk, b.pk])
+    }
+    assert after == before
+    assert Customer.objects.get(pk=b.pk).merged_into is None
+    with pytest.raises(MergeError, match="undone already"):
+        undo_merge(CustomerMerge.objects.get())
+
+
+def test_kehu_dedup_merges_the_certain_and_queues_the_rest():
+    create_customer(
+        name="Northwind Traders",
+        email="orders@northwind.example",
+        phone="+1 (206) 555-0101",
+        city="Seattle",
+    )
+    create_customer(
+        name="NORTHWIND TRADERS",
+        email="orders@northwind.example",
+        phone="206-555-0101",
+        city="Seattle",
+    )
+    create_customer(
+        name="王芳", email="wang.fang@example.cn", phone="+86 138 0013 8000", city="北京"
+    )
+    create_customer(name="Wang Fang", phone="13800138000", city="Beijing")
+    for i in range(40):  # distinct customers give the model its non-matches
+        create_customer(
+            name=f"Distinct Company {i:02d} Ltd",
+            email=f"c{i}@d{i}.example",
+            phone=f"+1 (212) 555-{i:04d}",
+            city=f"Town {i % 7}",
+        )
+    result = CliRunner().invoke(main, ["dedup", "--auto-merge", "0.99", "--review", "0.5"])
+    assert result.exit_code == 0, result.output
+    assert "customers=44" in result.output
+    merged = {frozenset((m.winner.name, m.loser.name)) for m in CustomerMerge.objects.all()}
+    pending = {
+        frozenset((p.customer_a.name, p.customer_b.name))
+        for p in DuplicatePair.objects.filter(status="pending")
+    }
+    northwind = frozenset({"Northwind Traders", "NORTHWIND TRADERS"})
+    wang = frozenset({"王芳", "Wang Fang"})
+    assert northwind in merged | pending and wang in merged | pending
+    assert not any("Distinct" in name for pair in merged | pending for name in pair)
+
+
+def test_review_queue_shows_both_records_and_merges_or_separates(analyst_user, client_for):
+    a, b = _pair()
+    pair = DuplicatePair.objects.create(
+        customer_a=a,
+        customer_b=b,
+        probability=0.91,
+        evidence={"name": 3.2, "email": 0.0, "phone": 9.1, "city": -1.5, "address": 0.0},
+    )
+    client = client_for(analyst_user)
+    page = client.get(reverse("integration:duplicates")).content.decode()
+    assert "Match probability 0.910" in page and a.code in page and b.code in page
+    assert "phone 9.1" in page
+    response = client.post(reverse("integration:decide", args=[pair.pk]), {"action": "keep_b"})
+    assert response.status_code == 302
+    a.refresh_from_db()
+    assert a.merged_into == b
+    assert (
+        client.get(reverse("integration:duplicates")).content.decode().count("card duplicate") == 0
+    )
+    merge = CustomerMerge.objects.get()
+    client.post(reverse("integration:undo", args=[merge.pk]))
+    a.refresh_from_db()
+    assert a.merged_into is None
+    pair.refresh_from_db()
+    assert pair.status == "pending"
+    client.post(reverse("integration:decide", args=[pair.pk]), {"action": "distinct"})
+    pair.refresh_from_db()
+    assert pair.status == "distinct" and pair.decided_by == analyst_user
+
+
+def test_sales_users_cannot_merge(sales_user, client_for):
+    a, b = _pair()
+    pair = DuplicatePair.objects.create(customer_a=a, customer_b=b, probability=0.9)
+    client = client_for(sales_user)
+    assert client.get(reverse("integration:duplicates")).status_code == 403
+    assert (
+        client.post(reverse("integration:decide", args=[pair.pk]), {"action": "keep_a"}).status_code
+        == 403
+    )
