@@ -92,13 +92,14 @@ def labelled_customers(
     more with variations. Two records are the same customer exactly when their
     ``entity_id`` is equal."""
     rng = np.random.default_rng(seed)
-    # distinct entities must be told apart: no two share a name or an email (the
-    # generator draws from finite pools, so some would)
-    drawn = fake_customers(2 * n_entities + 100, seed=seed, pools=build_pools(seed, size=4_000))
-    unique = ~drawn["name"].str.lower().duplicated() & ~drawn["email"].str.lower().duplicated()
-    base = drawn[unique].head(n_entities).reset_index(drop=True)
-    if len(base) < n_entities:
-        raise ValueError(f"could draw only {len(base)} distinct customers, not {n_entities}")
+    # distinct entities never share an email (the generator draws from finite pools,
+    # so some would): a repeated address gets a number in its user part. Names may
+    # repeat, as they do in real customer bases.
+    base = fake_customers(n_entities, seed=seed, pools=build_pools(seed, size=4_000))
+    repeat = base.groupby(base["email"].str.lower()).cumcount().to_numpy()
+    user, _, domain = (base["email"].str.partition("@")[i] for i in (0, 1, 2))
+    numbered = user + "." + pd.Series(repeat).astype(str) + "@" + domain
+    base["email"] = np.where(repeat > 0, numbered, base["email"])
     base = base.assign(entity_id=np.arange(n_entities))
     picked = np.flatnonzero(rng.random(n_entities) < duplicate_share)
     copies = np.concatenate([picked, picked[rng.random(picked.size) < 0.25]])
