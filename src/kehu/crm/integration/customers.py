@@ -93,7 +93,7 @@ def batch_sql(batch_rows: int) -> str:
     return (
         "CREATE OR REPLACE TEMP TABLE import_batches AS "
         f"SELECT *, (ROW_NUMBER() OVER (ORDER BY row_number) - 1) // {batch_rows} AS batch "
-        f"FROM {ROWS} WHERE reason IS NULL"
+        f"FROM {ROWS} WHERE reason IS NULL ORDER BY row_number"
     )
 
 

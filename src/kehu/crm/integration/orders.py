@@ -157,6 +157,7 @@ def batch_sql(batch_rows: int) -> str:
     )
     SELECT r.*, b.batch FROM {ROWS} r JOIN numbered b USING (order_number)
     WHERE r.reason IS NULL
+    ORDER BY b.batch, r.row_number  -- each batch's rows together: a fetch skips the rest
     """
 
 
