@@ -56,8 +56,7 @@ def test_a_second_start_while_one_runs_is_refused_with_a_message(admin_user, cli
 
 def test_the_detached_command_runs_the_requested_run():
     run = request_run()
-    command = actions.score_command(run)
-    assert command[1:] == ["-m", "kehu.cli", "score", "--run", str(run.pk)]
+    assert actions.score_arguments(run) == ["score", "--run", str(run.pk)]
 
 
 def test_progress_fragment_polls_while_running_and_refreshes_when_done(analyst_user, client_for):

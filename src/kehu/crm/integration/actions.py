@@ -5,11 +5,8 @@ long import outlives the web worker."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
-import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
+from kehu.crm.background import launch_kehu
 from kehu.crm.integration.models import ImportJob
 from kehu.crm.integration.pipeline import Options
 
@@ -91,20 +89,5 @@ def start_job(
 
 
 def launch_detached(job: ImportJob) -> subprocess.Popen[bytes]:
-    env = dict(os.environ)
-    env.setdefault("KEHU_HOME", str(settings.KEHU_HOME))
-    env.setdefault("DJANGO_SETTINGS_MODULE", "kehu.crm.settings")
-    log_dir = Path(settings.VAR_DIR) / "log"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    with open(log_dir / f"import-{job.pk}.log", "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "kehu.cli", "import", "--job", str(job.pk)],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=str(settings.KEHU_HOME),
-            start_new_session=True,
-        )
-    threading.Thread(target=process.wait, daemon=True).start()  # no zombies
-    return process
+    """``kehu import --job ID`` in the background (output in ``var/log/import-ID.log``)."""
+    return launch_kehu(["import", "--job", str(job.pk)], f"import-{job.pk}")

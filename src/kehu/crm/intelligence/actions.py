@@ -9,21 +9,17 @@ page (another process) can show it; a run that fails says why in one plain line.
 from __future__ import annotations
 
 import logging
-import os
 import subprocess
-import sys
-import threading
 from collections.abc import Callable
 from datetime import date, timedelta
-from pathlib import Path
 
 import pandas as pd
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from kehu.crm.background import launch_kehu
 from kehu.crm.intelligence import extract, overview, writeback
 from kehu.crm.intelligence.models import ValueRun
 from kehu.insight.analyze import AnalysisSettings, analyze, settings_dict
@@ -202,32 +198,14 @@ def _write(
     writeback.prune_runs(keep_runs)
 
 
-def score_command(run: ValueRun) -> list[str]:
-    return [sys.executable, "-m", "kehu.cli", "score", "--run", str(run.pk)]
+def score_arguments(run: ValueRun) -> list[str]:
+    """The ``kehu`` arguments that execute a queued run."""
+    return ["score", "--run", str(run.pk)]
 
 
 def launch_detached(run: ValueRun) -> subprocess.Popen[bytes]:
-    """Start ``kehu score --run ID`` in its own session, with this process's environment
-    (DATABASE_URL, KEHU_HOME), so that the web request returns at once and the run
-    outlives the worker. Output goes to ``var/log/score-ID.log``."""
-    env = dict(os.environ)
-    env.setdefault("KEHU_HOME", str(settings.KEHU_HOME))
-    env.setdefault("DJANGO_SETTINGS_MODULE", "kehu.crm.settings")
-    log_dir = Path(settings.VAR_DIR) / "log"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    with open(log_dir / f"score-{run.pk}.log", "ab") as log:
-        process = subprocess.Popen(
-            score_command(run),
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            cwd=str(settings.KEHU_HOME),
-            start_new_session=True,
-        )
-    # reap the child when it ends, so that a long-lived worker keeps no zombies
-    threading.Thread(target=process.wait, daemon=True).start()
-    return process
+    """``kehu score --run ID`` in the background (output in ``var/log/score-ID.log``)."""
+    return launch_kehu(score_arguments(run), f"score-{run.pk}")
 
 
 def start_run(by: AbstractBaseUser) -> ValueRun:
