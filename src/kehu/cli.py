@@ -349,6 +349,7 @@ def import_(
     from django.core.management import call_command
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from kehu.crm.integration.mapping import FIELDS
     from kehu.crm.integration.pipeline import ImportInputError, Options, run_import
     from kehu.crm.integration.quarantine import write_quarantine_csv
 
@@ -393,12 +394,14 @@ def import_(
             _fail(str(e))
     details = job.details
     click.echo(f"import #{job.pk}: {job.source_name} as {entity}, {job.batches_landed} batches")
-    click.echo("mapping: " + ", ".join(f"{k}<-{v}" for k, v in job.mapping.items()))
+    order = [f.name for f in FIELDS[job.entity]]
+    mapping = sorted(job.mapping.items(), key=lambda kv: order.index(kv[0]))
+    click.echo("mapping: " + ", ".join(f"{k}<-{v}" for k, v in mapping))
     read = [f"encoding={details.get('encoding')}", f"dates={details.get('date_format')}"]
     click.echo("read: " + " ".join(str(x) for x in read))
     extra = {k: v for k, v in details.items() if isinstance(v, int) and not isinstance(v, bool)}
-    if extra:
-        click.echo("details: " + " ".join(f"{k}={v:,}" for k, v in extra.items()))
+    if extra:  # sorted: PostgreSQL's jsonb does not keep the keys' order
+        click.echo("details: " + " ".join(f"{k}={extra[k]:,}" for k in sorted(extra)))
     for reason, count in job.quarantine_reasons():
         click.echo(f"quarantined {count:,}: {reason}")
     if quarantine_out:

@@ -242,6 +242,7 @@ def _run(
         "date_format": options.date_format or "ISO 8601",
         "decimal_comma": bool(options.decimal_comma),
         "notes": source.notes,
+        "columns": source.columns,  # the file's order (jsonb keeps no key order)
         **module.file_details(db),
     }
     with transaction.atomic():

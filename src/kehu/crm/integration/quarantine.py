@@ -19,8 +19,10 @@ class _Echo:
 
 def csv_lines(job: ImportJob) -> Iterator[str]:
     """The quarantine as CSV text, line by line (streams: rows are read in chunks)."""
-    first = job.quarantine.order_by("row_number").values_list("data", flat=True).first()
-    columns = list(first or {})
+    columns = job.details.get("columns")
+    if not columns:  # jobs from before the column order was kept
+        first = job.quarantine.order_by("row_number").values_list("data", flat=True).first()
+        columns = list(first or {})
     writer = csv.writer(_Echo())
     yield writer.writerow(["row", "reason", *columns])
     rows = job.quarantine.order_by("row_number").values_list("row_number", "reason", "data")

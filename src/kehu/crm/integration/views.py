@@ -121,10 +121,14 @@ def _headers(path) -> list[str]:
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _importer(request)
     job = get_object_or_404(ImportJob, pk=pk)
+    columns = job.details.get("columns")
     context = {
         "job": job,
         "reasons": job.quarantine_reasons(),
-        "quarantine": job.quarantine.all()[:50],
+        "quarantine": [
+            (q.row_number, q.reason, [(c, q.data.get(c)) for c in columns or list(q.data)])
+            for q in job.quarantine.all()[:50]
+        ],
         "created": {
             k: v for k, v in job.details.items() if isinstance(v, int) and not isinstance(v, bool)
         },
