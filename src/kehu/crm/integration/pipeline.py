@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,6 @@ class Options:
     date_format: str | None = None
     decimal_comma: bool | None = None
     batch_rows: int = BATCH_ROWS
-    notes: list[str] = field(default_factory=list)
 
 
 def resolve_mapping(
@@ -151,7 +150,7 @@ def preview(prepared: Prepared, n: int = 10) -> dict[str, Any]:
         f"SELECT reason, COUNT(*) AS n FROM {module.ROWS} WHERE reason IS NOT NULL "
         "GROUP BY reason ORDER BY n DESC, reason LIMIT 20"
     ).fetchall()
-    fields = [f for f in module.PREVIEW_FIELDS]
+    fields = list(module.PREVIEW_FIELDS)
     return {
         "fields": fields,
         "rows": [
