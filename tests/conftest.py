@@ -17,7 +17,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--run-slow", action="store_true", help="run tests marked slow")
 
 
+def _on_postgresql() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # tests of PostgreSQL itself run in the PostgreSQL pass (CI runs the suite on both)
+    if not _on_postgresql():
+        kept = [item for item in items if "postgres" not in item.keywords]
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
     if config.getoption("--run-slow") or IN_CI:
         return
     skip_slow = pytest.mark.skip(reason="slow test: run with --run-slow (CI always runs it)")
