@@ -74,16 +74,28 @@ def _live(pk: int) -> Customer:
 
 @transaction.atomic
 def _save_pairs(pairs: pd.DataFrame, decided: set[tuple[int, int]]) -> list[DuplicatePair]:
-    out = []
-    for row in pairs.itertuples(index=False):  # pairs above the review threshold: few
-        a, b = sorted((int(row.id_l), int(row.id_r)))
-        if (a, b) in decided:
-            continue
-        evidence = {name: round(float(getattr(row, f"mw_{name}")), 2) for name in COMPARISON_NAMES}
-        pair, _created = DuplicatePair.objects.update_or_create(
-            customer_a_id=a,
-            customer_b_id=b,
-            defaults={"probability": float(row.probability), "evidence": evidence},
-        )
-        out.append(pair)
-    return sorted(out, key=lambda p: -p.probability)
+    """New pairs inserted and pending ones updated in bulk (a few queries, not one per
+    pair); pairs a person decided are left alone."""
+    a = pairs[["id_l", "id_r"]].min(axis=1).astype(int).tolist()
+    b = pairs[["id_l", "id_r"]].max(axis=1).astype(int).tolist()
+    evidence = pairs[[f"mw_{n}" for n in COMPARISON_NAMES]].round(2).to_numpy().tolist()
+    found = {
+        key: (float(p), dict(zip(COMPARISON_NAMES, e, strict=True)))
+        for key, p, e in zip(zip(a, b, strict=True), pairs["probability"], evidence, strict=True)
+        if key not in decided
+    }
+    pending = DuplicatePair.objects.filter(status=DuplicatePair.Status.PENDING)
+    existing = {(p.customer_a_id, p.customer_b_id): p for p in pending.iterator()}
+    updated = [existing[key] for key in found if key in existing]
+    for pair in updated:
+        pair.probability, pair.evidence = found[(pair.customer_a_id, pair.customer_b_id)]
+    DuplicatePair.objects.bulk_update(updated, ["probability", "evidence"], batch_size=1000)
+    created = DuplicatePair.objects.bulk_create(
+        [
+            DuplicatePair(customer_a_id=k[0], customer_b_id=k[1], probability=p, evidence=e)
+            for k, (p, e) in found.items()
+            if k not in existing
+        ],
+        batch_size=1000,
+    )
+    return sorted([*updated, *created], key=lambda p: -p.probability)

@@ -203,10 +203,3 @@ def _load_excel(source: Source, path: Path, sheet: str | None) -> None:
     source.connection.register("excel_frame", frame)
     _load_select(source, "SELECT * FROM excel_frame")
     source.connection.unregister("excel_frame")
-
-
-def sample_rows(source: Source, n: int = 10) -> list[dict[str, str | None]]:
-    """The first ``n`` rows, for a preview."""
-    cursor = source.connection.execute(f"SELECT * FROM {RAW} ORDER BY {ROW} LIMIT {int(n)}")
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -39,11 +39,6 @@ def row_slices(n_rows: int) -> list[slice]:
     return [slice(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def map_slices(work: Callable[[slice], T], slices: Sequence[slice]) -> list[T]:
-    """``work`` on each slice, in threads when there is more than one."""
-    return map_threads(work, slices)
-
-
 def map_threads(work: Callable[[U], T], items: Sequence[U]) -> list[T]:
     """``work`` on each item, on up to one thread per core (in order)."""
     workers = min(cores(), len(items))

@@ -25,7 +25,7 @@ from kehu.insight.btyd._inputs import (
     rfm_columns,
 )
 from kehu.insight.btyd._mle import FittedParamsMixin, maximize_likelihood
-from kehu.insight.btyd._parallel import map_slices, row_slices
+from kehu.insight.btyd._parallel import map_threads, row_slices
 
 __all__ = ["BgNbd", "bg_nbd_log_likelihood", "bg_nbd_log_likelihood_and_gradient"]
 
@@ -166,7 +166,7 @@ def _total_and_gradient(params: np.ndarray, rows: _FitRows) -> tuple[float, np.n
                 np.bincount(count_code, weights=ww, minlength=gap_u.size),
             )
 
-        parts = map_slices(repeat_rows, row_slices(rows.x.size))
+        parts = map_threads(repeat_rows, row_slices(rows.x.size))
         ww_by_count = sum(p[3] for p in parts)
         total += sum(p[0] for p in parts)
         d_r -= sum(p[1] for p in parts)
@@ -414,7 +414,7 @@ def _probability_alive(
     def part(rows: slice) -> None:
         out[rows] = expit(-_log_odds_dropped(params, x[rows], t_x[rows], T[rows]))
 
-    map_slices(part, row_slices(out.size))
+    map_threads(part, row_slices(out.size))
     return out
 
 
