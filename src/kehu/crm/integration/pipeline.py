@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from django.db import connection, transaction
 from django.db.models import F
 
@@ -96,8 +97,18 @@ class Prepared:
         self.source.close()
 
 
+def read_source(path: Path, options: Options) -> Source:
+    """The file as a DuckDB table (see :mod:`~kehu.crm.integration.readers`)."""
+    try:
+        return read_file(
+            path, encoding=options.encoding, delimiter=options.delimiter, sheet=options.sheet
+        )
+    except ReadError as e:
+        raise ImportInputError(str(e)) from e
+
+
 def prepare(
-    path: Path,
+    source: Source,
     entity: str,
     *,
     mapping_profile: str | None = None,
@@ -105,18 +116,13 @@ def prepare(
     options: Options | None = None,
     report: Progress | None = None,
 ) -> Prepared:
-    """Read ``path``, settle the mapping and the reading options, and check every row
-    (in DuckDB). The caller closes the result."""
-    if entity not in ENTITIES:
-        raise ImportInputError(f"entity must be one of {sorted(ENTITIES)}, got {entity!r}")
+    """Settle the mapping and the reading options of a file read with
+    :func:`read_source`, and check every row (in DuckDB). The result owns ``source``;
+    the caller closes it."""
     options = options or Options()
     try:
-        source = read_file(
-            path, encoding=options.encoding, delimiter=options.delimiter, sheet=options.sheet
-        )
-    except ReadError as e:
-        raise ImportInputError(str(e)) from e
-    try:
+        if entity not in ENTITIES:
+            raise ImportInputError(f"entity must be one of {sorted(ENTITIES)}, got {entity!r}")
         mapping, saved = resolve_mapping(entity, source.columns, mapping_profile, overrides or {})
         _apply_saved_options(options, saved)
         _detect(source, entity, mapping, options)
@@ -129,9 +135,12 @@ def prepare(
         quarantined = db.execute(
             f"SELECT COUNT(*) FROM {module.ROWS} WHERE reason IS NOT NULL"
         ).fetchall()[0][0]
-        batches = db.execute("SELECT COALESCE(MAX(batch) + 1, 0) FROM import_batches").fetchall()[
-            0
-        ][0]
+        (batches,) = db.execute(
+            "SELECT COALESCE(MAX(batch) + 1, 0) FROM import_batches"
+        ).fetchall()[0]
+    except duckdb.Error as e:
+        source.close()
+        raise ImportInputError(f"could not check the rows: {str(e).splitlines()[0]}") from e
     except Exception:
         source.close()
         raise
@@ -185,7 +194,7 @@ def run_import(
     report = progress or (lambda _step, _done, _total: None)
     mark_stale_jobs()
     prepared = prepare(
-        path,
+        read_source(path, options or Options()),
         entity,
         mapping_profile=mapping_profile,
         overrides=overrides,

@@ -15,9 +15,14 @@ from django.views.decorators.http import require_POST
 from kehu.crm.accounts.roles import Role, roles_of
 from kehu.crm.integration import actions
 from kehu.crm.integration.forms import MappingForm, UploadForm
-from kehu.crm.integration.mapping import FIELDS
 from kehu.crm.integration.models import ImportJob
-from kehu.crm.integration.pipeline import ImportInputError, Options, prepare, preview
+from kehu.crm.integration.pipeline import (
+    ImportInputError,
+    Options,
+    prepare,
+    preview,
+    read_source,
+)
 from kehu.crm.integration.quarantine import csv_lines
 
 IMPORTERS = {Role.ADMIN.value, Role.ANALYST.value}
@@ -59,7 +64,13 @@ def mapping(request: HttpRequest, token: str) -> HttpResponse:
     overrides: dict[str, str] = {}
     options = Options()
     profile = None
-    headers = _headers(path)
+    context: dict = {"token": token, "name": name, "entity": entity}
+    try:
+        source = read_source(path, options)  # read once: headers, then the check
+    except ImportInputError as e:
+        context |= {"problem": str(e), "form": MappingForm(entity=entity, headers=[])}
+        return render(request, "integration/mapping.html", context, status=400)
+    headers = source.columns
     form = MappingForm(data, entity=entity, headers=headers)
     if data is not None and form.is_valid():
         overrides = form.overrides()
@@ -68,10 +79,10 @@ def mapping(request: HttpRequest, token: str) -> HttpResponse:
         options.decimal_comma = form.cleaned_data["decimal_comma"]
         if profile and request.POST.get("action") == "apply":
             overrides = {}  # the profile's mapping, not the selects'
-    context = {"token": token, "name": name, "entity": entity, "form": form}
+    context["form"] = form
     try:
         prepared = prepare(
-            path, entity, mapping_profile=profile, overrides=overrides, options=options
+            source, entity, mapping_profile=profile, overrides=overrides, options=options
         )
     except ImportInputError as e:
         context["problem"] = str(e)
@@ -91,7 +102,6 @@ def mapping(request: HttpRequest, token: str) -> HttpResponse:
         context["preview"] = preview(prepared)
         context["mapping"] = prepared.mapping
         context["options"] = prepared.options
-        context["field_labels"] = {f.name: f.label for f in FIELDS[entity]}
     finally:
         prepared.close()
     if data is None or request.POST.get("action") == "apply":
@@ -102,19 +112,6 @@ def mapping(request: HttpRequest, token: str) -> HttpResponse:
         )
         context["form"] = form
     return render(request, "integration/mapping.html", context)
-
-
-def _headers(path) -> list[str]:
-    from kehu.crm.integration.readers import ReadError, read_file
-
-    try:
-        source = read_file(path)
-    except ReadError:
-        return []
-    try:
-        return source.columns
-    finally:
-        source.close()
 
 
 @login_required
