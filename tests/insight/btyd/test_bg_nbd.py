@@ -135,6 +135,7 @@ def test_weighted_fit_on_distinct_rows_equals_fit_on_duplicated_rows() -> None:
 
 def test_parameters_are_recovered_from_simulated_customers() -> None:
     from kehu.insight import generate
+
     truth = generate.BgNbdParams(r=0.5, alpha=6.0, a=0.9, b=3.0)
     sim = generate.simulate_purchases(20_000, seed=11, bg_nbd=truth)
     repeats = sim.transactions[sim.transactions["t"] > 0].groupby("customer")["t"]

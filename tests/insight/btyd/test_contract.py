@@ -123,6 +123,7 @@ def test_from_params_refuses_unknown_or_nonpositive_parameters() -> None:
 
 def test_arrow_tables_and_mappings_are_accepted() -> None:
     import pyarrow as pa
+
     from_pandas = BgNbd().fit(RFM).params_
     assert BgNbd().fit(pa.Table.from_pandas(RFM)).params_ == pytest.approx(from_pandas)
     assert BgNbd().fit(RFM.to_dict("list")).params_ == pytest.approx(from_pandas)
