@@ -295,7 +295,13 @@ def score(run_id: int | None, as_of: str | None, keep: int) -> None:
 
 @main.command("import")
 @click.argument("file_path", metavar="FILE", required=False, type=click.Path(dir_okay=False))
-@click.option("--entity", type=click.Choice(["customers", "orders"]), help="What the rows are.")
+@click.option(
+    "--entity",
+    type=click.Choice(
+        ["customers", "contacts", "products", "orders", "interactions", "tickets", "opportunities"]
+    ),
+    help="What the rows are (import customers before the records that name them).",
+)
 @click.option("--job", "job_id", type=click.IntRange(1), hidden=True, help="Run this web import.")
 @click.option("--mapping", "profile", help="Use this saved mapping profile.")
 @click.option(

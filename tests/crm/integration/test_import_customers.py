@@ -52,6 +52,13 @@ def test_customers_are_created_merged_and_quarantined(tmp_path):
     assert existing.name == "Northwind Traders" and existing.city == "Seattle"
     assert list(search(Customer.objects.all(), "上海华东")) == [huadong]
 
+    # the change history says who wrote what: created by the import, or changed by it
+    created, later = huadong.history.order_by("history_id")  # the second K001 row
+    assert (created.history_type, later.history_type) == ("+", "~")
+    assert created.history_change_reason.startswith("import #")
+    assert [h.history_type for h in existing.history.order_by("history_id")] == ["+", "~"]
+
     again = _import(path)
     assert again.output.splitlines()[-1] == "rows=8 imported=0 merged=4 quarantined=4"
     assert Customer.objects.count() == 3
+    assert existing.history.count() == 2  # nothing changed, nothing recorded

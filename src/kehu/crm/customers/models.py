@@ -175,6 +175,11 @@ class Contact(models.Model):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
+    # the record's key in the file it was imported from ("id:<its id there>" or a hash of
+    # its natural key): importing the file again finds it instead of doubling it
+    source_key = models.CharField(
+        max_length=100, null=True, blank=True, unique=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

@@ -58,6 +58,11 @@ class Interaction(models.Model):
         on_delete=models.SET_NULL,
         related_name="interactions",
     )
+    # the record's key in the file it was imported from ("id:<its id there>" or a hash of
+    # its natural key): importing the file again finds it instead of doubling it
+    source_key = models.CharField(
+        max_length=100, null=True, blank=True, unique=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -21,16 +21,20 @@ from kehu.crm.customers.models import Customer, CustomerSearchTerm
 from kehu.crm.customers.search import terms_for
 from kehu.crm.integration import normalise as n
 from kehu.crm.integration.readers import RAW, ROW
+from kehu.crm.integration.references import customer_ids_by_email
 from kehu.crm.integration.writes import (
+    ImportBy,
+    changed,
     chunks,
     existing_ids,
     insert_rows,
     next_code_number,
+    record_history,
     table,
 )
 
 ROWS = "import_rows"
-DATE_FIELD = None
+DATE_FIELDS: tuple[str, ...] = ()
 NUMBER_FIELDS: tuple[str, ...] = ()
 PREVIEW_FIELDS = ("external_id", "name", "kind", "email", "phone", "city", "country")
 TEXT_FIELDS = (
@@ -110,13 +114,18 @@ def fetch_batch(db: duckdb.DuckDBPyConnection, batch: int) -> pa.Table:
     ).to_arrow_table()
 
 
-def apply_batch(rows: pa.Table, now: datetime | None = None) -> dict[str, int]:
+def apply_batch(
+    rows: pa.Table, now: datetime | None = None, by: ImportBy | None = None
+) -> dict[str, int]:
     now = now or datetime.now(UTC)
+    by = by or ImportBy()
     records = rows.to_pylist()
     by_id = existing_ids(
         Customer, "external_id", [r["external_id"] for r in records if r["external_id"]]
     )
-    by_email = _by_email([r["email"] for r in records if r["email"] and not r["external_id"]])
+    by_email = customer_ids_by_email(
+        [r["email"] for r in records if r["email"] and not r["external_id"]]
+    )
     new, updates = [], []
     created_keys: set[str] = set()
     for record in records:
@@ -132,23 +141,11 @@ def apply_batch(rows: pa.Table, now: datetime | None = None) -> dict[str, int]:
             updates.append((found, record))
     ids = _create(new, now)
     resolved = [(found or ids[r["match_key"]], r) for found, r in updates]
-    _update(resolved, now)
-    _reindex(sorted(set(ids.values()) | {pk for pk, _ in resolved}))
+    changed_ids = _update(resolved, now)
+    _reindex(sorted(set(ids.values()) | set(changed_ids)))
+    record_history(Customer, sorted(ids.values()), "+", by)
+    record_history(Customer, changed_ids, "~", by)
     return {"imported": len(new), "merged": len(updates), "customers_created": len(new)}
-
-
-def _by_email(emails: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        for chunk in chunks(emails):
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT LOWER(email), id FROM {table(Customer)} WHERE LOWER(email) IN ({marks})",
-                chunk,
-            )
-            for email, pk in cursor.fetchall():
-                found.setdefault(email, pk)
-    return found
 
 
 def _create(records: list[dict], now: datetime) -> dict[str, int]:
@@ -173,21 +170,32 @@ def _create(records: list[dict], now: datetime) -> dict[str, int]:
     return {codes[code]: pk for code, pk in found.items()}
 
 
-def _update(resolved: list[tuple[int, dict]], now: datetime) -> None:
-    if not resolved:
-        return
-    quote = connection.ops.quote_name
-    sets = ", ".join(
-        f"{quote(f)} = COALESCE(NULLIF(%s, ''), {quote(f)})" for f in (*TEXT_FIELDS, "kind")
+def _update(resolved: list[tuple[int, dict]], now: datetime) -> list[int]:
+    """Non-empty values replace the stored ones; returns the customers that changed."""
+    proposals = changed(
+        Customer,
+        [
+            (
+                pk,
+                {
+                    **{f: r[f] or None for f in TEXT_FIELDS},
+                    "kind": r["kind"] if r["raw_kind"] else None,
+                },
+            )
+            for pk, r in resolved
+        ],
     )
+    if not proposals:
+        return []
+    quote = connection.ops.quote_name
+    fields = (*TEXT_FIELDS, "kind")
+    sets = ", ".join(f"{quote(f)} = COALESCE(%s, {quote(f)})" for f in fields)
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table(Customer)} SET {sets}, {quote('updated_at')} = %s WHERE id = %s",
-            [
-                (*[(r[f] or "") for f in TEXT_FIELDS], r["kind"] if r["raw_kind"] else "", now, pk)
-                for pk, r in resolved
-            ],
+            [(*[values[f] for f in fields], now, pk) for pk, values in proposals],
         )
+    return sorted({pk for pk, _values in proposals})
 
 
 def _reindex(ids: list[int]) -> None:

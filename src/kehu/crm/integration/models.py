@@ -11,6 +11,11 @@ from django.utils.translation import gettext_lazy as _
 class Entity(models.TextChoices):
     CUSTOMERS = "customers", _("Customers")
     ORDERS = "orders", _("Orders with lines")
+    CONTACTS = "contacts", _("Contacts")
+    PRODUCTS = "products", _("Products")
+    INTERACTIONS = "interactions", _("Interactions")
+    TICKETS = "tickets", _("Service tickets")
+    OPPORTUNITIES = "opportunities", _("Opportunities")
 
 
 class ImportJob(models.Model):

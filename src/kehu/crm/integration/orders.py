@@ -33,16 +33,18 @@ from kehu.crm.customers.models import Customer
 from kehu.crm.integration import normalise as n
 from kehu.crm.integration.readers import RAW, ROW
 from kehu.crm.integration.writes import (
+    ImportBy,
     chunks,
     create_customers,
     existing_ids,
     insert_rows,
+    record_history,
     table,
 )
 from kehu.crm.sales.models import Order, OrderLine
 
 ROWS = "import_rows"
-DATE_FIELD = "ordered_at"
+DATE_FIELDS = ("ordered_at",)
 NUMBER_FIELDS = ("quantity", "unit_price")
 PREVIEW_FIELDS = (
     "order_number",
@@ -177,12 +179,14 @@ def fetch_batch(db: duckdb.DuckDBPyConnection, batch: int) -> pa.Table:
     ).to_arrow_table()
 
 
-def apply_batch(rows: pa.Table, now: datetime | None = None) -> dict[str, int]:
+def apply_batch(
+    rows: pa.Table, now: datetime | None = None, by: ImportBy | None = None
+) -> dict[str, int]:
     """Write one batch (call inside a transaction). Returns ``imported`` and ``merged``
     row counts and the customers, products and orders it created."""
     now = now or datetime.now(UTC)
     cols = {name: rows.column(name).to_pylist() for name in rows.column_names}
-    customer_ids, new_customers = _customers(cols, now)
+    customer_ids, new_customers = _customers(cols, now, by or ImportBy())
     product_ids, new_products = _products(cols, now)
     order_ids, new_orders, touched = _orders(cols, customer_ids, now)
     imported, merged = _lines(cols, order_ids, product_ids)
@@ -196,14 +200,16 @@ def apply_batch(rows: pa.Table, now: datetime | None = None) -> dict[str, int]:
     }
 
 
-def _customers(cols: dict[str, list], now: datetime) -> tuple[dict[str, int], int]:
+def _customers(cols: dict[str, list], now: datetime, by: ImportBy) -> tuple[dict[str, int], int]:
     country: dict[str, str] = {}
     for ext, c in zip(cols["customer_ext"], cols["country"], strict=True):
         country.setdefault(ext, c or "")
     found = existing_ids(Customer, "external_id", list(country))
     missing = [ext for ext in country if ext not in found]
     if missing:
-        found.update(create_customers(missing, [country[e] for e in missing], now))
+        created = create_customers(missing, [country[e] for e in missing], now)
+        record_history(Customer, sorted(created.values()), "+", by)
+        found.update(created)
     return found, len(missing)
 
 

@@ -16,18 +16,18 @@ import duckdb
 from django.db import connection, transaction
 from django.db.models import F
 
-from kehu.crm.integration import customers, normalise, orders
+from kehu.crm.integration import normalise
+from kehu.crm.integration.entities import ENTITIES
 from kehu.crm.integration.mapping import check_mapping, suggest_mapping
 from kehu.crm.integration.models import ImportJob, MappingProfile, QuarantinedRow
 from kehu.crm.integration.readers import RAW, ROW, ReadError, Source, read_file
-from kehu.crm.integration.writes import insert_rows
+from kehu.crm.integration.writes import ImportBy, insert_rows
 
 BATCH_ROWS = 50_000
 QUARANTINE_CHUNK = 20_000
 #: A running job that has not reported for this long was killed.
 STALE_AFTER = timedelta(minutes=15)
 
-ENTITIES = {"orders": orders, "customers": customers}
 Progress = Callable[[str, int, int], None]
 
 
@@ -130,6 +130,8 @@ def prepare(
             report("checking rows", 0, source.rows)
         module = ENTITIES[entity]
         db = source.connection
+        if hasattr(module, "resolve_references"):
+            module.resolve_references(db, mapping)
         db.execute(module.prepare_sql(mapping, options.date_format, bool(options.decimal_comma)))
         db.execute(module.batch_sql(options.batch_rows))
         quarantined = db.execute(
@@ -218,12 +220,11 @@ def _apply_saved_options(options: Options, saved: dict[str, Any]) -> None:
 
 def _detect(source: Source, entity: str, mapping: dict[str, str], options: Options) -> None:
     module = ENTITIES[entity]
-    if options.date_format is None and getattr(module, "DATE_FIELD", None) in mapping:
-        options.date_format = normalise.detect_date_format(
-            source.connection, mapping[module.DATE_FIELD]
-        )
+    dates = [f for f in module.DATE_FIELDS if f in mapping]
+    if options.date_format is None and dates:
+        options.date_format = normalise.detect_date_format(source.connection, mapping[dates[0]])
     if options.decimal_comma is None:
-        numeric = [mapping[f] for f in getattr(module, "NUMBER_FIELDS", ()) if f in mapping]
+        numeric = [mapping[f] for f in module.NUMBER_FIELDS if f in mapping]
         options.decimal_comma = normalise.detect_decimal_comma(source.connection, numeric)
 
 
@@ -266,10 +267,11 @@ def _run(
         job.save()
         _write_quarantine(db, job, module.ROWS, source.columns)
     created: dict[str, int] = {}
+    by = ImportBy(f"import #{job.pk} ({job.source_name})", job.created_by_id)
     for batch in range(prepared.batches):
         rows = module.fetch_batch(db, batch)
         with transaction.atomic():
-            counts = module.apply_batch(rows)
+            counts = module.apply_batch(rows, by=by)
             for key, value in counts.items():
                 if key not in ("imported", "merged"):
                     created[key] = created.get(key, 0) + value

@@ -4,6 +4,7 @@ bulk (``executemany``, no ORM objects), inside the batch's transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,15 @@ from django.db import connection, models
 from kehu.crm.customers.actions import CODE_PREFIX, format_code
 from kehu.crm.customers.models import Customer, CustomerSearchTerm
 from kehu.crm.customers.search import terms_for
+
+
+@dataclass(frozen=True)
+class ImportBy:
+    """Who wrote a batch and why, for the change history of what it wrote."""
+
+    reason: str = "import"
+    user_id: int | None = None
+
 
 #: Values per IN list (SQLite allows 32,766 parameters).
 CHUNK = 5000
@@ -115,3 +125,55 @@ def create_customers(
     ]
     insert_rows(CustomerSearchTerm, ["customer", "term"], terms)
     return ids
+
+
+def record_history(
+    model: type[models.Model], ids: Sequence[int], history_type: str, by: ImportBy
+) -> None:
+    """Rows in the model's change history (simple-history) for records written in bulk:
+    ``history_type`` is ``+`` (created) or ``~`` (changed); their values are read back
+    from the table, so they are what is now stored."""
+    manager = getattr(model, "history", None)
+    if manager is None or not ids:
+        return
+    historical = manager.model
+    own = {"history_id", "history_date", "history_change_reason", "history_type", "history_user"}
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(f.column) for f in historical._meta.concrete_fields if f.name not in own
+    )
+    extra = ", ".join(
+        quote(historical._meta.get_field(f).column)
+        for f in ("history_date", "history_type", "history_change_reason", "history_user")
+    )
+    now = datetime.now(UTC)
+    with connection.cursor() as cursor:
+        for chunk in chunks(list(ids)):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"INSERT INTO {table(historical)} ({columns}, {extra}) "
+                f"SELECT {columns}, %s, %s, %s, %s FROM {table(model)} WHERE id IN ({marks})",
+                [now, history_type, by.reason[:100], by.user_id, *chunk],
+            )
+
+
+def changed(
+    model: type[models.Model], proposals: list[tuple[int, dict[str, Any]]]
+) -> list[tuple[int, dict[str, Any]]]:
+    """The proposals (record id, new values by field; ``None`` keeps the stored value)
+    that would change what is stored: a row that repeats its record writes nothing, not
+    even a line in the change history."""
+    if not proposals:
+        return []
+    fields = sorted({name for _pk, values in proposals for name in values})
+    attnames = [model._meta.get_field(name).attname for name in fields]
+    stored: dict[int, dict[str, Any]] = {}
+    ids = sorted({pk for pk, _values in proposals})
+    for chunk in chunks(ids):
+        for pk, *values in model._base_manager.filter(pk__in=chunk).values_list("pk", *attnames):
+            stored[pk] = dict(zip(fields, values, strict=True))
+    return [
+        (pk, values)
+        for pk, values in proposals
+        if any(v is not None and v != stored[pk][name] for name, v in values.items())
+    ]

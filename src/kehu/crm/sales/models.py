@@ -223,6 +223,11 @@ class Opportunity(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # the record's key in the file it was imported from ("id:<its id there>" or a hash of
+    # its natural key): importing the file again finds it instead of doubling it
+    source_key = models.CharField(
+        max_length=100, null=True, blank=True, unique=True, editable=False
+    )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])

@@ -92,6 +92,11 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # the record's key in the file it was imported from ("id:<its id there>" or a hash of
+    # its natural key): importing the file again finds it instead of doubling it
+    source_key = models.CharField(
+        max_length=100, null=True, blank=True, unique=True, editable=False
+    )
     satisfaction_score = models.PositiveSmallIntegerField(
         _("satisfaction (1-5)"),
         null=True,

@@ -1,0 +1,86 @@
+"""Every kind of row an import takes, and the module (or record entity) that reads and
+writes it. Orders and customers have rules of their own; the rest are record entities
+(see :mod:`~kehu.crm.integration.records`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from kehu.crm.catalog.models import Product
+from kehu.crm.customers.models import Contact
+from kehu.crm.engagement.models import Interaction
+from kehu.crm.integration import customers, orders
+from kehu.crm.integration.records import RecordEntity
+from kehu.crm.sales.models import Opportunity
+from kehu.crm.service.actions import next_ticket_number
+from kehu.crm.service.models import Ticket
+
+
+def _ticket_numbers(records: list[dict[str, Any]], _now: datetime) -> dict[str, list[Any]]:
+    first = int(next_ticket_number()[1:])
+    return {"number": [f"T{first + i:08d}" for i in range(len(records))]}
+
+
+def _opportunity_defaults(records: list[dict[str, Any]], now: datetime) -> dict[str, list[Any]]:
+    """Probability from the stage when the file gives none; a won or lost deal is
+    closed (when, if the file does not say: now)."""
+    stages = [r["stage"] or Opportunity.Stage.QUALIFICATION for r in records]
+    closed = (Opportunity.Stage.WON, Opportunity.Stage.LOST)
+    return {
+        "probability": [
+            int(r["probability"])
+            if r["probability"] is not None
+            else Opportunity.STAGE_PROBABILITY[stage]
+            for r, stage in zip(records, stages, strict=True)
+        ],
+        "closed_at": [
+            (r["closed_at"] or now) if stage in closed else r["closed_at"]
+            for r, stage in zip(records, stages, strict=True)
+        ],
+    }
+
+
+CONTACTS = RecordEntity(
+    "contacts",
+    Contact,
+    natural_key=("customer_id", "LOWER(name)"),
+    PREVIEW_FIELDS=("customer", "name", "title", "email", "phone"),
+)
+PRODUCTS = RecordEntity(
+    "products",
+    Product,
+    natural_key=("sku",),
+    PREVIEW_FIELDS=("sku", "name", "category", "unit_price", "unit_cost"),
+    key_field="sku",
+)
+INTERACTIONS = RecordEntity(
+    "interactions",
+    Interaction,
+    natural_key=("customer_id", "occurred_at", "channel", "subject"),
+    PREVIEW_FIELDS=("customer", "occurred_at", "channel", "direction", "subject"),
+)
+TICKETS = RecordEntity(
+    "tickets",
+    Ticket,
+    natural_key=("customer_id", "opened_at", "subject"),
+    PREVIEW_FIELDS=("customer", "opened_at", "type", "priority", "status", "subject"),
+    extras=_ticket_numbers,
+)
+OPPORTUNITIES = RecordEntity(
+    "opportunities",
+    Opportunity,
+    natural_key=("customer_id", "LOWER(name)"),
+    PREVIEW_FIELDS=("customer", "name", "stage", "amount", "expected_close_date"),
+    extras=_opportunity_defaults,
+)
+
+ENTITIES: dict[str, Any] = {
+    "orders": orders,
+    "customers": customers,
+    "contacts": CONTACTS,
+    "products": PRODUCTS,
+    "interactions": INTERACTIONS,
+    "tickets": TICKETS,
+    "opportunities": OPPORTUNITIES,
+}

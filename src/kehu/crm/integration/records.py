@@ -1,0 +1,408 @@
+"""Record entities (contacts, products, interactions, tickets, opportunities): one input
+row per record, each cell read and checked by the kind its field declares in
+:mod:`~kehu.crm.integration.fields`.
+
+- A row is quarantined, with the first reason that applies, when a required field is
+  empty, a value does not read as its kind (a date, a number, one of the choices, an
+  email address), is out of range or too long, or names a customer, order or user that
+  is not in the CRM (import those first, or fix the reference).
+- A record is identified by its id in the file ("external id") or, without one, by its
+  natural key (a contact: its customer and name; a ticket: customer, opening
+  time and subject; a product: its code). A row whose record exists, in the database
+  or on an earlier row, is merged: its non-empty values replace the stored ones, so
+  re-importing a file changes nothing.
+- Product categories named by the rows are created when new.
+- Created and changed records are written to the change history of the models that
+  keep one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import duckdb
+import pyarrow as pa
+from django.db import connection, models
+from django.utils import translation
+
+from kehu.crm.integration import normalise as n
+from kehu.crm.integration.fields import FIELDS, Field
+from kehu.crm.integration.readers import RAW, ROW
+from kehu.crm.integration.references import RESOLVERS
+from kehu.crm.integration.writes import (
+    ImportBy,
+    changed,
+    existing_ids,
+    insert_rows,
+    record_history,
+    table,
+)
+
+REFERENCES = tuple(RESOLVERS)
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+#: Extra values for the records a batch creates, by field: ``{field: [value per record]}``.
+Extras = Callable[[list[dict[str, Any]], datetime], dict[str, list[Any]]]
+
+
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _words(field: Field) -> dict[str, str]:
+    """Input words (lower case) for each stored value of a choice: the value, its
+    English and Chinese labels and the field's aliases."""
+    words: dict[str, str] = {}
+    if field.choices is not None:
+        for value, label in field.choices.choices:
+            words[value.lower()] = value
+            words[value.replace("_", " ")] = value
+            for language in ("en", "zh-hans"):
+                with translation.override(language):
+                    words[str(label).lower()] = value
+    for word, value in field.aliases:
+        words[word.lower()] = value
+    return words
+
+
+@dataclass(frozen=True)
+class RecordEntity:
+    entity: str
+    model: type[models.Model]
+    #: SQL over the read cells that identifies a record when the file has no id for it
+    natural_key: tuple[str, ...]
+    PREVIEW_FIELDS: tuple[str, ...]
+    #: the model field holding the key (``source_key``, or a unique field such as ``sku``)
+    key_field: str = "source_key"
+    extras: Extras | None = None
+
+    ROWS: ClassVar[str] = "import_rows"
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return FIELDS[self.entity]
+
+    @property
+    def DATE_FIELDS(self) -> tuple[str, ...]:  # noqa: N802 (the entity modules' name)
+        return tuple(f.name for f in self.fields if f.kind in ("timestamp", "date"))
+
+    @property
+    def NUMBER_FIELDS(self) -> tuple[str, ...]:  # noqa: N802
+        return tuple(f.name for f in self.fields if f.kind in ("number", "integer"))
+
+    # -- checking, in DuckDB --------------------------------------------------------
+
+    def resolve_references(self, db: duckdb.DuckDBPyConnection, mapping: dict[str, str]) -> None:
+        """``ref_<field>`` tables: the file's references that name a record in the CRM."""
+        for field in self.fields:
+            if field.kind not in REFERENCES:
+                continue
+            column = mapping.get(field.name)
+            keys = []
+            if column is not None:
+                rows = db.execute(f"SELECT DISTINCT {n.identifier(column)} FROM {RAW}").fetchall()
+                keys = [k for (k,) in rows if k is not None]
+            found = RESOLVERS[field.kind](keys)
+            arrow = pa.table(
+                {
+                    "ref_key": pa.array(list(found), pa.string()),
+                    "ref_id": pa.array(list(found.values()), pa.int64()),
+                }
+            )
+            db.register("ref_input", arrow)
+            db.execute(f"CREATE OR REPLACE TEMP TABLE ref_{field.name} AS SELECT * FROM ref_input")
+            db.unregister("ref_input")
+
+    def prepare_sql(
+        self, mapping: dict[str, str], date_format: str | None, decimal_comma: bool
+    ) -> str:
+        with translation.override("en"):
+            cells, raws, joins, resolved, checks = [], [], [], [], []
+            for field in self.fields:
+                column = mapping.get(field.name)
+                value, check = self._cell(field, column, date_format, decimal_comma)
+                name = n.quote(field.name)
+                cells.append(f"{value} AS {name}")
+                raws.append(f"{n.text(column)} AS {n.quote('raw_' + field.name)}")
+                if field.kind in REFERENCES:
+                    alias = f"r_{field.name}"
+                    joins.append(
+                        f"LEFT JOIN ref_{field.name} {alias} ON {alias}.ref_key = c.{name}"
+                    )
+                    resolved.append(f"{alias}.ref_id AS {n.quote(field.name + '_id')}")
+                checks += check
+        reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in checks) + " END"
+        natural = " || chr(31) || ".join(
+            f"COALESCE(CAST({e} AS VARCHAR), '')" for e in self.natural_key
+        )
+        if self.key_field == "source_key":
+            key = f"COALESCE('id:' || external_id, 'key:' || MD5({natural}))"
+        else:
+            key = natural
+        return f"""
+        CREATE OR REPLACE TEMP TABLE {self.ROWS} AS
+        WITH c AS (
+            SELECT {ROW} AS row_number, {", ".join(cells)}, {", ".join(raws)} FROM {RAW}
+        ), resolved AS (
+            SELECT c.*{"".join(", " + r for r in resolved)} FROM c {" ".join(joins)}
+        ), checked AS (
+            SELECT *, {reason} AS reason, {key} AS record_key FROM resolved
+        )
+        SELECT *, CASE WHEN reason IS NULL THEN MIN(CASE WHEN reason IS NULL THEN row_number
+            END) OVER (PARTITION BY record_key) END AS first_copy
+        FROM checked
+        """
+
+    def _cell(
+        self, field: Field, column: str | None, date_format: str | None, decimal_comma: bool
+    ) -> tuple[str, list[tuple[str, str]]]:
+        """The SQL that reads the cell, and ``(condition, reason)`` pairs that reject it."""
+        name = n.quote(field.name)
+        raw = n.quote("raw_" + field.name)
+        label = str(field.label)
+        quoted = f"'\"' || {raw} || '\"'"
+
+        def says(problem: str) -> str:
+            return f"{_sql_text(label + ': ')} || {problem}"
+
+        checks: list[tuple[str, str]] = []
+        if field.required:
+            checks.append((f"{raw} IS NULL", says("'missing'")))
+        kind = field.kind
+        if kind in ("text", "email", "category") or kind in REFERENCES:
+            value = n.identifier(column) if kind in REFERENCES else n.text(column)
+            if field.name == "external_id":
+                value = n.identifier(column)
+            if kind == "email":
+                value = f"LOWER({value})"
+                checks.append(
+                    (
+                        f"{name} IS NOT NULL AND NOT regexp_matches({name}, '{EMAIL}')",
+                        says(f"{quoted} || ' is not an email address'"),
+                    )
+                )
+            if field.max_length:
+                checks.append(
+                    (
+                        f"LENGTH({name}) > {field.max_length}",
+                        says(f"'longer than {field.max_length} characters'"),
+                    )
+                )
+            if kind in REFERENCES:
+                checks.append(
+                    (
+                        f"{name} IS NOT NULL AND {n.quote(field.name + '_id')} IS NULL",
+                        says(_missing_reference(kind, name)),
+                    )
+                )
+        elif kind in ("choice", "bool"):
+            words = _words(field)
+            pairs = ", ".join(f"{_sql_text(k)}: {_sql_text(v)}" for k, v in words.items())
+            value = f"MAP {{{pairs}}}[LOWER({n.text(column)})]"
+            allowed = (
+                "yes or no"
+                if kind == "bool"
+                else ", ".join(v for v, _label in field.choices.choices)  # type: ignore[union-attr]
+            )
+            checks.append(
+                (
+                    f"{name} IS NULL AND {raw} IS NOT NULL",
+                    says(f"{quoted} || {_sql_text(' is not one of: ' + allowed)}"),
+                )
+            )
+        elif kind in ("number", "integer"):
+            value = n.number(column, decimal_comma)
+            checks.append(
+                (f"{name} IS NULL AND {raw} IS NOT NULL", says(f"{quoted} || ' is not a number'"))
+            )
+            if kind == "integer":
+                checks.append(
+                    (f"{name} <> ROUND({name})", says(f"{raw} || ' is not a whole number'"))
+                )
+            if field.low is not None:
+                checks.append(
+                    (f"{name} < {field.low}", says(f"{raw} || ' is below {field.low:g}'"))
+                )
+            if field.high is not None:
+                checks.append(
+                    (f"{name} > {field.high}", says(f"{raw} || ' is above {field.high:g}'"))
+                )
+        elif kind in ("timestamp", "date"):
+            value = n.timestamp(column, date_format)
+            if kind == "date":
+                value = f"CAST({value} AS DATE)"
+            checks.append(
+                (f"{name} IS NULL AND {raw} IS NOT NULL", says(f"{quoted} || ' is not a date'"))
+            )
+        else:
+            raise ValueError(f"unknown field kind {kind!r} of {self.entity}.{field.name}")
+        return value, checks
+
+    def batch_sql(self, batch_rows: int) -> str:
+        return (
+            "CREATE OR REPLACE TEMP TABLE import_batches AS "
+            f"SELECT *, (ROW_NUMBER() OVER (ORDER BY row_number) - 1) // {int(batch_rows)} "
+            f"AS batch FROM {self.ROWS} WHERE reason IS NULL ORDER BY row_number"
+        )
+
+    def file_details(self, db: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        (repeated,) = db.execute(
+            f"SELECT COUNT(*) FILTER (WHERE reason IS NULL AND row_number <> first_copy) "
+            f"FROM {self.ROWS}"
+        ).fetchall()[0]
+        return {"repeated_in_file": repeated}
+
+    def fetch_batch(self, db: duckdb.DuckDBPyConnection, batch: int) -> pa.Table:
+        return db.sql(
+            f"SELECT * FROM import_batches WHERE batch = {int(batch)} ORDER BY row_number"
+        ).to_arrow_table()
+
+    # -- writing, in the CRM's database --------------------------------------------
+
+    def apply_batch(
+        self, rows: pa.Table, now: datetime | None = None, by: ImportBy | None = None
+    ) -> dict[str, int]:
+        """Write one batch (call inside a transaction): new records, then the rows that
+        merge into existing ones. Returns ``imported`` and ``merged`` row counts."""
+        now = now or datetime.now(UTC)
+        by = by or ImportBy()
+        records = rows.to_pylist()
+        found = existing_ids(self.model, self.key_field, list({r["record_key"] for r in records}))
+        new, merging, seen = [], [], set()
+        for record in records:
+            key = record["record_key"]
+            if key in found or key in seen:
+                merging.append(record)
+            else:
+                new.append(record)
+                seen.add(key)
+        categories, categories_created = self._categories(records)
+        created = self._create(new, now, categories)
+        found.update(created)
+        changed = self._update(merging, found, categories)
+        record_history(self.model, sorted(created.values()), "+", by)
+        record_history(self.model, changed, "~", by)
+        counts = {"imported": len(new), "merged": len(merging)}
+        if categories_created:
+            counts["categories_created"] = categories_created
+        return counts
+
+    def _stored(self) -> list[Field]:
+        """Fields with a column of their own (the external id lives in the key)."""
+        return [f for f in self.fields if f.name != "external_id"]
+
+    def _value(self, field: Field, record: dict[str, Any], categories: dict[str, int]) -> Any:
+        value = record[field.name]
+        if value is None:
+            return None
+        kind = field.kind
+        if kind in REFERENCES:
+            return record[field.name + "_id"]
+        if kind == "category":
+            return categories[value]
+        if kind == "bool":
+            return value == "1"
+        if kind == "integer":
+            return int(value)
+        if kind == "number":
+            places = self.model._meta.get_field(field.name).decimal_places
+            return Decimal(f"{value:.{places}f}")
+        if kind == "timestamp":
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+        if kind == "date":
+            return value if isinstance(value, date) else value.date()
+        return value
+
+    def _create(
+        self, records: list[dict[str, Any]], now: datetime, categories: dict[str, int]
+    ) -> dict[str, int]:
+        if not records:
+            return {}
+        fields = self._stored()
+        extra = self.extras(records, now) if self.extras else {}
+        defaults = {f.name: _default(self.model._meta.get_field(f.name)) for f in fields}
+        names = [f.name for f in fields]
+        key_column = [] if self.key_field in names else [self.key_field]
+        columns = [*names, *key_column, *[e for e in extra if e not in names]]
+        rows = []
+        for i, record in enumerate(records):
+            values = {}
+            for f in fields:
+                value = self._value(f, record, categories)
+                values[f.name] = defaults[f.name] if value is None else value
+            values[self.key_field] = record["record_key"]
+            for name, column in extra.items():
+                values[name] = column[i]
+            rows.append(tuple(values[c] for c in columns))
+        insert_rows(self.model, columns, rows)
+        return existing_ids(self.model, self.key_field, [r["record_key"] for r in records])
+
+    def _update(
+        self, records: list[dict[str, Any]], ids: dict[str, int], categories: dict[str, int]
+    ) -> list[int]:
+        """Non-empty values replace the stored ones; returns the records that changed."""
+        fields = self._stored()
+        proposals = changed(
+            self.model,
+            [
+                (ids[r["record_key"]], {f.name: self._value(f, r, categories) for f in fields})
+                for r in records
+            ],
+        )
+        if not proposals:
+            return []
+        quote = connection.ops.quote_name
+        columns = [quote(self.model._meta.get_field(f.name).column) for f in fields]
+        sets = ", ".join(f"{c} = COALESCE(%s, {c})" for c in columns)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table(self.model)} SET {sets} WHERE id = %s",
+                [(*[values[f.name] for f in fields], pk) for pk, values in proposals],
+            )
+        return sorted({pk for pk, _values in proposals})
+
+    def _categories(self, records: list[dict[str, Any]]) -> tuple[dict[str, int], int]:
+        """Product categories by name, created when new."""
+        names = [
+            r[f.name] for f in self.fields if f.kind == "category" for r in records if r[f.name]
+        ]
+        if not names:
+            return {}, 0
+        model = self.model._meta.get_field(
+            next(f.name for f in self.fields if f.kind == "category")
+        ).related_model
+        unique = list(dict.fromkeys(names))
+        found = existing_ids(model, "name", unique)
+        missing = [name for name in unique if name not in found]
+        insert_rows(model, ["name"], [(name,) for name in missing])
+        found.update(existing_ids(model, "name", missing))
+        return found, len(missing)
+
+
+def _missing_reference(kind: str, reference: str) -> str:
+    """SQL: why a reference that is not in the CRM stops the row."""
+    what = {
+        "customer": (
+            "no customer ",
+            " in the CRM (by id, code or email): import the customers first, or fix the reference",
+        ),
+        "order": ("no order ", " in the CRM: import the orders first, or fix the number"),
+        "user": (
+            "no user ",
+            " (by user name or email): add the user, or leave the column unmapped",
+        ),
+    }[kind]
+    return f"""{_sql_text(what[0] + '"')} || {reference} || {_sql_text('"' + what[1])}"""
+
+
+def _default(field: models.Field) -> Any:
+    if field.has_default():
+        return field.get_default()
+    if field.null:
+        return None
+    if isinstance(field, models.CharField | models.TextField):
+        return ""
+    return None

@@ -1,0 +1,90 @@
+"""What a row's reference means in the CRM: a customer by its external id, its kehu
+code or its email (one merged into another becomes the one it was merged into), an
+order by its number, a user by user name or email. Each returns ``{reference: id}``
+for the references it found; the rest are not in the CRM."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.contrib.auth import get_user_model
+from django.db import connection
+
+from kehu.crm.customers.models import Customer
+from kehu.crm.integration.writes import chunks, existing_ids, table
+from kehu.crm.sales.models import Order
+
+#: A chain of merges longer than this is not followed further.
+MAX_MERGE_HOPS = 10
+
+
+def customer_ids_by_email(emails: Sequence[str]) -> dict[str, int]:
+    """``{lower-case email: id}`` (the first customer when several share one)."""
+    found: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for chunk in chunks(list({e.lower() for e in emails})):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT LOWER(email), id FROM {table(Customer)} "
+                f"WHERE LOWER(email) IN ({marks}) ORDER BY id",
+                chunk,
+            )
+            for email, pk in cursor.fetchall():
+                found.setdefault(email, pk)
+    return found
+
+
+def customers(references: Sequence[str]) -> dict[str, int]:
+    found = existing_ids(Customer, "external_id", references)
+    rest = [r for r in references if r not in found]
+    by_code = existing_ids(Customer, "code", [r.upper() for r in rest])
+    for ref in rest:
+        if ref.upper() in by_code:
+            found[ref] = by_code[ref.upper()]
+    rest = [r for r in rest if r not in found and "@" in r]
+    by_email = customer_ids_by_email(rest)
+    for ref in rest:
+        if ref.lower() in by_email:
+            found[ref] = by_email[ref.lower()]
+    return _follow_merges(found)
+
+
+def _follow_merges(found: dict[str, int]) -> dict[str, int]:
+    for _hop in range(MAX_MERGE_HOPS):
+        moved: dict[int, int] = {}
+        with connection.cursor() as cursor:
+            for chunk in chunks(sorted(set(found.values()))):
+                marks = ", ".join(["%s"] * len(chunk))
+                cursor.execute(
+                    f"SELECT id, merged_into_id FROM {table(Customer)} "
+                    f"WHERE id IN ({marks}) AND merged_into_id IS NOT NULL",
+                    chunk,
+                )
+                moved.update(cursor.fetchall())
+        if not moved:
+            break
+        found = {ref: moved.get(pk, pk) for ref, pk in found.items()}
+    return found
+
+
+def orders(references: Sequence[str]) -> dict[str, int]:
+    return existing_ids(Order, "number", references)
+
+
+def users(references: Sequence[str]) -> dict[str, int]:
+    """Teams are small: every user is read once."""
+    by_name: dict[str, int] = {}
+    by_email: dict[str, int] = {}
+    for pk, username, email in get_user_model().objects.values_list("pk", "username", "email"):
+        by_name[username] = pk
+        if email:
+            by_email.setdefault(email.lower(), pk)
+    found = {}
+    for ref in references:
+        pk = by_name.get(ref, by_email.get(ref.lower()))
+        if pk is not None:
+            found[ref] = pk
+    return found
+
+
+RESOLVERS = {"customer": customers, "order": orders, "user": users}

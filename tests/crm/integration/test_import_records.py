@@ -1,0 +1,231 @@
+"""`kehu import` of contacts, products, interactions, tickets and opportunities: each
+row read by its field's kind, references resolved against the CRM, records matched by
+their id or natural key, and every row accounted for."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from click.testing import CliRunner
+
+from kehu.cli import main
+from kehu.crm.catalog.models import Product, ProductCategory
+from kehu.crm.customers.models import Contact
+from kehu.crm.engagement.models import Interaction
+from kehu.crm.integration.mapping import suggest_mapping
+from kehu.crm.integration.merge import merge_customers
+from kehu.crm.sales.models import Opportunity, Order
+from kehu.crm.service.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def _import(tmp_path, entity, text, *args):
+    path = tmp_path / f"{entity}.csv"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(
+        main, ["import", str(path), "--entity", entity, *args], catch_exceptions=False
+    )
+    return result, result.output.splitlines()[-1]
+
+
+@pytest.fixture
+def huadong(make_customer):
+    return make_customer("上海华东贸易有限公司", external_id="K001", email="sales@huadong.cn")
+
+
+@pytest.fixture
+def northwind(make_customer):
+    return make_customer("Northwind Traders", email="orders@northwind.example")
+
+
+CONTACTS = """客户编号,联系人,职位,邮箱,电话,主要联系人
+K001,张伟,采购经理,zhang.wei@huadong.cn,138 0000 0001,是
+K001,李娜,财务,,021-5555-0102,否
+{code},Anne Dodsworth,Buyer,anne@northwind.example,,yes
+orders@northwind.example,Anne Dodsworth,Head buyer,,,
+K404,Nobody,,nobody@example.com,,
+K001,,CEO,x@example.com,,
+K001,Bad Mail,,not-mail,,
+K001,Odd,,,,maybe
+"""
+
+
+def test_contacts_by_customer_id_code_or_email(tmp_path, huadong, northwind):
+    text = CONTACTS.format(code=northwind.code)
+    result, last = _import(tmp_path, "contacts", text)
+    assert result.exit_code == 0, result.output
+    # Anne twice (by code, then by the customer's email): one contact, merged
+    assert last == "rows=8 imported=3 merged=1 quarantined=4"
+    assert 'Customer: no customer "K404" in the CRM' in result.output
+    assert "Name: missing" in result.output
+    assert 'Email: "not-mail" is not an email address' in result.output
+    assert 'Primary contact: "maybe" is not one of: yes or no' in result.output
+
+    zhang = Contact.objects.get(name="张伟")
+    assert zhang.customer == huadong and zhang.is_primary and zhang.title == "采购经理"
+    anne = Contact.objects.get(name="Anne Dodsworth")
+    assert anne.customer == northwind and anne.title == "Head buyer"
+    assert anne.email == "anne@northwind.example"  # the later row's empty cell kept it
+
+    _, again = _import(tmp_path, "contacts", text)
+    assert again == "rows=8 imported=0 merged=4 quarantined=4"
+    assert Contact.objects.count() == 3
+
+
+def test_a_reference_to_a_merged_customer_lands_on_the_survivor(
+    tmp_path, huadong, make_customer, admin_user
+):
+    copy = make_customer("华东贸易", external_id="HD-1")
+    merge_customers(huadong, copy, by=admin_user)
+    _result, last = _import(tmp_path, "contacts", "customer,name\nHD-1,王芳\n")
+    assert last == "rows=1 imported=1 merged=0 quarantined=0"
+    assert Contact.objects.get(name="王芳").customer == huadong
+
+
+PRODUCTS = """商品编码,商品名称,类别,单价,成本价,在售
+A-100,Tea cup,Kitchen,"12,50","5,10",是
+A-101,Teapot,Kitchen,39.9,,
+B-200,Lamp,Lighting,-3,,
+B-201,Shade,Lighting,abc,,
+,Nameless,Lighting,1,,
+A-100,Tea cup (blue),,13,,
+"""
+
+
+def test_products_with_categories_and_decimal_commas(tmp_path):
+    result, last = _import(tmp_path, "products", PRODUCTS, "--decimal-comma")
+    assert result.exit_code == 0, result.output
+    assert last == "rows=6 imported=2 merged=1 quarantined=3"
+    assert "Unit price: -3 is below 0" in result.output
+    assert 'Unit price: "abc" is not a number' in result.output
+    assert "Product code: missing" in result.output
+    assert "categories_created=1" in result.output  # Lighting's rows were all set aside
+
+    cup = Product.objects.get(sku="A-100")
+    assert cup.name == "Tea cup (blue)" and cup.unit_price == Decimal("13.00")
+    assert cup.unit_cost == Decimal("5.10") and cup.category.name == "Kitchen"
+    assert Product.objects.get(sku="A-101").unit_cost is None
+    assert list(ProductCategory.objects.values_list("name", flat=True)) == ["Kitchen"]
+    _, again = _import(tmp_path, "products", PRODUCTS, "--decimal-comma")
+    assert again == "rows=6 imported=0 merged=3 quarantined=3"
+
+
+INTERACTIONS = """customer_id,date,channel,direction,subject,notes,duration,agent
+K001,03/02/2024 09:30,电话,来电,询价,"asked for prices, 200 units",12,sally
+K001,04/02/2024 14:00,Email,out,Quote sent,,,sally@example.com
+K001,05/02/2024 10:00,Exhibition,,Met at Canton Fair,,45,
+K001,06/02/2024 10:00,pigeon,,Odd channel,,,
+K001,07/02/2024 10:00,phone,,Half a minute,,0.5,
+K001,31/02/2024 10:00,phone,,No such day,,,
+K001,08/02/2024 10:00,phone,,Stranger,,,mallory
+"""
+
+
+def test_interactions_channels_in_two_languages_and_users(tmp_path, huadong, make_user):
+    sally = make_user("sales", username="sally")
+    sally.email = "sally@example.com"
+    sally.save()
+    result, last = _import(tmp_path, "interactions", INTERACTIONS)
+    assert result.exit_code == 0, result.output
+    assert "dates=%d/%m/%Y %H:%M" in result.output
+    assert last == "rows=7 imported=3 merged=0 quarantined=4"
+    assert 'Channel: "pigeon" is not one of: phone, email, sms' in result.output
+    assert "Duration (minutes): 0.5 is not a whole number" in result.output
+    assert 'When: "31/02/2024 10:00" is not a date' in result.output
+    assert 'By (user): no user "mallory"' in result.output
+
+    call = Interaction.objects.get(subject="询价")
+    assert (call.channel, call.direction, call.user) == ("phone", "inbound", sally)
+    assert call.occurred_at == datetime(2024, 2, 3, 9, 30, tzinfo=UTC)
+    assert call.duration_minutes == 12 and call.body == "asked for prices, 200 units"
+    assert Interaction.objects.get(subject="Quote sent").user == sally  # by email
+    fair = Interaction.objects.get(subject="Met at Canton Fair")
+    assert fair.channel == "exhibition" and fair.direction == "outbound"  # the default
+    _, again = _import(tmp_path, "interactions", INTERACTIONS)
+    assert again == "rows=7 imported=0 merged=3 quarantined=4"
+
+
+TICKETS = """工单号,客户编号,主题,类型,优先级,状态,订单号,创建时间,满意度
+OLD-1,K001,货物破损,投诉,高,处理中,SO-1,2024-03-01 09:00,
+OLD-2,K001,Invoice question,inquiry,low,resolved,,2024-03-02 10:00,5
+OLD-3,K001,Wrong order,order issue,,,SO-404,2024-03-03 10:00,
+OLD-4,K001,Too happy,inquiry,,,,2024-03-04 10:00,6
+"""
+
+
+def test_tickets_get_numbers_order_links_and_history(tmp_path, huadong):
+    order = Order.objects.create(
+        number="SO-1", customer=huadong, ordered_at=datetime(2024, 2, 1, tzinfo=UTC)
+    )
+    result, last = _import(tmp_path, "tickets", TICKETS)
+    assert result.exit_code == 0, result.output
+    assert last == "rows=4 imported=2 merged=0 quarantined=2"
+    assert 'Order number: no order "SO-404" in the CRM' in result.output
+    assert "Satisfaction (1-5): 6 is above 5" in result.output
+
+    broken = Ticket.objects.get(subject="货物破损")
+    assert (broken.type, broken.priority, broken.status) == ("complaint", "high", "open")
+    assert broken.order == order and broken.channel == "phone"
+    numbers = sorted(Ticket.objects.values_list("number", flat=True))
+    assert numbers == ["T00000001", "T00000002"]
+    history = broken.history.get()
+    assert history.history_type == "+" and history.history_change_reason.startswith("import #")
+
+    # the old system's ticket OLD-1 was closed since: importing it again updates it
+    closed = TICKETS.replace("处理中", "已关闭")
+    _, again = _import(tmp_path, "tickets", closed)
+    assert again == "rows=4 imported=0 merged=2 quarantined=2"
+    broken.refresh_from_db()
+    assert broken.status == "closed" and broken.number == "T00000001"
+    assert broken.history.count() == 2  # created, then changed by the re-import
+    _, third = _import(tmp_path, "tickets", closed)
+    assert third == "rows=4 imported=0 merged=2 quarantined=2"
+    assert broken.history.count() == 2  # a row that repeats its record writes nothing
+
+
+OPPORTUNITIES = """customer,opportunity,stage,amount,probability,close date,owner
+K001,2025 framework contract,proposal,"120,000.00",,15/06/2025,sally
+K001,Pilot order,closed won,8000,,01/03/2025,
+K001,Spare parts,谈判,5000,90,,
+K001,Refund,lost,-5,,,
+K001,Expansion,dreaming,1000,,,
+"""
+
+
+def test_opportunities_stage_words_and_defaults(tmp_path, huadong, make_user):
+    sally = make_user("sales", username="sally")
+    result, last = _import(tmp_path, "opportunities", OPPORTUNITIES)
+    assert result.exit_code == 0, result.output
+    assert last == "rows=5 imported=3 merged=0 quarantined=2"
+    assert "Amount: -5 is below 0" in result.output
+    assert 'Stage: "dreaming" is not one of: qualification' in result.output
+
+    contract = Opportunity.objects.get(name="2025 framework contract")
+    assert (contract.stage, contract.probability, contract.owner) == ("proposal", 50, sally)
+    assert contract.amount == Decimal("120000.00")
+    assert contract.expected_close_date == date(2025, 6, 15)
+    won = Opportunity.objects.get(name="Pilot order")
+    assert won.stage == "won" and won.probability == 100 and won.closed_at is not None
+    parts = Opportunity.objects.get(name="Spare parts")
+    assert (parts.stage, parts.probability) == ("negotiation", 90)
+    assert contract.history.get().history_type == "+"
+
+
+@pytest.mark.parametrize(
+    ("entity", "headers", "expected"),
+    [
+        ("contacts", ["客户编号", "联系人", "邮箱"], {"customer", "name", "email"}),
+        ("products", ["SKU", "Product Name", "Price"], {"sku", "name", "unit_price"}),
+        ("interactions", ["Customer", "Date", "Channel", "Subject"], None),
+        ("tickets", ["Ticket ID", "Customer", "Subject", "Created At"], None),
+        ("opportunities", ["Account", "Deal Name", "Stage", "Amount", "Close Date"], None),
+    ],
+)
+def test_mapping_is_suggested_for_every_record_entity(entity, headers, expected):
+    mapping = suggest_mapping(entity, headers)
+    assert set(mapping.values()) == set(headers)  # every column found its field
+    if expected:
+        assert set(mapping) == expected
