@@ -309,7 +309,8 @@ def score(run_id: int | None, as_of: str | None, keep: int) -> None:
     "overrides",
     multiple=True,
     metavar="FIELD=COLUMN",
-    help="Read FIELD from COLUMN (repeatable; overrides the suggestion and the profile).",
+    help="Read FIELD from COLUMN (repeatable; overrides the suggestion and the profile); "
+    "FIELD= leaves it unmapped.",
 )
 @click.option("--save-mapping", help="Save the mapping used as a profile with this name.")
 @click.option(
@@ -363,12 +364,12 @@ def import_(
         _run_web_import(job_id)
         return
     if file_path is None or entity is None:
-        _fail("give the FILE and --entity customers|orders")
+        _fail("give the FILE and --entity (customers, contacts, products, orders, ...)")
     parsed: dict[str, str] = {}
     for item in overrides:
         field, sep, column = item.partition("=")
-        if not sep or not field.strip() or not column.strip():
-            _fail(f"--map takes FIELD=COLUMN, got {item!r}")
+        if not sep or not field.strip():
+            _fail(f"--map takes FIELD=COLUMN (or FIELD= to leave it unmapped), got {item!r}")
         parsed[field.strip()] = column.strip()
     call_command("migrate", interactive=False, verbosity=0)
     options = Options(

@@ -229,3 +229,12 @@ def test_mapping_is_suggested_for_every_record_entity(entity, headers, expected)
     assert set(mapping.values()) == set(headers)  # every column found its field
     if expected:
         assert set(mapping) == expected
+
+
+def test_a_suggested_column_can_be_left_unmapped(tmp_path, huadong):
+    text = "customer,subject,created,priority\nK001,Broken lid,2024-03-01,P1\n"
+    _result, last = _import(tmp_path, "tickets", text)
+    assert last == "rows=1 imported=0 merged=0 quarantined=1"  # "P1" is not a priority
+    result, last = _import(tmp_path, "tickets", text, "--map", "priority=")
+    assert last == "rows=1 imported=1 merged=0 quarantined=0", result.output
+    assert Ticket.objects.get().priority == "normal"

@@ -66,8 +66,6 @@ class MappingForm(forms.Form):
         return [self[f"map_{f.name}"] for f in FIELDS[self.entity]]
 
     def overrides(self) -> dict[str, str]:
-        return {
-            f.name: self.cleaned_data[f"map_{f.name}"]
-            for f in FIELDS[self.entity]
-            if self.cleaned_data.get(f"map_{f.name}")
-        }
+        """Every field's column as chosen, ``""`` where the user chose none (so that a
+        suggested column can be left out)."""
+        return {f.name: self.cleaned_data.get(f"map_{f.name}") or "" for f in FIELDS[self.entity]}

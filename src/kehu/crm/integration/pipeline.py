@@ -48,8 +48,8 @@ class Options:
 def resolve_mapping(
     entity: str, headers: list[str], profile: str | None, overrides: dict[str, str]
 ) -> tuple[dict[str, str], dict[str, Any]]:
-    """Suggested mapping, then the saved profile's, then the overrides; the profile's
-    options (date format, decimal comma, encoding) come with it."""
+    """Suggested mapping, then the saved profile's, then the overrides (an empty column
+    unmaps the field); the profile's options (date format, decimal comma) come with it."""
     mapping = suggest_mapping(entity, headers)
     options: dict[str, Any] = {}
     if profile:
@@ -64,6 +64,7 @@ def resolve_mapping(
         mapping.update(saved.mapping)
         options = dict(saved.options)
     mapping.update(overrides)
+    mapping = {f: column for f, column in mapping.items() if column}  # "": left unmapped
     problems = check_mapping(entity, mapping, headers)
     if problems:
         raise ImportInputError("; ".join(problems))

@@ -91,7 +91,7 @@ def mapping(request: HttpRequest, token: str) -> HttpResponse:
         if data is not None and form.is_valid() and request.POST.get("action") == "run":
             job = actions.start_job(
                 token,
-                prepared.mapping,
+                {f: prepared.mapping.get(f, "") for f in overrides},
                 prepared.options,
                 request.user,
                 profile,
