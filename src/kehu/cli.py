@@ -457,10 +457,12 @@ def _run_web_import(job_id: int) -> None:
     """The background half of a web import: everything it needs is on the job."""
     from datetime import UTC, datetime
 
+    from kehu.crm.integration.actions import remove_upload
     from kehu.crm.integration.models import ImportJob
-    from kehu.crm.integration.pipeline import ImportInputError, Options, run_import
+    from kehu.crm.integration.pipeline import ImportInputError, Options, claim, run_import
 
     job = ImportJob.objects.get(pk=job_id)
+    claim(job)
     saved = job.details.get("options", {})
     try:
         job = run_import(
@@ -482,6 +484,8 @@ def _run_web_import(job_id: int) -> None:
         if not isinstance(e, ImportInputError):
             raise
         _fail(message)
+    if job.status == ImportJob.Status.DONE:
+        remove_upload(job)
     click.echo(
         f"rows={job.rows_in} imported={job.imported} merged={job.merged} "
         f"quarantined={job.quarantined}"

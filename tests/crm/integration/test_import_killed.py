@@ -93,3 +93,6 @@ def test_killing_an_import_leaves_whole_batches_and_a_rerun_completes_it(tmp_pat
     assert output.splitlines()[-1] == expected + f"merged={lines} quarantined=0"
     assert _db(tmp_path, "SELECT COUNT(*) FROM sales_orderline")[0][0] == ORDERS * ROWS_PER_ORDER
     assert _db(tmp_path, "SELECT COUNT(*) FROM sales_order")[0][0] == ORDERS
+    # the rerun saw that the first run's process is gone and said so on its job
+    first = _db(tmp_path, "SELECT status, message FROM integration_importjob ORDER BY id")[0]
+    assert first[0] == "failed" and "stopped before the end" in first[1]

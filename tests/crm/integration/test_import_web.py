@@ -86,6 +86,7 @@ def test_upload_map_preview_run_and_result(analyst_user, client_for, in_process)
         2,
     )
     assert Order.objects.filter(number="536365").exists()
+    assert list(actions.uploads_dir().iterdir()) == []  # the finished import's file is gone
     assert MappingProfile.objects.get(name="shop").entity == "orders"
 
     result = client.get(response["Location"]).content.decode()

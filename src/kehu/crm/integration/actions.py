@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
+import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,8 @@ from kehu.crm.integration.models import ImportJob
 from kehu.crm.integration.pipeline import Options
 
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
+#: Uploads that never became a finished import are kept this long (to map again, retry).
+KEEP_UPLOADS = timedelta(days=7)
 
 
 class UploadNotFoundError(LookupError):
@@ -31,6 +36,7 @@ def uploads_dir() -> Path:
 
 def save_upload(upload: UploadedFile, entity: str) -> str:
     """Store the file in a folder of its own; returns the folder's token."""
+    sweep_uploads()
     token = uuid.uuid4().hex
     folder = uploads_dir() / token
     folder.mkdir(parents=True)
@@ -41,6 +47,36 @@ def save_upload(upload: UploadedFile, entity: str) -> str:
             out.write(chunk)
     (folder / "meta.json").write_text(json.dumps({"entity": entity, "file": name}))
     return token
+
+
+def sweep_uploads(max_age: timedelta = KEEP_UPLOADS) -> int:
+    """Remove uploads older than ``max_age`` (mapped and never run, or whose import
+    failed) unless an import is running from them; returns how many went."""
+    root = uploads_dir()
+    if not root.is_dir():
+        return 0
+    cutoff = time.time() - max_age.total_seconds()
+    running = {
+        str(Path(p).parent)
+        for p in ImportJob.objects.filter(status=ImportJob.Status.RUNNING).values_list(
+            "source_path", flat=True
+        )
+    }
+    removed = 0
+    for folder in root.iterdir():
+        old = TOKEN.match(folder.name) and folder.stat().st_mtime < cutoff
+        if old and str(folder) not in running:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def remove_upload(job: ImportJob) -> None:
+    """The upload of a finished web import: its rows are in the database now (and the
+    quarantined ones in the job), so the file goes."""
+    folder = Path(job.source_path).parent
+    if job.source_path and folder.parent == uploads_dir() and TOKEN.match(folder.name):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def upload_of(token: str) -> tuple[Path, str, str]:

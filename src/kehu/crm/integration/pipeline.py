@@ -6,6 +6,8 @@ batches behind and says which."""
 from __future__ import annotations
 
 import json
+import os
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -72,15 +74,67 @@ def resolve_mapping(
 
 
 def mark_stale_jobs() -> int:
-    """Jobs still 'running' that stopped reporting (their process was killed)."""
+    """Jobs still 'running' whose process is gone (killed, or the machine restarted):
+    known at once when the process ran on this machine, otherwise after
+    :data:`STALE_AFTER` without progress."""
     cutoff = datetime.now(UTC) - STALE_AFTER
-    return ImportJob.objects.filter(
-        status=ImportJob.Status.RUNNING, heartbeat_at__lt=cutoff
-    ).update(
+    host = socket.gethostname()
+    dead = []
+    for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING).only(
+        "pk", "details", "heartbeat_at"
+    ):
+        pid = job.details.get("pid")
+        if pid == os.getpid():
+            continue
+        if pid and job.details.get("host") == host:
+            if not process_alive(pid, job.details.get("started")):
+                dead.append(job.pk)
+        elif job.heartbeat_at < cutoff:
+            dead.append(job.pk)
+    return ImportJob.objects.filter(pk__in=dead, status=ImportJob.Status.RUNNING).update(
         status=ImportJob.Status.FAILED,
-        message="stopped reporting (the process was killed): the batches counted as landed "
-        "are in the database, the rest are not; import the file again to finish",
+        message="the import process stopped before the end (it was killed): the batches "
+        "counted as landed are in the database, the rest are not; import the file again "
+        "to finish",
     )
+
+
+def process_alive(pid: int, started: int | None) -> bool:
+    """Whether process ``pid`` lives (not a zombie) and is the one that started at
+    ``started`` (clock ticks after boot, so that a reused pid does not count)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        return True
+    fields = stat.rsplit(")", 1)[-1].split()  # after the name, which may hold spaces
+    return fields[0] != "Z" and (started is None or int(fields[19]) == started)
+
+
+def _process_start(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[-1].split()[19])
+
+
+def _runner() -> dict[str, Any]:
+    pid = os.getpid()
+    return {"pid": pid, "host": socket.gethostname(), "started": _process_start(pid)}
+
+
+def claim(job: ImportJob) -> None:
+    """Mark ``job`` as run by this process, so that a kill is seen at once."""
+    job.details = {**job.details, **_runner()}
+    ImportJob.objects.filter(pk=job.pk).update(details=job.details)
 
 
 @dataclass
@@ -264,7 +318,7 @@ def _run(
         job.rows_in = source.rows
         job.quarantined = prepared.quarantined
         job.batches_total = prepared.batches
-        job.details = {**job.details, **details}
+        job.details = {**job.details, **details, **_runner()}
         job.save()
         _write_quarantine(db, job, module.ROWS, source.columns)
     created: dict[str, int] = {}

@@ -19,6 +19,7 @@ from kehu.crm.integration.models import ImportJob
 from kehu.crm.integration.pipeline import (
     ImportInputError,
     Options,
+    mark_stale_jobs,
     prepare,
     preview,
     read_source,
@@ -37,6 +38,7 @@ def _importer(request: HttpRequest) -> None:
 @login_required
 def import_list(request: HttpRequest) -> HttpResponse:
     _importer(request)
+    mark_stale_jobs()
     jobs = ImportJob.objects.select_related("created_by")[:50]
     return render(request, "integration/list.html", {"jobs": jobs, "form": UploadForm()})
 
@@ -117,6 +119,7 @@ def mapping(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _importer(request)
+    mark_stale_jobs()
     job = get_object_or_404(ImportJob, pk=pk)
     columns = job.details.get("columns")
     context = {
@@ -136,6 +139,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def job_progress(request: HttpRequest, pk: int) -> HttpResponse:
     _importer(request)
+    mark_stale_jobs()
     job = get_object_or_404(ImportJob, pk=pk)
     response = render(request, "integration/partials/progress.html", {"job": job})
     if request.htmx and not job.is_active:
