@@ -247,6 +247,56 @@ def analyze(
 
 
 @main.command()
+@click.argument("input_path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--target", required=True, help="The outcome column (two values, e.g. Yes/No).")
+@click.option("--id-col", help="Customer id column [id/customerID/... when unique, else row].")
+@click.option("--positive", help="The outcome value that counts as positive [detected].")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for metrics.json, scores.parquet and rules.txt.",
+)
+@click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+def churn(
+    input_path: str,
+    target: str,
+    id_col: str | None,
+    positive: str | None,
+    out_dir: str,
+    folds: int,
+    seed: int,
+) -> None:
+    """Learn a binary outcome (churn, campaign response, purchase) from a table of
+    customer features: cross-validated, calibrated, with each customer's top reasons
+    and the model as readable rules."""
+    from kehu.insight.churn import feature_table, read_table, train_outcome, write_outcome
+    from kehu.insight.errors import InsightError
+
+    try:
+        table = feature_table(read_table(input_path), target, id_col, positive)
+        result = train_outcome(table, target, folds=folds, seed=seed)
+        out = write_outcome(result, out_dir)
+    except InsightError as e:
+        _fail(str(e).splitlines()[0])
+    m = result.metrics
+    for column, why in m["dropped_columns"].items():
+        click.secho(f"note: column {column!r} left out: {why}", fg="yellow")
+    for column, n in m["unreadable_cells"].items():
+        click.secho(
+            f"note: {n:,} cells of {column!r} are not numbers: read as missing", fg="yellow"
+        )
+    click.echo(
+        f"rows={m['n_rows']:,} labelled={m['n_labelled']:,} unlabelled={m['n_unlabelled']:,} "
+        f"positive_rate={m['positive_rate']:.3f}"
+    )
+    click.echo(f"wrote {out / 'metrics.json'}, {out / 'scores.parquet'}, {out / 'rules.txt'}")
+    click.echo(f"cv_roc_auc={m['cv_roc_auc']:.4f} cv_pr_auc={m['cv_pr_auc']:.4f} folds={folds}")
+
+
+@main.command()
 @click.option("--run", "run_id", type=click.IntRange(1), help="Execute this queued run.")
 @click.option("--as-of", help="Observation end, e.g. 2026-06-30 [the day of the last order].")
 @click.option(

@@ -55,9 +55,7 @@ def train_outcome(
             f"there are {classes[1]} positive and {classes[0]} negative"
         )
     aucs, pr_aucs = _cross_validate(table, X_known, y_known, folds, seed)
-    model, out_of_fold = OutcomeModel.fit(
-        X_known, y_known, table.numeric, table.categorical, seed
-    )
+    model, out_of_fold = OutcomeModel.fit(X_known, y_known, table.numeric, table.categorical, seed)
     probability = model.probability(X)
     contributions = model.blend.contributions(X)
     scores = _scores(table, probability, contributions)

@@ -24,9 +24,7 @@ class Rule:
 
     def text(self, outcome: str) -> str:
         when = " AND ".join(self.conditions) or "every customer"
-        seen = (
-            f", observed {self.observed_rate:.0%}" if self.observed_rate is not None else ""
-        )
+        seen = f", observed {self.observed_rate:.0%}" if self.observed_rate is not None else ""
         return (
             f"IF {when} THEN P({outcome}) = {self.probability:.0%} "
             f"({self.customers:,} customers{seen})"
