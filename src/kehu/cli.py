@@ -407,7 +407,12 @@ def import_(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from kehu.crm.integration.mapping import FIELDS
-    from kehu.crm.integration.pipeline import ImportInputError, Options, run_import
+    from kehu.crm.integration.pipeline import (
+        BatchFailedError,
+        ImportInputError,
+        Options,
+        run_import,
+    )
     from kehu.crm.integration.quarantine import write_quarantine_csv
 
     if job_id is not None:
@@ -449,6 +454,10 @@ def import_(
             )
         except ImportInputError as e:
             _fail(str(e))
+        except BatchFailedError as e:
+            from kehu.crm.integration.models import ImportJob
+
+            _fail(ImportJob.objects.get(pk=e.job_id).message)
     details = job.details
     click.echo(f"import #{job.pk}: {job.source_name} as {entity}, {job.batches_landed} batches")
     order = [f.name for f in FIELDS[job.entity]]
@@ -509,7 +518,13 @@ def _run_web_import(job_id: int) -> None:
 
     from kehu.crm.integration.actions import remove_upload
     from kehu.crm.integration.models import ImportJob
-    from kehu.crm.integration.pipeline import ImportInputError, Options, claim, run_import
+    from kehu.crm.integration.pipeline import (
+        BatchFailedError,
+        ImportInputError,
+        Options,
+        claim,
+        run_import,
+    )
 
     job = ImportJob.objects.get(pk=job_id)
     claim(job)
@@ -526,6 +541,8 @@ def _run_web_import(job_id: int) -> None:
             save_profile=job.details.get("save_as"),
             job=job,
         )
+    except BatchFailedError:  # the job says which batch and why
+        _fail(ImportJob.objects.get(pk=job_id).message)
     except Exception as e:
         message = str(e) if isinstance(e, ImportInputError) else f"internal error: {e!r}"
         ImportJob.objects.filter(pk=job_id).update(

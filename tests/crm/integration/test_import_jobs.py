@@ -14,7 +14,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kehu.crm.integration import actions
 from kehu.crm.integration.models import ImportJob
-from kehu.crm.integration.pipeline import _process_start, mark_stale_jobs, process_alive
+from kehu.crm.integration.pipeline import (
+    _machine,
+    _process_start,
+    mark_stale_jobs,
+    process_alive,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,15 +47,21 @@ def test_a_process_is_alive_until_killed_and_a_zombie_is_not():
 def test_a_job_whose_process_died_is_marked_failed_at_once():
     gone = subprocess.Popen(["true"])
     gone.wait()
-    host = socket.gethostname()
+    here = _machine()
     dead = ImportJob.objects.create(
-        entity="orders", source_name="a.csv", details={"pid": gone.pid, "host": host}
+        entity="orders", source_name="a.csv", details={"runner": {"pid": gone.pid, "machine": here}}
     )
     ours = ImportJob.objects.create(
-        entity="orders", source_name="b.csv", details={"pid": os.getpid(), "host": host}
+        entity="orders",
+        source_name="b.csv",
+        details={"runner": {"pid": os.getpid(), "machine": here}},
     )
+    # another machine, or another container with the same host name: its pids mean
+    # other processes, so only the heartbeat can tell
     elsewhere = ImportJob.objects.create(
-        entity="orders", source_name="c.csv", details={"pid": gone.pid, "host": "other-machine"}
+        entity="orders",
+        source_name="c.csv",
+        details={"runner": {"pid": gone.pid, "machine": f"{socket.gethostname()}/x/1"}},
     )
     assert mark_stale_jobs() == 1
     dead.refresh_from_db()

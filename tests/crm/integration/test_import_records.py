@@ -238,3 +238,90 @@ def test_a_suggested_column_can_be_left_unmapped(tmp_path, huadong):
     result, last = _import(tmp_path, "tickets", text, "--map", "priority=")
     assert last == "rows=1 imported=1 merged=0 quarantined=0", result.output
     assert Ticket.objects.get().priority == "normal"
+
+
+def test_a_record_on_several_rows_is_written_once_as_the_whole_file_says(tmp_path, huadong):
+    text = "customer,name,title,primary\nK001,Ann,Boss,yes\nK001,Ann,Clerk,\n"
+    _result, last = _import(tmp_path, "contacts", text)
+    assert last == "rows=2 imported=1 merged=1 quarantined=0"
+    ann = Contact.objects.get()
+    assert (ann.title, ann.is_primary) == ("Clerk", True)  # last non-empty value of each
+    for _ in range(2):  # re-imports neither flip the values nor touch the record
+        _result, last = _import(tmp_path, "contacts", text)
+        assert last == "rows=2 imported=0 merged=2 quarantined=0"
+        ann.refresh_from_db()
+        assert ann.title == "Clerk"
+
+
+def test_values_the_database_cannot_hold_are_quarantined(tmp_path):
+    text = (
+        "sku,name,price\nP1,Max,10000000000\nP2,Round up,9999999999.999\nP3,Inf,inf\n"
+        "P4,NaN,nan\nP5,Fine,9999999999.99\n"
+    )
+    result, last = _import(tmp_path, "products", text)
+    assert last == "rows=5 imported=1 merged=0 quarantined=4", result.output
+    assert "Unit price: 10000000000 is too large (the most is 9,999,999,999.99)" in result.output
+    assert 'Unit price: "inf" is not a number' in result.output
+    assert Product.objects.get().unit_price == Decimal("9999999999.99")
+
+
+def test_dates_out_of_range_are_quarantined_and_offsets_honoured(tmp_path, huadong):
+    text = (
+        "customer,subject,opened\nK001,Far future,10000-01-01\nK001,Forever,infinity\n"
+        "K001,From Shanghai,2024-01-01T10:00:00+08:00\n"
+    )
+    result, last = _import(tmp_path, "tickets", text)
+    assert last == "rows=3 imported=1 merged=0 quarantined=2", result.output
+    assert 'Opened: "infinity" is not a date' in result.output
+    assert Ticket.objects.get().opened_at == datetime(2024, 1, 1, 2, 0, tzinfo=UTC)
+
+
+def test_a_deal_moved_to_won_by_a_later_file_closes(tmp_path, huadong):
+    _import(tmp_path, "opportunities", "customer,name,stage,amount\nK001,Pilot,proposal,100\n")
+    pilot = Opportunity.objects.get()
+    assert (pilot.probability, pilot.closed_at) == (50, None)
+    before = pilot.updated_at
+    _result, last = _import(tmp_path, "opportunities", "customer,name,stage\nK001,Pilot,won\n")
+    assert last == "rows=1 imported=0 merged=1 quarantined=0"
+    pilot.refresh_from_db()
+    assert (pilot.stage, pilot.probability, pilot.amount) == ("won", 100, Decimal("100.00"))
+    assert pilot.closed_at is not None and pilot.updated_at > before
+
+
+def test_a_batch_that_cannot_be_written_fails_its_job_with_the_reason(
+    tmp_path, huadong, monkeypatch
+):
+    from kehu.crm.integration.models import ImportJob
+    from kehu.crm.integration.records import RecordEntity
+
+    def broken(self, rows, now=None, by=None):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(RecordEntity, "apply_batch", broken)
+    path = tmp_path / "contacts.csv"
+    path.write_text("customer,name\nK001,Ann\n")
+    result = CliRunner().invoke(main, ["import", str(path), "--entity", "contacts"])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "batch 1 of 1 could not be written (OSError: disk full)" in result.output
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and job.batches_landed == 0
+    assert Contact.objects.count() == 0
+
+
+def test_every_text_limit_is_the_model_column_limit():
+    from kehu.crm.integration.entities import ENTITIES
+    from kehu.crm.integration.records import RecordEntity
+
+    for entity in ENTITIES.values():
+        if not isinstance(entity, RecordEntity):
+            continue
+        for field in entity.fields:
+            if field.kind in ("text", "email", "category") and field.name != "external_id":
+                column = entity.model._meta.get_field(field.name)
+                target = getattr(column, "related_model", None)
+                limit = (
+                    target._meta.get_field("name").max_length
+                    if field.kind == "category"
+                    else column.max_length
+                )
+                assert field.max_length == limit, (entity.entity, field.name)

@@ -93,10 +93,21 @@ def prepare_sql(mapping: dict[str, str], date_format: str | None, decimal_comma:
     """
 
 
+#: Read across a customer's rows in the file: the last non-empty value of each wins,
+#: so the record is written once, as the whole file says, and a re-import finds it so.
+FOLDED = (*TEXT_FIELDS, "kind", "raw_kind")
+
+
 def batch_sql(batch_rows: int) -> str:
+    folded = ", ".join(
+        f"LAST_VALUE({f} IGNORE NULLS) OVER (PARTITION BY match_key ORDER BY row_number "
+        f"ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS {f}"
+        for f in FOLDED
+    )
     return (
         "CREATE OR REPLACE TEMP TABLE import_batches AS "
-        f"SELECT *, (ROW_NUMBER() OVER (ORDER BY row_number) - 1) // {batch_rows} AS batch "
+        f"SELECT * EXCLUDE ({', '.join(FOLDED)}), {folded}, "
+        f"(ROW_NUMBER() OVER (ORDER BY row_number) - 1) // {batch_rows} AS batch "
         f"FROM {ROWS} WHERE reason IS NULL ORDER BY row_number"
     )
 
@@ -119,7 +130,8 @@ def apply_batch(
 ) -> dict[str, int]:
     now = now or datetime.now(UTC)
     by = by or ImportBy()
-    records = rows.to_pylist()
+    everything = rows.to_pylist()
+    records = [r for r in everything if r["row_number"] == r["first_copy"]]  # the rest: folded
     by_id = existing_ids(
         Customer, "external_id", [r["external_id"] for r in records if r["external_id"]]
     )
@@ -127,25 +139,24 @@ def apply_batch(
         [r["email"] for r in records if r["email"] and not r["external_id"]]
     )
     new, updates = [], []
-    created_keys: set[str] = set()
     for record in records:
         found = (
             by_id.get(record["external_id"])
             if record["external_id"]
             else by_email.get(record["email"])
         )
-        if found is None and record["match_key"] not in created_keys:
+        if found is None:
             new.append(record)
-            created_keys.add(record["match_key"])
         else:
             updates.append((found, record))
     ids = _create(new, now)
-    resolved = [(found or ids[r["match_key"]], r) for found, r in updates]
+    resolved = list(updates)
     changed_ids = _update(resolved, now)
     _reindex(sorted(set(ids.values()) | set(changed_ids)))
     record_history(Customer, sorted(ids.values()), "+", by)
     record_history(Customer, changed_ids, "~", by)
-    return {"imported": len(new), "merged": len(updates), "customers_created": len(new)}
+    merged = len(everything) - len(new)  # into a stored customer, or an earlier row
+    return {"imported": len(new), "merged": merged, "customers_created": len(new)}
 
 
 def _create(records: list[dict], now: datetime) -> dict[str, int]:

@@ -12,6 +12,7 @@ from kehu.crm.customers.models import Contact
 from kehu.crm.engagement.models import Interaction
 from kehu.crm.integration import customers, orders
 from kehu.crm.integration.records import RecordEntity
+from kehu.crm.integration.writes import chunks
 from kehu.crm.sales.models import Opportunity
 from kehu.crm.service.actions import next_ticket_number
 from kehu.crm.service.models import Ticket
@@ -22,23 +23,42 @@ def _ticket_numbers(records: list[dict[str, Any]], _now: datetime) -> dict[str, 
     return {"number": [f"T{first + i:08d}" for i in range(len(records))]}
 
 
+CLOSED = (Opportunity.Stage.WON, Opportunity.Stage.LOST)
+
+
 def _opportunity_defaults(records: list[dict[str, Any]], now: datetime) -> dict[str, list[Any]]:
     """Probability from the stage when the file gives none; a won or lost deal is
     closed (when, if the file does not say: now)."""
     stages = [r["stage"] or Opportunity.Stage.QUALIFICATION for r in records]
-    closed = (Opportunity.Stage.WON, Opportunity.Stage.LOST)
     return {
         "probability": [
-            int(r["probability"])
+            r["probability"]
             if r["probability"] is not None
             else Opportunity.STAGE_PROBABILITY[stage]
             for r, stage in zip(records, stages, strict=True)
         ],
         "closed_at": [
-            (r["closed_at"] or now) if stage in closed else r["closed_at"]
+            (r["closed_at"] or now) if stage in CLOSED else r["closed_at"]
             for r, stage in zip(records, stages, strict=True)
         ],
     }
+
+
+def _opportunity_moves(changes: list[tuple[int, dict[str, Any]]], now: datetime) -> None:
+    """A deal the file moves to another stage: its probability follows the stage
+    (unless the file gives one), and it closes when won or lost."""
+    stored = {}
+    for chunk in chunks([pk for pk, _values in changes]):
+        rows = Opportunity.objects.filter(pk__in=chunk).values_list("pk", "stage", "closed_at")
+        stored.update((pk, (stage, closed_at)) for pk, stage, closed_at in rows)
+    for pk, values in changes:
+        stage, closed_at = stored[pk]
+        if values["stage"] is None or values["stage"] == stage:
+            continue
+        if values["probability"] is None:
+            values["probability"] = Opportunity.STAGE_PROBABILITY[values["stage"]]
+        if values["stage"] in CLOSED and values["closed_at"] is None and closed_at is None:
+            values["closed_at"] = now
 
 
 CONTACTS = RecordEntity(
@@ -73,6 +93,7 @@ OPPORTUNITIES = RecordEntity(
     natural_key=("customer_id", "LOWER(name)"),
     PREVIEW_FIELDS=("customer", "name", "stage", "amount", "expected_close_date"),
     extras=_opportunity_defaults,
+    on_update=_opportunity_moves,
 )
 
 ENTITIES: dict[str, Any] = {

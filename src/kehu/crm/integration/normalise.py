@@ -55,11 +55,21 @@ def number(column: str | None, decimal_comma: bool) -> str:
     return f"TRY_CAST({cleaned} AS DOUBLE)"
 
 
+#: Dates outside these years are typing errors (or "infinity"), not dates.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
 def timestamp(column: str | None, date_format: str | None) -> str:
+    """A cell as a UTC timestamp (NULL when it is not a date in a sane range): an
+    offset in the cell (``+08:00``) is honoured; a time without one is local time in
+    the connection's time zone."""
     if date_format is None:
-        return f"TRY_CAST({text(column)} AS TIMESTAMP)"
-    fmt = date_format.replace("'", "''")
-    return f"TRY_STRPTIME({text(column)}, '{fmt}')"
+        local = f"TRY_CAST({text(column)} AS TIMESTAMPTZ)"
+    else:
+        fmt = date_format.replace("'", "''")
+        local = f"CAST(TRY_STRPTIME({text(column)}, '{fmt}') AS TIMESTAMPTZ)"
+    utc = f"timezone('UTC', {local})"
+    return f"(CASE WHEN year({utc}) BETWEEN {FIRST_YEAR} AND {LAST_YEAR} THEN {utc} END)"
 
 
 def detect_date_format(connection: duckdb.DuckDBPyConnection, column: str) -> str | None:

@@ -37,6 +37,15 @@ class ImportInputError(ValueError):
     """The import cannot run as asked; the message says what to fix."""
 
 
+class BatchFailedError(RuntimeError):
+    """A batch could not be written (rolled back); the job holds the message."""
+
+    def __init__(self, job_id: int, batch: int) -> None:
+        super().__init__(f"import #{job_id} stopped at batch {batch + 1}")
+        self.job_id = job_id
+        self.batch = batch
+
+
 @dataclass
 class Options:
     encoding: str | None = None
@@ -75,19 +84,19 @@ def resolve_mapping(
 
 def mark_stale_jobs() -> int:
     """Jobs still 'running' whose process is gone (killed, or the machine restarted):
-    known at once when the process ran on this machine, otherwise after
-    :data:`STALE_AFTER` without progress."""
+    known at once when the process ran on this machine (same boot, same process
+    namespace), otherwise after :data:`STALE_AFTER` without progress."""
     cutoff = datetime.now(UTC) - STALE_AFTER
-    host = socket.gethostname()
+    here = _machine()
     dead = []
     for job in ImportJob.objects.filter(status=ImportJob.Status.RUNNING).only(
         "pk", "details", "heartbeat_at"
     ):
-        pid = job.details.get("pid")
-        if pid == os.getpid():
+        runner = job.details.get("runner") or {}
+        if runner.get("pid") == os.getpid() and runner.get("machine") == here:
             continue
-        if pid and job.details.get("host") == host:
-            if not process_alive(pid, job.details.get("started")):
+        if here is not None and runner.get("machine") == here:
+            if not process_alive(runner["pid"], runner.get("started")):
                 dead.append(job.pk)
         elif job.heartbeat_at < cutoff:
             dead.append(job.pk)
@@ -99,21 +108,24 @@ def mark_stale_jobs() -> int:
     )
 
 
+def _machine() -> str | None:
+    """This boot of this machine's kernel and this process namespace: where a pid
+    means the same process. ``None`` without /proc (the heartbeat decides then)."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.stat("/proc/self/ns/pid").st_ino
+    except OSError:
+        return None
+    return f"{socket.gethostname()}/{boot}/{namespace}"
+
+
 def process_alive(pid: int, started: int | None) -> bool:
     """Whether process ``pid`` lives (not a zombie) and is the one that started at
     ``started`` (clock ticks after boot, so that a reused pid does not count)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
+    except OSError:
         return False
-    except OSError:  # no /proc: ask the kernel
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            pass
-        return True
     fields = stat.rsplit(")", 1)[-1].split()  # after the name, which may hold spaces
     return fields[0] != "Z" and (started is None or int(fields[19]) == started)
 
@@ -128,7 +140,7 @@ def _process_start(pid: int) -> int | None:
 
 def _runner() -> dict[str, Any]:
     pid = os.getpid()
-    return {"pid": pid, "host": socket.gethostname(), "started": _process_start(pid)}
+    return {"runner": {"pid": pid, "machine": _machine(), "started": _process_start(pid)}}
 
 
 def claim(job: ImportJob) -> None:
@@ -325,17 +337,26 @@ def _run(
     by = ImportBy(f"import #{job.pk} ({job.source_name})", job.created_by_id)
     for batch in range(prepared.batches):
         rows = module.fetch_batch(db, batch)
-        with transaction.atomic():
-            counts = module.apply_batch(rows, by=by)
-            for key, value in counts.items():
-                if key not in ("imported", "merged"):
-                    created[key] = created.get(key, 0) + value
+        try:
+            with transaction.atomic():
+                counts = module.apply_batch(rows, by=by)
+                ImportJob.objects.filter(pk=job.pk).update(
+                    imported=F("imported") + counts["imported"],
+                    merged=F("merged") + counts["merged"],
+                    batches_landed=F("batches_landed") + 1,
+                    heartbeat_at=datetime.now(UTC),
+                )
+        except Exception as e:  # the batch rolled back; the job says so, then it goes on up
             ImportJob.objects.filter(pk=job.pk).update(
-                imported=F("imported") + counts["imported"],
-                merged=F("merged") + counts["merged"],
-                batches_landed=F("batches_landed") + 1,
-                heartbeat_at=datetime.now(UTC),
+                status=ImportJob.Status.FAILED,
+                finished_at=datetime.now(UTC),
+                message=f"batch {batch + 1} of {prepared.batches} could not be written "
+                f"({type(e).__name__}: {str(e)[:300]}); the {batch} batches before it landed",
             )
+            raise BatchFailedError(job.pk, batch) from e
+        for key, value in counts.items():
+            if key not in ("imported", "merged"):
+                created[key] = created.get(key, 0) + value
         report("writing", batch + 1, prepared.batches)
     job.refresh_from_db()
     job.status = ImportJob.Status.DONE

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 import duckdb
+from django.conf import settings
 
 RAW = "import_raw"
 ROW = "__row"
@@ -55,6 +56,8 @@ def connect(workdir: Path, memory_limit: str = "512MB") -> duckdb.DuckDBPyConnec
         ("temp_directory", str(workdir)),
         ("preserve_insertion_order", True),  # row numbers = file order
         ("enable_progress_bar", False),
+        # a time without an offset is the business's local time (KEHU_TIME_ZONE)
+        ("TimeZone", settings.TIME_ZONE),
     ):
         connection.execute(f"SET {setting} = ?", [value]).fetchall()
     return connection

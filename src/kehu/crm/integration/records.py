@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import connection, models
 from django.utils import translation
 
@@ -78,6 +79,8 @@ class RecordEntity:
     #: the model field holding the key (``source_key``, or a unique field such as ``sku``)
     key_field: str = "source_key"
     extras: Extras | None = None
+    #: adjusts the values of records about to be changed: ``(id, values)`` pairs
+    on_update: Callable[[list[tuple[int, dict[str, Any]]], datetime], None] | None = None
 
     ROWS: ClassVar[str] = "import_rows"
 
@@ -216,8 +219,21 @@ class RecordEntity:
         elif kind in ("number", "integer"):
             value = n.number(column, decimal_comma)
             checks.append(
-                (f"{name} IS NULL AND {raw} IS NOT NULL", says(f"{quoted} || ' is not a number'"))
+                (
+                    f"({name} IS NULL OR NOT isfinite({name})) AND {raw} IS NOT NULL",
+                    says(f"{quoted} || ' is not a number'"),
+                )
             )
+            model_field = self.model._meta.get_field(field.name)
+            if isinstance(model_field, models.DecimalField):  # what the column can hold
+                places = model_field.decimal_places
+                limit = 10 ** (model_field.max_digits - places)
+                checks.append(
+                    (
+                        f"ABS(ROUND({name}, {places})) >= {limit}",
+                        says(f"{raw} || ' is too large (the most is {limit - 1:,}.99)'"),
+                    )
+                )
             if kind == "integer":
                 checks.append(
                     (f"{name} <> ROUND({name})", says(f"{raw} || ' is not a whole number'"))
@@ -242,10 +258,25 @@ class RecordEntity:
         return value, checks
 
     def batch_sql(self, batch_rows: int) -> str:
+        """Valid rows in batches; each carries its record's values read across all of
+        the record's rows in the file (the last non-empty value of each field wins), so
+        that the record is written once, as the whole file says."""
+        names = [f.name for f in self._stored()]
+        names += [f.name + "_id" for f in self._stored() if f.kind in REFERENCES]
+        window = (
+            "OVER (PARTITION BY record_key ORDER BY row_number "
+            "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)"
+        )
+        folded = ", ".join(
+            f"LAST_VALUE({n.quote(name)} IGNORE NULLS) {window} AS {n.quote(name)}"
+            for name in names
+        )
+        excluded = ", ".join(n.quote(name) for name in names)
         return (
             "CREATE OR REPLACE TEMP TABLE import_batches AS "
-            f"SELECT *, (ROW_NUMBER() OVER (ORDER BY row_number) - 1) // {int(batch_rows)} "
-            f"AS batch FROM {self.ROWS} WHERE reason IS NULL ORDER BY row_number"
+            f"SELECT * EXCLUDE ({excluded}), {folded}, "
+            f"(ROW_NUMBER() OVER (ORDER BY row_number) - 1) // {int(batch_rows)} AS batch "
+            f"FROM {self.ROWS} WHERE reason IS NULL ORDER BY row_number"
         )
 
     def file_details(self, db: duckdb.DuckDBPyConnection) -> dict[str, int]:
@@ -265,27 +296,27 @@ class RecordEntity:
     def apply_batch(
         self, rows: pa.Table, now: datetime | None = None, by: ImportBy | None = None
     ) -> dict[str, int]:
-        """Write one batch (call inside a transaction): new records, then the rows that
-        merge into existing ones. Returns ``imported`` and ``merged`` row counts."""
+        """Write one batch (call inside a transaction): each record once, from its first
+        row in the file (which carries the values of all its rows); the other rows are
+        merged. Returns ``imported`` and ``merged`` row counts."""
         now = now or datetime.now(UTC)
         by = by or ImportBy()
-        records = rows.to_pylist()
-        found = existing_ids(self.model, self.key_field, list({r["record_key"] for r in records}))
-        new, merging, seen = [], [], set()
-        for record in records:
-            key = record["record_key"]
-            if key in found or key in seen:
-                merging.append(record)
-            else:
-                new.append(record)
-                seen.add(key)
-        categories, categories_created = self._categories(records)
-        created = self._create(new, now, categories)
-        found.update(created)
-        changed = self._update(merging, found, categories)
+        rows_in = rows.num_rows
+        firsts = rows.filter(pc.equal(rows["row_number"], rows["first_copy"])).to_pylist()
+        found = existing_ids(self.model, self.key_field, [r["record_key"] for r in firsts])
+        categories, categories_created = self._categories(firsts)
+        values = [{f.name: self._value(f, r, categories) for f in self._stored()} for r in firsts]
+        new = [(r, v) for r, v in zip(firsts, values, strict=True) if r["record_key"] not in found]
+        merging = [
+            (found[r["record_key"]], v)
+            for r, v in zip(firsts, values, strict=True)
+            if r["record_key"] in found
+        ]
+        created = self._create(new, now)
+        changed_ids = self._update(merging, now)
         record_history(self.model, sorted(created.values()), "+", by)
-        record_history(self.model, changed, "~", by)
-        counts = {"imported": len(new), "merged": len(merging)}
+        record_history(self.model, changed_ids, "~", by)
+        counts = {"imported": len(new), "merged": rows_in - len(new)}
         if categories_created:
             counts["categories_created"] = categories_created
         return counts
@@ -316,51 +347,46 @@ class RecordEntity:
             return value if isinstance(value, date) else value.date()
         return value
 
-    def _create(
-        self, records: list[dict[str, Any]], now: datetime, categories: dict[str, int]
-    ) -> dict[str, int]:
-        if not records:
+    def _create(self, new: list[tuple[dict[str, Any], dict[str, Any]]], now: datetime) -> dict:
+        """Insert the new records (model defaults where the file is silent)."""
+        if not new:
             return {}
-        fields = self._stored()
-        extra = self.extras(records, now) if self.extras else {}
-        defaults = {f.name: _default(self.model._meta.get_field(f.name)) for f in fields}
-        names = [f.name for f in fields]
-        key_column = [] if self.key_field in names else [self.key_field]
-        columns = [*names, *key_column, *[e for e in extra if e not in names]]
+        fields = [f.name for f in self._stored()]
+        extra = self.extras([v for _r, v in new], now) if self.extras else {}
+        for _record, values in new:
+            for name in fields:
+                if values[name] is None:
+                    values[name] = _default(self.model._meta.get_field(name))
+        key_column = [] if self.key_field in fields else [self.key_field]
+        columns = [*fields, *key_column, *[e for e in extra if e not in fields]]
         rows = []
-        for i, record in enumerate(records):
-            values = {}
-            for f in fields:
-                value = self._value(f, record, categories)
-                values[f.name] = defaults[f.name] if value is None else value
+        for i, (record, values) in enumerate(new):
             values[self.key_field] = record["record_key"]
             for name, column in extra.items():
                 values[name] = column[i]
             rows.append(tuple(values[c] for c in columns))
         insert_rows(self.model, columns, rows)
-        return existing_ids(self.model, self.key_field, [r["record_key"] for r in records])
+        return existing_ids(self.model, self.key_field, [r["record_key"] for r, _v in new])
 
-    def _update(
-        self, records: list[dict[str, Any]], ids: dict[str, int], categories: dict[str, int]
-    ) -> list[int]:
+    def _update(self, merging: list[tuple[int, dict[str, Any]]], now: datetime) -> list[int]:
         """Non-empty values replace the stored ones; returns the records that changed."""
-        fields = self._stored()
-        proposals = changed(
-            self.model,
-            [
-                (ids[r["record_key"]], {f.name: self._value(f, r, categories) for f in fields})
-                for r in records
-            ],
-        )
+        if self.on_update and merging:
+            self.on_update(merging, now)
+        proposals = changed(self.model, merging)
         if not proposals:
             return []
         quote = connection.ops.quote_name
-        columns = [quote(self.model._meta.get_field(f.name).column) for f in fields]
+        names = list(proposals[0][1])
+        columns = [quote(self.model._meta.get_field(name).column) for name in names]
         sets = ", ".join(f"{c} = COALESCE(%s, {c})" for c in columns)
+        stamp: tuple[Any, ...] = ()
+        if any(f.name == "updated_at" for f in self.model._meta.concrete_fields):
+            sets += f", {quote('updated_at')} = %s"
+            stamp = (now,)
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {table(self.model)} SET {sets} WHERE id = %s",
-                [(*[values[f.name] for f in fields], pk) for pk, values in proposals],
+                [(*[values[name] for name in names], *stamp, pk) for pk, values in proposals],
             )
         return sorted({pk for pk, _values in proposals})
 
