@@ -114,9 +114,8 @@ def _literal(path: Path | str) -> str:
 def _load_select(source: Source, select: str) -> None:
     """``select`` as the text table with row numbers."""
     names = [d[0] for d in source.connection.execute(f"DESCRIBE {select}").fetchall()]
-    text = ", ".join(
-        f'CAST("{n.replace(chr(34), chr(34) * 2)}" AS VARCHAR) AS "{n}"' for n in names
-    )
+    quoted = ['"' + n.replace('"', '""') + '"' for n in names]
+    text = ", ".join(f"CAST({q} AS VARCHAR) AS {q}" for q in quoted)
     source.connection.execute(
         f"CREATE TEMP TABLE {RAW} AS SELECT ROW_NUMBER() OVER () AS {ROW}, {text} FROM ({select})"
     )
