@@ -297,6 +297,62 @@ def churn(
 
 
 @main.command()
+@click.argument("input_path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--basket-col", help="Column naming the basket (invoice, order, visit).")
+@click.option("--item-col", help="Column naming the item (product code).")
+@click.option(
+    "--format",
+    "layout",
+    type=click.Choice(["table", "basket"]),
+    default="table",
+    show_default=True,
+    help="basket: one basket per line, items separated by --separator.",
+)
+@click.option(
+    "--separator", default=",", show_default=True, help="Item separator (--format basket)."
+)
+@click.option("--min-support", type=float, required=True, help="Least share of baskets, e.g. 0.01.")
+@click.option("--min-confidence", type=float, required=True, help="Least confidence, e.g. 0.3.")
+@click.option("--max-len", type=int, help="Largest itemset [no limit].")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for rules.parquet and itemsets.parquet.",
+)
+def baskets(
+    input_path: str,
+    basket_col: str | None,
+    item_col: str | None,
+    layout: str,
+    separator: str,
+    min_support: float,
+    min_confidence: float,
+    max_len: int | None,
+    out_dir: str,
+) -> None:
+    """What sells together: frequent itemsets and association rules (support,
+    confidence, lift), the same as mlxtend's fpgrowth + association_rules."""
+    from kehu.insight.baskets import mine, read_baskets, write_mined
+    from kehu.insight.errors import InsightError
+
+    try:
+        basket_ids, items, skipped = read_baskets(
+            input_path, basket_col, item_col, layout == "basket", separator
+        )
+        mined = mine(basket_ids, items, min_support, min_confidence, max_len)
+        out = write_mined(mined, out_dir)
+    except InsightError as e:
+        _fail(str(e).splitlines()[0])
+    click.echo(f"wrote {out / 'rules.parquet'}, {out / 'itemsets.parquet'}")
+    click.echo(
+        f"lines={len(items) + skipped:,} skipped_blank={skipped:,} baskets={mined.baskets:,} "
+        f"itemsets={len(mined.itemsets):,} rules={len(mined.rules):,}"
+    )
+
+
+@main.command()
 @click.option("--run", "run_id", type=click.IntRange(1), help="Execute this queued run.")
 @click.option("--as-of", help="Observation end, e.g. 2026-06-30 [the day of the last order].")
 @click.option(

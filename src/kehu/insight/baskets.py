@@ -1,0 +1,215 @@
+"""What sells together: frequent itemsets and association rules from baskets.
+
+Itemsets are mined by depth-first pattern growth, as FP-growth does (no candidate
+generation level by level), over a vertical bitset per item: a prefix's baskets ANDed
+with every possible extension at once, counted with a popcount (numpy), so each node
+of the search is one array operation. The itemsets and rules are exactly those of
+mlxtend's ``fpgrowth`` + ``association_rules`` on the same baskets and thresholds:
+
+- an itemset is frequent when ``count / baskets >= min_support`` (compared as mlxtend
+  compares, in floating point);
+- a rule ``A -> C`` is every split of a frequent itemset into two non-empty parts
+  (multi-item consequents, as mlxtend; R's arules keeps only single-item consequents),
+  kept when ``confidence = support(A ∪ C) / support(A) >= min_confidence``;
+  ``lift = confidence / support(C)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from kehu.insight.data import InputError
+
+WORD = 64
+
+
+@dataclass
+class BasketData:
+    """Baskets as one bit per (item, basket), for the items that can be frequent."""
+
+    items: np.ndarray  # item names, in the order of ``bits``
+    bits: np.ndarray  # uint64 (items × words)
+    baskets: int
+
+
+@dataclass
+class Mined:
+    itemsets: pd.DataFrame  # itemsets (tuple of names, sorted), support, count
+    rules: pd.DataFrame  # antecedents, consequents, support, confidence, lift, ...
+    baskets: int
+
+
+def basket_data(
+    basket_ids: pd.Series | np.ndarray, items: pd.Series | np.ndarray, min_support: float
+) -> BasketData:
+    """One row per (basket, item) line; repeated lines count once."""
+    basket_codes, _baskets = pd.factorize(pd.Series(basket_ids), sort=False)
+    item_codes, names = pd.factorize(pd.Series(items).astype(str), sort=True)
+    keep = (basket_codes >= 0) & (item_codes >= 0)
+    n = len(_baskets)
+    if n == 0:
+        raise InputError("no baskets: every row lacks a basket id or an item")
+    # (item, basket) as one integer: a 1-D unique drops the repeated lines fast
+    keys = np.unique(item_codes[keep].astype(np.int64) * n + basket_codes[keep])
+    pairs = np.stack([keys // n, keys % n], axis=1)
+    counts = np.bincount(pairs[:, 0], minlength=len(names))
+    frequent = np.flatnonzero(counts / float(n) >= min_support)
+    position = np.full(len(names), -1)
+    position[frequent] = np.arange(len(frequent))
+    pairs = pairs[position[pairs[:, 0]] >= 0]
+    words = (n + WORD - 1) // WORD
+    bits = np.zeros((len(frequent), words), dtype=np.uint64)
+    rows = position[pairs[:, 0]]
+    np.bitwise_or.at(
+        bits,
+        (rows, pairs[:, 1] // WORD),
+        np.left_shift(np.uint64(1), (pairs[:, 1] % WORD).astype(np.uint64)),
+    )
+    return BasketData(np.asarray(names)[frequent], bits, n)
+
+
+def frequent_itemsets(
+    data: BasketData, min_support: float, max_len: int | None = None
+) -> pd.DataFrame:
+    """Every itemset with ``count / baskets >= min_support`` (up to ``max_len`` items)."""
+    n = data.baskets
+    threshold = _min_count(min_support, n)
+    found_sets: list[tuple[int, ...]] = []
+    found_counts: list[int] = []
+    counts = np.bitwise_count(data.bits).sum(axis=1)
+    order = np.argsort(-counts, kind="stable")  # frequent first: small conditional sets
+
+    def grow(prefix: tuple[int, ...], prefix_bits: np.ndarray, extensions: np.ndarray) -> None:
+        if extensions.size == 0 or (max_len is not None and len(prefix) >= max_len):
+            return
+        joint = data.bits[extensions] & prefix_bits
+        support = np.bitwise_count(joint).sum(axis=1)
+        keep = np.flatnonzero(support >= threshold)
+        for j, index in enumerate(keep):
+            itemset = (*prefix, int(extensions[index]))
+            found_sets.append(itemset)
+            found_counts.append(int(support[index]))
+            grow(itemset, joint[index], extensions[keep[j + 1 :]])
+
+    for j, item in enumerate(order):
+        if counts[item] < threshold:
+            continue
+        found_sets.append((int(item),))
+        found_counts.append(int(counts[item]))
+        grow((int(item),), data.bits[item], order[j + 1 :][counts[order[j + 1 :]] >= threshold])
+    names = data.items
+    itemsets = [tuple(sorted(names[list(s)])) for s in found_sets]
+    frame = pd.DataFrame({"itemsets": itemsets, "count": found_counts})
+    frame["support"] = frame["count"] / float(n)
+    return frame.sort_values(["count", "itemsets"], ascending=[False, True], ignore_index=True)
+
+
+def _min_count(min_support: float, n: int) -> int:
+    """The least count whose support (count / n, in floating point) reaches min_support."""
+    count = max(int(np.ceil(min_support * n)), 0)
+    while count > 0 and (count - 1) / float(n) >= min_support:
+        count -= 1
+    while count / float(n) < min_support:
+        count += 1
+    return count
+
+
+def association_rules(itemsets: pd.DataFrame, min_confidence: float) -> pd.DataFrame:
+    """Every rule of every frequent itemset with confidence at least ``min_confidence``."""
+    support = dict(zip(itemsets["itemsets"], itemsets["support"], strict=True))
+    rows: list[tuple] = []
+    for itemset, both in support.items():
+        size = len(itemset)
+        for k in range(1, size):
+            for antecedent in combinations(itemset, k):
+                consequent = tuple(i for i in itemset if i not in antecedent)
+                confidence = both / support[antecedent]
+                if confidence >= min_confidence:
+                    rows.append((antecedent, consequent, both, confidence, support[consequent]))
+    frame = pd.DataFrame(
+        rows, columns=["antecedents", "consequents", "support", "confidence", "c_support"]
+    )
+    frame["lift"] = frame["confidence"] / frame["c_support"]
+    frame["antecedent support"] = frame["support"] / frame["confidence"]
+    frame["consequent support"] = frame.pop("c_support")
+    frame["leverage"] = frame["support"] - frame["antecedent support"] * frame["consequent support"]
+    return frame.sort_values(
+        ["lift", "confidence", "antecedents", "consequents"],
+        ascending=[False, False, True, True],
+        ignore_index=True,
+    )
+
+
+def mine(
+    basket_ids: pd.Series | np.ndarray,
+    items: pd.Series | np.ndarray,
+    min_support: float,
+    min_confidence: float,
+    max_len: int | None = None,
+) -> Mined:
+    if not 0 < min_support <= 1:
+        raise InputError(f"--min-support must be in (0, 1], got {min_support}")
+    if not 0 <= min_confidence <= 1:
+        raise InputError(f"--min-confidence must be in [0, 1], got {min_confidence}")
+    if max_len is not None and max_len < 1:
+        raise InputError(f"--max-len must be at least 1, got {max_len}")
+    data = basket_data(basket_ids, items, min_support)
+    itemsets = frequent_itemsets(data, min_support, max_len)
+    return Mined(itemsets, association_rules(itemsets, min_confidence), data.baskets)
+
+
+def read_baskets(
+    path: str | Path,
+    basket_col: str | None = None,
+    item_col: str | None = None,
+    one_per_line: bool = False,
+    separator: str = ",",
+) -> tuple[pd.Series, pd.Series, int]:
+    """(basket id, item) per line from a table, or from a file with one basket per
+    line (items split by ``separator``; the line number is the basket), and how many
+    rows were skipped for a blank basket or item."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    if one_per_line:
+        lines = pd.read_csv(path, header=None, names=["line"], sep="\x01", dtype=str)
+        items = lines["line"].str.split(separator).explode().str.strip()
+        blank = items.isna() | (items == "")
+        items = items[~blank]
+        return pd.Series(items.index.to_numpy()), pd.Series(items.to_numpy()), int(blank.sum())
+    if not basket_col or not item_col:
+        raise InputError("give --basket-col and --item-col (or --format basket)")
+    name = path.name.lower().removesuffix(".gz")
+    columns = [basket_col, item_col]
+    try:
+        if name.endswith(".parquet"):
+            frame = pd.read_parquet(path, columns=columns)
+        else:
+            frame = pd.read_csv(path, dtype=str, usecols=columns, keep_default_na=False)
+    except (ValueError, KeyError) as e:
+        raise InputError(f"{path}: {e}") from e
+    frame = frame.replace("", np.nan)
+    complete = frame.dropna()
+    return complete[basket_col], complete[item_col], len(frame) - len(complete)
+
+
+def write_mined(mined: Mined, out: str | Path) -> Path:
+    """``rules.parquet`` (antecedents, consequents as item lists; support, confidence,
+    lift, antecedent/consequent support, leverage) and ``itemsets.parquet``."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rules = mined.rules.copy()
+    for column in ("antecedents", "consequents"):
+        rules[column] = rules[column].map(list)
+    pq.write_table(pa.Table.from_pandas(rules, preserve_index=False), out / "rules.parquet")
+    itemsets = mined.itemsets.copy()
+    itemsets["itemsets"] = itemsets["itemsets"].map(list)
+    pq.write_table(pa.Table.from_pandas(itemsets, preserve_index=False), out / "itemsets.parquet")
+    return out
