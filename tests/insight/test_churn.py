@@ -152,3 +152,17 @@ def test_telco_churn_beats_logistic_regression_and_lightgbm(kehu_data, tmp_path)
     assert "customerID" not in metrics["categorical_columns"]  # the id
     rules = (out / "rules.txt").read_text()
     assert "Contract is Month-to-month" in rules
+
+
+def test_column_names_with_spaces_quotes_and_chinese(tmp_path):
+    rng = np.random.default_rng(5)
+    n = 600
+    fee = rng.uniform(10, 100, n)
+    plan = rng.choice(["月付", "年付"], n)
+    left = rng.random(n) < 1 / (1 + np.exp(-(fee - 55) / 10 - (plan == "月付")))
+    frame = pd.DataFrame({"月 费": fee, 'plan "A": [x]': plan, "流失": np.where(left, "是", "否")})
+    result = train_outcome(feature_table(frame, "流失"), "流失")
+    assert result.positive_label == "是" and result.metrics["cv_roc_auc"] > 0.7
+    reasons = result.scores.column("reason_1").to_pylist()
+    assert any(r and r.startswith("月 费 = ") for r in reasons)
+    assert any(r and r.startswith('plan "A": [x] = ') for r in reasons)

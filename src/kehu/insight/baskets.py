@@ -51,7 +51,7 @@ def basket_data(
 ) -> BasketData:
     """One row per (basket, item) line; repeated lines count once."""
     basket_codes, _baskets = pd.factorize(pd.Series(basket_ids), sort=False)
-    item_codes, names = pd.factorize(pd.Series(items).astype(str), sort=True)
+    item_codes, names = pd.factorize(pd.Series(items).astype("string"), sort=True)
     keep = (basket_codes >= 0) & (item_codes >= 0)
     n = len(_baskets)
     if n == 0:

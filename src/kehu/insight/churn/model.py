@@ -73,7 +73,7 @@ class Blend:
         threads: int = 0,
     ) -> Blend:
         gbm = lgb.LGBMClassifier(**GBM_PARAMS, random_state=seed, n_jobs=threads or None)
-        gbm.fit(X, y)
+        gbm.fit(_for_trees(X, numeric, categorical), y)
         linear = Pipeline(
             [
                 ("text", _LinearInput(categorical)),
@@ -88,7 +88,7 @@ class Blend:
         return cls(numeric, categorical, gbm, linear, sources, centre)
 
     def log_odds(self, X: pd.DataFrame) -> np.ndarray:
-        gbm = self.gbm.predict_proba(X)[:, 1]
+        gbm = self.gbm.predict_proba(_for_trees(X, self.numeric, self.categorical))[:, 1]
         linear = self.linear.predict_proba(X)[:, 1]
         return 0.5 * _logit(gbm) + 0.5 * _logit(linear)
 
@@ -96,8 +96,9 @@ class Blend:
         """Each input column's share of each row's log-odds (beside the average row):
         the trees' SHAP values and the linear terms, weighted as in the blend."""
         columns = [*self.numeric, *self.categorical]
-        shap = self.gbm.booster_.predict(X[self.gbm.feature_name_], pred_contrib=True)
-        by_tree = pd.DataFrame(shap[:, :-1], columns=self.gbm.feature_name_)
+        trees = _for_trees(X, self.numeric, self.categorical)
+        shap = self.gbm.booster_.predict(trees, pred_contrib=True)
+        by_tree = pd.DataFrame(shap[:, :-1], columns=columns)
         model = self.linear.named_steps["model"]
         terms = (self.linear[:-1].transform(X) - self.centre) * model.coef_[0]
         linear = pd.DataFrame(0.0, index=range(len(X)), columns=columns)
@@ -106,6 +107,13 @@ class Blend:
             if mask.any():
                 linear[column] = terms[:, mask].sum(axis=1)
         return 0.5 * by_tree[columns].reset_index(drop=True) + 0.5 * linear
+
+
+def _for_trees(X: pd.DataFrame, numeric: list[str], categorical: list[str]) -> pd.DataFrame:
+    """The feature columns in a fixed order under plain names: LightGBM refuses some
+    characters in names (quotes, colons, brackets) and rewrites others (spaces)."""
+    columns = [*numeric, *categorical]
+    return X[columns].set_axis([f"f{i}" for i in range(len(columns))], axis=1)
 
 
 def _linear_features(numeric: list[str], categorical: list[str]) -> ColumnTransformer:
