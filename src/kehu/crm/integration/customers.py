@@ -150,8 +150,7 @@ def apply_batch(
         else:
             updates.append((found, record))
     ids = _create(new, now)
-    resolved = list(updates)
-    changed_ids = _update(resolved, now)
+    changed_ids = _update(updates, now)
     _reindex(sorted(set(ids.values()) | set(changed_ids)))
     record_history(Customer, sorted(ids.values()), "+", by)
     record_history(Customer, changed_ids, "~", by)

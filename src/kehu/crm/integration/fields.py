@@ -33,6 +33,9 @@ class Field:
     high: float | None = None
 
 
+EMAIL_WORDS = ("email", "emailaddress", "mail", "邮箱", "电子邮件")
+PHONE_WORDS = ("phone", "telephone", "tel", "mobile", "phonenumber", "电话", "手机", "联系电话")
+
 ORDER_FIELDS = (
     Field(
         "order_number",
@@ -155,12 +158,12 @@ CUSTOMER_FIELDS = (
         ),
     ),
     Field("kind", _("Kind (company or person)"), False, ("kind", "type", "customertype", "类型")),
-    Field("email", _("Email"), False, ("email", "emailaddress", "mail", "邮箱", "电子邮件")),
+    Field("email", _("Email"), False, EMAIL_WORDS),
     Field(
         "phone",
         _("Phone"),
         False,
-        ("phone", "telephone", "tel", "mobile", "phonenumber", "电话", "手机", "联系电话"),
+        PHONE_WORDS,
     ),
     Field("country", _("Country"), False, ("country", "国家", "国家地区")),
     Field("region", _("Region"), False, ("region", "state", "province", "省份", "地区", "省")),
@@ -239,7 +242,7 @@ CONTACT_FIELDS = (
         "email",
         _("Email"),
         False,
-        ("email", "emailaddress", "mail", "邮箱", "电子邮件"),
+        EMAIL_WORDS,
         kind="email",
         max_length=254,
     ),
@@ -247,7 +250,7 @@ CONTACT_FIELDS = (
         "phone",
         _("Phone"),
         False,
-        ("phone", "telephone", "tel", "mobile", "phonenumber", "电话", "手机", "联系电话"),
+        PHONE_WORDS,
         max_length=40,
     ),
     Field(
@@ -302,7 +305,6 @@ PRODUCT_FIELDS = (
         ("unitprice", "price", "listprice", "单价", "价格", "售价"),
         kind="number",
         low=0,
-        high=1e10,
     ),
     Field(
         "unit_cost",
@@ -311,7 +313,6 @@ PRODUCT_FIELDS = (
         ("unitcost", "cost", "成本", "进价", "成本价"),
         kind="number",
         low=0,
-        high=1e10,
     ),
     Field(
         "is_active",
@@ -569,7 +570,6 @@ OPPORTUNITY_FIELDS = (
         ("amount", "value", "dealvalue", "金额", "预计金额"),
         kind="number",
         low=0,
-        high=1e12,
     ),
     Field(
         "probability",

@@ -119,23 +119,25 @@ def _machine() -> str | None:
     return f"{socket.gethostname()}/{boot}/{namespace}"
 
 
+def _stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/PID/stat`` after the process name (which may hold spaces):
+    ``[0]`` the state, ``[19]`` the start time in clock ticks after boot."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
+    except OSError:
+        return None
+
+
 def process_alive(pid: int, started: int | None) -> bool:
     """Whether process ``pid`` lives (not a zombie) and is the one that started at
-    ``started`` (clock ticks after boot, so that a reused pid does not count)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    fields = stat.rsplit(")", 1)[-1].split()  # after the name, which may hold spaces
-    return fields[0] != "Z" and (started is None or int(fields[19]) == started)
+    ``started`` (so that a reused pid does not count)."""
+    fields = _stat(pid)
+    return fields is not None and fields[0] != "Z" and started in (None, int(fields[19]))
 
 
 def _process_start(pid: int) -> int | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return int(stat.rsplit(")", 1)[-1].split()[19])
+    fields = _stat(pid)
+    return int(fields[19]) if fields else None
 
 
 def _runner() -> dict[str, Any]:

@@ -176,9 +176,8 @@ class RecordEntity:
             checks.append((f"{raw} IS NULL", says("'missing'")))
         kind = field.kind
         if kind in ("text", "email", "category") or kind in REFERENCES:
-            value = n.identifier(column) if kind in REFERENCES else n.text(column)
-            if field.name == "external_id":
-                value = n.identifier(column)
+            is_id = kind in REFERENCES or field.name == "external_id"
+            value = n.identifier(column) if is_id else n.text(column)
             if kind == "email":
                 value = f"LOWER({value})"
                 checks.append(
