@@ -1,0 +1,235 @@
+"""One row of behaviour per customer, as of a date: what segmentation, the churn model
+and the deviation checks read.
+
+From the orders (one row each: ``customer_id, order_id, ordered_at, amount`` and, when
+known, ``channel``), the order lines (``customer_id, ordered_at, category, amount``)
+and the service tickets (``customer_id, opened_at, kind``), everything before
+``as_of`` counts; later rows are ignored, so the same function builds the features of a
+past cut-off for training and of today for scoring. All of it is one DuckDB query per
+table; no Python loop touches a row.
+
+Columns:
+
+- ``recency_days`` (days since the last order), ``tenure_days`` (since the first),
+  ``n_orders``, ``total_spend``, ``mean_order`` and ``mean_gap_days`` (mean days
+  between orders; NaN with one order);
+- ``spend_90d``, ``orders_90d`` and ``spend_prev_90d`` (the 90 days before those), the
+  recent trend;
+- ``returns_share`` (share of orders that are returns, negative amounts);
+- ``category: X`` — share of the customer's positive line spend in each of the most
+  sold categories; ``channel: X`` — share of orders by channel;
+- ``n_tickets``, ``n_complaints``, ``complaints_90d``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from kehu.insight.data import InputError
+
+WINDOW_DAYS = 90
+TOP_CATEGORIES = 6
+TOP_CHANNELS = 6
+ORDER_COLUMNS = ("customer_id", "order_id", "ordered_at", "amount")
+LINE_COLUMNS = ("customer_id", "ordered_at", "category", "amount")
+TICKET_COLUMNS = ("customer_id", "opened_at", "kind")
+COMPLAINT_KINDS = ("complaint", "dispute", "defect")
+
+
+@dataclass
+class Behaviour:
+    features: pd.DataFrame  # customer_id + the columns above
+    categories: list[str]
+    channels: list[str]
+
+
+def _check(frame: pd.DataFrame | None, columns: tuple[str, ...], name: str) -> None:
+    if frame is None:
+        return
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{name} need the columns {list(columns)}; missing {missing}, "
+            f"found {list(frame.columns)}"
+        )
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _top(con: duckdb.DuckDBPyConnection, sql: str, n: int) -> list[str]:
+    return [row[0] for row in con.execute(sql).fetchall()[:n]]
+
+
+def customer_behaviour(
+    orders: pd.DataFrame,
+    as_of: date | datetime,
+    *,
+    lines: pd.DataFrame | None = None,
+    tickets: pd.DataFrame | None = None,
+    categories: list[str] | None = None,
+    channels: list[str] | None = None,
+) -> Behaviour:
+    """Every customer with an order before ``as_of``, one row each. ``categories`` and
+    ``channels`` fix which shares are computed (a model trained on a past cut-off
+    scores today's customers on the same columns); by default the most frequent."""
+    _check(orders, ORDER_COLUMNS, "orders")
+    _check(lines, LINE_COLUMNS, "order lines")
+    _check(tickets, TICKET_COLUMNS, "tickets")
+    con = duckdb.connect()
+    con.execute("SET threads = 2")
+    con.execute("SET preserve_insertion_order = false")
+    cutoff = pd.Timestamp(as_of).to_pydatetime().replace(tzinfo=None)
+    has_channel = "channel" in orders.columns
+    con.register("orders_in", orders)
+    con.execute(
+        "CREATE TEMP TABLE o AS SELECT customer_id, order_id, "
+        "CAST(ordered_at AS TIMESTAMP) AS t, CAST(amount AS DOUBLE) AS amount, "
+        + (
+            "COALESCE(CAST(channel AS VARCHAR), '') AS channel "
+            if has_channel
+            else "'' AS channel "
+        )
+        + "FROM orders_in WHERE CAST(ordered_at AS TIMESTAMP) < ?",
+        [cutoff],
+    )
+    features = _order_features(con, cutoff)
+    channels = _channel_shares(con, features, channels, has_channel)
+    if lines is not None:
+        con.register("lines_in", lines)
+        con.execute(
+            "CREATE TEMP TABLE l AS SELECT customer_id, CAST(category AS VARCHAR) AS category, "
+            "CAST(amount AS DOUBLE) AS amount FROM lines_in "
+            "WHERE CAST(ordered_at AS TIMESTAMP) < ? AND amount > 0 AND category IS NOT NULL",
+            [cutoff],
+        )
+        categories = _category_shares(con, features, categories)
+    else:
+        categories = []
+    if tickets is not None:
+        features = _ticket_counts(con, features, tickets, cutoff)
+    else:
+        for name in ("n_tickets", "n_complaints", "complaints_90d"):
+            features[name] = 0.0
+    con.close()
+    return Behaviour(features.reset_index(drop=True), categories, channels)
+
+
+def _order_features(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> pd.DataFrame:
+    window = f"INTERVAL {WINDOW_DAYS} DAY"
+    return con.execute(
+        "SELECT customer_id, "
+        "date_diff('second', MAX(t), ?::TIMESTAMP) / 86400.0 AS recency_days, "
+        "date_diff('second', MIN(t), ?::TIMESTAMP) / 86400.0 AS tenure_days, "
+        "CAST(COUNT(*) AS DOUBLE) AS n_orders, "
+        "SUM(amount) AS total_spend, "
+        "AVG(amount) AS mean_order, "
+        "CASE WHEN COUNT(*) > 1 THEN date_diff('second', MIN(t), MAX(t)) / 86400.0 "
+        "/ (COUNT(*) - 1) END AS mean_gap_days, "
+        f"COALESCE(SUM(amount) FILTER (WHERE t >= ?::TIMESTAMP - {window}), 0) AS spend_90d, "
+        f"CAST(COUNT(*) FILTER (WHERE t >= ?::TIMESTAMP - {window}) AS DOUBLE) AS orders_90d, "
+        f"COALESCE(SUM(amount) FILTER (WHERE t >= ?::TIMESTAMP - 2 * {window} "
+        f"AND t < ?::TIMESTAMP - {window}), 0) AS spend_prev_90d, "
+        "AVG(CASE WHEN amount < 0 THEN 1.0 ELSE 0.0 END) AS returns_share "
+        "FROM o GROUP BY customer_id ORDER BY customer_id",
+        [cutoff] * 6,
+    ).df()
+
+
+def _channel_shares(
+    con: duckdb.DuckDBPyConnection,
+    features: pd.DataFrame,
+    channels: list[str] | None,
+    has_channel: bool,
+) -> list[str]:
+    if not has_channel:
+        return []
+    if channels is None:
+        channels = _top(
+            con,
+            "SELECT channel FROM o WHERE channel <> '' GROUP BY channel "
+            "ORDER BY COUNT(*) DESC, channel",
+            TOP_CHANNELS,
+        )
+    if len(channels) < 2:  # one channel for everyone says nothing about anyone
+        return []
+    shares = ", ".join(
+        f'AVG(CASE WHEN channel = {_literal(c)} THEN 1.0 ELSE 0.0 END) AS "channel: {i}"'
+        for i, c in enumerate(channels)
+    )
+    _join_shares(
+        con,
+        features,
+        f"SELECT customer_id, {shares} FROM o GROUP BY customer_id",
+        "channel",
+        channels,
+    )
+    return channels
+
+
+def _category_shares(
+    con: duckdb.DuckDBPyConnection, features: pd.DataFrame, categories: list[str] | None
+) -> list[str]:
+    if categories is None:
+        categories = _top(
+            con,
+            "SELECT category FROM l GROUP BY category ORDER BY SUM(amount) DESC, category",
+            TOP_CATEGORIES,
+        )
+    if len(categories) < 2:
+        return []
+    shares = ", ".join(
+        f"SUM(CASE WHEN category = {_literal(c)} THEN amount ELSE 0 END) / SUM(amount) "
+        f'AS "category: {i}"'
+        for i, c in enumerate(categories)
+    )
+    _join_shares(
+        con,
+        features,
+        f"SELECT customer_id, {shares} FROM l GROUP BY customer_id",
+        "category",
+        categories,
+    )
+    return categories
+
+
+def _join_shares(
+    con: duckdb.DuckDBPyConnection,
+    features: pd.DataFrame,
+    sql: str,
+    prefix: str,
+    names: list[str],
+) -> None:
+    """Add the shares to ``features`` in place, named ``prefix: name`` (the SQL used
+    positions, so that any category name is safe in it); 0 for customers without."""
+    shares = con.execute(sql).df().set_index("customer_id")
+    aligned = shares.reindex(features["customer_id"].to_numpy())
+    for i, name in enumerate(names):
+        features[f"{prefix}: {name}"] = np.nan_to_num(
+            aligned[f"{prefix}: {i}"].to_numpy(dtype=float), nan=0.0
+        )
+
+
+def _ticket_counts(
+    con: duckdb.DuckDBPyConnection, features: pd.DataFrame, tickets: pd.DataFrame, cutoff: datetime
+) -> pd.DataFrame:
+    con.register("tickets_in", tickets)
+    kinds = ", ".join(_literal(k) for k in COMPLAINT_KINDS)
+    counts = con.execute(
+        "SELECT customer_id, CAST(COUNT(*) AS DOUBLE) AS n_tickets, "
+        f"CAST(COUNT(*) FILTER (WHERE kind IN ({kinds})) AS DOUBLE) AS n_complaints, "
+        f"CAST(COUNT(*) FILTER (WHERE kind IN ({kinds}) AND CAST(opened_at AS TIMESTAMP) >= "
+        f"?::TIMESTAMP - INTERVAL {WINDOW_DAYS} DAY) AS DOUBLE) AS complaints_90d "
+        "FROM tickets_in WHERE CAST(opened_at AS TIMESTAMP) < ? GROUP BY customer_id",
+        [cutoff, cutoff],
+    ).df()
+    merged = features.merge(counts, on="customer_id", how="left")
+    for name in ("n_tickets", "n_complaints", "complaints_90d"):
+        merged[name] = merged[name].fillna(0.0)
+    return merged

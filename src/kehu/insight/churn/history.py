@@ -1,0 +1,123 @@
+"""Churn learned from a CRM's own history by a time split.
+
+The features of every customer are computed as of a past cut-off (``as_of`` minus
+``horizon_days``) from what happened before it; the label is whether the customer
+bought again between the cut-off and ``as_of`` (no order: churned). The model learned
+there scores each customer's features as of ``as_of``: the probability of no order in
+the next ``horizon_days``, with the features that raise it most, in words.
+
+A non-contractual customer never announces leaving; "no order within the horizon" is
+the working definition, the same one the BTYD models' P(alive) estimates without
+labels. The two disagree where behaviour beyond the purchase rhythm matters
+(complaints, returns, a category or channel that is fading), which is what the
+supervised model adds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from kehu.insight.behaviour import customer_behaviour
+from kehu.insight.churn import OutcomeResult, _scores, train_outcome
+from kehu.insight.churn.table import FeatureTable
+from kehu.insight.data import InputError
+from kehu.insight.segments import LABELS
+
+MIN_CUSTOMERS = 50
+MAX_TRAIN_ROWS = 200_000
+#: Features rounded for the reasons' words (days as whole days, shares to a percent).
+ROUNDING = {"recency_days": 0, "tenure_days": 0, "mean_gap_days": 1, "returns_share": 2}
+
+
+@dataclass
+class HistoryChurn:
+    scores: pa.Table  # id, probability, reason_1..3, top_reasons
+    metrics: dict[str, Any]
+    training: OutcomeResult
+
+
+def _readable(features: pd.DataFrame) -> pd.DataFrame:
+    out = features.drop(columns=["customer_id"]).astype(float)
+    for column in out.columns:
+        digits = ROUNDING.get(column, 2 if column.startswith(("category: ", "channel: ")) else 1)
+        out[column] = out[column].round(digits)
+    return out.rename(columns=lambda c: LABELS.get(c, c))
+
+
+def churn_from_history(
+    orders: pd.DataFrame,
+    as_of: date | datetime,
+    *,
+    horizon_days: int = 90,
+    lines: pd.DataFrame | None = None,
+    tickets: pd.DataFrame | None = None,
+    folds: int = 3,
+    seed: int = 0,
+) -> HistoryChurn:
+    """Train on the cut-off ``as_of - horizon_days`` and score every customer as of
+    ``as_of``. ``orders``, ``lines`` and ``tickets`` as in
+    :func:`kehu.insight.behaviour.customer_behaviour`."""
+    if horizon_days < 7:
+        raise InputError(f"horizon_days must be at least 7, got {horizon_days}")
+    end = pd.Timestamp(as_of).to_pydatetime()
+    cutoff = end - timedelta(days=horizon_days)
+    past = customer_behaviour(orders, cutoff, lines=lines, tickets=tickets)
+    if len(past.features) < MIN_CUSTOMERS:
+        raise InputError(
+            f"churn from history needs at least {MIN_CUSTOMERS} customers with orders before "
+            f"{cutoff:%Y-%m-%d} (the cut-off {horizon_days} days before {end:%Y-%m-%d}); "
+            f"there are {len(past.features)}"
+        )
+    when = pd.to_datetime(orders["ordered_at"])
+    came_back = orders.loc[(when >= cutoff) & (when < end), "customer_id"].unique()
+    churned = (~past.features["customer_id"].isin(came_back)).astype(float)
+    train = past.features
+    if len(train) > MAX_TRAIN_ROWS:  # the model's quality saturates long before
+        pick = np.random.default_rng(seed).choice(len(train), MAX_TRAIN_ROWS, replace=False)
+        train, churned = train.iloc[np.sort(pick)], churned.iloc[np.sort(pick)]
+    X_train = _readable(train)
+    table = FeatureTable(
+        ids=train["customer_id"].reset_index(drop=True),
+        features=X_train.reset_index(drop=True),
+        outcome=churned.reset_index(drop=True),
+        numeric=list(X_train.columns),
+        categorical=[],
+        positive_label="churned",
+    )
+    training = train_outcome(table, target="churned", folds=folds, seed=seed)
+    now = customer_behaviour(
+        orders,
+        end,
+        lines=lines,
+        tickets=tickets,
+        categories=past.categories,
+        channels=past.channels,
+    )
+    X_now = _readable(now.features).reindex(columns=X_train.columns, fill_value=0.0)
+    scoring = FeatureTable(
+        ids=now.features["customer_id"],
+        features=X_now,
+        outcome=pd.Series(np.nan, index=X_now.index),
+        numeric=list(X_now.columns),
+        categorical=[],
+    )
+    probability = training.model.probability(X_now)
+    scores = _scores(scoring, probability, training.model.blend.contributions(X_now))
+    metrics = {
+        **{k: training.metrics[k] for k in ("cv_roc_auc", "cv_pr_auc", "calibration", "folds")},
+        "cutoff": f"{cutoff:%Y-%m-%d}",
+        "as_of": f"{end:%Y-%m-%d}",
+        "horizon_days": horizon_days,
+        "n_trained": len(table.ids),
+        "churn_rate": float(churned.mean()),
+        "n_scored": len(X_now),
+        "mean_probability": float(np.mean(probability)) if len(probability) else None,
+        "rules": training.rules.text("churned", "churned"),
+    }
+    return HistoryChurn(scores, metrics, training)
