@@ -213,7 +213,8 @@ class Segmenter:
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """The segment key of each row (new customers between runs)."""
-        cluster = self.kmeans_.predict(self.transform(features))
+        X = self.transform(features)
+        cluster = self.kmeans_.predict(X)
         return self.cluster_keys_[cluster]
 
     def _keys(
