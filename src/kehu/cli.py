@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -81,8 +82,9 @@ def generate(n_customers: int, seed: int, if_empty: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
-def serve(host: str, port: int, workers: int, threads: int) -> None:
-    """Serve the web app and the API with gunicorn."""
+@click.option("--no-scheduler", is_flag=True, help="Do not start the analysis scheduler.")
+def serve(host: str, port: int, workers: int, threads: int, no_scheduler: bool = False) -> None:
+    """Serve the web app and the API with gunicorn, and the analysis scheduler."""
     _django()
     from gunicorn.app.base import BaseApplication
 
@@ -100,7 +102,46 @@ def serve(host: str, port: int, workers: int, threads: int) -> None:
             return application
 
     click.secho(f"kehu is serving on http://{host}:{port}/  (Ctrl-C stops it)", fg="green")
-    _Server().run()
+    scheduler = None if no_scheduler else _start_scheduler()
+    try:
+        _Server().run()
+    finally:
+        if scheduler is not None:
+            scheduler.terminate()
+
+
+def _start_scheduler() -> subprocess.Popen[bytes]:
+    """``kehu scheduler`` beside the web server, ended with it."""
+    from django.conf import settings
+
+    log_dir = Path(settings.VAR_DIR) / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with open(log_dir / "scheduler.log", "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "kehu.cli", "scheduler"],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Check once (for cron) instead of every minute.")
+def scheduler(once: bool) -> None:
+    """Start the analysis when the schedule set on the intelligence page says it is due
+    (kehu serve starts this beside the web server)."""
+    _django()
+    import time
+
+    from kehu.crm.intelligence.actions import run_if_due
+
+    while True:
+        run = run_if_due()
+        if run is not None:
+            click.echo(f"scheduled run #{run.pk}: {run.status} {run.error}".rstrip())
+        if once:
+            return
+        time.sleep(60)
 
 
 @main.command()

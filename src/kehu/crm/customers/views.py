@@ -208,6 +208,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context["interaction_form"] = InteractionForm(customer=customer)
     context["history"] = changes_of(customer, limit=10)
     context["value"] = value_queries.value_profile(customer.pk)
+    context["insight"] = value_queries.insight_card(
+        context["value"].current if context["value"] else None
+    )
     return render(request, "customers/detail.html", context)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import subprocess
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
@@ -20,9 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from kehu.crm.background import launch_kehu
-from kehu.crm.intelligence import extract, overview, writeback
-from kehu.crm.intelligence.models import ValueRun
-from kehu.insight.analyze import AnalysisSettings, analyze, settings_dict
+from kehu.crm.intelligence import extract, mining, overview, writeback
+from kehu.crm.intelligence.models import AnalysisSchedule, ValueRun
+from kehu.insight.analyze import Analysis, AnalysisSettings, analyze, settings_dict
 from kehu.insight.errors import InsightError
 from kehu.insight.report import _plain
 
@@ -41,7 +41,12 @@ ANALYSIS_STEPS = {
     "fitting Pareto/NBD": (gettext_noop("fitting Pareto/NBD"), 35),
     "fitting Gamma-Gamma and valuing customers": (gettext_noop("valuing customers"), 50),
     "checking the holdout": (gettext_noop("checking the holdout"), 55),
-    "building cohorts": (gettext_noop("building cohorts"), 60),
+    "building cohorts": (gettext_noop("building cohorts"), 58),
+    "finding segments": (gettext_noop("finding segments"), 60),
+    "learning churn": (gettext_noop("learning who churns"), 62),
+    "checking deviations": (gettext_noop("checking deviations"), 64),
+    "recommending products": (gettext_noop("recommending products"), 66),
+    "forecasting sales": (gettext_noop("forecasting sales"), 68),
 }
 
 
@@ -64,14 +69,47 @@ def active_run() -> ValueRun | None:
     return None
 
 
-def request_run(by: AbstractBaseUser | None = None) -> ValueRun:
+def request_run(by: AbstractBaseUser | None = None, *, scheduled: bool = False) -> ValueRun:
     """A new queued run; refused while another run is queued or running."""
     with transaction.atomic():
         if active_run() is not None:
             raise RunRefusedError(RUN_ACTIVE)
         return ValueRun.objects.create(
-            requested_by=by, progress_text=gettext_noop("waiting to start")
+            requested_by=by, scheduled=scheduled, progress_text=gettext_noop("waiting to start")
         )
+
+
+def schedule() -> AnalysisSchedule:
+    """The one schedule row (daily at 02:00 until someone changes it)."""
+    found, _created = AnalysisSchedule.objects.get_or_create(pk=1)
+    return found
+
+
+def last_slot(plan: AnalysisSchedule, now: datetime) -> datetime | None:
+    """The latest scheduled moment at or before ``now`` (local time), None when off."""
+    if plan.every == AnalysisSchedule.Every.OFF:
+        return None
+    local = timezone.localtime(now)
+    slot = local.replace(hour=plan.at_hour, minute=0, second=0, microsecond=0)
+    if slot > local:
+        slot -= timedelta(days=1)
+    if plan.every == AnalysisSchedule.Every.WEEKLY:
+        slot -= timedelta(days=slot.weekday())  # back to Monday
+    return slot
+
+
+def run_if_due(now: datetime | None = None, **options: object) -> ValueRun | None:
+    """Start and execute a scheduled run when the latest slot has no run requested
+    since (and none is in progress); None when nothing was due."""
+    now = now or timezone.now()
+    slot = last_slot(schedule(), now)
+    if slot is None or ValueRun.objects.filter(created_at__gte=slot).exists():
+        return None
+    try:
+        run = request_run(None, scheduled=True)
+    except RunRefusedError:
+        return None
+    return execute_run(run, **options)  # type: ignore[arg-type]
 
 
 def _report(run: ValueRun, text: str, percent: int, on_progress: Progress | None) -> None:
@@ -166,28 +204,51 @@ def _compute(
         customer_columns=facts[["customer_id", "satisfaction"]],
     )
     table = writeback.score_table(analysis.customers, facts)
+    mined = mining.run_mining(_mining_input(analysis), step)
+    table = table.merge(mined.columns, on="customer_id", how="left")
+    run.mining = _plain(mined.summary)
     run.analysis_settings = _plain(settings_dict(settings_used))
     run.analysis_models = _plain(analysis.models)
     run.overview = _plain(overview.build(analysis, table))
     run.n_customers = int(table["scored"].sum())
     run.n_prospects = len(table) - run.n_customers
     run.n_transactions = len(log)
-    _write(run, table, keep_runs, on_progress)
+    _write(run, table, mined, keep_runs, on_progress)
+
+
+def _mining_input(analysis: Analysis) -> mining.MiningInput:
+    bg = analysis.models.get("bg_nbd") or {}
+    return mining.MiningInput(
+        orders=extract.orders(),
+        lines=extract.order_lines(),
+        tickets=extract.tickets(),
+        regions=extract.customer_regions(),
+        as_of=mining.as_of_for(analysis.summary.calibration_end),
+        previous_segments=writeback.previous_segments(),
+        bg_nbd=(bg["r"], bg["alpha"]) if "r" in bg and "alpha" in bg else None,
+    )
 
 
 def _write(
-    run: ValueRun, table: pd.DataFrame, keep_runs: int, on_progress: Progress | None
+    run: ValueRun,
+    table: pd.DataFrame,
+    mined: mining.MiningResult,
+    keep_runs: int,
+    on_progress: Progress | None,
 ) -> None:
     _report(run, gettext_noop("writing the run's history"), 70, on_progress)
     writeback.write_values(run, table)
+    writeback.write_segments(run, mined.segments)
     _report(run, gettext_noop("updating current scores"), 85, on_progress)
     with transaction.atomic():
         writeback.replace_scores(run, table)
+        writeback.replace_insights(run, mined.reasons, mined.recommendations, mined.flags)
         run.save(
             update_fields=[
                 "analysis_settings",
                 "analysis_models",
                 "overview",
+                "mining",
                 "n_customers",
                 "n_prospects",
                 "n_transactions",

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
-from kehu.crm.catalog.models import Product
+from kehu.crm.catalog.models import Product, ProductCategory
 from kehu.crm.customers.models import Customer
 from kehu.crm.sales.models import Order, OrderLine
 from kehu.crm.service.models import Ticket
@@ -98,3 +98,103 @@ def customer_facts() -> pd.DataFrame:
     frame.insert(0, "customer_id", np.asarray(columns[0], dtype=np.int64))
     frame["n_rated"] = frame["n_rated"].fillna(0).astype(np.int64)
     return frame
+
+
+def _when(values: tuple) -> pd.Series:
+    return pd.to_datetime(pd.Series(values), utc=True, format="ISO8601").dt.tz_localize(None)
+
+
+def _timestamp_sql(column: str) -> str:
+    return f"CAST({column} AS TEXT)" if connection.vendor == "sqlite" else column
+
+
+def orders() -> pd.DataFrame:
+    """What the mining steps read per order: ``customer_id, order_id, ordered_at,
+    amount, channel`` (not drafts or cancellations; returns negative)."""
+    sql = (
+        f"SELECT o.customer_id, o.id, {_timestamp_sql('o.ordered_at')}, "
+        "CAST(o.total_amount AS DOUBLE PRECISION), "  # already negative for a return
+        f"o.channel FROM {_table(Order)} o WHERE o.status NOT IN (%s, %s)"
+    )
+    rows = _fetch(sql, list(NOT_PURCHASES))
+    names = ["customer_id", "order_id", "ordered_at", "amount", "channel"]
+    if not rows:
+        return pd.DataFrame({name: [] for name in names})
+    customer_id, order_id, ordered_at, amount, channel = zip(*rows, strict=True)
+    return pd.DataFrame(
+        {
+            "customer_id": np.asarray(customer_id, dtype=np.int64),
+            "order_id": np.asarray(order_id, dtype=np.int64),
+            "ordered_at": _when(ordered_at),
+            "amount": np.asarray(amount, dtype=float),
+            "channel": np.asarray(channel, dtype=object),
+        }
+    )
+
+
+def order_lines() -> pd.DataFrame:
+    """One row per order line of a purchase or return: ``customer_id, order_id,
+    ordered_at, product_id, category`` ("" when none) ``, quantity, amount`` (signed)."""
+    line, order, product, category = (
+        _table(OrderLine),
+        _table(Order),
+        _table(Product),
+        _table(ProductCategory),
+    )
+    sign = "CASE WHEN o.kind = %s THEN -1 ELSE 1 END"
+    sql = (
+        f"SELECT o.customer_id, o.id, {_timestamp_sql('o.ordered_at')}, l.product_id, "
+        "COALESCE(c.name, ''), "
+        f"{sign} * CAST(l.quantity AS DOUBLE PRECISION), "
+        f"{sign} * CAST(l.line_total AS DOUBLE PRECISION) "
+        f"FROM {line} l JOIN {order} o ON o.id = l.order_id "
+        f"JOIN {product} p ON p.id = l.product_id "
+        f"LEFT JOIN {category} c ON c.id = p.category_id "
+        "WHERE o.status NOT IN (%s, %s)"
+    )
+    rows = _fetch(sql, [Order.Kind.RETURN.value, Order.Kind.RETURN.value, *NOT_PURCHASES])
+    names = ["customer_id", "order_id", "ordered_at", "product_id", "category", "quantity"]
+    if not rows:
+        return pd.DataFrame({name: [] for name in [*names, "amount"]})
+    columns = list(zip(*rows, strict=True))
+    return pd.DataFrame(
+        {
+            "customer_id": np.asarray(columns[0], dtype=np.int64),
+            "order_id": np.asarray(columns[1], dtype=np.int64),
+            "ordered_at": _when(columns[2]),
+            "product_id": np.asarray(columns[3], dtype=np.int64),
+            "category": np.asarray(columns[4], dtype=object),
+            "quantity": np.asarray(columns[5], dtype=float),
+            "amount": np.asarray(columns[6], dtype=float),
+        }
+    )
+
+
+def tickets() -> pd.DataFrame:
+    """Every service ticket: ``customer_id, opened_at, kind`` (its type)."""
+    sql = f"SELECT customer_id, {_timestamp_sql('opened_at')}, type FROM {_table(Ticket)}"
+    rows = _fetch(sql, [])
+    if not rows:
+        return pd.DataFrame({name: [] for name in ["customer_id", "opened_at", "kind"]})
+    customer_id, opened_at, kind = zip(*rows, strict=True)
+    return pd.DataFrame(
+        {
+            "customer_id": np.asarray(customer_id, dtype=np.int64),
+            "opened_at": _when(opened_at),
+            "kind": np.asarray(kind, dtype=object),
+        }
+    )
+
+
+def customer_regions() -> pd.DataFrame:
+    """``customer_id, region`` (the region, else the country, else "")."""
+    sql = (
+        f"SELECT id, COALESCE(NULLIF(region, ''), NULLIF(country, ''), '') FROM {_table(Customer)}"
+    )
+    rows = _fetch(sql, [])
+    if not rows:
+        return pd.DataFrame({"customer_id": [], "region": []})
+    customer_id, region = zip(*rows, strict=True)
+    return pd.DataFrame(
+        {"customer_id": np.asarray(customer_id, dtype=np.int64), "region": list(region)}
+    )

@@ -5,6 +5,7 @@ sorts)."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -44,6 +45,9 @@ class ValueRun(models.Model):
     n_customers = models.PositiveIntegerField(_("customers scored"), default=0)
     n_prospects = models.PositiveIntegerField(default=0)
     n_transactions = models.PositiveIntegerField(default=0)
+    #: what the data-mining steps found: segmentation, churn model, flags, forecasts
+    mining = models.JSONField(default=dict, blank=True)
+    scheduled = models.BooleanField(_("scheduled"), default=False)
     error = models.TextField(blank=True)
 
     class Meta:
@@ -89,6 +93,9 @@ class Scores(models.Model):
     loyalty_stage = models.CharField(_("loyalty stage"), max_length=20, blank=True)
     margin = models.FloatField(_("margin"), null=True)
     satisfaction = models.FloatField(_("satisfaction"), null=True)
+    segment = models.PositiveSmallIntegerField(_("segment"), null=True)
+    churn_risk = models.FloatField(_("churn risk"), null=True)
+    n_flags = models.PositiveSmallIntegerField(_("deviation flags"), null=True)
 
     class Meta:
         abstract = True
@@ -139,7 +146,85 @@ class CustomerScore(Scores):
             models.Index(fields=["p_alive", "customer"], name="score_p_alive_idx"),
             models.Index(fields=["predicted_clv", "customer"], name="score_clv_idx"),
             models.Index(fields=["value_score", "customer"], name="score_value_idx"),
+            models.Index(
+                fields=["segment", "-predicted_clv", "customer"], name="score_cluster_idx"
+            ),
+            models.Index(fields=["churn_risk", "customer"], name="score_churn_idx"),
+            models.Index(fields=["n_flags", "customer"], name="score_flags_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.tier}"
+
+
+class Segment(models.Model):
+    """A behavioural segment found by a run. ``key`` persists across runs while the
+    segment does (kehu.insight.segments); the name is the suggested one."""
+
+    run = models.ForeignKey(ValueRun, on_delete=models.CASCADE, related_name="segments")
+    key = models.PositiveSmallIntegerField(_("segment"))
+    name = models.CharField(_("name"), max_length=100)
+    name_key = models.CharField(max_length=40)
+    name_detail = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(_("customers"))
+    share = models.FloatField(_("share of customers"))
+    value_share = models.FloatField(_("share of value"))
+    traits = models.JSONField(default=list)
+    medians = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["run", "key"]
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        constraints = [models.UniqueConstraint(fields=["run", "key"], name="segment_run_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("intelligence:segment", args=[self.key])
+
+
+class CustomerInsight(models.Model):
+    """The latest run's explanations for one customer: why the churn risk is what it
+    is, the products to offer next, and how the customer departs from their own
+    pattern. Replaced as a whole with the scores."""
+
+    customer = models.OneToOneField(
+        "customers.Customer", on_delete=models.CASCADE, primary_key=True, related_name="insight"
+    )
+    run = models.ForeignKey(ValueRun, on_delete=models.CASCADE, related_name="+", db_index=False)
+    churn_reasons = models.JSONField(default=list)
+    recommendations = models.JSONField(default=list)
+    flags = models.JSONField(default=list)
+
+    class Meta:
+        verbose_name = _("customer insight")
+        verbose_name_plural = _("customer insights")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}@{self.run_id}"
+
+
+class AnalysisSchedule(models.Model):
+    """When the analysis runs by itself (one row). ``kehu scheduler`` (started by
+    ``kehu serve``) starts a run when one is due."""
+
+    class Every(models.TextChoices):
+        OFF = "off", _("Off")
+        DAILY = "daily", _("Every day")
+        WEEKLY = "weekly", _("Every week (Monday)")
+
+    every = models.CharField(
+        _("run the analysis"), max_length=10, choices=Every.choices, default=Every.DAILY
+    )
+    at_hour = models.PositiveSmallIntegerField(
+        _("at hour"), default=2, validators=[MinValueValidator(0), MaxValueValidator(23)]
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("analysis schedule")
+
+    def __str__(self) -> str:
+        return f"{self.every} at {self.at_hour:02d}:00"

@@ -7,8 +7,16 @@ from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 
+from kehu.crm.catalog.models import Product
 from kehu.crm.intelligence.labels import label
-from kehu.crm.intelligence.models import CustomerScore, CustomerValue, Scores, ValueRun
+from kehu.crm.intelligence.models import (
+    CustomerInsight,
+    CustomerScore,
+    CustomerValue,
+    Scores,
+    Segment,
+    ValueRun,
+)
 
 CATEGORIES = ("tier", "abc_class", "rfm_segment", "lifecycle_stage", "loyalty_stage")
 RELATIVE = ("predicted_clv", "expected_purchases", "total_spend", "margin")
@@ -75,3 +83,57 @@ def value_profile(customer_id: int) -> ValueProfile | None:
         for f in Scores._meta.local_fields:
             moves[f.name] = _move(f.name, getattr(previous, f.name), getattr(current, f.name))
     return ValueProfile(current, previous, moves)
+
+
+@dataclass
+class InsightCard:
+    """What the 360 page shows from the data mining: segment, churn risk and its
+    reasons, the products to offer next, and the deviation flags."""
+
+    score: CustomerScore
+    segment: Segment | None
+    reasons: list[str]
+    recommendations: list[dict]  # each with "product" (a Product) added
+    flags: list[dict]
+
+
+def segments_of(run: ValueRun | None) -> list[Segment]:
+    if run is None:
+        return []
+    return list(Segment.objects.filter(run=run).order_by("key"))
+
+
+def insight_card(score: CustomerScore | None) -> InsightCard | None:
+    """Three queries: the explanations, the segment, and the recommended products."""
+    if score is None or (score.segment is None and score.churn_risk is None):
+        return None
+    insight = CustomerInsight.objects.filter(customer_id=score.customer_id).first()
+    segment = (
+        Segment.objects.filter(run_id=score.run_id, key=score.segment).first()
+        if score.segment is not None
+        else None
+    )
+    recommendations = list(insight.recommendations) if insight else []
+    wanted = {r["product_id"] for r in recommendations} | {
+        r["because_of"] for r in recommendations if r.get("because_of")
+    }
+    products = Product.objects.in_bulk(wanted) if wanted else {}
+    for r in recommendations:
+        r["product"] = products.get(r["product_id"])
+        r["because"] = products.get(r.get("because_of"))
+    return InsightCard(
+        score=score,
+        segment=segment,
+        reasons=list(insight.churn_reasons) if insight else [],
+        recommendations=[r for r in recommendations if r["product"] is not None],
+        flags=list(insight.flags) if insight else [],
+    )
+
+
+def segment_members(run: ValueRun, key: int) -> QuerySet[CustomerScore]:
+    """The customers of a segment, most valuable first (the segment index serves it)."""
+    return (
+        CustomerScore.objects.filter(run=run, segment=key)
+        .select_related("customer")
+        .order_by("-predicted_clv", "customer_id")
+    )

@@ -9,4 +9,7 @@ urlpatterns = [
     path("runs/<int:pk>/", views.run_detail, name="run"),
     path("runs/<int:pk>/progress/", views.run_progress, name="run_progress"),
     path("runs/<int:pk>/customers.csv", views.run_export, name="run_export"),
+    path("schedule/", views.schedule_save, name="schedule"),
+    path("segments/", views.segment_list, name="segments"),
+    path("segments/<int:key>/", views.segment_detail, name="segment"),
 ]

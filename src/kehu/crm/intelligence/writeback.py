@@ -14,11 +14,18 @@ import pandas as pd
 from django.db import connection, transaction
 
 from kehu.crm.demo.bulk import BulkWriter, next_id
-from kehu.crm.intelligence.models import SCORE_FIELDS, CustomerScore, CustomerValue, ValueRun
+from kehu.crm.intelligence.models import (
+    SCORE_FIELDS,
+    CustomerInsight,
+    CustomerScore,
+    CustomerValue,
+    Segment,
+    ValueRun,
+)
 
 Advance = Callable[[int], None]
 TEXT_FIELDS = {"rfm_segment", "tier", "abc_class", "lifecycle_stage", "loyalty_stage"}
-INT_FIELDS = {"frequency", "days_since_last", "r_score", "f_score", "m_score"}
+INT_FIELDS = {"frequency", "days_since_last", "r_score", "f_score", "m_score", "segment", "n_flags"}
 
 
 def score_table(customers: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
@@ -36,6 +43,8 @@ def score_table(customers: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _column(table: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in table.columns:  # a mining step that was skipped
+        return np.full(len(table), None if name in INT_FIELDS | TEXT_FIELDS else np.nan)
     values = table[name]
     if name in TEXT_FIELDS:
         return values.astype(object).where(values.notna(), "").to_numpy(dtype=object)
@@ -71,6 +80,56 @@ def replace_scores(run: ValueRun, table: pd.DataFrame, advance: Advance | None =
             cursor.execute(f"DELETE FROM {quote(CustomerScore._meta.db_table)}")
         with BulkWriter([CustomerScore]) as writer:
             return writer.write(CustomerScore, _columns(table, run), advance)
+
+
+def previous_segments() -> pd.Series:
+    """Each customer's segment key in the current scores (the last finished run)."""
+    pairs = CustomerScore.objects.filter(segment__isnull=False).values_list(
+        "customer_id", "segment"
+    )
+    rows = list(pairs.iterator(chunk_size=50_000))
+    if not rows:
+        return pd.Series(dtype=np.int64)
+    ids, keys = zip(*rows, strict=True)
+    return pd.Series(np.asarray(keys, dtype=np.int64), index=np.asarray(ids, dtype=np.int64))
+
+
+def write_segments(run: ValueRun, segments: list[dict]) -> None:
+    fields = ("key", "name", "name_key", "name_detail", "size", "share", "value_share")
+    Segment.objects.bulk_create(
+        Segment(run=run, traits=s["traits"], medians=s["medians"], **{f: s[f] for f in fields})
+        for s in segments
+    )
+
+
+def replace_insights(
+    run: ValueRun,
+    reasons: dict[int, list[str]],
+    recommendations: dict[int, list[dict]],
+    flags: dict[int, list[dict]],
+) -> int:
+    """Every customer's explanations, swapped (call inside the scores' transaction)."""
+    import json
+
+    quote = connection.ops.quote_name
+    ids = np.array(sorted(set(reasons) | set(recommendations) | set(flags)), dtype=np.int64)
+
+    def encoded(source: dict[int, list]) -> np.ndarray:
+        return np.array(
+            [json.dumps(source.get(int(i), []), ensure_ascii=False) for i in ids], dtype=object
+        )
+
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {quote(CustomerInsight._meta.db_table)}")
+    columns = {
+        "customer": ids,
+        "run": np.full(len(ids), run.pk, dtype=np.int64),
+        "churn_reasons": encoded(reasons),
+        "recommendations": encoded(recommendations),
+        "flags": encoded(flags),
+    }
+    with BulkWriter([CustomerInsight]) as writer:
+        return writer.write(CustomerInsight, columns)
 
 
 def prune_runs(keep: int) -> int:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import template
 from django.utils.functional import Promise
 
+from kehu.crm.intelligence import mining_labels
 from kehu.crm.intelligence.labels import label
 
 register = template.Library()
@@ -20,3 +21,33 @@ def percent(value: float | None, digits: int = 0) -> str:
     if value is None:
         return ""
     return f"{100 * float(value):.{int(digits)}f}%"
+
+
+@register.filter
+def segment_label(segment: object) -> str:
+    """A segment's suggested name in the UI's language."""
+    return mining_labels.segment_name(
+        getattr(segment, "name_key", ""),
+        getattr(segment, "name_detail", ""),
+        str(getattr(segment, "name", "")),
+    )
+
+
+@register.filter
+def churn_reason(reason: str) -> str:
+    return mining_labels.churn_reason(reason)
+
+
+@register.filter
+def flag_text(flag: dict) -> str:
+    return mining_labels.flag_text(flag)
+
+
+@register.filter
+def flag_kind(kind: str) -> str:
+    return str(mining_labels.FLAG_KINDS.get(kind, kind))
+
+
+@register.filter
+def feature_label(feature: str) -> str:
+    return mining_labels.feature_name(feature)
