@@ -394,6 +394,106 @@ def baskets(
 
 
 @main.command()
+@click.argument("input_path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--date-col", required=True, help="Date or timestamp column of each order (line).")
+@click.option("--amount-col", required=True, help="Amount column (or quantity, with --price-col).")
+@click.option("--price-col", help="Unit price column: the amount is --amount-col × this.")
+@click.option("--by", "by", help="Forecast per value of this column (region, category, segment).")
+@click.option(
+    "--freq", type=click.Choice(["month", "week", "day"]), default="month", show_default=True
+)
+@click.option(
+    "--horizon", type=click.IntRange(1), default=6, show_default=True, help="Periods ahead."
+)
+@click.option(
+    "--season-length",
+    type=click.IntRange(1),
+    help="Periods in a season, 1 for none [12 for months, 52 for weeks, 7 for days].",
+)
+@click.option(
+    "--windows",
+    type=click.IntRange(0),
+    default=3,
+    show_default=True,
+    help="Backtest windows of --horizon periods (0: no backtest).",
+)
+@click.option(
+    "--model",
+    type=click.Choice(["auto", "ets", "theta", "ensemble"]),
+    default="auto",
+    show_default=True,
+    help="auto: per series, the method with the least error on its own history.",
+)
+@click.option("--date-format", help="strptime format when dates are not ISO, e.g. %d/%m/%Y.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for forecast.parquet, backtest.parquet, series.parquet and metrics.json.",
+)
+def forecast(
+    input_path: str,
+    date_col: str,
+    amount_col: str,
+    price_col: str | None,
+    by: str | None,
+    freq: str,
+    horizon: int,
+    season_length: int | None,
+    windows: int,
+    model: str,
+    date_format: str | None,
+    out_dir: str,
+) -> None:
+    """Forecast net sales per period (total, or per --by group) with prediction
+    intervals, backtested against the seasonal naive forecast (MASE, sMAPE)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from kehu.insight.errors import InsightError
+    from kehu.insight.forecast import run_forecast
+
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("starting", total=None)
+        try:
+            run = run_forecast(
+                input_path,
+                date_col=date_col,
+                amount_col=amount_col,
+                price_col=price_col,
+                by=by,
+                freq=freq,
+                horizon=horizon,
+                season_length=season_length,
+                n_windows=windows,
+                model=model,
+                date_format=date_format,
+                out_dir=out_dir,
+                progress=lambda text: bar.update(task, description=text),
+            )
+        except InsightError as e:
+            _fail(str(e).splitlines()[0])
+    for note in run.metrics["notes"]:
+        click.secho(f"note: {note}", fg="yellow")
+    history = run.metrics["history"]
+    click.echo(
+        f"series={history['n_series']:,} periods={history['n_periods']:,} "
+        f"({history['first_period']} to {history['last_period']}) "
+        f"forecast={run.metrics['forecast']['n_series']:,} horizon={horizon}"
+    )
+    scores = run.metrics["backtest"]
+    if scores and scores["n_windows_scored"]:
+        mase, smape = scores["mase"], scores["smape"]
+        click.echo(
+            f"backtest ({scores['n_windows_scored']:,} windows): "
+            f"MASE kehu={mase['kehu']:.3f} {scores['baseline']}={mase['baseline']:.3f}  "
+            f"sMAPE kehu={smape['kehu']:.1f} {scores['baseline']}={smape['baseline']:.1f}"
+        )
+    click.echo("wrote " + ", ".join(str(path) for path in run.paths.values()))
+
+
+@main.command()
 @click.option("--run", "run_id", type=click.IntRange(1), help="Execute this queued run.")
 @click.option("--as-of", help="Observation end, e.g. 2026-06-30 [the day of the last order].")
 @click.option(
