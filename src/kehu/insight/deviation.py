@@ -4,7 +4,12 @@ and orders unlike the customer's others, each with the reason in words.
 Each flag compares a customer with their own past, not with everyone:
 
 - ``spend_drop``: spend in the last 90 days against what their own rate of spend before
-  that window predicts for 90 days (at least three orders and 180 days of history).
+  that window predicts for 90 days (at least three orders, 180 days of history and a
+  pace of at least one order per 90 days).
+
+Spend drops and gaps are flagged while they are news: for customers whose last order is
+at most ``LOOKBACK_DAYS`` old (older than that, the customer is lost, which the churn
+risk and the lifecycle stage already say).
 - ``long_gap``: the time since the last order against the customer's own purchase
   rhythm. Given BG/NBD's gamma prior on the purchase rate (``r, alpha``), a customer
   still active who made ``x`` repeat purchases in ``t_x`` days goes ``g`` days without
@@ -36,6 +41,7 @@ from scipy.stats import poisson
 
 from kehu.insight.behaviour import WINDOW_DAYS
 
+LOOKBACK_DAYS = 365  # a customer gone longer is lost, not deviating: no flag
 SPEND_DROP = 0.7  # flagged when recent spend is at least 70% below the expected
 GAP_SURPRISE = 0.01
 BURST_SURPRISE = 0.01
@@ -98,7 +104,14 @@ def _spend_drops(b: pd.DataFrame) -> pd.DataFrame:
     expected = (b["total_spend"] - b["spend_90d"]) / before_days.clip(lower=1) * WINDOW_DAYS
     recent = b["spend_90d"]
     drop = 1 - recent.clip(lower=0) / expected.where(expected > 0)
-    hit = (orders_before >= 3) & (before_days >= 2 * WINDOW_DAYS) & (drop >= SPEND_DROP)
+    expected_orders = orders_before / before_days.clip(lower=1) * WINDOW_DAYS
+    hit = (
+        (orders_before >= 3)
+        & (before_days >= 2 * WINDOW_DAYS)
+        & (expected_orders >= 1)
+        & (b["recency_days"] <= LOOKBACK_DAYS)
+        & (drop >= SPEND_DROP)
+    )
     b, expected, recent, drop = b[hit], expected[hit], recent[hit], drop[hit]
     reason = [
         f"spent {r:,.0f} in the last {WINDOW_DAYS} days against {e:,.0f} expected "
@@ -118,7 +131,7 @@ def _long_gaps(
     t_x = b["tenure_days"] - b["recency_days"]
     gap = b["recency_days"]
     surprise = ((alpha_days + t_x) / (alpha_days + t_x + gap)) ** (r + x)
-    hit = (x >= 2) & (t_x > 0) & (surprise < GAP_SURPRISE)
+    hit = (x >= 2) & (t_x > 0) & (gap <= LOOKBACK_DAYS) & (surprise < GAP_SURPRISE)
     b, gap, surprise = b[hit], gap[hit], surprise[hit]
     rhythm = b["mean_gap_days"]
     reason = [

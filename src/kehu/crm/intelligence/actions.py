@@ -218,12 +218,15 @@ def _compute(
 
 def _mining_input(analysis: Analysis) -> mining.MiningInput:
     bg = analysis.models.get("bg_nbd") or {}
+    as_of = mining.as_of_for(analysis.summary.calibration_end)
+    orders, lines, tickets = extract.orders(), extract.order_lines(), extract.tickets()
+    # a run as of a past date sees nothing after it (as the value models do not)
     return mining.MiningInput(
-        orders=extract.orders(),
-        lines=extract.order_lines(),
-        tickets=extract.tickets(),
+        orders=orders[orders["ordered_at"] < as_of],
+        lines=lines[lines["ordered_at"] < as_of],
+        tickets=tickets[tickets["opened_at"] < as_of],
         regions=extract.customer_regions(),
-        as_of=mining.as_of_for(analysis.summary.calibration_end),
+        as_of=as_of,
         previous_segments=writeback.previous_segments(),
         bg_nbd=(bg["r"], bg["alpha"]) if "r" in bg and "alpha" in bg else None,
     )

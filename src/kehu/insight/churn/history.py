@@ -47,7 +47,15 @@ def _readable(features: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         digits = ROUNDING.get(column, 2 if column.startswith(("category: ", "channel: ")) else 1)
         out[column] = out[column].round(digits)
-    return out.rename(columns=lambda c: LABELS.get(c, c))
+    return out.rename(columns=_label)
+
+
+def _label(column: str) -> str:
+    if column.startswith("category: "):
+        return "share of spend on " + column.removeprefix("category: ")
+    if column.startswith("channel: "):
+        return "share of orders by " + column.removeprefix("channel: ")
+    return LABELS.get(column, column)
 
 
 def churn_from_history(
