@@ -494,6 +494,81 @@ def forecast(
 
 
 @main.command()
+@click.argument("input_path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--customer-col", required=True, help="Column naming the customer.")
+@click.option("--item-col", required=True, help="Column naming the item (product code).")
+@click.option("--date-col", help="Purchase date column (needed with --evaluate-split).")
+@click.option("--quantity-col", help="Quantity column: a row with quantity <= 0 is no purchase.")
+@click.option("--label-col", help="Item description column, for the reasons [the item code].")
+@click.option(
+    "--exclude-item",
+    "exclude_items",
+    multiple=True,
+    help="An item never recommended nor given as a reason (postage, fees); repeatable.",
+)
+@click.option(
+    "--top", type=click.IntRange(1), default=10, show_default=True, help="Items per customer."
+)
+@click.option(
+    "--evaluate-split",
+    help="Date, e.g. 2011-09-01: learn from the lines before it, measure hit rate@TOP "
+    "on the lines from it, against the popularity baseline.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False),
+    help="Folder for recommendations.parquet (and evaluation.json).",
+)
+def recommend(
+    input_path: str,
+    customer_col: str,
+    item_col: str,
+    date_col: str | None,
+    quantity_col: str | None,
+    label_col: str | None,
+    exclude_items: tuple[str, ...],
+    top: int,
+    evaluate_split: str | None,
+    out_dir: str,
+) -> None:
+    """Next-best products per customer from what is bought together (never what the
+    customer has; popular items for newcomers), each with its reason in words."""
+    from kehu.insight.churn import read_table
+    from kehu.insight.errors import InsightError
+    from kehu.insight.recommend import recommend_to_files
+
+    try:
+        run = recommend_to_files(
+            read_table(input_path),
+            out_dir,
+            customer_col=customer_col,
+            item_col=item_col,
+            date_col=date_col,
+            quantity_col=quantity_col,
+            label_col=label_col,
+            exclude_items=list(exclude_items),
+            top_n=top,
+            evaluate_split=evaluate_split,
+        )
+    except InsightError as e:
+        _fail(str(e).splitlines()[0])
+    click.echo(" ".join(f"{key}={value:,}" for key, value in run.accounting.items()))
+    written = [run.out / "recommendations.parquet"]
+    if run.evaluation is not None:
+        ev, kehu, popular = run.evaluation, run.evaluation["kehu"], run.evaluation["popularity"]
+        click.echo(
+            f"split={ev['split_date']} test_customers={ev['test_customers']:,} "
+            f"hit_rate@{top}: kehu={kehu['hit_rate']:.3f} popularity={popular['hit_rate']:.3f} "
+            f"precision@{top}: kehu={kehu['precision']:.4f} "
+            f"popularity={popular['precision']:.4f}"
+        )
+        written.append(run.out / "evaluation.json")
+    click.echo(f"wrote {', '.join(map(str, written))} ({run.n_recommendations:,} recommendations)")
+
+
+@main.command()
 @click.option("--run", "run_id", type=click.IntRange(1), help="Execute this queued run.")
 @click.option("--as-of", help="Observation end, e.g. 2026-06-30 [the day of the last order].")
 @click.option(
