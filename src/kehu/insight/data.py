@@ -247,7 +247,7 @@ def _timestamp(column: str, kind: str, date_format: str | None) -> str:
     if kind == "temporal":
         return f"CAST({_q(column)} AS TIMESTAMP)"
     if date_format:
-        return f"TRY_STRPTIME({_text(column)}, '{date_format}')"
+        return f"TRY_STRPTIME({_text(column)}, '{date_format.replace(chr(39), chr(39) * 2)}')"
     return f"TRY_CAST({_text(column)} AS TIMESTAMP)"
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from kehu.insight.data import RAW, InputError, register_source
+from kehu.insight.data import RAW, InputError, _number, _text, _timestamp, register_source
 from kehu.insight.engine import DuckDBEngine, Engine
 from kehu.insight.errors import InvalidParameterError
 
@@ -77,34 +77,12 @@ def check_freq(freq: str) -> str:
     return freq
 
 
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _text(column: str) -> str:
-    return f"NULLIF(TRIM(CAST({_q(column)} AS VARCHAR)), '')"
-
-
-def _parse_date(column: str, kind: str, date_format: str | None) -> str:
-    if kind == "temporal":
-        return f"CAST({_q(column)} AS TIMESTAMP)"
-    if date_format:
-        return f"TRY_STRPTIME({_text(column)}, '{date_format.replace(chr(39), chr(39) * 2)}')"
-    return f"TRY_CAST({_text(column)} AS TIMESTAMP)"
-
-
-def _parse_number(column: str, kind: str) -> str:
-    if kind in ("integer", "number"):
-        return f"CAST({_q(column)} AS DOUBLE)"
-    return f"TRY_CAST({_text(column)} AS DOUBLE)"
-
-
 def date_formats_sql(column: str, sample: int = 20_000) -> str:
     """How many of (up to ``sample``) distinct non-blank values of ``column`` each layout
     of :data:`DATE_FORMATS` reads: a sample, as reading a long column a dozen times is
     slow; a value the chosen layout cannot read is reported by the row check."""
     counts = ", ".join(
-        f"COUNT({_parse_date('v', 'text', f)}) AS f{i}" for i, f in enumerate(DATE_FORMATS)
+        f"COUNT({_timestamp('v', 'text', f)}) AS f{i}" for i, f in enumerate(DATE_FORMATS)
     )
     return (
         f"WITH sample AS (SELECT DISTINCT {_text(column)} AS v FROM {RAW} "
@@ -122,11 +100,11 @@ def rows_sql(
     date_format: str | None,
 ) -> str:
     """The log as ``occurred_at, amount, grp`` plus the raw text of each, to report bad values."""
-    at = _parse_date(date_col, kinds.get(date_col, "text"), date_format)
-    amount = _parse_number(amount_col, kinds.get(amount_col, "text"))
+    at = _timestamp(date_col, kinds.get(date_col, "text"), date_format)
+    amount = _number(amount_col, kinds.get(amount_col, "text"))
     raw_amount = _text(amount_col)
     if price_col:
-        amount = f"({amount} * {_parse_number(price_col, kinds.get(price_col, 'text'))})"
+        amount = f"({amount} * {_number(price_col, kinds.get(price_col, 'text'))})"
         raw_amount = f"({raw_amount} || ' × ' || COALESCE({_text(price_col)}, ''))"
         blank_amount = f"({_text(amount_col)} IS NULL OR {_text(price_col)} IS NULL)"
     else:
