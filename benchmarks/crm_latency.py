@@ -181,7 +181,7 @@ def free_port() -> int:
 
 
 def start_server(port: int, args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen:
-    command = [BIN / "kehu", "serve", "--port", str(port)]
+    command = [BIN / "kehu", "serve", "--port", str(port), "--no-scheduler"]
     command += ["--workers", str(args.workers), "--threads", str(args.threads)]
     log = (args.db.parent / "crm_latency_server.log").open("w")
     return subprocess.Popen(command, env=env, stdout=log, stderr=log, start_new_session=True)
