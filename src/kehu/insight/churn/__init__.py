@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from kehu.insight.churn.model import Blend, OutcomeModel
+from kehu.insight.churn.model import CALIBRATION_FOLDS, OutcomeModel, out_of_fold_log_odds
 from kehu.insight.churn.rules import RuleList, rule_list
 from kehu.insight.churn.table import FeatureTable, feature_table, read_table
 from kehu.insight.data import InputError
@@ -38,10 +38,15 @@ class OutcomeResult:
 
 
 def train_outcome(
-    table: FeatureTable, target: str = "outcome", folds: int = 5, seed: int = 0
+    table: FeatureTable,
+    target: str = "outcome",
+    folds: int = 5,
+    seed: int = 0,
+    *,
+    explain: bool = True,
 ) -> OutcomeResult:
     """Cross-validate the model on the labelled rows (stratified ``folds``), fit it on
-    all of them, and score every row."""
+    all of them, and score every row (with each row's top reasons when ``explain``)."""
     started = time.perf_counter()
     if folds < 2:
         raise InputError(f"folds must be at least 2, got {folds}")
@@ -54,11 +59,21 @@ def train_outcome(
             f"{folds}-fold cross-validation needs at least {folds} rows of each outcome; "
             f"there are {classes[1]} positive and {classes[0]} negative"
         )
-    aucs, pr_aucs = _cross_validate(table, X_known, y_known, folds, seed)
-    model, out_of_fold = OutcomeModel.fit(X_known, y_known, table.numeric, table.categorical, seed)
+    aucs, pr_aucs, cv_log_odds = _cross_validate(table, X_known, y_known, folds, seed)
+    # with as many folds as the calibration, its folds are these: no second round of fits
+    model, out_of_fold = OutcomeModel.fit(
+        X_known,
+        y_known,
+        table.numeric,
+        table.categorical,
+        seed,
+        out_of_fold=cv_log_odds if folds == CALIBRATION_FOLDS else None,
+    )
     probability = model.probability(X)
-    contributions = model.blend.contributions(X)
-    scores = _scores(table, probability, contributions)
+    if explain:
+        scores = _scores(table, probability, model.blend.contributions(X))
+    else:
+        scores = pa.table({"id": table.ids.to_numpy(), "probability": probability})
     rules = rule_list(
         X, probability, table.outcome.to_numpy(dtype=float), table.numeric, table.categorical
     )
@@ -87,15 +102,15 @@ def train_outcome(
 
 def _cross_validate(
     table: FeatureTable, X: pd.DataFrame, y: np.ndarray, folds: int, seed: int
-) -> tuple[list[float], list[float]]:
-    """Ranking metrics of the blend (calibration is monotone, it would not change them)."""
+) -> tuple[list[float], list[float], np.ndarray]:
+    """Ranking metrics of the blend per fold (calibration is monotone, it would not
+    change them), and the out-of-fold log-odds."""
+    score = out_of_fold_log_odds(X, y, table.numeric, table.categorical, folds, seed)
     aucs, pr_aucs = [], []
-    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y):
-        blend = Blend.fit(X.iloc[train], y[train], table.numeric, table.categorical, seed)
-        score = blend.log_odds(X.iloc[test])
-        aucs.append(roc_auc_score(y[test], score))
-        pr_aucs.append(average_precision_score(y[test], score))
-    return aucs, pr_aucs
+    for _train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y):
+        aucs.append(roc_auc_score(y[test], score[test]))
+        pr_aucs.append(average_precision_score(y[test], score[test]))
+    return aucs, pr_aucs, score
 
 
 def _calibration(y: np.ndarray, probability: np.ndarray) -> dict[str, Any]:

@@ -155,6 +155,22 @@ def _source(name: str, numeric: list[str], categorical: list[str]) -> str:
     return max((c for c in categorical if rest.startswith(c + "_")), key=len)
 
 
+def out_of_fold_log_odds(
+    X: pd.DataFrame,
+    y: np.ndarray,
+    numeric: list[str],
+    categorical: list[str],
+    folds: int,
+    seed: int,
+) -> np.ndarray:
+    """Each row's blend log-odds from the fold that did not train on it."""
+    out_of_fold = np.empty(len(y))
+    for train, test in StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y):
+        part = Blend.fit(X.iloc[train], y[train], numeric, categorical, seed)
+        out_of_fold[test] = part.log_odds(X.iloc[test])
+    return out_of_fold
+
+
 @dataclass
 class OutcomeModel:
     """A blend fitted on every labelled row, with Platt scaling learned from
@@ -172,13 +188,13 @@ class OutcomeModel:
         numeric: list[str],
         categorical: list[str],
         seed: int = 0,
+        out_of_fold: np.ndarray | None = None,
     ) -> tuple[OutcomeModel, np.ndarray]:
-        """The model and its calibrated out-of-fold probabilities (for the report)."""
-        folds = StratifiedKFold(CALIBRATION_FOLDS, shuffle=True, random_state=seed)
-        out_of_fold = np.empty(len(y))
-        for train, test in folds.split(X, y):
-            part = Blend.fit(X.iloc[train], y[train], numeric, categorical, seed)
-            out_of_fold[test] = part.log_odds(X.iloc[test])
+        """The model and its calibrated out-of-fold probabilities (for the report).
+        ``out_of_fold``: blend log-odds already computed on the same folds
+        (``CALIBRATION_FOLDS`` stratified, shuffled with ``seed``), not fitted again."""
+        if out_of_fold is None:
+            out_of_fold = out_of_fold_log_odds(X, y, numeric, categorical, CALIBRATION_FOLDS, seed)
         platt = LogisticRegression(C=1e6, max_iter=1000).fit(out_of_fold.reshape(-1, 1), y)
         slope, intercept = float(platt.coef_[0, 0]), float(platt.intercept_[0])
         model = cls(Blend.fit(X, y, numeric, categorical, seed), slope, intercept)
