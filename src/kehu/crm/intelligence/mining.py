@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from kehu.insight.behaviour import customer_behaviour
 from kehu.insight.churn.history import churn_from_history
@@ -52,10 +54,26 @@ class MiningInput:
 class MiningResult:
     columns: pd.DataFrame  # customer_id, segment, churn_risk, n_flags
     segments: list[dict[str, Any]] = field(default_factory=list)
-    reasons: dict[int, list[str]] = field(default_factory=dict)
-    recommendations: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
-    flags: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # per customer id, a JSON list (text): reasons, products to offer, deviation flags
+    reasons: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    recommendations: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
+    flags: pd.Series = field(default_factory=lambda: pd.Series(dtype=object))
     summary: dict[str, Any] = field(default_factory=dict)
+
+
+def _json_lists(
+    rows: pd.DataFrame | pa.Table, fields: str, order: str, where: str = ""
+) -> pd.Series:
+    """One JSON list per ``customer_id`` of ``rows``, each element the struct ``fields``
+    (DuckDB struct syntax), in ``order``: built in DuckDB, no Python loop over rows."""
+    con = duckdb.connect()
+    con.register("rows_in", rows)
+    found = con.execute(
+        f"SELECT customer_id, CAST(to_json(list({{{fields}}} ORDER BY {order})) AS VARCHAR) "
+        f"AS items FROM (SELECT * FROM rows_in {where}) GROUP BY customer_id"
+    ).df()
+    con.close()
+    return pd.Series(found["items"].to_numpy(dtype=object), index=found["customer_id"].to_numpy())
 
 
 def as_of_for(observation_end: date) -> datetime:
@@ -132,8 +150,16 @@ def _churn(data: MiningInput, lines: pd.DataFrame | None, result: MiningResult) 
     result.columns["churn_risk"] = (
         scores["probability"].reindex(result.columns["customer_id"]).to_numpy()
     )
-    reasons = scores["top_reasons"]
-    result.reasons = {int(i): list(r) for i, r in reasons.items() if r is not None and len(r)}
+    con = duckdb.connect()
+    con.register("scores_in", churn.scores)
+    found = con.execute(
+        "SELECT id, CAST(to_json(top_reasons) AS VARCHAR) AS reasons FROM scores_in "
+        "WHERE len(top_reasons) > 0"
+    ).df()
+    con.close()
+    result.reasons = pd.Series(
+        found["reasons"].to_numpy(dtype=object), index=found["id"].to_numpy()
+    )
     return {k: v for k, v in churn.metrics.items() if k != "calibration"}
 
 
@@ -150,20 +176,19 @@ def _deviations(data: MiningInput, features: pd.DataFrame, result: MiningResult)
     result.columns["n_flags"] = (
         counts.reindex(result.columns["customer_id"]).fillna(0).astype(int).to_numpy()
     )
-    every = every.sort_values("severity", ascending=False)
-    top = every.groupby("customer_id").head(FLAGS_PER_CUSTOMER)
-    for customer_id, group in top.groupby("customer_id"):
-        result.flags[int(customer_id)] = [
-            {
-                "kind": row.kind,
-                "severity": float(row.severity),
-                "reason": row.reason,
-                "values": row.values,
-                "order_id": None if pd.isna(row.order_id) else int(row.order_id),
-                "occurred_at": None if pd.isna(row.occurred_at) else str(row.occurred_at)[:16],
-            }
-            for row in group.itertuples()
-        ]
+    every = every.assign(
+        order_id=pd.to_numeric(every["order_id"], errors="coerce").astype("Int64"),
+        occurred_at=pd.to_datetime(every["occurred_at"]),
+        severity=every["severity"].astype(float),
+    )
+    result.flags = _json_lists(
+        every,
+        "'kind': kind, 'severity': severity, 'reason': reason, 'values': \"values\", "
+        "'order_id': order_id, 'occurred_at': strftime(occurred_at, '%Y-%m-%d %H:%M')",
+        "severity DESC",
+        f"QUALIFY ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY severity DESC) "
+        f"<= {FLAGS_PER_CUSTOMER}",
+    )
     kinds = every["kind"].value_counts().to_dict() if len(every) else {}
     return {"flags": {str(k): int(v) for k, v in kinds.items()}, "customers": int(len(counts))}
 
@@ -183,17 +208,12 @@ def _recommendations(data: MiningInput, result: MiningResult) -> dict[str, Any]:
     table["product_id"] = table["item"].astype(np.int64)
     because = pd.to_numeric(table["because_of"], errors="coerce")
     table["because_of"] = because.astype("Int64")
-    for customer_id, group in table.groupby("customer_id", sort=False):
-        result.recommendations[int(customer_id)] = [
-            {
-                "product_id": int(row.product_id),
-                "score": round(float(row.score), 4),
-                "source": row.source,
-                "because_of": None if pd.isna(row.because_of) else int(row.because_of),
-                "reason": row.reason,
-            }
-            for row in group.itertuples()
-        ]
+    result.recommendations = _json_lists(
+        table[["customer_id", "rank", "product_id", "score", "source", "because_of", "reason"]],
+        "'product_id': product_id, 'score': ROUND(score, 4), 'source': source, "
+        "'because_of': because_of, 'reason': reason",
+        "rank",
+    )
     return {
         "customers": len(result.recommendations),
         "products": int(len(model.items_)),

@@ -103,26 +103,20 @@ def write_segments(run: ValueRun, segments: list[dict]) -> None:
 
 
 def replace_insights(
-    run: ValueRun,
-    reasons: dict[int, list[str]],
-    recommendations: dict[int, list[dict]],
-    flags: dict[int, list[dict]],
+    run: ValueRun, reasons: pd.Series, recommendations: pd.Series, flags: pd.Series
 ) -> int:
-    """Every customer's explanations, swapped (call inside the scores' transaction)."""
-    import json
-
+    """Every customer's explanations (each a JSON list per customer id), swapped (call
+    inside the scores' transaction)."""
     quote = connection.ops.quote_name
-    ids = np.array(sorted(set(reasons) | set(recommendations) | set(flags)), dtype=np.int64)
+    ids = reasons.index.union(recommendations.index).union(flags.index)
 
-    def encoded(source: dict[int, list]) -> np.ndarray:
-        return np.array(
-            [json.dumps(source.get(int(i), []), ensure_ascii=False) for i in ids], dtype=object
-        )
+    def encoded(source: pd.Series) -> np.ndarray:
+        return source.reindex(ids).fillna("[]").to_numpy(dtype=object)
 
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {quote(CustomerInsight._meta.db_table)}")
     columns = {
-        "customer": ids,
+        "customer": ids.to_numpy(dtype=np.int64),
         "run": np.full(len(ids), run.pk, dtype=np.int64),
         "churn_reasons": encoded(reasons),
         "recommendations": encoded(recommendations),
