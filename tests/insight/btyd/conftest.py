@@ -142,3 +142,24 @@ def simulate_spend(n: int, p: float, q: float, v: float, *, seed: int) -> pd.Dat
     return pd.DataFrame(
         {"frequency": x.astype(float), "monetary_value": rng.gamma(p * x, 1 / (x * nu))}
     )
+
+
+def simulate_mbg_nbd(
+    n: int, r: float, alpha: float, a: float, b: float, *, seed: int, max_T: float = 52.0
+) -> pd.DataFrame:
+    """Customers drawn from the MBG/NBD process (Batislam, Denizel & Filiztekin 2007):
+    as BG/NBD, but a customer may also drop out right after the first purchase."""
+    rng = np.random.default_rng(seed)
+    T = max_T * rng.random(n)
+    lam = rng.gamma(r, 1 / alpha, n)
+    p = rng.beta(a, b, n)
+    x, t_x = np.zeros(n), np.zeros(n)
+    clock = np.zeros(n)
+    active = np.flatnonzero(rng.random(n) >= p)  # dropout at time 0
+    while active.size:
+        clock[active] += rng.standard_exponential(active.size) / np.maximum(lam[active], 1e-300)
+        active = active[clock[active] <= T[active]]
+        x[active] += 1
+        t_x[active] = clock[active]
+        active = active[rng.random(active.size) >= p[active]]
+    return pd.DataFrame({"frequency": x, "recency": t_x, "T": T})

@@ -13,6 +13,7 @@ from kehu.insight.btyd import (
     ConvergenceWarning,
     GammaGamma,
     InvalidDataError,
+    MbgNbd,
     NotFittedError,
     ParetoNbd,
     ShiftedBetaGeometric,
@@ -26,6 +27,7 @@ SURVIVORS = [1000, 631, 468, 382, 326, 289, 262, 241]
 #: (estimator class, training table, a prediction call on a fitted or unfitted model)
 ESTIMATORS = [
     (BgNbd, RFM, lambda m: m.conditional_probability_alive(RFM)),
+    (MbgNbd, RFM, lambda m: m.conditional_expected_purchases(10, RFM)),
     (ParetoNbd, RFM, lambda m: m.conditional_expected_purchases(10, RFM)),
     (GammaGamma, SPEND, lambda m: m.conditional_expected_average_spend(SPEND)),
     (ShiftedBetaGeometric, SURVIVORS, lambda m: m.survival_function(np.arange(20))),

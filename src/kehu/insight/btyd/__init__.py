@@ -1,6 +1,8 @@
 """Buy-till-you-die models of the customer base, on numpy/scipy.
 
 - :class:`BgNbd` — BG/NBD (Fader, Hardie & Lee 2005): purchases and dropout.
+- :class:`MbgNbd` — MBG/NBD (Batislam, Denizel & Filiztekin 2007): BG/NBD with dropout
+  possible right after the first purchase.
 - :class:`ParetoNbd` — Pareto/NBD (Schmittlein, Morrison & Colombo 1987).
 - :class:`GammaGamma` — spend per transaction (Fader, Hardie & Lee 2005b).
 - :class:`ShiftedBetaGeometric` — contractual retention (Fader & Hardie 2007).
@@ -16,6 +18,7 @@ from kehu.insight.btyd._mle import ConvergenceWarning, NotFittedError
 from kehu.insight.btyd.bg_nbd import BgNbd
 from kehu.insight.btyd.clv import customer_lifetime_value
 from kehu.insight.btyd.gamma_gamma import GammaGamma
+from kehu.insight.btyd.mbg_nbd import MbgNbd
 from kehu.insight.btyd.pareto_nbd import ParetoNbd
 from kehu.insight.btyd.sbg import ShiftedBetaGeometric
 
@@ -24,6 +27,7 @@ __all__ = [
     "ConvergenceWarning",
     "GammaGamma",
     "InvalidDataError",
+    "MbgNbd",
     "NotFittedError",
     "ParetoNbd",
     "ShiftedBetaGeometric",
