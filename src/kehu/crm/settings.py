@@ -92,6 +92,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "kehu.crm.accounts.context_processors.roles",
             ],
+            # |unlocalize everywhere without a load: record ids in URLs, attributes and
+            # selectors must never get thousands separators (USE_THOUSAND_SEPARATOR)
+            "builtins": ["django.templatetags.l10n"],
         },
     },
 ]
