@@ -25,6 +25,31 @@ class _Echo:
         return value
 
 
+# A spreadsheet program reads a cell starting with one of these as a formula (or, for
+# tab and carriage return, strips them and then reads a formula): CSV injection.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula, prefixed with ``'`` so that it
+    shows as the text it is; numbers and other cells unchanged (``-5`` stays a number)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+class SafeCsvWriter:
+    """The one CSV writer of every export (lists, quarantine, segments, reports): each
+    text cell goes through ``neutralise``. ``writerow`` returns the line it wrote, so that
+    a download can stream it."""
+
+    def __init__(self, out: Any = None) -> None:
+        self._writer = csv.writer(out if out is not None else _Echo())
+
+    def writerow(self, row: Iterable[Any]) -> Any:
+        return self._writer.writerow([neutralise(cell) for cell in row])
+
+
 Column = tuple[str, Callable[[Any], Any]]
 
 
@@ -47,7 +72,7 @@ def _cell(value: Any) -> Any:
 
 def csv_response(name: str, rows: Iterable[list[Any]]) -> StreamingHttpResponse:
     """Stream a CSV download (UTF-8 with BOM so that spreadsheet programs read Chinese)."""
-    writer = csv.writer(_Echo())
+    writer = SafeCsvWriter()
 
     def stream() -> Iterator[str]:
         yield "\ufeff"
@@ -57,6 +82,7 @@ def csv_response(name: str, rows: Iterable[list[Any]]) -> StreamingHttpResponse:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+    response["Cache-Control"] = "no-store"  # personal data: never kept by a cache
     return response
 
 

@@ -3,18 +3,13 @@ columns, so they can be fixed and imported again."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 
 from kehu.crm.integration.models import ImportJob
+from kehu.crm.lists import SafeCsvWriter
 
 CHUNK = 5000
-
-
-class _Echo:
-    def write(self, text: str) -> str:
-        return text
 
 
 def csv_lines(job: ImportJob) -> Iterator[str]:
@@ -23,7 +18,7 @@ def csv_lines(job: ImportJob) -> Iterator[str]:
     if not columns:  # jobs from before the column order was kept
         first = job.quarantine.order_by("row_number").values_list("data", flat=True).first()
         columns = list(first or {})
-    writer = csv.writer(_Echo())
+    writer = SafeCsvWriter()  # formula-like cells neutralised, as in every export
     yield writer.writerow(["row", "reason", *columns])
     rows = job.quarantine.order_by("row_number").values_list("row_number", "reason", "data")
     for row_number, reason, data in rows.iterator(chunk_size=CHUNK):
