@@ -10,7 +10,7 @@ from kehu.crm.customers.actions import format_code
 from kehu.crm.customers.models import Customer
 from kehu.crm.customers.search import terms_for
 from kehu.crm.demo.bulk import nullable
-from kehu.crm.demo.timeline import DAY, END, between, seconds
+from kehu.crm.demo.timeline import DAY, as_datetime64, between, seconds
 from kehu.insight.generate import SimulatedPurchases
 from kehu.insight.profiles import ProfilePools, fake_customers, fake_people
 
@@ -53,6 +53,7 @@ class CustomerPlan:
     """The customers to write, and what later tables need to know about them."""
 
     columns: Columns
+    end: np.datetime64  # the end of the demo's history (the start of today)
     buyer_ids: np.ndarray  # customer id of each simulated buyer, in simulation order
     zh: np.ndarray  # Chinese customer (names, phones, addresses in China)
     owner_ids: np.ndarray  # 0 where the customer has no owner
@@ -80,9 +81,9 @@ def _choice(rng: np.random.Generator, weights: dict, n: int) -> np.ndarray:
 
 
 def _status(
-    last_purchase: np.ndarray, is_buyer: np.ndarray, rng: np.random.Generator
+    last_purchase: np.ndarray, is_buyer: np.ndarray, end: np.datetime64, rng: np.random.Generator
 ) -> np.ndarray:
-    since = END - last_purchase
+    since = end - last_purchase
     status = np.where(
         since <= ACTIVE_WITHIN,
         Customer.Status.ACTIVE,
@@ -98,8 +99,8 @@ def _creation_times(sim: SimulatedPurchases, n: int, rng: np.random.Generator) -
     n_buyers = len(sim.customers)
     acquired = sim.customers["acquired_at"].to_numpy().astype("datetime64[s]")
     buyer_created = acquired - seconds(rng.random(n_buyers) * 30 * 86_400)
-    start = np.datetime64(sim.start, "s")
-    prospect_created = between(rng, np.full(n - n_buyers, start), np.full(n - n_buyers, END))
+    start, end = as_datetime64(sim.start), as_datetime64(sim.end)
+    prospect_created = between(rng, np.full(n - n_buyers, start), np.full(n - n_buyers, end))
     return np.concatenate([buyer_created, prospect_created])
 
 
@@ -116,13 +117,14 @@ def plan_customers(
     """Customers sorted by creation time (ids and codes grow with it); the first
     ``len(sim.customers)`` rows before sorting are the simulated buyers."""
     n_buyers = len(sim.customers)
+    end = as_datetime64(sim.end)
     created = _creation_times(sim, n, rng)
     order = np.argsort(created, kind="stable")
     rank = np.empty(n, dtype=np.int64)
     rank[order] = np.arange(n)
     ids = first_id + np.arange(n)
     last = sim.transactions.groupby("customer")["at"].max().to_numpy().astype("datetime64[s]")
-    last_purchase = np.concatenate([last, np.full(n - n_buyers, END)])[order]
+    last_purchase = np.concatenate([last, np.full(n - n_buyers, end)])[order]
     is_buyer = (np.arange(n) < n_buyers)[order]
     profile = fake_customers(n, seed, pools=pools)
     owner = np.where(rng.random(n) < 0.95, owners[rng.integers(0, len(owners), n)], 0)
@@ -135,7 +137,7 @@ def plan_customers(
             for name in ["kind", "name", "industry", "country", "region", "city", "address"]
             + ["postal_code", "phone", "email", "website"]
         },
-        "status": _status(last_purchase, is_buyer, rng),
+        "status": _status(last_purchase, is_buyer, end, rng),
         "source_channel": _choice(rng, SOURCE_CHANNELS, n),
         "owner": nullable(owner),
         "consent_email": rng.random(n) < 0.6,
@@ -146,7 +148,11 @@ def plan_customers(
         "updated_at": np.where(is_buyer, np.maximum(created, last_purchase), created),
     }
     return CustomerPlan(
-        columns, buyer_ids=ids[rank[:n_buyers]], zh=profile["zh"].to_numpy(), owner_ids=owner
+        columns,
+        end=end,
+        buyer_ids=ids[rank[:n_buyers]],
+        zh=profile["zh"].to_numpy(),
+        owner_ids=owner,
     )
 
 
@@ -186,7 +192,7 @@ def plan_contacts(
         "email": people["email"].to_numpy(dtype=object),
         "phone": people["phone"].to_numpy(dtype=object),
         "is_primary": is_primary,
-        "created_at": between(rng, created, np.minimum(created + 60 * DAY, END)),
+        "created_at": between(rng, created, np.minimum(created + 60 * DAY, plan.end)),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from kehu.crm.demo.customers import CustomerPlan
-from kehu.crm.demo.timeline import END, between
+from kehu.crm.demo.timeline import between
 from kehu.crm.engagement.models import Interaction, InteractionChannel
 
 Columns = dict[str, np.ndarray]
@@ -66,7 +66,7 @@ def plan_interactions(
     minutes = low + (rng.random(n) * (high - low + 1)).astype(np.int64)
     contact = np.where(rng.random(n) < 0.5, primary_contact[customer - customers.ids[0]], 0)
     user = np.where(rng.random(n) < 0.85, staff[rng.integers(0, len(staff), n)], 0)
-    occurred = between(rng, customers.column("created_at", customer), np.full(n, END))
+    occurred = between(rng, customers.column("created_at", customer), np.full(n, customers.end))
     return {
         "id": first_id + np.arange(n),
         "customer": customer,

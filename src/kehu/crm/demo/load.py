@@ -3,7 +3,10 @@
 Purchases come from the BTYD generative processes (:mod:`kehu.insight.generate`), so
 the analytics have something real to find; everything else (customers' master data,
 contacts, opportunities, activities, tickets, interactions) is drawn around them with
-the same seed. Rows are written in bulk, bypassing the ORM (:mod:`kehu.crm.demo.bulk`):
+the same seed. The history ends at the start of today (``timeline.demo_end``), so the
+data look current whenever they are loaded: orders up to yesterday, open activities and
+deals due in the weeks ahead; the same seed and day give the same rows. Rows are
+written in bulk, bypassing the ORM (:mod:`kehu.crm.demo.bulk`):
 a million customers load in minutes.
 """
 
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 
 import numpy as np
 from django.contrib.auth import get_user_model
@@ -27,6 +31,7 @@ from kehu.crm.demo.engagement import plan_interactions
 from kehu.crm.demo.orders import plan_orders
 from kehu.crm.demo.pipeline import plan_activities, plan_opportunities
 from kehu.crm.demo.service import plan_tickets
+from kehu.crm.demo.timeline import demo_end
 from kehu.crm.engagement.models import Interaction
 from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine
 from kehu.crm.service.models import TechnicianVisit, Ticket, TicketEvent
@@ -125,7 +130,7 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[str, int], Advance]]:
 
 
 def _plan(
-    n_customers: int, seed: int, orders_per_customer: float | None, staff: dict
+    n_customers: int, seed: int, orders_per_customer: float | None, staff: dict, today: date | None
 ) -> dict[str, tuple[type[models.Model], dict]]:
     """Every table to write, as columns, in the order they must be written."""
     rng = np.random.default_rng(seed)
@@ -133,7 +138,7 @@ def _plan(
     bg_nbd = CDNOW_BG_NBD
     if orders_per_customer is not None:
         bg_nbd = bg_nbd_for_mean_transactions(orders_per_customer * n_customers / max(n_buyers, 1))
-    sim = simulate_purchases(n_buyers, seed=seed, bg_nbd=bg_nbd)
+    sim = simulate_purchases(n_buyers, seed=seed, bg_nbd=bg_nbd, end=demo_end(today))
     pools = build_pools(seed)
     customers = demo_customers.plan_customers(
         n_customers,
@@ -220,6 +225,7 @@ def load_demo(
     progress: bool = False,
     *,
     orders_per_customer: float | None = None,
+    today: date | None = None,
 ) -> dict[str, int]:
     """Fill an empty database with demo data and return the number of rows per table.
 
@@ -235,6 +241,10 @@ def load_demo(
     orders_per_customer : float, optional
         Target mean number of sale orders per customer (prospects included); by
         default the purchase rates are CDNOW's (about 2.4 sales per customer).
+    today : datetime.date, optional
+        The day the data are dated against (history up to its start, activities and
+        deals ahead of it); by default the current date in the CRM's time zone. The
+        same seed and day give the same data.
 
     Raises
     ------
@@ -252,7 +262,7 @@ def load_demo(
     with _progress_bar(progress) as start:
         advance = start("planning", 1)
         staff = _staff()
-        tables = _plan(n_customers, seed, orders_per_customer, staff)
+        tables = _plan(n_customers, seed, orders_per_customer, staff, today)
         advance(1)
         counts = {"users": sum(len(users) for users in staff.values())}
         with BulkWriter([model for model, _columns in tables.values()]) as writer:

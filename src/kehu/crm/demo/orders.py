@@ -17,7 +17,7 @@ import numpy as np
 from kehu.crm.demo.bulk import nullable
 from kehu.crm.demo.catalog import CatalogPlan
 from kehu.crm.demo.customers import CustomerPlan
-from kehu.crm.demo.timeline import DAY, END, after
+from kehu.crm.demo.timeline import DAY, after
 from kehu.crm.sales.models import Order, SalesChannel
 from kehu.insight.generate import SimulatedPurchases
 
@@ -77,13 +77,13 @@ def _lines(amount_cents: np.ndarray, catalog: CatalogPlan, rng: np.random.Genera
 
 
 def _returns(
-    sale_at: np.ndarray, lines: Columns, n_sales: int, rng: np.random.Generator
+    sale_at: np.ndarray, lines: Columns, end: np.datetime64, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, Columns]:
     """Positions of the returned sales, return times, and the return lines (part of
     each returned sale's first line)."""
-    returned = np.flatnonzero(rng.random(n_sales) < RETURN_SHARE)
+    returned = np.flatnonzero(rng.random(sale_at.size) < RETURN_SHARE)
     at = after(rng, sale_at[returned], 48, 30 * 24)
-    keep = at <= END
+    keep = at <= end
     returned, at = returned[keep], at[keep]
     first_line = np.searchsorted(lines["_order_pos"], returned)
     quantity = 1 + (rng.random(returned.size) * lines["quantity"][first_line]).astype(np.int64)
@@ -101,8 +101,8 @@ def _returns(
     return returned, at, return_lines
 
 
-def _sale_status(at: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    age = END - at
+def _sale_status(at: np.ndarray, end: np.datetime64, rng: np.random.Generator) -> np.ndarray:
+    age = end - at
     shipped_or_done = np.where(rng.random(at.size) < 0.7, "shipped", "completed")
     status = np.where(age < 10 * DAY, shipped_or_done, Order.Status.COMPLETED)
     return np.where(age < 3 * DAY, Order.Status.CONFIRMED, status).astype(object)
@@ -129,11 +129,11 @@ def plan_orders(
     sale_at = tx["at"].to_numpy().astype("datetime64[s]")
     amount = np.round(tx["amount"].to_numpy() * 100).astype(np.int64)
     cancelled = np.flatnonzero(rng.random(n_sales) < CANCELLED_SHARE)
-    cancel_at = np.minimum(after(rng, sale_at[cancelled], 1, 72), END)
+    cancel_at = np.minimum(after(rng, sale_at[cancelled], 1, 72), customers.end)
     cancel_amount = np.maximum((amount[cancelled] * rng.uniform(0.5, 1.5, cancelled.size)), 1)
     placed_amount = np.concatenate([amount, cancel_amount.astype(np.int64)])
     lines = _lines(placed_amount, catalog, rng)
-    returned, return_at, return_lines = _returns(sale_at, lines, n_sales, rng)
+    returned, return_at, return_lines = _returns(sale_at, lines, customers.end, rng)
 
     n_placed = placed_amount.size
     return_lines["_order_pos"] = return_lines["_order_pos"] + n_placed
@@ -143,7 +143,7 @@ def plan_orders(
     kind = np.repeat(np.array(["sale", "return"], dtype=object), [n_placed, returned.size])
     status = np.concatenate(
         [
-            _sale_status(sale_at, rng),
+            _sale_status(sale_at, customers.end, rng),
             np.full(cancelled.size, Order.Status.CANCELLED, dtype=object),
             np.full(returned.size, Order.Status.COMPLETED, dtype=object),
         ]

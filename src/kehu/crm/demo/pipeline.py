@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from kehu.crm.demo.customers import CustomerPlan
-from kehu.crm.demo.timeline import DAY, END, HOUR, after, between, seconds
+from kehu.crm.demo.timeline import DAY, HOUR, after, between, seconds
 from kehu.crm.sales.models import Activity, Opportunity
 
 Columns = dict[str, np.ndarray]
@@ -38,6 +38,14 @@ LOST_REASONS = np.array(
     ["price", "timing", "chose a competitor", "no budget", "no decision", "product fit"],
     dtype=object,
 )
+#: Open deals mostly expect to close after today; the rest have slipped past their date.
+SLIPPED_SHARE = 0.15
+#: Activities due in the four weeks after today; past ones are done, except some of the
+#: last two weeks' (and a few older ones nobody closed).
+UPCOMING_SHARE = 0.25
+UPCOMING_DAYS = 28
+RECENT_DAYS = 14
+DONE_RECENT, DONE_OLDER = 0.6, 0.98
 ACTIVITY_SUBJECTS = {
     Activity.Kind.CALL: "Call about the next order",
     Activity.Kind.MEETING: "Meeting to review needs",
@@ -68,7 +76,8 @@ def plan_opportunities(
     primary_contact: np.ndarray,
 ) -> Columns:
     """About 12% of customers have one or two opportunities; open ones were created in
-    the last months, closed ones (won or lost) carry their closing time."""
+    the last months and mostly expect to close in the months ahead, closed ones (won or
+    lost) carry their closing time."""
     customer = _pick_customers(customers, rng, 0.12, 0.25)
     n = customer.size
     stages = np.array([str(s) for s in STAGE_WEIGHTS], dtype=object)
@@ -76,10 +85,14 @@ def plan_opportunities(
     stage = stages[rng.choice(len(stages), n, p=weights)]
     is_open = np.isin(stage, [str(s) for s in Opportunity.OPEN_STAGES])
     customer_created = customers.column("created_at", customer)
-    window_start = np.where(is_open, END - 150 * DAY, END - 720 * DAY)
-    created = between(rng, np.maximum(customer_created, window_start), END)
+    end = customers.end
+    window_start = np.where(is_open, end - 150 * DAY, end - 720 * DAY)
+    created = between(rng, np.maximum(customer_created, window_start), np.full(n, end))
     expected_close = after(rng, created, 14 * 24, 150 * 24)
-    closed = np.where(is_open, np.datetime64("NaT"), np.minimum(expected_close, END))
+    ahead = after(rng, np.full(n, end), 3 * 24, 120 * 24)
+    on_time = is_open & (expected_close < end) & (rng.random(n) >= SLIPPED_SHARE)
+    expected_close = np.where(on_time, ahead, expected_close)
+    closed = np.where(is_open, np.datetime64("NaT"), np.minimum(expected_close, end))
     lost = stage == Opportunity.Stage.LOST
     owner = customers.owner_of(customer)
     fallback = sales_reps[rng.integers(0, len(sales_reps), n)]
@@ -101,7 +114,7 @@ def plan_opportunities(
         "lost_reason": np.where(lost, LOST_REASONS[rng.integers(0, len(LOST_REASONS), n)], ""),
         "source_channel": customers.column("source_channel", customer),
         "created_at": created,
-        "updated_at": np.where(is_open, np.minimum(after(rng, created, 1, 240), END), closed),
+        "updated_at": np.where(is_open, np.minimum(after(rng, created, 1, 240), end), closed),
         "closed_at": closed,
     }
 
@@ -109,8 +122,9 @@ def plan_opportunities(
 def plan_activities(
     customers: CustomerPlan, rng: np.random.Generator, *, first_id: int, staff: np.ndarray
 ) -> Columns:
-    """About 15% of customers have one to three activities; past ones are mostly done,
-    some are due in the weeks after the reference date."""
+    """About 15% of customers have one to three activities: a quarter are due in the four
+    weeks after today, past ones are done except some of the last two weeks' (overdue)
+    and a few older ones."""
     customer = np.concatenate(
         [_pick_customers(customers, rng, 0.15, 0.4), _pick_customers(customers, rng, 0.03, 0)]
     )
@@ -118,9 +132,16 @@ def plan_activities(
     kinds = np.array([str(k) for k in Activity.Kind.values], dtype=object)
     kind = kinds[rng.integers(0, len(kinds), n)]
     customer_created = customers.column("created_at", customer)
-    due = between(rng, customer_created, np.full(n, END + 30 * DAY))
-    done = (due < END) & (rng.random(n) < 0.85)
-    completed = np.minimum(due + seconds(rng.uniform(-2, 48, n) * 3600), END)
+    end = np.full(n, customers.end)
+    upcoming = rng.random(n) < UPCOMING_SHARE
+    due = np.where(
+        upcoming,
+        between(rng, end, end + UPCOMING_DAYS * DAY),
+        between(rng, customer_created, end),
+    )
+    recent = due >= end - RECENT_DAYS * DAY
+    done = ~upcoming & (rng.random(n) < np.where(recent, DONE_RECENT, DONE_OLDER))
+    completed = np.minimum(due + seconds(rng.uniform(-2, 48, n) * 3600), end)
     owner = customers.owner_of(customer)
     fallback = staff[rng.integers(0, len(staff), n)]
     created = np.maximum(due - seconds(rng.uniform(1, 14, n) * 86_400), customer_created)
@@ -133,5 +154,5 @@ def plan_activities(
         "due_at": due,
         "completed_at": np.where(done, completed, np.datetime64("NaT")),
         "notes": np.full(n, "", dtype=object),
-        "created_at": np.minimum(created, END - HOUR),
+        "created_at": np.minimum(created, end - HOUR),
     }

@@ -1,6 +1,7 @@
 """Service tickets of every type with their event logs, technician visits and
 satisfaction scores. Each ticket's times follow its workflow: opened, first response,
-visit, resolved, closed, all at or before the reference date."""
+visit, resolved, closed, all at or before the end of the demo's history (today); a visit
+not made yet is booked for the days ahead."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kehu.crm.demo.customers import CustomerPlan
-from kehu.crm.demo.timeline import DAY, END, HOUR, after, between
+from kehu.crm.demo.timeline import DAY, HOUR, after, between
 from kehu.crm.engagement.models import InteractionChannel
 from kehu.crm.service.models import TechnicianVisit, Ticket, TicketEvent
 
@@ -65,16 +66,22 @@ def _random_order(
 
 
 def _workflow_times(
-    opened: np.ndarray, status: np.ndarray, has_visit: np.ndarray, rng: np.random.Generator
+    opened: np.ndarray,
+    status: np.ndarray,
+    has_visit: np.ndarray,
+    end: np.datetime64,
+    rng: np.random.Generator,
 ) -> dict[str, np.ndarray]:
+    """The times of each ticket's steps; a visit booked after today stays ahead
+    (``scheduled``), the steps that happened are capped at ``end``."""
     responded = status != S.NEW
-    first_response = np.minimum(after(rng, opened, 0.2, 24), END)
-    scheduled = np.minimum(after(rng, first_response, 24, 5 * 24), END)
-    visited = np.minimum(after(rng, scheduled, 0, 3), END)
+    first_response = np.minimum(after(rng, opened, 0.2, 24), end)
+    scheduled = after(rng, first_response, 24, 5 * 24)
+    visited = np.minimum(after(rng, scheduled, 0, 3), end)
     solved = np.isin(status, [S.RESOLVED, S.CLOSED])
     base = np.where(has_visit, visited, first_response)
-    resolved = np.minimum(after(rng, base, 2, 10 * 24), END)
-    closed = np.minimum(after(rng, resolved, 1, 7 * 24), END)
+    resolved = np.minimum(after(rng, base, 2, 10 * 24), end)
+    closed = np.minimum(after(rng, resolved, 1, 7 * 24), end)
     return {
         "first_response_at": np.where(responded, first_response, NAT),
         "scheduled": scheduled,
@@ -101,11 +108,12 @@ def plan_tickets(
     customer = np.repeat(customers.ids, chosen + (chosen & (rng.random(n_all) < 0.3)))
     n = customer.size
     type_ = TYPES[rng.choice(len(TYPES), n, p=TYPE_WEIGHTS)]
-    opened = between(rng, customers.column("created_at", customer), np.full(n, END))
-    status = _final_status(END - opened, rng)
+    end = customers.end
+    opened = between(rng, customers.column("created_at", customer), np.full(n, end))
+    status = _final_status(end - opened, rng)
     visit_share = np.select([type_ == "defect", type_ == "complaint"], [0.4, 0.1], 0.0)
     has_visit = (rng.random(n) < visit_share) & (status != S.NEW)
-    times = _workflow_times(opened, status, has_visit, rng)
+    times = _workflow_times(opened, status, has_visit, end, rng)
     assigned = (status != S.NEW) | (rng.random(n) < 0.5)
     assignee = np.where(assigned, service_staff[rng.integers(0, len(service_staff), n)], 0)
     rated = ~np.isnat(times["resolved_at"]) & (rng.random(n) < 0.55)
@@ -136,7 +144,7 @@ def plan_tickets(
     visits = _visits(ids, has_visit, status, times, customers, customer, service_staff, rng)
     visits["id"] = first_ids["visit"] + np.arange(visits["ticket"].size)
     booked_at = times["first_response_at"][has_visit]
-    events = _events(ticket_columns, _visit_events(visits, booked_at), usernames)
+    events = _events(ticket_columns, _visit_events(visits, booked_at), usernames, end)
     events["id"] = first_ids["event"] + np.arange(events["ticket"].size)
     return ServicePlan(ticket_columns, events, visits)
 
@@ -151,15 +159,19 @@ def _visits(
     staff: np.ndarray,
     rng: np.random.Generator,
 ) -> Columns:
+    end = customers.end
+    scheduled = times["scheduled"][has_visit]
     done = np.isin(status[has_visit], [S.RESOLVED, S.CLOSED]) | (
-        times["visited"][has_visit] < END - DAY
+        times["visited"][has_visit] < end - DAY
     )
     n = int(has_visit.sum())
+    # a visit not made yet is booked for today or the next days, not in the past
+    booked = np.where(scheduled > end, scheduled, after(rng, np.full(n, end), 8, 5 * 24))
     visit_status = np.where(done, TechnicianVisit.Status.DONE, TechnicianVisit.Status.SCHEDULED)
     return {
         "ticket": ids[has_visit],
         "technician": staff[rng.integers(0, len(staff), n)],
-        "scheduled_at": times["scheduled"][has_visit],
+        "scheduled_at": np.where(done, np.minimum(scheduled, end), booked),
         "visited_at": np.where(done, times["visited"][has_visit], NAT),
         "status": visit_status.astype(object),
         "address": customers.column("address", customer[has_visit]),
@@ -193,7 +205,9 @@ def _event_rows(
     }
 
 
-def _events(tickets: Columns, visit_events: Columns, usernames: dict[int, str]) -> Columns:
+def _events(
+    tickets: Columns, visit_events: Columns, usernames: dict[int, str], end: np.datetime64
+) -> Columns:
     """The log of each ticket: created, assigned, replied, status changes, visits,
     rating; sorted by ticket and time."""
     K = TicketEvent.Kind
@@ -211,11 +225,11 @@ def _events(tickets: Columns, visit_events: Columns, usernames: dict[int, str]) 
     reply_at = tickets["first_response_at"]
     parts = [
         _event_rows(all_rows, ids, K.CREATED, opened, None, tickets["description"], "", S.NEW),
-        _event_rows(assigned, ids, K.ASSIGNED, np.minimum(opened + HOUR // 4, END), None, names),
+        _event_rows(assigned, ids, K.ASSIGNED, np.minimum(opened + HOUR // 4, end), None, names),
         _event_rows(responded, ids, K.RESPONSE, reply_at, user, "Thank you, we are on it."),
         _event_rows(responded, ids, K.STATUS, reply_at, user, "", S.NEW, S.OPEN),
         _event_rows(
-            pending, ids, K.STATUS, np.minimum(reply_at + HOUR, END), user, "", S.OPEN, S.PENDING
+            pending, ids, K.STATUS, np.minimum(reply_at + HOUR, end), user, "", S.OPEN, S.PENDING
         ),
         _event_rows(solved, ids, K.STATUS, tickets["resolved_at"], user, "", S.OPEN, S.RESOLVED),
         _event_rows(closed, ids, K.STATUS, tickets["closed_at"], user, "", S.RESOLVED, S.CLOSED),
