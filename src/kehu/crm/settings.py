@@ -153,6 +153,12 @@ X_FRAME_OPTIONS = "DENY"
 
 KEHU_PAGE_SIZE = 25
 KEHU_EXPORT_MAX_ROWS = 1_000_000
+# Imports (kehu import and the web wizard): the most a file may hold once unpacked
+# (gzip, .xlsx/.ods zip members) and the most data rows; order dates more than
+# KEHU_IMPORT_FUTURE_DAYS after today are quarantined unless the user confirms them.
+KEHU_IMPORT_MAX_MB = int(os.environ.get("KEHU_IMPORT_MAX_MB", "1024"))
+KEHU_IMPORT_MAX_ROWS = int(os.environ.get("KEHU_IMPORT_MAX_ROWS", "5000000"))
+KEHU_IMPORT_FUTURE_DAYS = int(os.environ.get("KEHU_IMPORT_FUTURE_DAYS", "7"))
 
 LOGGING = {
     "version": 1,
