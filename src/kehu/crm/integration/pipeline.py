@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,6 +23,9 @@ from kehu.crm.integration.mapping import check_mapping, suggest_mapping
 from kehu.crm.integration.models import ImportJob, MappingProfile, QuarantinedRow
 from kehu.crm.integration.readers import RAW, ROW, ReadError, Source, read_file
 from kehu.crm.integration.writes import ImportBy, insert_rows
+from kehu.crm.processes import machine as _machine
+from kehu.crm.processes import process_alive, runner
+from kehu.crm.processes import process_start as _process_start  # noqa: F401 (tests)
 
 BATCH_ROWS = 50_000
 QUARANTINE_CHUNK = 20_000
@@ -108,41 +110,8 @@ def mark_stale_jobs() -> int:
     )
 
 
-def _machine() -> str | None:
-    """This boot of this machine's kernel and this process namespace: where a pid
-    means the same process. ``None`` without /proc (the heartbeat decides then)."""
-    try:
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        namespace = os.stat("/proc/self/ns/pid").st_ino
-    except OSError:
-        return None
-    return f"{socket.gethostname()}/{boot}/{namespace}"
-
-
-def _stat(pid: int) -> list[str] | None:
-    """The fields of ``/proc/PID/stat`` after the process name (which may hold spaces):
-    ``[0]`` the state, ``[19]`` the start time in clock ticks after boot."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[-1].split()
-    except OSError:
-        return None
-
-
-def process_alive(pid: int, started: int | None) -> bool:
-    """Whether process ``pid`` lives (not a zombie) and is the one that started at
-    ``started`` (so that a reused pid does not count)."""
-    fields = _stat(pid)
-    return fields is not None and fields[0] != "Z" and started in (None, int(fields[19]))
-
-
-def _process_start(pid: int) -> int | None:
-    fields = _stat(pid)
-    return int(fields[19]) if fields else None
-
-
 def _runner() -> dict[str, Any]:
-    pid = os.getpid()
-    return {"runner": {"pid": pid, "machine": _machine(), "started": _process_start(pid)}}
+    return {"runner": runner()}
 
 
 def claim(job: ImportJob) -> None:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from kehu.crm import processes
 from kehu.crm.background import launch_kehu
 from kehu.crm.intelligence import extract, mining, overview, writeback
 from kehu.crm.intelligence.models import AnalysisSchedule, ValueRun
@@ -34,11 +35,16 @@ STALE_AFTER = timedelta(minutes=30)
 NO_ORDERS = gettext_noop("no orders yet: add orders or load demo data")
 RUN_ACTIVE = gettext_noop("An analysis run is already in progress; wait for it to finish.")
 ABANDONED = gettext_noop("the run stopped without finishing (its process ended); start a new one")
+KILLED = gettext_noop(
+    "the analysis process ended before the run finished (it was killed or the server "
+    "restarted); nothing of this run was kept: start a new one"
+)
 # kehu.insight's step names (English, Django-free) -> the text shown and the percent
 ANALYSIS_STEPS = {
     "summarising transactions": (gettext_noop("summarising purchases"), 15),
     "fitting BG/NBD": (gettext_noop("fitting BG/NBD"), 25),
     "fitting Pareto/NBD": (gettext_noop("fitting Pareto/NBD"), 35),
+    "choosing the purchase model": (gettext_noop("choosing the purchase model"), 45),
     "fitting Gamma-Gamma and valuing customers": (gettext_noop("valuing customers"), 50),
     "checking the holdout": (gettext_noop("checking the holdout"), 55),
     "building cohorts": (gettext_noop("building cohorts"), 58),
@@ -59,13 +65,18 @@ class RunFailedError(Exception):
 
 
 def active_run() -> ValueRun | None:
-    """The queued or running run, if any. A run that has not reported progress for
-    ``STALE_AFTER`` lost its process: it is marked failed and does not count."""
+    """The queued or running run, if any. A run whose process has ended (killed, the
+    machine restarted) is marked failed at once when the process ran on this machine
+    (:mod:`kehu.crm.processes`), otherwise once it has not reported progress for
+    ``STALE_AFTER``; such a run does not count."""
     limit = timezone.now() - STALE_AFTER
     for run in ValueRun.objects.filter(status__in=ValueRun.ACTIVE).order_by("id"):
-        if run.updated_at >= limit:
+        if processes.runner_gone(run.runner):
+            _finish(run, ValueRun.Status.FAILED, error=KILLED)
+        elif run.updated_at < limit:
+            _finish(run, ValueRun.Status.FAILED, error=ABANDONED)
+        else:
             return run
-        _finish(run, ValueRun.Status.FAILED, error=ABANDONED)
     return None
 
 
@@ -140,7 +151,10 @@ def _finish(run: ValueRun, status: str, *, error: str = "") -> None:
 
 def _start(run: ValueRun) -> None:
     claimed = ValueRun.objects.filter(pk=run.pk, status=ValueRun.Status.QUEUED).update(
-        status=ValueRun.Status.RUNNING, started_at=timezone.now(), updated_at=timezone.now()
+        status=ValueRun.Status.RUNNING,
+        started_at=timezone.now(),
+        updated_at=timezone.now(),
+        runner=processes.runner(),
     )
     if not claimed:
         run.refresh_from_db()
@@ -276,7 +290,12 @@ def start_run(by: AbstractBaseUser) -> ValueRun:
     """Queue a run and start it in the background (the web's "Run analysis now")."""
     run = request_run(by)
     try:
-        launch_detached(run)
+        process = launch_detached(run)
     except OSError as e:
         _finish(run, ValueRun.Status.FAILED, error=f"could not start the analysis process: {e}")
+        return run
+    # the process, while the run waits for it to claim the run (it records itself then)
+    ValueRun.objects.filter(pk=run.pk, status=ValueRun.Status.QUEUED).update(
+        runner=processes.runner(process.pid)
+    )
     return run

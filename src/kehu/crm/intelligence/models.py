@@ -49,6 +49,9 @@ class ValueRun(models.Model):
     mining = models.JSONField(default=dict, blank=True)
     scheduled = models.BooleanField(_("scheduled"), default=False)
     error = models.TextField(blank=True)
+    #: the process executing the run (kehu.crm.processes.runner): a killed run is seen
+    #: at once on this machine instead of after STALE_AFTER without progress
+    runner = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -183,6 +186,32 @@ class Segment(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("intelligence:segment", args=[self.key])
+
+
+class SegmentName(models.Model):
+    """The name a user gave a segment, by its key: a segment keeps its key from run to
+    run while it stays mostly the same customers (kehu.insight.segments), so the name
+    is kept with it; a segment that changes too much gets a new key and its suggested
+    name again."""
+
+    key = models.PositiveSmallIntegerField(_("segment"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    renamed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("renamed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    renamed_at = models.DateTimeField(_("renamed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("segment name")
+        verbose_name_plural = _("segment names")
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.name}"
 
 
 class CustomerInsight(models.Model):
