@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Func
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -165,6 +169,27 @@ class CustomerSearchTerm(models.Model):
         return self.term
 
 
+class WithoutMark(Func):
+    """``REPLACE(expr, 'mark', '')`` with the mark written into the SQL, not bound as a
+    parameter: an expression index is used only by the very same SQL text."""
+
+    template = "REPLACE(%(expressions)s, '%(mark)s', '')"
+
+    def __init__(self, expression: Any, mark: str) -> None:
+        if "'" in mark or "%" in mark:
+            raise ValueError(f"mark must not contain a quote or %, got {mark!r}")
+        super().__init__(expression, mark=mark, output_field=models.CharField())
+
+
+def contact_expressions() -> dict[str, Any]:
+    """Contact email lower-cased and phone as digits only: what search compares, each
+    with its own expression index (the same expression, so the index is used)."""
+    digits: Any = F("phone")
+    for mark in ("(", ")", "+", "-", ".", "/", " "):
+        digits = WithoutMark(digits, mark)
+    return {"email": Lower("email"), "phone": digits}
+
+
 class Contact(models.Model):
     customer = models.ForeignKey(
         Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
@@ -184,6 +209,10 @@ class Contact(models.Model):
 
     class Meta:
         ordering = ["-is_primary", "name", "id"]
+        indexes = [
+            models.Index(contact_expressions()["email"], name="contact_email_lower_idx"),
+            models.Index(contact_expressions()["phone"], name="contact_phone_digits_idx"),
+        ]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
 

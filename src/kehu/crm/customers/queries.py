@@ -6,8 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from kehu.crm.accounts.roles import sees_all_customers
-from kehu.crm.customers.models import Customer, CustomerSearchTerm
-from kehu.crm.customers.search import query_prefixes
+from kehu.crm.customers.models import Contact, Customer, CustomerSearchTerm, contact_expressions
+from kehu.crm.customers.search import contact_key, query_prefixes
 
 _TOP = "\U0010ffff"
 SORTABLE_FIELDS = {
@@ -84,8 +84,9 @@ def search(
     scope: Q | None = None,
 ) -> QuerySet[Customer]:
     """Customers whose name, code, email or phone has a word starting with each word of
-    the query: at most ``limit`` of them, so that a word thousands of customers share
-    ("Ltd", a common surname) costs no more than a rare one. The longest word drives
+    the query, or one of whose contacts has an email or phone starting with it: at most
+    ``limit`` of them (each way), so that a word thousands of customers share ("Ltd", a
+    common surname) costs no more than a rare one. The longest word drives
     the index; each other word is an EXISTS probe on (customer, term). ``scope`` (on
     ``customer__`` fields) limits the candidates before the limit is applied."""
     prefixes = query_prefixes(query)
@@ -100,7 +101,24 @@ def search(
             Exists(_terms_starting(prefix).filter(customer_id=OuterRef("customer_id")))
         )
     ids = matches.values("customer_id").distinct()[:limit]
+    if (by_contact := _contact_matches(query, scope)) is not None:
+        return queryset.filter(Q(pk__in=ids) | Q(pk__in=by_contact[:limit]))
     return queryset.filter(pk__in=ids)
+
+
+def _contact_matches(query: str, scope: Q | None) -> QuerySet[Contact] | None:
+    """Customers with a contact whose email starts with the query, or whose phone digits
+    start with the query's digits: a range on the contacts' expression indexes."""
+    key = contact_key(query)
+    if key is None:
+        return None
+    field, prefix = key
+    contacts = Contact.objects.annotate(_key=contact_expressions()[field]).filter(
+        _key__gte=prefix, _key__lt=prefix + _TOP
+    )
+    if scope is not None:
+        contacts = contacts.filter(scope)
+    return contacts.order_by().values("customer_id")
 
 
 def filtered_customers(

@@ -39,6 +39,24 @@ def terms_for(name: str, code: str = "", email: str = "", phone: str = "") -> se
     return {t[:MAX_TERM_LENGTH] for t in terms if t}
 
 
+PHONE_PUNCTUATION = (" ", "-", "+", "(", ")", ".", "/")
+
+
+def contact_key(query: str) -> tuple[str, str] | None:
+    """What a one-word query can find on a contact: ``("email", prefix)`` for a word with
+    an ``@``, ``("phone", digits)`` for a phone number, else ``None`` (names are found on
+    the customer's own terms)."""
+    prefixes = query_prefixes(query)
+    if len(prefixes) != 1:
+        return None
+    word = prefixes[0]
+    if "@" in word:
+        return ("email", word)
+    if word.isascii() and word.isdigit() and len(word) >= 4:
+        return ("phone", word)
+    return None
+
+
 def query_prefixes(query: str) -> list[str]:
     """The words of a search query, longest first (the most selective drives the index)."""
     words = _words(query)
