@@ -72,3 +72,23 @@ def test_thresholds_are_checked():
 def test_missing_columns_are_named():
     with pytest.raises(InputError, match="lifecycle stages need columns"):
         lifecycle_stage(pd.DataFrame({"p_alive": [0.5]}))
+
+
+def test_a_long_silent_one_time_buyer_is_in_decline_not_exploration():
+    # repeat buyers here buy about every 30 days; one purchase 200 days ago is not
+    # a relationship being explored
+    frame = _customers(
+        [
+            (0.90, 6, "2024-01-01", "2024-06-29", 10, 30, 30.0),
+            (0.90, 4, "2024-01-01", "2024-05-01", 10, 30, 30.0),
+            (0.70, 0, "2024-01-01", "2024-01-01", 200, np.nan, np.nan),
+            (0.70, 0, "2024-06-20", "2024-06-20", 20, np.nan, np.nan),
+        ]
+    )
+    assert lifecycle_stage(frame).tolist()[2:] == ["decline", "exploration"]
+
+
+def test_the_stage_agrees_with_a_fading_rfm_segment():
+    frame = _customers([(0.9, 6, "2024-01-01", "2024-06-30", 25, 30, 30.0)] * 3)
+    frame["rfm_segment"] = ["Champions", "Hibernating", "Lost"]
+    assert lifecycle_stage(frame).tolist() == ["stability", "decline", "decline"]

@@ -12,10 +12,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kehu.insight.btyd import BgNbd, GammaGamma, ParetoNbd, customer_lifetime_value
+from kehu.insight.btyd import BgNbd, GammaGamma, MbgNbd, ParetoNbd, customer_lifetime_value
 from kehu.insight.btyd._mle import ConvergenceWarning
 from kehu.insight.cohorts import cohort_retention, weekly_repeat_purchases
-from kehu.insight.data import InputError
+from kehu.insight.data import (
+    RAW,
+    TRANSACTIONS,
+    InputError,
+    detect_columns,
+    register_source,
+    transactions_sql,
+)
+from kehu.insight.dates import AnalysisDates, choose_as_of, order_days_sql
 from kehu.insight.engine import DuckDBEngine, Engine
 from kehu.insight.lifecycle import LifecycleRules, lifecycle_stage, loyalty_stage
 from kehu.insight.rfm import rfm_scores, segment_counts
@@ -81,6 +89,8 @@ class AnalysisSettings:
     abc_cuts: tuple[float, float] = DEFAULT_ABC
     lifecycle: LifecycleRules = field(default_factory=LifecycleRules)
     fit_pareto_nbd: bool = True
+    #: orders dated after this day are left out (default: the day the analysis runs)
+    today: date | None = None
 
     def horizon_periods(self) -> int:
         return self.horizon or round(365.25 / PERIOD_DAYS[self.period])
@@ -160,7 +170,17 @@ def analyze(
     progress: Progress | None = None,
     customer_columns: pd.DataFrame | None = None,
 ) -> Analysis:
-    """Summarise, fit BG/NBD (and Pareto/NBD) and Gamma-Gamma, and value every customer.
+    """Summarise, fit BG/NBD, MBG/NBD (and Pareto/NBD) and Gamma-Gamma, and value every
+    customer.
+
+    Without an ``observation_end`` the analysis is as of the last day of the data's
+    dense part (:mod:`kehu.insight.dates`): orders dated after today, or a few lonely
+    orders after a long silent gap, are left out and recorded in ``models["dates"]``.
+    The purchase model whose predictions fit a holdout best drives the expected
+    purchases and CLV (``models["purchase_model"]`` says which, with the holdout errors
+    of each); P(alive) comes from it too, except that BG/NBD's P(alive) is 1 for every
+    customer without a repeat purchase, so when BG/NBD is chosen P(alive) comes from the
+    better of the others.
 
     ``customer_columns`` (optional) adds per-customer facts that the transaction log
     does not carry, keyed by ``customer_id``: ``satisfaction`` (1-5) and ``referrals``
@@ -171,33 +191,35 @@ def analyze(
     step = progress or (lambda _message: None)
     engine = engine or DuckDBEngine()
     step("summarising transactions")
-    s = summarize(
-        source,
-        period=settings.period,
-        customer_col=settings.customer_col,
-        date_col=settings.date_col,
-        amount_col=settings.amount_col,
-        calibration_end=settings.calibration_end,
-        observation_end=settings.observation_end,
-        date_format=settings.date_format,
-        engine=engine,
-    )
+    dates = None
+    observation_end = settings.observation_end
+    if observation_end is None:
+        dates = analysis_dates(source, settings, engine)
+        observation_end = dates.as_of if dates is not None else None
+    s = _summary(source, settings, engine, settings.calibration_end, observation_end)
+    if dates is not None and dates.reason != "last_order":
+        s.notes.append(dates.note())
     c = s.customers.copy()
     rfm = c[["frequency", "recency", "T"]]
-    step("fitting BG/NBD")
-    bg = _fit(BgNbd(), rfm, "bg_nbd", s.notes)
     horizon = settings.horizon_periods()
-    c["p_alive"] = bg.conditional_probability_alive(rfm)
-    c["expected_purchases"] = bg.conditional_expected_purchases(horizon, rfm)
-    models: dict[str, Any] = {
-        "period": settings.period,
-        "bg_nbd": _model_section(bg, "bg_nbd", s.notes),
-    }
+    step("fitting BG/NBD")
+    fitted: dict[str, Any] = {"bg_nbd": _fit(BgNbd(), rfm, "bg_nbd", s.notes)}
+    fitted["mbg_nbd"] = _fit(MbgNbd(), rfm, "mbg_nbd", s.notes)
+    models: dict[str, Any] = {"period": settings.period}
+    for key in ("bg_nbd", "mbg_nbd"):
+        models[key] = _model_section(fitted[key], key, s.notes)
     if settings.fit_pareto_nbd:
         step("fitting Pareto/NBD")
-        pnbd = _fit(ParetoNbd(), rfm, "pareto_nbd", s.notes)
-        models["pareto_nbd"] = _model_section(pnbd, "pareto_nbd", s.notes)
-        c["p_alive_pareto_nbd"] = pnbd.conditional_probability_alive(rfm)
+        fitted["pareto_nbd"] = _fit(ParetoNbd(), rfm, "pareto_nbd", s.notes)
+        models["pareto_nbd"] = _model_section(fitted["pareto_nbd"], "pareto_nbd", s.notes)
+    step("choosing the purchase model")
+    choice = choose_purchase_model(source, settings, engine, s)
+    models["purchase_model"] = choice
+    model = fitted[choice["chosen"]]
+    for key, fit in fitted.items():
+        c[f"p_alive_{key}"] = fit.conditional_probability_alive(rfm)
+    c["p_alive"] = c[f"p_alive_{choice['p_alive_model']}"]
+    c["expected_purchases"] = model.conditional_expected_purchases(horizon, rfm)
     step("fitting Gamma-Gamma and valuing customers")
     expected_spend, gg = _spend(c, s.notes)
     if gg is not None:
@@ -208,7 +230,7 @@ def analyze(
     return_share = (-c["returned_spend"] / c["gross_spend"]).clip(0, 1).fillna(0)
     c["expected_spend"] = expected_spend * (1 - return_share.to_numpy())
     c["predicted_clv"] = customer_lifetime_value(
-        bg,
+        model,
         rfm,
         c["expected_spend"].to_numpy(),
         horizon=horizon,
@@ -226,7 +248,9 @@ def analyze(
     tracking = None
     if s.holdout_end is not None:
         step("checking the holdout")
-        tracking = _holdout(c, bg, s, settings, models, engine)
+        tracking = _holdout(c, model, s, settings, models, engine)
+    if dates is not None:
+        models["dates"] = dates.as_dict()
     models.update(
         horizon=horizon,
         discount_rate_per_year=settings.discount_rate,
@@ -246,7 +270,120 @@ def analyze(
     step("building cohorts")
     cohorts = cohort_retention(engine, s.holdout_end or s.calibration_end)
     ordered = CONTRACT_COLUMNS + [col for col in c.columns if col not in CONTRACT_COLUMNS]
+    ordered = [col for col in ordered if col in c.columns]
     return Analysis(c[ordered], s, models, stats, cohorts, tracking, settings)
+
+
+def _summary(
+    source: Any,
+    settings: AnalysisSettings,
+    engine: Engine,
+    calibration_end: date | str | None,
+    observation_end: date | str | None,
+) -> Summary:
+    return summarize(
+        source,
+        period=settings.period,
+        customer_col=settings.customer_col,
+        date_col=settings.date_col,
+        amount_col=settings.amount_col,
+        calibration_end=calibration_end,
+        observation_end=observation_end,
+        date_format=settings.date_format,
+        engine=engine,
+    )
+
+
+def analysis_dates(source: Any, settings: AnalysisSettings, engine: Engine) -> AnalysisDates | None:
+    """The as-of date chosen from the orders per day (:func:`kehu.insight.dates.choose_as_of`);
+    None without a usable order (the summary then says what is wrong with the input)."""
+    columns = detect_columns(
+        register_source(engine, source),
+        settings.customer_col,
+        settings.date_col,
+        settings.amount_col,
+    )
+    engine.create_view(
+        TRANSACTIONS, transactions_sql(columns, settings.date_format, engine.column_kinds(RAW))
+    )
+    days = engine.query(order_days_sql(), "order days").to_pandas()
+    if days.empty:
+        return None
+    return choose_as_of(days["day"], days["n"], settings.today or date.today())
+
+
+#: Holdout length: a quarter of the history, in whole weeks, within these bounds (days).
+HOLDOUT_DAYS = (28, 364)
+#: Fewest customers in the calibration part for a holdout comparison.
+MIN_HOLDOUT_CUSTOMERS = 30
+CANDIDATES = {"bg_nbd": BgNbd, "mbg_nbd": MbgNbd, "pareto_nbd": ParetoNbd}
+
+
+def holdout_split(first: date, as_of: date) -> date | None:
+    """The calibration end of the model comparison: a quarter of the history before
+    ``as_of`` is held out (whole weeks, 4 to 52); None when the history is too short
+    for a calibration at least twice the holdout."""
+    span = (as_of - first).days
+    days = int(np.clip(round(span / 4 / 7) * 7, *HOLDOUT_DAYS))
+    if span < 3 * days:
+        return None
+    return date.fromordinal(as_of.toordinal() - days)
+
+
+def choose_purchase_model(
+    source: Any, settings: AnalysisSettings, engine: Engine, s: Summary
+) -> dict[str, Any]:
+    """Fit each candidate on a calibration part and compare its expected purchases per
+    customer in the holdout with what each customer bought there; the smallest mean
+    absolute error wins. Uses the analysis' own holdout where it has one, else splits
+    off the last quarter of the history (:func:`holdout_split`)."""
+    keys = [k for k in CANDIDATES if k != "pareto_nbd" or settings.fit_pareto_nbd]
+    split = s
+    if s.holdout_end is None:
+        first = pd.to_datetime(s.customers["first_purchase"]).min().date()
+        cal_end = holdout_split(first, s.calibration_end)
+        split = None
+        if cal_end is not None:
+            split = _summary(source, settings, engine, cal_end, s.calibration_end)
+    if split is None or len(split.customers) < MIN_HOLDOUT_CUSTOMERS:
+        return {
+            "chosen": "mbg_nbd",
+            "p_alive_model": "mbg_nbd",
+            "reason": "no_holdout",
+            "candidates": {},
+        }
+    assert split.holdout_end is not None
+    length = (split.holdout_end - split.calibration_end).days / PERIOD_DAYS[settings.period]
+    rfm = split.customers[["frequency", "recency", "T"]]
+    actual = split.customers["holdout_actual"].to_numpy(dtype=float)
+    candidates: dict[str, dict[str, Any]] = {}
+    for key in keys:
+        errors: list[str] = []
+        predicted = _fit(CANDIDATES[key](), rfm, key, errors).conditional_expected_purchases(
+            length, rfm
+        )
+        candidates[key] = {
+            "mae": float(np.mean(np.abs(predicted - actual))),
+            "rmse": float(np.sqrt(np.mean((predicted - actual) ** 2))),
+            "predicted_total": float(predicted.sum()),
+            "actual_total": int(actual.sum()),
+            "converged": not errors,
+        }
+    chosen = min(keys, key=lambda k: candidates[k]["mae"])
+    p_alive_model = chosen
+    if chosen == "bg_nbd":  # its P(alive) is 1 for every one-time buyer
+        p_alive_model = min((k for k in keys if k != "bg_nbd"), key=lambda k: candidates[k]["mae"])
+    return {
+        "chosen": chosen,
+        "p_alive_model": p_alive_model,
+        "reason": "holdout",
+        "criterion": "mae",
+        "calibration_end": split.calibration_end,
+        "holdout_end": split.holdout_end,
+        "holdout_days": (split.holdout_end - split.calibration_end).days,
+        "n_customers": len(split.customers),
+        "candidates": candidates,
+    }
 
 
 def _join_customer_columns(c: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
@@ -268,7 +405,7 @@ def _join_customer_columns(c: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame
 
 def _holdout(
     c: pd.DataFrame,
-    bg: BgNbd,
+    bg: Any,
     s: Summary,
     settings: AnalysisSettings,
     models: dict[str, Any],
@@ -291,7 +428,7 @@ def _holdout(
 
 
 def _tracking(
-    c: pd.DataFrame, bg: BgNbd, s: Summary, period_days: float, engine: Engine
+    c: pd.DataFrame, bg: Any, s: Summary, period_days: float, engine: Engine
 ) -> pd.DataFrame:
     """Weekly repeat purchases of the calibration customers: actual and as the model
     expects them (sum over acquisition days of E[X(t)] for a new customer)."""

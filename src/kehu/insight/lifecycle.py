@@ -5,8 +5,11 @@ Oh 1987, with "lost" added), first matching rule wins:
 
 1. **lost**: P(alive) below ``lost_below`` (default 0.15).
 2. **decline**: P(alive) below ``decline_below`` (0.5); or the silence since the last
-   purchase is longer than ``slowdown`` (2) times the customer's own mean gap; or the
-   last gap is longer than ``slowdown`` times the mean of the earlier gaps.
+   purchase is longer than ``slowdown`` (2) times the customer's own mean gap (for a
+   one-time buyer, who has none: the median of the repeat buyers' mean gaps); or the
+   last gap is longer than ``slowdown`` times the mean of the earlier gaps; or the RFM
+   segment (column ``rfm_segment``, where present) is one of :data:`FADING_SEGMENTS`,
+   whose names already say the relationship is fading, so the stage agrees with them.
 3. **exploration**: one purchase so far (no repeat).
 4. **formation**: fewer than ``stable_repeats`` (3) repeat purchases.
 5. **stability**: the rest: regular repeat buyers who are likely alive.
@@ -31,6 +34,8 @@ import pandas as pd
 from kehu.insight.data import InputError
 
 LIFECYCLE_STAGES = ("exploration", "formation", "stability", "decline", "lost")
+#: RFM segments (:mod:`kehu.insight.rfm`) that are at best in decline.
+FADING_SEGMENTS = ("At risk", "Can't lose", "Hibernating", "Lost")
 LOYALTY_STAGES = ("prospect", "first-time", "repeat", "loyal", "advocate")
 
 
@@ -80,6 +85,8 @@ def lifecycle_stage(customers: pd.DataFrame, rules: LifecycleRules | None = None
         pd.to_datetime(customers["last_purchase"]) - pd.to_datetime(customers["first_purchase"])
     ).dt.days.to_numpy(dtype=float)
     mean_gap = np.where(frequency > 0, span_days / np.maximum(frequency, 1), np.nan)
+    if (frequency > 0).any():  # a one-time buyer is measured against the repeat buyers
+        mean_gap = np.where(frequency > 0, mean_gap, np.nanmedian(mean_gap[frequency > 0]))
     silence = customers["days_since_last"].to_numpy(dtype=float)
     last_gap = customers["last_gap_days"].to_numpy(dtype=float)
     prior_gap = customers["prior_mean_gap_days"].to_numpy(dtype=float)
@@ -87,6 +94,8 @@ def lifecycle_stage(customers: pd.DataFrame, rules: LifecycleRules | None = None
         slowing = (silence > rules.slowdown * mean_gap) | (
             last_gap > rules.slowdown * np.where(prior_gap > 0, prior_gap, np.nan)
         )
+    if "rfm_segment" in customers.columns:
+        slowing |= customers["rfm_segment"].isin(FADING_SEGMENTS).to_numpy()
     conditions = [
         p_alive < rules.lost_below,
         (p_alive < rules.decline_below) | slowing,
