@@ -76,7 +76,17 @@ BLOCK_CELLS = 1 << 22
 #: Customer-item products per chunk of the scoring pass (bounds recommend memory).
 CHUNK_PRODUCTS = 1 << 23
 
-COLUMNS = ("customer_id", "rank", "item", "item_label", "score", "reason", "source", "because_of")
+COLUMNS = (
+    "customer_id",
+    "rank",
+    "item",
+    "item_label",
+    "score",
+    "reason",
+    "share",
+    "source",
+    "because_of",
+)
 
 
 class NextBestProduct(BaseEstimator):  # type: ignore[misc]
@@ -177,8 +187,11 @@ class NextBestProduct(BaseEstimator):  # type: ignore[misc]
         ``customers`` is None; an id the model has not seen, e.g. a number where the
         ids were read as text, gets the popular items):
         ``customer_id, rank`` (1 = best), ``item, item_label, score`` (0 for a popular
-        pick), ``reason`` (in words), ``source`` (``co_purchase`` or ``popular``) and
-        ``because_of`` (the customer's item behind a co-purchase pick)."""
+        pick), ``reason`` (in words), ``share`` (the reason's number: the share of
+        ``because_of``'s buyers who bought the item too, or for a popular pick the share
+        of customers who bought it; so that a reason can be phrased in another
+        language), ``source`` (``co_purchase`` or ``popular``) and ``because_of`` (the
+        customer's item behind a co-purchase pick)."""
         parts = list(self.iter_recommendations(customers, top_n))
         table: pd.DataFrame = (pa.concat_tables(parts) if parts else _empty()).to_pandas()
         return table
@@ -314,19 +327,18 @@ class NextBestProduct(BaseEstimator):  # type: ignore[misc]
         because = np.maximum(p.because, 0)
         labels = pa.array(self.labels_, pa.string())
         behind = pa.Array.from_pandas(self.items_.take(because))
+        co_share = p.co / np.maximum(self.buyers_[because], 1)
+        popular_share = self.buyers_[p.item] / max(len(self.customers_), 1)
         bought = pc.binary_join_element_wise(
             "bought with ",
             labels.take(pa.array(because)),
             " by ",
-            _percent(p.co / np.maximum(self.buyers_[because], 1)),
+            _percent(co_share),
             " of its buyers",
             "",
         )
         popular = pc.binary_join_element_wise(
-            "popular: bought by ",
-            _percent(self.buyers_[p.item] / max(len(self.customers_), 1)),
-            " of customers",
-            "",
+            "popular: bought by ", _percent(popular_share), " of customers", ""
         )
         return pa.table(
             {
@@ -336,6 +348,7 @@ class NextBestProduct(BaseEstimator):  # type: ignore[misc]
                 "item_label": labels.take(pa.array(p.item)),
                 "score": pa.array(p.score.astype(np.float64)),
                 "reason": pc.if_else(pa.array(from_co), bought, popular),
+                "share": pa.array(np.where(from_co, co_share, popular_share).astype(np.float64)),
                 "source": pc.if_else(pa.array(from_co), "co_purchase", "popular"),
                 "because_of": pc.if_else(pa.array(from_co), behind, pa.scalar(None, behind.type)),
             }
@@ -419,7 +432,7 @@ def _percent(share: np.ndarray) -> pa.Array:
 
 
 def _empty() -> pa.Table:
-    numeric = {"rank": pa.int32(), "score": pa.float64()}
+    numeric = {"rank": pa.int32(), "score": pa.float64(), "share": pa.float64()}
     return pa.table({c: pa.array([], numeric.get(c, pa.string())) for c in COLUMNS})
 
 

@@ -209,9 +209,12 @@ def _recommendations(data: MiningInput, result: MiningResult) -> dict[str, Any]:
     because = pd.to_numeric(table["because_of"], errors="coerce")
     table["because_of"] = because.astype("Int64")
     result.recommendations = _json_lists(
-        table[["customer_id", "rank", "product_id", "score", "source", "because_of", "reason"]],
+        table[
+            ["customer_id", "rank", "product_id", "score", "source", "because_of", "reason"]
+            + ["share"]
+        ],
         "'product_id': product_id, 'score': ROUND(score, 4), 'source': source, "
-        "'because_of': because_of, 'reason': reason",
+        "'because_of': because_of, 'reason': reason, 'share': ROUND(share, 4)",
         "rank",
     )
     return {

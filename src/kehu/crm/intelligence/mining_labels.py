@@ -141,6 +141,28 @@ def flag_text(flag: dict[str, Any]) -> str:
     return str(flag.get("reason", ""))
 
 
+def recommendation_reason(recommendation: dict[str, Any]) -> str:
+    """Why a product is recommended, with the product's name (never its id) in the UI's
+    language: ``because`` is the Product bought with it, ``share`` the reason's number
+    (runs before shares were stored get the words without the number)."""
+    share = recommendation.get("share")
+    because = recommendation.get("because")
+    if recommendation.get("source") == "co_purchase" and because is not None:
+        if share is None:
+            return _("often bought with %(name)s") % {"name": because.name}
+        return _("bought with %(name)s by %(share)s of its buyers") % {
+            "name": because.name,
+            "share": _percent(share),
+        }
+    if share is None:
+        return _("popular with customers")
+    return _("popular: bought by %(share)s of customers") % {"share": _percent(share)}
+
+
+def _percent(share: float) -> str:
+    return "<1%" if share < 0.005 else f"{100 * share:.0f}%"
+
+
 FLAG_KINDS: dict[str, str | Promise] = {
     "spend_drop": gettext_lazy("Spend drop"),
     "long_gap": gettext_lazy("Long gap"),

@@ -44,6 +44,11 @@ def flag_text(flag: dict) -> str:
 
 
 @register.filter
+def recommendation_reason(recommendation: dict) -> str:
+    return mining_labels.recommendation_reason(recommendation)
+
+
+@register.filter
 def flag_kind(kind: str) -> str:
     return str(mining_labels.FLAG_KINDS.get(kind, kind))
 
