@@ -129,6 +129,11 @@ class DuplicatePair(models.Model):
     probability = models.FloatField(_("match probability"))
     # match weight of each comparison (name, email, phone, city, address): the evidence
     evidence = models.JSONField(_("evidence"), default=dict)
+    # how each field compares: {"name": "same", "phone": "differs", ...}
+    # (kehu.insight.dedup.decision.Agreement)
+    agreement = models.JSONField(_("agreement"), default=dict)
+    # why the pair was queued rather than merged (kehu.insight.dedup.decision.Reason)
+    reasons = models.JSONField(_("reasons"), default=list)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )

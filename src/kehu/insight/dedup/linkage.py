@@ -97,8 +97,10 @@ def _settings() -> Any:
 
 @dataclass
 class Linkage:
-    """Scored pairs (``id_l``, ``id_r``, ``probability``, ``match_weight`` and the
-    match weight of each comparison, ``mw_<name>``) and the standardised records."""
+    """Scored pairs (``id_l``, ``id_r``, ``probability``, ``match_weight``, the match
+    weight of each comparison, ``mw_<name>``, and its level, ``gamma_<name>``: -1 when
+    either record lacks the field, 0 when they differ, higher the closer) and the
+    standardised records."""
 
     pairs: pd.DataFrame
     records: pd.DataFrame
@@ -117,7 +119,8 @@ def find_duplicates(records: pd.DataFrame, *, threshold: float = 0.5, seed: int 
     connection = duckdb.connect()
     connection.execute("SET enable_progress_bar = false")
     db_api = DuckDBAPI(connection=connection)
-    frame = db_api.register(standard, table_name="customers_std")
+    compared = standard.drop(columns=["owner"], errors="ignore")
+    frame = db_api.register(compared, table_name="customers_std")
     linker = Linker(frame, _settings(), log_level=logging.WARNING)
     training = linker.training
     training.estimate_probability_two_random_records_match(
@@ -137,7 +140,8 @@ def find_duplicates(records: pd.DataFrame, *, threshold: float = 0.5, seed: int 
 
 def _empty_pairs() -> pd.DataFrame:
     columns = ["id_l", "id_r", "probability", "match_weight"]
-    return pd.DataFrame({c: [] for c in [*columns, *(f"mw_{n}" for n in COMPARISON_NAMES)]})
+    per_comparison = [f"{kind}_{n}" for kind in ("mw", "gamma") for n in COMPARISON_NAMES]
+    return pd.DataFrame({c: [] for c in [*columns, *per_comparison]})
 
 
 def _pairs(predicted: pd.DataFrame) -> pd.DataFrame:
@@ -150,6 +154,6 @@ def _pairs(predicted: pd.DataFrame) -> pd.DataFrame:
         }
     )
     for name in COMPARISON_NAMES:
-        column = f"mw_{name}"
-        out[column] = predicted.get(column, 0.0)
+        out[f"mw_{name}"] = predicted.get(f"mw_{name}", 0.0)
+        out[f"gamma_{name}"] = predicted.get(f"gamma_{name}", -1)
     return out.sort_values(["probability", "id_l", "id_r"], ascending=[False, True, True])

@@ -5,7 +5,10 @@
   pinyin, so that ``上海华东贸易有限公司``, ``Shanghai Huadong Trading Co., Ltd.`` and
   ``shanghai huadong maoyi`` come close and ``王芳`` equals ``Wang Fang``.
 - ``name_sorted``: the same with its words sorted (``Fang Wang`` = ``Wang Fang``).
-- ``email``: lowercased; ``email_user``: the part before ``@``.
+- ``email``: lowercased; ``email_user``: the part before ``@``. A role mailbox
+  (``info@``, ``sales@``, ... see :data:`ROLE_MAILBOXES`) is a company's, often on
+  records of different customers, so it is not compared: it goes to ``mailbox`` and
+  ``email`` is left empty.
 - ``phone``: digits only, without the international prefix (``+86``, ``0086``, ``+1``)
   and the trunk ``0``; ``phone_tail``: its last 8 digits (the local number).
 - ``city``, ``address_key``: lowercased, pinyin, letters and digits only.
@@ -26,6 +29,40 @@ LATIN_SUFFIXES = (
 CHINESE_SUFFIXES = r"(股份有限公司|有限责任公司|集团有限公司|有限公司|集团|公司)$"
 CJK = re.compile(r"[\u3400-\u9fff]")
 COLUMNS = ("unique_id", "name", "email", "phone", "city", "address")
+#: User parts of email addresses that a company, not a person, uses.
+ROLE_MAILBOXES = frozenset(
+    [
+        "info",
+        "sales",
+        "contact",
+        "office",
+        "admin",
+        "service",
+        "support",
+        "hello",
+        "mail",
+        "enquiries",
+        "enquiry",
+        "inquiry",
+        "inquiries",
+        "orders",
+        "order",
+        "team",
+        "marketing",
+        "hr",
+        "finance",
+        "accounts",
+        "accounting",
+        "billing",
+        "noreply",
+        "no-reply",
+        "kefu",
+        "xiaoshou",
+        "webmaster",
+        "post",
+        "shop",
+    ]
+)
 
 
 @cache
@@ -70,7 +107,8 @@ def phone_digits(phones: pd.Series) -> pd.Series:
 
 def standardise(records: pd.DataFrame) -> pd.DataFrame:
     """The comparison columns for ``records`` (``unique_id`` and any of ``name, email,
-    phone, city, address``; absent ones count as unknown). Empty values become NULL."""
+    phone, city, address``; absent ones count as unknown). Empty values become NULL.
+    An ``owner`` column is carried through unchanged."""
     n = len(records)
 
     def column(name: str) -> pd.Series:
@@ -80,14 +118,17 @@ def standardise(records: pd.DataFrame) -> pd.DataFrame:
 
     words = name_words(column("name"))
     email = column("email").fillna("").astype(str).str.strip().str.lower()
+    user = email.str.split("@").str[0]
+    role = user.isin(ROLE_MAILBOXES) & email.str.contains("@", regex=False)
     phone = phone_digits(column("phone"))
     out = pd.DataFrame(
         {
             "unique_id": column("unique_id").to_numpy(),
             "name_key": words.str.replace(" ", "", regex=False),
             "name_sorted": words.str.split().apply(sorted).str.join(""),
-            "email": email,
-            "email_user": email.str.split("@").str[0],
+            "email": email.where(~role, ""),
+            "email_user": user.where(~role, ""),
+            "mailbox": email.where(role, ""),
             "phone": phone,
             "phone_tail": phone.str[-8:],
             "city": _words(column("city")).str.replace(" ", "", regex=False),
@@ -96,4 +137,6 @@ def standardise(records: pd.DataFrame) -> pd.DataFrame:
     )
     for name in out.columns.drop("unique_id"):
         out[name] = out[name].replace("", np.nan)
+    if "owner" in records:  # carried through for the decision, not compared
+        out["owner"] = records["owner"].reset_index(drop=True).to_numpy(dtype=object)
     return out
