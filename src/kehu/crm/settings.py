@@ -8,6 +8,7 @@ Everything that differs between machines comes from the environment:
   generated into ``var/secret_key`` otherwise.
 - ``KEHU_DEBUG``: ``1`` for development error pages.
 - ``KEHU_ALLOWED_HOSTS``: comma separated, default ``127.0.0.1,localhost``.
+- ``KEHU_SECURE``: ``1`` when served over HTTPS (HSTS, secure cookies, SSL redirect).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    "ninja",  # its bundled Swagger UI files, so /api/docs works offline
     "simple_history",
     "kehu.crm.accounts",
     "kehu.crm.customers",
@@ -64,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "kehu.crm.security.SecurityHeadersMiddleware",
+    "kehu.crm.errors.ErrorResponseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -151,6 +155,19 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 
+# KEHU_SECURE=1 behind an HTTPS proxy: HSTS, cookies only over HTTPS, plain HTTP
+# redirected (the proxy says the original scheme in X-Forwarded-Proto).
+KEHU_SECURE = os.environ.get("KEHU_SECURE", "0") == "1"
+if KEHU_SECURE:
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+
 KEHU_PAGE_SIZE = 25
 KEHU_EXPORT_MAX_ROWS = 1_000_000
 # Imports (kehu import and the web wizard): the most a file may hold once unpacked
@@ -158,7 +175,7 @@ KEHU_EXPORT_MAX_ROWS = 1_000_000
 # KEHU_IMPORT_FUTURE_DAYS after today are quarantined unless the user confirms them.
 KEHU_IMPORT_MAX_MB = int(os.environ.get("KEHU_IMPORT_MAX_MB", "1024"))
 KEHU_IMPORT_MAX_ROWS = int(os.environ.get("KEHU_IMPORT_MAX_ROWS", "5000000"))
-KEHU_IMPORT_FUTURE_DAYS = int(os.environ.get("KEHU_IMPORT_FUTURE_DAYS", "7"))
+KEHU_IMPORT_FUTURE_DAYS = int(os.environ.get("KEHU_IMPORT_FUTURE_DAYS", "31"))
 
 LOGGING = {
     "version": 1,

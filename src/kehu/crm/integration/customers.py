@@ -6,11 +6,25 @@ it has no name, neither an id nor an email (it could not be matched on the next
 import), an email that is not an address, or a kind that is neither company nor person.
 A row whose customer exists (in the database or on an earlier row) is merged: its
 non-empty values replace the stored ones. Re-importing a file therefore changes nothing.
+
+A row with an external id that is not in the CRM yet, whose email is already a
+customer's, is matched by that email only when it cannot name someone else:
+
+- the email belongs to exactly one customer without an external id (typed in by hand,
+  or imported by email): the row is merged into that customer, which takes the row's
+  external id (so that the next import finds it by id);
+- the email belongs to customers with other external ids (in the source system they
+  are different records: a shared address such as info@, or a duplicate there), or to
+  several without one: the row becomes a new customer and is reported as sharing its
+  email with them (``customers_sharing_email``, and the rows on the import's page), to
+  be merged under Possible duplicates when they are the same. So is a new customer
+  whose email another new row of the same batch has, under another external id.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -21,7 +35,7 @@ from kehu.crm.customers.models import Customer, CustomerSearchTerm
 from kehu.crm.customers.search import terms_for
 from kehu.crm.integration import normalise as n
 from kehu.crm.integration.readers import RAW, ROW
-from kehu.crm.integration.references import customer_ids_by_email
+from kehu.crm.integration.references import customer_ids_by_email, customers_by_email
 from kehu.crm.integration.writes import (
     ImportBy,
     changed,
@@ -61,7 +75,13 @@ KINDS = {
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 
 
-def prepare_sql(mapping: dict[str, str], date_format: str | None, decimal_comma: bool) -> str:
+def prepare_sql(
+    mapping: dict[str, str],
+    date_format: str | None,
+    decimal_comma: bool,
+    *,
+    latest: str | None = None,  # customer rows carry no dates
+) -> str:
     col = mapping.get
     kinds = ", ".join(f"'{k}': '{v}'" for k, v in KINDS.items())
     values = ", ".join(f"{n.text(col(f))} AS {f}" for f in TEXT_FIELDS if f != "email")
@@ -127,7 +147,7 @@ def fetch_batch(db: duckdb.DuckDBPyConnection, batch: int) -> pa.Table:
 
 def apply_batch(
     rows: pa.Table, now: datetime | None = None, by: ImportBy | None = None
-) -> dict[str, int]:
+) -> dict[str, Any]:
     now = now or datetime.now(UTC)
     by = by or ImportBy()
     everything = rows.to_pylist()
@@ -138,24 +158,82 @@ def apply_batch(
     by_email = customer_ids_by_email(
         [r["email"] for r in records if r["email"] and not r["external_id"]]
     )
-    new, updates = [], []
+    holders = customers_by_email(
+        [r["email"] for r in records if r["email"] and r["external_id"] not in (None, *by_id)]
+    )
+    new, updates, shared = [], [], []
     for record in records:
-        found = (
-            by_id.get(record["external_id"])
-            if record["external_id"]
-            else by_email.get(record["email"])
-        )
+        record["link_external_id"] = None
+        if record["external_id"]:
+            found = by_id.get(record["external_id"])
+            if found is None and record["email"]:
+                found = _by_email_with_new_id(record, holders.get(record["email"], []), shared)
+        else:
+            found = by_email.get(record["email"])
         if found is None:
             new.append(record)
         else:
             updates.append((found, record))
+    shared += _shared_within(new)
     ids = _create(new, now)
     changed_ids = _update(updates, now)
     _reindex(sorted(set(ids.values()) | set(changed_ids)))
     record_history(Customer, sorted(ids.values()), "+", by)
     record_history(Customer, changed_ids, "~", by)
     merged = len(everything) - len(new)  # into a stored customer, or an earlier row
-    return {"imported": len(new), "merged": merged, "customers_created": len(new)}
+    return {
+        "imported": len(new),
+        "merged": merged,
+        "customers_created": len(new),
+        "customers_linked_by_email": sum(1 for _pk, r in updates if r["link_external_id"]),
+        "customers_sharing_email": len(shared),
+        "shared_email_rows": shared,
+    }
+
+
+def _by_email_with_new_id(
+    record: dict[str, Any], holders: list[tuple[int, str, str]], shared: list[dict[str, Any]]
+) -> int | None:
+    """The customer a row with a new external id is merged into by its email (see the
+    module's rule), or ``None`` (a new customer; reported in ``shared`` when the email
+    is someone else's)."""
+    if not holders:
+        return None
+    without_id = [pk for pk, external_id, _code in holders if not external_id]
+    if len(without_id) == 1:
+        record["link_external_id"] = record["external_id"]
+        return without_id[0]
+    shared.append(
+        {
+            "row": record["row_number"],
+            "external_id": record["external_id"],
+            "email": record["email"],
+            "customers": [code for _pk, _external_id, code in holders][:5],
+        }
+    )
+    return None
+
+
+def _shared_within(new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """New customers whose email an earlier new row (another external id) has."""
+    first: dict[str, dict[str, Any]] = {}
+    shared = []
+    for record in new:
+        email = record["email"]
+        if not email:
+            continue
+        if email in first:
+            shared.append(
+                {
+                    "row": record["row_number"],
+                    "external_id": record["external_id"],
+                    "email": email,
+                    "rows": [first[email]["row_number"]],
+                }
+            )
+        else:
+            first[email] = record
+    return shared
 
 
 def _create(records: list[dict], now: datetime) -> dict[str, int]:
@@ -190,6 +268,7 @@ def _update(resolved: list[tuple[int, dict]], now: datetime) -> list[int]:
                 {
                     **{f: r[f] or None for f in TEXT_FIELDS},
                     "kind": r["kind"] if r["raw_kind"] else None,
+                    "external_id": r.get("link_external_id"),
                 },
             )
             for pk, r in resolved
@@ -198,7 +277,7 @@ def _update(resolved: list[tuple[int, dict]], now: datetime) -> list[int]:
     if not proposals:
         return []
     quote = connection.ops.quote_name
-    fields = (*TEXT_FIELDS, "kind")
+    fields = (*TEXT_FIELDS, "kind", "external_id")
     sets = ", ".join(f"{quote(f)} = COALESCE(%s, {quote(f)})" for f in fields)
     with connection.cursor() as cursor:
         cursor.executemany(

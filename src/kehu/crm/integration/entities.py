@@ -73,6 +73,7 @@ PRODUCTS = RecordEntity(
     natural_key=("sku",),
     PREVIEW_FIELDS=("sku", "name", "category", "unit_price", "unit_cost"),
     key_field="sku",
+    key_ignores_case=True,
 )
 INTERACTIONS = RecordEntity(
     "interactions",

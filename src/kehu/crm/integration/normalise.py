@@ -3,7 +3,10 @@ date formats and decimal commas from a sample of the file."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import duckdb
+from django.conf import settings
 
 from kehu.crm.integration.readers import RAW
 
@@ -59,17 +62,45 @@ def number(column: str | None, decimal_comma: bool) -> str:
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 
+#: A cell that starts like an ISO 8601 date (``2024-03-01``, ``2024-03-01T10:00+08:00``)
+ISO_DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]|$)"
+
+
 def timestamp(column: str | None, date_format: str | None) -> str:
     """A cell as a UTC timestamp (NULL when it is not a date in a sane range): an
     offset in the cell (``+08:00``) is honoured; a time without one is local time in
-    the connection's time zone."""
+    the connection's time zone. An ISO 8601 date reads in any column, whatever format
+    the column's other dates have (``2024-03-01`` beside ``03/01/2024``)."""
+    iso = f"TRY_CAST({text(column)} AS TIMESTAMPTZ)"
     if date_format is None:
-        local = f"TRY_CAST({text(column)} AS TIMESTAMPTZ)"
+        local = iso
     else:
         fmt = date_format.replace("'", "''")
-        local = f"CAST(TRY_STRPTIME({text(column)}, '{fmt}') AS TIMESTAMPTZ)"
+        local = (
+            f"COALESCE(CAST(TRY_STRPTIME({text(column)}, '{fmt}') AS TIMESTAMPTZ), "
+            f"CASE WHEN regexp_matches({text(column)}, '{ISO_DATE}') THEN {iso} END)"
+        )
     utc = f"timezone('UTC', {local})"
     return f"(CASE WHEN year({utc}) BETWEEN {FIRST_YEAR} AND {LAST_YEAR} THEN {utc} END)"
+
+
+def latest_date(now: datetime | None = None) -> str:
+    """The latest order date an import takes without the user's confirmation: the
+    setting ``KEHU_IMPORT_FUTURE_DAYS`` (31, as the order form) days after now, as a SQL
+    timestamp in UTC (as :func:`timestamp` reads cells)."""
+    days = int(getattr(settings, "KEHU_IMPORT_FUTURE_DAYS", 31))
+    latest = (now or datetime.now(UTC)).astimezone(UTC) + timedelta(days=days)
+    return f"TIMESTAMP '{latest.replace(tzinfo=None).isoformat(sep=' ')}'"  # UTC, as cells are
+
+
+def future_reason(what: str, raw: str) -> str:
+    """SQL: why a date beyond :func:`latest_date` stops the row."""
+    days = int(getattr(settings, "KEHU_IMPORT_FUTURE_DAYS", 31))
+    what = what.replace("'", "''")
+    return (
+        f"'{what} \"' || {raw} || '\" is more than {days} days in the future: if it is "
+        "right, confirm future dates (--allow-future-dates, or the box in the wizard)'"
+    )
 
 
 def detect_date_format(connection: duckdb.DuckDBPyConnection, column: str) -> str | None:

@@ -31,12 +31,14 @@ from django.db import connection
 from kehu.crm.catalog.models import Product
 from kehu.crm.customers.models import Customer
 from kehu.crm.integration import normalise as n
+from kehu.crm.integration import references
 from kehu.crm.integration.readers import RAW, ROW
 from kehu.crm.integration.writes import (
     ImportBy,
     chunks,
     create_customers,
     existing_ids,
+    ids_by_lower,
     insert_rows,
     record_history,
     table,
@@ -60,12 +62,22 @@ MAX_QUANTITY = 1e8  # OrderLine.quantity: 12 digits, 3 decimals
 MAX_PRICE = 1e9
 
 
-def prepare_sql(mapping: dict[str, str], date_format: str | None, decimal_comma: bool) -> str:
+def prepare_sql(
+    mapping: dict[str, str],
+    date_format: str | None,
+    decimal_comma: bool,
+    *,
+    latest: str | None = None,
+) -> str:
     """One row per input row: normalised values, ``reason`` (NULL when the row can be
-    imported), ``duplicate_of`` (the row it repeats), ``source_key`` and ``batch_order``."""
+    imported), ``duplicate_of`` (the row it repeats), ``source_key`` and ``batch_order``.
+    ``latest``: SQL timestamp beyond which an order date is quarantined (unconfirmed)."""
     col = mapping.get
     quantity = n.number(col("quantity"), decimal_comma)
     price = n.number(col("unit_price"), decimal_comma)
+    future = [(f"ordered_at > {latest}", n.future_reason("order date", "raw_date"))]
+    if not latest:
+        future = []
     checks = [
         ("order_number IS NULL", "'missing order number'"),
         (
@@ -73,6 +85,7 @@ def prepare_sql(mapping: dict[str, str], date_format: str | None, decimal_comma:
             "CASE WHEN raw_date IS NULL THEN 'missing order date' "
             "ELSE 'order date \"' || raw_date || '\" is not a date' END",
         ),
+        *future,
         ("customer_ext IS NULL", "'missing customer id'"),
         ("sku IS NULL", "'missing product code'"),
         (
@@ -201,10 +214,12 @@ def apply_batch(
 
 
 def _customers(cols: dict[str, list], now: datetime, by: ImportBy) -> tuple[dict[str, int], int]:
+    """The rows' customers: by external id, kehu code (``C0000042``) or email (one merged
+    into another is the one it was merged into); the rest are created by external id."""
     country: dict[str, str] = {}
     for ext, c in zip(cols["customer_ext"], cols["country"], strict=True):
         country.setdefault(ext, c or "")
-    found = existing_ids(Customer, "external_id", list(country))
+    found = references.customers(list(country))
     missing = [ext for ext in country if ext not in found]
     if missing:
         created = create_customers(missing, [country[e] for e in missing], now)
@@ -214,19 +229,22 @@ def _customers(cols: dict[str, list], now: datetime, by: ImportBy) -> tuple[dict
 
 
 def _products(cols: dict[str, list], now: datetime) -> tuple[dict[str, int], int]:
-    first: dict[str, tuple[str, float]] = {}
+    """``{lower-case SKU: id}``: a product code matches whatever its case (``85123a`` is
+    ``85123A``); a new one is created as the file first spells it."""
+    first: dict[str, tuple[str, str, float]] = {}
     for sku, description, price in zip(
         cols["sku"], cols["description"], cols["unit_price"], strict=True
     ):
-        first.setdefault(sku, (description, price))
-    found = existing_ids(Product, "sku", list(first))
-    missing = [sku for sku in first if sku not in found]
+        first.setdefault(sku.lower(), (sku, description, price))
+    found = ids_by_lower(Product, "sku", [spelt for spelt, _d, _p in first.values()])
+    missing = [key for key in first if key not in found]
     if missing:
-        rows = [
-            (sku[:50], (first[sku][0] or sku)[:200], round(first[sku][1], 2)) for sku in missing
-        ]
+        rows = []
+        for key in missing:
+            sku, description, price = first[key]
+            rows.append((sku[:50], (description or sku)[:200], round(price, 2)))
         insert_rows(Product, ["sku", "name", "unit_price"], rows)
-        found.update(existing_ids(Product, "sku", missing))
+        found.update(ids_by_lower(Product, "sku", [row[0] for row in rows]))
     return found, len(missing)
 
 
@@ -307,7 +325,7 @@ def _lines(
         rows.append(
             (
                 order_id,
-                product_ids[sku],
+                product_ids[sku.lower()],
                 description[:200],
                 round(quantity, 3),
                 round(price, 4),

@@ -21,7 +21,8 @@ from kehu.crm.integration import normalise
 from kehu.crm.integration.entities import ENTITIES
 from kehu.crm.integration.mapping import check_mapping, suggest_mapping
 from kehu.crm.integration.models import ImportJob, MappingProfile, QuarantinedRow
-from kehu.crm.integration.readers import RAW, ROW, ReadError, Source, read_file
+from kehu.crm.integration.readers import RAW, REJECTS, ROW, ReadError, Source, read_file
+from kehu.crm.integration.workdirs import sweep_workdirs
 from kehu.crm.integration.writes import ImportBy, insert_rows
 from kehu.crm.processes import machine as _machine
 from kehu.crm.processes import process_alive, runner
@@ -29,6 +30,10 @@ from kehu.crm.processes import process_start as _process_start  # noqa: F401 (te
 
 BATCH_ROWS = 50_000
 QUARANTINE_CHUNK = 20_000
+#: rows a batch reports (shared emails, ...): this many are kept on the job to show
+REPORTED_ROWS = 100
+#: where a quarantined row keeps the cells past the header's last column
+EXTRA_CELLS = "extra cells"
 #: A running job that has not reported for this long was killed.
 STALE_AFTER = timedelta(minutes=15)
 
@@ -56,6 +61,10 @@ class Options:
     date_format: str | None = None
     decimal_comma: bool | None = None
     batch_rows: int = BATCH_ROWS
+    #: order dates beyond the future bound (KEHU_IMPORT_FUTURE_DAYS) are imported
+    allow_future_dates: bool = False
+    #: the file passed :func:`~kehu.crm.integration.readers.check_source` already
+    checked: bool = False
 
 
 def resolve_mapping(
@@ -87,7 +96,9 @@ def resolve_mapping(
 def mark_stale_jobs() -> int:
     """Jobs still 'running' whose process is gone (killed, or the machine restarted):
     known at once when the process ran on this machine (same boot, same process
-    namespace), otherwise after :data:`STALE_AFTER` without progress."""
+    namespace), otherwise after :data:`STALE_AFTER` without progress. The temporary
+    folders of dead imports are swept on the way."""
+    sweep_workdirs()
     cutoff = datetime.now(UTC) - STALE_AFTER
     here = _machine()
     dead = []
@@ -139,7 +150,11 @@ def read_source(path: Path, options: Options) -> Source:
     """The file as a DuckDB table (see :mod:`~kehu.crm.integration.readers`)."""
     try:
         return read_file(
-            path, encoding=options.encoding, delimiter=options.delimiter, sheet=options.sheet
+            path,
+            encoding=options.encoding,
+            delimiter=options.delimiter,
+            sheet=options.sheet,
+            checked=options.checked,
         )
     except ReadError as e:
         raise ImportInputError(str(e)) from e
@@ -170,11 +185,19 @@ def prepare(
         db = source.connection
         if hasattr(module, "resolve_references"):
             module.resolve_references(db, mapping)
-        db.execute(module.prepare_sql(mapping, options.date_format, bool(options.decimal_comma)))
+        latest = None if options.allow_future_dates else normalise.latest_date()
+        db.execute(
+            module.prepare_sql(
+                mapping, options.date_format, bool(options.decimal_comma), latest=latest
+            )
+        )
         db.execute(module.batch_sql(options.batch_rows))
-        quarantined = db.execute(
-            f"SELECT COUNT(*) FROM {module.ROWS} WHERE reason IS NOT NULL"
-        ).fetchall()[0][0]
+        quarantined = (
+            source.rejected
+            + db.execute(f"SELECT COUNT(*) FROM {module.ROWS} WHERE reason IS NOT NULL").fetchall()[
+                0
+            ][0]
+        )
         (batches,) = db.execute(
             "SELECT COALESCE(MAX(batch) + 1, 0) FROM import_batches"
         ).fetchall()[0]
@@ -196,7 +219,8 @@ def preview(prepared: Prepared, n: int = 10) -> dict[str, Any]:
     names = [d[0] for d in cursor.description]
     rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
     reasons = db.execute(
-        f"SELECT reason, COUNT(*) AS n FROM {module.ROWS} WHERE reason IS NOT NULL "
+        f"SELECT reason, COUNT(*) AS n FROM (SELECT reason FROM {module.ROWS} "
+        f"WHERE reason IS NOT NULL UNION ALL SELECT reason FROM {REJECTS}) "
         "GROUP BY reason ORDER BY n DESC, reason LIMIT 20"
     ).fetchall()
     fields = list(module.PREVIEW_FIELDS)
@@ -213,6 +237,7 @@ def preview(prepared: Prepared, n: int = 10) -> dict[str, Any]:
         "reasons": reasons,
         "rows_in": prepared.source.rows,
         "quarantined": prepared.quarantined,
+        "notes": prepared.source.notes,
     }
 
 
@@ -290,6 +315,7 @@ def _run(
         "decimal_comma": bool(options.decimal_comma),
         "notes": source.notes,
         "columns": source.columns,  # the file's order (jsonb keeps no key order)
+        "allow_future_dates": options.allow_future_dates,
         **module.file_details(db),
     }
     with transaction.atomic():
@@ -304,7 +330,8 @@ def _run(
         job.details = {**job.details, **details, **_runner()}
         job.save()
         _write_quarantine(db, job, module.ROWS, source.columns)
-    created: dict[str, int] = {}
+        _write_rejects(db, job, source.columns)
+    created: dict[str, Any] = {}
     by = ImportBy(f"import #{job.pk} ({job.source_name})", job.created_by_id)
     for batch in range(prepared.batches):
         rows = module.fetch_batch(db, batch)
@@ -326,7 +353,9 @@ def _run(
             )
             raise BatchFailedError(job.pk, batch) from e
         for key, value in counts.items():
-            if key not in ("imported", "merged"):
+            if isinstance(value, list):  # rows to report (a few are shown, all counted)
+                created[key] = (created.get(key, []) + value)[:REPORTED_ROWS]
+            elif key not in ("imported", "merged"):
                 created[key] = created.get(key, 0) + value
         report("writing", batch + 1, prepared.batches)
     job.refresh_from_db()
@@ -358,6 +387,20 @@ def _write_quarantine(db: Any, job: ImportJob, rows_table: str, columns: list[st
                 for row in batch
             ],
         )
+
+
+def _write_rejects(db: Any, job: ImportJob, columns: list[str]) -> None:
+    """Rows the reader could not place (more cells than columns), as they were: the
+    cells past the last column are kept under ``extra cells``."""
+    cursor = db.execute(f"SELECT {ROW}, reason, cells FROM {REJECTS} ORDER BY {ROW}")
+    while batch := cursor.fetchmany(QUARANTINE_CHUNK):
+        rows = []
+        for row_number, reason, cells in batch:
+            values = json.loads(cells)
+            data: dict[str, Any] = dict(zip(columns, values, strict=False))
+            data[EXTRA_CELLS] = values[len(columns) :]
+            rows.append((job.pk, row_number, reason[:300], _json(data)))
+        insert_rows(QuarantinedRow, ["job", "row_number", "reason", "data"], rows)
 
 
 def _json(value: dict[str, Any]) -> Any:

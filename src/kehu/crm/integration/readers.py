@@ -1,39 +1,48 @@
 """Any input file as one DuckDB table of text columns with a row number.
 
-CSV/TSV (any delimiter DuckDB can sniff, gzipped or not), Excel (.xlsx, .xls, .ods
-through python-calamine), Parquet and JSON lines. A file that is not UTF-8 (GBK,
-GB18030, Big5, Latin-1, ...) is detected by charset-normalizer on its first 256 KiB and
-transcoded to UTF-8 in 1 MiB chunks, so memory does not grow with the file. DuckDB
-keeps the table on disk beyond its memory limit.
+CSV/TSV (RFC 4180 quoting, any delimiter, gzipped or not: see
+:mod:`~kehu.crm.integration.textfiles`), Excel (.xlsx, .xls, .ods through
+python-calamine), Parquet and JSON lines. A file that is not UTF-8 (GBK, GB18030, Big5,
+Latin-1, ...) is detected by charset-normalizer on its first 256 KiB and decoded as it
+is read, so memory does not grow with the file. DuckDB keeps the table on disk beyond
+its memory limit, in the import's own temporary folder (bounded, and removed however the
+import ends: see :mod:`~kehu.crm.integration.workdirs`).
+
+Before anything is read the file is checked once against the import limits (what it
+unpacks to, its rows, the extent of a spreadsheet: :mod:`~kehu.crm.integration.packed`).
+Rows the reader cannot place (more cells than columns) go to :data:`REJECTS` with their
+reason; every other row is in :data:`RAW`.
 """
 
 from __future__ import annotations
 
-import codecs
-import gzip
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 import duckdb
 from django.conf import settings
 
+from kehu.crm.integration.limits import MB, LimitError, Limits, ReadError
+from kehu.crm.integration.packed import check_file
+from kehu.crm.integration.textfiles import detect_encoding, load_text, unique_headers
+from kehu.crm.integration.workdirs import make_workdir, remove_workdir
+
+__all__ = ["RAW", "REJECTS", "ROW", "LimitError", "ReadError", "Source", "detect_encoding"]
+
 RAW = "import_raw"
+REJECTS = "import_rejects"
 ROW = "__row"
-SAMPLE_BYTES = 256 * 1024
-CHUNK_BYTES = 1024 * 1024
 TEXT_SUFFIXES = (".csv", ".tsv", ".txt")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
-
-
-class ReadError(ValueError):
-    """The file cannot be read as given; the message says what to fix."""
+PARQUET_SUFFIXES = (".parquet", ".pq")
+JSON_SUFFIXES = (".jsonl", ".ndjson", ".json")
+READABLE = TEXT_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES + JSON_SUFFIXES
 
 
 @dataclass
 class Source:
-    """A file loaded into ``connection`` as the table :data:`RAW`."""
+    """A file loaded into ``connection`` as the tables :data:`RAW` and :data:`REJECTS`;
+    ``rows`` counts both (every data row of the file)."""
 
     connection: duckdb.DuckDBPyConnection
     columns: list[str]
@@ -41,19 +50,25 @@ class Source:
     encoding: str | None = None
     delimiter: str | None = None
     notes: list[str] = field(default_factory=list)
-    workdir: tempfile.TemporaryDirectory | None = None
+    workdir: Path | None = None
+    rejected: int = 0
 
     def close(self) -> None:
         self.connection.close()
         if self.workdir is not None:
-            self.workdir.cleanup()
+            remove_workdir(self.workdir)
 
 
-def connect(workdir: Path, memory_limit: str = "512MB") -> duckdb.DuckDBPyConnection:
+def connect(
+    workdir: Path, memory_limit: str = "512MB", limits: Limits | None = None
+) -> duckdb.DuckDBPyConnection:
+    limits = limits or Limits.from_settings()
     connection = duckdb.connect()
     for setting, value in (
         ("memory_limit", memory_limit),
         ("temp_directory", str(workdir)),
+        # what it spills: the file's rows and their checked copies, a few times over
+        ("max_temp_directory_size", f"{max(4 * limits.max_bytes // MB, 1024)}MB"),
         ("preserve_insertion_order", True),  # row numbers = file order
         ("enable_progress_bar", False),
         # a time without an offset is the business's local time (KEHU_TIME_ZONE)
@@ -63,42 +78,57 @@ def connect(workdir: Path, memory_limit: str = "512MB") -> duckdb.DuckDBPyConnec
     return connection
 
 
+def suffixes_of(path: Path | str) -> str:
+    """``.csv``, ``.csv.gz``, ... (lower case) as the reader goes by them."""
+    return "".join(Path(path).suffixes).lower()
+
+
+def unreadable(name: str) -> ReadError:
+    return ReadError(
+        f"cannot read {name!r}: use CSV/TSV (optionally .gz), Excel (.xlsx, .xls, .ods), "
+        "Parquet or JSON lines (.jsonl)"
+    )
+
+
+def check_source(path: Path, limits: Limits | None = None) -> None:
+    """The checks made once before a file is read (see :mod:`.packed`)."""
+    if not path.is_file():
+        raise ReadError(f"file {str(path)!r} does not exist")
+    if not suffixes_of(path).removesuffix(".gz").endswith(READABLE):
+        raise unreadable(path.name)
+    check_file(path, limits or Limits.from_settings())
+
+
 def read_file(
     path: Path,
     *,
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,
+    checked: bool = False,
+    limits: Limits | None = None,
 ) -> Source:
     """Load ``path`` as the table :data:`RAW`: every column as text, plus :data:`ROW`
-    (1 for the first data row)."""
-    if not path.is_file():
+    (1 for the first data row). ``checked``: :func:`check_source` passed already (the
+    wizard checks an upload once, when it arrives)."""
+    limits = limits or Limits.from_settings()
+    if not checked:
+        check_source(path, limits)
+    elif not path.is_file():
         raise ReadError(f"file {str(path)!r} does not exist")
-    workdir = tempfile.TemporaryDirectory(prefix="kehu-import-")
-    connection = connect(Path(workdir.name))
+    workdir = make_workdir()
+    try:
+        connection = connect(workdir, limits=limits)
+    except BaseException:
+        remove_workdir(workdir)
+        raise
     source = Source(connection, [], 0, workdir=workdir)
     try:
-        suffixes = "".join(path.suffixes).lower().removesuffix(".gz")
-        if suffixes.endswith(EXCEL_SUFFIXES):
-            _load_excel(source, path, sheet)
-        elif suffixes.endswith((".parquet", ".pq")):
-            _load_select(source, f"SELECT * FROM read_parquet({_literal(path)})")
-        elif suffixes.endswith((".jsonl", ".ndjson", ".json")):
-            _load_select(
-                source,
-                f"SELECT * FROM read_json({_literal(path)}, format = 'newline_delimited')",
-            )
-        elif suffixes.endswith(TEXT_SUFFIXES):
-            _load_text(source, path, encoding, delimiter, suffixes.endswith(".tsv"))
-        else:
-            raise ReadError(
-                f"cannot read {path.name!r}: use CSV/TSV (optionally .gz), Excel (.xlsx), "
-                "Parquet or JSON lines (.jsonl)"
-            )
+        _load(source, path, encoding, delimiter, sheet, limits)
     except duckdb.Error as e:
         source.close()
         raise ReadError(f"cannot read {path.name!r}: {str(e).splitlines()[0]}") from e
-    except Exception:
+    except BaseException:  # a limit, a bad file, or the process being stopped
         source.close()
         raise
     if not source.columns:
@@ -107,101 +137,100 @@ def read_file(
     return source
 
 
+def _load(
+    source: Source,
+    path: Path,
+    encoding: str | None,
+    delimiter: str | None,
+    sheet: str | None,
+    limits: Limits,
+) -> None:
+    suffixes = suffixes_of(path).removesuffix(".gz")
+    if suffixes.endswith(EXCEL_SUFFIXES):
+        _load_excel(source, path, sheet, limits)
+    elif suffixes.endswith(PARQUET_SUFFIXES):
+        _load_select(source, f"SELECT * FROM read_parquet({_literal(path)})", path, limits)
+    elif suffixes.endswith(JSON_SUFFIXES):
+        select = f"SELECT * FROM read_json({_literal(path)}, format = 'newline_delimited')"
+        _load_select(source, select, path, limits)
+    elif suffixes.endswith(TEXT_SUFFIXES):
+        tsv = suffixes.endswith(".tsv")
+        read = load_text(
+            source.connection,
+            path,
+            raw=RAW,
+            rejects=REJECTS,
+            row=ROW,
+            limits=limits,
+            encoding=encoding,
+            delimiter=delimiter or ("\t" if tsv else None),
+        )
+        source.columns, source.rows, source.rejected = read.columns, read.rows, read.rejected
+        source.encoding, source.delimiter = read.encoding, read.delimiter
+        source.notes += read.notes
+    else:
+        raise unreadable(path.name)
+
+
 def _literal(path: Path | str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _load_select(source: Source, select: str) -> None:
-    """``select`` as the text table with row numbers."""
-    names = [d[0] for d in source.connection.execute(f"DESCRIBE {select}").fetchall()]
-    quoted = ['"' + n.replace('"', '""') + '"' for n in names]
-    text = ", ".join(f"CAST({q} AS VARCHAR) AS {q}" for q in quoted)
-    source.connection.execute(
-        f"CREATE TEMP TABLE {RAW} AS SELECT ROW_NUMBER() OVER () AS {ROW}, {text} FROM ({select})"
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _load_select(source: Source, select: str, path: Path, limits: Limits) -> None:
+    """``select`` as the text table with row numbers (never more rows than the limit
+    allows: one more is read to tell)."""
+    db = source.connection
+    names = [d[0] for d in db.execute(f"DESCRIBE {select}").fetchall()]
+    columns, notes = unique_headers(names)
+    text = ", ".join(
+        f"CAST({_quote(n)} AS VARCHAR) AS {_quote(c)}" for n, c in zip(names, columns, strict=True)
     )
-    source.columns = names
-    source.rows = source.connection.execute(f"SELECT COUNT(*) FROM {RAW}").fetchall()[0][0]
+    db.execute(
+        f"CREATE TEMP TABLE {RAW} AS SELECT ROW_NUMBER() OVER () AS {ROW}, {text} "
+        f"FROM ({select} LIMIT {limits.max_rows + 1})"
+    )
+    db.execute(f"CREATE TEMP TABLE {REJECTS} ({ROW} BIGINT, reason VARCHAR, cells VARCHAR)")
+    source.columns = columns
+    source.notes += notes
+    source.rows = db.execute(f"SELECT COUNT(*) FROM {RAW}").fetchall()[0][0]
+    if source.rows > limits.max_rows:
+        raise limits.too_many_rows(path.name)
 
 
-def _open_bytes(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else path.open("rb")
-
-
-def detect_encoding(path: Path) -> str:
-    """UTF-8 when the start of the file is valid UTF-8, else charset-normalizer's guess
-    (GB18030 for any GBK family guess: it is their superset)."""
-    with _open_bytes(path) as f:
-        sample = f.read(SAMPLE_BYTES)
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(sample).best()
-    if best is None:
-        raise ReadError(
-            "cannot tell the file's text encoding: save it as UTF-8, or name it with "
-            "--encoding (e.g. gb18030)"
-        )
-    name = codecs.lookup(best.encoding).name
-    return "gb18030" if name in ("gbk", "gb2312", "hz", "gb18030", "cp936") else name
-
-
-def _load_text(
-    source: Source, path: Path, encoding: str | None, delimiter: str | None, tsv: bool
-) -> None:
-    encoding = codecs.lookup(encoding).name if encoding else detect_encoding(path)
-    source.encoding = encoding
-    target = path
-    if encoding not in ("utf-8", "ascii"):
-        target = _transcode(path, encoding, Path(source.workdir.name))
-        source.notes.append(f"read as {encoding} and converted to UTF-8")
-    elif encoding == "utf-8" and _has_bom(path):
-        source.notes.append("UTF-8 with a byte-order mark")
-    options = "header = true, all_varchar = true, strict_mode = false, null_padding = true"
-    if delimiter or tsv:
-        options += f", delim = {_literal(delimiter or chr(9))}"
-    select = f"SELECT * FROM read_csv({_literal(target)}, {options})"
-    _load_select(source, select)
-    sniffed = source.connection.execute(
-        f"SELECT Delimiter FROM sniff_csv({_literal(target)})"
-    ).fetchone()
-    source.delimiter = delimiter or (chr(9) if tsv else (sniffed[0] if sniffed else None))
-
-
-def _has_bom(path: Path) -> bool:
-    with _open_bytes(path) as f:
-        return f.read(3) == codecs.BOM_UTF8
-
-
-def _transcode(path: Path, encoding: str, folder: Path) -> Path:
-    target = folder / "input.utf8.csv"
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    offset = 0
-    try:
-        with _open_bytes(path) as raw, target.open("w", encoding="utf-8", newline="") as out:
-            while chunk := raw.read(CHUNK_BYTES):
-                out.write(decoder.decode(chunk))
-                offset += len(chunk)
-            out.write(decoder.decode(b"", final=True))
-    except UnicodeDecodeError as e:
-        raise ReadError(
-            f"the file is not valid {encoding} near byte {offset + e.start:,}: name the right "
-            "encoding with --encoding, or save the file as UTF-8"
-        ) from None
-    return target
-
-
-def _load_excel(source: Source, path: Path, sheet: str | None) -> None:
+def _load_excel(source: Source, path: Path, sheet: str | None, limits: Limits) -> None:
     import pandas as pd
+    from python_calamine import CalamineError
 
     try:
-        frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=str, engine="calamine")
-    except (ValueError, KeyError) as e:
+        frame = pd.read_excel(
+            path, sheet_name=sheet or 0, header=None, dtype=str, engine="calamine"
+        )
+    except (ValueError, KeyError, IndexError) as e:
         raise ReadError(f"cannot read {path.name!r}: {e}") from e
-    frame.columns = [str(c) for c in frame.columns]
+    except (CalamineError, OSError, UnicodeDecodeError) as e:
+        raise ReadError(
+            f"cannot read {path.name!r} as a spreadsheet ({e}): it is not an Excel or "
+            "OpenDocument file, or it is damaged; save it again, or export it as CSV"
+        ) from e
+    if frame.empty:
+        raise ReadError(f"{path.name!r} has no columns")
+    header = ["" if pd.isna(v) else str(v) for v in frame.iloc[0]]
+    frame = frame.iloc[1:]
+    if len(frame) > limits.max_rows:
+        raise limits.too_many_rows(path.name)
+    frame.columns = [f"c{i}" for i in range(len(header))]
     source.connection.register("excel_frame", frame)
-    _load_select(source, "SELECT * FROM excel_frame")
-    source.connection.unregister("excel_frame")
+    columns, notes = unique_headers(header)
+    text = ", ".join(f"CAST(c{i} AS VARCHAR) AS {_quote(c)}" for i, c in enumerate(columns))
+    db = source.connection
+    db.execute(
+        f"CREATE TEMP TABLE {RAW} AS SELECT ROW_NUMBER() OVER () AS {ROW}, {text} FROM excel_frame"
+    )
+    db.unregister("excel_frame")
+    db.execute(f"CREATE TEMP TABLE {REJECTS} ({ROW} BIGINT, reason VARCHAR, cells VARCHAR)")
+    source.columns, source.notes = columns, source.notes + notes
+    source.rows = db.execute(f"SELECT COUNT(*) FROM {RAW}").fetchall()[0][0]

@@ -38,6 +38,7 @@ from kehu.crm.integration.writes import (
     ImportBy,
     changed,
     existing_ids,
+    ids_by_lower,
     insert_rows,
     record_history,
     table,
@@ -78,6 +79,9 @@ class RecordEntity:
     PREVIEW_FIELDS: tuple[str, ...]
     #: the model field holding the key (``source_key``, or a unique field such as ``sku``)
     key_field: str = "source_key"
+    #: the key matches whatever its case (a product code): records are found by the
+    #: lower-case key, and a stored record keeps its spelling
+    key_ignores_case: bool = False
     extras: Extras | None = None
     #: adjusts the values of records about to be changed: ``(id, values)`` pairs
     on_update: Callable[[list[tuple[int, dict[str, Any]]], datetime], None] | None = None
@@ -120,13 +124,22 @@ class RecordEntity:
             db.unregister("ref_input")
 
     def prepare_sql(
-        self, mapping: dict[str, str], date_format: str | None, decimal_comma: bool
+        self,
+        mapping: dict[str, str],
+        date_format: str | None,
+        decimal_comma: bool,
+        *,
+        latest: str | None = None,
     ) -> str:
+        """``latest``: SQL timestamp beyond which a time something happened (a
+        ``timestamp`` field: an interaction, a ticket opened or closed) is quarantined
+        as unconfirmed; dates ahead by nature (``date`` fields: an expected close) are
+        not bounded."""
         with translation.override("en"):
             cells, raws, joins, resolved, checks = [], [], [], [], []
             for field in self.fields:
                 column = mapping.get(field.name)
-                value, check = self._cell(field, column, date_format, decimal_comma)
+                value, check = self._cell(field, column, date_format, decimal_comma, latest)
                 name = n.quote(field.name)
                 cells.append(f"{value} AS {name}")
                 raws.append(f"{n.text(column)} AS {n.quote('raw_' + field.name)}")
@@ -144,7 +157,7 @@ class RecordEntity:
         if self.key_field == "source_key":
             key = f"COALESCE('id:' || external_id, 'key:' || MD5({natural}))"
         else:
-            key = natural
+            key = f"LOWER({natural})" if self.key_ignores_case else natural
         return f"""
         CREATE OR REPLACE TEMP TABLE {self.ROWS} AS
         WITH c AS (
@@ -160,7 +173,12 @@ class RecordEntity:
         """
 
     def _cell(
-        self, field: Field, column: str | None, date_format: str | None, decimal_comma: bool
+        self,
+        field: Field,
+        column: str | None,
+        date_format: str | None,
+        decimal_comma: bool,
+        latest: str | None = None,
     ) -> tuple[str, list[tuple[str, str]]]:
         """The SQL that reads the cell, and ``(condition, reason)`` pairs that reject it."""
         name = n.quote(field.name)
@@ -252,6 +270,8 @@ class RecordEntity:
             checks.append(
                 (f"{name} IS NULL AND {raw} IS NOT NULL", says(f"{quoted} || ' is not a date'"))
             )
+            if kind == "timestamp" and latest:
+                checks.append((f"{name} > {latest}", n.future_reason(label, raw)))
         else:
             raise ValueError(f"unknown field kind {kind!r} of {self.entity}.{field.name}")
         return value, checks
@@ -302,9 +322,13 @@ class RecordEntity:
         by = by or ImportBy()
         rows_in = rows.num_rows
         firsts = rows.filter(pc.equal(rows["row_number"], rows["first_copy"])).to_pylist()
-        found = existing_ids(self.model, self.key_field, [r["record_key"] for r in firsts])
+        found = self._existing(firsts)
         categories, categories_created = self._categories(firsts)
         values = [{f.name: self._value(f, r, categories) for f in self._stored()} for r in firsts]
+        if self.key_ignores_case:  # "abc" updates "ABC" and leaves its spelling
+            for r, v in zip(firsts, values, strict=True):
+                if r["record_key"] in found:
+                    v[self.key_field] = None
         new = [(r, v) for r, v in zip(firsts, values, strict=True) if r["record_key"] not in found]
         merging = [
             (found[r["record_key"]], v)
@@ -360,12 +384,19 @@ class RecordEntity:
         columns = [*fields, *key_column, *[e for e in extra if e not in fields]]
         rows = []
         for i, (record, values) in enumerate(new):
-            values[self.key_field] = record["record_key"]
+            if not self.key_ignores_case:  # else the field holds the file's spelling
+                values[self.key_field] = record["record_key"]
             for name, column in extra.items():
                 values[name] = column[i]
             rows.append(tuple(values[c] for c in columns))
         insert_rows(self.model, columns, rows)
-        return existing_ids(self.model, self.key_field, [r["record_key"] for r, _v in new])
+        return self._existing([r for r, _v in new])
+
+    def _existing(self, records: list[dict[str, Any]]) -> dict[str, int]:
+        """``{record key: id}`` of the records already stored."""
+        if self.key_ignores_case:
+            return ids_by_lower(self.model, self.key_field, [r[self.key_field] for r in records])
+        return existing_ids(self.model, self.key_field, [r["record_key"] for r in records])
 
     def _update(self, merging: list[tuple[int, dict[str, Any]]], now: datetime) -> list[int]:
         """Non-empty values replace the stored ones; returns the records that changed."""

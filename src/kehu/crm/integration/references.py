@@ -34,6 +34,23 @@ def customer_ids_by_email(emails: Sequence[str]) -> dict[str, int]:
     return found
 
 
+def customers_by_email(emails: Sequence[str]) -> dict[str, list[tuple[int, str, str]]]:
+    """``{lower-case email: [(id, external id, code), ...]}`` of the customers (not
+    merged into another) with each email, oldest first."""
+    found: dict[str, list[tuple[int, str, str]]] = {}
+    with connection.cursor() as cursor:
+        for chunk in chunks(list({e.lower() for e in emails})):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT LOWER(email), id, external_id, code FROM {table(Customer)} "
+                f"WHERE LOWER(email) IN ({marks}) AND merged_into_id IS NULL ORDER BY id",
+                chunk,
+            )
+            for email, pk, external_id, code in cursor.fetchall():
+                found.setdefault(email, []).append((pk, external_id or "", code))
+    return found
+
+
 def customers(references: Sequence[str]) -> dict[str, int]:
     found = existing_ids(Customer, "external_id", references)
     rest = [r for r in references if r not in found]

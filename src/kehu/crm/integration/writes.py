@@ -50,6 +50,24 @@ def existing_ids(model: type[models.Model], field: str, values: Sequence[Any]) -
     return found
 
 
+def ids_by_lower(model: type[models.Model], field: str, values: Sequence[str]) -> dict[str, int]:
+    """``{lower-case value: id}`` for the records whose ``field`` equals one of
+    ``values`` whatever the case (the database's ``LOWER`` on both sides)."""
+    column = connection.ops.quote_name(model._meta.get_field(field).column)
+    found: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for chunk in chunks(values):
+            marks = ", ".join(["LOWER(%s)"] * len(chunk))
+            cursor.execute(
+                f"SELECT {column}, id FROM {table(model)} WHERE LOWER({column}) IN ({marks}) "
+                "ORDER BY id",
+                chunk,
+            )
+            for value, pk in cursor.fetchall():
+                found.setdefault(value.lower(), pk)
+    return found
+
+
 def insert_rows(model: type[models.Model], fields: Sequence[str], rows: list[tuple]) -> None:
     """Insert ``rows`` (values of ``fields``); every other column gets the model's
     default (the ORM is bypassed, so the database would otherwise see NULLs)."""

@@ -1,0 +1,338 @@
+"""CSV/TSV text read the way RFC 4180 writes it, by Python's csv module (one pass,
+streamed in chunks into DuckDB):
+
+- a quoted value may hold the delimiter, line breaks and doubled quotes (``"Shop
+  ""A"", Berlin"`` is ``Shop "A", Berlin``); ``""`` is an empty value; a quote inside
+  an unquoted value is kept as it is (``5" screen``); CRLF or LF line ends; a UTF-8
+  byte-order mark is dropped;
+- the delimiter is the one of ``,`` ``;`` tab ``|`` that splits the first lines into
+  the most consistent number of columns (or the one given);
+- a row with more non-empty cells than the header has columns is set aside with its
+  reason (it would otherwise shift its values into the wrong fields); a shorter row
+  reads its missing cells as empty; blank lines are no rows;
+- duplicate or empty headers are renamed (``Email (2)``, ``column 3``) with a note;
+- a quote that opens and never closes (it would swallow the rest of the file) refuses
+  the file, naming its line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import duckdb
+import pyarrow as pa
+
+from kehu.crm.integration.limits import Limits, ReadError
+
+SAMPLE_BYTES = 256 * 1024
+CHUNK_ROWS = 50_000
+DELIMITERS = (",", ";", "\t", "|")
+#: one value may be this long (Python's csv refuses longer ones by default: 128 KiB)
+MAX_FIELD = 16 * 1024 * 1024
+csv.field_size_limit(MAX_FIELD)
+
+
+@dataclass
+class TextRead:
+    columns: list[str]
+    rows: int
+    rejected: int
+    encoding: str
+    delimiter: str
+    notes: list[str] = field(default_factory=list)
+
+
+class _Counted(io.RawIOBase):
+    """The bytes of ``inner`` (unpacked when gzipped), refused past ``limit``."""
+
+    def __init__(self, inner: IO[bytes], limit: int, limits: Limits, name: str) -> None:
+        self.inner, self.limit, self.limits, self.name = inner, limit, limits, name
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self.inner.read(len(buffer))
+        self.count += len(data)
+        if self.count > self.limit:
+            raise self.limits.too_large(self.name)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def open_bytes(path: Path) -> IO[bytes]:
+    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else path.open("rb")
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 when the start of the file is valid UTF-8, else charset-normalizer's guess
+    (GB18030 for any GBK family guess: it is their superset)."""
+    try:
+        with open_bytes(path) as f:
+            sample = f.read(SAMPLE_BYTES)
+    except (OSError, EOFError) as e:
+        raise ReadError(f"cannot read {path.name!r}: {e}") from None
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    if best is None:
+        raise ReadError(
+            "cannot tell the file's text encoding: save it as UTF-8, or name it with "
+            "--encoding (e.g. gb18030)"
+        )
+    name = codecs.lookup(best.encoding).name
+    return "gb18030" if name in ("gbk", "gb2312", "hz", "gb18030", "cp936") else name
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The delimiter that splits the sample's first rows most consistently into more
+    than one column (ties: the earlier of :data:`DELIMITERS`)."""
+    lines = sample.splitlines(keepends=True)[:-1] or sample.splitlines(keepends=True)
+    best, best_score = ",", (0.0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            rows = [r for r in csv.reader(lines[:200], delimiter=delimiter) if r]
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        same = sum(1 for r in rows if len(r) == width) / len(rows)
+        if (same, width) > best_score:
+            best, best_score = delimiter, (same, width)
+    return best
+
+
+class _Lines:
+    """The text's lines, remembering those of the record being read (to tell a quote
+    that never closes)."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self.text = text
+        self.current: list[str] = []
+        self.first_line = 1
+        self.line = 0
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self.text:
+            self.line += 1
+            self.current.append(line)
+            yield line
+
+    def next_record(self) -> None:
+        self.current.clear()
+        self.first_line = self.line + 1
+
+
+def unique_headers(cells: list[str]) -> tuple[list[str], list[str]]:
+    """Header names made unique (``Email``, ``Email (2)``; an empty one ``column N``),
+    with a note for each renamed one."""
+    names: list[str] = []
+    notes: list[str] = []
+    seen: set[str] = set()
+    for i, cell in enumerate(cells, start=1):
+        name = (cell or "").strip()
+        if not name:
+            name = f"column {i}"
+            notes.append(f"column {i} has no header: read as {name!r}")
+        elif name.lower() in seen:
+            k = 2
+            while f"{name} ({k})".lower() in seen:
+                k += 1
+            notes.append(
+                f"the header {name!r} appears more than once: column {i} is read as "
+                f"{name + f' ({k})'!r}; map the one you mean"
+            )
+            name = f"{name} ({k})"
+        seen.add(name.lower())
+        names.append(name)
+    return names, notes
+
+
+def load_text(
+    db: duckdb.DuckDBPyConnection,
+    path: Path,
+    *,
+    raw: str,
+    rejects: str,
+    row: str,
+    limits: Limits,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+) -> TextRead:
+    """Read ``path`` into the tables ``raw`` (row number, then one text column per
+    header) and ``rejects`` (row number, reason, the row's cells as JSON)."""
+    encoding = codecs.lookup(encoding).name if encoding else detect_encoding(path)
+    notes = []
+    if encoding not in ("utf-8", "ascii"):
+        notes.append(f"read as {encoding} and converted to UTF-8")
+    reading = "utf-8-sig" if encoding == "utf-8" else encoding
+    name = path.name
+    try:
+        inner = open_bytes(path)
+    except OSError as e:
+        raise ReadError(f"cannot read {name!r}: {e}") from None
+    counted = _Counted(inner, limits.max_bytes, limits, name)
+    with inner, io.TextIOWrapper(io.BufferedReader(counted), encoding=reading, newline="") as text:
+        try:
+            if encoding == "utf-8" and _starts_with_bom(path):
+                notes.append("UTF-8 with a byte-order mark")
+            sample = text.read(SAMPLE_BYTES // 4)
+            if delimiter is None:
+                delimiter = sniff_delimiter(sample)
+            lines = _Lines(_chain(sample, text))
+            read = _rows(db, lines, delimiter, raw, rejects, row, limits, name)
+        except UnicodeDecodeError:
+            raise ReadError(
+                f"the file is not valid {encoding} near byte {counted.count:,}: name the right "
+                "encoding with --encoding, or save the file as UTF-8"
+            ) from None
+        except csv.Error as e:
+            raise ReadError(f"{name!r} line {lines.line:,}: {e}") from None
+    read.encoding, read.delimiter, read.notes = encoding, delimiter, notes + read.notes
+    return read
+
+
+def _starts_with_bom(path: Path) -> bool:
+    with open_bytes(path) as f:
+        return f.read(3) == codecs.BOM_UTF8
+
+
+def _chain(sample: str, rest: IO[str]) -> Iterator[str]:
+    """The sample read for sniffing, then the rest, as lines (CR, LF and CRLF kept)."""
+    head = io.StringIO(sample, newline="")
+    pending = ""
+    for line in head:
+        if line.endswith(("\n", "\r")):
+            yield pending + line
+            pending = ""
+        else:
+            pending += line
+    first = True
+    for line in rest:
+        if first:
+            line, first = pending + line, False
+        yield line
+    if first and pending:
+        yield pending
+
+
+def _rows(
+    db: duckdb.DuckDBPyConnection,
+    lines: _Lines,
+    delimiter: str,
+    raw: str,
+    rejects: str,
+    row: str,
+    limits: Limits,
+    name: str,
+) -> TextRead:
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+    header = next(reader, None)
+    lines.next_record()
+    if not header:
+        raise ReadError(f"{name!r} is empty: its first line should name the columns")
+    columns, notes = unique_headers(header)
+    width = len(columns)
+    quoted = ", ".join(_quote(c) + " VARCHAR" for c in columns)
+    db.execute(f"CREATE TEMP TABLE {raw} ({_quote(row)} BIGINT, {quoted})")
+    db.execute(f"CREATE TEMP TABLE {rejects} ({_quote(row)} BIGINT, reason VARCHAR, cells VARCHAR)")
+    numbers: list[int] = []
+    cells: list[list[str | None]] = [[] for _ in columns]
+    refused: list[tuple[int, str, str]] = []
+    n = rejected = 0
+    span: tuple[int, list[str]] | None = None  # the last record, when on several lines
+    for record in reader:
+        span = (lines.first_line, list(lines.current)) if len(lines.current) > 1 else None
+        if not record:  # a blank line
+            lines.next_record()
+            continue
+        n += 1
+        if n > limits.max_rows:
+            raise limits.too_many_rows(name)
+        if len(record) > width and any(c.strip() for c in record[width:]):
+            extra = sum(1 for c in record[width:] if c.strip())
+            refused.append(
+                (
+                    n,
+                    f"the row has {len(record)} cells but the header has {width} columns "
+                    f"({extra} non-empty cell{'s' if extra > 1 else ''} past the last column): "
+                    "an unquoted delimiter in a value? quote the value",
+                    json.dumps(record, ensure_ascii=False),
+                )
+            )
+            rejected += 1
+        else:
+            numbers.append(n)
+            for i in range(width):
+                value = record[i] if i < len(record) else ""
+                cells[i].append(value if value != "" else None)
+        lines.next_record()
+        if len(numbers) >= CHUNK_ROWS:
+            _flush(db, raw, row, columns, numbers, cells)
+            numbers, cells = [], [[] for _ in columns]
+    if span is not None:
+        _check_closed(*span, delimiter, name)
+    _flush(db, raw, row, columns, numbers, cells)
+    if refused:
+        table = pa.table(
+            {
+                row: pa.array([r[0] for r in refused], pa.int64()),
+                "reason": pa.array([r[1] for r in refused], pa.string()),
+                "cells": pa.array([r[2] for r in refused], pa.string()),
+            }
+        )
+        db.register("rejects_input", table)
+        db.execute(f"INSERT INTO {rejects} SELECT * FROM rejects_input")
+        db.unregister("rejects_input")
+    return TextRead(columns, n, rejected, "", delimiter, notes)
+
+
+def _check_closed(first_line: int, record: list[str], delimiter: str, name: str) -> None:
+    """The last record, read again strictly: a quote that opens and never closes."""
+    try:
+        list(csv.reader(record, delimiter=delimiter, strict=True))
+    except csv.Error as e:
+        if "unexpected end of data" in str(e):
+            raise ReadError(
+                f"{name!r} line {first_line:,}: a quoted value starts there and never "
+                'ends (a closing " is missing), so the rest of the file would be read as one '
+                "value: fix the quote"
+            ) from None
+
+
+def _flush(
+    db: duckdb.DuckDBPyConnection,
+    raw: str,
+    row: str,
+    columns: list[str],
+    numbers: list[int],
+    cells: list[list[str | None]],
+) -> None:
+    if not numbers:
+        return
+    arrays = {row: pa.array(numbers, pa.int64())}
+    arrays |= {f"c{i}": pa.array(values, pa.string()) for i, values in enumerate(cells)}
+    db.register("raw_input", pa.table(arrays))
+    db.execute(f"INSERT INTO {raw} SELECT * FROM raw_input")
+    db.unregister("raw_input")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
