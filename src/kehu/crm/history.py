@@ -1,13 +1,22 @@
 """Change history (who changed what, when) of a record tracked by django-simple-history,
-as rows a template can show."""
+as rows a template can show: field labels and values as a user reads them (tag names,
+usernames, choice labels, yes/no, numbers and dates in the user's locale), never raw
+keys, ids or the rows of a many-to-many table."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Model
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Field, ForeignKey, ManyToManyField, Model
+from django.template.defaultfilters import yesno
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+EMPTY = "–"
 
 
 @dataclass
@@ -18,11 +27,16 @@ class Change:
     fields: list[tuple[str, Any, Any]] = field(default_factory=list)
 
 
-def _label(model: type[Model], name: str) -> str:
+def _field(model: type[Model], name: str) -> Field | None:
     try:
-        return str(model._meta.get_field(name).verbose_name)
-    except Exception:
-        return name
+        return model._meta.get_field(name)  # type: ignore[return-value]
+    except FieldDoesNotExist:
+        return None
+
+
+def _label(model: type[Model], name: str) -> str:
+    f = _field(model, name)
+    return str(f.verbose_name) if f is not None else name.replace("_", " ")
 
 
 def changes_of(obj: Model, limit: int = 50) -> list[Change]:
@@ -39,7 +53,7 @@ def changes_of(obj: Model, limit: int = 50) -> list[Change]:
             break
         change = Change(
             at=newer.history_date,
-            by=str(newer.history_user or "system"),
+            by=str(newer.history_user or _("system")),
             kind=newer.history_type,
         )
         if older is not None and newer.history_type == "~":
@@ -47,8 +61,8 @@ def changes_of(obj: Model, limit: int = 50) -> list[Change]:
             change.fields = [
                 (
                     _label(model, c.field),
-                    _display(model, c.field, c.old),
-                    _display(model, c.field, c.new),
+                    display_value(model, c.field, c.old),
+                    display_value(model, c.field, c.new),
                 )
                 for c in delta.changes
             ]
@@ -56,13 +70,38 @@ def changes_of(obj: Model, limit: int = 50) -> list[Change]:
     return result
 
 
-def _display(model: type[Model], name: str, value: Any) -> Any:
-    if isinstance(value, list):  # m2m fields come as lists of through-rows
-        return ", ".join(str(v) for v in value) or "–"
-    if value in (None, ""):
-        return "–"
-    try:
-        choices = dict(model._meta.get_field(name).flatchoices)
-    except Exception:
-        return value
-    return choices.get(value, value)
+def _related_names(target: type[Model], ids: list[Any]) -> list[str]:
+    """The names of related records in the order of ``ids``; a deleted one as #id."""
+    found = target._default_manager.in_bulk([i for i in ids if i is not None])
+    return [str(found[i]) if i in found else f"#{i}" for i in ids]
+
+
+def _many(f: ManyToManyField, rows: list[Any]) -> str:
+    """simple-history gives an m2m field's value as its through-rows (dicts holding both
+    ends' ids): show the related records' names."""
+    key = f.m2m_reverse_field_name()
+    ids = [row.get(key) if isinstance(row, dict) else row for row in rows]
+    return ", ".join(sorted(_related_names(f.related_model, ids))) or EMPTY
+
+
+def display_value(model: type[Model], name: str, value: Any) -> str:
+    """``value`` of field ``name`` as the user reads it, in the active language."""
+    f = _field(model, name)
+    if isinstance(f, ManyToManyField) and isinstance(value, list):
+        return _many(f, value)
+    if value in (None, "") or value == []:
+        return EMPTY
+    if isinstance(f, ForeignKey):
+        pk = value.pk if isinstance(value, Model) else value
+        return _related_names(f.related_model, [pk])[0]
+    if f is not None and f.flatchoices:
+        return str(dict(f.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return yesno(value)
+    if isinstance(value, datetime):
+        return formats.date_format(value, "SHORT_DATETIME_FORMAT")
+    if isinstance(value, date):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, (int, float, Decimal)):
+        return formats.number_format(value, use_l10n=True, force_grouping=True)
+    return str(value)
