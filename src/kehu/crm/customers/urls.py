@@ -1,9 +1,10 @@
 from django.urls import path
 
-from kehu.crm.customers import views
+from kehu.crm.customers import picker, views
 
 app_name = "customers"
 urlpatterns = [
+    path("pick/", picker.customer_options, name="pick"),
     path("", views.customer_list, name="list"),
     path("export.csv", views.customer_export, name="export"),
     path("new/", views.customer_create, name="create"),

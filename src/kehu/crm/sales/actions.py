@@ -12,10 +12,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from kehu.crm.catalog.models import Product
 from kehu.crm.customers.models import Customer
 from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine
+from kehu.crm.sales.queries import ReturnableLine, line_key, returnable_lines, status_flow
 from kehu.crm.validation import validate
 
 
@@ -67,6 +70,99 @@ def _build_lines(order: Order, lines: Iterable[Mapping[str, Any]]) -> list[Order
     return built
 
 
+def _original_error(message: str, code: str) -> ValidationError:
+    return ValidationError({"original_order": ValidationError(message, code=code)})
+
+
+def _returnable(order: Order, customer: Customer) -> dict[Any, ReturnableLine]:
+    """What the return's original order still has to return, the original locked so
+    that two returns recorded at once cannot both take the last item back."""
+    if order.original_order_id is None:
+        raise _original_error(_("A return needs the original order."), "required")
+    original = Order.objects.select_for_update().get(pk=order.original_order_id)
+    order.original_order = original
+    if original.customer_id != customer.pk:
+        raise _original_error(
+            _("A return must refer to an order of the same customer."), "other_customer"
+        )
+    if not original.can_be_returned:
+        raise _original_error(
+            _(
+                "Order %(number)s is %(status)s: only a confirmed, shipped or "
+                "completed sale can be returned."
+            )
+            % {"number": original.number, "status": original.get_status_display()},
+            "not_returnable",
+        )
+    return returnable_lines(original)
+
+
+def _product_id(line: Mapping[str, Any]) -> int | None:
+    product = line.get("product")
+    return product.pk if product is not None else line.get("product_id")
+
+
+def _with_original_prices(
+    line: Mapping[str, Any], returnable: dict[Any, ReturnableLine]
+) -> Mapping[str, Any]:
+    """A returned line without a price takes the price paid, not today's list price."""
+    bought = returnable.get(line_key(_product_id(line), str(line.get("description") or "")))
+    if bought is None or line.get("unit_price") is not None:
+        return line
+    return {**line, "unit_price": bought.unit_price, "discount_pct": bought.discount_pct}
+
+
+def _check_returned_lines(
+    original: Order, built: list[OrderLine], returnable: dict[Any, ReturnableLine]
+) -> None:
+    """Only what was on the original order, at most what was bought less what earlier
+    returns took back, refunded at most at the price paid."""
+    errors: dict[str, list[ValidationError]] = {}
+    taken: dict[Any, Decimal] = {}
+    for index, line in enumerate(built):
+        key = line_key(line.product_id, line.description)
+        what = line.description or str(line.product)
+        bought = returnable.get(key)
+        if bought is None:
+            field = "product_id" if line.product_id is not None else "description"
+            errors[f"lines.{index}.{field}"] = [
+                ValidationError(
+                    _("%(what)s was not on order %(number)s.")
+                    % {"what": what, "number": original.number},
+                    code="not_on_original",
+                )
+            ]
+            continue
+        taken[key] = taken.get(key, Decimal("0")) + line.quantity
+        if taken[key] > bought.left:
+            errors[f"lines.{index}.quantity"] = [
+                ValidationError(
+                    _(
+                        "At most %(left)s of %(what)s can be returned: %(bought)s bought, "
+                        "%(returned)s returned already."
+                    )
+                    % {
+                        "left": number_format(bought.left.normalize(), use_l10n=True),
+                        "what": what,
+                        "bought": number_format(bought.bought.normalize(), use_l10n=True),
+                        "returned": number_format(bought.returned.normalize(), use_l10n=True),
+                    },
+                    code="more_than_bought",
+                )
+            ]
+        net = line.unit_price * (Decimal("100") - line.discount_pct) / Decimal("100")
+        if net > bought.net_unit_price + Decimal("0.005"):
+            errors[f"lines.{index}.unit_price"] = [
+                ValidationError(
+                    _("A return refunds at most the price paid: %(price)s.")
+                    % {"price": number_format(bought.net_unit_price, 2, force_grouping=True)},
+                    code="above_price_paid",
+                )
+            ]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def create_order(
     customer: Customer,
@@ -86,19 +182,13 @@ def create_order(
         owner=fields.pop("owner", None) or by,
         **fields,
     )
-    if (
-        order.kind == Order.Kind.RETURN
-        and order.original_order_id is not None
-        and order.original_order.customer_id != customer.pk
-    ):
-        raise ValidationError(
-            {
-                "original_order": ValidationError(
-                    "a return must refer to an order of the same customer", code="invalid"
-                )
-            }
-        )
+    returnable = None
+    if order.kind == Order.Kind.RETURN:
+        returnable = _returnable(order, customer)
+        lines = [_with_original_prices(line, returnable) for line in lines]
     built = _build_lines(order, lines)
+    if returnable is not None:
+        _check_returned_lines(order.original_order, built, returnable)
     order.total_amount = order.sign * sum((line.line_total for line in built), Decimal("0"))
     validate(order, exclude=["number"] if number is None else None)
     try:
@@ -133,12 +223,13 @@ def set_order_status(order: Order, status: str) -> Order:
         )
     if status == order.status:
         return order
-    allowed = [str(s) for s in Order.STATUS_FLOW.get(order.status, ())]
+    allowed = [str(s) for s in status_flow(order)]
     if status not in allowed:
+        kind = "a return" if order.kind == Order.Kind.RETURN else "an order"
         raise ValidationError(
             {
                 "status": ValidationError(
-                    f"an order that is {str(order.status)!r} can move to {allowed}, not {status!r}",
+                    f"{kind} that is {str(order.status)!r} can move to {allowed}, not {status!r}",
                     code="invalid_transition",
                 )
             }

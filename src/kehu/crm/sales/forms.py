@@ -1,25 +1,34 @@
-"""Forms of the sales screens. Choice lists of customers, products and orders are
-rendered bounded (a select of a million customers helps nobody) while validation checks
-against everything the user may see."""
+"""Forms of the sales screens. Customers and products are chosen with a type-ahead
+picker that reaches every record the user may see (a select of a million customers
+helps nobody); the short lists that follow a chosen customer (contacts, opportunities)
+stay selects, rendered bounded."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kehu.crm.catalog.models import Product
+from kehu.crm.catalog.picker import product_picker
 from kehu.crm.customers.models import Contact, Customer
+from kehu.crm.customers.picker import customer_picker
 from kehu.crm.customers.queries import visible_customers
+from kehu.crm.far_future import CONFIRM_FIELD, check_far_future, confirm_field
 from kehu.crm.sales.models import Activity, Opportunity, Order
-from kehu.crm.sales.queries import ORDER_STATUS_FLOW, visible_opportunities, visible_orders
+from kehu.crm.sales.queries import (
+    ReturnableLine,
+    status_flow,
+    visible_opportunities,
+    visible_orders,
+)
 
 User = AbstractBaseUser | AnonymousUser
 CHOICES_SHOWN = 500
@@ -31,7 +40,16 @@ def _local_now() -> str:
 
 
 def _selected_pk(form: forms.BaseForm, name: str) -> str:
-    value = form.data.get(form.add_prefix(name)) if form.is_bound else form.initial.get(name)
+    """The id of the record chosen in a field, as far as the form can tell before
+    cleaning (a picker resolves typed text, a select posts the id)."""
+    field = form.fields[name]
+    if form.is_bound:
+        value = field.widget.value_from_datadict(form.data, form.files, form.add_prefix(name))
+    else:
+        value = form.initial.get(name)
+    if isinstance(value, dict):  # a picker: the text may name the record instead
+        state = field.prepare_value(value)
+        value = state.selected.pk if state.selected else ""
     if isinstance(value, Model):
         value = value.pk
     return str(value) if value not in (None, "") else ""
@@ -52,6 +70,34 @@ def show_bounded_choices(
         field.help_text = _(
             "%(n)s more not listed: start from the record's own page to choose one of them."
         ) % {"n": hidden}
+
+
+ORDER_FAR_FUTURE = {"ordered_at": timedelta(days=31)}
+OPPORTUNITY_FAR_FUTURE = {"expected_close_date": timedelta(days=3 * 366)}
+ACTIVITY_FAR_FUTURE = {"due_at": timedelta(days=2 * 366)}
+
+
+def original_order_of(user: User, number: str) -> Order | None:
+    """The visible sale order with this number (any case), or None."""
+    number = (number or "").strip().upper()[:30]
+    if not number:
+        return None
+    return visible_orders(user).filter(number=number, kind=Order.Kind.SALE).first()
+
+
+def _follow_customer(form: forms.BaseForm, dependent: str) -> None:
+    """When a customer is picked, reload the dependent select (its choices are that
+    customer's) from the same page, which reads the picked customer from the query."""
+    form.fields["customer"].widget.attrs.update(
+        {
+            "hx-get": "",
+            "hx-trigger": "picked",
+            "hx-include": "closest form",
+            "hx-select": f"#field-{dependent}",
+            "hx-target": f"#field-{dependent}",
+            "hx-swap": "outerHTML",
+        }
+    )
 
 
 class OrderForm(forms.ModelForm):
@@ -77,15 +123,14 @@ class OrderForm(forms.ModelForm):
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        customers = visible_customers(user)
-        self.fields["customer"].queryset = customers
+        self.fields["customer"] = customer_picker(user)
         self.fields["status"].choices = [
             (v, label)
             for v, label in Order.Status.choices
             if v in (Order.Status.DRAFT, Order.Status.CONFIRMED, Order.Status.COMPLETED)
         ]
         self.fields["ordered_at"].initial = _local_now()
-        show_bounded_choices(self, "customer", customers.order_by("name", "id"))
+        self.fields[CONFIRM_FIELD] = confirm_field()
         self.recent_orders = self._recent_orders()
         self.fields["original_order_number"].widget.attrs["list"] = "recent-orders"
 
@@ -93,14 +138,18 @@ class OrderForm(forms.ModelForm):
         customer = _selected_pk(self, "customer")
         if not customer.isdigit():
             return []
-        orders = visible_orders(self.user).filter(customer_id=int(customer), kind=Order.Kind.SALE)
+        orders = visible_orders(self.user).filter(
+            customer_id=int(customer),
+            kind=Order.Kind.SALE,
+            status__in=Order.RETURNABLE_STATUSES,
+        )
         return list(orders.order_by("-ordered_at", "-id")[:50])
 
     def clean_original_order_number(self) -> Order | None:
         number = self.cleaned_data.get("original_order_number", "").strip().upper()
         if not number:
             return None
-        order = visible_orders(self.user).filter(number=number, kind=Order.Kind.SALE).first()
+        order = original_order_of(self.user, number)
         if order is None:
             raise forms.ValidationError(
                 _("No sale order %(number)s."), code="not_found", params={"number": number}
@@ -109,23 +158,10 @@ class OrderForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        check_far_future(self, ORDER_FAR_FUTURE)
         original = data.get("original_order_number")
         if data.get("kind") == Order.Kind.RETURN:
-            if original is None and "original_order_number" not in self.errors:
-                self.add_error(
-                    "original_order_number",
-                    forms.ValidationError(_("A return needs the original order."), "required"),
-                )
-            elif original is not None and data.get("customer") not in (
-                None,
-                original.customer,
-            ):
-                self.add_error(
-                    "original_order_number",
-                    forms.ValidationError(
-                        _("The original order belongs to another customer."), "other_customer"
-                    ),
-                )
+            self._check_original(data, original)
         elif original is not None:
             self.add_error(
                 "original_order_number",
@@ -133,21 +169,46 @@ class OrderForm(forms.ModelForm):
             )
         return data
 
+    def _check_original(self, data: dict[str, Any], original: Order | None) -> None:
+        if original is None:
+            if "original_order_number" not in self.errors:
+                self.add_error(
+                    "original_order_number",
+                    forms.ValidationError(_("A return needs the original order."), "required"),
+                )
+        elif data.get("customer") not in (None, original.customer):
+            self.add_error(
+                "original_order_number",
+                forms.ValidationError(
+                    _("The original order belongs to another customer."), "other_customer"
+                ),
+            )
+        elif not original.can_be_returned:
+            self.add_error(
+                "original_order_number",
+                forms.ValidationError(
+                    _(
+                        "Order %(number)s is %(status)s: only a confirmed, shipped or "
+                        "completed sale can be returned."
+                    ),
+                    "not_returnable",
+                    params={"number": original.number, "status": original.get_status_display()},
+                ),
+            )
+
     def action_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``actions.create_order`` (besides customer and lines)."""
         data = dict(self.cleaned_data)
         data.pop("customer")
+        data.pop(CONFIRM_FIELD, None)
         data["original_order"] = data.pop("original_order_number")
         return data
 
 
 class OrderLineForm(forms.Form):
-    product = forms.ModelChoiceField(
-        label=_("Product"), queryset=Product.objects.filter(is_active=True), required=False
-    )
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
     quantity = forms.DecimalField(
-        label=_("Quantity"), max_digits=12, decimal_places=3, min_value=Decimal("0.001")
+        label=_("Quantity"), max_digits=12, decimal_places=3, min_value=Decimal("0")
     )
     unit_price = forms.DecimalField(
         label=_("Unit price"),
@@ -166,9 +227,23 @@ class OrderLineForm(forms.Form):
         required=False,
     )
 
+    def __init__(self, *args: Any, products: QuerySet[Product] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields = {"product": product_picker(queryset=products), **self.fields}
+
+    @property
+    def is_skipped(self) -> bool:
+        """A line left empty, or with quantity 0 (a prefilled return line not returned)."""
+        if not self.has_changed():
+            return True
+        return self.is_valid() and self.cleaned_data.get("quantity") == 0
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if not data.get("product") and not (data.get("description") or "").strip():
+        if data.get("quantity") == 0:
+            return data
+        described = (data.get("description") or "").strip()
+        if not data.get("product") and not described and "product" not in self.errors:
             self.add_error("product", forms.ValidationError(_("Choose a product."), "required"))
         if not data.get("product") and data.get("unit_price") is None:
             self.add_error(
@@ -185,21 +260,26 @@ class OrderLineForm(forms.Form):
             line["description"] = data["description"].strip()
         if data.get("unit_price") is not None:
             line["unit_price"] = data["unit_price"]
-        line["discount_pct"] = data.get("discount_pct") or Decimal("0")
+            line["discount_pct"] = data.get("discount_pct") or Decimal("0")
+        elif data.get("discount_pct") is not None:
+            line["discount_pct"] = data["discount_pct"]
         return line
 
 
 class BaseOrderLineFormSet(forms.BaseFormSet):
-    def __init__(self, *args: Any, products: Iterable[Product] = (), **kwargs: Any) -> None:
-        self.product_choices = [("", "---------")] + [(p.pk, str(p)) for p in products]
-        super().__init__(*args, **kwargs)
+    """Order lines; initial lines (a return's original lines) are prefilled rows that the
+    user may empty or set to 0, never rows the formset insists on."""
 
-    def add_fields(self, form: forms.Form, index: int | None) -> None:
-        super().add_fields(form, index)
-        form.fields["product"].widget.choices = self.product_choices
+    def initial_form_count(self) -> int:
+        return 0 if not self.is_bound else super().initial_form_count()
+
+    def total_form_count(self) -> int:
+        if self.is_bound:
+            return super().total_form_count()
+        return len(self.initial or []) + self.extra
 
     def filled_forms(self) -> list[OrderLineForm]:
-        return [f for f in self.forms if f.has_changed()]
+        return [f for f in self.forms if not f.is_skipped]
 
     def clean(self) -> None:
         if any(self.errors):
@@ -213,12 +293,40 @@ OrderLineFormSet = forms.formset_factory(
 )
 
 
-def order_line_formset(data: Any = None) -> BaseOrderLineFormSet:
-    """The line formset with the active products as choices, read once for all lines."""
-    products = list(Product.objects.filter(is_active=True).order_by("name", "id"))
-    formset = OrderLineFormSet(data, prefix="lines", products=products)
-    formset.product_prices = {str(p.pk): str(p.unit_price) for p in products}
+def order_line_formset(
+    data: Any = None, *, original: Order | None = None, initial: list[dict[str, Any]] | None = None
+) -> BaseOrderLineFormSet:
+    """The line formset. A return's lines may name the original's products even when
+    they are no longer sold."""
+    products = Product.objects.filter(is_active=True)
+    if original is not None:
+        products = Product.objects.filter(
+            Q(is_active=True) | Q(pk__in=original.lines.values("product_id"))
+        )
+    formset = OrderLineFormSet(
+        data,
+        prefix="lines",
+        initial=initial,
+        form_kwargs={"products": products.order_by("name", "id")},
+    )
+    if original is not None:
+        formset.extra = 1
     return formset
+
+
+def return_lines_initial(returnable: dict[Any, ReturnableLine]) -> list[dict[str, Any]]:
+    """The return form's prefilled lines: what is left to return, at the price paid."""
+    return [
+        {
+            "product": line.product.pk if line.product else None,
+            "description": "" if line.product else line.description,
+            "quantity": line.left.normalize(),
+            "unit_price": line.unit_price.quantize(Decimal("0.01")),
+            "discount_pct": line.discount_pct.normalize(),
+        }
+        for line in returnable.values()
+        if line.left > 0
+    ]
 
 
 class OrderStatusForm(forms.Form):
@@ -226,7 +334,7 @@ class OrderStatusForm(forms.Form):
 
     def __init__(self, *args: Any, order: Order, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        allowed = ORDER_STATUS_FLOW.get(order.status, ())
+        allowed = status_flow(order)
         self.fields["status"].choices = [
             (v, label) for v, label in Order.Status.choices if v in allowed
         ]
@@ -261,9 +369,10 @@ class OpportunityForm(forms.ModelForm):
     def __init__(self, *args: Any, user: User, can_assign_owner: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         customers = visible_customers(user)
-        self.fields["customer"].queryset = customers
-        show_bounded_choices(self, "customer", customers.order_by("name", "id"))
+        self.fields["customer"] = customer_picker(user)
+        _follow_customer(self, "contact")
         self.fields["contact"].queryset = Contact.objects.filter(customer__in=customers)
+        self.fields[CONFIRM_FIELD] = confirm_field()
         customer = _selected_pk(self, "customer")
         contacts = Contact.objects.filter(customer_id=int(customer) if customer.isdigit() else None)
         show_bounded_choices(self, "contact", contacts)
@@ -276,6 +385,7 @@ class OpportunityForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        check_far_future(self, OPPORTUNITY_FAR_FUTURE)
         contact, customer = data.get("contact"), data.get("customer")
         if contact is not None and customer is not None and contact.customer_id != customer.pk:
             self.add_error(
@@ -293,6 +403,7 @@ class OpportunityForm(forms.ModelForm):
         """Keyword arguments for the actions: an empty probability, or one left as it was
         while the stage changed, takes the new stage's usual probability."""
         data = dict(self.cleaned_data)
+        data.pop(CONFIRM_FIELD, None)
         stage_changed = self.instance.pk and data.get("stage") != self.instance.stage
         if data.get("probability") is None or (
             stage_changed and data["probability"] == self.instance.probability
@@ -319,12 +430,12 @@ class ActivityForm(forms.ModelForm):
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        customers = visible_customers(user)
         opportunities = visible_opportunities(user)
-        self.fields["customer"].queryset = customers
+        self.fields["customer"] = customer_picker(user, required=False)
+        _follow_customer(self, "opportunity")
         self.fields["opportunity"].queryset = opportunities
         self.fields["due_at"].initial = _local_now()
-        show_bounded_choices(self, "customer", customers.order_by("name", "id"))
+        self.fields[CONFIRM_FIELD] = confirm_field()
         customer = _selected_pk(self, "customer")
         if customer.isdigit():
             opportunities = opportunities.filter(customer_id=int(customer))
@@ -333,6 +444,8 @@ class ActivityForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        check_far_future(self, ACTIVITY_FAR_FUTURE)
+        data.pop(CONFIRM_FIELD, None)
         customer, opportunity = data.get("customer"), data.get("opportunity")
         if opportunity is not None and customer is not None and opportunity.customer != customer:
             self.add_error(

@@ -49,6 +49,15 @@ class Order(models.Model):
         Status.COMPLETED: (),
         Status.CANCELLED: (),
     }
+    # a return is announced (confirmed), then received (completed), never shipped
+    RETURN_STATUS_FLOW: dict[str, tuple[str, ...]] = {
+        Status.DRAFT: (Status.CONFIRMED, Status.CANCELLED),
+        Status.CONFIRMED: (Status.COMPLETED, Status.CANCELLED),
+        Status.COMPLETED: (),
+        Status.CANCELLED: (),
+    }
+    # an order these statuses can be returned (not a draft, not a cancelled order)
+    RETURNABLE_STATUSES = (Status.CONFIRMED, Status.SHIPPED, Status.COMPLETED)
 
     number = models.CharField(_("order number"), max_length=30, unique=True)
     customer = models.ForeignKey(
@@ -103,6 +112,14 @@ class Order(models.Model):
     @property
     def sign(self) -> int:
         return -1 if self.kind == self.Kind.RETURN else 1
+
+    @property
+    def status_flow(self) -> dict[str, tuple[str, ...]]:
+        return self.RETURN_STATUS_FLOW if self.kind == self.Kind.RETURN else self.STATUS_FLOW
+
+    @property
+    def can_be_returned(self) -> bool:
+        return self.kind == self.Kind.SALE and self.status in self.RETURNABLE_STATUSES
 
 
 class OrderLine(models.Model):

@@ -18,8 +18,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 
 from kehu.crm.accounts.roles import sees_all_customers
+from kehu.crm.catalog.models import Product
 from kehu.crm.customers.queries import customer_scope, search, visible_customers
-from kehu.crm.sales.models import Activity, Opportunity, Order
+from kehu.crm.customers.search import normalise
+from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine
 
 User = AbstractBaseUser | AnonymousUser
 
@@ -49,7 +51,7 @@ ACTIVITY_SORTS = {
     "due": ("due_at", "id"),
     "-due": ("-due_at", "-id"),
 }
-# Allowed next statuses of an order (the workflow lives on the model).
+# Allowed next statuses of a sale (the workflow lives on the model).
 ORDER_STATUS_FLOW: dict[str, tuple[str, ...]] = Order.STATUS_FLOW
 BOARD_CARDS_PER_COLUMN = 50
 _WEIGHTED = ExpressionWrapper(
@@ -122,6 +124,69 @@ def order_totals(orders: QuerySet[Order]) -> dict[str, Any]:
             Decimal("0"),
         ),
     )
+
+
+def status_flow(order: Order) -> tuple[str, ...]:
+    """The statuses ``order`` may move to: a return is never shipped."""
+    return order.status_flow.get(order.status, ())
+
+
+LineKey = tuple[str, str]
+
+
+def line_key(product_id: int | None, description: str) -> LineKey:
+    """What makes a returned line the same as a bought one: the product, or for a line
+    without a product its description."""
+    if product_id is not None:
+        return ("product", str(product_id))
+    return ("description", normalise(description))
+
+
+@dataclass
+class ReturnableLine:
+    """One product (or description) of an order and how much of it can still be returned."""
+
+    product: Product | None
+    description: str
+    bought: Decimal
+    unit_price: Decimal
+    discount_pct: Decimal
+    returned: Decimal = Decimal("0")
+
+    @property
+    def left(self) -> Decimal:
+        return max(self.bought - self.returned, Decimal("0"))
+
+    @property
+    def net_unit_price(self) -> Decimal:
+        return self.unit_price * (Decimal("100") - self.discount_pct) / Decimal("100")
+
+
+def returnable_lines(
+    original: Order, *, exclude: Order | None = None
+) -> dict[LineKey, ReturnableLine]:
+    """The lines of ``original`` by :func:`line_key` with what was bought and what its
+    returns (except cancelled ones, and ``exclude``) took back. Two queries."""
+    lines: dict[LineKey, ReturnableLine] = {}
+    for line in original.lines.select_related("product").order_by("id"):
+        key = line_key(line.product_id, line.description)
+        if key in lines:
+            lines[key].bought += line.quantity
+            continue
+        lines[key] = ReturnableLine(
+            line.product, line.description, line.quantity, line.unit_price, line.discount_pct
+        )
+    returned = OrderLine.objects.filter(
+        order__original_order=original, order__kind=Order.Kind.RETURN
+    ).exclude(order__status=Order.Status.CANCELLED)
+    if exclude is not None:
+        returned = returned.exclude(order=exclude)
+    for product_id, description, quantity in returned.values_list(
+        "product_id", "description", "quantity"
+    ):
+        if (line := lines.get(line_key(product_id, description))) is not None:
+            line.returned += quantity
+    return lines
 
 
 # Opportunities

@@ -30,6 +30,8 @@ from kehu.crm.sales.forms import (
     customer_or_none,
     line_errors_into,
     order_line_formset,
+    original_order_of,
+    return_lines_initial,
 )
 from kehu.crm.sales.models import Activity, Opportunity, Order, SalesChannel
 
@@ -141,15 +143,36 @@ def order_export(request: HttpRequest) -> HttpResponse:
     return csv_response("orders", csv_rows(orders, ORDER_COLUMNS))
 
 
-@login_required
-@permission_required("sales.add_order", raise_exception=True)
-def order_create(request: HttpRequest) -> HttpResponse:
-    initial = {"customer": request.GET.get("customer", "")}
+def _order_initial(request: HttpRequest) -> tuple[dict[str, Any], Order | None]:
+    """The new-order form's initial values from the query string; for a return
+    (``?kind=return&original=SO...``) the original order's customer."""
+    initial: dict[str, Any] = {"customer": request.GET.get("customer", "")}
+    original = None
     if request.GET.get("kind") == Order.Kind.RETURN:
         initial["kind"] = Order.Kind.RETURN
         initial["original_order_number"] = request.GET.get("original", "")
+        original = original_order_of(request.user, initial["original_order_number"])
+        if original is not None:
+            initial["customer"] = original.customer_id
+    return initial, original
+
+
+@login_required
+@permission_required("sales.add_order", raise_exception=True)
+def order_create(request: HttpRequest) -> HttpResponse:
+    initial, original = _order_initial(request)
+    if request.method == "POST":
+        original = original_order_of(request.user, request.POST.get("original_order_number", ""))
     form = OrderForm(request.POST or None, user=request.user, initial=initial)
-    lines = order_line_formset(request.POST or None)
+    returnable = (
+        queries.returnable_lines(original)
+        if original is not None and original.can_be_returned
+        else None
+    )
+    lines_initial = (
+        return_lines_initial(returnable) if returnable and request.method != "POST" else None
+    )
+    lines = order_line_formset(request.POST or None, original=original, initial=lines_initial)
     other_errors: list[str] = []
     if request.method == "POST" and all([form.is_valid(), lines.is_valid()]):
         try:
@@ -165,7 +188,13 @@ def order_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Order %(number)s created.") % {"number": order.number})
             return redirect(order)
-    context = {"form": form, "lines": lines, "other_errors": other_errors}
+    context = {
+        "form": form,
+        "lines": lines,
+        "other_errors": other_errors,
+        "original": original if original is not None and original.can_be_returned else None,
+        "returnable": list(returnable.values()) if returnable else [],
+    }
     return render(request, "sales/order_form.html", context, status=422 if request.POST else 200)
 
 
@@ -186,11 +215,15 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _render_order(
     request: HttpRequest, order: Order, status_form: OrderStatusForm, status: int = 200
 ) -> HttpResponse:
+    left_to_return = order.can_be_returned and any(
+        line.left > 0 for line in queries.returnable_lines(order).values()
+    )
     context = {
         "order": order,
         "lines": order.lines.select_related("product"),
         "returns": order.returns.order_by("-ordered_at", "-id"),
         "status_form": status_form,
+        "left_to_return": left_to_return,
     }
     return render(request, "sales/order_detail.html", context, status=status)
 
@@ -312,11 +345,13 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
 @permission_required("sales.change_opportunity", raise_exception=True)
 def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
     opportunity = get_object_or_404(queries.visible_opportunities(request.user), pk=pk)
+    picked = request.GET.get("customer") if request.htmx else None  # the contact select follows
     form = OpportunityForm(
         request.POST or None,
         instance=opportunity,
         user=request.user,
         can_assign_owner=sees_all_customers(request.user),
+        initial={"customer": picked} if picked else None,
     )
     if request.method == "POST" and form.is_valid():
         opportunity.refresh_from_db()  # the form wrote its values onto the instance

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kehu.crm.customers.models import Customer
-from kehu.crm.customers.queries import visible_customers
+from kehu.crm.customers.picker import customer_picker
 from kehu.crm.service.models import TechnicianVisit, Ticket
 from kehu.crm.service.queries import service_staff
 
@@ -60,12 +60,12 @@ class TicketForm(forms.ModelForm):
             del self.fields["assignee"]
             customer = self.instance.customer
         else:
-            self.fields["customer"].queryset = visible_customers(user).order_by("name", "id")
+            self.fields["customer"] = customer_picker(user)
             self.fields["assignee"].queryset = service_staff()
             self.fields["customer"].widget.attrs.update(
                 {
                     "hx-get": reverse("service:ticket_create"),
-                    "hx-trigger": "change",
+                    "hx-trigger": "picked",
                     "hx-target": "#ticket-form-fields",
                     "hx-include": "#ticket-form",
                 }
@@ -77,9 +77,11 @@ class TicketForm(forms.ModelForm):
         """The customer the contact and order choices follow: the posted one, else the
         one given (``?customer=``)."""
         if self.is_bound:
-            raw = self.data.get(self.add_prefix("customer"), "")
-            customers = self.fields["customer"].queryset
-            return customers.filter(pk=raw).first() if str(raw).isdigit() else None
+            field = self.fields["customer"]
+            raw = field.widget.value_from_datadict(
+                self.data, self.files, self.add_prefix("customer")
+            )
+            return field.chosen(raw)
         if customer is not None:
             self.initial["customer"] = customer.pk
         return customer

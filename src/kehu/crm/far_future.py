@@ -1,0 +1,65 @@
+"""Dates far ahead that are surely typos (2099 for 2026) need the user's confirmation.
+
+A form lists its date fields and how far ahead each may lie without a question
+(``FAR_FUTURE = {"ordered_at": timedelta(days=31)}``); :func:`check_far_future` called
+from ``clean()`` puts an error on each field beyond that, saying how far ahead it is,
+and shows the form's "the date is right" checkbox. Ticking it and saving again keeps
+the date."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.utils import formats, timezone
+from django.utils.timesince import timeuntil
+from django.utils.translation import gettext_lazy as _
+
+CONFIRM_FIELD = "confirm_dates"
+
+
+def confirm_field() -> forms.BooleanField:
+    """The checkbox, hidden until a date needs it."""
+    return forms.BooleanField(
+        label=_("Yes, the date is right"), required=False, widget=forms.HiddenInput
+    )
+
+
+def _as_datetime(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    return timezone.make_aware(datetime.combine(value, time.min))
+
+
+def check_far_future(form: forms.BaseForm, horizons: dict[str, timedelta]) -> None:
+    """Add a ``far_future`` error to each date field of ``form`` beyond its horizon
+    from now, unless the form's confirmation box is ticked."""
+    now = timezone.now()
+    data = form.cleaned_data
+    far = [
+        name
+        for name, horizon in horizons.items()
+        if data.get(name) is not None and _as_datetime(data[name]) > now + horizon
+    ]
+    if not far or CONFIRM_FIELD not in form.fields:
+        return
+    form.fields[CONFIRM_FIELD].widget = forms.CheckboxInput()
+    if data.get(CONFIRM_FIELD):
+        return
+    for name in far:
+        value = data[name]
+        shown = formats.date_format(
+            value if not isinstance(value, datetime) else timezone.localtime(value),
+            "SHORT_DATE_FORMAT",
+        )
+        form.add_error(
+            name,
+            forms.ValidationError(
+                _(
+                    "%(date)s is %(ahead)s from now. Is that a typo? If the date is right, "
+                    "tick “Yes, the date is right” and save again."
+                ),
+                code="far_future",
+                params={"date": shown, "ahead": timeuntil(_as_datetime(value), now)},
+            ),
+        )
