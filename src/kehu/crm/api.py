@@ -3,6 +3,7 @@ each domain app's router mounted under ``/api/``."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,11 +12,16 @@ from django.utils import timezone
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from kehu.crm.accounts.models import ApiToken, hash_token
 from kehu.crm.accounts.roles import roles_of, sees_all_customers
+from kehu.crm.errors import database_busy_response, invalid_parameter_response, is_database_locked
 from kehu.crm.rest import ERRORS
+from kehu.crm.validation import InvalidParameter
+
+logger = logging.getLogger(__name__)
 
 
 class TokenAuth(HttpBearer):
@@ -36,6 +42,24 @@ class TokenAuth(HttpBearer):
         return match.user
 
 
+class SignedInSession(SessionAuth):
+    """The browser's session (the API docs page, htmx): checked for CSRF only when it
+    belongs to a signed-in user, so that a call with neither a session nor a valid token
+    is a 401 asking for a token, not a CSRF 403."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if not request.user.is_authenticated:
+            return None
+        exempt = getattr(request, "_ninja_csrf_exempt", False)
+        if self.csrf and not exempt and check_csrf(request):
+            raise HttpError(
+                403,
+                "CSRF check failed: a call with the session cookie must send the "
+                "X-CSRFToken header; programs should use a bearer token instead.",
+            )
+        return request.COOKIES.get(self.param_name)
+
+
 api = NinjaAPI(
     title="kehu CRM API",
     version="1",
@@ -43,7 +67,7 @@ api = NinjaAPI(
     "and interactions. Authenticate with `Authorization: Bearer <token>` (create a token "
     "with `kehu token USERNAME` or on your profile page). Errors have the shape "
     '`{"detail": "...", "errors": [{"field": ..., "code": ..., "message": ...}]}`.',
-    auth=[TokenAuth(), django_auth],
+    auth=[TokenAuth(), SignedInSession()],
     urls_namespace="api",
 )
 
@@ -110,6 +134,23 @@ def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRe
         request,
         error_body("Authentication required: send 'Authorization: Bearer <token>'."),
         status=401,
+    )
+
+
+@api.exception_handler(InvalidParameter)
+def on_invalid_parameter(request: HttpRequest, exc: InvalidParameter) -> HttpResponse:
+    return invalid_parameter_response(request, exc)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A failure the handler did not foresee: JSON like every API answer, with the
+    traceback in the log (a locked database is a 503 to retry, not a failure)."""
+    if is_database_locked(exc):
+        return database_busy_response(request)
+    logger.exception("API error: %s %s", request.method, request.path)
+    return api.create_response(
+        request, error_body("Internal server error; the error was logged."), status=500
     )
 
 
