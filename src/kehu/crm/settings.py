@@ -140,6 +140,7 @@ TIME_ZONE = os.environ.get("KEHU_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
+FORMAT_MODULE_PATH = ["kehu.crm.formats"]  # one number and date format per locale
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

@@ -1,0 +1,69 @@
+"""One number and date format per locale, the same whichever filter a template uses:
+digits grouped by three with "," in English and in Chinese (Django's own Chinese
+formats group by four with no separator), ISO dates in tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+from django.template import Context, Template
+from django.utils import timezone, translation
+
+LANGUAGES = ["en", "zh-hans"]
+
+
+def _render(source: str, language: str, **context: object) -> str:
+    with translation.override(language):
+        return Template("{% load humanize %}" + source).render(Context(context)).strip()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(
+    ("source", "value", "shown"),
+    [
+        ("{{ v|intcomma }}", 12345678, "12,345,678"),
+        ("{{ v }}", 12345678, "12,345,678"),
+        ('{{ v|floatformat:"2g" }}', Decimal("1234567.5"), "1,234,567.50"),
+        ("{{ v|floatformat:2 }}", Decimal("1234567.5"), "1,234,567.50"),
+        ("{{ v|floatformat:0|intcomma }}", 98765.4, "98,765"),
+        ('{{ v|floatformat:"-3g" }}', Decimal("1500.250"), "1,500.250"),
+    ],
+)
+def test_numbers_are_grouped_by_three_with_commas(
+    language: str, source: str, value: object, shown: str
+) -> None:
+    assert _render(source, language, v=value) == shown
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_short_dates_and_times_are_iso_in_both_languages(language: str) -> None:
+    moment = timezone.make_aware(datetime(2026, 6, 30, 14, 5))
+    assert _render('{{ d|date:"SHORT_DATE_FORMAT" }}', language, d=date(2026, 6, 30)) == (
+        "2026-06-30"
+    )
+    assert _render('{{ d|date:"SHORT_DATETIME_FORMAT" }}', language, d=moment) == (
+        "2026-06-30 14:05"
+    )
+
+
+def test_a_date_in_words_follows_the_language() -> None:
+    assert _render('{{ d|date:"DATE_FORMAT" }}', "en", d=date(2026, 6, 30)) == "30 Jun 2026"
+    assert _render('{{ d|date:"DATE_FORMAT" }}', "zh-hans", d=date(2026, 6, 30)) == (
+        "2026年6月30日"
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_product_list_shows_a_price_the_same_way_in_both_languages(
+    language: str, make_user: Callable[..., object], client_for: Callable[[object], object]
+) -> None:
+    from kehu.crm.catalog.actions import create_product
+
+    create_product(sku="BIG-1", name="Tea press", unit_price=Decimal("1234567.50"))
+    user = make_user("admin", username=f"admin-{language}", language=language)
+    html = client_for(user).get("/catalog/products/").content.decode()  # type: ignore[attr-defined]
+    assert "1,234,567.50" in html
