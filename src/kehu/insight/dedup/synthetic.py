@@ -84,6 +84,52 @@ def _vary_phone(rng: np.random.Generator, phone: str) -> str:
     return forms[int(rng.integers(0, len(forms)))]
 
 
+def _vary_record(rng: np.random.Generator, row: pd.Series) -> dict[str, object]:
+    """A record entered again: each field kept or changed as the module says."""
+    email = row["email"]
+    roll = rng.random()
+    return {
+        "kind": row["kind"],
+        "zh": bool(row["zh"]),
+        "name": _vary_name(rng, row["name"], row["kind"], bool(row["zh"])),
+        "email": "" if roll < 0.3 else (email.upper() if roll < 0.45 else email),
+        "phone": _vary_phone(rng, row["phone"]),
+        "city": "" if rng.random() < 0.2 else row["city"],
+        "address": "" if rng.random() < 0.3 else _typo(rng, row["address"]),
+    }
+
+
+def plant_duplicates(records: pd.DataFrame, share: float = 0.05, seed: int = 5) -> pd.DataFrame:
+    """Copies of ``share`` of ``records`` (``unique_id, name, email, phone, city,
+    address``, optionally ``kind``, ``owner``), each changed as :func:`labelled_customers`
+    changes its duplicates, with ``entity_id``: the ``unique_id`` of the record copied.
+    A copy keeps the owner. The records themselves are taken as distinct customers.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"unique_id": [1, 2], "name": ["Wang Fang", "Ann Lee"],
+    ...     "email": ["f@x.cn", "a@y.com"], "phone": ["13800138000", "2065550101"],
+    ...     "city": ["Beijing", "Seattle"], "address": ["1 Main St", "2 Pine St"]})
+    >>> plant_duplicates(table, share=1.0)["entity_id"].tolist()
+    [1, 2]
+    """
+    if not 0 < share <= 1:
+        raise ValueError(f"share must be in (0, 1], got {share!r}")
+    rng = np.random.default_rng(seed)
+    picked = records[rng.random(len(records)) < share].fillna("")
+    if "kind" not in picked:
+        picked = picked.assign(kind="person")
+    picked = picked.assign(zh=picked["name"].astype(str).str.contains(r"[\u3400-\u9fff]"))
+    rows = []
+    for _, row in picked.iterrows():
+        copy = {"entity_id": row["unique_id"], **_vary_record(rng, row)}
+        if "owner" in picked:
+            copy["owner"] = row["owner"] if row["owner"] != "" else None
+        rows.append(copy)
+    columns = ["entity_id", "kind", "zh", "name", "email", "phone", "city", "address"]
+    return pd.DataFrame(rows, columns=columns + (["owner"] if "owner" in picked else []))
+
+
 def labelled_customers(
     n_entities: int, duplicate_share: float = 0.2, seed: int = 11
 ) -> pd.DataFrame:
@@ -103,23 +149,10 @@ def labelled_customers(
     base = base.assign(entity_id=np.arange(n_entities))
     picked = np.flatnonzero(rng.random(n_entities) < duplicate_share)
     copies = np.concatenate([picked, picked[rng.random(picked.size) < 0.25]])
-    rows = []
-    for i in copies.tolist():  # one Python step per duplicate: the test set is small
-        row = base.iloc[i]
-        email = row["email"]
-        roll = rng.random()
-        rows.append(
-            {
-                "entity_id": int(row["entity_id"]),
-                "kind": row["kind"],
-                "zh": bool(row["zh"]),
-                "name": _vary_name(rng, row["name"], row["kind"], bool(row["zh"])),
-                "email": "" if roll < 0.3 else (email.upper() if roll < 0.45 else email),
-                "phone": _vary_phone(rng, row["phone"]),
-                "city": "" if rng.random() < 0.2 else row["city"],
-                "address": "" if rng.random() < 0.3 else _typo(rng, row["address"]),
-            }
-        )
+    rows = [  # one Python step per duplicate: the test set is small
+        {"entity_id": int(base.iloc[i]["entity_id"]), **_vary_record(rng, base.iloc[i])}
+        for i in copies.tolist()
+    ]
     columns = ["entity_id", "kind", "zh", "name", "email", "phone", "city", "address"]
     records = pd.concat([base[columns], pd.DataFrame(rows, columns=columns)], ignore_index=True)
     records = records.sample(frac=1.0, random_state=seed).reset_index(drop=True)
