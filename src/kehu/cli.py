@@ -656,6 +656,12 @@ def score(run_id: int | None, as_of: str | None, keep: int) -> None:
     type=click.IntRange(1),
     help="Rows per transaction (whole orders).",
 )
+@click.option(
+    "--allow-future-dates",
+    is_flag=True,
+    help="Import order (and event) dates more than KEHU_IMPORT_FUTURE_DAYS (31) days ahead "
+    "instead of quarantining them.",
+)
 def import_(
     file_path: str | None,
     entity: str | None,
@@ -670,6 +676,7 @@ def import_(
     decimal_comma: bool | None,
     quarantine_out: str | None,
     batch_rows: int,
+    allow_future_dates: bool,
 ) -> None:
     """Import customers or orders (with lines) from CSV/TSV, Excel, Parquet or JSON
     lines into the database named by DATABASE_URL (creating its schema when empty).
@@ -706,6 +713,7 @@ def import_(
         date_format=date_format,
         decimal_comma=decimal_comma,
         batch_rows=batch_rows,
+        allow_future_dates=allow_future_dates,
     )
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     with Progress(*columns, transient=True) as bar:
@@ -740,6 +748,14 @@ def import_(
     extra = {k: v for k, v in details.items() if isinstance(v, int) and not isinstance(v, bool)}
     if extra:  # sorted: PostgreSQL's jsonb does not keep the keys' order
         click.echo("details: " + " ".join(f"{k}={extra[k]:,}" for k in sorted(extra)))
+    for note in details.get("notes", []):
+        click.echo(f"note: {note}")
+    for shared in details.get("shared_email_rows", []):
+        others = ", ".join(shared.get("customers") or [f"row {r}" for r in shared.get("rows", [])])
+        click.echo(
+            f"row {shared['row']} (external id {shared['external_id']}) shares its email "
+            f"{shared['email']} with {others}: imported as a new customer"
+        )
     for reason, count in job.quarantine_reasons():
         click.echo(f"quarantined {count:,}: {reason}")
     if quarantine_out:
@@ -808,7 +824,10 @@ def _run_web_import(job_id: int) -> None:
             mapping_profile=job.details.get("profile"),
             overrides=dict(job.mapping),
             options=Options(
-                date_format=saved.get("date_format"), decimal_comma=saved.get("decimal_comma")
+                date_format=saved.get("date_format"),
+                decimal_comma=saved.get("decimal_comma"),
+                allow_future_dates=bool(saved.get("allow_future_dates")),
+                checked=bool(saved.get("checked")),
             ),
             save_profile=job.details.get("save_as"),
             job=job,

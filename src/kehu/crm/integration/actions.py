@@ -20,8 +20,11 @@ from django.core.files.uploadedfile import UploadedFile
 from kehu.crm.background import launch_kehu
 from kehu.crm.integration.models import ImportJob
 from kehu.crm.integration.pipeline import Options
+from kehu.crm.integration.readers import ReadError, check_source
 
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
+META = "meta.json"
+SUFFIX = re.compile(r"^\.[A-Za-z0-9]{1,8}$")
 #: Uploads that never became a finished import are kept this long (to map again, retry).
 KEEP_UPLOADS = timedelta(days=7)
 
@@ -34,18 +37,38 @@ def uploads_dir() -> Path:
     return Path(settings.VAR_DIR) / "imports"
 
 
+class UploadRejectedError(ValueError):
+    """The uploaded file cannot be imported; the message says why (it is not kept)."""
+
+
+def stored_name(original: str) -> str:
+    """The name an upload is kept under: ``upload`` and the original's known suffixes
+    (``.csv.gz``), never the user's name (an upload named ``meta.json`` must not
+    overwrite the upload's metadata)."""
+    suffix = "".join(s for s in Path(original).suffixes[-2:] if SUFFIX.match(s)).lower()
+    return "upload" + suffix
+
+
 def save_upload(upload: UploadedFile, entity: str) -> str:
-    """Store the file in a folder of its own; returns the folder's token."""
+    """Store the file in a folder of its own under a generated name, check it once
+    against the import limits (a file that fails is deleted at once, and the error says
+    why); returns the folder's token."""
     sweep_uploads()
     token = uuid.uuid4().hex
     folder = uploads_dir() / token
     folder.mkdir(parents=True)
-    name = Path(upload.name or "upload").name
-    name = re.sub(r"[^\w.\-]+", "_", name)[-120:] or "upload"
-    with (folder / name).open("wb") as out:
+    original = Path(upload.name or "upload").name[-300:] or "upload"
+    path = folder / stored_name(original)
+    with path.open("wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
-    (folder / "meta.json").write_text(json.dumps({"entity": entity, "file": name}))
+    try:
+        check_source(path)
+    except ReadError as e:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise UploadRejectedError(str(e).replace(repr(path.name), repr(original))) from None
+    meta = {"entity": entity, "file": path.name, "name": original, "checked": True}
+    (folder / META).write_text(json.dumps(meta))
     return token
 
 
@@ -83,15 +106,32 @@ def upload_of(token: str) -> tuple[Path, str, str]:
     """``(path, entity, original name)`` of an upload."""
     if not TOKEN.match(token):
         raise UploadNotFoundError(token)
-    meta_path = uploads_dir() / token / "meta.json"
+    meta_path = uploads_dir() / token / META
     if not meta_path.exists():
         raise UploadNotFoundError(token)
     meta = json.loads(meta_path.read_text())
-    return uploads_dir() / token / meta["file"], meta["entity"], meta["file"]
+    stored = Path(meta["file"]).name
+    if stored == META:  # an upload kept before names were generated, named meta.json
+        raise UploadNotFoundError(token)
+    return uploads_dir() / token / stored, meta["entity"], meta.get("name", stored)
+
+
+def upload_checked(token: str) -> bool:
+    """Whether the upload passed the import limits' check when it arrived."""
+    try:
+        meta = json.loads((uploads_dir() / token / META).read_text())
+    except (OSError, ValueError):
+        return False
+    return bool(meta.get("checked"))
 
 
 def options_dict(options: Options) -> dict[str, Any]:
-    return {"date_format": options.date_format, "decimal_comma": options.decimal_comma}
+    return {
+        "date_format": options.date_format,
+        "decimal_comma": options.decimal_comma,
+        "allow_future_dates": options.allow_future_dates,
+        "checked": options.checked,
+    }
 
 
 def start_job(

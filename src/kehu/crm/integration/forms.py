@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from kehu.crm.integration.mapping import FIELDS
@@ -51,10 +52,21 @@ class MappingForm(forms.Form):
         empty_value=None,
     )
     save_as = forms.CharField(label=_("Save this mapping as"), required=False, max_length=100)
+    allow_future_dates = forms.BooleanField(
+        label=_("Import dates far in the future"),
+        required=False,
+        help_text=_(
+            "Order dates more than %(days)s days after today are quarantined unless you "
+            "confirm them here."
+        ),
+    )
 
     def __init__(self, *args: Any, entity: str, headers: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.entity = entity
+        self.fields["allow_future_dates"].help_text %= {
+            "days": getattr(settings, "KEHU_IMPORT_FUTURE_DAYS", 31)
+        }
         self.fields["profile"].queryset = MappingProfile.objects.filter(entity=entity)
         choices = [("", "—"), *[(h, h) for h in headers]]
         for field in FIELDS[entity]:

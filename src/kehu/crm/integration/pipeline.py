@@ -21,6 +21,7 @@ from kehu.crm.integration import normalise
 from kehu.crm.integration.entities import ENTITIES
 from kehu.crm.integration.mapping import check_mapping, suggest_mapping
 from kehu.crm.integration.models import ImportJob, MappingProfile, QuarantinedRow
+from kehu.crm.integration.quarantine import EXTRA_CELLS
 from kehu.crm.integration.readers import RAW, REJECTS, ROW, ReadError, Source, read_file
 from kehu.crm.integration.workdirs import sweep_workdirs
 from kehu.crm.integration.writes import ImportBy, insert_rows
@@ -32,8 +33,6 @@ BATCH_ROWS = 50_000
 QUARANTINE_CHUNK = 20_000
 #: rows a batch reports (shared emails, ...): this many are kept on the job to show
 REPORTED_ROWS = 100
-#: where a quarantined row keeps the cells past the header's last column
-EXTRA_CELLS = "extra cells"
 #: A running job that has not reported for this long was killed.
 STALE_AFTER = timedelta(minutes=15)
 

@@ -10,6 +10,8 @@ from kehu.crm.integration.models import ImportJob
 from kehu.crm.lists import SafeCsvWriter
 
 CHUNK = 5000
+#: where a quarantined row keeps the cells past the header's last column
+EXTRA_CELLS = "extra cells"
 
 
 def csv_lines(job: ImportJob) -> Iterator[str]:
@@ -19,10 +21,13 @@ def csv_lines(job: ImportJob) -> Iterator[str]:
         first = job.quarantine.order_by("row_number").values_list("data", flat=True).first()
         columns = list(first or {})
     writer = SafeCsvWriter()  # formula-like cells neutralised, as in every export
-    yield writer.writerow(["row", "reason", *columns])
+    # rows with more cells than the header keep them last, so the row is whole again
+    extra = job.quarantine.filter(data__has_key=EXTRA_CELLS).exists()
+    yield writer.writerow(["row", "reason", *columns, *([EXTRA_CELLS] if extra else [])])
     rows = job.quarantine.order_by("row_number").values_list("row_number", "reason", "data")
     for row_number, reason, data in rows.iterator(chunk_size=CHUNK):
-        yield writer.writerow([row_number, reason, *(data.get(c) for c in columns)])
+        cells = [data.get(c) for c in columns]
+        yield writer.writerow([row_number, reason, *cells, *data.get(EXTRA_CELLS, [])])
 
 
 def write_quarantine_csv(job: ImportJob, path: Path) -> None:

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from kehu.crm.accounts.roles import Role, roles_of
@@ -27,6 +28,19 @@ from kehu.crm.integration.pipeline import (
 from kehu.crm.integration.quarantine import csv_lines
 
 IMPORTERS = {Role.ADMIN.value, Role.ANALYST.value}
+#: what the counts on a job's details mean, for its page
+DETAILS = {
+    "customers_created": _lazy("Customers created"),
+    "products_created": _lazy("Products created"),
+    "orders_created": _lazy("Orders created"),
+    "categories_created": _lazy("Product categories created"),
+    "orders_in_file": _lazy("Orders in the file"),
+    "return_lines": _lazy("Return lines"),
+    "duplicate_lines": _lazy("Exact duplicate lines (merged)"),
+    "repeated_in_file": _lazy("Rows repeating an earlier row's record (merged)"),
+    "customers_linked_by_email": _lazy("Customers found by email (external id added)"),
+    "customers_sharing_email": _lazy("New customers sharing an email with another"),
+}
 
 
 def _importer(request: HttpRequest) -> None:
@@ -51,7 +65,12 @@ def upload(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         jobs = ImportJob.objects.select_related("created_by")[:50]
         return render(request, "integration/list.html", {"jobs": jobs, "form": form}, status=400)
-    token = actions.save_upload(form.cleaned_data["file"], form.cleaned_data["entity"])
+    try:
+        token = actions.save_upload(form.cleaned_data["file"], form.cleaned_data["entity"])
+    except actions.UploadRejectedError as e:
+        form.add_error("file", str(e))
+        jobs = ImportJob.objects.select_related("created_by")[:50]
+        return render(request, "integration/list.html", {"jobs": jobs, "form": form}, status=400)
     return redirect("integration:mapping", token=token)
 
 
@@ -64,7 +83,7 @@ def mapping(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404 from None
     data = request.POST if request.method == "POST" else None
     overrides: dict[str, str] = {}
-    options = Options()
+    options = Options(checked=actions.upload_checked(token))
     profile = None
     context: dict = {"token": token, "name": name, "entity": entity}
     try:
@@ -79,6 +98,7 @@ def mapping(request: HttpRequest, token: str) -> HttpResponse:
         profile = form.cleaned_data["profile"].name if form.cleaned_data["profile"] else None
         options.date_format = form.cleaned_data["date_format"] or None
         options.decimal_comma = form.cleaned_data["decimal_comma"]
+        options.allow_future_dates = form.cleaned_data["allow_future_dates"]
         if profile and request.POST.get("action") == "apply":
             overrides = {}  # the profile's mapping, not the selects'
     context["form"] = form
@@ -129,9 +149,13 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
             (q.row_number, q.reason, [(c, q.data.get(c)) for c in columns or list(q.data)])
             for q in job.quarantine.all()[:50]
         ],
-        "created": {
-            k: v for k, v in job.details.items() if isinstance(v, int) and not isinstance(v, bool)
-        },
+        "created": [
+            (DETAILS.get(k, k), v)
+            for k, v in sorted(job.details.items())
+            if isinstance(v, int) and not isinstance(v, bool)
+        ],
+        "shared": job.details.get("shared_email_rows", []),
+        "notes": job.details.get("notes", []),
     }
     return render(request, "integration/job.html", context)
 
