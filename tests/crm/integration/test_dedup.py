@@ -165,3 +165,17 @@ def test_sales_users_cannot_merge(sales_user, client_for):
         client.post(reverse("integration:decide", args=[pair.pk]), {"action": "keep_a"}).status_code
         == 403
     )
+
+
+def test_kehu_dedup_runs_when_no_two_customers_share_an_email_or_phone():
+    # Splink's prior and EM training failed on such data (no pair to learn from)
+    for i in range(12):
+        create_customer(
+            name=f"Acme {i % 2}",
+            email="info@acme.example",
+            phone=f"+1 (212) 555-{i:04d}",
+            city=f"Town {i}",
+        )
+    result = CliRunner().invoke(main, ["dedup"])
+    assert result.exit_code == 0, result.output
+    assert "merged=0" in result.output

@@ -31,7 +31,7 @@ from kehu.insight.dedup.standardise import standardise
 COMPARISON_NAMES = ("name", "email", "phone", "city", "address")
 
 
-def _settings() -> Any:
+def _settings(prior: float) -> Any:
     import splink.comparison_level_library as cll
     from splink import SettingsCreator, block_on
     from splink.internals.comparison_library import CustomComparison
@@ -80,6 +80,7 @@ def _settings() -> Any:
     )
     return SettingsCreator(
         link_type="dedupe_only",
+        probability_two_random_records_match=prior,
         comparisons=[name, email, phone, city, address],
         # candidate pairs: each rule must keep its blocks small at a million records
         # (so no rule on the email's user part: "sales@" and "info@" are everywhere)
@@ -121,17 +122,22 @@ def find_duplicates(records: pd.DataFrame, *, threshold: float = 0.5, seed: int 
     db_api = DuckDBAPI(connection=connection)
     compared = standard.drop(columns=["owner"], errors="ignore")
     frame = db_api.register(compared, table_name="customers_std")
-    linker = Linker(frame, _settings(), log_level=logging.WARNING)
+    # the prior: one duplicate per record until the data say otherwise (Splink's
+    # estimate from deterministic rules fails when no two records share an email or
+    # a phone, e.g. when the only shared emails are role mailboxes, not compared)
+    linker = Linker(frame, _settings(1 / len(standard)), log_level=logging.WARNING)
     training = linker.training
-    training.estimate_probability_two_random_records_match(
-        [block_on("email"), block_on("phone")], recall=0.8
-    )
+    if any(standard[c].dropna().duplicated().any() for c in ("email", "phone")):
+        training.estimate_probability_two_random_records_match(
+            [block_on("email"), block_on("phone")], recall=0.8
+        )
     training.estimate_u_using_random_sampling(max_pairs=2e6, seed=seed)
     sample = min(1.0, 200_000 / len(standard))
-    for rule in (block_on("name_key"), block_on("phone_tail")):
-        training.estimate_parameters_using_expectation_maximisation(
-            rule, record_sample_proportion=sample
-        )
+    for column in ("name_key", "phone_tail"):  # a rule without pairs teaches nothing
+        if standard[column].dropna().duplicated().any():
+            training.estimate_parameters_using_expectation_maximisation(
+                block_on(column), record_sample_proportion=sample
+            )
     predicted = linker.inference.predict(
         threshold_match_probability=threshold, warning_mode="never"
     ).as_pandas_dataframe()
