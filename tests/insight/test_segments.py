@@ -153,3 +153,104 @@ def test_segmenter_contract():
         Segmenter(k_range=(3, 8)).fit(b.head(10))
     with pytest.raises(InputError, match="no 'client' column"):
         seg.fit(b, id_col="client")
+
+
+def _with_outliers(b: pd.DataFrame, n: int = 4) -> pd.DataFrame:
+    """``n`` customers far from everyone in every direction (a data-entry slip, a
+    reseller booking for a whole region)."""
+    extreme = b.head(n).copy()
+    extreme["customer_id"] = b["customer_id"].max() + 1 + np.arange(n)
+    for column in extreme.columns.drop("customer_id"):
+        extreme[column] = b[column].max() * 50 + 100
+    return pd.concat([b, extreme], ignore_index=True)
+
+
+def test_a_handful_of_outliers_is_merged_not_a_segment_of_its_own():
+    orders, lines, _group = _shop()
+    b = _with_outliers(customer_behaviour(orders, END + pd.Timedelta(days=1), lines=lines).features)
+    seg = Segmenter(k_range=(3, 6)).fit(b)
+    assert seg.min_size_ == 41  # 2% of 2,004 customers
+    assert min(p.size for p in seg.profiles_) >= seg.min_size_
+    assert seg.merged_ >= 4 and seg.summary()["merged_customers"] == seg.merged_
+    assert sum(p.size for p in seg.profiles_) == len(b) == len(seg.labels_)
+    assert set(seg.predict(b.drop(columns="customer_id"))) <= set(seg.cluster_keys_)
+
+
+def test_min_share_must_leave_room_for_the_segments():
+    orders, lines, _ = _shop(300)
+    b = customer_behaviour(orders, END + pd.Timedelta(days=1), lines=lines).features
+    with pytest.raises(InvalidParameterError, match=r"min_share must be .* below 1/4"):
+        Segmenter(k_range=(3, 4), min_share=0.3).fit(b)
+
+
+def _recent_small_and_old_big(n: int = 1500, seed: int = 2) -> pd.DataFrame:
+    """Three groups of customers: one recent small order each; a few large orders
+    long ago (most of the value); regulars in between."""
+    rng = np.random.default_rng(seed)
+    group = rng.choice(3, n, p=[0.15, 0.25, 0.6])
+    n_orders = np.choose(group, [np.ones(n, int), rng.poisson(3, n) + 2, rng.poisson(8, n) + 2])
+    customer = np.repeat(np.arange(n), n_orders)
+    g = group[customer]
+    days = np.choose(
+        g,
+        [
+            rng.uniform(1, 60, len(g)),
+            rng.uniform(300, 900, len(g)),
+            rng.uniform(120, 700, len(g)),
+        ],
+    )
+    amount = np.choose(
+        g, [rng.gamma(2, 20, len(g)), rng.gamma(2, 800, len(g)), rng.gamma(2, 60, len(g))]
+    )
+    orders = pd.DataFrame(
+        {
+            "customer_id": customer,
+            "order_id": np.arange(len(g)),
+            "ordered_at": END - pd.to_timedelta(days, unit="D"),
+            "amount": amount,
+        }
+    )
+    return customer_behaviour(orders, END + pd.Timedelta(days=1)).features
+
+
+def test_names_hold_what_they_say_big_spenders_bring_a_large_share_of_value():
+    b = _recent_small_and_old_big()
+    seg = Segmenter(k_range=(3, 3)).fit(b)
+    by_name = {p.name_key: p for p in seg.profiles_}
+    recent = min(seg.profiles_, key=lambda p: p.medians["recency_days"])
+    assert recent.value_share < recent.share  # recent buyers, small value
+    assert recent.name == "Recently active"  # not "Big spenders" for 0.2% of the value
+    for p in seg.profiles_:
+        ratio = p.value_share / p.share
+        if p.name_key == "big_spenders":
+            assert ratio >= 1.5
+        if p.name_key == "champions":
+            assert ratio >= 2.0
+        if p.name_key == "lapsed":
+            assert p.medians["recency_days"] > b["recency_days"].median()
+    assert by_name["lapsed"].value_share > 0.5  # the old big buyers, gone quiet
+
+
+def test_traits_are_medians_moving_the_way_the_segment_does():
+    orders, lines, _ = _shop()
+    b = customer_behaviour(orders, END + pd.Timedelta(days=1), lines=lines).features
+    seg = Segmenter(k_range=(3, 6)).fit(b)
+    overall = b.median(numeric_only=True)
+    for p in seg.profiles_:
+        for t in p.traits:
+            assert "median" in t.text
+            assert t.segment_median == pytest.approx(p.medians[t.feature], abs=1e-3)
+            assert t.overall_median == pytest.approx(overall[t.feature])
+            assert np.sign(t.segment_median - t.overall_median) == np.sign(t.z)
+
+
+def test_the_silhouette_of_the_segments_kept_is_reported_with_a_weak_warning():
+    orders, lines, _ = _shop()
+    b = customer_behaviour(orders, END + pd.Timedelta(days=1), lines=lines).features
+    planted = Segmenter(k_range=(3, 6)).fit(b).summary()
+    assert planted["silhouette_final"] == planted["silhouette"][str(planted["k"])]
+    assert planted["weak"] is (planted["silhouette_final"] < 0.25)
+    rng = np.random.default_rng(0)
+    noise = pd.DataFrame({"customer_id": range(1000), **{c: rng.normal(size=1000) for c in "abcd"}})
+    blob = Segmenter(k_range=(3, 5)).fit(noise).summary()
+    assert blob["weak"] is True and blob["silhouette_final"] < 0.25 == blob["weak_below"]

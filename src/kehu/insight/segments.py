@@ -13,6 +13,22 @@ Choosing k: k-means is fitted for each k in ``k_range`` on a sample of at most
 centres. Two segments rarely help a marketer (the ABC classes already split the base),
 so the range starts at 3.
 
+Minimum size: a segment of fewer than ``min_share`` of the customers (and at least
+``MIN_SEGMENT_CUSTOMERS``) is an outlier group, not a segment anyone can act on: it is
+merged, smallest first, into the segments its members are nearest to, and the others'
+centres are updated (``merged_`` says how many customers moved). The silhouette of the
+final segments is ``silhouette_``; under ``WEAK_SILHOUETTE`` (0.25, below which Kaufman
+& Rousseeuw 1990 find "no substantial structure") the segments are a partition of a
+continuum rather than separate groups, and the CRM says so.
+
+Names: each naming rule is checked against what the segment is, not only against its
+mean scaled features: "Big spenders" and "Champions" must bring at least
+``BIG_SPENDER_VALUE_RATIO`` and ``CHAMPION_VALUE_RATIO`` times their share of customers
+in value, and a rule about a feature (more orders, longer since the last order, more
+complaints, a category's share) needs the segment's median on the same side of every
+customer's median. Traits are medians, and a trait is shown only when the median and
+the mean move the same way.
+
 Stable keys: given the previous run's key per customer, each new segment takes the key
 of the old segment it shares the most customers with (a one-to-one assignment that
 maximises the Jaccard overlap, accepted from ``MIN_OVERLAP``); the others get new keys.
@@ -35,6 +51,14 @@ from kehu.insight.errors import InvalidParameterError
 MIN_OVERLAP = 0.5
 TRAIT_MIN_Z = 0.4
 MAX_TRAITS = 3
+#: The smallest segment kept: ``min_share`` of the customers, and at least this many.
+MIN_SEGMENT_CUSTOMERS = 10
+#: Below this silhouette the segments show no substantial structure (Kaufman &
+#: Rousseeuw 1990, "Finding groups in data", ch. 2).
+WEAK_SILHOUETTE = 0.25
+#: value share / customer share a segment needs to be called "Big spenders" / "Champions"
+BIG_SPENDER_VALUE_RATIO = 1.5
+CHAMPION_VALUE_RATIO = 2.0
 
 #: What the standard behaviour features are called in a profile's words.
 LABELS = {
@@ -65,7 +89,9 @@ NAMES = {
     "returners": "Frequent returners",
     "category_fans": "{name} buyers",
     "channel_users": "{name} customers",
+    "recent_buyers": "Recently active",
     "occasional": "Occasional buyers",
+    "typical": "Typical customers",
 }
 
 
@@ -100,6 +126,8 @@ class Segmenter:
     sample_size : customers the choice of k is fitted on.
     score_size : customers each silhouette is computed on.
     seed : random seed (samples, k-means starts).
+    min_share : the smallest segment, as a share of the customers (at least
+        ``MIN_SEGMENT_CUSTOMERS``); smaller clusters are merged into their neighbours.
 
     Examples
     --------
@@ -119,11 +147,13 @@ class Segmenter:
         sample_size: int = 20_000,
         score_size: int = 5_000,
         seed: int = 0,
+        min_share: float = 0.02,
     ) -> None:
         self.k_range = k_range
         self.sample_size = sample_size
         self.score_size = score_size
         self.seed = seed
+        self.min_share = min_share
 
     def fit(
         self,
@@ -140,6 +170,11 @@ class Segmenter:
         low, high = self.k_range
         if not 2 <= low <= high:
             raise InvalidParameterError(f"k_range must be 2 <= low <= high, got {self.k_range}")
+        if not 0 <= self.min_share < 1 / high:
+            raise InvalidParameterError(
+                f"min_share must be at least 0 and below 1/{high} (the largest k), "
+                f"got {self.min_share!r}"
+            )
         if id_col not in features.columns:
             raise InputError(f"no {id_col!r} column; found {list(features.columns)}")
         X_raw = features.drop(columns=[id_col]).select_dtypes("number").astype(float)
@@ -172,15 +207,31 @@ class Segmenter:
             centres[k] = model.cluster_centers_
         if not self.k_scores_:
             raise InputError("the customers do not differ in these features: no segments")
-        self.k_ = max(self.k_scores_, key=lambda k: (self.k_scores_[k], -k))
-        self.kmeans_ = KMeans(self.k_, init=centres[self.k_], n_init=1).fit(X)
+        self.k_chosen_ = max(self.k_scores_, key=lambda k: (self.k_scores_[k], -k))
+        self.kmeans_ = KMeans(self.k_chosen_, init=centres[self.k_chosen_], n_init=1).fit(X)
+        self.min_size_ = max(MIN_SEGMENT_CUSTOMERS, int(np.ceil(self.min_share * len(X))))
+        cluster, self.centres_, self.merged_ = _merge_small(
+            X, self.kmeans_.labels_.copy(), self.kmeans_.cluster_centers_, self.min_size_
+        )
+        self.k_ = len(self.centres_)
+        self.silhouette_ = (
+            float(
+                silhouette_score(
+                    X[sample],
+                    cluster[sample],
+                    sample_size=min(len(sample), self.score_size),
+                    random_state=self.seed,
+                )
+            )
+            if self.k_ > 1
+            else float("nan")
+        )
         ids = features[id_col].to_numpy()
         value = (
             features[value_col].to_numpy(dtype=float)
             if value_col in features.columns
             else np.ones(len(features))
         )
-        cluster = self.kmeans_.labels_
         self.cluster_keys_ = self._keys(ids, cluster, value, previous)
         self.labels_ = pd.Series(self.cluster_keys_[cluster], index=ids, name="segment")
         names = {**LABELS, **(labels or {})}
@@ -214,8 +265,8 @@ class Segmenter:
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """The segment key of each row (new customers between runs)."""
         X = self.transform(features)
-        cluster = self.kmeans_.predict(X)
-        return self.cluster_keys_[cluster]
+        distance = ((X[:, None, :] - self.centres_[None, :, :]) ** 2).sum(axis=2)
+        return self.cluster_keys_[distance.argmin(axis=1)]
 
     def _keys(
         self, ids: np.ndarray, cluster: np.ndarray, value: np.ndarray, previous: pd.Series | None
@@ -264,26 +315,12 @@ class Segmenter:
         profiles = []
         for c in range(self.k_):
             members = cluster == c
-            z = X[members].mean(axis=0)
+            z = dict(zip(self.features_, X[members].mean(axis=0).tolist(), strict=True))
             medians = X_raw[members].median()
-            traits = [
-                Trait(
-                    f,
-                    float(z[i]),
-                    float(medians[f]),
-                    float(overall[f]),
-                    _trait_text(f, z[i], medians[f], overall[f], labels),
-                )
-                for i, f in enumerate(self.features_)
-                if abs(z[i]) >= TRAIT_MIN_Z and not np.isnan(medians[f])
-            ]
-            traits = [
-                t
-                for t in traits
-                if _number(t.segment_median, t.feature) != _number(t.overall_median, t.feature)
-            ]
-            traits.sort(key=lambda t: -abs(t.z))
-            name_key, detail = _name(dict(zip(self.features_, z, strict=True)))
+            share = float(members.mean())
+            value_share = float(np.nansum(np.clip(value[members], 0, None)) / total_value)
+            facts = _Facts(z, medians.to_dict(), overall.to_dict(), value_share / share)
+            name_key, detail = _name(facts)
             profiles.append(
                 SegmentProfile(
                     key=int(self.cluster_keys_[c]),
@@ -291,9 +328,9 @@ class Segmenter:
                     name_key=name_key,
                     name_detail=detail,
                     size=int(members.sum()),
-                    share=float(members.mean()),
-                    value_share=float(np.nansum(np.clip(value[members], 0, None)) / total_value),
-                    traits=traits[:MAX_TRAITS],
+                    share=share,
+                    value_share=value_share,
+                    traits=_traits(facts, self.features_, labels),
                     medians={f: _plain(medians[f]) for f in self.features_},
                 )
             )
@@ -304,11 +341,89 @@ class Segmenter:
         """What the run chose and why, as plain JSON."""
         return {
             "k": self.k_,
+            "k_chosen": self.k_chosen_,
             "silhouette": {str(k): round(s, 4) for k, s in self.k_scores_.items()},
+            "silhouette_final": None if np.isnan(self.silhouette_) else round(self.silhouette_, 4),
+            "weak": bool(np.isnan(self.silhouette_) or self.silhouette_ < WEAK_SILHOUETTE),
+            "weak_below": WEAK_SILHOUETTE,
+            "min_size": self.min_size_,
+            "merged_customers": self.merged_,
             "features": self.features_,
             "log_scaled": self.logged_,
             "kept_keys": {str(k): round(v, 3) for k, v in self.matched_.items()},
         }
+
+
+def _merge_small(
+    X: np.ndarray, cluster: np.ndarray, centres: np.ndarray, min_size: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Clusters under ``min_size`` dissolved, smallest first, into the nearest of the
+    others (member by member), whose centres move to their new means; at least two
+    clusters stay. Returns the clusters numbered 0..k'-1, their centres and the number
+    of customers moved."""
+    centres = centres.astype(float).copy()
+    keep = list(range(len(centres)))
+    moved = 0
+    while len(keep) > 2:
+        sizes = np.bincount(cluster, minlength=len(centres))
+        small = [c for c in keep if sizes[c] < min_size]
+        if not small:
+            break
+        gone = min(small, key=lambda c: (sizes[c], c))
+        keep.remove(gone)
+        members = np.flatnonzero(cluster == gone)
+        if members.size:
+            distance = ((X[members, None, :] - centres[None, keep, :]) ** 2).sum(axis=2)
+            targets = np.asarray(keep)[distance.argmin(axis=1)]
+            cluster[members] = targets
+            for t in np.unique(targets):
+                centres[t] = X[cluster == t].mean(axis=0)
+            moved += int(members.size)
+    renumber = np.full(len(centres), -1, dtype=np.int64)
+    renumber[keep] = np.arange(len(keep))
+    return renumber[cluster], centres[keep], moved
+
+
+@dataclass
+class _Facts:
+    """What a segment is: mean scaled features (``z``), its medians and every
+    customer's, and its value share over its customer share."""
+
+    z: dict[str, float]
+    median: dict[str, float]
+    overall: dict[str, float]
+    value_ratio: float
+
+    def zf(self, feature: str) -> float:
+        return self.z.get(feature, 0.0)
+
+    def side(self, feature: str) -> int:
+        """+1 when the segment's median is above every customer's median, -1 below, 0
+        when equal or unknown."""
+        seg, every = self.median.get(feature), self.overall.get(feature)
+        if seg is None or every is None or pd.isna(seg) or pd.isna(every):
+            return 0
+        return int(np.sign(seg - every))
+
+
+def _traits(facts: _Facts, features: list[str], labels: dict[str, str]) -> list[Trait]:
+    """The features that set the segment apart most (by mean scaled distance), shown as
+    medians; one whose median does not move the way its mean does is left out."""
+    traits = [
+        Trait(
+            f,
+            facts.zf(f),
+            float(facts.median[f]),
+            float(facts.overall[f]),
+            _trait_text(f, facts.zf(f), facts.median[f], facts.overall[f], labels),
+        )
+        for f in features
+        if abs(facts.zf(f)) >= TRAIT_MIN_Z
+        and facts.side(f) == np.sign(facts.zf(f))
+        and _number(facts.median[f], f) != _number(facts.overall[f], f)
+    ]
+    traits.sort(key=lambda t: -abs(t.z))
+    return traits[:MAX_TRAITS]
 
 
 def _plain(value: float) -> float | None:
@@ -328,7 +443,8 @@ def _trait_text(
     else:
         direction = "higher" if z > 0 else "lower"
     return (
-        f"{direction} {label}: {_number(segment, feature)} vs {_number(overall, feature)} overall"
+        f"{direction} {label}: median {_number(segment, feature)} vs "
+        f"{_number(overall, feature)} for all customers"
     )
 
 
@@ -342,36 +458,45 @@ def _number(value: float, feature: str) -> str:
     return f"{value:,.0f}" if abs(value) >= 10 else f"{value:,.1f}"
 
 
-def _name(z: dict[str, float]) -> tuple[str, str]:
-    """A name from the traits that set the segment apart (first rule that fits)."""
-
-    def get(feature: str) -> float:
-        return z.get(feature, 0.0)
-
-    spend = max(get("total_spend"), get("spend_90d"))
-    if max(get("n_complaints"), get("complaints_90d")) > 1.0:
+def _name(f: _Facts) -> tuple[str, str]:
+    """A name from the traits that set the segment apart: the first rule whose mean
+    scaled features fit and whose facts (value share, medians) agree."""
+    spend = max(f.zf("total_spend"), f.zf("spend_90d"))
+    if max(f.zf("n_complaints"), f.zf("complaints_90d")) > 1.0 and (
+        max(f.side("n_complaints"), f.side("complaints_90d"), f.side("n_tickets")) > 0
+    ):
         return "service_heavy", ""
-    if get("returns_share") > 1.0:
+    if f.zf("returns_share") > 1.0 and f.side("returns_share") > 0:
         return "returners", ""
-    if get("recency_days") > 0.8 and get("orders_90d") <= 0:
+    if f.zf("recency_days") > 0.8 and f.zf("orders_90d") <= 0 and f.side("recency_days") > 0:
         return "lapsed", ""
-    if spend > 0.7 and get("n_orders") > 0.5 and get("recency_days") < 0:
+    if (
+        spend > 0.7
+        and f.zf("n_orders") > 0.5
+        and f.zf("recency_days") < 0
+        and f.value_ratio >= CHAMPION_VALUE_RATIO
+        and f.side("n_orders") > 0
+    ):
         return "champions", ""
-    if spend > 0.8 or get("mean_order") > 1.0:
+    if (spend > 0.8 or f.zf("mean_order") > 1.0) and f.value_ratio >= BIG_SPENDER_VALUE_RATIO:
         return "big_spenders", ""
-    if get("n_orders") > 0.8:
+    if f.zf("orders_90d") > 0.8 and f.side("recency_days") < 0:
+        return "recent_buyers", ""
+    if f.zf("n_orders") > 0.8 and f.side("n_orders") > 0:
         return "loyal_regulars", ""
-    if get("tenure_days") < -0.8:
+    if f.zf("tenure_days") < -0.8 and f.side("tenure_days") < 0:
         return "newcomers", ""
-    if get("recency_days") > 0.5:
+    if f.zf("recency_days") > 0.5 and f.side("recency_days") > 0:
         return "drifting", ""
     for prefix, key in (("category: ", "category_fans"), ("channel: ", "channel_users")):
-        shares = {f: v for f, v in z.items() if f.startswith(prefix)}
+        shares = {name: v for name, v in f.z.items() if name.startswith(prefix)}
         if shares:
             best = max(shares, key=shares.get)  # type: ignore[arg-type]
-            if shares[best] > 0.8:
+            if shares[best] > 0.8 and f.median.get(best, 0.0) >= 0.5:
                 return key, best.removeprefix(prefix)
-    return "occasional", ""
+    if f.value_ratio < 1 and f.side("n_orders") <= 0:
+        return "occasional", ""
+    return "typical", ""
 
 
 def _capitalised(name: str) -> str:

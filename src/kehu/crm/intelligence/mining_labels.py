@@ -26,7 +26,9 @@ SEGMENT_NAMES: dict[str, str | Promise] = {
     "returners": gettext_lazy("Frequent returners"),
     "category_fans": gettext_lazy("%(name)s buyers"),
     "channel_users": gettext_lazy("%(name)s customers"),
+    "recent_buyers": gettext_lazy("Recently active"),
     "occasional": gettext_lazy("Occasional buyers"),
+    "typical": gettext_lazy("Typical customers"),
 }
 
 FEATURES: dict[str, str | Promise] = {
@@ -170,3 +172,35 @@ FLAG_KINDS: dict[str, str | Promise] = {
     "unusual_order": gettext_lazy("Unusual order"),
     "unusual_return": gettext_lazy("Unusual return"),
 }
+
+
+def skip_text(summary: dict[str, Any]) -> str:
+    """Why a mining step (or one forecast view) did not run, in the UI's language, from
+    the stable code and numbers the run stored; a general sentence for a code this
+    version does not know (runs stored before codes existed included)."""
+    params = summary.get("skip_params") or {}
+    code = summary.get("skip_code") or "failed"
+    try:
+        if code == "churn_few_customers":
+            return _(
+                "Not enough history to learn churn: %(n)s customers had ordered before "
+                "%(cutoff)s, at least %(minimum)s are needed."
+            ) % {"n": _n(params["n"]), "cutoff": params["cutoff"], "minimum": params["minimum"]}
+        if code == "churn_one_outcome":
+            return _(
+                "Churn cannot be learned yet: in the %(days)s days after %(cutoff)s, "
+                "%(back)s customers bought again and %(churned)s did not; both groups need "
+                "a few customers."
+            ) % {
+                "days": params["days"],
+                "cutoff": params["cutoff"],
+                "back": _n(params["came_back"]),
+                "churned": _n(params["churned"]),
+            }
+        if code == "forecast_too_short":
+            return _("Too little sales history to forecast: at least three complete months.")
+        if code == "no_order_lines":
+            return _("No order lines: this step needs the products each customer bought.")
+    except (KeyError, TypeError, ValueError):
+        pass
+    return _("This step could not run on this data.")
