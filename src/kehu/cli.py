@@ -775,7 +775,8 @@ def import_(
     default=0.99,
     show_default=True,
     type=click.FloatRange(0, 1, min_open=True),
-    help="Merge pairs at least this probable without asking.",
+    help="Merge pairs at least this probable without asking, when the rule allows "
+    "(name and an email, phone or address of their own agree, nothing conflicts, one owner).",
 )
 @click.option(
     "--review",
@@ -786,8 +787,10 @@ def import_(
 )
 def dedup(auto_merge: float, review: float) -> None:
     """Find customers that are the same entity (names in Latin or Chinese, emails,
-    phones in any format, addresses), merge the certain pairs and queue the rest for
-    review (Imports > Possible duplicates). Every merge can be undone."""
+    phones in any format, addresses), merge the pairs where several independent fields
+    agree and queue the rest, with the reason, for review (Imports > Possible
+    duplicates). Customers of two owners are never merged here. Every merge can be
+    undone."""
     _django()
     from kehu.crm.integration.dedup import run_dedup
 
@@ -798,6 +801,8 @@ def dedup(auto_merge: float, review: float) -> None:
         f"customers={result.customers} pairs={result.pairs} merged={result.merged} "
         f"to_review={result.to_review}"
     )
+    if result.reasons:
+        click.echo("queued because: " + " ".join(f"{k}={v}" for k, v in result.reasons.items()))
 
 
 def _run_web_import(job_id: int) -> None:

@@ -179,3 +179,54 @@ def test_kehu_dedup_runs_when_no_two_customers_share_an_email_or_phone():
     result = CliRunner().invoke(main, ["dedup"])
     assert result.exit_code == 0, result.output
     assert "merged=0" in result.output
+
+
+def _cross_owner_pair(make_user):
+    ann, bob = make_user("sales", username="ann"), make_user("sales", username="bob")
+    a = create_customer(name="Northwind Traders", phone="206-555-0101", owner=ann)
+    b = create_customer(name="Northwind Traders", phone="+1 206 555 0101", owner=bob)
+    return DuplicatePair.objects.create(
+        customer_a=a,
+        customer_b=b,
+        probability=0.99997,
+        agreement={"name": "same", "phone": "same", "email": "missing"},
+        reasons=["owners_differ"],
+    )
+
+
+def test_a_cross_owner_pair_says_so_and_only_a_manager_merges_it(
+    make_user, analyst_user, client_for
+):
+    pair = _cross_owner_pair(make_user)
+    analyst = client_for(analyst_user)
+    page = analyst.get(reverse("integration:duplicates")).content.decode()
+    assert "Different owners: a manager decides." in page
+    assert "Only a manager can merge customers of two owners." in page
+    assert 'value="keep_a"' not in page
+    analyst.post(reverse("integration:decide", args=[pair.pk]), {"action": "keep_a"})
+    assert not CustomerMerge.objects.exists()
+    manager = client_for(make_user("sales", manager=True, username="meg"))
+    page = manager.get(reverse("integration:duplicates")).content.decode()
+    assert 'value="keep_a"' in page
+    manager.post(reverse("integration:decide", args=[pair.pk]), {"action": "keep_a"})
+    assert CustomerMerge.objects.get().loser == pair.customer_b
+
+
+def test_the_queue_explains_each_pair_and_hides_pairs_whose_customer_was_merged(
+    analyst_user, client_for
+):
+    a, b = _pair()
+    c = create_customer(name="Shanghai Huadong Trading", phone="021 5555 0101")
+    queued = DuplicatePair.objects.create(
+        customer_a=a,
+        customer_b=b,
+        probability=0.9999,
+        agreement={"name": "same", "phone": "same", "email": "missing", "address": "differs"},
+        reasons=["conflict"],
+    )
+    stale = DuplicatePair.objects.create(customer_a=b, customer_b=c, probability=0.95)
+    merge_customers(a, c)  # c merged since the run queued (b, c)
+    page = client_for(analyst_user).get(reverse("integration:duplicates")).content.decode()
+    assert f'id="pair-{queued.pk}"' in page and f'id="pair-{stale.pk}"' not in page
+    assert "Conflicting fields: address." in page
+    assert page.count("agrees") >= 2 and "differs" in page

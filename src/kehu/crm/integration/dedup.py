@@ -5,6 +5,7 @@ conflicts, one owner), queue the others for review with the reasons."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ class DedupResult:
     pairs: int
     merged: int
     to_review: int
+    reasons: dict[str, int]  # queued pairs per reason (a pair may have several)
 
 
 def live_records() -> pd.DataFrame:
@@ -75,7 +77,12 @@ def run_dedup(
         winner, loser = pick_winner(a, b)
         merge_customers(winner, loser, by=by, pair=pair, automatic=True)
         merged += 1
-    return DedupResult(len(records), len(decided), merged, pending_pairs().count())
+    reasons = Counter(
+        r for codes in pending_pairs().values_list("reasons", flat=True) for r in codes
+    )
+    return DedupResult(
+        len(records), len(decided), merged, pending_pairs().count(), dict(reasons.most_common())
+    )
 
 
 def _live(pk: int) -> Customer:
