@@ -1,6 +1,6 @@
 """One number and date format per locale, the same whichever filter a template uses:
 digits grouped by three with "," in English and in Chinese (Django's own Chinese
-formats group by four with no separator), ISO dates in tables."""
+formats group by four with no separator); 24-hour times."""
 
 from __future__ import annotations
 
@@ -38,15 +38,14 @@ def test_numbers_are_grouped_by_three_with_commas(
     assert _render(source, language, v=value) == shown
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_short_dates_and_times_are_iso_in_both_languages(language: str) -> None:
-    moment = timezone.make_aware(datetime(2026, 6, 30, 14, 5))
-    assert _render('{{ d|date:"SHORT_DATE_FORMAT" }}', language, d=date(2026, 6, 30)) == (
-        "2026-06-30"
-    )
-    assert _render('{{ d|date:"SHORT_DATETIME_FORMAT" }}', language, d=moment) == (
-        "2026-06-30 14:05"
-    )
+@pytest.mark.parametrize(
+    ("language", "day", "moment"),
+    [("en", "2026-06-30", "2026-06-30 14:05"), ("zh-hans", "2026年6月30日", "2026年6月30日 14:05")],
+)
+def test_short_dates_and_24_hour_times(language: str, day: str, moment: str) -> None:
+    at = timezone.make_aware(datetime(2026, 6, 30, 14, 5))
+    assert _render('{{ d|date:"SHORT_DATE_FORMAT" }}', language, d=date(2026, 6, 30)) == day
+    assert _render('{{ d|date:"SHORT_DATETIME_FORMAT" }}', language, d=at) == moment
 
 
 def test_a_date_in_words_follows_the_language() -> None:

@@ -141,6 +141,7 @@ ID_EXPRESSION = re.compile(
     r"(?P<expr>[\w.]*(?:\.pk|\.id|_id|page_number)(?:\|[\w:\"']+)*)"
 )
 SAFE_FILTERS = ("|unlocalize", "|stringformat", "|urlencode")
+TEXT_IDS = ("external_id",)  # ids that are text, never numbers
 
 
 def id_expressions_left_localised(text: str) -> list[str]:
@@ -148,6 +149,7 @@ def id_expressions_left_localised(text: str) -> list[str]:
         m.group("expr")
         for m in ID_EXPRESSION.finditer(text)
         if not any(f in m.group("expr") for f in SAFE_FILTERS)
+        and not m.group("expr").split("|")[0].endswith(TEXT_IDS)
     ]
 
 
