@@ -282,20 +282,21 @@ def score_arguments(run: ValueRun) -> list[str]:
 
 
 def launch_detached(run: ValueRun) -> subprocess.Popen[bytes]:
-    """``kehu score --run ID`` in the background (output in ``var/log/score-ID.log``)."""
-    return launch_kehu(score_arguments(run), f"score-{run.pk}")
+    """``kehu score --run ID`` in the background (output in ``var/log/score-ID.log``),
+    recorded on the run while it waits for the process to claim it, so that a process
+    killed before it starts does not leave the run queued."""
+    process = launch_kehu(score_arguments(run), f"score-{run.pk}")
+    ValueRun.objects.filter(pk=run.pk, status=ValueRun.Status.QUEUED).update(
+        runner=processes.runner(process.pid)
+    )
+    return process
 
 
 def start_run(by: AbstractBaseUser) -> ValueRun:
     """Queue a run and start it in the background (the web's "Run analysis now")."""
     run = request_run(by)
     try:
-        process = launch_detached(run)
+        launch_detached(run)
     except OSError as e:
         _finish(run, ValueRun.Status.FAILED, error=f"could not start the analysis process: {e}")
-        return run
-    # the process, while the run waits for it to claim the run (it records itself then)
-    ValueRun.objects.filter(pk=run.pk, status=ValueRun.Status.QUEUED).update(
-        runner=processes.runner(process.pid)
-    )
     return run
