@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from kehu.crm.intelligence import labels
 from kehu.crm.intelligence import queries as value_queries
 from kehu.crm.lists import csv_response, csv_rows, page_of, querystring_without
 from kehu.crm.sales.models import Opportunity, Order
+from kehu.crm.sales.queries import customer_activities
 from kehu.crm.service.models import Ticket
 
 LIST_FILTERS = (
@@ -208,6 +210,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context["interaction_form"] = InteractionForm(customer=customer)
     context["history"] = changes_of(customer, limit=10)
     context["value"] = value_queries.value_profile(customer.pk)
+    context.update(customer_activities(customer.pk), now=timezone.now())
     context["insight"] = value_queries.insight_card(
         context["value"].current if context["value"] else None
     )

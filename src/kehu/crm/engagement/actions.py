@@ -26,3 +26,24 @@ def log_interaction(
         raise ValidationError({"contact": ["this contact belongs to another customer"]})
     interaction.save()
     return interaction
+
+
+@transaction.atomic
+def update_interaction(interaction: Interaction, **fields: Any) -> Interaction:
+    """Correct a logged interaction (its customer stays)."""
+    fields.pop("customer", None)
+    for name, value in fields.items():
+        setattr(interaction, name, value)
+    validate(interaction)
+    if (
+        interaction.contact_id is not None
+        and interaction.contact.customer_id != interaction.customer_id
+    ):
+        raise ValidationError({"contact": ["this contact belongs to another customer"]})
+    interaction.save()
+    return interaction
+
+
+@transaction.atomic
+def delete_interaction(interaction: Interaction) -> None:
+    interaction.delete()

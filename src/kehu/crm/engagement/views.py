@@ -1,18 +1,26 @@
-"""Log an interaction on a customer's page; list and export interactions."""
+"""Log an interaction on a customer's page, correct or delete one; list and export
+interactions."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.crm.customers.queries import customer_scope, visible_customers
 from kehu.crm.engagement import actions
 from kehu.crm.engagement.forms import InteractionForm
 from kehu.crm.engagement.models import Interaction, InteractionChannel
-from kehu.crm.engagement.queries import customer_timeline
+from kehu.crm.engagement.queries import (
+    customer_timeline,
+    may_change,
+    may_delete,
+    visible_interactions,
+)
 from kehu.crm.lists import csv_response, csv_rows, page_of, querystring_without
 
 EXPORT_COLUMNS = [
@@ -36,7 +44,7 @@ def log_interaction(request: HttpRequest, customer_pk: int) -> HttpResponse:
     form = InteractionForm(request.POST, customer=customer)
     if form.is_valid():
         try:
-            actions.log_interaction(customer, by=request.user, **form.cleaned_data)
+            actions.log_interaction(customer, by=request.user, **form.interaction_fields())
         except ValidationError as e:
             for field, errs in e.message_dict.items():
                 form.add_error(field if field in form.fields else None, errs)
@@ -53,6 +61,53 @@ def log_interaction(request: HttpRequest, customer_pk: int) -> HttpResponse:
     if status == 200:
         return redirect(customer)
     return render(request, "engagement/log_form_page.html", context, status=status)
+
+
+def _interaction_or_404(request: HttpRequest, pk: int) -> Interaction:
+    interactions = visible_interactions(request.user).select_related("customer", "contact")
+    return get_object_or_404(interactions, pk=pk)
+
+
+@login_required
+@permission_required("engagement.change_interaction", raise_exception=True)
+def edit_interaction(request: HttpRequest, pk: int) -> HttpResponse:
+    interaction = _interaction_or_404(request, pk)
+    if not may_change(request.user, interaction):
+        raise PermissionDenied(_("Only the author or an administrator may change this entry."))
+    customer = interaction.customer
+    form = InteractionForm(request.POST or None, instance=interaction, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        interaction.refresh_from_db()  # the form wrote its values onto the instance
+        try:
+            actions.update_interaction(interaction, **form.interaction_fields())
+        except ValidationError as e:
+            for field, errs in e.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            messages.success(request, _("Interaction saved."))
+            return redirect(customer)
+    context = {
+        "form": form,
+        "interaction": interaction,
+        "customer": customer,
+        "can_delete": may_delete(request.user, interaction),
+    }
+    status = 422 if form.errors else 200
+    return render(request, "engagement/interaction_form.html", context, status=status)
+
+
+@login_required
+def delete_interaction(request: HttpRequest, pk: int) -> HttpResponse:
+    interaction = _interaction_or_404(request, pk)
+    if not may_delete(request.user, interaction):
+        raise PermissionDenied(_("Only the author or an administrator may delete this entry."))
+    customer = interaction.customer
+    if request.method == "POST":
+        actions.delete_interaction(interaction)
+        messages.success(request, _("Interaction deleted."))
+        return redirect(customer)
+    context = {"interaction": interaction, "customer": customer}
+    return render(request, "engagement/interaction_delete.html", context)
 
 
 def _interactions(request: HttpRequest) -> tuple[object, dict[str, str]]:

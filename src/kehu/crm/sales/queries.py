@@ -327,3 +327,18 @@ def filtered_activities(
     if opportunity.isdigit():
         queryset = queryset.filter(opportunity_id=int(opportunity))
     return _sorted(queryset, ACTIVITY_SORTS, sort, "due")
+
+
+def customer_activities(customer_id: int, limit: int = 10) -> dict[str, Any]:
+    """The 360 page's activities: every open one (soonest due first, up to ``limit``),
+    then the latest done ones; and how many are open."""
+    activities = Activity.objects.filter(customer_id=customer_id).select_related(
+        "owner", "opportunity"
+    )
+    open_ones = activities.filter(completed_at__isnull=True).order_by("due_at", "id")
+    done = activities.filter(completed_at__isnull=False).order_by("-completed_at", "-id")
+    shown = list(open_ones[:limit])
+    return {
+        "activities": shown + list(done[: max(limit - len(shown), 3)]),
+        "n_open_activities": open_ones.count(),
+    }
