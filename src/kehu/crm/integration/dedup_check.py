@@ -28,6 +28,8 @@ def plant(share: float = 0.05, seed: int = 5, other_owner_share: float = 0.1) ->
     to another owner (a second salesperson entering the same customer). Returns the
     entity of every live customer: its own id, or for a copy the id of the original."""
     records = live_records()
+    kinds = dict(Customer.objects.values_list("pk", "kind"))
+    records["kind"] = records["unique_id"].map(kinds)
     copies = plant_duplicates(records, share=share, seed=seed)
     owners = sorted({int(o) for o in records["owner"].dropna()})
     rng = np.random.default_rng(seed + 1)

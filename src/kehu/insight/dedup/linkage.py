@@ -125,7 +125,7 @@ def find_duplicates(records: pd.DataFrame, *, threshold: float = 0.5, seed: int 
     # the prior: one duplicate per record until the data say otherwise (Splink's
     # estimate from deterministic rules fails when no two records share an email or
     # a phone, e.g. when the only shared emails are role mailboxes, not compared)
-    linker = Linker(frame, _settings(1 / len(standard)), log_level=logging.WARNING)
+    linker = Linker(frame, _settings(1 / len(standard)), log_level=logging.ERROR)
     training = linker.training
     if any(standard[c].dropna().duplicated().any() for c in ("email", "phone")):
         training.estimate_probability_two_random_records_match(
