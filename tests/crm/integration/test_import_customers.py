@@ -62,3 +62,62 @@ def test_customers_are_created_merged_and_quarantined(tmp_path):
     assert again.output.splitlines()[-1] == "rows=8 imported=0 merged=4 quarantined=4"
     assert Customer.objects.count() == 3
     assert existing.history.count() == 2  # nothing changed, nothing recorded
+
+
+def _customers_file(tmp_path, *rows):
+    path = tmp_path / "more.csv"
+    path.write_text("\n".join(["external_id,name,email", *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_a_new_external_id_with_the_email_of_a_customer_without_one_links_to_it(tmp_path):
+    """The rule: the email is one customer's who has no external id yet: the row is that
+    customer (merged, and the id is recorded for the next import), not a duplicate."""
+    typed_in = create_customer(name="Huadong", email="sales@huadong.cn")
+    result = _import(_customers_file(tmp_path, "K9,Huadong Trading,SALES@huadong.cn"))
+    assert result.output.splitlines()[-1] == "rows=1 imported=0 merged=1 quarantined=0"
+    assert "customers_linked_by_email=1" in result.output
+    typed_in.refresh_from_db()
+    assert (typed_in.external_id, typed_in.name) == ("K9", "Huadong Trading")
+    assert Customer.objects.count() == 1
+    again = _import(_customers_file(tmp_path, "K9,Huadong Trading,sales@huadong.cn"))
+    assert again.output.splitlines()[-1] == "rows=1 imported=0 merged=1 quarantined=0"
+
+
+def test_a_new_external_id_with_the_email_of_another_id_is_reported_not_silent(
+    tmp_path, analyst_user, client_for
+):
+    """Another external id with that email is another record in the source system (a
+    shared info@ address): imported, and listed in the reconciliation to review."""
+    first = _import(_customers_file(tmp_path, "K1,Branch North,info@chain.example"))
+    assert "imported=1" in first.output
+    result = _import(
+        _customers_file(
+            tmp_path, "K2,Branch South,info@chain.example", "K3,Branch East,info@chain.example"
+        )
+    )
+    assert result.output.splitlines()[-1] == "rows=2 imported=2 merged=0 quarantined=0"
+    code = Customer.objects.get(external_id="K1").code
+    assert (
+        f"row 1 (external id K2) shares its email info@chain.example with {code}: imported as "
+        "a new customer" in result.output
+    )
+    assert "row 2 (external id K3) shares its email info@chain.example with" in result.output
+    assert "customers_sharing_email=2" in result.output
+    from django.urls import reverse
+
+    from kehu.crm.integration.models import ImportJob
+
+    job = ImportJob.objects.order_by("-pk").first()
+    page = client_for(analyst_user).get(reverse("integration:job", args=[job.pk])).content.decode()
+    assert "New customers whose email another customer has" in page
+    assert code in page and "New customers sharing an email with another" in page
+    assert "customers_sharing_email" not in page  # a label, not the raw key
+
+
+def test_two_new_ids_sharing_an_email_in_one_file_are_reported(tmp_path):
+    result = _import(
+        _customers_file(tmp_path, "K1,Twin A,twins@example.com", "K2,Twin B,twins@example.com")
+    )
+    assert result.output.splitlines()[-1] == "rows=2 imported=2 merged=0 quarantined=0"
+    assert "row 2 (external id K2) shares its email twins@example.com with row 1" in result.output

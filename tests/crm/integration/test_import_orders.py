@@ -202,3 +202,70 @@ def test_the_library_call_returns_the_job_with_its_details(tmp_path):
     assert json.loads(json.dumps(job.details))  # plain JSON for the result page
     with pytest.raises(ImportInputError, match="entity must be one of"):
         run_import(_write(tmp_path), "invoices")
+
+
+def test_the_customer_column_takes_kehu_codes_and_emails(tmp_path):
+    from kehu.crm.customers.actions import create_customer
+
+    coded = create_customer(name="Coded", email="buyer@example.com")
+    rows = [
+        f"900001,P1,TEA,1,2024-03-01 10:00:00,2.00,{coded.code},China",
+        f"900002,P1,TEA,1,2024-03-02 10:00:00,2.00,{coded.code.lower()},China",
+        "900003,P1,TEA,1,2024-03-03 10:00:00,2.00,BUYER@example.com,China",
+    ]
+    result = _import(_write(tmp_path, rows))
+    assert result.output.splitlines()[-1] == "rows=3 imported=3 merged=0 quarantined=0"
+    assert "customers_created=0" in result.output
+    assert set(Order.objects.values_list("customer_id", flat=True)) == {coded.pk}
+
+
+def test_product_codes_match_whatever_their_case(tmp_path):
+    from kehu.crm.catalog.models import Product
+
+    Product.objects.create(sku="85123A", name="Heart", unit_price=Decimal("2.55"))
+    rows = [
+        "900001,85123a,HEART,1,2024-03-01 10:00:00,2.55,17850,UK",
+        "900001,new-1,NEW,1,2024-03-01 10:00:00,1.00,17850,UK",
+        "900002,NEW-1,NEW,2,2024-03-02 10:00:00,1.00,17850,UK",
+    ]
+    result = _import(_write(tmp_path, rows))
+    assert result.output.splitlines()[-1] == "rows=3 imported=3 merged=0 quarantined=0"
+    assert "products_created=1" in result.output
+    assert sorted(Product.objects.values_list("sku", flat=True)) == ["85123A", "new-1"]
+    assert OrderLine.objects.filter(product__sku="85123A").count() == 1
+
+
+def test_iso_dates_read_in_a_day_first_column(tmp_path):
+    rows = [
+        "900001,P1,TEA,1,13/04/2024 09:30,2.00,17850,UK",
+        "900002,P1,TEA,1,14/04/2024 09:30,2.00,17850,UK",
+        "900003,P1,TEA,1,2024-03-01,2.00,17850,UK",
+        "900004,P1,TEA,1,2024-03-02T10:15:00+08:00,2.00,17850,UK",
+    ]
+    result = _import(_write(tmp_path, rows))
+    assert "dates=%d/%m/%Y %H:%M" in result.output
+    assert result.output.splitlines()[-1] == "rows=4 imported=4 merged=0 quarantined=0"
+    march = Order.objects.get(number="900003").ordered_at
+    assert (march.year, march.month, march.day) == (2024, 3, 1)
+    assert Order.objects.get(number="900004").ordered_at.hour == 2  # 10:15 at +08:00 in UTC
+
+
+def test_order_dates_far_in_the_future_need_a_confirmation(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    soon = (datetime.now(UTC) + timedelta(days=20)).strftime("%Y-%m-%d %H:%M:%S")
+    rows = [
+        f"900001,P1,TEA,1,{soon},2.00,17850,UK",
+        "900002,P1,TEA,1,2099-01-01 10:00:00,2.00,17850,UK",
+    ]
+    path = _write(tmp_path, rows)
+    result = _import(path)
+    assert result.output.splitlines()[-1] == "rows=2 imported=1 merged=0 quarantined=1"
+    job = ImportJob.objects.get()
+    assert job.quarantine.get().reason == (
+        'order date "2099-01-01 10:00:00" is more than 31 days in the future: if it is right, '
+        "confirm future dates (--allow-future-dates, or the box in the wizard)"
+    )
+    confirmed = _import(path, "--allow-future-dates")
+    assert confirmed.output.splitlines()[-1] == "rows=2 imported=1 merged=1 quarantined=0"
+    assert Order.objects.get(number="900002").ordered_at.year == 2099

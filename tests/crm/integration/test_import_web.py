@@ -124,3 +124,107 @@ def test_only_admins_and_analysts_import(sales_user, service_user, client_for):
         client = client_for(user)
         assert client.get(reverse("integration:list")).status_code == 403
         assert _upload(client).status_code == 403
+
+
+def _upload_bytes(client, content: bytes, name: str, entity="orders"):
+    file = SimpleUploadedFile(name, content, content_type="application/octet-stream")
+    return client.post(reverse("integration:upload"), {"file": file, "entity": entity})
+
+
+def test_random_bytes_named_xlsx_get_a_clear_400_never_a_500(analyst_user, client_for):
+    import os
+
+    client = client_for(analyst_user)
+    response = _upload_bytes(client, os.urandom(4096), "orders.xlsx")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "&#x27;orders.xlsx&#x27; is not an Excel workbook" in html
+    assert list(actions.uploads_dir().iterdir()) == []  # nothing kept
+
+
+def test_a_far_cell_or_a_zip_bomb_is_refused_on_upload(
+    analyst_user, client_for, settings, tmp_path
+):
+    import io
+    import zipfile
+
+    import openpyxl
+
+    client = client_for(analyst_user)
+    book = openpyxl.Workbook()
+    book.active.append(["InvoiceNo", "CustomerID"])
+    book.active["XFD1048576"] = "far"
+    far = tmp_path / "far.xlsx"
+    book.save(far)
+    response = _upload_bytes(client, far.read_bytes(), "far.xlsx")
+    assert response.status_code == 400 and b"export it as CSV" in response.content
+
+    settings.KEHU_IMPORT_MAX_MB = 1
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"<worksheet>" + b" " * (8 * 1024 * 1024))
+    response = _upload_bytes(client, bomb.getvalue(), "bomb.xlsx")
+    assert response.status_code == 400
+    assert b"unpacks to more than 1 MB" in response.content
+    assert b"KEHU_IMPORT_MAX_MB" in response.content
+
+
+def test_an_upload_named_meta_json_does_not_overwrite_the_upload_metadata(analyst_user, client_for):
+    client = client_for(analyst_user)
+    lines = [
+        '{"InvoiceNo": "536365", "StockCode": "85123A", "Quantity": "6",',
+        ' "InvoiceDate": "2010-12-01 08:26:00", "UnitPrice": "2.55", "CustomerID": "17850"}',
+    ]
+    response = _upload_bytes(client, "".join(lines).encode() + b"\n", "meta.json")
+    assert response.status_code == 302
+    token = response["Location"].rstrip("/").rsplit("/", 1)[-1]
+    path, entity, name = actions.upload_of(token)
+    assert (path.name, entity, name) == ("upload.json", "orders", "meta.json")
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "1 rows; 0 would be quarantined." in page.content.decode()
+
+
+def test_far_future_dates_wait_for_the_box_in_the_wizard(analyst_user, client_for, in_process):
+    client = client_for(analyst_user)
+    content = (
+        CSV.splitlines()[0]
+        + "\n"
+        + (
+            "900001,P1,TEA,1,2099-01-01 10:00:00,2.00,17850,UK\n"
+            "900002,P1,TEA,1,2010-12-01 08:26:00,2.00,17850,UK\n"
+        )
+    )
+    mapping_url = _upload(client, content)["Location"]
+    html = client.get(mapping_url).content.decode()
+    assert "2 rows; 1 would be quarantined." in html
+    assert "is more than 31 days in the future" in html
+    assert 'name="allow_future_dates"' in html
+    fields = {
+        "map_order_number": "InvoiceNo",
+        "map_ordered_at": "InvoiceDate",
+        "map_customer_id": "CustomerID",
+        "map_sku": "StockCode",
+        "map_quantity": "Quantity",
+        "map_unit_price": "UnitPrice",
+    }
+    checked = client.post(mapping_url, {**fields, "action": "check", "allow_future_dates": "on"})
+    assert "2 rows; 0 would be quarantined." in checked.content.decode()
+    response = client.post(mapping_url, {**fields, "action": "run", "allow_future_dates": "on"})
+    assert response.status_code == 302
+    job = ImportJob.objects.get(pk=in_process[0])
+    assert (job.status, job.imported, job.quarantined) == ("done", 2, 0)
+    assert Order.objects.get(number="900001").ordered_at.year == 2099
+
+
+def test_over_wide_rows_and_duplicate_headers_show_in_the_preview(analyst_user, client_for):
+    client = client_for(analyst_user)
+    content = (
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,CustomerID\n"
+        "536365,85123A,HEART,6,2010-12-01 08:26:00,2.55,17850,17850\n"
+        "536366,22633,HAND, WARMER,6,2010-12-01 08:28:00,1.85,13047,13047\n"
+    )
+    html = client.get(_upload(client, content)["Location"]).content.decode()
+    assert "2 rows; 1 would be quarantined." in html
+    assert "the row has 9 cells but the header has 8 columns" in html
+    assert "the header &#x27;CustomerID&#x27; appears more than once" in html

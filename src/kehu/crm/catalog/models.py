@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -63,6 +64,17 @@ class Product(models.Model):
         verbose_name = _("product")
         verbose_name_plural = _("products")
         indexes = [models.Index(fields=["category", "name"], name="product_category_idx")]
+        constraints = [
+            # a product code is the same whatever its case (85123a is 85123A)
+            models.UniqueConstraint(
+                Lower("sku"),
+                name="product_sku_ci_unique",
+                violation_error_message=_(
+                    "A product with this SKU exists already (SKUs are compared whatever "
+                    "their case)."
+                ),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.sku})"

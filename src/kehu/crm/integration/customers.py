@@ -174,7 +174,7 @@ def apply_batch(
             new.append(record)
         else:
             updates.append((found, record))
-    shared += _shared_within(new)
+    shared += _shared_within(new, {entry["row"] for entry in shared})
     ids = _create(new, now)
     changed_ids = _update(updates, now)
     _reindex(sorted(set(ids.values()) | set(changed_ids)))
@@ -214,15 +214,16 @@ def _by_email_with_new_id(
     return None
 
 
-def _shared_within(new: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """New customers whose email an earlier new row (another external id) has."""
+def _shared_within(new: list[dict[str, Any]], reported: set[int]) -> list[dict[str, Any]]:
+    """New customers whose email an earlier new row (another external id) has; those
+    ``reported`` already (sharing a stored customer's email) once only."""
     first: dict[str, dict[str, Any]] = {}
     shared = []
     for record in new:
         email = record["email"]
         if not email:
             continue
-        if email in first:
+        if email in first and record["row_number"] not in reported:
             shared.append(
                 {
                     "row": record["row_number"],

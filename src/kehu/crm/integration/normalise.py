@@ -105,14 +105,19 @@ def future_reason(what: str, raw: str) -> str:
 
 def detect_date_format(connection: duckdb.DuckDBPyConnection, column: str) -> str | None:
     """The first of :data:`DATE_FORMATS` that reads the most of a sample of the column
-    (ties: the earlier one, so ISO and day-first win); ``None`` means ISO."""
+    (ties: the earlier one, so ISO and day-first win); ``None`` means ISO. ISO dates
+    count for every format, as they are read in any column."""
     best, best_count = None, -1
     sample = (
         f"(SELECT {text(column)} AS v FROM {RAW} WHERE {text(column)} IS NOT NULL "
         f"LIMIT {SAMPLE_ROWS})"
     )
     for fmt in DATE_FORMATS:
-        expr = "TRY_CAST(v AS TIMESTAMP)" if fmt is None else f"TRY_STRPTIME(v, '{fmt}')"
+        iso = "TRY_CAST(v AS TIMESTAMPTZ)"
+        expr = iso
+        if fmt is not None:  # ISO dates read in any column (see :func:`timestamp`)
+            iso = f"CASE WHEN regexp_matches(v, '{ISO_DATE}') THEN {iso} END"
+            expr = f"COALESCE(TRY_STRPTIME(v, '{fmt}'), {iso})"
         count = connection.execute(f"SELECT COUNT({expr}) FROM {sample}").fetchone()[0]
         if count > best_count:
             best, best_count = fmt, count
