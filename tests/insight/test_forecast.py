@@ -461,3 +461,12 @@ def test_online_retail_weekly_by_country_adds_up_and_forecasts(kehu_data):
     future = forecast_sales(total, horizon=4, season_length=52).table
     assert future["ds"].iloc[0] == pd.Timestamp("2011-12-05")
     assert (future["forecast"] > 0).all()
+
+
+def test_a_floor_keeps_every_forecast_and_bound_at_or_above_it():
+    months = pd.date_range("2020-01-01", periods=48, freq="MS")
+    with_returns = np.linspace(200, 5, 48) - 60  # falling past zero, often net negative
+    series = pd.DataFrame({"unique_id": "returns", "ds": months, "y": with_returns})
+    table = forecast_sales(series, horizon=6, season_length=12, model="ets", floor=0.0).table
+    assert (table[["forecast", "lo_80", "hi_80", "lo_95", "hi_95"]] >= 0).all().all()
+    assert (table["lo_95"] == 0).any()

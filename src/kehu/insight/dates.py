@@ -58,7 +58,8 @@ class AnalysisDates:
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        return {k: v.isoformat() if isinstance(v, date) else v for k, v in out.items()}
+        out = {k: v.isoformat() if isinstance(v, date) else v for k, v in out.items()}
+        return out | {"note": self.note()}
 
     def note(self) -> str:
         """The choice in one English sentence (the CRM phrases it from the numbers)."""

@@ -3,9 +3,11 @@ loyalty stages), which :mod:`kehu.insight` names in English, for the UI's langua
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 LABELS: dict[str, str | Promise] = {
     # value pyramid
@@ -66,3 +68,54 @@ LIFECYCLE = ("exploration", "formation", "stability", "decline", "lost")
 def choices(values: tuple[str, ...]) -> list[tuple[str, str | Promise]]:
     """``(value, display name)`` pairs for a filter's options."""
     return [(v, label(v)) for v in values]
+
+
+MODEL_NAMES = {"bg_nbd": "BG/NBD", "mbg_nbd": "MBG/NBD", "pareto_nbd": "Pareto/NBD"}
+
+
+def dates_text(dates: dict[str, Any]) -> str:
+    """Why the run is as of its date, from the numbers it stored (``""`` when it is
+    simply the last order's day)."""
+    parts = []
+    if dates.get("n_future"):
+        parts.append(
+            gettext(
+                "%(n)s orders dated after the day of the run (the first on %(first)s) were "
+                "left out: check their dates."
+            )
+            % {"n": dates["n_future"], "first": dates.get("first_future")}
+        )
+    if dates.get("reason") == "sparse_tail":
+        parts.append(
+            gettext(
+                "%(n)s orders after %(gap)s days without any order (more than the %(limit)s "
+                "days this data make usual) were left out: the analysis is as of %(as_of)s, "
+                "the last day of the dense part of the data."
+            )
+            % {
+                "n": dates["n_left_out"] - dates.get("n_future", 0),
+                "gap": dates.get("gap_days"),
+                "limit": dates.get("gap_limit_days"),
+                "as_of": dates["as_of"],
+            }
+        )
+    return " ".join(parts)
+
+
+def purchase_model_text(choice: dict[str, Any]) -> str:
+    """Which purchase model the run used and why, in the UI's language."""
+    chosen = MODEL_NAMES.get(choice.get("chosen", ""), choice.get("chosen", ""))
+    if choice.get("reason") != "holdout":
+        return gettext(
+            "%(model)s: the history is too short to compare the models on a holdout."
+        ) % {"model": chosen}
+    text = gettext(
+        "%(model)s predicted the purchases of the %(days)s held-out days best "
+        "(mean absolute error per customer), fitted on the orders up to %(end)s."
+    ) % {"model": chosen, "days": choice["holdout_days"], "end": choice["calibration_end"]}
+    if choice.get("p_alive_model") != choice.get("chosen"):
+        text += " " + gettext(
+            "BG/NBD gives every customer without a repeat purchase P(alive) 1, so P(alive) "
+            "comes from %(model)s."
+        ) % {"model": MODEL_NAMES.get(choice["p_alive_model"], choice["p_alive_model"])}
+    return text

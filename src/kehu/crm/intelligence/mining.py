@@ -25,7 +25,7 @@ import pyarrow as pa
 from kehu.insight.behaviour import customer_behaviour
 from kehu.insight.churn.history import churn_from_history
 from kehu.insight.deviation import customer_flags, unusual_orders
-from kehu.insight.errors import InsightError
+from kehu.insight.errors import InsightError, coded
 from kehu.insight.segments import Segmenter
 
 logger = logging.getLogger(__name__)
@@ -103,7 +103,7 @@ def run_mining(data: MiningInput, step: Step | None = None) -> MiningResult:
         try:
             summary = work()
         except InsightError as e:
-            summary = {"skipped": str(e).splitlines()[0]}
+            summary = {"skipped": str(e).splitlines()[0], **skip_code(e)}
         summary["seconds"] = round(time.perf_counter() - started, 2)
         result.summary[name.split()[-1]] = summary
     return result
@@ -197,7 +197,10 @@ def _recommendations(data: MiningInput, result: MiningResult) -> dict[str, Any]:
     from kehu.insight.recommend import NextBestProduct
 
     if data.lines.empty:
-        raise _Skip("no order lines: recommendations need what each customer bought")
+        raise coded(
+            _Skip("no order lines: recommendations need what each customer bought"),
+            "no_order_lines",
+        )
     model = NextBestProduct(
         top_n=N_RECOMMENDATIONS,
         customer_col="customer_id",
@@ -247,8 +250,19 @@ def _forecasts(data: MiningInput, result: MiningResult) -> dict[str, Any]:
         try:
             out[name] = _forecast_view(frame, by, sales_series, forecast_sales)
         except InsightError as e:
-            out[name] = {"skipped": str(e).splitlines()[0]}
+            out[name] = {"skipped": str(e).splitlines()[0], **skip_code(e)}
+    if "series" in out.get("segment", {}):
+        _name_segments(out["segment"]["series"], result.segments)
     return out
+
+
+def _name_segments(series: list[dict[str, Any]], segments: list[dict[str, Any]]) -> None:
+    """Each segment series with its segment's key and name (the series id is the key)."""
+    by_key = {str(s["key"]): s for s in segments}
+    for item in series:
+        found = by_key.get(item["series"], {})
+        item["key"] = int(item["series"]) if item["series"].isdigit() else None
+        item.update({f: found.get(f, "") for f in ("name", "name_key", "name_detail")})
 
 
 def _forecast_view(
@@ -259,10 +273,13 @@ def _forecast_view(
     if by is not None:
         largest = series.groupby("unique_id")["y"].sum().nlargest(FORECAST_SERIES).index
         series = series[series["unique_id"].isin(largest)]
-    predicted = forecast_sales(series, horizon=FORECAST_MONTHS, season_length=12)
+    # sales are never forecast below zero, nor are their bounds
+    predicted = forecast_sales(series, horizon=FORECAST_MONTHS, season_length=12, floor=0.0)
     ahead = predicted.table
     out = []
-    for uid, history in series.groupby("unique_id", sort=False):
+    recent = series.groupby("unique_id")["y"].apply(lambda y: y.tail(12).sum())
+    for uid in recent.sort_values(ascending=False, kind="stable").index:  # largest first
+        history = series[series["unique_id"] == uid]
         future = ahead[ahead["unique_id"] == uid]
         out.append(
             {
@@ -289,3 +306,10 @@ def _forecast_view(
 
 class _Skip(InsightError):
     """A step that has nothing to work on here."""
+
+
+def skip_code(error: InsightError) -> dict[str, Any]:
+    """What the UI phrases in the user's language for a step that could not run: the
+    error's stable code ("failed" for one without) and the numbers it quotes."""
+    params = {k: v if isinstance(v, (int, float, str)) else str(v) for k, v in error.params.items()}
+    return {"skip_code": error.code or "failed", "skip_params": params}

@@ -37,6 +37,7 @@ def _viewer(request: HttpRequest) -> None:
 
 
 MODELS = (
+    ("MBG/NBD", "mbg_nbd", ("r", "alpha", "a", "b")),
     ("BG/NBD", "bg_nbd", ("r", "alpha", "a", "b")),
     ("Pareto/NBD", "pareto_nbd", ("r", "alpha", "s", "beta")),
     ("Gamma-Gamma", "gamma_gamma", ("p", "q", "v")),
@@ -67,6 +68,9 @@ def _overview(request: HttpRequest, run: ValueRun | None) -> HttpResponse:
         context["mining"] = run.mining
         context["overview"] = run.overview
         context["fit"] = run.analysis_models
+        # the as-of date's note is shown translated (|dates_text), not in English
+        dates_note = (run.analysis_models.get("dates") or {}).get("note")
+        context["notes"] = [n for n in run.analysis_models.get("notes", []) if n != dates_note]
         context["fits"] = _fits(run.analysis_models)
     return render(request, "intelligence/overview.html", context)
 

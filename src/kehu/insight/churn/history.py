@@ -27,6 +27,7 @@ from kehu.insight.behaviour import customer_behaviour
 from kehu.insight.churn import OutcomeResult, _scores, train_outcome
 from kehu.insight.churn.table import FeatureTable
 from kehu.insight.data import InputError
+from kehu.insight.errors import coded
 from kehu.insight.segments import LABELS
 
 MIN_CUSTOMERS = 50
@@ -77,14 +78,35 @@ def churn_from_history(
     cutoff = end - timedelta(days=horizon_days)
     past = customer_behaviour(orders, cutoff, lines=lines, tickets=tickets)
     if len(past.features) < MIN_CUSTOMERS:
-        raise InputError(
-            f"churn from history needs at least {MIN_CUSTOMERS} customers with orders before "
-            f"{cutoff:%Y-%m-%d} (the cut-off {horizon_days} days before {end:%Y-%m-%d}); "
-            f"there are {len(past.features)}"
+        raise coded(
+            InputError(
+                f"churn from history needs at least {MIN_CUSTOMERS} customers with orders "
+                f"before {cutoff:%Y-%m-%d} (the cut-off {horizon_days} days before "
+                f"{end:%Y-%m-%d}); there are {len(past.features)}"
+            ),
+            "churn_few_customers",
+            n=len(past.features),
+            minimum=MIN_CUSTOMERS,
+            cutoff=f"{cutoff:%Y-%m-%d}",
         )
     when = pd.to_datetime(orders["ordered_at"])
     came_back = orders.loc[(when >= cutoff) & (when < end), "customer_id"].unique()
     churned = (~past.features["customer_id"].isin(came_back)).astype(float)
+    n_churned = int(churned.sum())
+    n_back = len(churned) - n_churned
+    if min(n_churned, n_back) < folds:
+        raise coded(
+            InputError(
+                f"churn from history needs customers who came back and customers who did "
+                f"not in the {horizon_days} days after {cutoff:%Y-%m-%d}: {n_back} came "
+                f"back, {n_churned} did not (at least {folds} of each)"
+            ),
+            "churn_one_outcome",
+            came_back=n_back,
+            churned=n_churned,
+            days=horizon_days,
+            cutoff=f"{cutoff:%Y-%m-%d}",
+        )
     train = past.features
     if len(train) > MAX_TRAIN_ROWS:  # the model's quality saturates long before
         pick = np.random.default_rng(seed).choice(len(train), MAX_TRAIN_ROWS, replace=False)

@@ -48,7 +48,7 @@ from statsmodels.tsa.forecasting.theta import ThetaModel
 from threadpoolctl import threadpool_limits
 
 from kehu.insight.data import InputError
-from kehu.insight.errors import InsightError, InvalidParameterError
+from kehu.insight.errors import InsightError, InvalidParameterError, coded
 from kehu.insight.forecast.checks import check_horizon, check_levels, level_name, prepare_series
 from kehu.insight.forecast.series import PANDAS_FREQ, SalesSeries
 
@@ -279,6 +279,7 @@ def forecast_sales(
     *,
     model: str = "auto",
     freq: str | None = None,
+    floor: float | None = None,
 ) -> Forecast:
     """Forecast every series ``horizon`` periods ahead with prediction intervals.
 
@@ -295,6 +296,10 @@ def forecast_sales(
         Prediction interval levels in percent.
     model
         ``"auto"``, ``"ets"``, ``"theta"`` or ``"ensemble"`` (see the module doc).
+    floor
+        A value no forecast or bound goes below, for every series (``0.0`` where the
+        series are sales a user reads as such, whatever their returns); ``None`` keeps
+        the per-series rule of the module doc.
 
     Examples
     --------
@@ -318,9 +323,14 @@ def forecast_sales(
             else:
                 parts.append(part)
     if not parts:
-        raise InputError("no series can be forecast: " + "; ".join(notes))
+        raise coded(
+            InputError("no series can be forecast: " + "; ".join(notes)), "forecast_too_short"
+        )
     table = pd.concat(parts, ignore_index=True)
     table["ds"] = table["ds"].astype("datetime64[ns]")
+    if floor is not None:
+        bounds = [c for c in table.columns if c == "forecast" or c.startswith(("lo_", "hi_"))]
+        table[bounds] = table[bounds].clip(lower=floor)
     return Forecast(table, notes)
 
 

@@ -32,7 +32,7 @@ import pandas as pd
 
 from kehu.insight.data import RAW, InputError, _number, _text, _timestamp, register_source
 from kehu.insight.engine import DuckDBEngine, Engine
-from kehu.insight.errors import InvalidParameterError
+from kehu.insight.errors import InvalidParameterError, coded
 
 FREQS = ("day", "month", "week")
 #: pandas offsets of the periods, for the dates that follow a series.
@@ -260,9 +260,12 @@ def sales_series(
     first, last, dropped = complete_span(acc["first_day"], acc["last_day"], freq)
     notes += dropped
     if last < first:
-        raise InputError(
-            f"the log runs from {acc['first_day']} to {acc['last_day']}: "
-            f"no complete {freq} to forecast from"
+        raise coded(
+            InputError(
+                f"the log runs from {acc['first_day']} to {acc['last_day']}: "
+                f"no complete {freq} to forecast from"
+            ),
+            "forecast_too_short",
         )
     frame = engine.query(series_sql(freq, first, last), "forecast: sales series").to_pandas()
     frame["unique_id"] = frame["unique_id"].astype(str)

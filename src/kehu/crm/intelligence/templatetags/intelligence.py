@@ -3,7 +3,7 @@ from __future__ import annotations
 from django import template
 from django.utils.functional import Promise
 
-from kehu.crm.intelligence import mining_labels
+from kehu.crm.intelligence import labels, mining_labels
 from kehu.crm.intelligence.labels import label
 
 register = template.Library()
@@ -25,12 +25,40 @@ def percent(value: float | None, digits: int = 0) -> str:
 
 @register.filter
 def segment_label(segment: object) -> str:
-    """A segment's suggested name in the UI's language."""
+    """A segment's suggested name in the UI's language (a Segment, or a dict with its
+    ``name_key``, ``name_detail`` and ``name`` such as a forecast's series)."""
+    if isinstance(segment, dict):
+        return mining_labels.segment_name(
+            segment.get("name_key", ""),
+            segment.get("name_detail", ""),
+            str(segment.get("name", "")),
+        )
     return mining_labels.segment_name(
         getattr(segment, "name_key", ""),
         getattr(segment, "name_detail", ""),
         str(getattr(segment, "name", "")),
     )
+
+
+@register.filter
+def skip_text(summary: dict) -> str:
+    """Why a step did not run, in the UI's language."""
+    return mining_labels.skip_text(summary or {})
+
+
+@register.filter
+def dates_text(dates: dict) -> str:
+    return labels.dates_text(dates or {})
+
+
+@register.filter
+def purchase_model_text(choice: dict) -> str:
+    return labels.purchase_model_text(choice or {})
+
+
+@register.filter
+def model_name(key: str) -> str:
+    return labels.MODEL_NAMES.get(key, key)
 
 
 @register.filter
