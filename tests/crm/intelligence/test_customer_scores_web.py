@@ -41,7 +41,7 @@ def test_list_filters_by_tier_segment_lifecycle_and_p_alive(scored, analyst_user
     assert alive.context["page"].paginator.count == (
         CustomerScore.objects.filter(p_alive__gte=0.75).count()
     )
-    assert _list(c, min_p_alive="abc").context["page"].paginator.count == Customer.objects.count()
+    assert _list(c, min_p_alive="abc").status_code == 400  # says what is allowed
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,7 @@ def test_list_shows_score_columns_with_flat_query_counts(
 ):
     c = client_for(analyst_user)
     for params in ({}, {"sort": "-clv"}, {"tier": "Lead", "min_p_alive": "0.5"}):
-        with django_assert_max_num_queries(9):
+        with django_assert_max_num_queries(10):  # + the segments of the segment filter
             response = _list(c, **params)
         assert len(response.context["page"].object_list) == 25
     page = response.content.decode()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from kehu.crm.catalog import actions, queries
 from kehu.crm.catalog.forms import ProductForm
 from kehu.crm.catalog.models import Product, ProductCategory
-from kehu.crm.lists import csv_response, csv_rows, page_of, querystring_without
+from kehu.crm.lists import csv_response, csv_rows, list_filters, page_of, querystring_without
 
 LIST_FILTERS = ("q", "category", "active", "sort")
 
@@ -28,7 +28,7 @@ EXPORT_COLUMNS = [
 
 
 def _filters(request: HttpRequest) -> dict[str, str]:
-    return {k: request.GET.get(k, "").strip()[:200] for k in LIST_FILTERS if k in request.GET}
+    return list_filters(request.GET, LIST_FILTERS)  # a 400 names a bad value
 
 
 @login_required

@@ -27,6 +27,7 @@ from kehu.crm.customers.schemas import (
 )
 from kehu.crm.engagement.queries import customer_timeline
 from kehu.crm.rest import (
+    DB_INT_MAX,
     ERRORS,
     DbId,
     Pagination,
@@ -51,7 +52,7 @@ def visible_customer(request: HttpRequest, pk: int, *, full: bool = True) -> Cus
 
 def _owner_filter(owner: str) -> str:
     """``filtered_customers`` takes 'me' or a user id; a username is looked up."""
-    if owner in ("", "me") or owner.isdigit():
+    if owner in ("", "me") or (owner.isascii() and owner.isdigit() and int(owner) <= DB_INT_MAX):
         return owner
     user = get_user_model().objects.filter(username=owner).first()
     return str(user.pk) if user is not None else "0"

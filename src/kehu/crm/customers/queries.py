@@ -26,6 +26,8 @@ SCORE_SORTS = {
     "clv": "predicted_clv",
     "p_alive": "p_alive",
     "value": "value_score",
+    "churn": "churn_risk",
+    "flags": "n_flags",
 }
 
 
@@ -134,6 +136,10 @@ def filtered_customers(
     segment: str = "",
     lifecycle: str = "",
     min_p_alive: str = "",
+    cluster: str = "",
+    min_churn: str = "",
+    min_flags: str = "",
+    flag: str = "",
     sort: str = "name",
 ) -> QuerySet[Customer]:
     """The customer list as the list page, the API and the CSV export share it; with
@@ -149,7 +155,7 @@ def filtered_customers(
         queryset = queryset.filter(country=country)
     if owner == "me":
         queryset = queryset.filter(owner=user)
-    elif owner.isdigit():
+    elif owner.isascii() and owner.isdigit():
         queryset = queryset.filter(owner_id=int(owner))
     if tag:
         queryset = queryset.filter(tags__name=tag)
@@ -161,4 +167,21 @@ def filtered_customers(
         queryset = queryset.filter(score__lifecycle_stage=lifecycle)
     if (share := _share(min_p_alive)) is not None:
         queryset = queryset.filter(score__p_alive__gte=share)
-    return _order(queryset, sort)
+    return _order(_mining_filters(queryset, cluster, min_churn, min_flags, flag), sort)
+
+
+def _mining_filters(
+    queryset: QuerySet[Customer], cluster: str, min_churn: str, min_flags: str, flag: str
+) -> QuerySet[Customer]:
+    """The data-mining columns of the current scores: the analysis segment (its key),
+    churn risk at least a share, at least n deviation flags, a flag of one kind (read
+    from the stored flags; the n_flags index narrows the candidates first)."""
+    if cluster.isascii() and cluster.isdigit():
+        queryset = queryset.filter(score__segment=int(cluster))
+    if (share := _share(min_churn)) is not None:
+        queryset = queryset.filter(score__churn_risk__gte=share)
+    if min_flags.isascii() and min_flags.isdigit():
+        queryset = queryset.filter(score__n_flags__gte=int(min_flags))
+    if flag:
+        queryset = queryset.filter(score__n_flags__gte=1, insight__flags__icontains=f'"{flag}"')
+    return queryset

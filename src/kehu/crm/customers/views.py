@@ -23,24 +23,36 @@ from kehu.crm.engagement.queries import customer_timeline, latest_orders, latest
 from kehu.crm.history import changes_of
 from kehu.crm.intelligence import labels
 from kehu.crm.intelligence import queries as value_queries
-from kehu.crm.lists import csv_response, csv_rows, page_of, querystring_without
+from kehu.crm.intelligence.mining_labels import FLAG_KINDS
+from kehu.crm.lists import csv_response, csv_rows, list_filters, page_of, querystring_without
 from kehu.crm.sales.models import Opportunity, Order
 from kehu.crm.sales.queries import customer_activities
 from kehu.crm.service.models import Ticket
+from kehu.crm.validation import Choice, Id, Param, Share, Text
 
-LIST_FILTERS = (
-    "q",
-    "status",
-    "kind",
-    "country",
-    "owner",
-    "tag",
-    "tier",
-    "segment",
-    "lifecycle",
-    "min_p_alive",
-    "sort",
-)
+SORTS = [
+    *queries.SORTABLE_FIELDS,
+    *(f"{sign}{key}" for key in queries.SCORE_SORTS for sign in ("", "-")),
+]
+# How each filter of the list is read (``kehu.crm.lists.FILTER_KINDS`` for the rest):
+# a value outside its choices is a 400 that says what is allowed.
+LIST_FILTERS: dict[str, Param] = {
+    "q": Text(),
+    "status": Choice(Customer.Status.values),
+    "kind": Choice(Customer.Kind.values),
+    "country": Text(),
+    "owner": Id("me"),
+    "tag": Text(),
+    "tier": Choice(labels.TIERS),
+    "segment": Choice(labels.SEGMENTS),
+    "lifecycle": Choice(labels.LIFECYCLE),
+    "min_p_alive": Share(),
+    "cluster": Id(),
+    "min_churn": Share(),
+    "min_flags": Choice(["1", "2", "3"]),
+    "flag": Choice(FLAG_KINDS),
+    "sort": Choice(SORTS),
+}
 
 
 def _score(name: str) -> Callable[[Customer], object]:
@@ -78,6 +90,9 @@ EXPORT_COLUMNS = [
             "expected_purchases",
             "predicted_clv",
             "value_score",
+            "segment",
+            "churn_risk",
+            "n_flags",
         )
     ],
 ]
@@ -88,9 +103,7 @@ def visible_customer_or_404(request: HttpRequest, pk: int) -> Customer:
 
 
 def _filters(request: HttpRequest) -> dict[str, str]:
-    return {
-        key: request.GET.get(key, "").strip()[:200] for key in LIST_FILTERS if key in request.GET
-    }
+    return list_filters(request.GET, LIST_FILTERS, **LIST_FILTERS)
 
 
 @login_required
@@ -99,6 +112,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     filters = _filters(request)
     customers = queries.filtered_customers(request.user, **filters)
     page = page_of(request, customers)
+    run = value_queries.latest_done_run()
     context = {
         "page": page,
         "search_capped": bool(filters.get("q")) and page.paginator.count >= queries.SEARCH_LIMIT,
@@ -108,8 +122,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "tiers": labels.choices(labels.TIERS),
         "segments": labels.choices(labels.SEGMENTS),
         "lifecycles": labels.choices(labels.LIFECYCLE),
-        "has_scores": value_queries.latest_done_run() is not None,
+        "has_scores": run is not None,
         "p_alive_steps": ["0.25", "0.5", "0.75", "0.9"],
+        "churn_steps": ["0.25", "0.5", "0.75"],
+        "flag_kinds": list(FLAG_KINDS.items()),
+        "flag_counts": ["1", "2", "3"],
         "score_sort": filters.get("sort", "").removeprefix("-") in queries.SCORE_SORTS,
         "sort": filters.get("sort", "name"),
         "querystring": querystring_without(request, "page"),
@@ -117,6 +134,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     }
     # a history restore (back button) needs the whole page, not the rows alone
     rows_only = request.htmx and not request.htmx.history_restore_request
+    if not rows_only:
+        context["clusters"] = value_queries.segments_of(run)
     template = "customers/partials/customer_rows.html" if rows_only else "customers/list.html"
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])

@@ -29,6 +29,7 @@ from kehu.crm.sales.queries import (
     visible_opportunities,
     visible_orders,
 )
+from kehu.crm.validation import DB_INT_MAX
 
 User = AbstractBaseUser | AnonymousUser
 CHOICES_SHOWN = 500
@@ -476,6 +477,6 @@ def line_errors_into(
 
 
 def customer_or_none(user: User, pk: str | None) -> Customer | None:
-    if not pk or not str(pk).isdigit():
+    if not pk or not (str(pk).isascii() and str(pk).isdigit()) or int(pk) > DB_INT_MAX:
         return None
     return visible_customers(user).filter(pk=int(pk)).first()

@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 from kehu.crm.accounts.roles import sees_all_customers
 from kehu.crm.customers.models import Customer
 from kehu.crm.history import changes_of
-from kehu.crm.lists import csv_response, csv_rows, page_of, querystring_without
+from kehu.crm.lists import csv_response, csv_rows, list_filters, page_of, querystring_without
+from kehu.crm.validation import query_id
 from kehu.crm.sales import actions, queries
 from kehu.crm.sales.forms import (
     ActivityForm,
@@ -34,6 +35,7 @@ from kehu.crm.sales.forms import (
     return_lines_initial,
 )
 from kehu.crm.sales.models import Activity, Opportunity, Order, SalesChannel
+from kehu.crm.validation import query_id
 
 ORDER_FILTERS = ("q", "status", "kind", "channel", "customer", "mine", "date_from", "date_to")
 OPPORTUNITY_FILTERS = ("q", "stage", "state", "mine", "customer", "close_from", "close_to")
@@ -83,7 +85,7 @@ ACTIVITY_COLUMNS = [
 
 
 def _filters(params: QueryDict, keys: tuple[str, ...]) -> dict[str, str]:
-    return {key: params.get(key, "").strip()[:200] for key in (*keys, "sort") if key in params}
+    return list_filters(params, (*keys, "sort"))  # a 400 names a bad id or date
 
 
 def _list_context(request: HttpRequest, queryset: QuerySet[Any], **extra: Any) -> dict[str, Any]:
@@ -146,7 +148,7 @@ def order_export(request: HttpRequest) -> HttpResponse:
 def _order_initial(request: HttpRequest) -> tuple[dict[str, Any], Order | None]:
     """The new-order form's initial values from the query string; for a return
     (``?kind=return&original=SO...``) the original order's customer."""
-    initial: dict[str, Any] = {"customer": request.GET.get("customer", "")}
+    initial: dict[str, Any] = {"customer": str(query_id(request.GET, "customer") or "")}
     original = None
     if request.GET.get("kind") == Order.Kind.RETURN:
         initial["kind"] = Order.Kind.RETURN
@@ -420,7 +422,7 @@ def activity_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("sales.add_activity", raise_exception=True)
 def activity_create(request: HttpRequest) -> HttpResponse:
-    initial = {k: request.GET[k] for k in ("customer", "opportunity") if k in request.GET}
+    initial = {k: str(pk) for k in ("customer", "opportunity") if (pk := query_id(request.GET, k))}
     opportunity_pk = initial.get("opportunity", "")
     if opportunity_pk.isdigit() and "customer" not in initial:
         opportunity = queries.visible_opportunities(request.user).filter(pk=int(opportunity_pk))

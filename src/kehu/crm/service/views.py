@@ -25,7 +25,8 @@ from kehu.crm.customers.models import Customer
 from kehu.crm.customers.queries import customer_scope, visible_customers
 from kehu.crm.engagement.models import InteractionChannel
 from kehu.crm.history import changes_of
-from kehu.crm.lists import csv_response, csv_rows, page_of, querystring_without
+from kehu.crm.lists import csv_response, csv_rows, list_filters, page_of, querystring_without
+from kehu.crm.validation import query_id
 from kehu.crm.service import actions, queries
 from kehu.crm.service.forms import (
     AssignForm,
@@ -37,6 +38,7 @@ from kehu.crm.service.forms import (
     VisitScheduleForm,
 )
 from kehu.crm.service.models import TechnicianVisit, Ticket
+from kehu.crm.validation import query_id
 
 LIST_FILTERS = ("q", "type", "status", "priority", "channel", "assignee", "open", "sort")
 REFUSED = 422  # the request was understood, but the ticket's state does not allow it
@@ -75,9 +77,7 @@ def duration_text(value: timedelta | None) -> str:
 
 
 def _filters(request: HttpRequest) -> dict[str, str]:
-    return {
-        key: request.GET.get(key, "").strip()[:200] for key in LIST_FILTERS if key in request.GET
-    }
+    return list_filters(request.GET, LIST_FILTERS)  # a 400 names a bad value
 
 
 def visible_ticket_or_404(request: HttpRequest, pk: int) -> Ticket:
@@ -137,10 +137,10 @@ def _attach_errors(form: BaseForm, error: ValidationError) -> None:
 
 
 def _preset_customer(request: HttpRequest) -> Customer | None:
-    raw = request.GET.get("customer", "")
-    if not raw.isdigit():
+    pk = query_id(request.GET, "customer")  # a 400 for anything but a record id
+    if pk is None:
         return None
-    return get_object_or_404(visible_customers(request.user), pk=int(raw))
+    return get_object_or_404(visible_customers(request.user), pk=pk)
 
 
 @login_required
