@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.crm.accounts.roles import Role, roles_of
 from kehu.crm.integration import actions
+from kehu.crm.integration.fields import FIELDS
 from kehu.crm.integration.forms import MappingForm, UploadForm
 from kehu.crm.integration.models import ImportJob
 from kehu.crm.integration.pipeline import (
@@ -156,8 +157,15 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ],
         "shared": job.details.get("shared_email_rows", []),
         "notes": job.details.get("notes", []),
+        "mapping": _mapping_labels(job),
     }
     return render(request, "integration/job.html", context)
+
+
+def _mapping_labels(job: ImportJob) -> list[tuple[str, str]]:
+    """(field label, column of the file) for each mapped field: the label, never the key."""
+    labels = {f.name: str(f.label) for f in FIELDS.get(job.entity, ())}
+    return [(labels.get(name, name), column) for name, column in (job.mapping or {}).items()]
 
 
 @login_required
