@@ -570,7 +570,11 @@ def recommend(
 
 @main.command()
 @click.option("--run", "run_id", type=click.IntRange(1), help="Execute this queued run.")
-@click.option("--as-of", help="Observation end, e.g. 2026-06-30 [the day of the last order].")
+@click.option(
+    "--as-of",
+    help="Observation end, e.g. 2026-06-30 [the last day of the dense part of the orders, "
+    "never after today].",
+)
 @click.option(
     "--keep", default=12, show_default=True, type=click.IntRange(1), help="Runs of history to keep."
 )
@@ -613,6 +617,27 @@ def score(run_id: int | None, as_of: str | None, keep: int) -> None:
         f"run #{run.pk}: scored {run.n_customers:,} customers ({run.n_prospects:,} prospects) "
         f"from {run.n_transactions:,} orders in {run.duration_s:.1f} s"
     )
+    _echo_model_choice(run.analysis_models)
+
+
+def _echo_model_choice(models: dict) -> None:
+    """The run's as-of date (and why), and which purchase model gave P(alive) and CLV
+    with each candidate's holdout error."""
+    dates = models.get("dates") or {}
+    click.echo(dates.get("note") or f"as of {models.get('calibration_end')}")
+    choice = models.get("purchase_model") or {}
+    names = {"bg_nbd": "BG/NBD", "mbg_nbd": "MBG/NBD", "pareto_nbd": "Pareto/NBD"}
+    if choice.get("reason") == "holdout":
+        errors = ", ".join(
+            f"{names.get(k, k)} {v['mae']:.4f}" for k, v in choice["candidates"].items()
+        )
+        click.echo(
+            f"purchase model {names.get(choice['chosen'])} (P(alive) from "
+            f"{names.get(choice['p_alive_model'])}): mean absolute error per customer over "
+            f"the {choice['holdout_days']} days after {choice['calibration_end']}: {errors}"
+        )
+    elif choice:
+        click.echo(f"purchase model {names.get(choice.get('chosen'))}: no holdout comparison")
 
 
 @main.command("import")

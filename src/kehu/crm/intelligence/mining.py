@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 
 from kehu.insight.behaviour import customer_behaviour
-from kehu.insight.churn.history import churn_from_history
+from kehu.insight.churn.history import churn_from_history, churn_window_days
 from kehu.insight.deviation import customer_flags, unusual_orders
 from kehu.insight.errors import InsightError, coded
 from kehu.insight.segments import Segmenter
@@ -31,7 +31,6 @@ from kehu.insight.segments import Segmenter
 logger = logging.getLogger(__name__)
 Step = Callable[[str], None]
 
-CHURN_HORIZON_DAYS = 90
 N_RECOMMENDATIONS = 5
 FORECAST_MONTHS = 6
 FORECAST_SERIES = 8  # per dimension: the largest groups
@@ -139,10 +138,11 @@ def _segments(data: MiningInput, features: pd.DataFrame, result: MiningResult) -
 
 
 def _churn(data: MiningInput, lines: pd.DataFrame | None, result: MiningResult) -> dict[str, Any]:
+    window = churn_window_days(data.orders, data.as_of)  # from how often customers order
     churn = churn_from_history(
         data.orders,
         data.as_of,
-        horizon_days=CHURN_HORIZON_DAYS,
+        horizon_days=window["days"],
         lines=lines,
         tickets=data.tickets if len(data.tickets) else None,
     )
@@ -160,7 +160,8 @@ def _churn(data: MiningInput, lines: pd.DataFrame | None, result: MiningResult) 
     result.reasons = pd.Series(
         found["reasons"].to_numpy(dtype=object), index=found["id"].to_numpy()
     )
-    return {k: v for k, v in churn.metrics.items() if k != "calibration"}
+    metrics = {k: v for k, v in churn.metrics.items() if k != "calibration"}
+    return metrics | {"median_gap_days": window["median_gap_days"]}
 
 
 def _deviations(data: MiningInput, features: pd.DataFrame, result: MiningResult) -> dict[str, Any]:

@@ -31,6 +31,10 @@ from kehu.insight.errors import coded
 from kehu.insight.segments import LABELS
 
 MIN_CUSTOMERS = 50
+#: The churn window is this many typical gaps between a customer's orders ...
+WINDOW_GAPS = 3
+#: ... in whole months (30 days), within these bounds (days).
+WINDOW_DAYS = (30, 180)
 MAX_TRAIN_ROWS = 200_000
 #: Features rounded for the reasons' words (days as whole days, shares to a percent).
 ROUNDING = {"recency_days": 0, "tenure_days": 0, "mean_gap_days": 1, "returns_share": 2}
@@ -57,6 +61,29 @@ def _label(column: str) -> str:
     if column.startswith("channel: "):
         return "share of orders by " + column.removeprefix("channel: ")
     return LABELS.get(column, column)
+
+
+def churn_window_days(orders: pd.DataFrame, as_of: date | datetime) -> dict[str, Any]:
+    """The churn window chosen from how often customers order: ``WINDOW_GAPS`` times the
+    median gap between consecutive orders of one customer (before ``as_of``), rounded up
+    to whole months within ``WINDOW_DAYS``, and at most half the history, so the cut-off
+    leaves history to learn from. A shop whose customers order yearly gets a longer
+    window than one whose customers order weekly: "no order in the window" then means
+    an unusual silence, not a normal pause.
+
+    Returns ``{"days", "median_gap_days", "history_days"}``."""
+    end = pd.Timestamp(as_of)
+    when = pd.to_datetime(orders["ordered_at"])
+    past = pd.DataFrame({"customer_id": orders["customer_id"], "at": when})[when < end]
+    past = past.sort_values(["customer_id", "at"])
+    gaps = past.groupby("customer_id")["at"].diff().dt.total_seconds().dropna() / 86400
+    gaps = gaps[gaps > 0]
+    median_gap = float(gaps.median()) if len(gaps) else None
+    history = int((end - past["at"].min()).days) if len(past) else 0
+    low, high = WINDOW_DAYS
+    days = high if median_gap is None else int(30 * np.ceil(WINDOW_GAPS * median_gap / 30))
+    days = int(min(max(days, low), high, max(history // 2, 7)))
+    return {"days": days, "median_gap_days": median_gap, "history_days": history}
 
 
 def churn_from_history(
