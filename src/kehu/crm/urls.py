@@ -7,7 +7,7 @@ from kehu.crm.api import api
 
 urlpatterns = [
     path("", account_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", account_views.ThrottledLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("kehu.crm.accounts.urls")),
     path("customers/", include("kehu.crm.customers.urls")),

@@ -55,7 +55,8 @@ def test_language_choice_is_saved_on_the_user(sales_user, client_for):
 def test_bad_language_is_a_400_not_a_500(sales_user, client_for):
     response = client_for(sales_user).post(reverse("accounts:language"), {"language": "klingon"})
     assert response.status_code == 400
-    assert b"language must be one of" in response.content
+    assert b"choose English (en) or Simplified Chinese (zh-hans)" in response.content
+    assert b"klingon" not in response.content  # the input is not echoed
 
 
 def test_language_switch_refuses_offsite_redirects(sales_user, client_for):
