@@ -135,3 +135,27 @@ def test_secure_settings_pass_the_deploy_check(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_a_locked_database_is_a_503_page_with_retry_after(admin_user, client_for, monkeypatch):
+    from django.db import OperationalError
+
+    from kehu.crm.customers import views
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(views.queries, "filtered_customers", locked)
+    response = client_for(admin_user).get(reverse("customers:list"))
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    assert "busy" in response.content.decode()
+
+
+def test_api_docs_serve_the_bundled_swagger_ui(admin_user, client_for):
+    client = client_for(admin_user)
+    page = client.get("/api/docs").content.decode()
+    assert "cdn.jsdelivr" not in page and "unpkg" not in page
+    assert "/static/ninja/swagger-ui-bundle.js" in page
+    bundle = client.get("/static/ninja/swagger-ui-bundle.js")
+    assert bundle.status_code == 200
