@@ -170,3 +170,60 @@ def test_reading_a_file_that_is_not_there_or_not_a_kind_we_read(tmp_path):
     (tmp_path / "notes.docx").write_bytes(b"PK")
     with pytest.raises(ReadError, match="use CSV/TSV"):
         read_file(tmp_path / "notes.docx")
+
+
+ODS_MANIFEST = (
+    '<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:'
+    'xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" manifest:media-type='
+    '"application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path='
+    '"content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+)
+
+
+def _ods(path, rows_xml):
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:'
+        'names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:'
+        'xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+        'office:version="1.2"><office:body><office:spreadsheet><table:table table:name="S">'
+        + rows_xml
+        + "</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet"
+        )
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", ODS_MANIFEST)
+
+
+def _ods_row(*values, repeated=1):
+    cells = "".join(
+        f'<table:table-cell office:value-type="string"><text:p>{v}</text:p></table:table-cell>'
+        for v in values
+    )
+    return f'<table:table-row table:number-rows-repeated="{repeated}">{cells}</table:table-row>'
+
+
+def test_an_ods_whose_repeats_spread_to_billions_of_cells_is_refused(tmp_path):
+    bomb = tmp_path / "bomb.ods"
+    _ods(
+        bomb,
+        _ods_row("name")
+        + _ods_row("x", repeated=1_000_000).replace(
+            "<table:table-cell ", '<table:table-cell table:number-columns-repeated="16000" '
+        ),
+    )
+    assert bomb.stat().st_size < 2000
+    _refused(_import(bomb), "span 16,000,000,001 cells", "export it as CSV")
+    # as LibreOffice saves a sheet: its empty rows and columns repeated to the sheet's end
+    fine = tmp_path / "customers.ods"
+    empty = (
+        '<table:table-row table:number-rows-repeated="1048574">'
+        '<table:table-cell table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    _ods(fine, _ods_row("external_id", "name") + _ods_row("K1", "Alpha") + empty)
+    result = _import(fine)
+    assert result.output.splitlines()[-1] == "rows=1 imported=1 merged=0 quarantined=0", (
+        result.output
+    )

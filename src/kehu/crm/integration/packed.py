@@ -68,7 +68,11 @@ def check_zip(path: Path, limits: Limits) -> None:
     try:
         with zipfile.ZipFile(path) as archive, path.open("rb") as raw:
             for info in archive.infolist():
-                measure = _SheetExtent() if SHEET.match(info.filename) else None
+                measure: _SheetExtent | _OdsExtent | None = None
+                if SHEET.match(info.filename):
+                    measure = _SheetExtent()
+                elif info.filename == "content.xml":
+                    measure = _OdsExtent()
                 for chunk in _unpack(raw, info, budget):
                     budget -= len(chunk)
                     if budget < 0:
@@ -154,6 +158,67 @@ class _SheetExtent:
                 f"{name!r}: a sheet ({member}) spans {height:,} rows x {width:,} columns, more "
                 f"than the {MAX_SHEET_CELLS:,} cells a spreadsheet import may read: delete the "
                 "cells far from the data (or its empty formatted rows), or export it as CSV"
+            )
+
+
+ODS_ROW_END = b"</table:table-row>"
+ODS_ROWS_REPEATED = re.compile(rb'table:number-rows-repeated="([0-9]{1,12})"')
+ODS_CELL = re.compile(
+    rb"<table:(?:covered-)?table-cell\b([^>]*?)(/>|>.*?</table:(?:covered-)?table-cell>)", re.S
+)
+ODS_COLUMNS_REPEATED = re.compile(rb'table:number-columns-repeated="([0-9]{1,12})"')
+#: an OpenDocument row this long with no end is refused (rows are read one by one)
+MAX_ODS_ROW = 16 * 1024 * 1024
+
+
+class _OdsExtent:
+    """The cells an OpenDocument sheet spans once its repeated rows and cells are
+    spread out (``number-rows-repeated``, ``number-columns-repeated``), counting only
+    rows with a value and each row up to its last value (empty repeats are free)."""
+
+    def __init__(self) -> None:
+        self.buffer = b""
+        self.cells = 0
+        self.rows = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self.buffer += chunk
+        end = self.buffer.rfind(ODS_ROW_END)
+        if end < 0:
+            if len(self.buffer) > MAX_ODS_ROW:
+                raise ReadError("a spreadsheet row is longer than 16 MB: export it as CSV")
+            return
+        end += len(ODS_ROW_END)
+        complete, self.buffer = self.buffer[:end], self.buffer[end:]
+        for row in complete.split(ODS_ROW_END):
+            self._row(row)
+
+    def _row(self, row: bytes) -> None:
+        start = row.rfind(b"<table:table-row")
+        if start < 0:
+            return
+        row = row[start:]
+        head = row[: row.find(b">") + 1]
+        repeated = ODS_ROWS_REPEATED.search(head)
+        width = filled = 0
+        for attributes, body in ODS_CELL.findall(row):
+            count = ODS_COLUMNS_REPEATED.search(attributes)
+            width += int(count[1]) if count else 1
+            if b"office:value-type" in attributes or b"<text:p" in body:
+                filled = width
+        if filled:
+            times = int(repeated[1]) if repeated else 1
+            self.rows += times
+            self.cells += times * filled
+
+    def check(self, name: str, member: str, limits: Limits) -> None:
+        if self.rows > limits.max_rows + 1:  # the header row
+            raise limits.too_many_rows(name)
+        if self.cells > MAX_SHEET_CELLS:
+            raise LimitError(
+                f"{name!r}: its sheets span {self.cells:,} cells once repeated rows and cells "
+                f"are spread out, more than the {MAX_SHEET_CELLS:,} a spreadsheet import may "
+                "read: export it as CSV"
             )
 
 

@@ -16,10 +16,11 @@ from typing import Any
 import duckdb
 from django.db import connection, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from kehu.crm.integration import normalise
 from kehu.crm.integration.entities import ENTITIES
-from kehu.crm.integration.mapping import check_mapping, suggest_mapping
+from kehu.crm.integration.mapping import FIELDS, check_mapping, suggest_mapping
 from kehu.crm.integration.models import ImportJob, MappingProfile, QuarantinedRow
 from kehu.crm.integration.quarantine import EXTRA_CELLS
 from kehu.crm.integration.readers import RAW, REJECTS, ROW, ReadError, Source, read_file
@@ -225,6 +226,7 @@ def preview(prepared: Prepared, n: int = 10) -> dict[str, Any]:
     fields = list(module.PREVIEW_FIELDS)
     return {
         "fields": fields,
+        "labels": [_preview_label(prepared.entity, f) for f in fields],
         "rows": [
             {
                 "row_number": r["row_number"],
@@ -238,6 +240,13 @@ def preview(prepared: Prepared, n: int = 10) -> dict[str, Any]:
         "quarantined": prepared.quarantined,
         "notes": prepared.source.notes,
     }
+
+
+def _preview_label(entity: str, name: str) -> str:
+    """A preview column's heading: its field's label (orders name two of their own)."""
+    labels = {f.name: f.label for f in FIELDS[entity]}
+    labels |= {"customer_ext": labels.get("customer_id", name), "is_return": _("Return")}
+    return str(labels.get(name, name))
 
 
 def run_import(
