@@ -28,6 +28,7 @@ def test_search_finds_a_customer_by_a_contacts_email_and_phone(
 
     assert _names(c, "li.na@buyer.example") == ["Acme Trading Ltd"]
     assert _names(c, "LI.NA@buy") == ["Acme Trading Ltd"]  # a prefix, any case
+    assert _names(c, "li.na") == ["Acme Trading Ltd"]  # the start of the address
     assert _names(c, "+86 21 5555 0199") == ["Acme Trading Ltd"]
     assert _names(c, "862155550199") == ["Acme Trading Ltd"]
     assert _names(c, "nobody@buyer.example") == []

@@ -44,13 +44,13 @@ PHONE_PUNCTUATION = (" ", "-", "+", "(", ")", ".", "/")
 
 def contact_key(query: str) -> tuple[str, str] | None:
     """What a one-word query can find on a contact: ``("email", prefix)`` for a word with
-    an ``@``, ``("phone", digits)`` for a phone number, else ``None`` (names are found on
+    an ``@`` or a dot, ``("phone", digits)`` for a phone number, else ``None`` (names are found on
     the customer's own terms)."""
     prefixes = query_prefixes(query)
     if len(prefixes) != 1:
         return None
     word = prefixes[0]
-    if "@" in word:
+    if "@" in word or "." in word:  # an address, or the start of one ("li.na")
         return ("email", word)
     if word.isascii() and word.isdigit() and len(word) >= 4:
         return ("phone", word)
