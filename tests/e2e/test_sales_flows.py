@@ -209,3 +209,16 @@ def test_add_activity_on_an_opportunity_and_tick_activities_done(page, world):
     card.locator(f"#activity-{other.pk} button:has-text('Reopen')").wait_for()
     other.refresh_from_db()
     assert other.completed_at is not None
+
+
+def test_the_contact_choices_follow_the_picked_customer(page, world):
+    from kehu.crm.customers.actions import add_contact
+
+    add_contact(world["customer"], name="Li Na")
+    log_in(page)
+    page.goto("/sales/opportunities/new/")
+    page.wait_for_load_state()
+    assert page.locator("#id_contact option").all_inner_texts() == ["---------"]
+    pick(page, "id_customer", "lantern", "Lantern Trading Co")
+    page.locator("#id_contact option", has_text="Li Na").wait_for(state="attached")
+    assert page.locator("#id_contact option").all_inner_texts() == ["---------", "Li Na"]

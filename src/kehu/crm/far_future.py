@@ -43,7 +43,11 @@ def check_far_future(form: forms.BaseForm, horizons: dict[str, timedelta]) -> No
     ]
     if not far or CONFIRM_FIELD not in form.fields:
         return
-    form.fields[CONFIRM_FIELD].widget = forms.CheckboxInput()
+    confirm = form.fields.pop(CONFIRM_FIELD)
+    confirm.widget = forms.CheckboxInput()
+    fields = list(form.fields.items())
+    after = [name for name, _field in fields].index(far[0]) + 1  # right below the date
+    form.fields = dict(fields[:after] + [(CONFIRM_FIELD, confirm)] + fields[after:])
     if data.get(CONFIRM_FIELD):
         return
     for name in far:
