@@ -91,7 +91,7 @@ def test_upload_map_preview_run_and_result(analyst_user, client_for, in_process)
 
     result = client.get(response["Location"]).content.decode()
     assert "3 rows in = 1 imported + 0 merged + 2 quarantined" in result
-    assert "1 of 1 batches landed." in result
+    assert "1 of 1 batch landed." in result
     csv = b"".join(client.get(reverse("integration:quarantine", args=[job.pk]))).decode()
     assert csv.splitlines()[0] == (
         "row,reason,InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,"
@@ -182,7 +182,7 @@ def test_an_upload_named_meta_json_does_not_overwrite_the_upload_metadata(analys
     assert (path.name, entity, name) == ("upload.json", "orders", "meta.json")
     page = client.get(response["Location"])
     assert page.status_code == 200
-    assert "1 rows; 0 would be quarantined." in page.content.decode()
+    assert "1 row; 0 would be quarantined." in page.content.decode()
 
 
 def test_far_future_dates_wait_for_the_box_in_the_wizard(analyst_user, client_for, in_process):
