@@ -33,7 +33,7 @@ def test_one_order_today_after_months_of_silence_is_left_out_and_said() -> None:
     assert chosen.as_of == date(2026, 6, 30)
     assert chosen.reason == "sparse_tail"
     assert (chosen.n_left_out, chosen.gap_days, chosen.latest_date) == (1, 155, TODAY)
-    assert "1 orders after a 155-day gap" in chosen.note()
+    assert "1 order after a 155-day gap" in chosen.note()
 
 
 def test_orders_dated_in_the_future_never_drive_the_as_of_date() -> None:

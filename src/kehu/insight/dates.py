@@ -66,14 +66,14 @@ class AnalysisDates:
         parts = []
         if self.n_future:
             parts.append(
-                f"{self.n_future} orders dated after today ({self.today}), the first on "
-                f"{self.first_future}, were left out: check their dates"
+                f"{_orders(self.n_future)} dated after today ({self.today}), the first on "
+                f"{self.first_future}, left out: check their dates"
             )
         if self.reason == "sparse_tail":
             n_tail = self.n_left_out - self.n_future
             parts.append(
-                f"{n_tail} orders after a {self.gap_days}-day gap with no orders (longer than "
-                f"the {self.gap_limit_days} days the data make usual) were left out"
+                f"{_orders(n_tail)} after a {self.gap_days}-day gap with no orders (longer "
+                f"than the {self.gap_limit_days} days the data make usual) left out"
             )
         head = f"analysis as of {self.as_of}, the last day with orders in the dense part"
         return head + ("; " + "; ".join(parts) if parts else "")
@@ -131,6 +131,10 @@ def _sparse_tail(when: np.ndarray, n: np.ndarray) -> tuple[int, int, int] | None
         return None
     index = int(candidates[0])
     return index, int(gaps[index]), limit
+
+
+def _orders(n: int) -> str:
+    return f"{n:,} order" if n == 1 else f"{n:,} orders"
 
 
 def _day(value: np.datetime64) -> date:

@@ -101,7 +101,7 @@ def test_p_alive_and_lifecycle_agree_with_the_rfm_status(spoiled_run):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("language", "words"), [("en", "were left out"), ("zh-hans", "已被排除")])
+@pytest.mark.parametrize(("language", "words"), [("en", "left out"), ("zh-hans", "已被排除")])
 def test_the_intelligence_page_says_why_in_the_users_language(
     spoiled_run, admin_user, client_for, language, words
 ):

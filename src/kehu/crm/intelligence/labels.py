@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.functional import Promise
-from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 LABELS: dict[str, str | Promise] = {
@@ -79,21 +79,29 @@ def dates_text(dates: dict[str, Any]) -> str:
     parts = []
     if dates.get("n_future"):
         parts.append(
-            gettext(
+            ngettext(
+                "%(n)s order dated after the day of the run (on %(first)s) was left out: "
+                "check its date.",
                 "%(n)s orders dated after the day of the run (the first on %(first)s) were "
-                "left out: check their dates."
+                "left out: check their dates.",
+                dates["n_future"],
             )
             % {"n": dates["n_future"], "first": dates.get("first_future")}
         )
     if dates.get("reason") == "sparse_tail":
+        n_tail = dates["n_left_out"] - dates.get("n_future", 0)
         parts.append(
-            gettext(
+            ngettext(
+                "%(n)s order after %(gap)s days without any order (more than the %(limit)s "
+                "days this data make usual) was left out: the analysis is as of %(as_of)s, "
+                "the last day of the dense part of the data.",
                 "%(n)s orders after %(gap)s days without any order (more than the %(limit)s "
                 "days this data make usual) were left out: the analysis is as of %(as_of)s, "
-                "the last day of the dense part of the data."
+                "the last day of the dense part of the data.",
+                n_tail,
             )
             % {
-                "n": dates["n_left_out"] - dates.get("n_future", 0),
+                "n": n_tail,
                 "gap": dates.get("gap_days"),
                 "limit": dates.get("gap_limit_days"),
                 "as_of": dates["as_of"],
