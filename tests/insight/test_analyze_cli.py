@@ -110,3 +110,19 @@ def test_non_iso_dates_are_read_with_a_format(tmp_path):
     assert result.exit_code == 0, result.output
     assert "bad_date=0" in result.output
     assert len(pd.read_parquet(tmp_path / "o" / "customers.parquet")) == 40
+
+
+def test_an_order_dated_2099_does_not_move_the_as_of_date_and_is_reported(tmp_path):
+    path = tmp_path / "log.csv"
+    rows = ["customer,date,amount"] + [
+        f"c{i % 60},2024-{(i % 12) + 1:02d}-{(i % 27) + 1:02d},{10 + i % 7}" for i in range(900)
+    ]
+    path.write_text("\n".join([*rows, "c1,2099-01-01,25"]))
+    result = _run(str(path), "--out", str(tmp_path / "o"), "--no-pareto-nbd")
+    assert result.exit_code == 0, result.output
+    assert "1 order dated after today" in result.output and "check their dates" in result.output
+    models = json.loads((tmp_path / "o" / "models.json").read_text())
+    assert models["dates"]["as_of"] <= "2024-12-31" and models["dates"]["n_future"] == 1
+    assert models["calibration_end"] == models["dates"]["as_of"]
+    choice = models["purchase_model"]
+    assert choice["chosen"] in {"bg_nbd", "mbg_nbd"} and choice["p_alive_model"] != "bg_nbd"
