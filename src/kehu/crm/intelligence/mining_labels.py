@@ -13,6 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kehu.crm.sales.models import SalesChannel
 from kehu.insight.segments import LABELS
 
 SEGMENT_NAMES: dict[str, str | Promise] = {
@@ -55,6 +56,8 @@ def segment_name(name_key: str, name_detail: str, name: str) -> str:
     if text is None:
         return name
     suffix = SUFFIX.search(name)
+    if name_key == "channel_users":
+        name_detail = channel_label(name_detail)
     shown = str(text) % {"name": name_detail} if "%(name)s" in str(text) else str(text)
     shown = shown[:1].upper() + shown[1:]
     return f"{shown} ({suffix.group(1)})" if suffix else shown
@@ -74,7 +77,7 @@ def feature_name(feature: str) -> str:
         }
     if feature.startswith("share of orders by "):
         return _("share of orders by %(name)s") % {
-            "name": feature.removeprefix("share of orders by ")
+            "name": channel_label(feature.removeprefix("share of orders by "))
         }
     return str(FEATURES.get(feature, feature))
 
@@ -204,3 +207,12 @@ def skip_text(summary: dict[str, Any]) -> str:
     except (KeyError, TypeError, ValueError):
         pass
     return _("This step could not run on this data.")
+
+
+def channel_label(key: str) -> str:
+    """A sales channel's label in the UI's language ("sales_rep" -> "Sales representative"); the
+    mining works on the stored keys."""
+    try:
+        return str(SalesChannel(key).label)
+    except ValueError:
+        return key
