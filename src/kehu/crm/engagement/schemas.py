@@ -7,7 +7,7 @@ from datetime import datetime
 from ninja import Field, Schema
 
 from kehu.crm.engagement.models import Interaction, InteractionChannel
-from kehu.crm.rest import DbId, InSchema, When, choice, text, username_of
+from kehu.crm.rest import DbId, InSchema, When, choice, patch_schema, text, username_of
 
 Channel = choice(InteractionChannel)
 Direction = choice(Interaction.Direction)
@@ -24,6 +24,9 @@ class InteractionIn(InSchema):
     body: Body = ""
     occurred_at: When | None = Field(None, description="Defaults to now")
     duration_minutes: int | None = Field(None, ge=0, le=2_147_483_647)
+
+
+InteractionPatch = patch_schema(InteractionIn, "InteractionPatch", exclude=["customer_id"])
 
 
 class InteractionOut(Schema):
