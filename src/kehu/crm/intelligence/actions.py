@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import subprocess
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_noop
 from kehu.crm import processes
 from kehu.crm.background import launch_kehu
 from kehu.crm.intelligence import extract, mining, overview, writeback
-from kehu.crm.intelligence.models import AnalysisSchedule, ValueRun
+from kehu.crm.intelligence.models import AnalysisSchedule, CustomerScore, SegmentName, ValueRun
 from kehu.insight.analyze import Analysis, AnalysisSettings, analyze, settings_dict
 from kehu.insight.errors import InsightError
 from kehu.insight.report import _plain
@@ -300,3 +301,60 @@ def start_run(by: AbstractBaseUser) -> ValueRun:
     except OSError as e:
         _finish(run, ValueRun.Status.FAILED, error=f"could not start the analysis process: {e}")
     return run
+
+
+def rename_segment(key: int, name: str, by: AbstractBaseUser | None = None) -> SegmentName | None:
+    """Give segment ``key`` a name of the user's own, kept across runs while the
+    segment keeps its key; an empty name gives it back its suggested name (None)."""
+    name = " ".join(name.split())
+    if not name:
+        SegmentName.objects.filter(key=key).delete()
+        return None
+    named, _created = SegmentName.objects.update_or_create(
+        key=key, defaults={"name": name[:100], "renamed_by": by}
+    )
+    return named
+
+
+@dataclass
+class FollowUps:
+    created: int
+    skipped: int  # members who have an open activity with this subject already
+    owners: int
+
+
+def create_follow_ups(
+    run: ValueRun, key: int, *, subject: str, due_at: datetime, by: AbstractBaseUser
+) -> FollowUps:
+    """A follow-up task for each member of segment ``key`` (in ``run``), for the
+    member's owner (``by`` for a member without one), through the sales actions, in one
+    transaction; a member with an open activity of the same subject is skipped, so that
+    a second click adds nothing."""
+    from kehu.crm.sales.actions import create_activity
+    from kehu.crm.sales.models import Activity
+
+    members = CustomerScore.objects.filter(run=run, segment=key).select_related("customer__owner")
+    has_one = set(
+        Activity.objects.filter(
+            customer__score__run=run,
+            customer__score__segment=key,
+            subject=subject,
+            completed_at__isnull=True,
+        ).values_list("customer_id", flat=True)
+    )
+    created, owners = 0, set()
+    with transaction.atomic():
+        for score in members.order_by("customer_id").iterator(chunk_size=2000):
+            if score.customer_id in has_one:
+                continue
+            owner = score.customer.owner or by
+            create_activity(
+                owner=owner,
+                kind=Activity.Kind.FOLLOW_UP,
+                subject=subject,
+                customer=score.customer,
+                due_at=due_at,
+            )
+            created += 1
+            owners.add(owner.pk)
+    return FollowUps(created=created, skipped=len(has_one), owners=len(owners))

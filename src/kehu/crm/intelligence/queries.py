@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from kehu.crm.catalog.models import Product
 from kehu.crm.intelligence.labels import label
@@ -15,6 +16,7 @@ from kehu.crm.intelligence.models import (
     CustomerValue,
     Scores,
     Segment,
+    SegmentName,
     ValueRun,
 )
 
@@ -97,10 +99,16 @@ class InsightCard:
     flags: list[dict]
 
 
+def named_segments() -> QuerySet[Segment]:
+    """Segments with ``custom_name``: the name a user gave their key ("" for none)."""
+    given = SegmentName.objects.filter(key=OuterRef("key")).values("name")[:1]
+    return Segment.objects.annotate(custom_name=Coalesce(Subquery(given), Value("")))
+
+
 def segments_of(run: ValueRun | None) -> list[Segment]:
     if run is None:
         return []
-    return list(Segment.objects.filter(run=run).order_by("key"))
+    return list(named_segments().filter(run=run).order_by("key"))
 
 
 def insight_card(score: CustomerScore | None) -> InsightCard | None:
@@ -109,7 +117,7 @@ def insight_card(score: CustomerScore | None) -> InsightCard | None:
         return None
     insight = CustomerInsight.objects.filter(customer_id=score.customer_id).first()
     segment = (
-        Segment.objects.filter(run_id=score.run_id, key=score.segment).first()
+        named_segments().filter(run_id=score.run_id, key=score.segment).first()
         if score.segment is not None
         else None
     )

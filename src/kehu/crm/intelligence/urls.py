@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kehu.crm.intelligence import views
+from kehu.crm.intelligence import segment_views, views
 
 app_name = "intelligence"
 urlpatterns = [
@@ -10,6 +10,13 @@ urlpatterns = [
     path("runs/<int:pk>/progress/", views.run_progress, name="run_progress"),
     path("runs/<int:pk>/customers.csv", views.run_export, name="run_export"),
     path("schedule/", views.schedule_save, name="schedule"),
-    path("segments/", views.segment_list, name="segments"),
-    path("segments/<int:key>/", views.segment_detail, name="segment"),
+    path("segments/", segment_views.segment_list, name="segments"),
+    path("segments/<int:key>/", segment_views.segment_detail, name="segment"),
+    path("segments/<int:key>/rename/", segment_views.segment_rename, name="segment_rename"),
+    path("segments/<int:key>/members.csv", segment_views.segment_export, name="segment_export"),
+    path(
+        "segments/<int:key>/follow-ups/",
+        segment_views.segment_follow_ups,
+        name="segment_follow_ups",
+    ),
 ]

@@ -10,8 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_POST
 from kehu.crm.accounts.roles import Role, roles_of, sees_all_customers
 from kehu.crm.intelligence import actions, queries
 from kehu.crm.intelligence.forms import ScheduleForm
-from kehu.crm.intelligence.models import SCORE_FIELDS, CustomerValue, Segment, ValueRun
+from kehu.crm.intelligence.models import SCORE_FIELDS, CustomerValue, ValueRun
 from kehu.crm.lists import csv_response, csv_rows
 
 RUNNERS = {Role.ADMIN.value, Role.ANALYST.value}
@@ -148,27 +147,3 @@ def schedule_save(request: HttpRequest) -> HttpResponse:
             % {"errors": "; ".join(str(e) for errors in form.errors.values() for e in errors)},
         )
     return redirect("intelligence:overview")
-
-
-@login_required
-def segment_list(request: HttpRequest) -> HttpResponse:
-    _viewer(request)
-    run = queries.latest_done_run()
-    return render(
-        request,
-        "intelligence/segments.html",
-        {"run": run, "segments": queries.segments_of(run), "mining": run.mining if run else {}},
-    )
-
-
-@login_required
-def segment_detail(request: HttpRequest, key: int) -> HttpResponse:
-    _viewer(request)
-    run = queries.latest_done_run()
-    segment = get_object_or_404(Segment, run=run, key=key) if run else None
-    if segment is None:
-        raise Http404
-    page = Paginator(queries.segment_members(run, key), 50).get_page(request.GET.get("page"))
-    return render(
-        request, "intelligence/segment.html", {"run": run, "segment": segment, "page": page}
-    )

@@ -33,6 +33,18 @@ def segment_label(segment: object) -> str:
             segment.get("name_detail", ""),
             str(segment.get("name", "")),
         )
+    if getattr(segment, "custom_name", ""):  # renamed by a user (queries.named_segments)
+        return str(segment.custom_name)  # type: ignore[attr-defined]
+    return mining_labels.segment_name(
+        getattr(segment, "name_key", ""),
+        getattr(segment, "name_detail", ""),
+        str(getattr(segment, "name", "")),
+    )
+
+
+@register.filter
+def suggested_label(segment: object) -> str:
+    """The name the analysis suggests for a segment, whatever a user renamed it to."""
     return mining_labels.segment_name(
         getattr(segment, "name_key", ""),
         getattr(segment, "name_detail", ""),
