@@ -201,6 +201,7 @@ def test_a_cross_owner_pair_says_so_and_only_a_manager_merges_it(
     analyst = client_for(analyst_user)
     page = analyst.get(reverse("integration:duplicates")).content.decode()
     assert "Different owners: a manager decides." in page
+    assert "Match probability &gt; 0.999" in page  # never 1.000: the model is not certain
     assert "Only a manager can merge customers of two owners." in page
     assert 'value="keep_a"' not in page
     analyst.post(reverse("integration:decide", args=[pair.pk]), {"action": "keep_a"})
@@ -210,6 +211,8 @@ def test_a_cross_owner_pair_says_so_and_only_a_manager_merges_it(
     assert 'value="keep_a"' in page
     manager.post(reverse("integration:decide", args=[pair.pk]), {"action": "keep_a"})
     assert CustomerMerge.objects.get().loser == pair.customer_b
+    merges = manager.get(reverse("integration:merges")).content.decode()
+    assert "name, phone" in merges  # the fields that agreed
 
 
 def test_the_queue_explains_each_pair_and_hides_pairs_whose_customer_was_merged(

@@ -15,6 +15,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -87,6 +88,17 @@ def _reasons(pair: DuplicatePair) -> list[str]:
     return out
 
 
+def _probability(p: float) -> str:
+    """Three decimals; the model is never certain, so not 1.000 but > 0.999."""
+    return "> 0.999" if p >= 0.9995 else number_format(p, 3)
+
+
+def _agreed(merge: CustomerMerge) -> str:
+    """The fields that agreed when the merged pair was found."""
+    agreement = merge.pair.agreement if merge.pair else {}
+    return ", ".join(str(COMPARED_LABELS[f]) for f, v in agreement.items() if v == "same")
+
+
 def _row(pair: DuplicatePair) -> dict:
     a, b = pair.customer_a, pair.customer_b
     fields = []
@@ -106,6 +118,7 @@ def _row(pair: DuplicatePair) -> dict:
     evidence = [(COMPARED_LABELS.get(k, k), v) for k, v in pair.evidence.items()]
     return {
         "pair": pair,
+        "probability": _probability(pair.probability),
         "fields": fields,
         "reasons": _reasons(pair),
         "evidence": evidence,
@@ -173,9 +186,10 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def merge_list(request: HttpRequest) -> HttpResponse:
     _reviewer(request)
-    merges = CustomerMerge.objects.select_related("winner", "loser", "merged_by")
+    merges = CustomerMerge.objects.select_related("winner", "loser", "merged_by", "pair")
     page = Paginator(merges, 50).get_page(request.GET.get("page"))
-    return render(request, "integration/merges.html", {"page": page})
+    rows = [(merge, _agreed(merge)) for merge in page]
+    return render(request, "integration/merges.html", {"page": page, "rows": rows})
 
 
 @login_required
