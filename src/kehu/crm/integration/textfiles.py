@@ -23,6 +23,7 @@ import gzip
 import io
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -34,6 +35,7 @@ from kehu.crm.integration.limits import Limits, ReadError
 
 SAMPLE_BYTES = 256 * 1024
 CHUNK_ROWS = 50_000
+CHUNK_BYTES = 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 #: one value may be this long (Python's csv refuses longer ones by default: 128 KiB)
 MAX_FIELD = 16 * 1024 * 1024
@@ -48,6 +50,8 @@ class TextRead:
     encoding: str
     delimiter: str
     notes: list[str] = field(default_factory=list)
+    #: where the last record starts and how many lines it takes, when more than one
+    last_record: tuple[int, int] | None = None
 
 
 class _Counted(io.RawIOBase):
@@ -119,27 +123,6 @@ def sniff_delimiter(sample: str) -> str:
     return best
 
 
-class _Lines:
-    """The text's lines, remembering those of the record being read (to tell a quote
-    that never closes)."""
-
-    def __init__(self, text: IO[str]) -> None:
-        self.text = text
-        self.current: list[str] = []
-        self.first_line = 1
-        self.line = 0
-
-    def __iter__(self) -> Iterator[str]:
-        for line in self.text:
-            self.line += 1
-            self.current.append(line)
-            yield line
-
-    def next_record(self) -> None:
-        self.current.clear()
-        self.first_line = self.line + 1
-
-
 def unique_headers(cells: list[str]) -> tuple[list[str], list[str]]:
     """Header names made unique (``Email``, ``Email (2)``; an empty one ``column N``),
     with a note for each renamed one."""
@@ -182,31 +165,49 @@ def load_text(
     notes = []
     if encoding not in ("utf-8", "ascii"):
         notes.append(f"read as {encoding} and converted to UTF-8")
-    reading = "utf-8-sig" if encoding == "utf-8" else encoding
-    name = path.name
+    elif encoding == "utf-8" and _starts_with_bom(path):
+        notes.append("UTF-8 with a byte-order mark")
+    if delimiter is None:
+        delimiter = sniff_delimiter(_sample(path, encoding))
+    counted: list[_Counted] = []
+    try:
+        with _text(path, encoding, limits, counted) as text:
+            read = _rows(db, text, delimiter, raw, rejects, row, limits, path.name)
+        if read.last_record is not None:  # on several lines: does its quote close?
+            with _text(path, encoding, limits, []) as text:
+                _check_closed(text, *read.last_record, delimiter, path.name)
+    except UnicodeDecodeError:
+        raise ReadError(
+            f"the file is not valid {encoding} near byte {counted[0].count:,}: name the right "
+            "encoding with --encoding, or save the file as UTF-8"
+        ) from None
+    except csv.Error as e:
+        raise ReadError(f"{path.name!r}: {e}") from None
+    read.encoding, read.delimiter, read.notes = encoding, delimiter, notes + read.notes
+    return read
+
+
+@contextmanager
+def _text(path: Path, encoding: str, limits: Limits, counted: list[_Counted]) -> Iterator[IO[str]]:
+    """The file as text (unpacked, decoded, a UTF-8 byte-order mark dropped), refused
+    past the size limit."""
     try:
         inner = open_bytes(path)
     except OSError as e:
-        raise ReadError(f"cannot read {name!r}: {e}") from None
-    counted = _Counted(inner, limits.max_bytes, limits, name)
-    with inner, io.TextIOWrapper(io.BufferedReader(counted), encoding=reading, newline="") as text:
-        try:
-            if encoding == "utf-8" and _starts_with_bom(path):
-                notes.append("UTF-8 with a byte-order mark")
-            sample = text.read(SAMPLE_BYTES // 4)
-            if delimiter is None:
-                delimiter = sniff_delimiter(sample)
-            lines = _Lines(_chain(sample, text))
-            read = _rows(db, lines, delimiter, raw, rejects, row, limits, name)
-        except UnicodeDecodeError:
-            raise ReadError(
-                f"the file is not valid {encoding} near byte {counted.count:,}: name the right "
-                "encoding with --encoding, or save the file as UTF-8"
-            ) from None
-        except csv.Error as e:
-            raise ReadError(f"{name!r} line {lines.line:,}: {e}") from None
-    read.encoding, read.delimiter, read.notes = encoding, delimiter, notes + read.notes
-    return read
+        raise ReadError(f"cannot read {path.name!r}: {e}") from None
+    counter = _Counted(inner, limits.max_bytes, limits, path.name)
+    counted.append(counter)
+    reading = "utf-8-sig" if encoding == "utf-8" else encoding
+    buffered = io.BufferedReader(counter, buffer_size=CHUNK_BYTES)
+    with inner, io.TextIOWrapper(buffered, encoding=reading, newline="") as text:
+        yield text
+
+
+def _sample(path: Path, encoding: str) -> str:
+    """The start of the file as text, to find the delimiter in."""
+    with open_bytes(path) as f:
+        data = f.read(SAMPLE_BYTES)
+    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(data).lstrip("\ufeff")
 
 
 def _starts_with_bom(path: Path) -> bool:
@@ -214,28 +215,9 @@ def _starts_with_bom(path: Path) -> bool:
         return f.read(3) == codecs.BOM_UTF8
 
 
-def _chain(sample: str, rest: IO[str]) -> Iterator[str]:
-    """The sample read for sniffing, then the rest, as lines (CR, LF and CRLF kept)."""
-    head = io.StringIO(sample, newline="")
-    pending = ""
-    for line in head:
-        if line.endswith(("\n", "\r")):
-            yield pending + line
-            pending = ""
-        else:
-            pending += line
-    first = True
-    for line in rest:
-        if first:
-            line, first = pending + line, False
-        yield line
-    if first and pending:
-        yield pending
-
-
 def _rows(
     db: duckdb.DuckDBPyConnection,
-    lines: _Lines,
+    text: IO[str],
     delimiter: str,
     raw: str,
     rejects: str,
@@ -243,9 +225,8 @@ def _rows(
     limits: Limits,
     name: str,
 ) -> TextRead:
-    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
+    reader = csv.reader(text, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
     header = next(reader, None)
-    lines.next_record()
     if not header:
         raise ReadError(f"{name!r} is empty: its first line should name the columns")
     columns, notes = unique_headers(header)
@@ -254,42 +235,32 @@ def _rows(
     db.execute(f"CREATE TEMP TABLE {raw} ({_quote(row)} BIGINT, {quoted})")
     db.execute(f"CREATE TEMP TABLE {rejects} ({_quote(row)} BIGINT, reason VARCHAR, cells VARCHAR)")
     numbers: list[int] = []
-    cells: list[list[str | None]] = [[] for _ in columns]
+    records: list[list[str]] = []
     refused: list[tuple[int, str, str]] = []
-    n = rejected = 0
-    span: tuple[int, list[str]] | None = None  # the last record, when on several lines
+    n = 0
+    max_rows = limits.max_rows
+    before = reader.line_num  # lines read before the record
+    start = span = 0
     for record in reader:
-        span = (lines.first_line, list(lines.current)) if len(lines.current) > 1 else None
+        start, span, before = before + 1, reader.line_num - before, reader.line_num
         if not record:  # a blank line
-            lines.next_record()
             continue
         n += 1
-        if n > limits.max_rows:
+        if n > max_rows:
             raise limits.too_many_rows(name)
-        if len(record) > width and any(c.strip() for c in record[width:]):
-            extra = sum(1 for c in record[width:] if c.strip())
-            refused.append(
-                (
-                    n,
-                    f"the row has {len(record)} cells but the header has {width} columns "
-                    f"({extra} non-empty cell{'s' if extra > 1 else ''} past the last column): "
-                    "an unquoted delimiter in a value? quote the value",
-                    json.dumps(record, ensure_ascii=False),
+        if len(record) != width:
+            if len(record) > width and any(c.strip() for c in record[width:]):
+                refused.append(
+                    (n, _too_wide(record, width), json.dumps(record, ensure_ascii=False))
                 )
-            )
-            rejected += 1
-        else:
-            numbers.append(n)
-            for i in range(width):
-                value = record[i] if i < len(record) else ""
-                cells[i].append(value if value != "" else None)
-        lines.next_record()
-        if len(numbers) >= CHUNK_ROWS:
-            _flush(db, raw, row, columns, numbers, cells)
-            numbers, cells = [], [[] for _ in columns]
-    if span is not None:
-        _check_closed(*span, delimiter, name)
-    _flush(db, raw, row, columns, numbers, cells)
+                continue
+            record = (record + [""] * (width - len(record)))[:width]
+        numbers.append(n)
+        records.append(record)
+        if len(records) >= CHUNK_ROWS:
+            _flush(db, raw, row, width, numbers, records)
+            numbers, records = [], []
+    _flush(db, raw, row, width, numbers, records)
     if refused:
         table = pa.table(
             {
@@ -301,11 +272,23 @@ def _rows(
         db.register("rejects_input", table)
         db.execute(f"INSERT INTO {rejects} SELECT * FROM rejects_input")
         db.unregister("rejects_input")
-    return TextRead(columns, n, rejected, "", delimiter, notes)
+    last = (start, span) if span > 1 else None
+    return TextRead(columns, n, len(refused), "", delimiter, notes, last)
 
 
-def _check_closed(first_line: int, record: list[str], delimiter: str, name: str) -> None:
-    """The last record, read again strictly: a quote that opens and never closes."""
+def _too_wide(record: list[str], width: int) -> str:
+    extra = sum(1 for c in record[width:] if c.strip())
+    return (
+        f"the row has {len(record)} cells but the header has {width} columns "
+        f"({extra} non-empty cell{'s' if extra > 1 else ''} past the last column): "
+        "an unquoted delimiter in a value? quote the value"
+    )
+
+
+def _check_closed(text: IO[str], first_line: int, lines: int, delimiter: str, name: str) -> None:
+    """The last record (``lines`` lines from ``first_line``), read again strictly: a
+    quote that opens and never closes took in the rest of the file."""
+    record = [line for number, line in enumerate(text, start=1) if number >= first_line]
     try:
         list(csv.reader(record, delimiter=delimiter, strict=True))
     except csv.Error as e:
@@ -321,16 +304,19 @@ def _flush(
     db: duckdb.DuckDBPyConnection,
     raw: str,
     row: str,
-    columns: list[str],
+    width: int,
     numbers: list[int],
-    cells: list[list[str | None]],
+    records: list[list[str]],
 ) -> None:
+    """Append rows to ``raw``; an empty cell is NULL, as in the other formats."""
     if not numbers:
         return
     arrays = {row: pa.array(numbers, pa.int64())}
-    arrays |= {f"c{i}": pa.array(values, pa.string()) for i, values in enumerate(cells)}
+    for i, values in enumerate(zip(*records, strict=True)):
+        arrays[f"c{i}"] = pa.array(list(values), pa.string())  # a tuple is 30x slower
     db.register("raw_input", pa.table(arrays))
-    db.execute(f"INSERT INTO {raw} SELECT * FROM raw_input")
+    cells = ", ".join(f"NULLIF(c{i}, '')" for i in range(width))
+    db.execute(f"INSERT INTO {raw} SELECT {_quote(row)}, {cells} FROM raw_input")
     db.unregister("raw_input")
 
 
