@@ -233,3 +233,13 @@ def test_the_queue_explains_each_pair_and_hides_pairs_whose_customer_was_merged(
     assert f'id="pair-{queued.pk}"' in page and f'id="pair-{stale.pk}"' not in page
     assert "Conflicting fields: address." in page
     assert page.count("agrees") >= 2 and "differs" in page
+
+
+def test_an_undone_automatic_merge_returns_to_the_queue_saying_so(analyst_user, client_for):
+    a, b = _pair()
+    pair = DuplicatePair.objects.create(customer_a=a, customer_b=b, probability=0.999)
+    merge = merge_customers(a, b, pair=pair, automatic=True)
+    undo_merge(merge)
+    page = client_for(analyst_user).get(reverse("integration:duplicates")).content.decode()
+    assert f'id="pair-{pair.pk}"' in page
+    assert "Merged automatically before; the merge was undone." in page

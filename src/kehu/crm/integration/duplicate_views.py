@@ -72,8 +72,9 @@ def _cross_owner(pair: DuplicatePair) -> bool:
 
 
 def _reasons(pair: DuplicatePair) -> list[str]:
-    if not pair.reasons:  # merged by `kehu dedup`, then the merge was undone
-        return [_("Merged automatically before; the merge was undone.")]
+    if not pair.reasons:  # merged by `kehu dedup`, then the merge was undone?
+        undone = CustomerMerge.objects.filter(pair=pair, automatic=True, undone_at__isnull=False)
+        return [_("Merged automatically before; the merge was undone.")] if undone.exists() else []
     out = []
     for code in pair.reasons:
         if code == "conflict":
