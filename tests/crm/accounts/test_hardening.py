@@ -159,3 +159,23 @@ def test_api_docs_serve_the_bundled_swagger_ui(admin_user, client_for):
     assert "/static/ninja/swagger-ui-bundle.js" in page
     bundle = client.get("/static/ninja/swagger-ui-bundle.js")
     assert bundle.status_code == 200
+
+
+def test_no_template_has_a_script_the_csp_would_block():
+    """Inline scripts need the request's nonce; inline event handlers (onclick=...) and
+    hx-on (evaluated code) are refused by the policy: behaviour goes in static files."""
+    import re
+    from pathlib import Path
+
+    import kehu.crm
+
+    root = Path(kehu.crm.__file__).parent
+    offenders = []
+    for template in root.rglob("templates/**/*.html"):
+        text = template.read_text(encoding="utf-8")
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            if "src=" not in tag and "csp_nonce" not in tag and "application/json" not in tag:
+                offenders.append(f"{template.relative_to(root)}: {tag}")
+        for handler in re.findall(r"\s(on[a-z]+|hx-on[:\w-]*)=", text):
+            offenders.append(f"{template.relative_to(root)}: {handler}=")
+    assert offenders == []
