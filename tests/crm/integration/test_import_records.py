@@ -95,6 +95,19 @@ A-100,Tea cup (blue),,13,,
 """
 
 
+def test_product_codes_are_one_product_whatever_their_case(tmp_path):
+    Product.objects.create(sku="TEA-1", name="Oolong", unit_price=Decimal("12.00"))
+    text = "sku,name,unit_price\ntea-1,Oolong tea,12.50\nNew-1,New,1.00\nNEW-1,New (again),1.00\n"
+    result, last = _import(tmp_path, "products", text)
+    assert last == "rows=3 imported=1 merged=2 quarantined=0", result.output
+    assert sorted(Product.objects.values_list("sku", "name")) == [
+        ("NEW-1", "New (again)"),  # one product, with the file's last values
+        ("TEA-1", "Oolong tea"),  # the stored spelling stays, the values change
+    ]
+    again, last = _import(tmp_path, "products", text)
+    assert last == "rows=3 imported=0 merged=3 quarantined=0"
+
+
 def test_products_with_categories_and_decimal_commas(tmp_path):
     result, last = _import(tmp_path, "products", PRODUCTS, "--decimal-comma")
     assert result.exit_code == 0, result.output

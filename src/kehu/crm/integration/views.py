@@ -69,7 +69,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     try:
         token = actions.save_upload(form.cleaned_data["file"], form.cleaned_data["entity"])
     except actions.UploadRejectedError as e:
-        form.add_error("file", str(e))
+        form.add_error("file", _("This file cannot be imported: %(reason)s") % {"reason": e})
         jobs = ImportJob.objects.select_related("created_by")[:50]
         return render(request, "integration/list.html", {"jobs": jobs, "form": form}, status=400)
     return redirect("integration:mapping", token=token)
