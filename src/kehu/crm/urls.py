@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from kehu.crm.accounts import views as account_views
 from kehu.crm.api import api
@@ -19,4 +21,6 @@ urlpatterns = [
     path("imports/", include("kehu.crm.integration.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    # browsers ask for /favicon.ico on pages without an icon link (the admin): no 404
+    path("favicon.ico", RedirectView.as_view(url=static("kehu/favicon.svg"), permanent=True)),
 ]

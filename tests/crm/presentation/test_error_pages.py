@@ -100,3 +100,9 @@ def test_the_500_page_renders_without_the_database_or_a_request_context() -> Non
     html = response.content.decode()
     assert response.status_code == 500
     assert "出错了" in html and "kehu/kehu.css" in html
+
+
+def test_the_browsers_favicon_request_is_not_a_404() -> None:
+    response = Client().get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"].endswith("kehu/favicon.svg")
