@@ -125,3 +125,20 @@ def test_a_bad_api_filter_is_a_json_4xx_naming_the_field(admin_client):
     response = admin_client.get("/api/customers", {"status": "nonsense"})
     assert response.status_code == 422
     assert json.loads(response.content)["errors"][0]["field"] == "status"
+
+
+@pytest.mark.parametrize(
+    ("url", "name", "value"),
+    [
+        ("/sales/orders/", "status", "bogus"),
+        ("/sales/orders/export.csv", "channel", "pigeon"),
+        ("/sales/opportunities/", "stage", "dreaming"),
+        ("/sales/activities/", "who", "bob"),
+        ("/service/tickets/", "priority", "whenever"),
+        ("/catalog/products/", "active", "maybe"),
+    ],
+)
+def test_a_value_outside_a_filters_choices_is_a_400(admin_client, url, name, value):
+    response = admin_client.get(url, {name: value})
+    assert response.status_code == 400
+    assert name in response.content.decode()

@@ -13,8 +13,14 @@ from kehu.crm.catalog import actions, queries
 from kehu.crm.catalog.forms import ProductForm
 from kehu.crm.catalog.models import Product, ProductCategory
 from kehu.crm.lists import csv_response, csv_rows, list_filters, page_of, querystring_without
+from kehu.crm.validation import Choice, Id, Param, Text
 
-LIST_FILTERS = ("q", "category", "active", "sort")
+LIST_FILTERS: dict[str, Param] = {  # a value outside its choices is a 400
+    "q": Text(),
+    "category": Id(),
+    "active": Choice(["yes", "no"]),
+    "sort": Text(),
+}
 
 EXPORT_COLUMNS = [
     ("sku", lambda p: p.sku),
@@ -28,7 +34,7 @@ EXPORT_COLUMNS = [
 
 
 def _filters(request: HttpRequest) -> dict[str, str]:
-    return list_filters(request.GET, LIST_FILTERS)  # a 400 names a bad value
+    return list_filters(request.GET, LIST_FILTERS, **LIST_FILTERS)  # a 400 names a bad value
 
 
 @login_required

@@ -20,7 +20,7 @@ from kehu.crm.accounts.roles import sees_all_customers
 from kehu.crm.customers.models import Customer
 from kehu.crm.history import changes_of
 from kehu.crm.lists import csv_response, csv_rows, list_filters, page_of, querystring_without
-from kehu.crm.validation import query_id
+from kehu.crm.validation import Choice, Day, Flag, Id, Param, Text, query_id
 from kehu.crm.sales import actions, queries
 from kehu.crm.sales.forms import (
     ActivityForm,
@@ -37,10 +37,36 @@ from kehu.crm.sales.forms import (
 from kehu.crm.sales.models import Activity, Opportunity, Order, SalesChannel
 from kehu.crm.validation import query_id
 
-ORDER_FILTERS = ("q", "status", "kind", "channel", "customer", "mine", "date_from", "date_to")
-OPPORTUNITY_FILTERS = ("q", "stage", "state", "mine", "customer", "close_from", "close_to")
-BOARD_FILTERS = ("q", "mine", "customer")
-ACTIVITY_FILTERS = ("who", "state", "overdue", "kind", "customer", "opportunity")
+# How each list reads its filters (ids, dates and flags by name in kehu.crm.lists): a
+# value outside its choices is a 400 saying what is allowed.
+ORDER_FILTERS: dict[str, Param] = {
+    "q": Text(),
+    "status": Choice(Order.Status.values),
+    "kind": Choice(Order.Kind.values),
+    "channel": Choice(SalesChannel.values),
+    "customer": Id(),
+    "mine": Flag(),
+    "date_from": Day(),
+    "date_to": Day(),
+}
+OPPORTUNITY_FILTERS: dict[str, Param] = {
+    "q": Text(),
+    "stage": Choice(Opportunity.Stage.values),
+    "state": Choice(["open", "closed"]),
+    "mine": Flag(),
+    "customer": Id(),
+    "close_from": Day(),
+    "close_to": Day(),
+}
+BOARD_FILTERS: dict[str, Param] = {"q": Text(), "mine": Flag(), "customer": Id()}
+ACTIVITY_FILTERS: dict[str, Param] = {
+    "who": Choice(["mine", "all"]),
+    "state": Choice(["open", "done", "all"]),
+    "overdue": Flag(),
+    "kind": Choice(Activity.Kind.values),
+    "customer": Id(),
+    "opportunity": Id(),
+}
 
 ORDER_COLUMNS = [
     ("number", lambda o: o.number),
@@ -84,8 +110,8 @@ ACTIVITY_COLUMNS = [
 ]
 
 
-def _filters(params: QueryDict, keys: tuple[str, ...]) -> dict[str, str]:
-    return list_filters(params, (*keys, "sort"))  # a 400 names a bad id or date
+def _filters(params: QueryDict, kinds: dict[str, Param]) -> dict[str, str]:
+    return list_filters(params, (*kinds, "sort"), **kinds)  # a 400 names a bad value
 
 
 def _list_context(request: HttpRequest, queryset: QuerySet[Any], **extra: Any) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from kehu.crm.customers.queries import customer_scope, visible_customers
 from kehu.crm.engagement.models import InteractionChannel
 from kehu.crm.history import changes_of
 from kehu.crm.lists import csv_response, csv_rows, list_filters, page_of, querystring_without
-from kehu.crm.validation import query_id
+from kehu.crm.validation import Choice, Flag, Id, Param, Text, query_id
 from kehu.crm.service import actions, queries
 from kehu.crm.service.forms import (
     AssignForm,
@@ -40,7 +40,16 @@ from kehu.crm.service.forms import (
 from kehu.crm.service.models import TechnicianVisit, Ticket
 from kehu.crm.validation import query_id
 
-LIST_FILTERS = ("q", "type", "status", "priority", "channel", "assignee", "open", "sort")
+LIST_FILTERS: dict[str, Param] = {  # a value outside its choices is a 400
+    "q": Text(),
+    "type": Choice(Ticket.Type.values),
+    "status": Choice(Ticket.Status.values),
+    "priority": Choice(Ticket.Priority.values),
+    "channel": Choice(InteractionChannel.values),
+    "assignee": Id("me", "unassigned"),
+    "open": Flag(),
+    "sort": Text(),
+}
 REFUSED = 422  # the request was understood, but the ticket's state does not allow it
 
 EXPORT_COLUMNS = [
@@ -77,7 +86,7 @@ def duration_text(value: timedelta | None) -> str:
 
 
 def _filters(request: HttpRequest) -> dict[str, str]:
-    return list_filters(request.GET, LIST_FILTERS)  # a 400 names a bad value
+    return list_filters(request.GET, LIST_FILTERS, **LIST_FILTERS)  # a 400 names a bad value
 
 
 def visible_ticket_or_404(request: HttpRequest, pk: int) -> Ticket:
