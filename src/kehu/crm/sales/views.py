@@ -20,7 +20,6 @@ from kehu.crm.accounts.roles import sees_all_customers
 from kehu.crm.customers.models import Customer
 from kehu.crm.history import changes_of
 from kehu.crm.lists import csv_response, csv_rows, list_filters, page_of, querystring_without
-from kehu.crm.validation import Choice, Day, Flag, Id, Param, Text, query_id
 from kehu.crm.sales import actions, queries
 from kehu.crm.sales.forms import (
     ActivityForm,
@@ -35,7 +34,7 @@ from kehu.crm.sales.forms import (
     return_lines_initial,
 )
 from kehu.crm.sales.models import Activity, Opportunity, Order, SalesChannel
-from kehu.crm.validation import query_id
+from kehu.crm.validation import Choice, Day, Flag, Id, Param, Text, query_id
 
 # How each list reads its filters (ids, dates and flags by name in kehu.crm.lists): a
 # value outside its choices is a 400 saying what is allowed.

@@ -26,7 +26,6 @@ from kehu.crm.customers.queries import customer_scope, visible_customers
 from kehu.crm.engagement.models import InteractionChannel
 from kehu.crm.history import changes_of
 from kehu.crm.lists import csv_response, csv_rows, list_filters, page_of, querystring_without
-from kehu.crm.validation import Choice, Flag, Id, Param, Text, query_id
 from kehu.crm.service import actions, queries
 from kehu.crm.service.forms import (
     AssignForm,
@@ -38,7 +37,7 @@ from kehu.crm.service.forms import (
     VisitScheduleForm,
 )
 from kehu.crm.service.models import TechnicianVisit, Ticket
-from kehu.crm.validation import query_id
+from kehu.crm.validation import Choice, Flag, Id, Param, Text, query_id
 
 LIST_FILTERS: dict[str, Param] = {  # a value outside its choices is a 400
     "q": Text(),
