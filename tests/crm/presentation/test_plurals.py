@@ -69,3 +69,15 @@ def test_one_order_is_one_order_on_the_360_page_and_the_order_list(
     orders = client.get("/sales/orders/").content.decode()  # type: ignore[attr-defined]
     assert "1 order · net" in orders and "1 orders" not in orders
     assert "Page 1 of 1 · 1 row" in orders and "1 rows" not in orders
+
+
+def test_one_complaint_is_one_complaint_in_a_deviation_flag() -> None:
+    import json
+
+    from django.utils import translation
+
+    from kehu.crm.intelligence.mining_labels import flag_text
+
+    flag = {"kind": "complaint_burst", "values": json.dumps({"recent": 1, "expected": 0.2})}
+    with translation.override("en"):
+        assert flag_text(flag).startswith("1 complaint in the last 90 days")

@@ -11,7 +11,7 @@ from typing import Any
 from django.utils.formats import number_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from kehu.crm.sales.models import SalesChannel
 from kehu.insight.segments import LABELS
@@ -125,9 +125,12 @@ def flag_text(flag: dict[str, Any]) -> str:
                 "a gap this long has a %(chance)s chance for a customer still active"
             ) % {"gap": _n(v["gap"]), "rhythm": _n(v["rhythm"]), "chance": chance}
         if kind == "complaint_burst":
-            return _(
+            return ngettext(
+                "%(recent)s complaint in the last 90 days against about %(expected)s expected "
+                "from their history",
                 "%(recent)s complaints in the last 90 days against about %(expected)s expected "
-                "from their history"
+                "from their history",
+                int(v["recent"]),
             ) % {"recent": _n(v["recent"]), "expected": _n(v["expected"], 1)}
         if kind == "unusual_order":
             return _("an order of %(amount)s, %(ratio)s× their median order of %(median)s") % {
