@@ -130,3 +130,20 @@ def test_a_skipped_step_is_phrased_in_the_users_language_not_the_exception(langu
     assert "boom" not in unknown
     if language != "en":
         assert "流失" in text and "无法" in unknown
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_hibernating_customers_360_page_shows_a_p_alive_below_one_and_its_model(
+    spoiled_run, admin_user, client_for, language
+):
+    score = CustomerScore.objects.filter(rfm_segment="Hibernating").order_by("customer_id")[0]
+    page = client_for(admin_user).get(
+        reverse("customers:detail", args=[score.customer_id]), HTTP_ACCEPT_LANGUAGE=language
+    )
+    text = page.content.decode()
+    model = {"mbg_nbd": "MBG/NBD", "pareto_nbd": "Pareto/NBD"}[
+        spoiled_run.analysis_models["purchase_model"]["p_alive_model"]
+    ]
+    assert f"{score.p_alive:.2f}" in text and score.p_alive < 0.995
+    assert model in text
