@@ -231,7 +231,7 @@ def preview(prepared: Prepared, n: int = 10) -> dict[str, Any]:
             {
                 "row_number": r["row_number"],
                 "reason": r["reason"],
-                "values": [r.get(f) for f in fields],
+                "values": [_shown(r.get(f)) for f in fields],
             }
             for r in rows
         ],
@@ -240,6 +240,13 @@ def preview(prepared: Prepared, n: int = 10) -> dict[str, Any]:
         "quarantined": prepared.quarantined,
         "notes": prepared.source.notes,
     }
+
+
+def _shown(value: Any) -> Any:
+    """A preview cell as a user reads it: a flag as yes or no."""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    return value
 
 
 def _preview_label(entity: str, name: str) -> str:
