@@ -629,7 +629,10 @@ def _echo_model_choice(models: dict) -> None:
     names = {"bg_nbd": "BG/NBD", "mbg_nbd": "MBG/NBD", "pareto_nbd": "Pareto/NBD"}
     if choice.get("reason") == "holdout":
         errors = ", ".join(
-            f"{names.get(k, k)} {v['mae']:.4f}" for k, v in choice["candidates"].items()
+            f"{names.get(k, k)} {v['mae']:.4f}"
+            if v.get("mae") is not None
+            else f"{names.get(k, k)} (could not be fitted)"
+            for k, v in choice["candidates"].items()
         )
         click.echo(
             f"purchase model {names.get(choice['chosen'])} (P(alive) from "

@@ -25,6 +25,7 @@ from kehu.insight.data import (
 )
 from kehu.insight.dates import AnalysisDates, choose_as_of, order_days_sql
 from kehu.insight.engine import DuckDBEngine, Engine
+from kehu.insight.errors import InsightError
 from kehu.insight.lifecycle import LifecycleRules, lifecycle_stage, loyalty_stage
 from kehu.insight.rfm import rfm_scores, segment_counts
 from kehu.insight.summary import PERIOD_DAYS, Summary, summarize
@@ -357,22 +358,31 @@ def choose_purchase_model(
     rfm = split.customers[["frequency", "recency", "T"]]
     actual = split.customers["holdout_actual"].to_numpy(dtype=float)
     candidates: dict[str, dict[str, Any]] = {}
+    scores: dict[str, float] = {}
     for key in keys:
         errors: list[str] = []
-        predicted = _fit(CANDIDATES[key](), rfm, key, errors).conditional_expected_purchases(
-            length, rfm
-        )
+        try:
+            model = _fit(CANDIDATES[key](), rfm, key, errors)
+        except InsightError as e:  # a model that cannot be fitted here is not a candidate
+            candidates[key] = {"failed": str(e).splitlines()[0]}
+            scores[key] = np.inf
+            continue
+        predicted = model.conditional_expected_purchases(length, rfm)
+        mae = float(np.mean(np.abs(predicted - actual)))
+        scores[key] = mae if np.isfinite(mae) else np.inf
         candidates[key] = {
-            "mae": float(np.mean(np.abs(predicted - actual))),
-            "rmse": float(np.sqrt(np.mean((predicted - actual) ** 2))),
-            "predicted_total": float(predicted.sum()),
+            "mae": mae if np.isfinite(mae) else None,
+            "rmse": float(np.sqrt(np.mean((predicted - actual) ** 2)))
+            if np.isfinite(mae)
+            else None,
+            "predicted_total": float(predicted.sum()) if np.isfinite(mae) else None,
             "actual_total": int(actual.sum()),
             "converged": not errors,
         }
-    chosen = min(keys, key=lambda k: candidates[k]["mae"])
+    chosen = min(keys, key=lambda k: scores[k])
     p_alive_model = chosen
     if chosen == "bg_nbd":  # its P(alive) is 1 for every one-time buyer
-        p_alive_model = min((k for k in keys if k != "bg_nbd"), key=lambda k: candidates[k]["mae"])
+        p_alive_model = min((k for k in keys if k != "bg_nbd"), key=lambda k: scores[k])
     return {
         "chosen": chosen,
         "p_alive_model": p_alive_model,
