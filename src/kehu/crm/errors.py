@@ -11,10 +11,13 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable
 from typing import Any
 
+from django.core.signals import got_request_exception
 from django.db import OperationalError
+from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -73,6 +76,18 @@ def database_busy_response(request: HttpRequest) -> HttpResponse:
     return response
 
 
+LOCKED_FLAG = "_kehu_database_locked"
+
+
+@receiver(got_request_exception)
+def _note_locked_database(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
+    """Django turns an exception outside the view into a 500 before this middleware sees
+    it; the signal still carries the exception, so a lock is noted on the request."""
+    exc = sys.exc_info()[1]
+    if request is not None and exc is not None and is_database_locked(exc):
+        setattr(request, LOCKED_FLAG, True)
+
+
 class ErrorResponseMiddleware:
     """Turn the errors above into answers; place it right after SecurityMiddleware, so
     that it sees (and, under /api/, rewrites) what every inner layer answers."""
@@ -82,6 +97,9 @@ class ErrorResponseMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
+        if response.status_code == 500 and getattr(request, LOCKED_FLAG, False):
+            # the lock hit an inner middleware (session save, ...), not the view
+            return database_busy_response(request)
         if is_api(request) and response.status_code >= 400 and not _is_json(response):
             return _as_json(response)
         return response

@@ -4,7 +4,7 @@ pages.
 - ``Content-Security-Policy``: scripts only from our own origin or an inline
   ``<script nonce="{{ request.csp_nonce }}">``; no plugins, no framing, forms post only
   here. Styles may be inline (``style=`` attributes, htmx's indicator style).
-- ``Cache-Control: no-store`` on every answer to a signed-in user and on every download:
+- ``Cache-Control: no-store`` on every answer to a session or a token and on every download:
   a shared or back-button cache must not keep a customer's data.
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
@@ -50,7 +51,9 @@ class SecurityHeadersMiddleware:
 
 
 def _personal(request: HttpRequest, response: HttpResponse) -> bool:
+    """A download, or an answer to someone signed in (a session cookie) or calling the API
+    with a token; decided from the request alone, without reading the database (which may
+    be what just failed)."""
     if "attachment" in response.get("Content-Disposition", ""):
         return True
-    user = getattr(request, "user", None)
-    return bool(user is not None and user.is_authenticated)
+    return settings.SESSION_COOKIE_NAME in request.COOKIES or "HTTP_AUTHORIZATION" in request.META

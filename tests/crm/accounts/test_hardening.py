@@ -179,3 +179,18 @@ def test_no_template_has_a_script_the_csp_would_block():
         for handler in re.findall(r"\s(on[a-z]+|hx-on[:\w-]*)=", text):
             offenders.append(f"{template.relative_to(root)}: {handler}=")
     assert offenders == []
+
+
+def test_a_lock_outside_the_view_is_a_503_too(admin_user, client_for, monkeypatch):
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import OperationalError
+
+    def locked(self):
+        raise OperationalError("database is locked")
+
+    client = client_for(admin_user)
+    client.raise_request_exception = False
+    monkeypatch.setattr(SessionStore, "load", locked)  # read by a middleware, not the view
+    response = client.get(reverse("customers:list"))
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
