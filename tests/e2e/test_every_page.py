@@ -405,6 +405,7 @@ def test_the_crawl_reaches_every_kind_of_page(crawl: Crawl) -> None:
         assert expected in shapes, f"{expected} not reached; reached {sorted(shapes)}"
     ids = [int(n) for p in crawl.pages for n in re.findall(r"/(\d+)/", p)]
     assert ids and min(i for i in ids if i > 100) > OFFSET, "record ids must be above 10,000"
+    print(f"{crawl.language}: {len(crawl.pages)} pages in {crawl.seconds:.0f} s")
     assert crawl.seconds < 240, f"the crawl took {crawl.seconds:.0f} s"
 
 
