@@ -88,3 +88,9 @@ def test_a_locked_database_is_a_503_with_retry_after(api_for, admin_user, monkey
 def test_every_documented_error_has_the_error_shape():
     schema = api.get_openapi_schema()
     assert "ErrorOut" in schema["components"]["schemas"]
+
+
+def test_api_answers_with_personal_data_are_not_stored_by_caches(api_for, admin_user):
+    response = api_for(admin_user).client.get("/api/customers")
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
