@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -114,9 +115,21 @@ def test_members_download_as_csv_through_the_formula_safe_writer(scored, analyst
 def test_the_segment_page_links_to_the_customer_list_filtered_by_it(
     scored, analyst_user, client_for
 ):
-    segment = _biggest(_latest(scored))
-    html = client_for(analyst_user).get(reverse("intelligence:segment", args=[segment.key]))
-    assert f'href="/customers/?segment={segment.key}"' in html.content.decode()
+    run = _latest(scored)
+    segment = _biggest(run)
+    c = client_for(analyst_user)
+    html = c.get(reverse("intelligence:segment", args=[segment.key])).content.decode()
+    link = f"/customers/?cluster={segment.key}"
+    assert f'href="{link}"' in html
+    listing = c.get(link, HTTP_HX_REQUEST="true")
+    assert listing.status_code == 200
+    shown = set(map(int, re.findall(r'href="/customers/(\d+)/"', listing.content.decode())))
+    members = set(
+        CustomerScore.objects.filter(run=run, segment=segment.key).values_list(
+            "customer_id", flat=True
+        )
+    )
+    assert shown and shown <= members
 
 
 def test_a_manager_gives_each_member_owner_a_follow_up_once(scored, make_user, client_for):

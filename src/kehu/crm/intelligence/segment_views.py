@@ -64,8 +64,9 @@ def _latest_segment(key: int) -> tuple[ValueRun, Segment]:
 
 
 def customer_list_url(key: int) -> str:
-    """The customer list filtered by a segment (the list's ``segment=<key>`` filter)."""
-    return f"{reverse('customers:list')}?{urlencode({'segment': key})}"
+    """The customer list filtered by an analysis segment: the list's ``cluster=<key>``
+    filter (its ``segment`` parameter is the RFM segment)."""
+    return f"{reverse('customers:list')}?{urlencode({'cluster': key})}"
 
 
 @login_required
