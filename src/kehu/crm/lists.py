@@ -35,9 +35,7 @@ FILTER_KINDS: dict[str, Param] = {
 }
 
 
-def list_filters(
-    params: Mapping[str, str], names: Iterable[str], **kinds: Param
-) -> dict[str, str]:
+def list_filters(params: Mapping[str, str], names: Iterable[str], **kinds: Param) -> dict[str, str]:
     """The filters ``names`` present in ``params``, each checked by its kind (a 400 that
     names a bad one, see ``kehu.crm.errors``); blank ones are left out."""
     spec = {name: kinds.get(name) or FILTER_KINDS.get(name) or Text() for name in names}
