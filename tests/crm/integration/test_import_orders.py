@@ -269,3 +269,24 @@ def test_order_dates_far_in_the_future_need_a_confirmation(tmp_path):
     confirmed = _import(path, "--allow-future-dates")
     assert confirmed.output.splitlines()[-1] == "rows=2 imported=1 merged=1 quarantined=0"
     assert Order.objects.get(number="900002").ordered_at.year == 2099
+
+
+def test_a_quarantined_return_downloaded_fixed_and_imported_keeps_its_negative_quantity(
+    tmp_path,
+):
+    """The quarantine CSV quotes formula-like cells (``'-1``) as every export does; the
+    import reads that quote away, so the fixed row is the row it was."""
+    from kehu.crm.integration.quarantine import csv_lines
+
+    _import(_write(tmp_path, ["C536379,D,Discount,-1,2010-12-01 09:41:00,27.50,,UK"]))
+    download = "".join(csv_lines(ImportJob.objects.get()))
+    assert ",'-1," in download  # neutralised for spreadsheets
+    header, row = download.splitlines()
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text(
+        header.split(",", 2)[2] + "\n" + row.split(",", 2)[2].replace(",,UK", ",14527,UK") + "\n"
+    )
+    result = _import(fixed)
+    assert result.output.splitlines()[-1] == "rows=1 imported=1 merged=0 quarantined=0"
+    order = Order.objects.get(number="C536379")
+    assert order.kind == Order.Kind.RETURN and order.total_amount == Decimal("-27.50")

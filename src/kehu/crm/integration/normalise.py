@@ -35,10 +35,14 @@ def quote(name: str) -> str:
 
 
 def text(column: str | None) -> str:
-    """A cell as trimmed text, NULL when empty (or when no column is mapped)."""
+    """A cell as trimmed text, NULL when empty (or when no column is mapped). The quote
+    a CSV export puts before a formula-like cell (``'-1``, ``'=x``: see
+    :func:`kehu.crm.lists.neutralise`) goes, so that quarantined rows downloaded, fixed
+    and imported again read as they first did."""
     if column is None:
         return "CAST(NULL AS VARCHAR)"
-    return f"NULLIF(TRIM({quote(column)}), '')"
+    unquoted = f"REGEXP_REPLACE({quote(column)}, '^''([=+\\-@\t\r])', '\\1')"
+    return f"NULLIF(TRIM({unquoted}), '')"
 
 
 def identifier(column: str | None) -> str:
