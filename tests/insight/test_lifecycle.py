@@ -92,3 +92,9 @@ def test_the_stage_agrees_with_a_fading_rfm_segment():
     frame = _customers([(0.9, 6, "2024-01-01", "2024-06-30", 25, 30, 30.0)] * 3)
     frame["rfm_segment"] = ["Champions", "Hibernating", "Lost"]
     assert lifecycle_stage(frame).tolist() == ["stability", "decline", "decline"]
+
+
+def test_the_stage_agrees_with_a_status_people_gave_the_customer():
+    frame = _customers([(0.9, 6, "2024-01-01", "2024-06-30", 25, 30, 30.0)] * 3)
+    frame["status"] = ["active", "inactive", "lost"]
+    assert lifecycle_stage(frame).tolist() == ["stability", "decline", "decline"]

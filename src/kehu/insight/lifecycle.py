@@ -9,7 +9,9 @@ Oh 1987, with "lost" added), first matching rule wins:
    one-time buyer, who has none: the median of the repeat buyers' mean gaps); or the
    last gap is longer than ``slowdown`` times the mean of the earlier gaps; or the RFM
    segment (column ``rfm_segment``, where present) is one of :data:`FADING_SEGMENTS`,
-   whose names already say the relationship is fading, so the stage agrees with them.
+   whose names already say the relationship is fading, or the status a user gave the
+   customer (column ``status``, where present, e.g. a CRM's) is one of
+   :data:`FADING_STATUSES`: the stage agrees with what those say.
 3. **exploration**: one purchase so far (no repeat).
 4. **formation**: fewer than ``stable_repeats`` (3) repeat purchases.
 5. **stability**: the rest: regular repeat buyers who are likely alive.
@@ -36,6 +38,8 @@ from kehu.insight.data import InputError
 LIFECYCLE_STAGES = ("exploration", "formation", "stability", "decline", "lost")
 #: RFM segments (:mod:`kehu.insight.rfm`) that are at best in decline.
 FADING_SEGMENTS = ("At risk", "Can't lose", "Hibernating", "Lost")
+#: Customer statuses (set by people, e.g. in a CRM) that are at best in decline.
+FADING_STATUSES = ("inactive", "lost")
 LOYALTY_STAGES = ("prospect", "first-time", "repeat", "loyal", "advocate")
 
 
@@ -96,6 +100,8 @@ def lifecycle_stage(customers: pd.DataFrame, rules: LifecycleRules | None = None
         )
     if "rfm_segment" in customers.columns:
         slowing |= customers["rfm_segment"].isin(FADING_SEGMENTS).to_numpy()
+    if "status" in customers.columns:
+        slowing |= customers["status"].isin(FADING_STATUSES).to_numpy()
     conditions = [
         p_alive < rules.lost_below,
         (p_alive < rules.decline_below) | slowing,

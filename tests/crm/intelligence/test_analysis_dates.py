@@ -98,6 +98,12 @@ def test_p_alive_and_lifecycle_agree_with_the_rfm_status(spoiled_run):
     assert one_timers.exists() and not one_timers.filter(p_alive__gte=0.995).exists()
     choice = spoiled_run.analysis_models["purchase_model"]
     assert choice["p_alive_model"] in {"mbg_nbd", "pareto_nbd"}
+    marked_lost = CustomerScore.objects.filter(customer__status="lost", p_alive__isnull=False)
+    assert marked_lost.exists()
+    assert not marked_lost.filter(
+        lifecycle_stage__in=["stability", "formation", "exploration"]
+    ).exists()
+    assert not marked_lost.filter(p_alive__gte=0.995).exists()
 
 
 @pytest.mark.django_db

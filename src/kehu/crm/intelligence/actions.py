@@ -216,7 +216,8 @@ def _compute(
         log,
         settings_used,
         progress=step,
-        customer_columns=facts[["customer_id", "satisfaction"]],
+        # the status a user gave the customer: a Lost one is at best in decline
+        customer_columns=facts[["customer_id", "satisfaction", "status"]],
     )
     table = writeback.score_table(analysis.customers, facts)
     mined = mining.run_mining(_mining_input(analysis), step)

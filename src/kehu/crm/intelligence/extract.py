@@ -65,7 +65,7 @@ def customer_facts_sql() -> str:
     line, order, product = _table(OrderLine), _table(Order), _table(Product)
     sign = "CASE WHEN o.kind = %s THEN -1 ELSE 1 END"
     return (
-        "SELECT c.id, m.margin, m.costed_revenue, s.satisfaction, s.n_rated "
+        "SELECT c.id, m.margin, m.costed_revenue, s.satisfaction, s.n_rated, c.status "
         f"FROM {_table(Customer)} c "
         "LEFT JOIN (SELECT o.customer_id, "
         f"CAST(SUM({sign} * (l.line_total - l.quantity * p.unit_cost)) AS DOUBLE PRECISION) "
@@ -86,17 +86,18 @@ def customer_facts_sql() -> str:
 
 def customer_facts() -> pd.DataFrame:
     """One row per CRM customer: ``customer_id, margin, costed_revenue, satisfaction,
-    n_rated`` (NaN where unknown)."""
+    n_rated`` (NaN where unknown) and ``status`` (the customer's CRM status)."""
     params = [Order.Kind.RETURN.value, Order.Kind.RETURN.value, *NOT_PURCHASES]
     rows = _fetch(customer_facts_sql(), params)
     names = ["customer_id", "margin", "costed_revenue", "satisfaction", "n_rated"]
     if not rows:
-        return pd.DataFrame({name: [] for name in names})
+        return pd.DataFrame({name: [] for name in [*names, "status"]})
     columns = list(zip(*rows, strict=True))
-    pairs = zip(names[1:], columns[1:], strict=True)
+    pairs = zip(names[1:], columns[1:-1], strict=True)
     frame = pd.DataFrame({name: np.asarray(col, dtype=float) for name, col in pairs})
     frame.insert(0, "customer_id", np.asarray(columns[0], dtype=np.int64))
     frame["n_rated"] = frame["n_rated"].fillna(0).astype(np.int64)
+    frame["status"] = np.asarray(columns[-1], dtype=object)
     return frame
 
 
