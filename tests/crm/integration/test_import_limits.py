@@ -227,3 +227,20 @@ def test_an_ods_whose_repeats_spread_to_billions_of_cells_is_refused(tmp_path):
     assert result.output.splitlines()[-1] == "rows=1 imported=1 merged=0 quarantined=0", (
         result.output
     )
+
+
+def test_a_cut_short_or_fake_gzip_gets_a_sentence(tmp_path):
+    import random
+
+    data = b"external_id,name\n" + b"".join(
+        b"K%d,Name %d\n" % (random.randrange(10**9), i) for i in range(50_000)
+    )
+    packed = gzip.compress(data)
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(packed[: len(packed) // 2])
+    _refused(_import(cut), "'cut.csv.gz' is cut short")
+    with pytest.raises(ReadError, match="not a readable gzip file"):  # past the check too
+        read_file(cut, checked=True)
+    fake = tmp_path / "fake.csv.gz"
+    fake.write_bytes(b"external_id,name\nK1,Alpha\n")
+    _refused(_import(fake), "'fake.csv.gz' is not a readable gzip file")

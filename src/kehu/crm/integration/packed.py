@@ -7,7 +7,6 @@ Parquet file's row count and size from its footer."""
 
 from __future__ import annotations
 
-import gzip
 import re
 import struct
 import zipfile
@@ -43,15 +42,25 @@ def check_file(path: Path, limits: Limits) -> None:
 
 
 def gzip_size(path: Path, limits: Limits) -> int:
-    """The bytes ``path`` unpacks to, counted up to the limit."""
+    """The bytes ``path`` unpacks to (every gzip member), counted up to the limit."""
     total = 0
     try:
-        with gzip.open(path, "rb") as f:
-            while chunk := f.read(CHUNK):
-                total += len(chunk)
-                if total > limits.max_bytes:
-                    raise limits.too_large(path.name)
-    except (OSError, EOFError, zlib.error) as e:
+        with path.open("rb") as raw:
+            inflate, open_member = zlib.decompressobj(31), False
+            while data := raw.read(CHUNK):
+                while data:
+                    chunk = inflate.decompress(data, CHUNK)
+                    open_member = True
+                    total += len(chunk)
+                    if total > limits.max_bytes:
+                        raise limits.too_large(path.name)
+                    data = inflate.unconsumed_tail
+                    if inflate.eof:  # the next member starts in what is left
+                        data, inflate = inflate.unused_data + data, zlib.decompressobj(31)
+                        open_member = False
+        if open_member:
+            raise ReadError(f"{path.name!r} is cut short (the gzip data end too early)")
+    except (OSError, zlib.error) as e:
         raise ReadError(f"{path.name!r} is not a readable gzip file ({e})") from None
     return total
 

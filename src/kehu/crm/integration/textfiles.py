@@ -22,6 +22,7 @@ import csv
 import gzip
 import io
 import json
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -183,6 +184,8 @@ def load_text(
         ) from None
     except csv.Error as e:
         raise ReadError(f"{path.name!r}: {e}") from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        raise ReadError(f"{path.name!r} is not a readable gzip file ({e})") from None
     read.encoding, read.delimiter, read.notes = encoding, delimiter, notes + read.notes
     return read
 
