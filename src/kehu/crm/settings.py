@@ -98,7 +98,7 @@ TEMPLATES = [
             ],
             # |unlocalize everywhere without a load: record ids in URLs, attributes and
             # selectors must never get thousands separators (USE_THOUSAND_SEPARATOR)
-            "builtins": ["django.templatetags.l10n"],
+            "builtins": ["django.templatetags.l10n", "kehu.crm.formats.filters"],
         },
     },
 ]

@@ -66,3 +66,14 @@ def test_the_product_list_shows_a_price_the_same_way_in_both_languages(
     user = make_user("admin", username=f"admin-{language}", language=language)
     html = client_for(user).get("/catalog/products/").content.decode()  # type: ignore[attr-defined]
     assert "1,234,567.50" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"), [("en", "2026-11-28"), ("zh-hans", "2026年11月28日")]
+)
+def test_a_date_the_analytics_stored_as_text_is_shown_like_every_other_date(
+    language: str, shown: str
+) -> None:
+    source = '{{ v|as_date|date:"SHORT_DATE_FORMAT" }}'
+    assert _render(source, language, v="2026-11-28") == shown
+    assert _render("{{ v|as_date }}", language, v="not a date") == "not a date"
