@@ -618,6 +618,36 @@ def score(run_id: int | None, as_of: str | None, keep: int) -> None:
         f"from {run.n_transactions:,} orders in {run.duration_s:.1f} s"
     )
     _echo_model_choice(run.analysis_models)
+    _echo_segments(run)
+
+
+def _echo_segments(run: Any) -> None:
+    """The run's segments: how well they separate, the minimum size, and each one's
+    name (a user's own where renamed), size and share of value."""
+    from kehu.crm.intelligence.queries import segments_of
+
+    summary = run.mining.get("segments") or {}
+    if "skipped" in summary:
+        click.echo(f"segments: none ({summary['skipped']})")
+        return
+    segments = segments_of(run)
+    if not segments:
+        return
+    score = summary.get("silhouette_final")
+    quality = ""
+    if score is not None:
+        weak = summary.get("weak_below", 0.25)
+        verdict = f"weak, under {weak}" if summary.get("weak") else f"at least {weak}"
+        quality = f"silhouette {score:.3f}: {verdict}; "
+    click.echo(
+        f"segments: {len(segments)} ({quality}at least {summary.get('min_size', 0):,} customers "
+        f"each, {summary.get('merged_customers', 0):,} moved from smaller clusters)"
+    )
+    for s in segments:
+        click.echo(
+            f"  #{s.key} {getattr(s, 'custom_name', '') or s.name}: {s.size:,} customers "
+            f"({s.share:.1%}), {s.value_share:.1%} of value"
+        )
 
 
 def _echo_model_choice(models: dict) -> None:

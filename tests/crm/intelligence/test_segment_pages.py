@@ -173,3 +173,18 @@ def test_an_unknown_segment_is_a_404(scored, analyst_user, client_for):
     assert c.get(reverse("intelligence:segment_export", args=[999])).status_code == 404
     renamed = c.post(reverse("intelligence:segment_rename", args=[999]), {"name": "a"})
     assert renamed.status_code == 404
+
+
+def test_kehu_score_prints_the_segments_and_how_well_they_separate(scored):
+    from click.testing import CliRunner
+
+    from kehu.cli import main
+
+    result = CliRunner().invoke(main, ["score"])
+    assert result.exit_code == 0, result.output
+    run = ValueRun.objects.filter(status=ValueRun.Status.DONE).order_by("-id").first()
+    summary = run.mining["segments"]
+    headline = f"segments: {summary['k']} (silhouette {summary['silhouette_final']:.3f}"
+    assert headline in result.output
+    for s in Segment.objects.filter(run=run):
+        assert f"  #{s.key} {s.name}: {s.size:,} customers" in result.output
