@@ -137,6 +137,15 @@ K001,08/02/2024 10:00,phone,,Stranger,,,mallory
 """
 
 
+def test_an_interaction_far_in_the_future_waits_for_a_confirmation(tmp_path, huadong):
+    text = "customer_id,date,channel,subject\nK001,2099-02-03 09:30,phone,Typo year\n"
+    result, last = _import(tmp_path, "interactions", text)
+    assert last == "rows=1 imported=0 merged=0 quarantined=1"
+    assert 'When: "2099-02-03 09:30" is more than 31 days in the future' in result.output
+    result, last = _import(tmp_path, "interactions", text, "--allow-future-dates")
+    assert last == "rows=1 imported=1 merged=0 quarantined=0"
+
+
 def test_interactions_channels_in_two_languages_and_users(tmp_path, huadong, make_user):
     sally = make_user("sales", username="sally")
     sally.email = "sally@example.com"

@@ -271,7 +271,7 @@ class RecordEntity:
                 (f"{name} IS NULL AND {raw} IS NOT NULL", says(f"{quoted} || ' is not a date'"))
             )
             if kind == "timestamp" and latest:
-                checks.append((f"{name} > {latest}", n.future_reason(label, raw)))
+                checks.append((f"{name} > {latest}", n.future_reason(label + ":", raw)))
         else:
             raise ValueError(f"unknown field kind {kind!r} of {self.entity}.{field.name}")
         return value, checks
