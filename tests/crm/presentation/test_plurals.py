@@ -81,3 +81,18 @@ def test_one_complaint_is_one_complaint_in_a_deviation_flag() -> None:
     flag = {"kind": "complaint_burst", "values": json.dumps({"recent": 1, "expected": 0.2})}
     with translation.override("en"):
         assert flag_text(flag).startswith("1 complaint in the last 90 days")
+
+
+def test_a_skipped_churn_step_counts_one_customer() -> None:
+    from django.utils import translation
+
+    from kehu.crm.intelligence.mining_labels import skip_text
+
+    summary = {
+        "skip_code": "churn_few_customers",
+        "skip_params": {"n": 1, "cutoff": "2026-03-31", "minimum": 30},
+    }
+    with translation.override("en"):
+        assert skip_text(summary).startswith(
+            "Not enough history to learn churn: 1 customer had ordered before 2026-03-31,"
+        )

@@ -188,10 +188,17 @@ def skip_text(summary: dict[str, Any]) -> str:
     code = summary.get("skip_code") or "failed"
     try:
         if code == "churn_few_customers":
-            return _(
+            return ngettext(
+                "Not enough history to learn churn: %(n)s customer had ordered before "
+                "%(cutoff)s, at least %(minimum)s are needed.",
                 "Not enough history to learn churn: %(n)s customers had ordered before "
-                "%(cutoff)s, at least %(minimum)s are needed."
-            ) % {"n": _n(params["n"]), "cutoff": params["cutoff"], "minimum": params["minimum"]}
+                "%(cutoff)s, at least %(minimum)s are needed.",
+                int(params["n"]),
+            ) % {
+                "n": _n(params["n"]),
+                "cutoff": params["cutoff"],
+                "minimum": params["minimum"],
+            }
         if code == "churn_one_outcome":
             return _(
                 "Churn cannot be learned yet: in the %(days)s days after %(cutoff)s, "
