@@ -19,6 +19,14 @@ def _shown(changes: list) -> list[tuple[str, str, str]]:
     return [(str(label), str(old), str(new)) for c in changes for label, old, new in c.fields]
 
 
+@pytest.fixture(autouse=True)
+def english() -> object:
+    """Labels are compared in English unless a test says otherwise (an earlier test may
+    leave another language active in this thread)."""
+    with translation.override("en"):
+        yield
+
+
 def test_a_tag_change_shows_the_tag_names(make_customer: Callable[..., object]) -> None:
     customer = make_customer("Tagged Ltd", tags=["vip"])
     update_customer(customer, tags=["vip", "wholesale"])
