@@ -63,9 +63,15 @@ def _ensure_admin() -> None:
 )
 @click.option("--seed", default=7, show_default=True, type=int)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database has customers.")
-def generate(n_customers: int, seed: int, if_empty: bool) -> None:
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Date the data as if loaded on this day, e.g. 2026-06-30 [today].",
+)
+def generate(n_customers: int, seed: int, if_empty: bool, today: Any = None) -> None:
     """Load deterministic demo data: customers, contacts, products, orders, opportunities,
-    activities, tickets and interactions."""
+    activities, tickets and interactions, dated up to the start of today (the same seed
+    and day give the same data)."""
     _django()
     from kehu.crm.customers.models import Customer
     from kehu.crm.demo.load import load_demo
@@ -73,7 +79,8 @@ def generate(n_customers: int, seed: int, if_empty: bool) -> None:
     if if_empty and Customer.objects.exists():
         click.echo("The database has customers already; no demo data loaded.")
         return
-    counts = load_demo(n_customers=n_customers, seed=seed, progress=True)
+    day = today.date() if today is not None else None
+    counts = load_demo(n_customers=n_customers, seed=seed, progress=True, today=day)
     click.echo(", ".join(f"{name}={n:,}" for name, n in counts.items()))
 
 

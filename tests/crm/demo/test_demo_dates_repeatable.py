@@ -40,3 +40,18 @@ def test_by_default_the_data_end_at_the_start_of_today() -> None:
     start = timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()))
     last = max(at for _n, at in rows)
     assert start - timedelta(days=60) < last < start
+
+
+@override_settings(PASSWORD_HASHERS=FAST_HASHER)
+def test_kehu_generate_takes_the_day_to_date_the_data_against() -> None:
+    from click.testing import CliRunner
+
+    from kehu.cli import main
+
+    result = CliRunner().invoke(main, ["generate", "--customers", "40", "--today", "2026-06-30"])
+    assert result.exit_code == 0, result.output
+    last = Order.objects.order_by("-ordered_at").first().ordered_at
+    end = datetime(2026, 6, 30, tzinfo=last.tzinfo)
+    assert end - timedelta(days=10) < last < end
+    bad = CliRunner().invoke(main, ["generate", "--today", "30/06/2026"])
+    assert bad.exit_code == 2 and "does not match the format '%Y-%m-%d'" in bad.output
