@@ -4,7 +4,8 @@ the single newest date.
 One order entered today in a database whose orders stopped months ago, or an order
 mistyped as 2099, would otherwise move the as-of date: every customer would look
 months silent, the churn step would find nobody who bought in its window and the
-forecasts would extrapolate from empty months. The rule, on the purchase days:
+forecasts would extrapolate from empty months. The rule, on the days with purchases or
+returns:
 
 1. Dates after ``today`` are left out: they have not happened (a typo or a planned
    delivery). They are counted, and the earliest is named, so a user can fix them.
@@ -142,9 +143,10 @@ def _day(value: np.datetime64) -> date:
 
 
 def order_days_sql() -> str:
-    """Orders (rows with a customer, a date and a positive amount) per day."""
+    """Dated activity per day: rows with a customer, a date and a non-zero amount
+    (purchases and returns; a return after the last purchase still happened by then)."""
     return (
         "SELECT CAST(occurred_at AS DATE) AS day, COUNT(*) AS n FROM "
         f"{TRANSACTIONS} WHERE customer_id IS NOT NULL AND occurred_at IS NOT NULL "
-        "AND amount > 0 GROUP BY 1 ORDER BY 1"
+        "AND amount <> 0 GROUP BY 1 ORDER BY 1"
     )

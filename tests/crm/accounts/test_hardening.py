@@ -126,6 +126,7 @@ def test_secure_settings_pass_the_deploy_check(tmp_path):
         "DJANGO_SETTINGS_MODULE": "kehu.crm.settings",
     }
     env.pop("KEHU_DEBUG", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the browser tests' conftest sets it
     result = subprocess.run(
         [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
