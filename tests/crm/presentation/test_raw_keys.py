@@ -6,7 +6,12 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from kehu.crm.intelligence.mining_labels import channel_label, feature_name, segment_name
+from kehu.crm.intelligence.mining_labels import (
+    channel_label,
+    churn_reason,
+    feature_name,
+    segment_name,
+)
 
 
 @pytest.mark.parametrize(
@@ -26,3 +31,14 @@ def test_a_channel_segment_and_feature_name_the_channel_by_its_label(
 
 def test_an_unknown_channel_key_is_kept_as_it_is() -> None:
     assert channel_label("carrier_pigeon") == "carrier_pigeon"
+
+
+@pytest.mark.parametrize(
+    ("language", "shown"),
+    [("en", "days between orders: none yet"), ("zh-hans", "下单间隔天数：暂无")],
+)
+def test_a_churn_reason_without_a_value_says_none_yet_not_the_missing_marker(
+    language: str, shown: str
+) -> None:
+    with translation.override(language):
+        assert churn_reason("days between orders = (missing)") == shown

@@ -87,6 +87,8 @@ def churn_reason(reason: str) -> str:
     feature, sep, value = reason.partition(" = ")
     if not sep:
         return reason
+    if value == "(missing)":  # kehu.insight's marker, e.g. the gap of a one-order customer
+        return _("%(feature)s: none yet") % {"feature": feature_name(feature)}
     if feature.startswith("share of ") and _is_number(value):
         value = f"{100 * float(value):.0f}%"
     return f"{feature_name(feature)} = {value}"
