@@ -4,13 +4,19 @@ A form lists its date fields and how far ahead each may lie without a question
 (``FAR_FUTURE = {"ordered_at": timedelta(days=31)}``); :func:`check_far_future` called
 from ``clean()`` puts an error on each field beyond that, saying how far ahead it is,
 and shows the form's "the date is right" checkbox. Ticking it and saving again keeps
-the date."""
+the date.
+
+The API has no checkbox: :func:`refuse_far_future` answers such a date with a
+``far_future`` field error unless the body says ``"confirm_dates": true``."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext_lazy as _
@@ -67,3 +73,20 @@ def check_far_future(form: forms.BaseForm, horizons: dict[str, timedelta]) -> No
                 params={"date": shown, "ahead": timeuntil(_as_datetime(value), now)},
             ),
         )
+
+
+def refuse_far_future(fields: Mapping[str, Any], horizons: Mapping[str, timedelta]) -> None:
+    """API bodies: raise a ``far_future`` error for each date in ``fields`` beyond its
+    horizon from now (the caller skips this when the body confirms its dates)."""
+    now = timezone.now()
+    errors = {
+        name: ValidationError(
+            f"{fields[name].isoformat()} is {timeuntil(_as_datetime(fields[name]), now)} "
+            'from now; if that is right, send "confirm_dates": true with it',
+            code="far_future",
+        )
+        for name, horizon in horizons.items()
+        if fields.get(name) is not None and _as_datetime(fields[name]) > now + horizon
+    }
+    if errors:
+        raise ValidationError(errors)

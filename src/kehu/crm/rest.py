@@ -121,6 +121,13 @@ Day = Annotated[date, AfterValidator(_date_in_range)]
 Username = text(150, min_length=1)
 
 
+CONFIRM_DATES = (
+    "True keeps a date far ahead (an order over a month, an activity over two years, a "
+    "close date over three years, an interaction after tomorrow), which is otherwise "
+    "refused as a likely typo"
+)
+
+
 class InSchema(Schema):
     """A request body: unknown fields are an error (they are usually typos)."""
 

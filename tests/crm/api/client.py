@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from django.test import Client
+
+NEXT_YEAR = date.today().year + 1  # a date ahead but within every far-future horizon
 
 
 class ApiClient:

@@ -4,6 +4,7 @@ same rules as the screens."""
 from __future__ import annotations
 
 import pytest
+from tests.crm.api.client import NEXT_YEAR
 
 from kehu.crm.sales.models import Order
 
@@ -118,7 +119,7 @@ def _valid_body(path: str, customer_id: int, product_id: int) -> dict[str, objec
         "/activities": {
             "customer_id": customer_id,
             "subject": "Call",
-            "due_at": "2030-01-01T09:00",
+            "due_at": f"{NEXT_YEAR}-01-01T09:00",
         },
         "/tickets": {"customer_id": customer_id, "subject": "Broken"},
         "/interactions": {"customer_id": customer_id, "channel": "email", "subject": "Hi"},
@@ -237,7 +238,11 @@ def test_sales_user_cannot_create_rows_for_a_customer_they_cannot_see(
         "/orders": {"customer_id": theirs, "lines": [{"product_id": product.pk, "quantity": 1}]},
         "/opportunities": {"customer_id": theirs, "name": "Poach"},
         "/interactions": {"customer_id": theirs, "channel": "email", "subject": "Hi"},
-        "/activities": {"customer_id": theirs, "subject": "Call", "due_at": "2030-01-01T10:00"},
+        "/activities": {
+            "customer_id": theirs,
+            "subject": "Call",
+            "due_at": f"{NEXT_YEAR}-01-01T10:00",
+        },
     }
     for path, body in bodies.items():
         response = api.post(path, body)

@@ -30,6 +30,26 @@ def test_log_interaction_with_timezone(api_for, sales_user, make_customer):
     assert body["user"] == "sally"
 
 
+def test_an_interaction_dated_after_tomorrow_needs_confirm_dates(
+    api_for, sales_user, make_customer
+):
+    customer = make_customer("Acme", owner=sales_user)
+    api = api_for(sales_user)
+    body = {
+        "customer_id": customer.pk,
+        "channel": "phone",
+        "subject": "Typo year",
+        "occurred_at": "2099-05-05T10:00:00Z",
+    }
+    assert error_fields(api.post("/interactions", body)) == {"occurred_at": "far_future"}
+    assert not Interaction.objects.exists()
+    created = api.post("/interactions", body | {"confirm_dates": True}).json()
+    fixed = api.patch(f"/interactions/{created['id']}", {"occurred_at": "2025-05-05T10:00:00Z"})
+    assert fixed.status_code == 200
+    again = api.patch(f"/interactions/{created['id']}", {"occurred_at": "2199-05-05T10:00:00Z"})
+    assert error_fields(again) == {"occurred_at": "far_future"}
+
+
 def test_interaction_validation(api_for, sales_user, make_customer):
     from kehu.crm.customers.actions import add_contact
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from tests.crm.api.client import NEXT_YEAR
 
 from kehu.crm.catalog.models import Product
 from kehu.crm.customers.models import Contact, Customer, Tag
@@ -245,7 +246,7 @@ def test_opportunity_and_activity_writes_never_fail_with_500(world, data):
         "probability": 40,
         "contact_id": world["contact"].pk,
         "owner": "boss",
-        "expected_close_date": "2030-01-01",
+        "expected_close_date": f"{NEXT_YEAR}-01-01",
         "source_channel": "web",
     }
     check(c, "post", "/opportunities", data.draw(body_strategy(valid)))
@@ -257,7 +258,7 @@ def test_opportunity_and_activity_writes_never_fail_with_500(world, data):
         "kind": "call",
         "customer_id": customer.pk,
         "opportunity_id": opportunity.pk,
-        "due_at": "2030-01-01T10:00:00Z",
+        "due_at": f"{NEXT_YEAR}-01-01T10:00:00Z",
     }
     check(c, "post", "/activities", data.draw(body_strategy(valid)))
     check(
@@ -357,7 +358,7 @@ def test_a_seller_never_writes_to_another_sellers_customer(api_for, two_sellers,
             "customer_id": data.draw(st.none() | ids),
             "subject": "S",
             "opportunity_id": data.draw(st.none() | ids),
-            "due_at": "2030-01-01",
+            "due_at": f"{NEXT_YEAR}-01-01",
         },
         f"/customers/{data.draw(ids)}/contacts": {"name": "C"},
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from tests.crm.api.client import error_fields
+from tests.crm.api.client import NEXT_YEAR, error_fields
 
 from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine
 
@@ -219,7 +219,12 @@ def test_activity_create_complete_and_reopen(api_for, sales_user, acme):
     api = api_for(sales_user)
     created = api.post(
         "/activities",
-        {"customer_id": acme.pk, "subject": "Call back", "kind": "call", "due_at": "2030-01-01"},
+        {
+            "customer_id": acme.pk,
+            "subject": "Call back",
+            "kind": "call",
+            "due_at": f"{NEXT_YEAR}-01-01",
+        },
     )
     assert created.status_code == 201
     assert created.json()["owner"] == "sally"
@@ -242,7 +247,7 @@ def test_activity_opportunity_of_another_customer_is_rejected(
             "customer_id": acme.pk,
             "opportunity_id": deal.pk,
             "subject": "Call",
-            "due_at": "2030-01-01T10:00:00+02:00",
+            "due_at": f"{NEXT_YEAR}-01-01T10:00:00+02:00",
         },
     )
     assert error_fields(response) == {"opportunity_id": "wrong_customer"}
@@ -251,7 +256,9 @@ def test_activity_opportunity_of_another_customer_is_rejected(
 
 def test_activity_without_customer_is_private_to_its_owner(api_for, make_user):
     sally, steve = make_user("sales"), make_user("sales")
-    api_for(sally).post("/activities", {"subject": "Admin work", "due_at": "2030-01-01T10:00"})
+    api_for(sally).post(
+        "/activities", {"subject": "Admin work", "due_at": f"{NEXT_YEAR}-01-01T10:00"}
+    )
     assert api_for(sally).get("/activities").json()["count"] == 1
     assert api_for(steve).get("/activities").json()["count"] == 0
 
@@ -264,3 +271,31 @@ def test_decimal_out_schema_is_exact(api_for, sales_user, acme, product):
     line = response.json()["lines"][0]
     assert Decimal(line["quantity"]) == Decimal("0.001")
     assert line["line_total"] == "0.01"
+
+
+def test_dates_far_ahead_are_refused_until_the_body_confirms_them(
+    api_for, sales_user, acme, product
+):
+    api = api_for(sales_user)
+    order = {
+        "customer_id": acme.pk,
+        "ordered_at": "2099-01-01T10:00:00Z",
+        "lines": [{"product_id": product.pk, "quantity": 1}],
+    }
+    refused = api.post("/orders", order)
+    assert refused.status_code == 422
+    assert error_fields(refused) == {"ordered_at": "far_future"}
+    assert "confirm_dates" in refused.json()["errors"][0]["message"]
+    assert not Order.objects.exists()
+    assert api.post("/orders", order | {"confirm_dates": True}).status_code == 201
+
+    deal = {"name": "Big one", "customer_id": acme.pk, "expected_close_date": "2099-01-01"}
+    assert error_fields(api.post("/opportunities", deal)) == {"expected_close_date": "far_future"}
+    created = api.post("/opportunities", deal | {"confirm_dates": True}).json()
+    moved = api.patch(f"/opportunities/{created['id']}", {"expected_close_date": "2199-01-01"})
+    assert error_fields(moved) == {"expected_close_date": "far_future"}
+
+    task = {"subject": "Call back", "customer_id": acme.pk, "due_at": "2099-01-01T09:00:00Z"}
+    assert error_fields(api.post("/activities", task)) == {"due_at": "far_future"}
+    assert api.post("/activities", task | {"confirm_dates": True}).status_code == 201
+    assert Activity.objects.count() == 1 and Opportunity.objects.count() == 1

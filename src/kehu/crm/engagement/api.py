@@ -9,6 +9,7 @@ from ninja.responses import Status
 
 from kehu.crm.customers.queries import customer_scope, visible_customers
 from kehu.crm.engagement import actions
+from kehu.crm.engagement.forms import FAR_FUTURE
 from kehu.crm.engagement.models import Interaction
 from kehu.crm.engagement.queries import may_change, may_delete
 from kehu.crm.engagement.schemas import (
@@ -17,6 +18,7 @@ from kehu.crm.engagement.schemas import (
     InteractionOut,
     InteractionPatch,
 )
+from kehu.crm.far_future import refuse_far_future
 from kehu.crm.rest import (
     ERRORS,
     DbId,
@@ -58,6 +60,8 @@ def create_interaction(request: HttpRequest, payload: InteractionIn) -> Status:
         visible_customers(request.user), payload.customer_id, "customer_id", "customer"
     )
     fields = payload.model_dump(exclude={"customer_id", "contact_id"}, exclude_none=True)
+    if not fields.pop("confirm_dates"):
+        refuse_far_future(fields, FAR_FUTURE)
     fields["contact"] = get_or_invalid(
         customer.contacts.all(), payload.contact_id, "contact_id", "contact of this customer"
     )
@@ -86,6 +90,8 @@ def update_interaction(
     if not may_change(request.user, interaction):
         raise PermissionDenied("Only the author or an administrator may change this entry.")
     fields = payload.model_dump(exclude_unset=True, exclude={"contact_id"})
+    if not fields.pop("confirm_dates", False):
+        refuse_far_future(fields, FAR_FUTURE)
     if "contact_id" in payload.model_fields_set:
         fields["contact"] = get_or_invalid(
             interaction.customer.contacts.all(),

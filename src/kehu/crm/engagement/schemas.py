@@ -7,7 +7,16 @@ from datetime import datetime
 from ninja import Field, Schema
 
 from kehu.crm.engagement.models import Interaction, InteractionChannel
-from kehu.crm.rest import DbId, InSchema, When, choice, patch_schema, text, username_of
+from kehu.crm.rest import (
+    CONFIRM_DATES,
+    DbId,
+    InSchema,
+    When,
+    choice,
+    patch_schema,
+    text,
+    username_of,
+)
 
 Channel = choice(InteractionChannel)
 Direction = choice(Interaction.Direction)
@@ -24,6 +33,7 @@ class InteractionIn(InSchema):
     body: Body = ""
     occurred_at: When | None = Field(None, description="Defaults to now")
     duration_minutes: int | None = Field(None, ge=0, le=2_147_483_647)
+    confirm_dates: bool = Field(False, description=CONFIRM_DATES)
 
 
 InteractionPatch = patch_schema(InteractionIn, "InteractionPatch", exclude=["customer_id"])

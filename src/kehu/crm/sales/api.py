@@ -14,6 +14,7 @@ from kehu.crm.accounts.roles import sees_all_customers
 from kehu.crm.catalog.models import Product
 from kehu.crm.customers.models import Customer
 from kehu.crm.customers.queries import customer_scope, visible_customers
+from kehu.crm.far_future import refuse_far_future
 from kehu.crm.rest import (
     ERRORS,
     DbId,
@@ -25,6 +26,7 @@ from kehu.crm.rest import (
     user_by_username,
 )
 from kehu.crm.sales import actions
+from kehu.crm.sales.forms import ACTIVITY_FAR_FUTURE, OPPORTUNITY_FAR_FUTURE, ORDER_FAR_FUTURE
 from kehu.crm.sales.models import Activity, Opportunity, Order
 from kehu.crm.sales.schemas import (
     ActivityCompleteIn,
@@ -143,6 +145,8 @@ def create_order(request: HttpRequest, payload: OrderIn) -> Status:
     )
     fields = payload.model_dump(exclude={"customer_id", "original_order_id", "lines"})
     fields = {k: v for k, v in fields.items() if v is not None}
+    if not fields.pop("confirm_dates"):
+        refuse_far_future(fields, ORDER_FAR_FUTURE)
     lines = _order_lines(payload.lines)
     with fields_renamed(FIELD_NAMES):
         order = actions.create_order(
@@ -205,6 +209,8 @@ def create_opportunity(request: HttpRequest, payload: OpportunityIn) -> Status:
     fields = payload.model_dump(exclude={"customer_id"}, exclude_none=True)
     if "owner" not in payload.model_fields_set:
         fields.pop("owner", None)
+    if not fields.pop("confirm_dates"):
+        refuse_far_future(fields, OPPORTUNITY_FAR_FUTURE)
     _assignable_owner(request, fields)
     _contact_of(customer, fields)
     with fields_renamed(FIELD_NAMES):
@@ -228,6 +234,8 @@ def update_opportunity(
     visible = visible_opportunities(request.user).select_related("customer")
     opportunity = _one(visible, opportunity_id, "opportunity")
     fields = payload.model_dump(exclude_unset=True)
+    if not fields.pop("confirm_dates", False):
+        refuse_far_future(fields, OPPORTUNITY_FAR_FUTURE)
     _assignable_owner(request, fields)
     _contact_of(opportunity.customer, fields)
     with fields_renamed(FIELD_NAMES):
@@ -266,6 +274,8 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Status:
     require_perm(request, "sales.add_activity")
     user = request.user
     fields = payload.model_dump(exclude={"customer_id", "opportunity_id"})
+    if not fields.pop("confirm_dates"):
+        refuse_far_future(fields, ACTIVITY_FAR_FUTURE)
     fields["customer"] = get_or_invalid(
         visible_customers(user), payload.customer_id, "customer_id", "customer"
     )

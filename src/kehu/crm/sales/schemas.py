@@ -11,6 +11,7 @@ from ninja import Field, Schema
 
 from kehu.crm.customers.models import Customer
 from kehu.crm.rest import (
+    CONFIRM_DATES,
     Day,
     DbId,
     InSchema,
@@ -61,6 +62,7 @@ class OrderIn(InSchema):
     number: OrderNumber | None = Field(None, description="Defaults to the next SO number")
     notes: Notes = ""
     lines: list[OrderLineIn] = Field(min_length=1, max_length=500)
+    confirm_dates: bool = Field(False, description=CONFIRM_DATES)
 
 
 class OrderStatusIn(InSchema):
@@ -152,6 +154,7 @@ class OpportunityIn(InSchema):
     competitor: Line200 = ""
     lost_reason: Line200 = ""
     source_channel: SourceChannel | Literal[""] = ""
+    confirm_dates: bool = Field(False, description=CONFIRM_DATES)
 
 
 OpportunityPatch = patch_schema(OpportunityIn, "OpportunityPatch", exclude=("customer_id",))
@@ -197,6 +200,7 @@ class ActivityIn(InSchema):
     opportunity_id: DbId | None = None
     due_at: When
     notes: Notes = ""
+    confirm_dates: bool = Field(False, description=CONFIRM_DATES)
 
 
 class ActivityCompleteIn(InSchema):
