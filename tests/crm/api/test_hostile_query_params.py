@@ -136,9 +136,28 @@ def test_a_bad_api_filter_is_a_json_4xx_naming_the_field(admin_client):
         ("/sales/activities/", "who", "bob"),
         ("/service/tickets/", "priority", "whenever"),
         ("/catalog/products/", "active", "maybe"),
+        ("/sales/orders/", "sort", "bogus"),
+        ("/sales/opportunities/export.csv", "sort", "-nothing"),
+        ("/sales/activities/", "sort", "due_at"),
+        ("/service/tickets/", "sort", "zzz"),
+        ("/catalog/products/export.csv", "sort", "price; drop"),
     ],
 )
 def test_a_value_outside_a_filters_choices_is_a_400(admin_client, url, name, value):
     response = admin_client.get(url, {name: value})
     assert response.status_code == 400
     assert name in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "sort"),
+    [
+        ("/sales/orders/", "-date"),
+        ("/sales/opportunities/", "amount"),
+        ("/sales/activities/", "-due"),
+        ("/service/tickets/", "-opened"),
+        ("/catalog/products/", "name"),
+    ],
+)
+def test_every_sort_a_list_offers_is_accepted(admin_client, url, sort):
+    assert admin_client.get(url, {"sort": sort}).status_code == 200

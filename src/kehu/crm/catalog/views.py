@@ -19,7 +19,7 @@ LIST_FILTERS: dict[str, Param] = {  # a value outside its choices is a 400
     "q": Text(),
     "category": Id(),
     "active": Choice(["yes", "no"]),
-    "sort": Text(),
+    "sort": Choice(queries.PRODUCT_SORTS),
 }
 
 EXPORT_COLUMNS = [

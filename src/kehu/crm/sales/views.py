@@ -47,6 +47,7 @@ ORDER_FILTERS: dict[str, Param] = {
     "mine": Flag(),
     "date_from": Day(),
     "date_to": Day(),
+    "sort": Choice(queries.ORDER_SORTS),
 }
 OPPORTUNITY_FILTERS: dict[str, Param] = {
     "q": Text(),
@@ -56,6 +57,7 @@ OPPORTUNITY_FILTERS: dict[str, Param] = {
     "customer": Id(),
     "close_from": Day(),
     "close_to": Day(),
+    "sort": Choice(queries.OPPORTUNITY_SORTS),
 }
 BOARD_FILTERS: dict[str, Param] = {"q": Text(), "mine": Flag(), "customer": Id()}
 ACTIVITY_FILTERS: dict[str, Param] = {
@@ -65,6 +67,7 @@ ACTIVITY_FILTERS: dict[str, Param] = {
     "kind": Choice(Activity.Kind.values),
     "customer": Id(),
     "opportunity": Id(),
+    "sort": Choice(queries.ACTIVITY_SORTS),
 }
 
 ORDER_COLUMNS = [

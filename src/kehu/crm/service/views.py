@@ -47,7 +47,7 @@ LIST_FILTERS: dict[str, Param] = {  # a value outside its choices is a 400
     "channel": Choice(InteractionChannel.values),
     "assignee": Id("me", "unassigned"),
     "open": Flag(),
-    "sort": Text(),
+    "sort": Choice(queries.SORTABLE_FIELDS),
 }
 REFUSED = 422  # the request was understood, but the ticket's state does not allow it
 
