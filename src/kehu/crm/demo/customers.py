@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from kehu.crm.bulk import nullable
 from kehu.crm.customers.actions import format_code
 from kehu.crm.customers.models import Customer
 from kehu.crm.customers.search import terms_for
-from kehu.crm.demo.bulk import nullable
 from kehu.crm.demo.timeline import DAY, as_datetime64, between, seconds
 from kehu.insight.generate import SimulatedPurchases
 from kehu.insight.profiles import ProfilePools, fake_customers, fake_people

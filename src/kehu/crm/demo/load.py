@@ -6,7 +6,7 @@ contacts, opportunities, activities, tickets, interactions) is drawn around them
 the same seed. The history ends at the start of today (``timeline.demo_end``), so the
 data look current whenever they are loaded: orders up to yesterday, open activities and
 deals due in the weeks ahead; the same seed and day give the same rows. Rows are
-written in bulk, bypassing the ORM (:mod:`kehu.crm.demo.bulk`):
+written in bulk, bypassing the ORM (:mod:`kehu.crm.bulk`):
 a million customers load in minutes.
 """
 
@@ -22,10 +22,10 @@ from django.db import models
 
 from kehu.crm.accounts.actions import create_user
 from kehu.crm.accounts.roles import Role
+from kehu.crm.bulk import BulkWriter, next_id
 from kehu.crm.catalog.models import Product, ProductCategory
 from kehu.crm.customers.models import Contact, Customer, CustomerSearchTerm, Tag
 from kehu.crm.demo import customers as demo_customers
-from kehu.crm.demo.bulk import BulkWriter, next_id
 from kehu.crm.demo.catalog import CatalogPlan, plan_catalog
 from kehu.crm.demo.engagement import plan_interactions
 from kehu.crm.demo.orders import plan_orders

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from kehu.crm.demo.bulk import nullable
+from kehu.crm.bulk import nullable
 from kehu.crm.demo.catalog import CatalogPlan
 from kehu.crm.demo.customers import CustomerPlan
 from kehu.crm.demo.timeline import DAY, after

@@ -2,7 +2,7 @@
 (the run's history), and every customer's ``CustomerScore`` replaced in one
 transaction, so that a reader sees either the previous run's scores or the new ones.
 
-Rows go through :class:`kehu.crm.demo.bulk.BulkWriter` (raw ``executemany`` on SQLite,
+Rows go through :class:`kehu.crm.bulk.BulkWriter` (raw ``executemany`` on SQLite,
 ``COPY`` on PostgreSQL) as numpy columns; no model instance is built per customer."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 
-from kehu.crm.demo.bulk import BulkWriter, next_id
+from kehu.crm.bulk import BulkWriter, next_id
 from kehu.crm.intelligence.models import (
     SCORE_FIELDS,
     CustomerInsight,

@@ -3,6 +3,10 @@ DB-API connection, ``executemany`` in one transaction per batch on SQLite and
 ``COPY ... FROM STDIN`` on PostgreSQL. Table and column names come from each model's
 ``_meta``. No signals fire and no simple-history rows are written.
 
+Two writers use it: the demo loader (:mod:`kehu.crm.demo.load`) and the write-back of
+analysis results (:mod:`kehu.crm.intelligence.writeback`). It sits beside the apps, not
+inside one, because it knows no domain: any app may write its own tables through it.
+
 SQLite keeps an index up to date row by row, which is slow when a table outgrows the
 page cache; :class:`BulkWriter` drops the secondary indexes of the tables it loads and
 creates them again, from the same SQL, when it closes.
