@@ -34,6 +34,7 @@ from kehu.crm.customers.actions import format_code
 from kehu.crm.customers.models import Customer, CustomerSearchTerm
 from kehu.crm.customers.search import terms_for
 from kehu.crm.integration import normalise as n
+from kehu.crm.integration import reasons
 from kehu.crm.integration.readers import RAW, ROW
 from kehu.crm.integration.references import customer_ids_by_email, customers_by_email
 from kehu.crm.integration.writes import (
@@ -96,13 +97,13 @@ def prepare_sql(
         SELECT *, COALESCE(MAP {{{kinds}}}[raw_kind], CASE WHEN raw_kind IS NULL
             THEN 'company' END) AS kind,
             CASE
-                WHEN name IS NULL THEN 'missing name'
+                WHEN name IS NULL THEN {reasons.NO_NAME.sql()}
                 WHEN external_id IS NULL AND email IS NULL
-                    THEN 'no customer id and no email to match the row on'
+                    THEN {reasons.NOTHING_TO_MATCH.sql()}
                 WHEN email IS NOT NULL AND NOT regexp_matches(email, '{EMAIL}')
-                    THEN 'email "' || email || '" is not an email address'
+                    THEN {reasons.EMAIL_NOT_AN_EMAIL.sql(value="email")}
                 WHEN raw_kind IS NOT NULL AND MAP {{{kinds}}}[raw_kind] IS NULL
-                    THEN 'kind "' || raw_kind || '" is neither company nor person'
+                    THEN {reasons.NOT_A_KIND.sql(value="raw_kind")}
             END AS reason,
             COALESCE('id:' || external_id, 'email:' || email) AS match_key
         FROM cells

@@ -92,19 +92,14 @@ def latest_date(now: datetime | None = None) -> str:
     """The latest order date an import takes without the user's confirmation: the
     setting ``KEHU_IMPORT_FUTURE_DAYS`` (31, as the order form) days after now, as a SQL
     timestamp in UTC (as :func:`timestamp` reads cells)."""
-    days = int(getattr(settings, "KEHU_IMPORT_FUTURE_DAYS", 31))
-    latest = (now or datetime.now(UTC)).astimezone(UTC) + timedelta(days=days)
+    latest = (now or datetime.now(UTC)).astimezone(UTC) + timedelta(days=future_days())
     return f"TIMESTAMP '{latest.replace(tzinfo=None).isoformat(sep=' ')}'"  # UTC, as cells are
 
 
-def future_reason(what: str, raw: str) -> str:
-    """SQL: why a date beyond :func:`latest_date` stops the row."""
-    days = int(getattr(settings, "KEHU_IMPORT_FUTURE_DAYS", 31))
-    what = what.replace("'", "''")
-    return (
-        f"'{what} \"' || {raw} || '\" is more than {days} days in the future: if it is "
-        "right, confirm future dates (--allow-future-dates, or the box in the wizard)'"
-    )
+def future_days() -> int:
+    """How many days ahead a date may be without the user's confirmation: the setting
+    ``KEHU_IMPORT_FUTURE_DAYS`` (31, as the order form)."""
+    return int(getattr(settings, "KEHU_IMPORT_FUTURE_DAYS", 31))
 
 
 def detect_date_format(connection: duckdb.DuckDBPyConnection, column: str) -> str | None:

@@ -31,7 +31,7 @@ from django.db import connection
 from kehu.crm.catalog.models import Product
 from kehu.crm.customers.models import Customer
 from kehu.crm.integration import normalise as n
-from kehu.crm.integration import references
+from kehu.crm.integration import reasons, references
 from kehu.crm.integration.readers import RAW, ROW
 from kehu.crm.integration.writes import (
     ImportBy,
@@ -75,35 +75,40 @@ def prepare_sql(
     col = mapping.get
     quantity = n.number(col("quantity"), decimal_comma)
     price = n.number(col("unit_price"), decimal_comma)
-    future = [(f"ordered_at > {latest}", n.future_reason("order date", "raw_date"))]
-    if not latest:
-        future = []
+    days = reasons.literal(str(n.future_days()))
+    future_date = reasons.ORDER_DATE_IN_THE_FUTURE.sql(value="raw_date", days=days)
+    future = [(f"ordered_at > {latest}", future_date)] if latest else []
     checks = [
-        ("order_number IS NULL", "'missing order number'"),
+        ("order_number IS NULL", reasons.NO_ORDER_NUMBER.sql()),
         (
             "ordered_at IS NULL",
-            "CASE WHEN raw_date IS NULL THEN 'missing order date' "
-            "ELSE 'order date \"' || raw_date || '\" is not a date' END",
+            f"CASE WHEN raw_date IS NULL THEN {reasons.NO_ORDER_DATE.sql()} "
+            f"ELSE {reasons.ORDER_DATE_NOT_A_DATE.sql(value='raw_date')} END",
         ),
         *future,
-        ("customer_ext IS NULL", "'missing customer id'"),
-        ("sku IS NULL", "'missing product code'"),
+        ("customer_ext IS NULL", reasons.NO_CUSTOMER_ID.sql()),
+        ("sku IS NULL", reasons.NO_PRODUCT_CODE.sql()),
         (
             "quantity IS NULL",
-            "CASE WHEN raw_quantity IS NULL THEN 'missing quantity' "
-            "ELSE 'quantity \"' || raw_quantity || '\" is not a number' END",
+            f"CASE WHEN raw_quantity IS NULL THEN {reasons.NO_QUANTITY.sql()} "
+            f"ELSE {reasons.QUANTITY_NOT_A_NUMBER.sql(value='raw_quantity')} END",
         ),
-        ("quantity = 0", "'quantity is 0'"),
-        (f"ABS(quantity) >= {MAX_QUANTITY}", "'quantity ' || raw_quantity || ' is too large'"),
+        ("quantity = 0", reasons.QUANTITY_ZERO.sql()),
+        (f"ABS(quantity) >= {MAX_QUANTITY}", reasons.QUANTITY_TOO_LARGE.sql(value="raw_quantity")),
         (
             "unit_price IS NULL",
-            "CASE WHEN raw_price IS NULL THEN 'missing unit price' "
-            "ELSE 'unit price \"' || raw_price || '\" is not a number' END",
+            f"CASE WHEN raw_price IS NULL THEN {reasons.NO_UNIT_PRICE.sql()} "
+            f"ELSE {reasons.PRICE_NOT_A_NUMBER.sql(value='raw_price')} END",
         ),
-        ("unit_price < 0", "'negative unit price ' || raw_price"),
-        (f"unit_price >= {MAX_PRICE}", "'unit price ' || raw_price || ' is too large'"),
+        ("unit_price < 0", reasons.NEGATIVE_PRICE.sql(value="raw_price")),
+        (f"unit_price >= {MAX_PRICE}", reasons.PRICE_TOO_LARGE.sql(value="raw_price")),
     ]
     reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in checks) + " END"
+    row = "CAST(f.first_row AS VARCHAR)"
+    other_customer = reasons.OTHER_CUSTOMER.sql(
+        order="c.order_number", customer="f.order_customer", row=row
+    )
+    other_sign = reasons.OTHER_SIGN.sql(order="c.order_number", row=row)
     return f"""
     CREATE OR REPLACE TEMP TABLE {ROWS} AS
     WITH cells AS (
@@ -131,12 +136,8 @@ def prepare_sql(
     ), consistent AS (
         SELECT c.*, f.order_date, f.first_row, f.order_is_return,
             COALESCE(c.reason, CASE
-                WHEN c.customer_ext <> f.order_customer THEN 'order ' || c.order_number
-                    || ' belongs to customer ' || f.order_customer || ' (row '
-                    || f.first_row || ')'
-                WHEN c.is_return <> f.order_is_return THEN 'quantity sign differs from '
-                    || 'the first line of order ' || c.order_number || ' (row '
-                    || f.first_row || ')'
+                WHEN c.customer_ext <> f.order_customer THEN {other_customer}
+                WHEN c.is_return <> f.order_is_return THEN {other_sign}
             END) AS final_reason
         FROM checked c LEFT JOIN firsts f ON f.order_number = c.order_number
     ), keyed AS (

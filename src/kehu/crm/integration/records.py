@@ -31,6 +31,7 @@ from django.db import connection, models
 from django.utils import translation
 
 from kehu.crm.integration import normalise as n
+from kehu.crm.integration import reasons
 from kehu.crm.integration.fields import FIELDS, Field
 from kehu.crm.integration.readers import RAW, ROW
 from kehu.crm.integration.references import RESOLVERS
@@ -50,8 +51,12 @@ EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 Extras = Callable[[list[dict[str, Any]], datetime], dict[str, list[Any]]]
 
 
-def _sql_text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+#: why a reference that is not in the CRM stops the row, by the kind of reference
+MISSING_REFERENCE = {
+    "customer": reasons.NO_CUSTOMER,
+    "order": reasons.NO_ORDER,
+    "user": reasons.NO_USER,
+}
 
 
 def _words(field: Field) -> dict[str, str]:
@@ -183,15 +188,10 @@ class RecordEntity:
         """The SQL that reads the cell, and ``(condition, reason)`` pairs that reject it."""
         name = n.quote(field.name)
         raw = n.quote("raw_" + field.name)
-        label = str(field.label)
-        quoted = f"'\"' || {raw} || '\"'"
-
-        def says(problem: str) -> str:
-            return f"{_sql_text(label + ': ')} || {problem}"
-
+        label = reasons.literal(str(field.label))
         checks: list[tuple[str, str]] = []
         if field.required:
-            checks.append((f"{raw} IS NULL", says("'missing'")))
+            checks.append((f"{raw} IS NULL", reasons.MISSING.sql(field=label)))
         kind = field.kind
         if kind in ("text", "email", "category") or kind in REFERENCES:
             is_id = kind in REFERENCES or field.name == "external_id"
@@ -201,36 +201,42 @@ class RecordEntity:
                 checks.append(
                     (
                         f"{name} IS NOT NULL AND NOT regexp_matches({name}, '{EMAIL}')",
-                        says(f"{quoted} || ' is not an email address'"),
+                        reasons.NOT_AN_EMAIL.sql(field=label, value=raw),
                     )
                 )
             if field.max_length:
                 checks.append(
                     (
                         f"LENGTH({name}) > {field.max_length}",
-                        says(f"'longer than {field.max_length} characters'"),
+                        reasons.TOO_LONG.sql(
+                            field=label, most=reasons.literal(str(field.max_length))
+                        ),
                     )
                 )
             if kind in REFERENCES:
                 checks.append(
                     (
                         f"{name} IS NOT NULL AND {n.quote(field.name + '_id')} IS NULL",
-                        says(_missing_reference(kind, name)),
+                        MISSING_REFERENCE[kind].sql(field=label, value=name),
                     )
                 )
         elif kind in ("choice", "bool"):
             words = _words(field)
-            pairs = ", ".join(f"{_sql_text(k)}: {_sql_text(v)}" for k, v in words.items())
+            pairs = ", ".join(
+                f"{reasons.literal(k)}: {reasons.literal(v)}" for k, v in words.items()
+            )
             value = f"MAP {{{pairs}}}[LOWER({n.text(column)})]"
             allowed = (
-                "yes or no"
+                reasons.YES_OR_NO
                 if kind == "bool"
                 else ", ".join(v for v, _label in field.choices.choices)  # type: ignore[union-attr]
             )
             checks.append(
                 (
                     f"{name} IS NULL AND {raw} IS NOT NULL",
-                    says(f"{quoted} || {_sql_text(' is not one of: ' + allowed)}"),
+                    reasons.NOT_ONE_OF.sql(
+                        field=label, value=raw, allowed=reasons.literal(allowed)
+                    ),
                 )
             )
         elif kind in ("number", "integer"):
@@ -238,40 +244,56 @@ class RecordEntity:
             checks.append(
                 (
                     f"({name} IS NULL OR NOT isfinite({name})) AND {raw} IS NOT NULL",
-                    says(f"{quoted} || ' is not a number'"),
+                    reasons.NOT_A_NUMBER.sql(field=label, value=raw),
                 )
             )
             model_field = self.model._meta.get_field(field.name)
             if isinstance(model_field, models.DecimalField):  # what the column can hold
                 places = model_field.decimal_places
                 limit = 10 ** (model_field.max_digits - places)
+                most = f"{limit - 1:,}.99"
                 checks.append(
                     (
                         f"ABS(ROUND({name}, {places})) >= {limit}",
-                        says(f"{raw} || ' is too large (the most is {limit - 1:,}.99)'"),
+                        reasons.TOO_LARGE.sql(field=label, value=raw, most=reasons.literal(most)),
                     )
                 )
             if kind == "integer":
                 checks.append(
-                    (f"{name} <> ROUND({name})", says(f"{raw} || ' is not a whole number'"))
+                    (f"{name} <> ROUND({name})", reasons.NOT_WHOLE.sql(field=label, value=raw))
                 )
             if field.low is not None:
                 checks.append(
-                    (f"{name} < {field.low}", says(f"{raw} || ' is below {field.low:g}'"))
+                    (
+                        f"{name} < {field.low}",
+                        reasons.BELOW.sql(
+                            field=label, value=raw, low=reasons.literal(f"{field.low:g}")
+                        ),
+                    )
                 )
             if field.high is not None:
                 checks.append(
-                    (f"{name} > {field.high}", says(f"{raw} || ' is above {field.high:g}'"))
+                    (
+                        f"{name} > {field.high}",
+                        reasons.ABOVE.sql(
+                            field=label, value=raw, high=reasons.literal(f"{field.high:g}")
+                        ),
+                    )
                 )
         elif kind in ("timestamp", "date"):
             value = n.timestamp(column, date_format)
             if kind == "date":
                 value = f"CAST({value} AS DATE)"
             checks.append(
-                (f"{name} IS NULL AND {raw} IS NOT NULL", says(f"{quoted} || ' is not a date'"))
+                (
+                    f"{name} IS NULL AND {raw} IS NOT NULL",
+                    reasons.NOT_A_DATE.sql(field=label, value=raw),
+                )
             )
             if kind == "timestamp" and latest:
-                checks.append((f"{name} > {latest}", n.future_reason(label + ":", raw)))
+                days = reasons.literal(str(n.future_days()))
+                future = reasons.IN_THE_FUTURE.sql(field=label, value=raw, days=days)
+                checks.append((f"{name} > {latest}", future))
         else:
             raise ValueError(f"unknown field kind {kind!r} of {self.entity}.{field.name}")
         return value, checks
@@ -436,22 +458,6 @@ class RecordEntity:
         insert_rows(model, ["name"], [(name,) for name in missing])
         found.update(existing_ids(model, "name", missing))
         return found, len(missing)
-
-
-def _missing_reference(kind: str, reference: str) -> str:
-    """SQL: why a reference that is not in the CRM stops the row."""
-    what = {
-        "customer": (
-            "no customer ",
-            " in the CRM (by id, code or email): import the customers first, or fix the reference",
-        ),
-        "order": ("no order ", " in the CRM: import the orders first, or fix the number"),
-        "user": (
-            "no user ",
-            " (by user name or email): add the user, or leave the column unmapped",
-        ),
-    }[kind]
-    return f"""{_sql_text(what[0] + '"')} || {reference} || {_sql_text('"' + what[1])}"""
 
 
 def _default(field: models.Field) -> Any:

@@ -32,6 +32,7 @@ from typing import IO
 import duckdb
 import pyarrow as pa
 
+from kehu.crm.integration import reasons
 from kehu.crm.integration.limits import Limits, ReadError
 
 SAMPLE_BYTES = 256 * 1024
@@ -281,11 +282,8 @@ def _rows(
 
 def _too_wide(record: list[str], width: int) -> str:
     extra = sum(1 for c in record[width:] if c.strip())
-    return (
-        f"the row has {len(record)} cells but the header has {width} columns "
-        f"({extra} non-empty cell{'s' if extra > 1 else ''} past the last column): "
-        "an unquoted delimiter in a value? quote the value"
-    )
+    reason = reasons.TOO_WIDE if extra > 1 else reasons.TOO_WIDE_BY_ONE
+    return reason.text(cells=len(record), columns=width, extra=extra)
 
 
 def _check_closed(text: IO[str], first_line: int, lines: int, delimiter: str, name: str) -> None:
