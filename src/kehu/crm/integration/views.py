@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from kehu.crm.accounts.roles import Role, roles_of
-from kehu.crm.integration import actions
+from kehu.crm.integration import actions, reasons
 from kehu.crm.integration.fields import FIELDS
 from kehu.crm.integration.forms import MappingForm, UploadForm
 from kehu.crm.integration.models import ImportJob
@@ -122,7 +122,7 @@ def mapping(request: HttpRequest, token: str) -> HttpResponse:
             )
             messages.success(request, _("Import #%(id)s started.") % {"id": job.pk})
             return redirect("integration:job", pk=job.pk)
-        context["preview"] = preview(prepared)
+        context["preview"] = _in_language(preview(prepared))
         context["mapping"] = prepared.mapping
         context["options"] = prepared.options
     finally:
@@ -145,9 +145,13 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     columns = job.details.get("columns")
     context = {
         "job": job,
-        "reasons": job.quarantine_reasons(),
+        "reasons": [(reasons.shown(r), n) for r, n in job.quarantine_reasons()],
         "quarantine": [
-            (q.row_number, q.reason, [(c, q.data.get(c)) for c in columns or list(q.data)])
+            (
+                q.row_number,
+                reasons.shown(q.reason),
+                [(c, q.data.get(c)) for c in columns or list(q.data)],
+            )
             for q in job.quarantine.all()[:50]
         ],
         "created": [
@@ -160,6 +164,14 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "mapping": _mapping_labels(job),
     }
     return render(request, "integration/job.html", context)
+
+
+def _in_language(shown: dict) -> dict:
+    """A preview with its quarantine reasons in the user's language."""
+    shown["reasons"] = [(reasons.shown(r), n) for r, n in shown["reasons"]]
+    for row in shown["rows"]:
+        row["reason"] = reasons.shown(row["reason"])
+    return shown
 
 
 def _mapping_labels(job: ImportJob) -> list[tuple[str, str]]:
