@@ -136,6 +136,8 @@ def test_a_bad_api_filter_is_a_json_4xx_naming_the_field(admin_client):
         ("/sales/activities/", "who", "bob"),
         ("/service/tickets/", "priority", "whenever"),
         ("/catalog/products/", "active", "maybe"),
+        ("/engagement/", "channel", "pigeon"),
+        ("/engagement/export.csv", "direction", "sideways"),
         ("/sales/orders/", "sort", "bogus"),
         ("/sales/opportunities/export.csv", "sort", "-nothing"),
         ("/sales/activities/", "sort", "due_at"),
