@@ -1,5 +1,5 @@
 """The REST API root: token (or session) authentication, field-keyed error bodies, and
-each domain app's router mounted under ``/api/``."""
+each app's router (its ``AppConfig.api_router``) mounted under ``/api/``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from ninja.utils import check_csrf
 
 from kehu.crm.accounts.models import ApiToken, hash_token
 from kehu.crm.accounts.roles import roles_of, sees_all_customers
+from kehu.crm.appconfig import api_routers
 from kehu.crm.errors import database_busy_response, invalid_parameter_response, is_database_locked
 from kehu.crm.rest import ERRORS
 from kehu.crm.validation import InvalidParameter
@@ -185,17 +186,9 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 
 def mount_routers() -> None:
-    from kehu.crm.catalog.api import router as catalog_router
-    from kehu.crm.customers.api import router as customers_router
-    from kehu.crm.engagement.api import router as engagement_router
-    from kehu.crm.sales.api import router as sales_router
-    from kehu.crm.service.api import router as service_router
-
-    api.add_router("/", customers_router)
-    api.add_router("/", catalog_router)
-    api.add_router("/", sales_router)
-    api.add_router("/", service_router)
-    api.add_router("/", engagement_router)
+    """Each app's router (``AppConfig.api_router``), in ``INSTALLED_APPS`` order."""
+    for router in api_routers():
+        api.add_router("/", router)
 
 
 mount_routers()

@@ -61,7 +61,13 @@ INSTALLED_APPS = [
     "kehu.crm.engagement",
     "kehu.crm.intelligence",
     "kehu.crm.integration",
+    "kehu.crm.marketing",
+    "kehu.crm.automation",
+    "kehu.crm.screens",
 ]
+# Each kehu app declares its URLs, API router, menu entries and role permissions in its
+# AppConfig (kehu.crm.appconfig); the order above, lowest layer first, is the order in
+# which they are collected. The layers are checked by `make lint` (import-linter).
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -95,6 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "kehu.crm.accounts.context_processors.roles",
+                "kehu.crm.accounts.context_processors.navigation",
             ],
             # |unlocalize everywhere without a load: record ids in URLs, attributes and
             # selectors must never get thousands separators (USE_THOUSAND_SEPARATOR)

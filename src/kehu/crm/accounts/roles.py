@@ -1,109 +1,48 @@
 """The five roles of a small company's CRM, as Django groups, and what each may do.
 
 A role is a group; its permissions are Django model permissions, so the admin site, the
-UI and the API all read the same source. Row-level rule on top: a sales user sees and
-edits only the customers they own (and those customers' orders, opportunities, tickets
-and interactions) unless they hold ``customers.access_all_customers`` (manager rights).
+UI and the API all read the same source; each app declares what a role may do with its
+models in its ``AppConfig`` (:mod:`kehu.crm.appconfig`). Row-level rule on top: a sales
+user sees and edits only the customers they own (and those customers' orders,
+opportunities, tickets and interactions) unless they hold
+``customers.access_all_customers`` (manager rights).
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
 from django.db import transaction
-from django.db.models import TextChoices
-from django.utils.translation import gettext_lazy as _
 
-
-class Role(TextChoices):
-    ADMIN = "admin", _("Administrator")
-    SALES = "sales", _("Sales")
-    SERVICE = "service", _("Service")
-    MARKETING = "marketing", _("Marketing")
-    ANALYST = "analyst", _("Analyst")
-
+from kehu.crm.appconfig import ALL, role_grants
+from kehu.crm.choices import Role
 
 ALL_CUSTOMERS = "customers.access_all_customers"
 
-_VIEW = ("view",)
-_EDIT = ("view", "add", "change")
-_FULL = ("view", "add", "change", "delete")
-
-# model label -> actions, per role. The admin role is a superuser-like role: every
-# permission of the kehu apps plus user management.
-ROLE_PERMISSIONS: dict[str, dict[str, tuple[str, ...]]] = {
-    Role.SALES: {
-        "customers.customer": _EDIT,
-        "customers.contact": _FULL,
-        "customers.tag": _VIEW,
-        "catalog.product": _VIEW,
-        "catalog.productcategory": _VIEW,
-        "sales.order": _EDIT,
-        "sales.orderline": _FULL,
-        "sales.opportunity": _FULL,
-        "sales.activity": _FULL,
-        "service.ticket": _VIEW,
-        "engagement.interaction": _EDIT,
-    },
-    Role.SERVICE: {
-        "customers.customer": ("view", "change"),
-        "customers.contact": _EDIT,
-        "customers.tag": _VIEW,
-        "catalog.product": _VIEW,
-        "catalog.productcategory": _VIEW,
-        "sales.order": _VIEW,
-        "sales.orderline": _VIEW,
-        "sales.activity": _FULL,
-        "service.ticket": _EDIT,
-        "service.ticketevent": ("view", "add"),
-        "service.technicianvisit": _FULL,
-        "engagement.interaction": _EDIT,
-    },
-    Role.MARKETING: {
-        "customers.customer": ("view", "change"),
-        "customers.contact": _VIEW,
-        "customers.tag": _FULL,
-        "catalog.product": _VIEW,
-        "catalog.productcategory": _VIEW,
-        "sales.order": _VIEW,
-        "sales.opportunity": _VIEW,
-        "sales.activity": _FULL,
-        "service.ticket": _VIEW,
-        "engagement.interaction": _EDIT,
-    },
-    Role.ANALYST: {
-        "customers.customer": _VIEW,
-        "customers.contact": _VIEW,
-        "customers.tag": _VIEW,
-        "catalog.product": _VIEW,
-        "catalog.productcategory": _VIEW,
-        "sales.order": _VIEW,
-        "sales.orderline": _VIEW,
-        "sales.opportunity": _VIEW,
-        "sales.activity": _VIEW,
-        "service.ticket": _VIEW,
-        "service.ticketevent": _VIEW,
-        "service.technicianvisit": _VIEW,
-        "engagement.interaction": _VIEW,
-    },
-}
 # Roles that work with every customer by the nature of the job.
 ROLES_SEEING_ALL_CUSTOMERS = (Role.SERVICE, Role.MARKETING, Role.ANALYST)
-KEHU_APPS = ("accounts", "customers", "catalog", "sales", "service", "engagement")
 
 
 def _permissions_for(role: str) -> list[Permission]:
+    """What each app grants ``role`` in its ``AppConfig.role_permissions``
+    (:mod:`kehu.crm.appconfig`). The admin role is a superuser-like role: every
+    permission of the apps that grant it ``ALL``, plus user management."""
+    grants = role_grants(role)
     if role == Role.ADMIN:
-        return list(Permission.objects.filter(content_type__app_label__in=(*KEHU_APPS, "auth")))
+        app_labels = [label for label, grant in grants.items() if grant == ALL]
+        return list(Permission.objects.filter(content_type__app_label__in=(*app_labels, "auth")))
     wanted: list[Permission] = []
-    for label, actions in ROLE_PERMISSIONS[role].items():
-        app_label, model = label.split(".")
-        wanted.extend(
-            Permission.objects.filter(
-                content_type__app_label=app_label,
-                content_type__model=model,
-                codename__in=[f"{action}_{model}" for action in actions],
+    for app_label, models in grants.items():
+        if models == ALL:
+            wanted.extend(Permission.objects.filter(content_type__app_label=app_label))
+            continue
+        for model, actions in models.items():
+            wanted.extend(
+                Permission.objects.filter(
+                    content_type__app_label=app_label,
+                    content_type__model=model,
+                    codename__in=[f"{action}_{model}" for action in actions],
+                )
             )
-        )
     if role in ROLES_SEEING_ALL_CUSTOMERS:
         wanted.extend(
             Permission.objects.filter(

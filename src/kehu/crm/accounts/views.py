@@ -1,5 +1,5 @@
-"""Home dashboard, sign-in (throttled), language switch, and the user's own profile (API
-tokens, password)."""
+"""Sign-in (throttled), language switch, and the user's own profile (API
+tokens, password). The home dashboard is a screen: :mod:`kehu.crm.screens.views`."""
 
 from __future__ import annotations
 
@@ -10,48 +10,16 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
-from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from kehu.crm.accounts import actions, throttle
-from kehu.crm.customers.queries import customer_scope, visible_customers
-from kehu.crm.sales.models import Activity, Opportunity
-from kehu.crm.service.models import Ticket
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    open_stages = Opportunity.OPEN_STAGES
-    pipeline = (
-        Opportunity.objects.filter(customer_scope(user), stage__in=open_stages)
-        .values("stage")
-        .annotate(n=Count("id"), amount=Sum("amount"))
-    )
-    by_stage = {row["stage"]: row for row in pipeline}
-    context = {
-        "n_customers": visible_customers(user).count(),
-        "pipeline": [
-            (label, by_stage.get(value, {}).get("n", 0), by_stage.get(value, {}).get("amount") or 0)
-            for value, label in Opportunity.Stage.choices
-            if value in open_stages
-        ],
-        "my_activities": Activity.objects.filter(owner=user, completed_at__isnull=True)
-        .select_related("customer")
-        .order_by("due_at")[:10],
-        "open_tickets": Ticket.objects.filter(customer_scope(user))
-        .filter(~Q(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED]))
-        .count(),
-        "now": timezone.now(),
-    }
-    return render(request, "accounts/home.html", context)
 
 
 @require_POST
@@ -146,6 +114,6 @@ def profile(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
-    request.user.api_tokens.filter(pk=pk).delete()
+    actions.revoke_token(request.user, token_id=pk)
     messages.success(request, _("Token revoked."))
     return redirect("accounts:profile")

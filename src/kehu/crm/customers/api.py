@@ -1,4 +1,5 @@
-"""REST endpoints of customers, their contacts and their timeline."""
+"""REST endpoints of customers and their contacts. (A customer's timeline, which reads
+other domains, is in :mod:`kehu.crm.screens.api`.)"""
 
 from typing import Any
 
@@ -7,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
@@ -23,9 +24,7 @@ from kehu.crm.customers.schemas import (
     CustomerIn,
     CustomerOut,
     CustomerPatch,
-    TimelineEntryOut,
 )
-from kehu.crm.engagement.queries import customer_timeline
 from kehu.crm.rest import (
     DB_INT_MAX,
     ERRORS,
@@ -134,20 +133,3 @@ def update_contact(request: HttpRequest, contact_id: DbId, payload: ContactPatch
     if contact is None:
         raise Http404(f"No contact with id {contact_id}.")
     return actions.update_contact(contact, **payload.model_dump(exclude_unset=True))
-
-
-class TimelinePage(Schema):
-    items: list[TimelineEntryOut]
-    count: int
-
-
-@router.get("/customers/{customer_id}/timeline", response={200: TimelinePage, **ERRORS})
-def timeline(
-    request: HttpRequest, customer_id: DbId, page: Query[Pagination.Input]
-) -> dict[str, Any]:
-    """Interactions, orders and tickets of a customer, newest first."""
-    require_perm(request, "customers.view_customer")
-    customer = visible_customer(request, customer_id, full=False)
-    entries = customer_timeline(customer, limit=page.offset + page.limit)
-    count = customer.interactions.count() + customer.orders.count() + customer.tickets.count()
-    return {"items": entries[page.offset :], "count": count}

@@ -124,14 +124,3 @@ class ContactOut(Schema):
     @staticmethod
     def resolve_customer_id(obj: Contact) -> int:
         return obj.customer_id
-
-
-class TimelineEntryOut(Schema):
-    at: datetime
-    kind: str = Field(description="interaction, order or ticket")
-    channel: str
-    channel_label: str
-    title: str
-    detail: str
-    url: str
-    by: str

@@ -1,152 +1,25 @@
-"""Customer list, create/edit, the 360 page, the printable report and CSV export."""
+"""Create and edit customers and their contacts; a customer's change history. (The
+customer list, its export, the 360 page and its report show other domains too: they are
+in :mod:`kehu.crm.screens.views`.)"""
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 
 from kehu.crm.accounts.roles import sees_all_customers
 from kehu.crm.customers import actions, queries
 from kehu.crm.customers.forms import ContactForm, CustomerForm
 from kehu.crm.customers.models import Customer
-from kehu.crm.engagement.forms import InteractionForm
-from kehu.crm.engagement.queries import customer_timeline, latest_orders, latest_tickets
 from kehu.crm.history import changes_of
-from kehu.crm.intelligence import labels
-from kehu.crm.intelligence import queries as value_queries
-from kehu.crm.intelligence.mining_labels import FLAG_KINDS
-from kehu.crm.lists import csv_response, csv_rows, list_filters, page_of, querystring_without
-from kehu.crm.sales.models import Opportunity, Order
-from kehu.crm.sales.queries import customer_activities
-from kehu.crm.service.models import Ticket
-from kehu.crm.validation import Choice, Id, Param, Share, Text
-
-SORTS = [
-    *queries.SORTABLE_FIELDS,
-    *(f"{sign}{key}" for key in queries.SCORE_SORTS for sign in ("", "-")),
-]
-# How each filter of the list is read (``kehu.crm.lists.FILTER_KINDS`` for the rest):
-# a value outside its choices is a 400 that says what is allowed.
-LIST_FILTERS: dict[str, Param] = {
-    "q": Text(),
-    "status": Choice(Customer.Status.values),
-    "kind": Choice(Customer.Kind.values),
-    "country": Text(),
-    "owner": Id("me"),
-    "tag": Text(),
-    "tier": Choice(labels.TIERS),
-    "segment": Choice(labels.SEGMENTS),
-    "lifecycle": Choice(labels.LIFECYCLE),
-    "min_p_alive": Share(),
-    "cluster": Id(),
-    "min_churn": Share(),
-    "min_flags": Choice(["1", "2", "3"]),
-    "flag": Choice(FLAG_KINDS),
-    "sort": Choice(SORTS),
-}
-
-
-def _score(name: str) -> Callable[[Customer], object]:
-    """A column of the customer's current value scores (blank when not scored)."""
-    return lambda c: getattr(getattr(c, "score", None), name, None)
-
-
-EXPORT_COLUMNS = [
-    ("code", lambda c: c.code),
-    ("name", lambda c: c.name),
-    ("kind", lambda c: c.kind),
-    ("status", lambda c: c.status),
-    ("industry", lambda c: c.industry),
-    ("email", lambda c: c.email),
-    ("phone", lambda c: c.phone),
-    ("country", lambda c: c.country),
-    ("region", lambda c: c.region),
-    ("city", lambda c: c.city),
-    ("address", lambda c: c.address),
-    ("source_channel", lambda c: c.source_channel),
-    ("owner", lambda c: c.owner.username if c.owner else ""),
-    ("consent_email", lambda c: c.consent_email),
-    ("consent_sms", lambda c: c.consent_sms),
-    ("consent_phone", lambda c: c.consent_phone),
-    ("created_at", lambda c: c.created_at),
-    *[
-        (name, _score(name))
-        for name in (
-            "tier",
-            "abc_class",
-            "rfm_segment",
-            "lifecycle_stage",
-            "loyalty_stage",
-            "p_alive",
-            "expected_purchases",
-            "predicted_clv",
-            "value_score",
-            "segment",
-            "churn_risk",
-            "n_flags",
-        )
-    ],
-]
 
 
 def visible_customer_or_404(request: HttpRequest, pk: int) -> Customer:
     return get_object_or_404(queries.visible_customers(request.user), pk=pk)
-
-
-def _filters(request: HttpRequest) -> dict[str, str]:
-    return list_filters(request.GET, LIST_FILTERS, **LIST_FILTERS)
-
-
-@login_required
-@permission_required("customers.view_customer", raise_exception=True)
-def customer_list(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request)
-    customers = queries.filtered_customers(request.user, **filters)
-    page = page_of(request, customers)
-    run = value_queries.latest_done_run()
-    context = {
-        "page": page,
-        "search_capped": bool(filters.get("q")) and page.paginator.count >= queries.SEARCH_LIMIT,
-        "filters": filters,
-        "statuses": Customer.Status.choices,
-        "kinds": Customer.Kind.choices,
-        "tiers": labels.choices(labels.TIERS),
-        "segments": labels.choices(labels.SEGMENTS),
-        "lifecycles": labels.choices(labels.LIFECYCLE),
-        "has_scores": run is not None,
-        "p_alive_steps": ["0.25", "0.5", "0.75", "0.9"],
-        "churn_steps": ["0.25", "0.5", "0.75"],
-        "flag_kinds": list(FLAG_KINDS.items()),
-        "flag_counts": ["1", "2", "3"],
-        "score_sort": filters.get("sort", "").removeprefix("-") in queries.SCORE_SORTS,
-        "sort": filters.get("sort", "name"),
-        "querystring": querystring_without(request, "page"),
-        "sort_querystring": querystring_without(request, "page", "sort"),
-    }
-    # a history restore (back button) needs the whole page, not the rows alone
-    rows_only = request.htmx and not request.htmx.history_restore_request
-    if not rows_only:
-        context["clusters"] = value_queries.segments_of(run)
-    template = "customers/partials/customer_rows.html" if rows_only else "customers/list.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
-
-
-@login_required
-@permission_required("customers.view_customer", raise_exception=True)
-def customer_export(request: HttpRequest) -> HttpResponse:
-    customers = queries.filtered_customers(request.user, **_filters(request))
-    return csv_response("customers", csv_rows(customers, EXPORT_COLUMNS))
 
 
 @login_required
@@ -189,60 +62,6 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Customer saved."))
             return redirect(customer)
     return render(request, "customers/form.html", {"form": form, "customer": customer})
-
-
-def _profile_context(customer: Customer) -> dict[str, object]:
-    orders = latest_orders(customer)
-    tickets = latest_tickets(customer)
-    totals = customer.orders.exclude(status=Order.Status.CANCELLED).aggregate(
-        n=Count("id", filter=Q(kind=Order.Kind.SALE)),
-        revenue=Sum("total_amount"),
-        returns=Count("id", filter=Q(kind=Order.Kind.RETURN)),
-    )
-    return {
-        "customer": customer,
-        "contacts": customer.contacts.all(),
-        "orders": orders[:10],
-        "order_totals": totals,
-        "opportunities": customer.opportunities.select_related("owner").order_by("-created_at")[
-            :10
-        ],
-        "open_pipeline": customer.opportunities.filter(stage__in=Opportunity.OPEN_STAGES).aggregate(
-            n=Count("id"), amount=Sum("amount")
-        ),
-        "tickets": tickets[:10],
-        "open_tickets": customer.tickets.exclude(
-            status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED]
-        ).count(),
-        "timeline": customer_timeline(customer, orders=orders, tickets=tickets),
-        "tags": customer.tags.all(),
-    }
-
-
-@login_required
-@permission_required("customers.view_customer", raise_exception=True)
-def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = get_object_or_404(
-        queries.visible_customers(request.user).select_related("owner"), pk=pk
-    )
-    context = _profile_context(customer)
-    context["interaction_form"] = InteractionForm(customer=customer)
-    context["history"] = changes_of(customer, limit=10)
-    context["value"] = value_queries.value_profile(customer.pk)
-    context.update(customer_activities(customer.pk), now=timezone.now())
-    context["insight"] = value_queries.insight_card(
-        context["value"].current if context["value"] else None
-    )
-    return render(request, "customers/detail.html", context)
-
-
-@login_required
-@permission_required("customers.view_customer", raise_exception=True)
-def customer_report(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = get_object_or_404(
-        queries.visible_customers(request.user).select_related("owner"), pk=pk
-    )
-    return render(request, "customers/report.html", _profile_context(customer))
 
 
 @login_required

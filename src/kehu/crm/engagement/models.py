@@ -7,18 +7,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kehu.crm.choices import InteractionChannel
 from kehu.crm.customers.models import Contact, Customer
-
-
-class InteractionChannel(models.TextChoices):
-    PHONE = "phone", _("Phone")
-    EMAIL = "email", _("Email")
-    SMS = "sms", _("SMS")
-    FAX = "fax", _("Fax")
-    WEB = "web", _("Web")
-    CHAT = "chat", _("Chat")
-    VISIT = "visit", _("Visit")
-    EXHIBITION = "exhibition", _("Exhibition")
 
 
 class Interaction(models.Model):

@@ -1,5 +1,5 @@
-"""Log an interaction on a customer's page, correct or delete one; list and export
-interactions."""
+"""Correct or delete an interaction; list and export interactions. (Logging one on the
+customer's 360 page redraws the whole timeline: :mod:`kehu.crm.screens.views`.)"""
 
 from __future__ import annotations
 
@@ -9,14 +9,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
-from kehu.crm.customers.queries import customer_scope, visible_customers
+from kehu.crm.customers.queries import customer_scope
 from kehu.crm.engagement import actions
 from kehu.crm.engagement.forms import InteractionForm
 from kehu.crm.engagement.models import Interaction, InteractionChannel
 from kehu.crm.engagement.queries import (
-    customer_timeline,
     may_change,
     may_delete,
     visible_interactions,
@@ -41,33 +39,6 @@ EXPORT_COLUMNS = [
     ("duration_minutes", lambda i: i.duration_minutes),
     ("user", lambda i: i.user.username if i.user else ""),
 ]
-
-
-@login_required
-@permission_required("engagement.add_interaction", raise_exception=True)
-@require_POST
-def log_interaction(request: HttpRequest, customer_pk: int) -> HttpResponse:
-    customer = get_object_or_404(visible_customers(request.user), pk=customer_pk)
-    form = InteractionForm(request.POST, customer=customer)
-    if form.is_valid():
-        try:
-            actions.log_interaction(customer, by=request.user, **form.interaction_fields())
-        except ValidationError as e:
-            for field, errs in e.message_dict.items():
-                form.add_error(field if field in form.fields else None, errs)
-        else:
-            form = InteractionForm(customer=customer)
-    status = 422 if form.errors else 200
-    context = {
-        "customer": customer,
-        "interaction_form": form,
-        "timeline": customer_timeline(customer),
-    }
-    if request.htmx:
-        return render(request, "engagement/partials/log_and_timeline.html", context, status=status)
-    if status == 200:
-        return redirect(customer)
-    return render(request, "engagement/log_form_page.html", context, status=status)
 
 
 def _interaction_or_404(request: HttpRequest, pk: int) -> Interaction:

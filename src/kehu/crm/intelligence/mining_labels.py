@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from kehu.crm.sales.models import SalesChannel
+from kehu.crm.choices import SalesChannel
 from kehu.insight.segments import LABELS
 
 SEGMENT_NAMES: dict[str, str | Promise] = {

@@ -13,16 +13,8 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from kehu.crm.catalog.models import Product
+from kehu.crm.choices import SalesChannel
 from kehu.crm.customers.models import Contact, Customer
-
-
-class SalesChannel(models.TextChoices):
-    WEB = "web", _("Web shop")
-    STORE = "store", _("Store")
-    PHONE = "phone", _("Phone")
-    SALES_REP = "sales_rep", _("Sales representative")
-    MARKETPLACE = "marketplace", _("Marketplace")
-    EXHIBITION = "exhibition", _("Exhibition")
 
 
 class Order(models.Model):

@@ -10,9 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from kehu.crm.choices import InteractionChannel
 from kehu.crm.customers.models import Contact, Customer
-from kehu.crm.engagement.models import InteractionChannel
-from kehu.crm.sales.models import Order
 
 
 class Ticket(models.Model):
@@ -57,8 +56,10 @@ class Ticket(models.Model):
         on_delete=models.SET_NULL,
         related_name="tickets",
     )
+    # by label, as Django relates models across apps: service and sales are independent
+    # layers (a ticket points at an order; no service code calls into sales)
     order = models.ForeignKey(
-        Order,
+        "sales.Order",
         verbose_name=_("order"),
         null=True,
         blank=True,

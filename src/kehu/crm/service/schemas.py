@@ -6,7 +6,7 @@ from datetime import datetime
 
 from ninja import Field, Schema
 
-from kehu.crm.engagement.models import InteractionChannel
+from kehu.crm.choices import InteractionChannel
 from kehu.crm.rest import DbId, InSchema, Username, When, choice, patch_schema, text, username_of
 from kehu.crm.service.models import Ticket, TicketEvent
 

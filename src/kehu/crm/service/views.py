@@ -21,9 +21,9 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from kehu.crm.choices import InteractionChannel
 from kehu.crm.customers.models import Customer
 from kehu.crm.customers.queries import customer_scope, visible_customers
-from kehu.crm.engagement.models import InteractionChannel
 from kehu.crm.history import changes_of
 from kehu.crm.lists import csv_response, csv_rows, list_filters, page_of, querystring_without
 from kehu.crm.service import actions, queries

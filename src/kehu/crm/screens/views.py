@@ -1,0 +1,273 @@
+"""The screens that bring several domains together: the home dashboard (pipeline,
+activities, open tickets), the customer list and its export with the value and mining
+scores, the customer 360 page and its printable report, and logging an interaction on
+the 360 page (which redraws the timeline of interactions, orders and tickets).
+
+They sit above the domain apps (``docs/ARCHITECTURE.md``): no domain app imports
+another domain's views, so a page that shows several domains lives here. Their URLs
+and URL names stay where users and templates know them (``customers:detail``,
+``engagement:log``): :class:`~kehu.crm.screens.apps.ScreensConfig` adds these pages to
+those apps' URL namespaces. The templates keep their names too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_POST
+
+from kehu.crm.customers import queries
+from kehu.crm.customers.models import Customer
+from kehu.crm.customers.queries import customer_scope, visible_customers
+from kehu.crm.engagement import actions as engagement_actions
+from kehu.crm.engagement.forms import InteractionForm
+from kehu.crm.history import changes_of
+from kehu.crm.intelligence import labels
+from kehu.crm.intelligence import queries as value_queries
+from kehu.crm.intelligence.mining_labels import FLAG_KINDS
+from kehu.crm.lists import csv_response, csv_rows, list_filters, page_of, querystring_without
+from kehu.crm.sales.models import Activity, Opportunity, Order
+from kehu.crm.sales.queries import customer_activities
+from kehu.crm.screens.timeline import customer_timeline, latest_orders, latest_tickets
+from kehu.crm.service.models import Ticket
+from kehu.crm.validation import Choice, Id, Param, Share, Text
+
+# The home dashboard
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    open_stages = Opportunity.OPEN_STAGES
+    pipeline = (
+        Opportunity.objects.filter(customer_scope(user), stage__in=open_stages)
+        .values("stage")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+    )
+    by_stage = {row["stage"]: row for row in pipeline}
+    context = {
+        "n_customers": visible_customers(user).count(),
+        "pipeline": [
+            (label, by_stage.get(value, {}).get("n", 0), by_stage.get(value, {}).get("amount") or 0)
+            for value, label in Opportunity.Stage.choices
+            if value in open_stages
+        ],
+        "my_activities": Activity.objects.filter(owner=user, completed_at__isnull=True)
+        .select_related("customer")
+        .order_by("due_at")[:10],
+        "open_tickets": Ticket.objects.filter(customer_scope(user))
+        .filter(~Q(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED]))
+        .count(),
+        "now": timezone.now(),
+    }
+    return render(request, "accounts/home.html", context)
+
+
+# The customer list and its export
+
+SORTS = [
+    *queries.SORTABLE_FIELDS,
+    *(f"{sign}{key}" for key in queries.SCORE_SORTS for sign in ("", "-")),
+]
+# How each filter of the list is read (``kehu.crm.lists.FILTER_KINDS`` for the rest):
+# a value outside its choices is a 400 that says what is allowed.
+LIST_FILTERS: dict[str, Param] = {
+    "q": Text(),
+    "status": Choice(Customer.Status.values),
+    "kind": Choice(Customer.Kind.values),
+    "country": Text(),
+    "owner": Id("me"),
+    "tag": Text(),
+    "tier": Choice(labels.TIERS),
+    "segment": Choice(labels.SEGMENTS),
+    "lifecycle": Choice(labels.LIFECYCLE),
+    "min_p_alive": Share(),
+    "cluster": Id(),
+    "min_churn": Share(),
+    "min_flags": Choice(["1", "2", "3"]),
+    "flag": Choice(FLAG_KINDS),
+    "sort": Choice(SORTS),
+}
+
+
+def _score(name: str) -> Callable[[Customer], object]:
+    """A column of the customer's current value scores (blank when not scored)."""
+    return lambda c: getattr(getattr(c, "score", None), name, None)
+
+
+EXPORT_COLUMNS = [
+    ("code", lambda c: c.code),
+    ("name", lambda c: c.name),
+    ("kind", lambda c: c.kind),
+    ("status", lambda c: c.status),
+    ("industry", lambda c: c.industry),
+    ("email", lambda c: c.email),
+    ("phone", lambda c: c.phone),
+    ("country", lambda c: c.country),
+    ("region", lambda c: c.region),
+    ("city", lambda c: c.city),
+    ("address", lambda c: c.address),
+    ("source_channel", lambda c: c.source_channel),
+    ("owner", lambda c: c.owner.username if c.owner else ""),
+    ("consent_email", lambda c: c.consent_email),
+    ("consent_sms", lambda c: c.consent_sms),
+    ("consent_phone", lambda c: c.consent_phone),
+    ("created_at", lambda c: c.created_at),
+    *[
+        (name, _score(name))
+        for name in (
+            "tier",
+            "abc_class",
+            "rfm_segment",
+            "lifecycle_stage",
+            "loyalty_stage",
+            "p_alive",
+            "expected_purchases",
+            "predicted_clv",
+            "value_score",
+            "segment",
+            "churn_risk",
+            "n_flags",
+        )
+    ],
+]
+
+
+def _filters(request: HttpRequest) -> dict[str, str]:
+    return list_filters(request.GET, LIST_FILTERS, **LIST_FILTERS)
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_list(request: HttpRequest) -> HttpResponse:
+    filters = _filters(request)
+    customers = queries.filtered_customers(request.user, **filters)
+    page = page_of(request, customers)
+    run = value_queries.latest_done_run()
+    context = {
+        "page": page,
+        "search_capped": bool(filters.get("q")) and page.paginator.count >= queries.SEARCH_LIMIT,
+        "filters": filters,
+        "statuses": Customer.Status.choices,
+        "kinds": Customer.Kind.choices,
+        "tiers": labels.choices(labels.TIERS),
+        "segments": labels.choices(labels.SEGMENTS),
+        "lifecycles": labels.choices(labels.LIFECYCLE),
+        "has_scores": run is not None,
+        "p_alive_steps": ["0.25", "0.5", "0.75", "0.9"],
+        "churn_steps": ["0.25", "0.5", "0.75"],
+        "flag_kinds": list(FLAG_KINDS.items()),
+        "flag_counts": ["1", "2", "3"],
+        "score_sort": filters.get("sort", "").removeprefix("-") in queries.SCORE_SORTS,
+        "sort": filters.get("sort", "name"),
+        "querystring": querystring_without(request, "page"),
+        "sort_querystring": querystring_without(request, "page", "sort"),
+    }
+    # a history restore (back button) needs the whole page, not the rows alone
+    rows_only = request.htmx and not request.htmx.history_restore_request
+    if not rows_only:
+        context["clusters"] = value_queries.segments_of(run)
+    template = "customers/partials/customer_rows.html" if rows_only else "customers/list.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_export(request: HttpRequest) -> HttpResponse:
+    customers = queries.filtered_customers(request.user, **_filters(request))
+    return csv_response("customers", csv_rows(customers, EXPORT_COLUMNS))
+
+
+# The customer 360 page, its report, and logging an interaction on it
+
+
+def _profile_context(customer: Customer) -> dict[str, object]:
+    orders = latest_orders(customer)
+    tickets = latest_tickets(customer)
+    totals = customer.orders.exclude(status=Order.Status.CANCELLED).aggregate(
+        n=Count("id", filter=Q(kind=Order.Kind.SALE)),
+        revenue=Sum("total_amount"),
+        returns=Count("id", filter=Q(kind=Order.Kind.RETURN)),
+    )
+    return {
+        "customer": customer,
+        "contacts": customer.contacts.all(),
+        "orders": orders[:10],
+        "order_totals": totals,
+        "opportunities": customer.opportunities.select_related("owner").order_by("-created_at")[
+            :10
+        ],
+        "open_pipeline": customer.opportunities.filter(stage__in=Opportunity.OPEN_STAGES).aggregate(
+            n=Count("id"), amount=Sum("amount")
+        ),
+        "tickets": tickets[:10],
+        "open_tickets": customer.tickets.exclude(
+            status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED]
+        ).count(),
+        "timeline": customer_timeline(customer, orders=orders, tickets=tickets),
+        "tags": customer.tags.all(),
+    }
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(
+        queries.visible_customers(request.user).select_related("owner"), pk=pk
+    )
+    context = _profile_context(customer)
+    context["interaction_form"] = InteractionForm(customer=customer)
+    context["history"] = changes_of(customer, limit=10)
+    context["value"] = value_queries.value_profile(customer.pk)
+    context.update(customer_activities(customer.pk), now=timezone.now())
+    context["insight"] = value_queries.insight_card(
+        context["value"].current if context["value"] else None
+    )
+    return render(request, "customers/detail.html", context)
+
+
+@login_required
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_report(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_object_or_404(
+        queries.visible_customers(request.user).select_related("owner"), pk=pk
+    )
+    return render(request, "customers/report.html", _profile_context(customer))
+
+
+@login_required
+@permission_required("engagement.add_interaction", raise_exception=True)
+@require_POST
+def log_interaction(request: HttpRequest, customer_pk: int) -> HttpResponse:
+    customer = get_object_or_404(visible_customers(request.user), pk=customer_pk)
+    form = InteractionForm(request.POST, customer=customer)
+    if form.is_valid():
+        try:
+            engagement_actions.log_interaction(
+                customer, by=request.user, **form.interaction_fields()
+            )
+        except ValidationError as e:
+            for field, errs in e.message_dict.items():
+                form.add_error(field if field in form.fields else None, errs)
+        else:
+            form = InteractionForm(customer=customer)
+    status = 422 if form.errors else 200
+    context = {
+        "customer": customer,
+        "interaction_form": form,
+        "timeline": customer_timeline(customer),
+    }
+    if request.htmx:
+        return render(request, "engagement/partials/log_and_timeline.html", context, status=status)
+    if status == 200:
+        return redirect(customer)
+    return render(request, "engagement/log_form_page.html", context, status=status)
