@@ -37,6 +37,7 @@ test-fast: install ## unit and integration tests without slow and browser tests
 lint: install ## ruff lint and format check
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports  # the layers of docs/ARCHITECTURE.md (contracts in pyproject.toml)
 
 format: install ## apply ruff's formatting and safe fixes
 	$(BIN)/ruff check --fix src tests benchmarks
