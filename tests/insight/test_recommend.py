@@ -18,6 +18,8 @@ from kehu.insight.btyd import NotFittedError
 from kehu.insight.data import InputError
 from kehu.insight.errors import InvalidParameterError
 from kehu.insight.recommend import NextBestProduct, evaluate_time_split, recommend_to_files
+from kehu.insight.recommend import model as rec_model
+from kehu.insight.recommend import similarity as rec_similarity
 
 
 def _lines(seed: int = 3, n_customers: int = 600, n_items: int = 30) -> pd.DataFrame:
@@ -147,8 +149,8 @@ def test_chunks_and_blocks_do_not_change_the_result(monkeypatch):
     lines = _lines(seed=11, n_customers=400)
     whole = NextBestProduct(top_n=6).fit(lines)
     expected = whole.recommend([*whole.customers_[:50], "stranger"])
-    monkeypatch.setattr(rec, "CHUNK_PRODUCTS", 500)
-    monkeypatch.setattr(rec, "BLOCK_CELLS", 40)
+    monkeypatch.setattr(rec_model, "CHUNK_PRODUCTS", 500)
+    monkeypatch.setattr(rec_similarity, "BLOCK_CELLS", 40)
     pieces = NextBestProduct(top_n=6).fit(lines)
     assert (pieces.similarity_ != whole.similarity_).nnz == 0
     parts = list(pieces.iter_recommendations([*whole.customers_[:50], "stranger"]))
@@ -160,7 +162,7 @@ def test_numeric_ids_stay_numbers_across_chunks(monkeypatch, tmp_path):
     lines = _lines(seed=13, n_customers=200)
     lines["customer_id"] = lines["customer_id"].str[1:].astype(int)
     lines["item"] = lines["item"].str[4:].astype(int) + 1000
-    monkeypatch.setattr(rec, "CHUNK_PRODUCTS", 1)  # a chunk per customer
+    monkeypatch.setattr(rec_model, "CHUNK_PRODUCTS", 1)  # a chunk per customer
     model = NextBestProduct(top_n=3).fit(lines)
     customers = [-1, *range(40), -2]  # the first chunk: a newcomer, no because_of
     assert len(list(model.iter_recommendations(customers))) == 42

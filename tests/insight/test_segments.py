@@ -8,7 +8,7 @@ import pytest
 
 from kehu.insight.behaviour import customer_behaviour
 from kehu.insight.data import InputError
-from kehu.insight.errors import InvalidParameterError
+from kehu.insight.errors import InvalidParameterError, NotFittedError
 from kehu.insight.segments import Segmenter
 
 END = pd.Timestamp("2026-06-30")
@@ -141,7 +141,7 @@ def test_segmenter_contract():
     orders, lines, _ = _shop(300)
     b = customer_behaviour(orders, END + pd.Timedelta(days=1), lines=lines).features
     seg = Segmenter(k_range=(3, 4))
-    with pytest.raises(InvalidParameterError, match="not fitted"):
+    with pytest.raises(NotFittedError, match=r"not fitted yet: call fit\(\) before predict\(\)"):
         seg.predict(b)
     assert seg.fit(b) is seg
     again = Segmenter(k_range=(3, 4)).fit(b)
@@ -152,7 +152,7 @@ def test_segmenter_contract():
     with pytest.raises(InputError, match="at least 24 customers"):
         Segmenter(k_range=(3, 8)).fit(b.head(10))
     with pytest.raises(InputError, match="no 'client' column"):
-        seg.fit(b, id_col="client")
+        Segmenter(k_range=(3, 4), id_col="client").fit(b)
 
 
 def _with_outliers(b: pd.DataFrame, n: int = 4) -> pd.DataFrame:

@@ -13,20 +13,19 @@ import numpy as np
 import pandas as pd
 
 from kehu.insight.btyd import BgNbd, GammaGamma, MbgNbd, ParetoNbd, customer_lifetime_value
-from kehu.insight.btyd._mle import ConvergenceWarning
 from kehu.insight.cohorts import cohort_retention, weekly_repeat_purchases
 from kehu.insight.data import (
     RAW,
     TRANSACTIONS,
-    InputError,
     detect_columns,
     register_source,
     transactions_sql,
 )
 from kehu.insight.dates import AnalysisDates, choose_as_of, order_days_sql
 from kehu.insight.engine import DuckDBEngine, Engine
-from kehu.insight.errors import InsightError
+from kehu.insight.errors import InputError, InsightError
 from kehu.insight.lifecycle import LifecycleRules, lifecycle_stage, loyalty_stage
+from kehu.insight.likelihood import ConvergenceWarning
 from kehu.insight.rfm import rfm_scores, segment_counts
 from kehu.insight.summary import PERIOD_DAYS, Summary, summarize
 from kehu.insight.value import (

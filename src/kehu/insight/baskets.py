@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kehu.insight.data import InputError
+from kehu.insight.errors import InputError
 
 WORD = 64
 

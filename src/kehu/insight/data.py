@@ -34,14 +34,10 @@ import pyarrow as pa
 
 from kehu.insight.database import DatabaseQuery, copy_postgresql, fetch_sqlite
 from kehu.insight.engine import Engine
-from kehu.insight.errors import InsightError
+from kehu.insight.errors import InputError
 
 RAW = "kehu_raw"
 TRANSACTIONS = "kehu_transactions"
-
-
-class InputError(InsightError, ValueError):
-    """The input cannot be used as given; the message says what to fix."""
 
 
 _CANDIDATES: dict[str, tuple[str, ...]] = {

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kehu.insight.data import TRANSACTIONS, InputError
+from kehu.insight.data import TRANSACTIONS
+from kehu.insight.errors import InputError
 
 MIN_GAP_DAYS = 28
 GAP_FACTOR = 4.0

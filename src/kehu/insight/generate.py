@@ -27,7 +27,7 @@ import pandas as pd
 from scipy.optimize import brentq
 from scipy.special import hyp2f1
 
-from kehu.insight.errors import InvalidParameterError
+from kehu.insight.errors import InputError
 from kehu.insight.profiles import ProfilePools, build_pools, fake_customers, fake_people
 
 __all__ = [
@@ -59,7 +59,7 @@ DEFAULT_WINDOW_WEEKS = 156.0
 def _check_positive(**values: float) -> None:
     for name, value in values.items():
         if not (np.isfinite(value) and value > 0):
-            raise InvalidParameterError(f"{name} must be a positive finite number, got {value!r}")
+            raise InputError(f"{name} must be a positive finite number, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -188,7 +188,7 @@ def expected_transaction_value(params: GammaGammaParams) -> float:
     35.17
     """
     if params.q <= 1:
-        raise InvalidParameterError(f"the mean spend needs q > 1, got q={params.q!r}")
+        raise InputError(f"the mean spend needs q > 1, got q={params.q!r}")
     return params.p * params.v / (params.q - 1)
 
 
@@ -224,7 +224,7 @@ def bg_nbd_for_mean_transactions(
     5.0
     """
     if not (np.isfinite(mean_transactions) and mean_transactions > 1):
-        raise InvalidParameterError(
+        raise InputError(
             f"mean_transactions must be a finite number above 1, got {mean_transactions!r}"
         )
 
@@ -310,7 +310,7 @@ def simulate_purchases(
     (1000, True)
     """
     if int(n_customers) != n_customers or n_customers < 0:
-        raise InvalidParameterError(f"n_customers must be an integer >= 0, got {n_customers!r}")
+        raise InputError(f"n_customers must be an integer >= 0, got {n_customers!r}")
     _check_positive(window_weeks=window_weeks)
     rng = np.random.default_rng(seed)
     drawn = _draw_customers(int(n_customers), rng, bg_nbd, gamma_gamma, window_weeks)

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kehu.insight.data import InputError
+from kehu.insight.errors import InputError
 
 LIFECYCLE_STAGES = ("exploration", "formation", "stability", "decline", "lost")
 #: RFM segments (:mod:`kehu.insight.rfm`) that are at best in decline.

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from faker import Faker
 
-from kehu.insight.errors import InvalidParameterError
+from kehu.insight.errors import InputError
 
 INDUSTRIES = np.array(
     [
@@ -227,7 +227,7 @@ def build_pools(seed: int = 7, size: int = 2_000) -> ProfilePools:
     50
     """
     if size < 1:
-        raise InvalidParameterError(f"size must be at least 1, got {size!r}")
+        raise InputError(f"size must be at least 1, got {size!r}")
     en, zh = Faker("en_US"), Faker("zh_CN")
     en.seed_instance(seed)
     zh.seed_instance(seed)
@@ -338,7 +338,7 @@ def fake_people(
     if zh is None:
         zh = rng.random(n) < zh_share
     elif len(zh) != n:
-        raise InvalidParameterError(f"zh must have n={n} elements, got {len(zh)}")
+        raise InputError(f"zh must have n={n} elements, got {len(zh)}")
     return pd.DataFrame(_people(n, rng, np.asarray(zh, dtype=bool), pools))
 
 
@@ -391,7 +391,7 @@ def _addresses(
 def _check_share(**shares: float) -> None:
     for name, share in shares.items():
         if not 0 <= share <= 1:
-            raise InvalidParameterError(f"{name} must be between 0 and 1, got {share!r}")
+            raise InputError(f"{name} must be between 0 and 1, got {share!r}")
 
 
 def fake_customers(

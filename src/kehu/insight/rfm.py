@@ -35,7 +35,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from kehu.insight.data import InputError
+from kehu.insight.errors import InputError
 
 SEGMENT_RULES: list[tuple[str, tuple[int, int], tuple[int, int], tuple[int, int]]] = [
     ("Champions", (4, 5), (4, 5), (4, 5)),

@@ -38,6 +38,7 @@ Without a previous run keys are 1, 2, ... in descending order of value share.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Self
 
 import numpy as np
 import pandas as pd
@@ -45,8 +46,8 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
-from kehu.insight.data import InputError
-from kehu.insight.errors import InvalidParameterError
+from kehu.insight.base import Estimator
+from kehu.insight.errors import InputError
 
 MIN_OVERLAP = 0.5
 TRAIT_MIN_Z = 0.4
@@ -117,17 +118,55 @@ class SegmentProfile:
     medians: dict[str, float] = field(default_factory=dict)
 
 
-class Segmenter:
+class Segmenter(Estimator):
     """k-means segments of customers, with the number of segments chosen by silhouette.
 
     Parameters
     ----------
-    k_range : (low, high), the numbers of segments tried, both included.
-    sample_size : customers the choice of k is fitted on.
-    score_size : customers each silhouette is computed on.
-    seed : random seed (samples, k-means starts).
-    min_share : the smallest segment, as a share of the customers (at least
+    k_range : tuple of int
+        ``(low, high)``, the numbers of segments tried, both included
+        (``2 <= low <= high``).
+    sample_size : int
+        Customers the choice of k is fitted on.
+    score_size : int
+        Customers each silhouette is computed on.
+    seed : int
+        Random seed (samples, k-means starts).
+    min_share : float
+        The smallest segment, as a share of the customers (at least
         ``MIN_SEGMENT_CUSTOMERS``); smaller clusters are merged into their neighbours.
+    id_col : str
+        The customer id column of the features.
+    value_col : str
+        What a segment's value share measures (every customer counts 1 when the
+        features lack it).
+    labels : dict or None
+        Words for feature names in the traits, over :data:`LABELS`.
+
+    Attributes
+    ----------
+    features_ : list of str
+        The numeric feature columns used.
+    k_scores_ : dict
+        Silhouette of each k tried.
+    k_chosen_ : int
+        The k with the best silhouette; ``k_`` segments remain after merging.
+    k_ : int
+        Number of segments.
+    centres_ : numpy.ndarray
+        Segment centres in the scaled features.
+    cluster_keys_ : numpy.ndarray
+        The stable key of each segment.
+    labels_ : pandas.Series
+        Segment key per customer id.
+    profiles_ : list of SegmentProfile
+        Each segment in words, by key.
+    silhouette_ : float
+        Silhouette of the final segments (NaN for one segment).
+    min_size_, merged_ : int
+        The smallest segment kept, and the customers moved out of smaller ones.
+    matched_ : dict
+        Previous key -> Jaccard overlap, for each key kept from the previous run.
 
     Examples
     --------
@@ -148,30 +187,41 @@ class Segmenter:
         score_size: int = 5_000,
         seed: int = 0,
         min_share: float = 0.02,
+        *,
+        id_col: str = "customer_id",
+        value_col: str = "total_spend",
+        labels: dict[str, str] | None = None,
     ) -> None:
         self.k_range = k_range
         self.sample_size = sample_size
         self.score_size = score_size
         self.seed = seed
         self.min_share = min_share
+        self.id_col = id_col
+        self.value_col = value_col
+        self.labels = labels
 
-    def fit(
-        self,
-        features: pd.DataFrame,
-        *,
-        id_col: str = "customer_id",
-        value_col: str = "total_spend",
-        previous: pd.Series | None = None,
-        labels: dict[str, str] | None = None,
-    ) -> Segmenter:
-        """Segment the customers of ``features`` (one row each, ``id_col`` plus numeric
-        features). ``value_col`` is what a segment's value share measures; ``previous``
-        maps customer id to the key of the last run, for stable keys."""
+    def fit(self, features: pd.DataFrame, *, previous: pd.Series | None = None) -> Self:
+        """Segment the customers of ``features``.
+
+        Parameters
+        ----------
+        features : pandas.DataFrame
+            One row per customer: ``id_col`` plus numeric features.
+        previous : pandas.Series, optional
+            Customer id -> segment key of the last run, for stable keys.
+
+        Returns
+        -------
+        Segmenter
+            ``self``, fitted.
+        """
+        id_col, value_col = self.id_col, self.value_col
         low, high = self.k_range
         if not 2 <= low <= high:
-            raise InvalidParameterError(f"k_range must be 2 <= low <= high, got {self.k_range}")
+            raise InputError(f"k_range must be 2 <= low <= high, got {self.k_range}")
         if not 0 <= self.min_share < 1 / high:
-            raise InvalidParameterError(
+            raise InputError(
                 f"min_share must be at least 0 and below 1/{high} (the largest k), "
                 f"got {self.min_share!r}"
             )
@@ -234,7 +284,7 @@ class Segmenter:
         )
         self.cluster_keys_ = self._keys(ids, cluster, value, previous)
         self.labels_ = pd.Series(self.cluster_keys_[cluster], index=ids, name="segment")
-        names = {**LABELS, **(labels or {})}
+        names = {**LABELS, **(self.labels or {})}
         self.profiles_ = self._profiles(X_raw, X, cluster, value, names)
         return self
 
@@ -256,14 +306,37 @@ class Segmenter:
         return out
 
     def transform(self, X_raw: pd.DataFrame) -> np.ndarray:
-        """The scaled features k-means sees."""
-        if not hasattr(self, "mean_"):
-            raise InvalidParameterError("this Segmenter is not fitted yet: call fit first")
+        """Scale ``X_raw`` as k-means sees it.
+
+        Parameters
+        ----------
+        X_raw : pandas.DataFrame
+            The fitted feature columns (others are ignored).
+
+        Returns
+        -------
+        numpy.ndarray
+            The features, logged where long-tailed, standardised, missing values at the
+            median.
+        """
+        self._check_is_fitted("transform")
         filled = X_raw[self.features_].astype(float).fillna(self.medians_)
         return (self._logged(filled).to_numpy() - self.mean_) / self.scale_
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
-        """The segment key of each row (new customers between runs)."""
+        """Return the segment key of each row (new customers between runs).
+
+        Parameters
+        ----------
+        features : pandas.DataFrame
+            The fitted feature columns, one row per customer.
+
+        Returns
+        -------
+        numpy.ndarray
+            The key of the nearest segment of each row.
+        """
+        self._check_is_fitted("predict")
         X = self.transform(features)
         distance = ((X[:, None, :] - self.centres_[None, :, :]) ** 2).sum(axis=2)
         return self.cluster_keys_[distance.argmin(axis=1)]
@@ -338,7 +411,8 @@ class Segmenter:
         return sorted(profiles, key=lambda p: p.key)
 
     def summary(self) -> dict[str, object]:
-        """What the run chose and why, as plain JSON."""
+        """Return what the run chose and why, as plain JSON."""
+        self._check_is_fitted("summary")
         return {
             "k": self.k_,
             "k_chosen": self.k_chosen_,

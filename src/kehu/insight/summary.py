@@ -37,12 +37,12 @@ from kehu.insight.data import (
     RAW,
     TRANSACTIONS,
     ColumnMap,
-    InputError,
     detect_columns,
     register_source,
     transactions_sql,
 )
 from kehu.insight.engine import DuckDBEngine, Engine
+from kehu.insight.errors import InputError
 
 PERIOD_DAYS = {"day": 1.0, "week": 7.0, "month": 365.25 / 12}
 DAILY_ALL = "kehu_daily_all"

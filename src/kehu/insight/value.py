@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kehu.insight.data import InputError
+from kehu.insight.errors import InputError
 
 DEFAULT_WEIGHTS = {"profitability": 0.4, "lifecycle": 0.2, "loyalty": 0.2, "potential": 0.2}
 DEFAULT_TIERS: tuple[tuple[str, float], ...] = (

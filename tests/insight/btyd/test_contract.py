@@ -1,4 +1,6 @@
-"""The scikit-learn contract and the input checks of every BTYD estimator."""
+"""The BTYD side of the estimator contract (fitted parameters by symbol, optimiser
+settings, convergence) and the input checks of every BTYD estimator; the contract all
+estimators share is tested in tests/insight/test_base.py."""
 
 from __future__ import annotations
 
@@ -43,19 +45,6 @@ def test_fit_returns_self_and_sets_underscore_attributes(cls, data, predict) -> 
     for name in cls._param_names:
         assert getattr(model, f"{name}_") == model.params_[name] > 0
     assert np.all(np.isfinite(predict(model)))
-
-
-@pytest.mark.parametrize(("cls", "data", "predict"), ESTIMATORS, ids=IDS)
-def test_predicting_before_fit_names_the_method(cls, data, predict) -> None:
-    with pytest.raises(NotFittedError, match=r"not fitted.*before \w+\(\)"):
-        predict(cls())
-
-
-@pytest.mark.parametrize(("cls", "data", "predict"), ESTIMATORS, ids=IDS)
-def test_refit_gives_the_same_result(cls, data, predict) -> None:
-    model = cls().fit(data)
-    first = dict(model.params_)
-    assert model.fit(data).params_ == first
 
 
 @pytest.mark.parametrize(("cls", "data", "predict"), ESTIMATORS, ids=IDS)

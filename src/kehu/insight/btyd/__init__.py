@@ -8,24 +8,28 @@
 - :class:`ShiftedBetaGeometric` — contractual retention (Fader & Hardie 2007).
 - :func:`customer_lifetime_value` — discounted expected value over a horizon.
 
-Estimators follow scikit-learn's contract; bad input raises :class:`InvalidDataError`
-(an :class:`~kehu.insight.errors.InsightError` and a ``ValueError``) naming the column,
-value and row; predicting before fitting raises :class:`NotFittedError`.
+Estimators follow scikit-learn's contract and share their fit
+(:class:`kehu.insight.base.LikelihoodModel`); bad input raises
+:class:`~kehu.insight.errors.InputError` (an
+:class:`~kehu.insight.errors.InsightError` and a ``ValueError``; ``InvalidDataError``
+is its former name) naming the column, value and row; predicting before fitting raises
+:class:`~kehu.insight.errors.NotFittedError`.
 """
 
-from kehu.insight.btyd._inputs import InvalidDataError
-from kehu.insight.btyd._mle import ConvergenceWarning, NotFittedError
 from kehu.insight.btyd.bg_nbd import BgNbd
 from kehu.insight.btyd.clv import customer_lifetime_value
 from kehu.insight.btyd.gamma_gamma import GammaGamma
 from kehu.insight.btyd.mbg_nbd import MbgNbd
 from kehu.insight.btyd.pareto_nbd import ParetoNbd
 from kehu.insight.btyd.sbg import ShiftedBetaGeometric
+from kehu.insight.errors import InputError, InvalidDataError, NotFittedError
+from kehu.insight.likelihood import ConvergenceWarning
 
 __all__ = [
     "BgNbd",
     "ConvergenceWarning",
     "GammaGamma",
+    "InputError",
     "InvalidDataError",
     "MbgNbd",
     "NotFittedError",

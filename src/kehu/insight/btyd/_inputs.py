@@ -11,25 +11,20 @@ import numpy as np
 import pandas as pd
 
 from kehu.insight.btyd._parallel import MIN_ROWS_PER_THREAD, map_threads
-from kehu.insight.errors import InsightError
+from kehu.insight.errors import InputError
 
 __all__ = [
     "CompressedRows",
     "CountGroups",
-    "InvalidDataError",
     "compress_rows",
     "group_counts",
     "read_columns",
     "rfm_columns",
+    "rfm_rows",
 ]
 
 #: Relative slack allowed when comparing recency with T (both come from float division).
 _RECENCY_SLACK = 1e-9
-
-
-class InvalidDataError(InsightError, ValueError):
-    """A model input is missing a column or holds a value outside its allowed range; the
-    message names the column, the offending value and its row."""
 
 
 def _describe(data: Any) -> str:
@@ -50,24 +45,22 @@ def read_columns(data: Any, names: Sequence[str]) -> dict[str, np.ndarray]:
         try:
             column = data[name]
         except (KeyError, TypeError, IndexError, ValueError) as e:
-            raise InvalidDataError(
-                f"missing required column {name!r}; found {_describe(data)}"
-            ) from e
+            raise InputError(f"missing required column {name!r}; found {_describe(data)}") from e
         values = np.asarray(column, dtype=float).reshape(-1)
         _check_finite(name, values)
         out[name] = values
     lengths = {name: v.size for name, v in out.items()}
     if len(set(lengths.values())) > 1:
-        raise InvalidDataError(f"columns have different lengths: {lengths}")
+        raise InputError(f"columns have different lengths: {lengths}")
     if next(iter(lengths.values()), 0) == 0:
-        raise InvalidDataError(f"no rows: the model needs at least one customer ({names})")
+        raise InputError(f"no rows: the model needs at least one customer ({names})")
     return out
 
 
 def _check_finite(name: str, values: np.ndarray) -> None:
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
-        raise InvalidDataError(
+        raise InputError(
             f"{name} must be finite, got {float(values[bad[0]])!r} at row {bad[0]} "
             f"({bad.size} non-finite values)"
         )
@@ -76,7 +69,7 @@ def _check_finite(name: str, values: np.ndarray) -> None:
 def _first_violation(name: str, values: np.ndarray, bad: np.ndarray, allowed: str) -> None:
     rows = np.flatnonzero(bad)
     if rows.size:
-        raise InvalidDataError(
+        raise InputError(
             f"{name} must be {allowed}, got {float(values[rows[0]])!r} at row {rows[0]} "
             f"({rows.size} rows violate this)"
         )
@@ -106,18 +99,33 @@ def rfm_columns(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     rows = np.flatnonzero(late)
     if rows.size:
         i = rows[0]
-        raise InvalidDataError(
+        raise InputError(
             f"recency must be <= T, got recency={float(t_x[i])!r} > T={float(T[i])!r} at row {i} "
             f"({rows.size} rows violate this)"
         )
     stray = np.flatnonzero((x == 0) & (t_x != 0))
     if stray.size:
         i = stray[0]
-        raise InvalidDataError(
+        raise InputError(
             f"recency must be 0 when frequency is 0, got recency={float(t_x[i])!r} at row {i} "
             f"({stray.size} rows violate this)"
         )
     return x, np.minimum(t_x, T), T
+
+
+def rfm_rows(data: Any, weights: Any) -> CompressedRows:
+    """The checked ``frequency``, ``recency``, ``T`` of ``data`` (:func:`rfm_columns`),
+    identical rows collapsed into their summed ``weights`` (:func:`compress_rows`)."""
+    x, t_x, T = rfm_columns(data)
+    return compress_rows(x, t_x, T, weights=read_weights(weights, x.size))
+
+
+def mean_purchase_rate(rows: CompressedRows) -> float:
+    """Purchases (the first included) per time unit over all customers of ``rows``:
+    where the BTYD fits start ``alpha`` (``1 / rate``)."""
+    x, _, T = rows.columns
+    w = rows.weights
+    return float((w @ x + w.sum()) / max(w @ T, 1e-9))
 
 
 def read_weights(weights: Any, n_rows: int) -> np.ndarray:
@@ -125,11 +133,11 @@ def read_weights(weights: Any, n_rows: int) -> np.ndarray:
         return np.ones(n_rows)
     w = np.asarray(weights, dtype=float).reshape(-1)
     if w.size != n_rows:
-        raise InvalidDataError(f"weights must have one value per row ({n_rows}), got {w.size}")
+        raise InputError(f"weights must have one value per row ({n_rows}), got {w.size}")
     _check_finite("weights", w)
     check_nonnegative("weights", w)
     if not w.sum() > 0:
-        raise InvalidDataError("weights must not all be 0")
+        raise InputError("weights must not all be 0")
     return w
 
 

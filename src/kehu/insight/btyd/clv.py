@@ -9,7 +9,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from kehu.insight.btyd._inputs import rfm_columns
-from kehu.insight.errors import InvalidParameterError
+from kehu.insight.errors import InputError
 
 __all__ = ["customer_lifetime_value"]
 
@@ -24,13 +24,13 @@ def _check_settings(
     horizon: int, discount_rate: float, margin: float, period_length: float
 ) -> None:
     if int(horizon) != horizon or horizon < 1:
-        raise InvalidParameterError(f"horizon must be a whole number >= 1, got {horizon!r}")
+        raise InputError(f"horizon must be a whole number >= 1, got {horizon!r}")
     if not (np.isfinite(discount_rate) and discount_rate > -1):
-        raise InvalidParameterError(f"discount_rate must be > -1, got {discount_rate!r}")
+        raise InputError(f"discount_rate must be > -1, got {discount_rate!r}")
     if not np.isfinite(margin):
-        raise InvalidParameterError(f"margin must be finite, got {margin!r}")
+        raise InputError(f"margin must be finite, got {margin!r}")
     if not (np.isfinite(period_length) and period_length > 0):
-        raise InvalidParameterError(f"period_length must be > 0, got {period_length!r}")
+        raise InputError(f"period_length must be > 0, got {period_length!r}")
 
 
 def customer_lifetime_value(

@@ -9,20 +9,20 @@ of the number of transactions: check ``frequency_monetary_correlation_``.
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 from scipy.special import digamma, gammaln
 
+from kehu.insight.base import Likelihood, LikelihoodModel
 from kehu.insight.btyd._inputs import (
-    InvalidDataError,
     check_counts,
     check_nonnegative,
     compress_rows,
     read_columns,
     read_weights,
 )
-from kehu.insight.btyd._mle import FittedParamsMixin, maximize_likelihood
+from kehu.insight.errors import InputError
 
 __all__ = ["GammaGamma", "gamma_gamma_log_likelihood_and_gradient"]
 
@@ -93,14 +93,14 @@ def _spend_columns(data: Any) -> tuple[np.ndarray, np.ndarray]:
     check_nonnegative("monetary_value", m)
     unpaid = np.flatnonzero((x > 0) & (m <= 0))
     if unpaid.size:
-        raise InvalidDataError(
+        raise InputError(
             f"monetary_value must be > 0 for customers with repeat purchases, got "
             f"{float(m[unpaid[0]])!r} at row {unpaid[0]} ({unpaid.size} rows violate this)"
         )
     return x, m
 
 
-class GammaGamma(FittedParamsMixin):
+class GammaGamma(LikelihoodModel):
     """The Gamma-Gamma spend model (Fader, Hardie & Lee 2005b), fitted by maximum
     likelihood on customers with at least one repeat purchase.
 
@@ -150,37 +150,15 @@ class GammaGamma(FittedParamsMixin):
     _param_names = ("p", "q", "v")
     _model_name = "Gamma-Gamma"
 
-    def __init__(
-        self,
-        *,
-        tol: float = 1e-10,
-        max_iter: int = 1000,
-        initial_params: dict[str, float] | None = None,
-    ) -> None:
-        self.tol = tol
-        self.max_iter = max_iter
-        self.initial_params = initial_params
-
-    def fit(self, data: Any, weights: Any = None) -> Self:
-        """Fit by maximum likelihood on the rows with ``frequency >= 1``.
-
-        Parameters
-        ----------
-        data : table
-            Columns ``frequency`` and ``monetary_value``.
-        weights : array_like, optional
-            Number of customers each row stands for (default 1 each).
-
-        Returns
-        -------
-        GammaGamma
-            ``self``, fitted.
-        """
+    def _likelihood(self, data: Any, weights: Any) -> Likelihood:
+        """The likelihood of the rows with ``frequency >= 1`` (the others carry no
+        information about spend), from ``p = 1, q = 2`` and ``v`` matched to the mean
+        spend."""
         x, m = _spend_columns(data)
         w = read_weights(weights, x.size)
         repeat = (x > 0) & (w > 0)
         if repeat.sum() < 2:
-            raise InvalidDataError(
+            raise InputError(
                 f"Gamma-Gamma needs at least 2 customers with frequency >= 1, got "
                 f"{int(repeat.sum())}"
             )
@@ -189,24 +167,13 @@ class GammaGamma(FittedParamsMixin):
         cx, cm = rows.columns
 
         terms = _SpendTerms(cx, cm, rows.weights)
-        objective = terms.log_likelihood_and_gradient
-
-        fit = maximize_likelihood(
-            objective,
-            self._initial(m, w),
-            names=self._param_names,
-            tol=self.tol,
-            max_iter=self.max_iter,
-            model=self._model_name,
+        return Likelihood(
+            terms.log_likelihood_and_gradient,
+            np.array([1.0, 2.0, float(w @ m / w.sum())]),
+            float(rows.weights.sum()),
+            rows.n_distinct,
+            {"frequency_monetary_correlation": _weighted_correlation(x, m, w)},
         )
-        self._set_fit(fit, rows.weights.sum(), rows.n_distinct)
-        self.frequency_monetary_correlation_ = _weighted_correlation(x, m, w)
-        return self
-
-    def _initial(self, m: np.ndarray, w: np.ndarray) -> np.ndarray:
-        if self.initial_params is not None:
-            return self._validated_params(self.initial_params)
-        return np.array([1.0, 2.0, float(w @ m / w.sum())])
 
     def conditional_expected_average_spend(self, data: Any) -> np.ndarray:
         """Expected spend per transaction of each customer given their history

@@ -16,14 +16,14 @@ falls with the time since that purchase.
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 from scipy.stats import nbinom
 
-from kehu.insight.btyd._inputs import compress_rows, read_weights, rfm_columns
-from kehu.insight.btyd._mle import FittedParamsMixin, maximize_likelihood
+from kehu.insight.base import Likelihood, LikelihoodModel
+from kehu.insight.btyd._inputs import mean_purchase_rate, rfm_columns, rfm_rows
 
 __all__ = ["MbgNbd", "mbg_nbd_log_likelihood", "mbg_nbd_log_likelihood_and_gradient"]
 
@@ -109,7 +109,7 @@ def mbg_nbd_log_likelihood_and_gradient(
     return _total_and_gradient(np.asarray(params, dtype=float), x, t_x, T, w)
 
 
-class MbgNbd(FittedParamsMixin):
+class MbgNbd(LikelihoodModel):
     """The MBG/NBD model (Batislam, Denizel & Filiztekin 2007), fitted by maximum
     likelihood.
 
@@ -179,56 +179,17 @@ class MbgNbd(FittedParamsMixin):
     _param_names = ("r", "alpha", "a", "b")
     _model_name = "MBG/NBD"
 
-    def __init__(
-        self,
-        *,
-        tol: float = 1e-10,
-        max_iter: int = 1000,
-        initial_params: dict[str, float] | None = None,
-    ) -> None:
-        self.tol = tol
-        self.max_iter = max_iter
-        self.initial_params = initial_params
-
-    def fit(self, data: Any, weights: Any = None) -> Self:
-        """Fit by maximum likelihood.
-
-        Parameters
-        ----------
-        data : table
-            Columns ``frequency``, ``recency``, ``T`` (pandas or polars DataFrame, Arrow
-            table, or a mapping of arrays).
-        weights : array_like, optional
-            Number of customers each row stands for (default 1 each).
-
-        Returns
-        -------
-        MbgNbd
-            ``self``, fitted.
-        """
-        x, t_x, T = rfm_columns(data)
-        rows = compress_rows(x, t_x, T, weights=read_weights(weights, x.size))
+    def _likelihood(self, data: Any, weights: Any) -> Likelihood:
+        """The MBG/NBD likelihood over the distinct ``(frequency, recency, T)`` rows,
+        from ``r = a = b = 1`` and ``alpha`` matched to the mean purchase rate."""
+        rows = rfm_rows(data, weights)
         cx, ct_x, cT = rows.columns
 
         def objective(params: np.ndarray) -> tuple[float, np.ndarray]:
             return _total_and_gradient(params, cx, ct_x, cT, rows.weights)
 
-        fit = maximize_likelihood(
-            objective,
-            self._initial(cx, cT, rows.weights),
-            names=self._param_names,
-            tol=self.tol,
-            max_iter=self.max_iter,
-            model=self._model_name,
-        )
-        self._set_fit(fit, rows.weights.sum(), rows.n_distinct)
-        return self
-
-    def _initial(self, x: np.ndarray, T: np.ndarray, w: np.ndarray) -> np.ndarray:
-        if self.initial_params is not None:
-            return self._validated_params(self.initial_params)
-        mean_rate = (w @ x + w.sum()) / max(w @ T, 1e-9)
-        return np.array([1.0, 1.0 / mean_rate, 1.0, 1.0])
+        start = np.array([1.0, 1.0 / mean_purchase_rate(rows), 1.0, 1.0])
+        return Likelihood(objective, start, float(rows.weights.sum()), rows.n_distinct)
 
     def log_likelihood(self, data: Any) -> np.ndarray:
         """Log-likelihood of each customer at the fitted parameters."""

@@ -10,13 +10,13 @@ While alive, a customer buys following a Poisson process with rate ``lambda``,
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 from scipy.special import gammaln, hyp2f1
 
-from kehu.insight.btyd._inputs import compress_rows, read_weights, rfm_columns
-from kehu.insight.btyd._mle import FittedParamsMixin, maximize_likelihood
+from kehu.insight.base import Likelihood, LikelihoodModel
+from kehu.insight.btyd._inputs import mean_purchase_rate, rfm_columns, rfm_rows
 
 __all__ = ["ParetoNbd", "pareto_nbd_log_likelihood"]
 
@@ -105,7 +105,7 @@ def _total_and_numerical_gradient(
     return total(params), grad
 
 
-class ParetoNbd(FittedParamsMixin):
+class ParetoNbd(LikelihoodModel):
     """The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987), fitted by maximum
     likelihood.
 
@@ -154,56 +154,20 @@ class ParetoNbd(FittedParamsMixin):
     _param_names = ("r", "alpha", "s", "beta")
     _model_name = "Pareto/NBD"
 
-    def __init__(
-        self,
-        *,
-        tol: float = 1e-10,
-        max_iter: int = 1000,
-        initial_params: dict[str, float] | None = None,
-    ) -> None:
-        self.tol = tol
-        self.max_iter = max_iter
-        self.initial_params = initial_params
-
-    def fit(self, data: Any, weights: Any = None) -> Self:
-        """Fit by maximum likelihood.
-
-        Parameters
-        ----------
-        data : table
-            Columns ``frequency``, ``recency``, ``T``.
-        weights : array_like, optional
-            Number of customers each row stands for (default 1 each).
-
-        Returns
-        -------
-        ParetoNbd
-            ``self``, fitted.
-        """
-        x, t_x, T = rfm_columns(data)
-        rows = compress_rows(x, t_x, T, weights=read_weights(weights, x.size))
+    def _likelihood(self, data: Any, weights: Any) -> Likelihood:
+        """The Pareto/NBD likelihood over the distinct ``(frequency, recency, T)`` rows,
+        from ``r = s = 1``, ``alpha`` matched to the mean purchase rate and ``beta`` to
+        the mean ``T``."""
+        rows = rfm_rows(data, weights)
         cx, ct_x, cT = rows.columns
+        w = rows.weights
 
         def objective(params: np.ndarray) -> tuple[float, np.ndarray]:
-            return _total_and_numerical_gradient(params, cx, ct_x, cT, rows.weights)
+            return _total_and_numerical_gradient(params, cx, ct_x, cT, w)
 
-        fit = maximize_likelihood(
-            objective,
-            self._initial(cx, cT, rows.weights),
-            names=self._param_names,
-            tol=self.tol,
-            max_iter=self.max_iter,
-            model=self._model_name,
-        )
-        self._set_fit(fit, rows.weights.sum(), rows.n_distinct)
-        return self
-
-    def _initial(self, x: np.ndarray, T: np.ndarray, w: np.ndarray) -> np.ndarray:
-        if self.initial_params is not None:
-            return self._validated_params(self.initial_params)
-        mean_T = max(float(w @ T / w.sum()), 1e-9)
-        mean_rate = (w @ x + w.sum()) / max(w @ T, 1e-9)
-        return np.array([1.0, 1.0 / mean_rate, 1.0, mean_T])
+        mean_T = max(float(w @ cT / w.sum()), 1e-9)
+        start = np.array([1.0, 1.0 / mean_purchase_rate(rows), 1.0, mean_T])
+        return Likelihood(objective, start, float(w.sum()), rows.n_distinct)
 
     def log_likelihood(self, data: Any) -> np.ndarray:
         """Log-likelihood of each customer at the fitted parameters."""

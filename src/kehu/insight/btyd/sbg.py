@@ -14,8 +14,9 @@ from typing import Any, Self
 import numpy as np
 from scipy.special import betaln, digamma
 
-from kehu.insight.btyd._inputs import InvalidDataError, check_counts
-from kehu.insight.btyd._mle import FittedParamsMixin, maximize_likelihood
+from kehu.insight.base import Likelihood, LikelihoodModel
+from kehu.insight.btyd._inputs import check_counts
+from kehu.insight.errors import InputError
 
 __all__ = ["ShiftedBetaGeometric", "sbg_log_likelihood_and_gradient"]
 
@@ -53,28 +54,28 @@ def sbg_log_likelihood_and_gradient(
 def _survivor_counts(survivors: Any) -> np.ndarray:
     counts = np.asarray(survivors, dtype=float).reshape(-1)
     if counts.size < 2:
-        raise InvalidDataError(
+        raise InputError(
             f"survivors needs the counts at the start of at least 2 periods, got {counts.size}"
         )
     bad = np.flatnonzero(~np.isfinite(counts))
     if bad.size:
-        raise InvalidDataError(
+        raise InputError(
             f"survivors must be finite, got {float(counts[bad[0]])!r} at period {bad[0]}"
         )
     check_counts("survivors", counts)
     if counts[0] <= 0:
-        raise InvalidDataError(f"survivors must start above 0, got {float(counts[0])!r}")
+        raise InputError(f"survivors must start above 0, got {float(counts[0])!r}")
     rising = np.flatnonzero(np.diff(counts) > 0)
     if rising.size:
         i = rising[0] + 1
-        raise InvalidDataError(
+        raise InputError(
             f"survivors must not increase, got {float(counts[i])!r} at period {i} "
             f"after {float(counts[i - 1])!r}"
         )
     return counts
 
 
-class ShiftedBetaGeometric(FittedParamsMixin):
+class ShiftedBetaGeometric(LikelihoodModel):
     """The shifted-beta-geometric retention model (Fader & Hardie 2007), fitted by
     maximum likelihood on one cohort's survivor counts.
 
@@ -112,43 +113,40 @@ class ShiftedBetaGeometric(FittedParamsMixin):
     _param_names = ("alpha", "beta")
     _model_name = "shifted-beta-geometric"
 
-    def __init__(
-        self,
-        *,
-        tol: float = 1e-10,
-        max_iter: int = 1000,
-        initial_params: dict[str, float] | None = None,
-    ) -> None:
-        self.tol = tol
-        self.max_iter = max_iter
-        self.initial_params = initial_params
-
-    def fit(self, survivors: Any) -> Self:
+    def fit(self, survivors: Any, weights: Any = None) -> Self:
         """Fit to the number of customers still active at the start of periods
         ``0, 1, ..., n`` (whole numbers, not increasing, the first above 0).
+
+        Parameters
+        ----------
+        survivors : array_like
+            The cohort's survivor counts.
+        weights : None
+            Not used: the counts are the customers (an error when given).
 
         Returns
         -------
         ShiftedBetaGeometric
             ``self``, fitted.
         """
-        counts = _survivor_counts(survivors)
-        initial = (
-            self._validated_params(self.initial_params)
-            if self.initial_params is not None
-            else np.array([1.0, 1.0])
+        return super().fit(survivors, weights)
+
+    def _likelihood(self, data: Any, weights: Any) -> Likelihood:
+        """Equation 5 over the survivor counts, from ``alpha = beta = 1``."""
+        if weights is not None:
+            raise InputError("ShiftedBetaGeometric takes no weights: survivors are counts")
+        counts = _survivor_counts(data)
+
+        def objective(params: np.ndarray) -> tuple[float, np.ndarray]:
+            return sbg_log_likelihood_and_gradient(params, counts)
+
+        return Likelihood(
+            objective,
+            np.array([1.0, 1.0]),
+            float(counts[0]),
+            counts.size - 1,
+            {"n_initial": float(counts[0])},
         )
-        fit = maximize_likelihood(
-            lambda params: sbg_log_likelihood_and_gradient(params, counts),
-            initial,
-            names=self._param_names,
-            tol=self.tol,
-            max_iter=self.max_iter,
-            model=self._model_name,
-        )
-        self._set_fit(fit, counts[0], counts.size - 1)
-        self.n_initial_ = float(counts[0])
-        return self
 
     def survival_function(self, t: Any) -> np.ndarray:
         """``S(t) = B(alpha, beta + t) / B(alpha, beta)``, the share of a cohort still

@@ -20,7 +20,7 @@ from sklearn.model_selection import StratifiedKFold
 from kehu.insight.churn.model import CALIBRATION_FOLDS, OutcomeModel, out_of_fold_log_odds
 from kehu.insight.churn.rules import RuleList, rule_list
 from kehu.insight.churn.table import FeatureTable, feature_table, read_table
-from kehu.insight.data import InputError
+from kehu.insight.errors import InputError
 
 __all__ = ["OutcomeResult", "feature_table", "read_table", "train_outcome", "write_outcome"]
 

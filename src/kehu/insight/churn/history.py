@@ -26,8 +26,7 @@ import pyarrow as pa
 from kehu.insight.behaviour import customer_behaviour
 from kehu.insight.churn import OutcomeResult, _scores, train_outcome
 from kehu.insight.churn.table import FeatureTable
-from kehu.insight.data import InputError
-from kehu.insight.errors import coded
+from kehu.insight.errors import InputError, coded
 from kehu.insight.segments import LABELS
 
 MIN_CUSTOMERS = 50

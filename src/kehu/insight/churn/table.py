@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from kehu.insight.data import InputError
+from kehu.insight.errors import InputError
 
 #: Outcome words read as the positive class (lower case).
 POSITIVE = ("1", "1.0", "yes", "y", "true", "t", "churn", "churned", "positive", "是", "流失")

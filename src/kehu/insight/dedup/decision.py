@@ -37,7 +37,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from kehu.insight.errors import InvalidParameterError
+from kehu.insight.errors import InputError
 
 #: Comparison level (Splink's gamma, see :mod:`kehu.insight.dedup.linkage`) from which
 #: a field agrees strongly, and from which it is close.
@@ -88,11 +88,11 @@ class Rule:
 
     def __post_init__(self) -> None:
         if not 0 < self.review <= self.auto_merge <= 1:
-            raise InvalidParameterError(
+            raise InputError(
                 f"need 0 < review ({self.review}) <= auto_merge ({self.auto_merge}) <= 1"
             )
         if self.shared_at < 2:
-            raise InvalidParameterError(f"shared_at must be at least 2, got {self.shared_at}")
+            raise InputError(f"shared_at must be at least 2, got {self.shared_at}")
 
 
 def shared_values(records: pd.DataFrame, shared_at: int) -> dict[str, set[str]]:
@@ -109,7 +109,7 @@ def shared_values(records: pd.DataFrame, shared_at: int) -> dict[str, set[str]]:
 def _gamma(pairs: pd.DataFrame, field: str) -> np.ndarray:
     column = f"gamma_{field}"
     if column not in pairs:
-        raise InvalidParameterError(f"pairs need the column {column!r}; got {list(pairs.columns)}")
+        raise InputError(f"pairs need the column {column!r}; got {list(pairs.columns)}")
     return pairs[column].fillna(-1).to_numpy(dtype=int)
 
 

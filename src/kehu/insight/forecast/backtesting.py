@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from kehu.insight.errors import InsightError, InvalidParameterError
+from kehu.insight.errors import InputError, InsightError
 from kehu.insight.forecast.checks import check_horizon, prepare_series
 from kehu.insight.forecast.models import METHODS, MIN_POINTS, forecast_one
 from kehu.insight.forecast.series import SalesSeries
@@ -72,7 +72,7 @@ def mase(actual: np.ndarray, forecast: np.ndarray, history: np.ndarray, m: int) 
     forecast (lag ``m``) on ``history``; NaN where that MAE is 0."""
     history = np.asarray(history, dtype="float64")
     if len(history) <= m:
-        raise InvalidParameterError(
+        raise InputError(
             f"MASE with lag {m} needs more than {m} periods of history, got {len(history)}"
         )
     scale = float(np.mean(np.abs(history[m:] - history[:-m])))
@@ -137,14 +137,14 @@ def backtest(
     """
     check_horizon(horizon, season_length)
     if int(n_windows) != n_windows or n_windows < 1:
-        raise InvalidParameterError(f"n_windows must be a whole number >= 1, got {n_windows!r}")
+        raise InputError(f"n_windows must be a whole number >= 1, got {n_windows!r}")
     if model not in METHODS:
-        raise InvalidParameterError(f"model must be one of {list(METHODS)}, got {model!r}")
+        raise InputError(f"model must be one of {list(METHODS)}, got {model!r}")
     frame, freq = prepare_series(series, freq)
     rows: list[dict[str, Any]] = []
     notes: list[str] = []
     groups = frame.groupby("unique_id", sort=True)
-    with threadpool_limits(limits=1, user_api="blas"):  # see kehu.insight.btyd._mle
+    with threadpool_limits(limits=1, user_api="blas"):  # see kehu.insight.likelihood
         for i, (uid, group) in enumerate(groups, start=1):
             if progress:
                 progress(f"backtest {i}/{groups.ngroups}: {uid}")

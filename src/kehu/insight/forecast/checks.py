@@ -8,8 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from kehu.insight.data import InputError
-from kehu.insight.errors import InvalidParameterError
+from kehu.insight.errors import InputError
 from kehu.insight.forecast.series import FREQS, PANDAS_FREQ, SalesSeries, check_freq
 
 
@@ -17,7 +16,7 @@ def check_levels(level: Sequence[float]) -> list[float]:
     levels = [float(v) for v in level]
     for value in levels:
         if not 0 < value < 100:
-            raise InvalidParameterError(
+            raise InputError(
                 f"level must be percentages in (0, 100), e.g. (80, 95), got {list(level)}"
             )
     return levels
@@ -25,11 +24,9 @@ def check_levels(level: Sequence[float]) -> list[float]:
 
 def check_horizon(horizon: int, season_length: int) -> None:
     if int(horizon) != horizon or horizon < 1:
-        raise InvalidParameterError(
-            f"horizon must be a whole number of periods >= 1, got {horizon!r}"
-        )
+        raise InputError(f"horizon must be a whole number of periods >= 1, got {horizon!r}")
     if int(season_length) != season_length or season_length < 1:
-        raise InvalidParameterError(
+        raise InputError(
             f"season_length must be a whole number of periods >= 1 (1: no season), "
             f"got {season_length!r}"
         )

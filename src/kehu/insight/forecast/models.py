@@ -47,8 +47,7 @@ from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.forecasting.theta import ThetaModel
 from threadpoolctl import threadpool_limits
 
-from kehu.insight.data import InputError
-from kehu.insight.errors import InsightError, InvalidParameterError, coded
+from kehu.insight.errors import InputError, InsightError, coded
 from kehu.insight.forecast.checks import check_horizon, check_levels, level_name, prepare_series
 from kehu.insight.forecast.series import PANDAS_FREQ, SalesSeries
 
@@ -312,10 +311,10 @@ def forecast_sales(
     check_horizon(horizon, season_length)
     levels = check_levels(level)
     if model not in METHODS:
-        raise InvalidParameterError(f"model must be one of {list(METHODS)}, got {model!r}")
+        raise InputError(f"model must be one of {list(METHODS)}, got {model!r}")
     frame, freq = prepare_series(series, freq)
     parts, notes = [], []
-    with threadpool_limits(limits=1, user_api="blas"):  # see kehu.insight.btyd._mle
+    with threadpool_limits(limits=1, user_api="blas"):  # see kehu.insight.likelihood
         for uid, group in frame.groupby("unique_id", sort=True):
             part = _forecast_group(str(uid), group, horizon, season_length, levels, model, freq)
             if isinstance(part, str):

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from kehu.insight.errors import InvalidParameterError
+from kehu.insight.errors import InputError
 from kehu.insight.forecast.backtesting import COLUMNS, Backtest, backtest
 from kehu.insight.forecast.checks import check_horizon, check_levels
 from kehu.insight.forecast.models import Forecast, forecast_sales
@@ -62,7 +62,7 @@ def run_forecast(
     check_horizon(horizon, season_length)
     levels = check_levels(level)
     if int(n_windows) != n_windows or n_windows < 0:
-        raise InvalidParameterError(f"n_windows must be a whole number >= 0, got {n_windows!r}")
+        raise InputError(f"n_windows must be a whole number >= 0, got {n_windows!r}")
     say = progress or (lambda _text: None)
     say("reading the log")
     sales = sales_series(

@@ -30,9 +30,9 @@ from typing import Any
 
 import pandas as pd
 
-from kehu.insight.data import RAW, InputError, _number, _text, _timestamp, register_source
+from kehu.insight.data import RAW, _number, _text, _timestamp, register_source
 from kehu.insight.engine import DuckDBEngine, Engine
-from kehu.insight.errors import InvalidParameterError, coded
+from kehu.insight.errors import InputError, coded
 
 FREQS = ("day", "month", "week")
 #: pandas offsets of the periods, for the dates that follow a series.
@@ -73,7 +73,7 @@ class SalesSeries:
 
 def check_freq(freq: str) -> str:
     if freq not in FREQS:
-        raise InvalidParameterError(f"freq must be one of {list(FREQS)}, got {freq!r}")
+        raise InputError(f"freq must be one of {list(FREQS)}, got {freq!r}")
     return freq
 
 

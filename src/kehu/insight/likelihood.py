@@ -1,25 +1,27 @@
-"""Maximum likelihood shared by the BTYD estimators: L-BFGS-B on log-parameters, a
-numerical Hessian of the gradient for standard errors, AIC/BIC, convergence reporting."""
+"""Maximum likelihood shared by the BTYD estimators.
+
+L-BFGS-B on log-parameters, a Newton finish, a numerical Hessian of the gradient for
+standard errors, AIC/BIC, convergence reporting. The estimators themselves share
+:class:`kehu.insight.base.LikelihoodModel`.
+"""
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Self
 
 import numpy as np
 from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
-from kehu.insight.errors import InsightError, InvalidParameterError
-
 __all__ = [
     "ConvergenceWarning",
     "FitResult",
-    "FittedParamsMixin",
-    "NotFittedError",
+    "Objective",
+    "information_criteria",
     "maximize_likelihood",
+    "numerical_hessian",
 ]
 
 #: ``(params, data) -> (total log-likelihood, gradient)`` in natural parameters.
@@ -27,10 +29,6 @@ Objective = Callable[[np.ndarray], tuple[float, np.ndarray]]
 
 #: Log-parameters are kept inside ``[-LOG_BOUND, LOG_BOUND]`` (params in ~[2e-22, 5e21]).
 LOG_BOUND = 50.0
-
-
-class NotFittedError(InsightError, ValueError, AttributeError):
-    """A method that needs fitted parameters was called before ``fit``."""
 
 
 class ConvergenceWarning(UserWarning):
@@ -265,76 +263,3 @@ def information_criteria(log_likelihood: float, n_params: int, n_obs: float) -> 
     aic = 2 * n_params - 2 * log_likelihood
     bic = n_params * np.log(n_obs) - 2 * log_likelihood
     return float(aic), float(bic)
-
-
-class FittedParamsMixin:
-    """Fitted-state plumbing shared by the estimators.
-
-    Subclasses set ``_param_names`` (the paper's symbols) and a ``_model_name``; fitted
-    parameters live in ``<symbol>_`` attributes and in ``params_``.
-    """
-
-    _param_names: tuple[str, ...] = ()
-    _model_name: str = ""
-
-    def _require_fitted(self, method: str) -> np.ndarray:
-        if not hasattr(self, "params_"):
-            raise NotFittedError(
-                f"{type(self).__name__} is not fitted yet: call fit() (or from_params()) "
-                f"before {method}()"
-            )
-        return np.array([self.params_[name] for name in self._param_names])
-
-    def _set_params(self, values: np.ndarray) -> None:
-        self.params_ = {name: float(v) for name, v in zip(self._param_names, values, strict=True)}
-        for name, value in self.params_.items():
-            setattr(self, f"{name}_", value)
-
-    def _set_fit(self, fit: FitResult, n_obs: float, n_distinct: int) -> None:
-        self._set_params(fit.params)
-        self.log_likelihood_ = fit.log_likelihood
-        self.converged_ = fit.converged
-        self.convergence_message_ = fit.message
-        self.n_iter_ = fit.n_iter
-        self.covariance_ = fit.covariance
-        self.standard_errors_ = dict(
-            zip(self._param_names, map(float, fit.standard_errors), strict=True)
-        )
-        self.n_customers_ = float(n_obs)
-        self.n_distinct_ = int(n_distinct)
-        self.aic_, self.bic_ = information_criteria(fit.log_likelihood, len(fit.params), n_obs)
-
-    @classmethod
-    def from_params(cls, **params: float) -> Self:
-        """An estimator with the given parameters, as if fitted (no fit statistics):
-        for published parameters, or parameters stored from an earlier fit."""
-        model = cls()
-        model._set_params(cls._validated_params(params))
-        return model
-
-    @classmethod
-    def _validated_params(cls, values: Mapping[str, float]) -> np.ndarray:
-        missing = [name for name in cls._param_names if name not in values]
-        extra = sorted(set(values) - set(cls._param_names))
-        if missing or extra:
-            raise InvalidParameterError(
-                f"{cls.__name__} needs exactly the parameters {list(cls._param_names)}, "
-                f"got {sorted(values)}"
-            )
-        out = np.array([float(values[name]) for name in cls._param_names])
-        for name, value in zip(cls._param_names, out, strict=True):
-            if not (np.isfinite(value) and value > 0):
-                raise InvalidParameterError(f"{name} must be positive and finite, got {value!r}")
-        return out
-
-    def summary(self) -> dict[str, object]:
-        """Fitted parameters with their standard errors and the fit statistics, as plain
-        Python values (ready for JSON)."""
-        self._require_fitted("summary")
-        out: dict[str, object] = dict(self.params_)
-        for key in ("log_likelihood_", "aic_", "bic_", "converged_", "n_iter_", "n_customers_"):
-            if hasattr(self, key):
-                out[key.rstrip("_")] = getattr(self, key)
-        if hasattr(self, "standard_errors_"):
-            out["standard_errors"] = dict(self.standard_errors_)
-        return out
