@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group, Permission
+from django.contrib.auth.models import AbstractBaseUser, AbstractUser, Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -84,3 +84,20 @@ def issue_token(user: AbstractUser, name: str) -> str:
     raw = ApiToken.new_raw_key()
     ApiToken.objects.create(user=user, name=name, key_hash=hash_token(raw))
     return raw
+
+
+def revoke_token(user: AbstractBaseUser, *, token_id: int) -> bool:
+    """Delete the API token ``token_id`` if it is one of ``user``'s (another user's token
+    is left alone); returns whether one was deleted. A request with it is refused from
+    then on."""
+    deleted, _by_model = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    return deleted > 0
+
+
+def reset_password(user: AbstractBaseUser, *, password: str | None = None) -> str:
+    """Set ``user``'s password to ``password``, or to a new random one when none is
+    given; returns it (it is stored only hashed, so this is the one time it is seen)."""
+    password = password or secrets.token_urlsafe(12)
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    return password
