@@ -53,6 +53,11 @@ PLANTS = {
         "import django.db",
         "kehu.insight imports neither",
     ),
+    "an analyst command sets up the CRM": (
+        "cli/analyst.py",
+        "from kehu.cli.crm import setup_django",
+        "The analyst's commands",
+    ),
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from kehu.cli import _run_web_import
+from kehu.cli.imports import run_web_import
 from kehu.crm.accounts.actions import create_user
 from kehu.crm.customers.actions import create_customer
 from kehu.crm.integration import actions
@@ -31,7 +31,7 @@ def var_dir(settings, tmp_path):
 def runs_in_the_server(monkeypatch):
     """The import runs inside the live server instead of a detached `kehu import --job`
     process, which could not see the test's in-memory database; the code is the same."""
-    monkeypatch.setattr(actions, "launch_detached", lambda job: _run_web_import(job.pk))
+    monkeypatch.setattr(actions, "launch_detached", lambda job: run_web_import(job.pk))
 
 
 def test_upload_map_check_run_and_download_the_quarantine(page, runs_in_the_server):

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from kehu.cli import _run_web_import
+from kehu.cli.imports import run_web_import
 from kehu.crm.integration import actions
 from kehu.crm.integration.models import ImportJob, MappingProfile
 from kehu.crm.sales.models import Order
@@ -31,12 +31,12 @@ def var_dir(settings, tmp_path):
 def in_process(monkeypatch):
     """The detached `kehu import --job ID` runs here instead: the test database lives in
     this process's memory, where a second process cannot see it. The code is the same
-    (`kehu.cli._run_web_import`); only the process boundary is skipped."""
+    (`kehu.cli.imports.run_web_import`); only the process boundary is skipped."""
     started = []
 
     def run_here(job):
         started.append(job.pk)
-        _run_web_import(job.pk)
+        run_web_import(job.pk)
 
     monkeypatch.setattr(actions, "launch_detached", run_here)
     return started

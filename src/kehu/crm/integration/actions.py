@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +167,12 @@ def start_job(
 def launch_detached(job: ImportJob) -> subprocess.Popen[bytes]:
     """``kehu import --job ID`` in the background (output in ``var/log/import-ID.log``)."""
     return launch_kehu(["import", "--job", str(job.pk)], f"import-{job.pk}")
+
+
+def fail_job(job_id: int, *, message: str) -> None:
+    """Mark an import failed now, with ``message`` (what the job page and ``kehu import``
+    show). Only the status, the message and the finish time change: the counts of the
+    batches that landed before the failure stay as the import saved them."""
+    ImportJob.objects.filter(pk=job_id).update(
+        status=ImportJob.Status.FAILED, message=message, finished_at=datetime.now(UTC)
+    )
