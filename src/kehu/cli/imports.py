@@ -4,12 +4,16 @@ import) and ``kehu dedup``, which finds the customers imported twice."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from kehu.cli.console import fail, progress
 from kehu.cli.crm import setup_django
 from kehu.cli.options import date_format_option, file_argument
+
+if TYPE_CHECKING:
+    from kehu.crm.integration.models import ImportJob
 
 
 @click.command("import")
@@ -81,7 +85,6 @@ def import_(
     setup_django()
     from django.core.management import call_command
 
-    from kehu.crm.integration.mapping import FIELDS
     from kehu.crm.integration.models import ImportJob
     from kehu.crm.integration.pipeline import (
         BatchFailedError,
@@ -125,43 +128,19 @@ def import_(
                 overrides=parsed,
                 options=options,
                 save_profile=save_mapping,
-                progress=lambda step, done, total: update(
-                    step, completed=done, total=total or None
-                ),
+                progress=on_step,
             )
         except ImportInputError as e:
             fail(str(e))
         except BatchFailedError as e:
             fail(ImportJob.objects.get(pk=e.job_id).message)
-    details = job.details
-    click.echo(f"import #{job.pk}: {job.source_name} as {entity}, {job.batches_landed} batches")
-    order = [f.name for f in FIELDS[job.entity]]
-    mapping = sorted(job.mapping.items(), key=lambda kv: order.index(kv[0]))
-    click.echo("mapping: " + ", ".join(f"{k}<-{v}" for k, v in mapping))
-    read = [f"encoding={details.get('encoding')}", f"dates={details.get('date_format')}"]
-    click.echo("read: " + " ".join(str(x) for x in read))
-    extra = {k: v for k, v in details.items() if isinstance(v, int) and not isinstance(v, bool)}
-    if extra:  # sorted: PostgreSQL's jsonb does not keep the keys' order
-        click.echo("details: " + " ".join(f"{k}={extra[k]:,}" for k in sorted(extra)))
-    for note in details.get("notes", []):
-        click.echo(f"note: {note}")
-    for shared in details.get("shared_email_rows", []):
-        others = ", ".join(shared.get("customers") or [f"row {r}" for r in shared.get("rows", [])])
-        click.echo(
-            f"row {shared['row']} (external id {shared['external_id']}) shares its email "
-            f"{shared['email']} with {others}: imported as a new customer"
-        )
-    for reason, count in job.quarantine_reasons():
-        click.echo(f"quarantined {count:,}: {reason}")
+    _echo_report(job)
     if quarantine_out:
         write_quarantine_csv(job, Path(quarantine_out))
         click.echo(f"wrote {quarantine_out}")
     if job.status != job.Status.DONE:
         fail(job.message)
-    click.echo(
-        f"rows={job.rows_in} imported={job.imported} merged={job.merged} "
-        f"quarantined={job.quarantined}"
-    )
+    _echo_counts(job)
 
 
 def run_web_import(job_id: int) -> None:
@@ -206,6 +185,39 @@ def run_web_import(job_id: int) -> None:
         fail(message)
     if job.status == ImportJob.Status.DONE:
         remove_upload(job)
+    _echo_counts(job)
+
+
+def _echo_report(job: ImportJob) -> None:
+    """What the import read and did: the mapping, how the file was read, the counts
+    beside the rows', the reader's notes, new customers sharing an email, and the
+    reasons rows were quarantined."""
+    from kehu.crm.integration.mapping import FIELDS
+
+    details = job.details
+    click.echo(f"import #{job.pk}: {job.source_name} as {job.entity}, {job.batches_landed} batches")
+    order = [f.name for f in FIELDS[job.entity]]
+    mapping = sorted(job.mapping.items(), key=lambda kv: order.index(kv[0]))
+    click.echo("mapping: " + ", ".join(f"{k}<-{v}" for k, v in mapping))
+    read = [f"encoding={details.get('encoding')}", f"dates={details.get('date_format')}"]
+    click.echo("read: " + " ".join(str(x) for x in read))
+    extra = {k: v for k, v in details.items() if isinstance(v, int) and not isinstance(v, bool)}
+    if extra:  # sorted: PostgreSQL's jsonb does not keep the keys' order
+        click.echo("details: " + " ".join(f"{k}={extra[k]:,}" for k in sorted(extra)))
+    for note in details.get("notes", []):
+        click.echo(f"note: {note}")
+    for shared in details.get("shared_email_rows", []):
+        others = ", ".join(shared.get("customers") or [f"row {r}" for r in shared.get("rows", [])])
+        click.echo(
+            f"row {shared['row']} (external id {shared['external_id']}) shares its email "
+            f"{shared['email']} with {others}: imported as a new customer"
+        )
+    for reason, count in job.quarantine_reasons():
+        click.echo(f"quarantined {count:,}: {reason}")
+
+
+def _echo_counts(job: ImportJob) -> None:
+    """The last line, which reconciles: rows in = imported + merged + quarantined."""
     click.echo(
         f"rows={job.rows_in} imported={job.imported} merged={job.merged} "
         f"quarantined={job.quarantined}"
