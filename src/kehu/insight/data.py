@@ -34,7 +34,7 @@ import pyarrow as pa
 
 from kehu.insight.database import DatabaseQuery, copy_postgresql, fetch_sqlite
 from kehu.insight.engine import Engine
-from kehu.insight.errors import InputError
+from kehu.insight.errors import InputError as InputError  # callers import it from here too
 
 RAW = "kehu_raw"
 TRANSACTIONS = "kehu_transactions"
@@ -126,7 +126,8 @@ def _key(name: str) -> str:
 @dataclass(frozen=True)
 class ColumnMap:
     """Which input column plays which role. ``amount`` or both ``quantity`` and
-    ``unit_price`` must be set."""
+    ``unit_price`` must be set.
+    """
 
     customer: str
     date: str
@@ -136,6 +137,7 @@ class ColumnMap:
     order: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
+        """The column roles as a plain mapping."""
         return asdict(self)
 
 
@@ -146,7 +148,8 @@ def detect_columns(
     amount: str | None = None,
 ) -> ColumnMap:
     """Map input columns to roles by name; explicit names win. Raises :class:`InputError`
-    naming the role that could not be found and the columns that were there."""
+    naming the role that could not be found and the columns that were there.
+    """
     by_key = {_key(c): c for c in columns}
     found: dict[str, str | None] = {}
     for role, given in (("customer", customer), ("date", date), ("amount", amount)):
@@ -209,7 +212,8 @@ def register_source(engine: Engine, source: Any, delimiter: str | None = None) -
 
 def _register_query(engine: Engine, query: DatabaseQuery) -> None:
     """PostgreSQL results are copied to a CSV file that lives as long as the engine;
-    SQLite results are fetched into Arrow."""
+    SQLite results are fetched into Arrow.
+    """
     if query.scheme == "sqlite":
         engine.register_table(RAW, fetch_sqlite(query))
         return
@@ -222,29 +226,46 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _text(column: str) -> str:
+def text_sql(column: str) -> str:
+    """SQL for ``column`` as trimmed text, NULL when blank.
+
+    Examples
+    --------
+    >>> print(text_sql("name"))
+    NULLIF(TRIM(CAST("name" AS VARCHAR)), '')
+    """
     return f"NULLIF(TRIM(CAST({_q(column)} AS VARCHAR)), '')"
 
 
-def _number(column: str, kind: str) -> str:
+def number_sql(column: str, kind: str) -> str:
+    """SQL for ``column`` as a number; text that is not one becomes NULL.
+
+    ``kind`` is the column's detected kind (``"integer"``, ``"number"``, ``"text"``,
+    ...): numbers are cast, anything else is read from its text.
+    """
     if kind in ("integer", "number"):
         return f"CAST({_q(column)} AS DOUBLE)"
-    return f"TRY_CAST({_text(column)} AS DOUBLE)"
+    return f"TRY_CAST({text_sql(column)} AS DOUBLE)"
 
 
 def _customer(column: str, kind: str) -> str:
     if kind == "integer":
         return _q(column)  # grouping on integers is cheaper than on their text
     # ids exported from floating-point columns look like "17850.0": the same customer
-    return f"REGEXP_REPLACE({_text(column)}, '\\.0+$', '')"
+    return f"REGEXP_REPLACE({text_sql(column)}, '\\.0+$', '')"
 
 
-def _timestamp(column: str, kind: str, date_format: str | None) -> str:
+def timestamp_sql(column: str, kind: str, date_format: str | None) -> str:
+    """SQL for ``column`` as a timestamp; text that is not a date becomes NULL.
+
+    A ``"temporal"`` column is cast; text is parsed with ``date_format`` (strptime
+    codes) when given, else by DuckDB's own date reading.
+    """
     if kind == "temporal":
         return f"CAST({_q(column)} AS TIMESTAMP)"
     if date_format:
-        return f"TRY_STRPTIME({_text(column)}, '{date_format.replace(chr(39), chr(39) * 2)}')"
-    return f"TRY_CAST({_text(column)} AS TIMESTAMP)"
+        return f"TRY_STRPTIME({text_sql(column)}, '{date_format.replace(chr(39), chr(39) * 2)}')"
+    return f"TRY_CAST({text_sql(column)} AS TIMESTAMP)"
 
 
 def transactions_sql(
@@ -253,24 +274,24 @@ def transactions_sql(
     """SQL (DuckDB dialect, portable through SQLGlot) normalising the raw input to
     ``customer_id, occurred_at, amount, order_id, is_return`` with NULLs where a value
     could not be read (the accounting counts those rows). ``kinds`` (column → text,
-    integer, number or temporal) lets typed columns skip the text round trip."""
+    integer, number or temporal) lets typed columns skip the text round trip.
+    """
     kind = (kinds or {}).get
     customer = _customer(columns.customer, kind(columns.customer, "text"))
-    occurred = _timestamp(columns.date, kind(columns.date, "text"), date_format)
+    occurred = timestamp_sql(columns.date, kind(columns.date, "text"), date_format)
     if columns.amount:
-        raw_amount = _number(columns.amount, kind(columns.amount, "text"))
+        raw_amount = number_sql(columns.amount, kind(columns.amount, "text"))
     else:
         quantity, price = columns.quantity or "", columns.unit_price or ""
-        raw_amount = (
-            f"({_number(quantity, kind(quantity, 'text'))} * {_number(price, kind(price, 'text'))})"
-        )
+        quantity_sql = number_sql(quantity, kind(quantity, "text"))
+        raw_amount = f"({quantity_sql} * {number_sql(price, kind(price, 'text'))})"
     if not columns.order:  # the sign alone says what is a return
         return (
             f"SELECT {customer} AS customer_id, {occurred} AS occurred_at, "
             f"{raw_amount} AS amount, CAST(NULL AS VARCHAR) AS order_id, "
             f"({raw_amount} < 0) AS is_return FROM {RAW}"
         )
-    order = _text(columns.order)
+    order = text_sql(columns.order)
     is_return = f"({raw_amount} < 0 OR COALESCE(UPPER({order}) LIKE 'C%', FALSE))"
     return (
         f"SELECT {customer} AS customer_id, {occurred} AS occurred_at, "

@@ -1,6 +1,7 @@
 """Write an analysis to disk: ``customers.parquet``, ``models.json`` and a self-contained
 ``report.html`` with Plotly charts (the library's JavaScript is embedded once, so the
-report opens offline)."""
+report opens offline).
+"""
 
 from __future__ import annotations
 
@@ -22,12 +23,21 @@ from kehu.insight.analyze import Analysis, settings_dict
 TIER_COLOURS = {"Platinum": "#5b5b8f", "Gold": "#c9a227", "Iron": "#7a7f87", "Lead": "#3d4451"}
 
 
-def _plain(value: Any) -> Any:
-    """JSON-safe: dates as ISO text, NaN and infinities as null, numpy scalars as Python."""
+def json_safe(value: Any) -> Any:
+    """Return ``value`` ready for JSON.
+
+    Dates become ISO text, NaN and infinities null, numpy scalars Python numbers;
+    mappings and sequences are converted item by item.
+
+    Examples
+    --------
+    >>> json_safe({"at": date(2026, 1, 2), "x": float("nan"), "n": np.int64(3)})
+    {'at': '2026-01-02', 'x': None, 'n': 3}
+    """
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, (datetime, date, pd.Timestamp)):
         return value.isoformat()
     if isinstance(value, np.generic):
@@ -38,6 +48,7 @@ def _plain(value: Any) -> Any:
 
 
 def write_outputs(analysis: Analysis, out_dir: Path) -> dict[str, Path]:
+    """Write the customers, summary, models and the HTML report to ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {
         "customers": out_dir / "customers.parquet",
@@ -46,7 +57,7 @@ def write_outputs(analysis: Analysis, out_dir: Path) -> dict[str, Path]:
     }
     pq.write_table(_with_calendar_dates(analysis.customers), paths["customers"])
     models = dict(analysis.models, settings=settings_dict(analysis.settings))
-    paths["models"].write_text(json.dumps(_plain(models), indent=2, allow_nan=False))
+    paths["models"].write_text(json.dumps(json_safe(models), indent=2, allow_nan=False))
     paths["report"].write_text(render_report(analysis), encoding="utf-8")
     return paths
 
@@ -188,7 +199,7 @@ def _fmt(value: Any) -> str:
         return f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
     if isinstance(value, int):
         return f"{value:,}"
-    return str(_plain(value))
+    return str(json_safe(value))
 
 
 def _model_rows(section: dict[str, Any]) -> dict[str, Any]:
@@ -199,6 +210,7 @@ def _model_rows(section: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_report(a: Analysis) -> str:
+    """The analysis as a self-contained HTML report."""
     c = a.customers
     figures = [
         _pyramid(c, [name for name, _ in a.settings.tiers]),

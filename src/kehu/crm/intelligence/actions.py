@@ -24,9 +24,10 @@ from kehu.crm import processes
 from kehu.crm.background import launch_kehu
 from kehu.crm.intelligence import extract, mining, overview, writeback
 from kehu.crm.intelligence.models import AnalysisSchedule, CustomerScore, SegmentName, ValueRun
+from kehu.crm.validation import validate
 from kehu.insight.analyze import Analysis, AnalysisSettings, analyze, settings_dict
 from kehu.insight.errors import InsightError
-from kehu.insight.report import _plain
+from kehu.insight.report import json_safe
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str, int], None]
@@ -95,6 +96,18 @@ def schedule() -> AnalysisSchedule:
     """The one schedule row (daily at 02:00 until someone changes it)."""
     found, _created = AnalysisSchedule.objects.get_or_create(pk=1)
     return found
+
+
+@transaction.atomic
+def set_schedule(*, every: str, at_hour: int) -> AnalysisSchedule:
+    """Run the analysis ``every`` (an :class:`AnalysisSchedule.Every`: off, daily or
+    weekly, on Mondays) at ``at_hour`` o'clock, local time."""
+    plan = schedule()
+    plan.every = every
+    plan.at_hour = at_hour
+    validate(plan)
+    plan.save(update_fields=["every", "at_hour"])
+    return plan
 
 
 def last_slot(plan: AnalysisSchedule, now: datetime) -> datetime | None:
@@ -222,10 +235,10 @@ def _compute(
     table = writeback.score_table(analysis.customers, facts)
     mined = mining.run_mining(_mining_input(analysis), step)
     table = table.merge(mined.columns, on="customer_id", how="left")
-    run.mining = _plain(mined.summary)
-    run.analysis_settings = _plain(settings_dict(settings_used))
-    run.analysis_models = _plain(analysis.models)
-    run.overview = _plain(overview.build(analysis, table))
+    run.mining = json_safe(mined.summary)
+    run.analysis_settings = json_safe(settings_dict(settings_used))
+    run.analysis_models = json_safe(analysis.models)
+    run.overview = json_safe(overview.build(analysis, table))
     run.n_customers = int(table["scored"].sum())
     run.n_prospects = len(table) - run.n_customers
     run.n_transactions = len(log)

@@ -24,7 +24,8 @@ import pandas as pd
 import pyarrow as pa
 
 from kehu.insight.behaviour import customer_behaviour
-from kehu.insight.churn import OutcomeResult, _scores, train_outcome
+from kehu.insight.churn.outcome import OutcomeResult, train_outcome
+from kehu.insight.churn.reasons import reason_scores
 from kehu.insight.churn.table import FeatureTable
 from kehu.insight.errors import InputError, coded
 from kehu.insight.segments import LABELS
@@ -41,6 +42,8 @@ ROUNDING = {"recency_days": 0, "tenure_days": 0, "mean_gap_days": 1, "returns_sh
 
 @dataclass
 class HistoryChurn:
+    """Churn scores learned from purchase histories, with metrics and the training."""
+
     scores: pa.Table  # id, probability, reason_1..3, top_reasons
     metrics: dict[str, Any]
     training: OutcomeResult
@@ -70,7 +73,8 @@ def churn_window_days(orders: pd.DataFrame, as_of: date | datetime) -> dict[str,
     window than one whose customers order weekly: "no order in the window" then means
     an unusual silence, not a normal pause.
 
-    Returns ``{"days", "median_gap_days", "history_days"}``."""
+    Returns ``{"days", "median_gap_days", "history_days"}``.
+    """
     end = pd.Timestamp(as_of)
     when = pd.to_datetime(orders["ordered_at"])
     past = pd.DataFrame({"customer_id": orders["customer_id"], "at": when})[when < end]
@@ -97,7 +101,8 @@ def churn_from_history(
 ) -> HistoryChurn:
     """Train on the cut-off ``as_of - horizon_days`` and score every customer as of
     ``as_of``. ``orders``, ``lines`` and ``tickets`` as in
-    :func:`kehu.insight.behaviour.customer_behaviour`."""
+    :func:`kehu.insight.behaviour.customer_behaviour`.
+    """
     if horizon_days < 7:
         raise InputError(f"horizon_days must be at least 7, got {horizon_days}")
     end = pd.Timestamp(as_of).to_pydatetime()
@@ -165,7 +170,7 @@ def churn_from_history(
         categorical=[],
     )
     probability = training.model.probability(X_now)
-    scores = _scores(scoring, probability, training.model.blend.contributions(X_now))
+    scores = reason_scores(scoring, probability, training.model.blend.contributions(X_now))
     metrics = {
         **{k: training.metrics[k] for k in ("cv_roc_auc", "cv_pr_auc", "calibration", "folds")},
         "cutoff": f"{cutoff:%Y-%m-%d}",

@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from kehu.insight.data import RAW, _number, _text, _timestamp, register_source
+from kehu.insight.data import RAW, number_sql, register_source, text_sql, timestamp_sql
 from kehu.insight.engine import DuckDBEngine, Engine
 from kehu.insight.errors import InputError, coded
 
@@ -64,7 +64,8 @@ EXCEL_SUFFIXES = (".xlsx", ".xls", ".ods", ".jsonl", ".ndjson")
 @dataclass
 class SalesSeries:
     """Sales per period: ``series`` (``unique_id, ds, y``), the period, and what was left
-    out or dropped (``notes``, one sentence each)."""
+    out or dropped (``notes``, one sentence each).
+    """
 
     series: pd.DataFrame
     freq: str
@@ -72,6 +73,7 @@ class SalesSeries:
 
 
 def check_freq(freq: str) -> str:
+    """Return ``freq`` if it is one of :data:`FREQS`; raise otherwise."""
     if freq not in FREQS:
         raise InputError(f"freq must be one of {list(FREQS)}, got {freq!r}")
     return freq
@@ -80,13 +82,14 @@ def check_freq(freq: str) -> str:
 def date_formats_sql(column: str, sample: int = 20_000) -> str:
     """How many of (up to ``sample``) distinct non-blank values of ``column`` each layout
     of :data:`DATE_FORMATS` reads: a sample, as reading a long column a dozen times is
-    slow; a value the chosen layout cannot read is reported by the row check."""
+    slow; a value the chosen layout cannot read is reported by the row check.
+    """
     counts = ", ".join(
-        f"COUNT({_timestamp('v', 'text', f)}) AS f{i}" for i, f in enumerate(DATE_FORMATS)
+        f"COUNT({timestamp_sql('v', 'text', f)}) AS f{i}" for i, f in enumerate(DATE_FORMATS)
     )
     return (
-        f"WITH sample AS (SELECT DISTINCT {_text(column)} AS v FROM {RAW} "
-        f"WHERE {_text(column)} IS NOT NULL LIMIT {int(sample)}) "
+        f"WITH sample AS (SELECT DISTINCT {text_sql(column)} AS v FROM {RAW} "
+        f"WHERE {text_sql(column)} IS NOT NULL LIMIT {int(sample)}) "
         f"SELECT COUNT(*) AS present, {counts} FROM sample"
     )
 
@@ -100,32 +103,33 @@ def rows_sql(
     date_format: str | None,
 ) -> str:
     """The log as ``occurred_at, amount, grp`` plus the raw text of each, to report bad values."""
-    at = _timestamp(date_col, kinds.get(date_col, "text"), date_format)
-    amount = _number(amount_col, kinds.get(amount_col, "text"))
-    raw_amount = _text(amount_col)
+    at = timestamp_sql(date_col, kinds.get(date_col, "text"), date_format)
+    amount = number_sql(amount_col, kinds.get(amount_col, "text"))
+    raw_amount = text_sql(amount_col)
     if price_col:
-        amount = f"({amount} * {_number(price_col, kinds.get(price_col, 'text'))})"
-        raw_amount = f"({raw_amount} || ' × ' || COALESCE({_text(price_col)}, ''))"
-        blank_amount = f"({_text(amount_col)} IS NULL OR {_text(price_col)} IS NULL)"
+        amount = f"({amount} * {number_sql(price_col, kinds.get(price_col, 'text'))})"
+        raw_amount = f"({raw_amount} || ' × ' || COALESCE({text_sql(price_col)}, ''))"
+        blank_amount = f"({text_sql(amount_col)} IS NULL OR {text_sql(price_col)} IS NULL)"
     else:
         blank_amount = f"({raw_amount} IS NULL)"
     group = f"'{TOTAL}'"
     if by:
         # codes stored in a floating-point column (1.0 for 1, when a value is missing)
-        value = _text(by)
+        value = text_sql(by)
         if kinds.get(by) == "number":
             value = f"REGEXP_REPLACE({value}, '\\.0+$', '')"
         group = f"COALESCE({value}, '{NONE_GROUP}')"
     return (
         f"SELECT {at} AS occurred_at, {amount} AS amount, {group} AS grp, "
-        f"{_text(date_col)} AS raw_date, {raw_amount} AS raw_amount, "
+        f"{text_sql(date_col)} AS raw_date, {raw_amount} AS raw_amount, "
         f"{blank_amount} AS blank_amount FROM {RAW}"
     )
 
 
 def accounting_sql() -> str:
     """Rows, rows left out, unreadable values (with up to three examples) and the days
-    the usable rows span."""
+    the usable rows span.
+    """
     bad_date = "raw_date IS NOT NULL AND occurred_at IS NULL"
     bad_amount = "NOT blank_amount AND amount IS NULL"
     return (
@@ -144,7 +148,8 @@ def accounting_sql() -> str:
 
 def series_sql(freq: str, first: date, last: date) -> str:
     """Net sales per group and period from ``first`` to ``last`` (period starts), zero
-    where a group had no row; each group starts at its first period with a row."""
+    where a group had no row; each group starts at its first period with a row.
+    """
     step = f"INTERVAL 1 {freq.upper()}"
     return (
         f"WITH rows AS (SELECT grp, CAST(DATE_TRUNC('{freq}', occurred_at) AS DATE) AS ds, amount "
@@ -162,6 +167,7 @@ def series_sql(freq: str, first: date, last: date) -> str:
 
 
 def period_start(day: date, freq: str) -> date:
+    """The first day of the period (day, ISO week or month) that holds ``day``."""
     if freq == "month":
         return day.replace(day=1)
     if freq == "week":
@@ -179,7 +185,8 @@ def shift(start: date, freq: str, n: int) -> date:
 
 def complete_span(first_day: date, last_day: date, freq: str) -> tuple[date, date, list[str]]:
     """The first and last periods to keep of a log from ``first_day`` to ``last_day``
-    (the last complete one), and a note on each period that may be partial."""
+    (the last complete one), and a note on each period that may be partial.
+    """
     first, last = period_start(first_day, freq), period_start(last_day, freq)
     notes = []
     if last_day != shift(last, freq, 1) - timedelta(days=1):
@@ -242,7 +249,7 @@ def sales_series(
     check_freq(freq)
     engine = engine or DuckDBEngine()
     columns = _register(engine, log)
-    wanted = [("date_col", date_col), ("amount_col", amount_col)]
+    wanted: list[tuple[str, str | None]] = [("date_col", date_col), ("amount_col", amount_col)]
     wanted += [("price_col", price_col), ("by", by)]
     for role, column in wanted:
         if column is not None and column not in columns:
