@@ -1,5 +1,6 @@
 """The value engine end to end: a transaction log in, a value profile of every customer
-and the fitted models out (the ``kehu analyze`` contract in DESIGN.md)."""
+and the fitted models out (the ``kehu analyze`` contract in DESIGN.md).
+"""
 
 from __future__ import annotations
 
@@ -93,14 +94,19 @@ class AnalysisSettings:
     today: date | None = None
 
     def horizon_periods(self) -> int:
+        """Periods in the value horizon (a year when ``horizon`` is 0)."""
         return self.horizon or round(365.25 / PERIOD_DAYS[self.period])
 
     def discount_per_period(self) -> float:
-        return (1 + self.discount_rate) ** (PERIOD_DAYS[self.period] / 365.25) - 1
+        """The yearly ``discount_rate`` as a rate per period."""
+        result: float = (1 + self.discount_rate) ** (PERIOD_DAYS[self.period] / 365.25) - 1
+        return result
 
 
 @dataclass
 class Analysis:
+    """The result of :func:`analyze`: customers with their scores, the summary, models and notes."""
+
     customers: pd.DataFrame
     summary: Summary
     models: dict[str, Any]
@@ -122,7 +128,8 @@ def _fit(model: Any, data: pd.DataFrame, name: str, notes: list[str]) -> Any:
 
 def _spend(customers: pd.DataFrame, notes: list[str]) -> tuple[np.ndarray, GammaGamma | None]:
     """Expected spend per purchase: Gamma-Gamma where it can be fitted, else the
-    customer's own mean purchase value."""
+    customer's own mean purchase value.
+    """
     own_mean = (customers["gross_spend"] / (customers["frequency"] + 1)).to_numpy()
     data = customers[["frequency"]].assign(monetary_value=customers["monetary"].clip(lower=0))
     repeaters = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
@@ -147,8 +154,9 @@ BOUNDARY = (1e-4, 1e5)
 
 def _model_section(model: Any, name: str, notes: list[str]) -> dict[str, Any]:
     """Fitted parameters and statistics, with any parameter that ran to the edge of its
-    range named: such a fit is a maximum on the boundary, not an interior optimum."""
-    out = model.summary()
+    range named: such a fit is a maximum on the boundary, not an interior optimum.
+    """
+    out: dict[str, Any] = model.summary()
     out["converged"] = bool(getattr(model, "converged_", True))
     low, high = BOUNDARY
     edge = [k for k, v in model.params_.items() if not low <= v <= high]
@@ -296,7 +304,8 @@ def _summary(
 
 def analysis_dates(source: Any, settings: AnalysisSettings, engine: Engine) -> AnalysisDates | None:
     """The as-of date chosen from the orders per day (:func:`kehu.insight.dates.choose_as_of`);
-    None without a usable order (the summary then says what is wrong with the input)."""
+    None without a usable order (the summary then says what is wrong with the input).
+    """
     columns = detect_columns(
         register_source(engine, source),
         settings.customer_col,
@@ -322,7 +331,8 @@ CANDIDATES = {"bg_nbd": BgNbd, "mbg_nbd": MbgNbd, "pareto_nbd": ParetoNbd}
 def holdout_split(first: date, as_of: date) -> date | None:
     """The calibration end of the model comparison: a quarter of the history before
     ``as_of`` is held out (whole weeks, 4 to 52); None when the history is too short
-    for a calibration at least twice the holdout."""
+    for a calibration at least twice the holdout.
+    """
     span = (as_of - first).days
     days = int(np.clip(round(span / 4 / 7) * 7, *HOLDOUT_DAYS))
     if span < 3 * days:
@@ -336,9 +346,10 @@ def choose_purchase_model(
     """Fit each candidate on a calibration part and compare its expected purchases per
     customer in the holdout with what each customer bought there; the smallest mean
     absolute error wins. Uses the analysis' own holdout where it has one, else splits
-    off the last quarter of the history (:func:`holdout_split`)."""
+    off the last quarter of the history (:func:`holdout_split`).
+    """
     keys = [k for k in CANDIDATES if k != "pareto_nbd" or settings.fit_pareto_nbd]
-    split = s
+    split: Summary | None = s
     if s.holdout_end is None:
         first = pd.to_datetime(s.customers["first_purchase"]).min().date()
         cal_end = holdout_split(first, s.calibration_end)
@@ -440,12 +451,13 @@ def _tracking(
     c: pd.DataFrame, bg: Any, s: Summary, period_days: float, engine: Engine
 ) -> pd.DataFrame:
     """Weekly repeat purchases of the calibration customers: actual and as the model
-    expects them (sum over acquisition days of E[X(t)] for a new customer)."""
+    expects them (sum over acquisition days of E[X(t)] for a new customer).
+    """
     assert s.holdout_end is not None
     start = pd.to_datetime(c["first_purchase"]).min().date()
     actual = weekly_repeat_purchases(engine, start, s.holdout_end, acquired_by=s.calibration_end)
     firsts = pd.to_datetime(c["first_purchase"]).value_counts()
-    offsets = (firsts.index - pd.Timestamp(start)).days.to_numpy(dtype=float)
+    offsets = (pd.DatetimeIndex(firsts.index) - pd.Timestamp(start)).days.to_numpy(dtype=float)
     week_ends = (actual["week"].to_numpy(dtype=float) + 1) * 7
     exposure = np.clip(week_ends[None, :] - offsets[:, None], 0, None) / period_days
     cumulative = firsts.to_numpy(dtype=float) @ bg.expected_purchases(exposure)
@@ -457,6 +469,7 @@ def _tracking(
 
 
 def settings_dict(settings: AnalysisSettings) -> dict[str, Any]:
+    """The settings as plain values (lifecycle rules included), for JSON."""
     out = asdict(settings)
     out["lifecycle"] = asdict(settings.lifecycle)
     return out

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,8 @@ class BasketData:
 
 @dataclass
 class Mined:
+    """Frequent itemsets and association rules mined from baskets."""
+
     itemsets: pd.DataFrame  # itemsets (tuple of names, sorted), support, count
     rules: pd.DataFrame  # antecedents, consequents, support, confidence, lift, ...
     baskets: int
@@ -124,7 +127,7 @@ def _min_count(min_support: float, n: int) -> int:
 def association_rules(itemsets: pd.DataFrame, min_confidence: float) -> pd.DataFrame:
     """Every rule of every frequent itemset with confidence at least ``min_confidence``."""
     support = dict(zip(itemsets["itemsets"], itemsets["support"], strict=True))
-    rows: list[tuple] = []
+    rows: list[tuple[Any, ...]] = []
     for itemset, both in support.items():
         size = len(itemset)
         for k in range(1, size):
@@ -154,6 +157,11 @@ def mine(
     min_confidence: float,
     max_len: int | None = None,
 ) -> Mined:
+    """Frequent itemsets (FP-growth) and association rules of the baskets.
+
+    Each row of ``basket_ids``/``items`` is one item in one basket. Bad thresholds raise
+    :class:`~kehu.insight.errors.InputError` naming the option.
+    """
     if not 0 < min_support <= 1:
         raise InputError(f"--min-support must be in (0, 1], got {min_support}")
     if not 0 <= min_confidence <= 1:
@@ -174,7 +182,8 @@ def read_baskets(
 ) -> tuple[pd.Series, pd.Series, int]:
     """(basket id, item) per line from a table, or from a file with one basket per
     line (items split by ``separator``; the line number is the basket), and how many
-    rows were skipped for a blank basket or item."""
+    rows were skipped for a blank basket or item.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -202,7 +211,8 @@ def read_baskets(
 
 def write_mined(mined: Mined, out: str | Path) -> Path:
     """``rules.parquet`` (antecedents, consequents as item lists; support, confidence,
-    lift, antecedent/consequent support, leverage) and ``itemsets.parquet``."""
+    lift, antecedent/consequent support, leverage) and ``itemsets.parquet``.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rules = mined.rules.copy()

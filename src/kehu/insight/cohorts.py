@@ -1,6 +1,7 @@
 """Acquisition cohorts and their retention, and the weekly purchase counts that the
 holdout tracking chart compares with the model, computed on the daily table that
-:func:`kehu.insight.summary.summarize` leaves in its engine."""
+:func:`kehu.insight.summary.summarize` leaves in its engine.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from kehu.insight.summary import DAILY
 
 def cohort_retention_sql(last_day: date) -> str:
     """Per acquisition month and month offset (0 = the month of the first purchase): how
-    many of the cohort bought in that month."""
+    many of the cohort bought in that month.
+    """
     end = f"DATE '{last_day.isoformat()}'"
     return (
         "WITH buys AS (SELECT customer_id, DATE_TRUNC('month', day) AS month "
@@ -30,7 +32,8 @@ def cohort_retention_sql(last_day: date) -> str:
 
 def cohort_retention(engine: Engine, last_day: date) -> pd.DataFrame:
     """Wide table: one row per cohort (month of first purchase), ``size`` and the share
-    of the cohort active in each month since (column ``k`` for month offset k)."""
+    of the cohort active in each month since (column ``k`` for month offset k).
+    """
     long = engine.query(cohort_retention_sql(last_day), "cohort retention").to_pandas()
     if long.empty:
         return pd.DataFrame(columns=["cohort", "size"])
@@ -40,14 +43,16 @@ def cohort_retention(engine: Engine, last_day: date) -> pd.DataFrame:
     size = wide[0]
     shares = wide.div(size, axis=0)
     shares.insert(0, "size", size.astype(int))
-    return shares.reset_index()
+    result: pd.DataFrame = shares.reset_index()
+    return result
 
 
 def weekly_repeat_purchases_sql(
     first_day: date, last_day: date, acquired_by: date | None = None
 ) -> str:
     """Repeat purchase days (every purchase day after a customer's first) per week,
-    by week index from ``first_day`` (0-based) up to ``last_day``."""
+    by week index from ``first_day`` (0-based) up to ``last_day``.
+    """
     start = f"DATE '{first_day.isoformat()}'"
     end = f"DATE '{last_day.isoformat()}'"
     return (
@@ -65,7 +70,8 @@ def weekly_repeat_purchases(
     engine: Engine, first_day: date, last_day: date, acquired_by: date | None = None
 ) -> pd.DataFrame:
     """Repeat purchases per week; with ``acquired_by``, only of customers whose first
-    purchase was on or before that day (the calibration cohort of a holdout check)."""
+    purchase was on or before that day (the calibration cohort of a holdout check).
+    """
     frame = engine.query(
         weekly_repeat_purchases_sql(first_day, last_day, acquired_by), "weekly repeat purchases"
     ).to_pandas()

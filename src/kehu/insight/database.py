@@ -13,6 +13,7 @@ import sqlite3
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pyarrow as pa
@@ -42,6 +43,7 @@ class DatabaseQuery:
 
     @property
     def scheme(self) -> str:
+        """The database kind of the URL (``"postgresql"``, ``"sqlite"``, ...)."""
         scheme = urlsplit(self.url).scheme.lower()
         if scheme in ("postgres", "postgresql", "pgsql"):
             return "postgresql"
@@ -90,7 +92,7 @@ def fetch_sqlite(query: DatabaseQuery) -> pa.Table:
     return pa.concat_tables(batches, promote_options="permissive")
 
 
-def _column(values: tuple) -> pa.Array:
+def _column(values: tuple[Any, ...]) -> pa.Array:
     # SQLite types are per value: a column mixing numbers and text is read as text
     try:
         return pa.array(values)

@@ -59,6 +59,7 @@ class AnalysisDates:
     gap_limit_days: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        """The dates as plain values (ISO text), with the note in words."""
         out = asdict(self)
         out = {k: v.isoformat() if isinstance(v, date) else v for k, v in out.items()}
         return out | {"note": self.note()}
@@ -83,7 +84,8 @@ class AnalysisDates:
 
 def choose_as_of(days: pd.Series, counts: pd.Series, today: date) -> AnalysisDates:
     """The as-of date from the purchase days ``days`` (dates) and the number of orders
-    on each (``counts``), by the rule in the module docstring."""
+    on each (``counts``), by the rule in the module docstring.
+    """
     order = np.argsort(pd.to_datetime(days).to_numpy())
     when = pd.to_datetime(days).to_numpy()[order].astype("datetime64[D]")
     n = np.asarray(counts, dtype=np.int64)[order]
@@ -100,7 +102,7 @@ def choose_as_of(days: pd.Series, counts: pd.Series, today: date) -> AnalysisDat
             f"every order is dated after today ({today}), the first on {first_future}: "
             "check the order dates"
         )
-    base = {"today": today, "latest_date": latest, "n_orders": total}
+    base: dict[str, Any] = {"today": today, "latest_date": latest, "n_orders": total}
     cut = _sparse_tail(when, n)
     if cut is None:
         reason = "future" if n_future else "last_order"
@@ -145,7 +147,8 @@ def _day(value: np.datetime64) -> date:
 
 def order_days_sql() -> str:
     """Dated activity per day: rows with a customer, a date and a non-zero amount
-    (purchases and returns; a return after the last purchase still happened by then)."""
+    (purchases and returns; a return after the last purchase still happened by then).
+    """
     return (
         "SELECT CAST(occurred_at AS DATE) AS day, COUNT(*) AS n FROM "
         f"{TRANSACTIONS} WHERE customer_id IS NOT NULL AND occurred_at IS NOT NULL "

@@ -82,6 +82,7 @@ class BgNbdParams:
     b: float = 2.4259
 
     def __post_init__(self) -> None:
+        """Check that every parameter is positive."""
         _check_positive(r=self.r, alpha=self.alpha, a=self.a, b=self.b)
 
 
@@ -104,6 +105,7 @@ class GammaGammaParams:
     v: float = 15.4477
 
     def __post_init__(self) -> None:
+        """Check that every parameter is positive."""
         _check_positive(p=self.p, q=self.q, v=self.v)
 
 
@@ -176,7 +178,10 @@ def expected_repeat_transactions(t: np.ndarray | float, params: BgNbdParams) -> 
     t = np.asarray(t, dtype=float)
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     z = t / (alpha + t)
-    return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z))
+    result: np.ndarray = (
+        (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z))
+    )
+    return result
 
 
 def expected_transaction_value(params: GammaGammaParams) -> float:
@@ -250,7 +255,8 @@ def _repeat_purchases(
     lam: np.ndarray, p_dropout: np.ndarray, T: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Repeat purchase times, one loop step per purchase number, vectorised across the
-    customers still active. Returns (customer, t, dropout_t)."""
+    customers still active. Returns (customer, t, dropout_t).
+    """
     active = np.arange(lam.size)
     clock = np.zeros(lam.size)
     dropout_t = np.full(lam.size, np.nan)
@@ -271,7 +277,8 @@ def _timestamps(end: datetime, T: np.ndarray, t: np.ndarray, customer: np.ndarra
     end64 = np.datetime64(end, "s")
     acquired_offset = np.round(T * SECONDS_PER_WEEK).astype(np.int64)
     offset = acquired_offset[customer] - np.round(t * SECONDS_PER_WEEK).astype(np.int64)
-    return end64 - np.maximum(offset, 0).astype("timedelta64[s]")
+    result: np.ndarray = end64 - np.maximum(offset, 0).astype("timedelta64[s]")
+    return result
 
 
 def simulate_purchases(

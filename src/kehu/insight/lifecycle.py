@@ -45,6 +45,8 @@ LOYALTY_STAGES = ("prospect", "first-time", "repeat", "loyal", "advocate")
 
 @dataclass(frozen=True)
 class LifecycleRules:
+    """Thresholds of the lifecycle stages."""
+
     lost_below: float = 0.15
     decline_below: float = 0.5
     slowdown: float = 2.0
@@ -54,6 +56,7 @@ class LifecycleRules:
     advocate_satisfaction: float = 4.0
 
     def __post_init__(self) -> None:
+        """Check that the thresholds are in order."""
         if not 0 <= self.lost_below <= self.decline_below <= 1:
             raise InputError(
                 "lifecycle thresholds must satisfy 0 ≤ lost_below ≤ decline_below ≤ 1, got "
@@ -71,7 +74,8 @@ def _require(customers: pd.DataFrame, *columns: str) -> None:
 
 def lifecycle_stage(customers: pd.DataFrame, rules: LifecycleRules | None = None) -> pd.Series:
     """Stage per customer from ``p_alive``, ``frequency``, ``recency`` and ``T`` (same
-    period), ``days_since_last``, ``last_gap_days`` and ``prior_mean_gap_days``."""
+    period), ``days_since_last``, ``last_gap_days`` and ``prior_mean_gap_days``.
+    """
     rules = rules or LifecycleRules()
     _require(
         customers,
@@ -114,7 +118,8 @@ def lifecycle_stage(customers: pd.DataFrame, rules: LifecycleRules | None = None
 
 def loyalty_stage(customers: pd.DataFrame, rules: LifecycleRules | None = None) -> pd.Series:
     """Ladder stage per customer from ``frequency`` and ``p_alive`` (and ``referrals``,
-    ``satisfaction`` when present); rows with a missing ``frequency`` are prospects."""
+    ``satisfaction`` when present); rows with a missing ``frequency`` are prospects.
+    """
     rules = rules or LifecycleRules()
     _require(customers, "frequency", "p_alive")
     frequency = customers["frequency"]

@@ -37,6 +37,8 @@ class ConvergenceWarning(UserWarning):
 
 @dataclass(frozen=True)
 class FitResult:
+    """The maximum of a likelihood: parameters, fit statistics and covariance."""
+
     params: np.ndarray
     log_likelihood: float
     converged: bool
@@ -72,7 +74,8 @@ def maximize_likelihood(
 class _Memo:
     """The objective with its last few evaluations remembered: L-BFGS-B, the Newton
     finish and the final report ask for the same points more than once (each
-    evaluation is a pass over every distinct customer row)."""
+    evaluation is a pass over every distinct customer row).
+    """
 
     def __init__(self, objective: Objective, size: int = 8) -> None:
         self.objective = objective
@@ -148,7 +151,8 @@ def _newton_polish(
     with little dropout); the exact curvature finishes the climb.
 
     Returns the parameters and, when the last step was negligible, the log-space
-    Hessian there (so the standard errors need no second numerical Hessian)."""
+    Hessian there (so the standard errors need no second numerical Hessian).
+    """
     log_params = np.log(params)
     best = objective(params)[0]
     hessian: np.ndarray | None = None
@@ -157,7 +161,8 @@ def _newton_polish(
 
     def log_gradient(lp: np.ndarray) -> np.ndarray:
         p = np.exp(lp)
-        return objective(p)[1] * p
+        result: np.ndarray = objective(p)[1] * p
+        return result
 
     for _ in range(steps):
         gradient = log_gradient(log_params)
@@ -195,7 +200,8 @@ def _newton_polish(
 
 def _judge(result: object, scaled_log_grad: np.ndarray, tol: float) -> tuple[bool, str]:
     """L-BFGS-B's own verdict, except that a line-search stop at a point whose scaled
-    gradient is already tiny is a converged fit (it is at the optimum to rounding)."""
+    gradient is already tiny is a converged fit (it is at the optimum to rounding).
+    """
     message = str(getattr(result, "message", ""))
     if getattr(result, "success", False):
         return True, message
@@ -215,7 +221,8 @@ def numerical_hessian(
     two gradients per parameter), or forward (relative step 1e-6, one gradient per
     parameter) when the gradient at ``at`` is given. Forward differences are exact to
     about 1e-6 relatively: plenty for a Newton step or a standard error, at half the
-    cost on a million customers."""
+    cost on a million customers.
+    """
     n = at.size
     hessian = np.empty((n, n))
     for i in range(n):

@@ -271,7 +271,8 @@ def _join(*parts: np.ndarray | str) -> np.ndarray:
 
 def phones(n: int, rng: np.random.Generator, zh: np.ndarray) -> np.ndarray:
     """Phone numbers: ``+86 138 1234 5678`` (Chinese mobile) where ``zh``, US formats
-    ``+1 (212) 555-0134`` or ``(212) 555-0134`` elsewhere."""
+    ``+1 (212) 555-0134`` or ``(212) 555-0134`` elsewhere.
+    """
     d4a = _DIGITS4[rng.integers(0, 10_000, n)]
     d4b = _DIGITS4[rng.integers(0, 10_000, n)]
     cn = _join("+86 ", _pick(rng, _ZH_PHONE_PREFIXES, n), " ", d4a, " ", d4b)

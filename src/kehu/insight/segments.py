@@ -98,6 +98,8 @@ NAMES = {
 
 @dataclass
 class Trait:
+    """A feature that sets a segment apart, with its medians and the words for it."""
+
     feature: str
     z: float  # the segment's mean of the scaled feature: > 0 above average
     segment_median: float
@@ -107,6 +109,8 @@ class Trait:
 
 @dataclass
 class SegmentProfile:
+    """One segment: key, name, size, value share, traits and medians."""
+
     key: int
     name: str
     name_key: str
@@ -115,7 +119,7 @@ class SegmentProfile:
     share: float
     value_share: float
     traits: list[Trait]
-    medians: dict[str, float] = field(default_factory=dict)
+    medians: dict[str, float | None] = field(default_factory=dict)
 
 
 class Segmenter(Estimator):
@@ -321,7 +325,8 @@ class Segmenter(Estimator):
         """
         self._check_is_fitted("transform")
         filled = X_raw[self.features_].astype(float).fillna(self.medians_)
-        return (self._logged(filled).to_numpy() - self.mean_) / self.scale_
+        result: np.ndarray = (self._logged(filled).to_numpy() - self.mean_) / self.scale_
+        return result
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         """Return the segment key of each row (new customers between runs).
@@ -339,7 +344,8 @@ class Segmenter(Estimator):
         self._check_is_fitted("predict")
         X = self.transform(features)
         distance = ((X[:, None, :] - self.centres_[None, :, :]) ** 2).sum(axis=2)
-        return self.cluster_keys_[distance.argmin(axis=1)]
+        result: np.ndarray = self.cluster_keys_[distance.argmin(axis=1)]
+        return result
 
     def _keys(
         self, ids: np.ndarray, cluster: np.ndarray, value: np.ndarray, previous: pd.Series | None
@@ -349,7 +355,7 @@ class Segmenter(Estimator):
         keys = np.zeros(k, dtype=np.int64)
         if previous is None or previous.dropna().empty:
             keys[order] = np.arange(1, k + 1)
-            self.matched_ = {}
+            self.matched_: dict[int, float] = {}
             return keys
         old = previous.dropna().astype(np.int64)
         common = pd.Index(ids).get_indexer(old.index)
@@ -392,7 +398,7 @@ class Segmenter(Estimator):
             medians = X_raw[members].median()
             share = float(members.mean())
             value_share = float(np.nansum(np.clip(value[members], 0, None)) / total_value)
-            facts = _Facts(z, medians.to_dict(), overall.to_dict(), value_share / share)
+            facts = _Facts(z, _by_name(medians), _by_name(overall), value_share / share)
             name_key, detail = _name(facts)
             profiles.append(
                 SegmentProfile(
@@ -404,7 +410,7 @@ class Segmenter(Estimator):
                     share=share,
                     value_share=value_share,
                     traits=_traits(facts, self.features_, labels),
-                    medians={f: _plain(medians[f]) for f in self.features_},
+                    medians={f: _rounded(medians[f]) for f in self.features_},
                 )
             )
         _distinct_names(profiles)
@@ -434,7 +440,8 @@ def _merge_small(
     """Clusters under ``min_size`` dissolved, smallest first, into the nearest of the
     others (member by member), whose centres move to their new means; at least two
     clusters stay. Returns the clusters numbered 0..k'-1, their centres and the number
-    of customers moved."""
+    of customers moved.
+    """
     centres = centres.astype(float).copy()
     keep = list(range(len(centres)))
     moved = 0
@@ -461,7 +468,8 @@ def _merge_small(
 @dataclass
 class _Facts:
     """What a segment is: mean scaled features (``z``), its medians and every
-    customer's, and its value share over its customer share."""
+    customer's, and its value share over its customer share.
+    """
 
     z: dict[str, float]
     median: dict[str, float]
@@ -473,7 +481,8 @@ class _Facts:
 
     def side(self, feature: str) -> int:
         """+1 when the segment's median is above every customer's median, -1 below, 0
-        when equal or unknown."""
+        when equal or unknown.
+        """
         seg, every = self.median.get(feature), self.overall.get(feature)
         if seg is None or every is None or pd.isna(seg) or pd.isna(every):
             return 0
@@ -482,7 +491,8 @@ class _Facts:
 
 def _traits(facts: _Facts, features: list[str], labels: dict[str, str]) -> list[Trait]:
     """The features that set the segment apart most (by mean scaled distance), shown as
-    medians; one whose median does not move the way its mean does is left out."""
+    medians; one whose median does not move the way its mean does is left out.
+    """
     traits = [
         Trait(
             f,
@@ -500,8 +510,12 @@ def _traits(facts: _Facts, features: list[str], labels: dict[str, str]) -> list[
     return traits[:MAX_TRAITS]
 
 
-def _plain(value: float) -> float | None:
+def _rounded(value: float) -> float | None:
     return None if pd.isna(value) else round(float(value), 4)
+
+
+def _by_name(values: pd.Series) -> dict[str, float]:
+    return {str(name): float(value) for name, value in values.items()}
 
 
 def _trait_text(
@@ -534,7 +548,8 @@ def _number(value: float, feature: str) -> str:
 
 def _name(f: _Facts) -> tuple[str, str]:
     """A name from the traits that set the segment apart: the first rule whose mean
-    scaled features fit and whose facts (value share, medians) agree."""
+    scaled features fit and whose facts (value share, medians) agree.
+    """
     spend = max(f.zf("total_spend"), f.zf("spend_90d"))
     if max(f.zf("n_complaints"), f.zf("complaints_90d")) > 1.0 and (
         max(f.side("n_complaints"), f.side("complaints_90d"), f.side("n_tickets")) > 0

@@ -58,7 +58,8 @@ def _check_period(period: str) -> float:
 
 def daily_all_sql() -> str:
     """One row per customer and day (either may be NULL where the input could not be
-    read) with purchases (gross) and returns (≤ 0): the one grouping of the input rows."""
+    read) with purchases (gross) and returns (≤ 0): the one grouping of the input rows.
+    """
     return (
         "SELECT customer_id, CAST(occurred_at AS DATE) AS day, "
         "SUM(CASE WHEN amount > 0 THEN amount ELSE 0 END) AS gross, "
@@ -84,7 +85,8 @@ def per_customer_sql(calibration_end: date, holdout_end: date | None) -> str:
     calibration totals, the last two purchase days (``MAX(day, 2)``, the top two), the
     first day's purchase value (``ARG_MIN``), the first purchase ever and the usable days
     (for the customer accounting) and the holdout counts. A customer is in the calibration
-    where the first purchase ever (``first_buy``) is on or before its end."""
+    where the first purchase ever (``first_buy``) is on or before its end.
+    """
     end = _date(calibration_end)
     bought = "gross > 0 AND day IS NOT NULL"
     in_calibration = f"{bought} AND day <= {end}"
@@ -110,7 +112,8 @@ def per_customer_sql(calibration_end: date, holdout_end: date | None) -> str:
 
 def summary_sql(period_days: float, calibration_end: date, holdout_end: date | None) -> str:
     """The per-customer summary (see the module docstring), from the per-customer table.
-    ``first_gross`` is the value of the first purchase ever, the calibration's first."""
+    ``first_gross`` is the value of the first purchase ever, the calibration's first.
+    """
     end = _date(calibration_end)
     holdout_cols = ", holdout_actual, holdout_spend" if holdout_end is not None else ""
     return (
@@ -145,7 +148,8 @@ ROW_CATEGORIES = (
 
 def accounting_sql(calibration_end: date, holdout_end: date | None) -> str:
     """Where every input row went: one category per row (the first that applies, in the
-    order of :data:`ROW_CATEGORIES`) and the count of each, in one pass without a join."""
+    order of :data:`ROW_CATEGORIES`) and the count of each, in one pass without a join.
+    """
     last = _date(holdout_end or calibration_end)
     return (
         "SELECT CASE WHEN customer_id IS NULL THEN 'no_customer' "
@@ -156,7 +160,9 @@ def accounting_sql(calibration_end: date, holdout_end: date | None) -> str:
     )
 
 
-def row_accounting(engine: Engine, calibration_end: date, holdout_end: date | None) -> dict:
+def row_accounting(
+    engine: Engine, calibration_end: date, holdout_end: date | None
+) -> dict[str, int]:
     """``rows_in`` and ``rows_<category>`` for every category (0 where none)."""
     counts = dict.fromkeys(ROW_CATEGORIES, 0)
     for row in engine.query(accounting_sql(calibration_end, holdout_end), "accounting").to_pylist():
@@ -166,7 +172,8 @@ def row_accounting(engine: Engine, calibration_end: date, holdout_end: date | No
 
 def customer_accounting_sql(calibration_end: date) -> str:
     """Every customer id in the input lands in exactly one of: modelled, acquired after
-    calibration, only returns, or no usable row (zero amounts, unreadable dates)."""
+    calibration, only returns, or no usable row (zero amounts, unreadable dates).
+    """
     end = _date(calibration_end)
     return (
         "SELECT COUNT(*) AS customers_seen, "

@@ -95,7 +95,8 @@ def pyramid_tiers(
     tiers: Sequence[tuple[str, float]] = DEFAULT_TIERS,
 ) -> pd.Series:
     """Tier of each customer: by rank of ``score``, top shares first. Shares must sum to
-    1; the last tier takes the rest. Non-positive ``realised`` value forces the last tier."""
+    1; the last tier takes the rest. Non-positive ``realised`` value forces the last tier.
+    """
     shares = np.array([share for _name, share in tiers], dtype=float)
     if (shares <= 0).any() or not np.isclose(shares.sum(), 1.0):
         raise InputError(f"tier shares must be positive and sum to 1, got {list(tiers)}")
@@ -112,7 +113,8 @@ def pyramid_tiers(
 
 def abc_classes(value: pd.Series, cuts: tuple[float, float] = DEFAULT_ABC) -> pd.Series:
     """A: customers who together make the first ``cuts[0]`` of value (largest first),
-    B: up to ``cuts[1]``, C: the rest (and every customer with value ≤ 0)."""
+    B: up to ``cuts[1]``, C: the rest (and every customer with value ≤ 0).
+    """
     a_cut, b_cut = cuts
     if not 0 < a_cut < b_cut < 1:
         raise InputError(f"ABC cuts must satisfy 0 < A < B < 1, got {cuts}")
@@ -124,8 +126,7 @@ def abc_classes(value: pd.Series, cuts: tuple[float, float] = DEFAULT_ABC) -> pd
     share_before = (order.cumsum() - order) / total  # share of value ahead of a customer
     classes = np.where(share_before < a_cut, "A", np.where(share_before < b_cut, "B", "C"))
     result = pd.Series(classes, index=order.index).reindex(value.index)
-    result[value <= 0] = "C"
-    return result
+    return result.mask(value <= 0, "C")
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ class ParetoStats:
     lorenz_value: np.ndarray  # cumulative share of value
 
     def as_dict(self) -> dict[str, float | int]:
+        """The concentration figures as plain values."""
         return {"n_customers": self.n_customers, "top20_share": self.top20_share, "gini": self.gini}
 
 

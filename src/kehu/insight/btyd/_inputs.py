@@ -1,5 +1,6 @@
 """Input contracts of the BTYD estimators: required columns, their checks, and the
-compression of identical customer rows into weights."""
+compression of identical customer rows into weights.
+"""
 
 from __future__ import annotations
 
@@ -39,7 +40,8 @@ def _describe(data: Any) -> str:
 def read_columns(data: Any, names: Sequence[str]) -> dict[str, np.ndarray]:
     """Read ``names`` from a table (pandas or polars DataFrame, Arrow table, or a mapping
     of array-likes) as float arrays, checking that they exist, have one length, are
-    finite, and that there is at least one row."""
+    finite, and that there is at least one row.
+    """
     out: dict[str, np.ndarray] = {}
     for name in names:
         try:
@@ -89,7 +91,8 @@ def check_nonnegative(name: str, values: np.ndarray, *, strict: bool = False) ->
 def rfm_columns(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``frequency`` (repeat purchases, whole numbers >= 0), ``recency`` (time of the last
     repeat purchase since the first purchase, ``0 <= recency <= T``; 0 when frequency is
-    0) and ``T`` (time since the first purchase, ``>= 0``)."""
+    0) and ``T`` (time since the first purchase, ``>= 0``).
+    """
     columns = read_columns(data, ["frequency", "recency", "T"])
     x, t_x, T = columns["frequency"], columns["recency"], columns["T"]
     check_counts("frequency", x)
@@ -115,14 +118,16 @@ def rfm_columns(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def rfm_rows(data: Any, weights: Any) -> CompressedRows:
     """The checked ``frequency``, ``recency``, ``T`` of ``data`` (:func:`rfm_columns`),
-    identical rows collapsed into their summed ``weights`` (:func:`compress_rows`)."""
+    identical rows collapsed into their summed ``weights`` (:func:`compress_rows`).
+    """
     x, t_x, T = rfm_columns(data)
     return compress_rows(x, t_x, T, weights=read_weights(weights, x.size))
 
 
 def mean_purchase_rate(rows: CompressedRows) -> float:
     """Purchases (the first included) per time unit over all customers of ``rows``:
-    where the BTYD fits start ``alpha`` (``1 / rate``)."""
+    where the BTYD fits start ``alpha`` (``1 / rate``).
+    """
     x, _, T = rows.columns
     w = rows.weights
     return float((w @ x + w.sum()) / max(w @ T, 1e-9))
@@ -254,7 +259,8 @@ def _compressed(
 class CountGroups:
     """The distinct values of a count column (``values``), each row's position among
     them (``index``) and the summed weight of each value (``weights``): functions of the
-    count alone (gamma and beta functions) are then computed once per distinct count."""
+    count alone (gamma and beta functions) are then computed once per distinct count.
+    """
 
     values: np.ndarray
     index: np.ndarray

@@ -1,6 +1,7 @@
 """Sums over row chunks on all cores. numpy and scipy release the GIL inside their
 array loops, so threads that each take a slice of the rows run truly in parallel; the
-likelihoods are sums over rows, so the slices' results just add up."""
+likelihoods are sums over rows, so the slices' results just add up.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 def row_slices(n_rows: int) -> list[slice]:
     """Contiguous slices of ``range(n_rows)``, one per core, each at least
-    :data:`MIN_ROWS_PER_THREAD` rows (one slice for small inputs)."""
+    :data:`MIN_ROWS_PER_THREAD` rows (one slice for small inputs).
+    """
     parts = max(1, min(cores(), n_rows // MIN_ROWS_PER_THREAD))
     bounds = np.linspace(0, n_rows, parts + 1).astype(int)
     return [slice(int(lo), int(hi)) for lo, hi in zip(bounds[:-1], bounds[1:], strict=True)]

@@ -33,7 +33,8 @@ __all__ = ["BgNbd", "bg_nbd_log_likelihood", "bg_nbd_log_likelihood_and_gradient
 
 def _count_terms(params: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The parts of equation 6 that depend on the count ``x`` alone: the gamma-ratio head
-    (without ``r log alpha``) and the beta ratios of the active and dropped-out terms."""
+    (without ``r log alpha``) and the beta ratios of the active and dropped-out terms.
+    """
     r, _, a, b = params
     beta_ab = betaln(a, b)
     head = gammaln(r + x) - gammaln(r)
@@ -68,7 +69,8 @@ def bg_nbd_log_likelihood(
     """
     params = np.asarray(params, dtype=float)
     head, alive, dropped = _row_terms(params, x, t_x, T, group_counts(x))
-    return head + np.logaddexp(alive, dropped)
+    result: np.ndarray = head + np.logaddexp(alive, dropped)
+    return result
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ class _FitRows:
     each count is one contiguous block), ``T`` and ``t_x`` as codes into their few
     distinct values (logs and reciprocals are then computed per value, not per row),
     and the per-``T`` weight sums that turn the alive term's sums into short dot
-    products. Customers without repeat purchases (``x = 0``) need no per-row work."""
+    products. Customers without repeat purchases (``x = 0``) need no per-row work.
+    """
 
     x: np.ndarray  # counts of the rows with x > 0
     weights: np.ndarray  # their weights
@@ -168,7 +171,7 @@ def _total_and_gradient(params: np.ndarray, rows: _FitRows) -> tuple[float, np.n
             )
 
         parts = map_threads(repeat_rows, row_slices(rows.x.size))
-        ww_by_count = sum(p[3] for p in parts)
+        ww_by_count = sum((p[3] for p in parts), np.zeros(gap_u.size))
         total += sum(p[0] for p in parts)
         d_r -= sum(p[1] for p in parts)
         d_alpha -= sum(p[2] for p in parts)
@@ -180,7 +183,8 @@ def _total_and_gradient(params: np.ndarray, rows: _FitRows) -> tuple[float, np.n
 def _softplus_and_sigmoid(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``log(1 + e^z)`` and ``1 / (1 + e^-z)`` from one sigmoid of ``|z|`` (which lies in
     [0.5, 1], so its log is exact to rounding): a third of the time of ``np.logaddexp``
-    plus ``expit``, and finite for any ``z``."""
+    plus ``expit``, and finite for any ``z``.
+    """
     sigmoid_abs = expit(np.abs(z))
     softplus = np.maximum(z, 0.0) - np.log(sigmoid_abs)
     return softplus, 0.5 + np.copysign(sigmoid_abs - 0.5, z)
@@ -194,7 +198,8 @@ def bg_nbd_log_likelihood_and_gradient(
     weights: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
     """Weighted total log-likelihood and its analytic gradient in ``(r, alpha, a, b)``
-    (see :func:`_total_and_gradient`; the rows are compressed first)."""
+    (see :func:`_total_and_gradient`; the rows are compressed first).
+    """
     rows = compress_rows(x, t_x, T, weights=weights)
     return _total_and_gradient(np.asarray(params, dtype=float), _FitRows.from_rows(rows))
 
@@ -270,7 +275,8 @@ class BgNbd(LikelihoodModel):
 
     def _likelihood(self, data: Any, weights: Any) -> Likelihood:
         """Equation 6 over the distinct ``(frequency, recency, T)`` rows of ``data``,
-        from ``r = a = b = 1`` and ``alpha`` matched to the mean purchase rate."""
+        from ``r = a = b = 1`` and ``alpha`` matched to the mean purchase rate.
+        """
         rows = rfm_rows(data, weights)
         fit_rows = _FitRows.from_rows(rows)
 
@@ -286,8 +292,9 @@ class BgNbd(LikelihoodModel):
         return bg_nbd_log_likelihood(params, *rfm_columns(data))
 
     def expected_purchases(self, t: Any) -> np.ndarray:
-        """Expected repeat purchases of a new customer in ``(0, t]``, ``E[X(t)]``
-        (equation 9)::
+        """Expected repeat purchases of a new customer in ``(0, t]``.
+
+        ``E[X(t)]``, equation 9::
 
             (a + b - 1) / (a - 1) * [1 - (alpha / (alpha + t))**r
                                        * 2F1(r, b; a + b - 1; t / (alpha + t))]
@@ -299,11 +306,14 @@ class BgNbd(LikelihoodModel):
         t = np.asarray(t, dtype=float)
         z = t / (alpha + t)
         tail = np.exp(r * np.log(alpha / (alpha + t))) * hyp2f1(r, b, a + b - 1, z)
-        return (a + b - 1) / (a - 1) * (1 - tail)
+        result: np.ndarray = (a + b - 1) / (a - 1) * (1 - tail)
+        return result
 
     def conditional_probability_alive(self, data: Any) -> np.ndarray:
-        """``P(alive | x, t_x, T)`` (Fader, Hardie & Lee 2005b, "Computing P(alive)
-        using the BG/NBD model", equation 2)::
+        """Probability that each customer is still alive, ``P(alive | x, t_x, T)``.
+
+        Fader, Hardie & Lee 2005b, "Computing P(alive) using the BG/NBD model",
+        equation 2::
 
             1 / (1 + [x > 0] a / (b + x - 1) * ((alpha + T) / (alpha + t_x))**(r + x))
 
@@ -313,8 +323,9 @@ class BgNbd(LikelihoodModel):
         return _probability_alive(params, *rfm_columns(data))
 
     def conditional_expected_purchases(self, t: Any, data: Any) -> np.ndarray:
-        """Expected repeat purchases in the next ``t`` time units of customers with the
-        given history, ``E[Y(t) | x, t_x, T]`` (equation 10)::
+        """Expected repeat purchases of each customer in the next ``t`` time units.
+
+        ``E[Y(t) | x, t_x, T]`` given the history, equation 10::
 
             (a + b + x - 1) / (a - 1)
               * [1 - ((alpha + T) / (alpha + T + t))**(r + x)
@@ -339,8 +350,10 @@ class BgNbd(LikelihoodModel):
         return _conditional_expectation(params, np.asarray(t, dtype=float), x, t_x, T)
 
     def probability_of_purchases(self, n: Any, t: Any) -> np.ndarray:
-        """``P(X(t) = n)`` for a new customer (equation 8), with the negative-binomial
-        parts computed by :mod:`scipy.stats.nbinom` (log-pmf and survival function)::
+        """Probability ``P(X(t) = n)`` that a new customer makes ``n`` repeat purchases.
+
+        Equation 8, with the negative-binomial parts computed by
+        :mod:`scipy.stats.nbinom` (log-pmf and survival function)::
 
             B(a, b + n) / B(a, b) * NB(n; r, alpha / (alpha + t))
               + [n > 0] B(a + 1, b + n - 1) / B(a, b) * P(NB(r, alpha / (alpha + t)) >= n)
@@ -353,7 +366,8 @@ class BgNbd(LikelihoodModel):
         active = np.exp(betaln(a, b + n) - beta_ab + nbinom.logpmf(n, r, q))
         n_safe = np.maximum(n, 1)
         dropped = np.exp(betaln(a + 1, b + n_safe - 1) - beta_ab) * nbinom.sf(n - 1, r, q)
-        return active + np.where(n > 0, dropped, 0.0)
+        result: np.ndarray = active + np.where(n > 0, dropped, 0.0)
+        return result
 
 
 def _log_odds_dropped(
@@ -370,7 +384,8 @@ def _probability_alive(
 ) -> np.ndarray:
     out = np.empty(np.broadcast_shapes(x.shape, t_x.shape, T.shape))
     if out.ndim != 1 or x.shape != out.shape or t_x.shape != out.shape or T.shape != out.shape:
-        return expit(-_log_odds_dropped(params, x, t_x, T))
+        result: np.ndarray = expit(-_log_odds_dropped(params, x, t_x, T))
+        return result
 
     def part(rows: slice) -> None:
         out[rows] = expit(-_log_odds_dropped(params, x[rows], t_x[rows], T[rows]))
@@ -388,12 +403,16 @@ def _conditional_expectation(
         per_pair = _expected_if_alive(params, t, *pairs.columns)[pairs.inverse]
     else:
         per_pair = _expected_if_alive(params, t, x, T)
-    return per_pair * _probability_alive(params, x, t_x, T)
+    result: np.ndarray = per_pair * _probability_alive(params, x, t_x, T)
+    return result
 
 
-def _expected_if_alive(params: np.ndarray, t: np.ndarray, x: np.ndarray, T: np.ndarray):
+def _expected_if_alive(
+    params: np.ndarray, t: np.ndarray, x: np.ndarray, T: np.ndarray
+) -> np.ndarray:
     r, alpha, a, b = params
     c = a + b + x - 1
     z = t / (alpha + T + t)
     tail = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(a + b - 1 - r, a - 1, c, z)
-    return c / (a - 1) * (1 - tail)
+    expected: np.ndarray = c / (a - 1) * (1 - tail)
+    return expected

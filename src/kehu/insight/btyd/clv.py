@@ -1,6 +1,7 @@
 """Customer lifetime value from a fitted purchase model and an expected spend
 (Fader, Hardie & Lee 2005, "RFM and CLV", section 5: discounted expected transactions
-times expected value per transaction)."""
+times expected value per transaction).
+"""
 
 from __future__ import annotations
 
@@ -43,7 +44,9 @@ def customer_lifetime_value(
     margin: float = 1.0,
     period_length: float = 1.0,
 ) -> np.ndarray:
-    """Expected discounted value of each customer's purchases over ``horizon`` periods::
+    """Expected discounted value of each customer's purchases over ``horizon`` periods.
+
+    ::
 
         CLV = margin * spend * sum_{k=1..horizon} [E(k L) - E((k - 1) L)] / (1 + d)**k
 
@@ -96,4 +99,5 @@ def customer_lifetime_value(
         cumulative = model.conditional_expected_purchases(k * period_length, history)
         value += (cumulative - previous) / (1 + discount_rate) ** k
         previous = cumulative
-    return margin * spend * value
+    result: np.ndarray = margin * spend * value
+    return result

@@ -30,8 +30,10 @@ __all__ = ["GammaGamma", "gamma_gamma_log_likelihood_and_gradient"]
 def gamma_gamma_log_likelihood_and_gradient(
     params: np.ndarray, x: np.ndarray, m: np.ndarray, weights: np.ndarray
 ) -> tuple[float, np.ndarray]:
-    """Weighted log-likelihood of the mean repeat spend ``m`` of customers with ``x >= 1``
-    repeat transactions, and its analytic gradient in ``(p, q, v)``::
+    """Weighted Gamma-Gamma log-likelihood and its analytic gradient in ``(p, q, v)``.
+
+    The likelihood of the mean repeat spend ``m`` of customers with ``x >= 1`` repeat
+    transactions::
 
         log Gamma(p x + q) - log Gamma(p x) - log Gamma(q) + q log v
           + (p x - 1) log m + p x log x - (p x + q) log(v + m x)
@@ -44,7 +46,8 @@ def gamma_gamma_log_likelihood_and_gradient(
 class _SpendTerms:
     """What the likelihood needs that does not change while the parameters do: logs of
     ``m`` and ``x``, and the distinct counts (gamma and digamma of ``p x + q`` depend on
-    ``x`` alone, so they are computed once per distinct count, not once per row)."""
+    ``x`` alone, so they are computed once per distinct count, not once per row).
+    """
 
     def __init__(self, x: np.ndarray, m: np.ndarray, weights: np.ndarray) -> None:
         self.x, self.m, self.w = x, m, weights
@@ -153,7 +156,8 @@ class GammaGamma(LikelihoodModel):
     def _likelihood(self, data: Any, weights: Any) -> Likelihood:
         """The likelihood of the rows with ``frequency >= 1`` (the others carry no
         information about spend), from ``p = 1, q = 2`` and ``v`` matched to the mean
-        spend."""
+        spend.
+        """
         x, m = _spend_columns(data)
         w = read_weights(weights, x.size)
         repeat = (x > 0) & (w > 0)
@@ -176,8 +180,9 @@ class GammaGamma(LikelihoodModel):
         )
 
     def conditional_expected_average_spend(self, data: Any) -> np.ndarray:
-        """Expected spend per transaction of each customer given their history
-        (paper equation 5), a weighted mean of the population mean ``p v / (q - 1)`` and
+        """Expected spend per transaction of each customer given their history.
+
+        Paper equation 5, a weighted mean of the population mean ``p v / (q - 1)`` and
         the customer's own mean ``m``::
 
             p (v + x m) / (p x + q - 1)
@@ -187,11 +192,13 @@ class GammaGamma(LikelihoodModel):
         p, q, v = self._require_fitted("conditional_expected_average_spend")
         x, m = _spend_columns(data)
         with np.errstate(divide="ignore"):
-            return p * (v + x * m) / np.where(p * x + q - 1 > 0, p * x + q - 1, 0.0)
+            result: np.ndarray = p * (v + x * m) / np.where(p * x + q - 1 > 0, p * x + q - 1, 0.0)
+            return result
 
     def population_mean_spend(self) -> float:
         """``p v / (q - 1)``, the mean spend per transaction across customers (``inf``
-        when ``q <= 1``)."""
+        when ``q <= 1``).
+        """
         p, q, v = self._require_fitted("population_mean_spend")
         return float(p * v / (q - 1)) if q > 1 else float("inf")
 

@@ -32,15 +32,21 @@ def _log_odds_dropped(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
     """``log[a / (b + x) * ((alpha + T) / (alpha + t_x))**(r + x)]``: the log odds of
-    "dropped out after the last purchase" against "still active at T"."""
+    "dropped out after the last purchase" against "still active at T".
+    """
     r, alpha, a, b = params
-    return np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+    result: np.ndarray = (
+        np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+    )
+    return result
 
 
 def mbg_nbd_log_likelihood(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
-    """Log-likelihood of each customer (Batislam et al. 2007, appendix A, equation 3)::
+    """Log-likelihood of each customer (Batislam et al. 2007, appendix A, equation 3).
+
+    ::
 
         L = B(a, b + x + 1) / B(a, b) * Gamma(r + x) alpha**r / Gamma(r)
               * (alpha + T)**-(r + x)
@@ -62,7 +68,8 @@ def mbg_nbd_log_likelihood(
     r, alpha, a, b = params
     head = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
     alive = betaln(a, b + x + 1) - betaln(a, b) - (r + x) * np.log(alpha + T)
-    return head + alive + np.logaddexp(0.0, _log_odds_dropped(params, x, t_x, T))
+    result: np.ndarray = head + alive + np.logaddexp(0.0, _log_odds_dropped(params, x, t_x, T))
+    return result
 
 
 def _total_and_gradient(
@@ -72,7 +79,8 @@ def _total_and_gradient(
 
     With ``gap`` the log odds of :func:`_log_odds_dropped` and ``s = sigmoid(gap)`` (the
     posterior share of the dropped-out term), each derivative is that of the
-    still-active term plus ``s`` times that of ``gap``."""
+    still-active term plus ``s`` times that of ``gap``.
+    """
     r, alpha, a, b = params
     gap = _log_odds_dropped(params, x, t_x, T)
     share = expit(gap)
@@ -104,7 +112,8 @@ def mbg_nbd_log_likelihood_and_gradient(
     weights: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
     """Weighted total log-likelihood and its analytic gradient (see
-    :func:`_total_and_gradient`)."""
+    :func:`_total_and_gradient`).
+    """
     w = np.ones(x.size) if weights is None else np.asarray(weights, dtype=float)
     return _total_and_gradient(np.asarray(params, dtype=float), x, t_x, T, w)
 
@@ -181,7 +190,8 @@ class MbgNbd(LikelihoodModel):
 
     def _likelihood(self, data: Any, weights: Any) -> Likelihood:
         """The MBG/NBD likelihood over the distinct ``(frequency, recency, T)`` rows,
-        from ``r = a = b = 1`` and ``alpha`` matched to the mean purchase rate."""
+        from ``r = a = b = 1`` and ``alpha`` matched to the mean purchase rate.
+        """
         rows = rfm_rows(data, weights)
         cx, ct_x, cT = rows.columns
 
@@ -197,8 +207,9 @@ class MbgNbd(LikelihoodModel):
         return mbg_nbd_log_likelihood(params, *rfm_columns(data))
 
     def expected_purchases(self, t: Any) -> np.ndarray:
-        """Expected repeat purchases of a new customer in ``(0, t]``, ``E[X(t)]``
-        (Batislam et al. 2007, appendix A, equation 6)::
+        """Expected repeat purchases of a new customer in ``(0, t]``.
+
+        ``E[X(t)]``, Batislam et al. 2007, appendix A, equation 6::
 
             b / (a - 1) * [1 - (alpha / (alpha + t))**r
                              * 2F1(r, b + 1; a + b; t / (alpha + t))]
@@ -207,10 +218,13 @@ class MbgNbd(LikelihoodModel):
         t = np.asarray(t, dtype=float)
         z = t / (alpha + t)
         tail = np.exp(r * np.log(alpha / (alpha + t))) * hyp2f1(r, b + 1, a + b, z)
-        return b / (a - 1) * (1 - tail)
+        result: np.ndarray = b / (a - 1) * (1 - tail)
+        return result
 
     def conditional_probability_alive(self, data: Any) -> np.ndarray:
-        """``P(alive | x, t_x, T)`` (Batislam et al. 2007, appendix A, equation 5)::
+        """Probability that each customer is still alive, ``P(alive | x, t_x, T)``.
+
+        Batislam et al. 2007, appendix A, equation 5::
 
             1 / (1 + a / (b + x) * ((alpha + T) / (alpha + t_x))**(r + x))
 
@@ -218,11 +232,13 @@ class MbgNbd(LikelihoodModel):
         for every customer, one-time buyers included.
         """
         params = self._require_fitted("conditional_probability_alive")
-        return expit(-_log_odds_dropped(params, *rfm_columns(data)))
+        result: np.ndarray = expit(-_log_odds_dropped(params, *rfm_columns(data)))
+        return result
 
     def conditional_expected_purchases(self, t: Any, data: Any) -> np.ndarray:
-        """Expected repeat purchases in the next ``t`` time units of customers with the
-        given history, ``E[Y(t) | x, t_x, T]`` (Batislam et al. 2007, appendix A,
+        """Expected repeat purchases of each customer in the next ``t`` time units.
+
+        ``E[Y(t) | x, t_x, T]`` given the history (Batislam et al. 2007, appendix A,
         equation 7, as corrected by Wagner & Hoppe 2008)::
 
             (a + b + x) / (a - 1)
@@ -244,11 +260,13 @@ class MbgNbd(LikelihoodModel):
         z = t / (alpha + T + t)
         tail = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(a + b - r, a - 1, c, z)
         if_alive = c / (a - 1) * (1 - tail)
-        return if_alive * expit(-_log_odds_dropped(params, x, t_x, T))
+        result: np.ndarray = if_alive * expit(-_log_odds_dropped(params, x, t_x, T))
+        return result
 
     def probability_of_purchases(self, n: Any, t: Any) -> np.ndarray:
-        """``P(X(t) = n)`` for a new customer (Batislam et al. 2007, appendix A,
-        equation 4)::
+        """Probability ``P(X(t) = n)`` that a new customer makes ``n`` repeat purchases.
+
+        Batislam et al. 2007, appendix A, equation 4::
 
             B(a, b + n + 1) / B(a, b) * NB(n; r, alpha / (alpha + t))
               + B(a + 1, b + n) / B(a, b) * P(NB(r, alpha / (alpha + t)) >= n)
@@ -262,4 +280,5 @@ class MbgNbd(LikelihoodModel):
         beta_ab = betaln(a, b)
         active = np.exp(betaln(a, b + n + 1) - beta_ab + nbinom.logpmf(n, r, q))
         dropped = np.exp(betaln(a + 1, b + n) - beta_ab) * nbinom.sf(n - 1, r, q)
-        return active + dropped
+        result: np.ndarray = active + dropped
+        return result

@@ -42,17 +42,22 @@ def _log_f(params: np.ndarray, x: np.ndarray, u: np.ndarray) -> np.ndarray:
     if alpha >= beta:
         z = (alpha - beta) / (alpha + u)
         series = hyp2f1(1.0, r + x, c, z)
-        return -s * np.log(beta + u) - (r + x) * np.log(alpha + u) + np.log(series)
+        result: np.ndarray = -s * np.log(beta + u) - (r + x) * np.log(alpha + u) + np.log(series)
+        return result
     z = (beta - alpha) / (beta + u)
     series = hyp2f1(1.0, s + 1, c, z)
-    return -(r + x - 1) * np.log(alpha + u) - (s + 1) * np.log(beta + u) + np.log(series)
+    ended: np.ndarray = (
+        -(r + x - 1) * np.log(alpha + u) - (s + 1) * np.log(beta + u) + np.log(series)
+    )
+    return ended
 
 
 def _log_terms(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The two terms of the likelihood's bracket, in logs: ``alive`` (still alive at T)
-    and ``ended`` (``s / (r+s+x) * A_0``: died between ``t_x`` and ``T``)."""
+    and ``ended`` (``s / (r+s+x) * A_0``: died between ``t_x`` and ``T``).
+    """
     r, alpha, s, beta = params
     alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
     log_f_tx = _log_f(params, x, t_x)
@@ -65,7 +70,9 @@ def _log_terms(
 def pareto_nbd_log_likelihood(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
-    """Log-likelihood of each customer (Fader & Hardie 2005, equation 22)::
+    """Log-likelihood of each customer (Fader & Hardie 2005, equation 22).
+
+    ::
 
         log Gamma(r + x) - log Gamma(r) + r log alpha + s log beta
           + log[ 1 / ((alpha + T)**(r + x) (beta + T)**s) + s / (r + s + x) A_0 ]
@@ -84,14 +91,16 @@ def pareto_nbd_log_likelihood(
     params = np.asarray(params, dtype=float)
     r, alpha, s, beta = params
     head = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    return head + np.logaddexp(*_log_terms(params, x, t_x, T))
+    result: np.ndarray = head + np.logaddexp(*_log_terms(params, x, t_x, T))
+    return result
 
 
 def _total_and_numerical_gradient(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray
 ) -> tuple[float, np.ndarray]:
     """Weighted total log-likelihood and its gradient by central differences on the
-    log-parameters (relative step ``GRADIENT_STEP``; error about 1e-10 relative)."""
+    log-parameters (relative step ``GRADIENT_STEP``; error about 1e-10 relative).
+    """
 
     def total(p: np.ndarray) -> float:
         return float(w @ pareto_nbd_log_likelihood(p, x, t_x, T))
@@ -157,7 +166,8 @@ class ParetoNbd(LikelihoodModel):
     def _likelihood(self, data: Any, weights: Any) -> Likelihood:
         """The Pareto/NBD likelihood over the distinct ``(frequency, recency, T)`` rows,
         from ``r = s = 1``, ``alpha`` matched to the mean purchase rate and ``beta`` to
-        the mean ``T``."""
+        the mean ``T``.
+        """
         rows = rfm_rows(data, weights)
         cx, ct_x, cT = rows.columns
         w = rows.weights
@@ -175,26 +185,32 @@ class ParetoNbd(LikelihoodModel):
         return pareto_nbd_log_likelihood(params, *rfm_columns(data))
 
     def expected_purchases(self, t: Any) -> np.ndarray:
-        """Expected purchases of a new customer in ``(0, t]``, ``E[X(t)]`` (Fader &
-        Hardie 2005, equation 27)::
+        """Expected purchases of a new customer in ``(0, t]``.
+
+        ``E[X(t)]``, Fader & Hardie 2005, equation 27::
 
             r beta / (alpha (s - 1)) * [1 - (beta / (beta + t))**(s - 1)]
 
-        (``r beta / alpha * log(1 + t / beta)`` at ``s = 1``)."""
+        (``r beta / alpha * log(1 + t / beta)`` at ``s = 1``).
+        """
         r, alpha, s, beta = self._require_fitted("expected_purchases")
         t = np.asarray(t, dtype=float)
-        return r * beta / alpha * _power_difference(s - 1, np.log1p(t / beta))
+        result: np.ndarray = r * beta / alpha * _power_difference(s - 1, np.log1p(t / beta))
+        return result
 
     def conditional_probability_alive(self, data: Any) -> np.ndarray:
         """``P(alive | x, t_x, T)`` (Fader & Hardie 2005, equation 24): the share of the
-        likelihood's bracket taken by its still-alive term, from the same log terms."""
+        likelihood's bracket taken by its still-alive term, from the same log terms.
+        """
         params = self._require_fitted("conditional_probability_alive")
         alive, ended = _log_terms(params, *rfm_columns(data))
-        return np.exp(alive - np.logaddexp(alive, ended))
+        result: np.ndarray = np.exp(alive - np.logaddexp(alive, ended))
+        return result
 
     def conditional_expected_purchases(self, t: Any, data: Any) -> np.ndarray:
-        """Expected purchases in the next ``t`` time units given the history,
-        ``E[Y(t) | x, t_x, T]`` (Fader & Hardie 2005, equation 28)::
+        """Expected purchases of each customer in the next ``t`` time units.
+
+        ``E[Y(t) | x, t_x, T]`` given the history, Fader & Hardie 2005, equation 28::
 
             (r + x) (beta + T) / ((alpha + T) (s - 1))
               * [1 - ((beta + T) / (beta + T + t))**(s - 1)] * P(alive | x, t_x, T)
@@ -206,12 +222,14 @@ class ParetoNbd(LikelihoodModel):
         alive, ended = _log_terms(params, x, t_x, T)
         p_alive = np.exp(alive - np.logaddexp(alive, ended))
         growth = _power_difference(s - 1, np.log1p(t / (beta + T)))
-        return (r + x) * (beta + T) / (alpha + T) * growth * p_alive
+        result: np.ndarray = (r + x) * (beta + T) / (alpha + T) * growth * p_alive
+        return result
 
 
 def _power_difference(k: float, log_ratio: np.ndarray) -> np.ndarray:
     """``(1 - exp(-k * log_ratio)) / k``, continuous at ``k = 0`` (where it is
-    ``log_ratio``)."""
+    ``log_ratio``).
+    """
     if abs(k) < 1e-12:
         return np.asarray(log_ratio)
     return -np.expm1(-k * log_ratio) / k

@@ -24,8 +24,9 @@ __all__ = ["ShiftedBetaGeometric", "sbg_log_likelihood_and_gradient"]
 def sbg_log_likelihood_and_gradient(
     params: np.ndarray, survivors: np.ndarray
 ) -> tuple[float, np.ndarray]:
-    """Log-likelihood of a cohort's survivor counts (Fader & Hardie 2007, equation 5)
-    and its analytic gradient in ``(alpha, beta)``::
+    """Log-likelihood of a cohort's survivor counts and its gradient in ``(alpha, beta)``.
+
+    Fader & Hardie 2007, equation 5::
 
         sum_{t=1..n} (S_{t-1} - S_t) log P(T = t) + S_n log S(n)
 
@@ -150,29 +151,36 @@ class ShiftedBetaGeometric(LikelihoodModel):
 
     def survival_function(self, t: Any) -> np.ndarray:
         """``S(t) = B(alpha, beta + t) / B(alpha, beta)``, the share of a cohort still
-        active at the start of period ``t`` (equation 4)."""
+        active at the start of period ``t`` (equation 4).
+        """
         alpha, beta = self._require_fitted("survival_function")
         t = np.asarray(t, dtype=float)
-        return np.exp(betaln(alpha, beta + t) - betaln(alpha, beta))
+        result: np.ndarray = np.exp(betaln(alpha, beta + t) - betaln(alpha, beta))
+        return result
 
     def churn_probability(self, t: Any) -> np.ndarray:
         """``P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta)`` for ``t >= 1``, the
-        share of a cohort that cancels at the end of period ``t`` (equation 3)."""
+        share of a cohort that cancels at the end of period ``t`` (equation 3).
+        """
         alpha, beta = self._require_fitted("churn_probability")
         t = np.asarray(t, dtype=float)
-        return np.exp(betaln(alpha + 1, beta + t - 1) - betaln(alpha, beta))
+        result: np.ndarray = np.exp(betaln(alpha + 1, beta + t - 1) - betaln(alpha, beta))
+        return result
 
     def retention_rate(self, t: Any) -> np.ndarray:
         """``r_t = S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1)`` for
         ``t >= 1``: the share of customers active in period ``t - 1`` who renew
-        (equation 6)."""
+        (equation 6).
+        """
         alpha, beta = self._require_fitted("retention_rate")
         t = np.asarray(t, dtype=float)
-        return (beta + t - 1) / (alpha + beta + t - 1)
+        result: np.ndarray = (beta + t - 1) / (alpha + beta + t - 1)
+        return result
 
     def predict_survivors(self, t: Any, n_initial: float | None = None) -> np.ndarray:
         """Expected customers active at the start of period ``t`` out of ``n_initial``
-        (default: the fitted cohort's size)."""
+        (default: the fitted cohort's size).
+        """
         self._require_fitted("predict_survivors")
         size = n_initial if n_initial is not None else getattr(self, "n_initial_", 1.0)
         return size * self.survival_function(t)

@@ -2,7 +2,8 @@
 probabilities (a surrogate), written as one rule per leaf, riskiest first, with how many
 customers each covers, the model's average probability there and the outcome rate that
 was observed. The tree's fidelity to the model (R²) says how far the rules can be
-trusted as a summary."""
+trusted as a summary.
+"""
 
 from __future__ import annotations
 
@@ -17,12 +18,15 @@ MAX_DEPTH = 3
 
 @dataclass
 class Rule:
+    """One leaf of the rule tree: conditions, customers and probabilities."""
+
     conditions: list[str]
     customers: int
     probability: float
     observed_rate: float | None
 
     def text(self, outcome: str) -> str:
+        """The rule in words."""
         when = " AND ".join(self.conditions) or "every customer"
         seen = f", observed {self.observed_rate:.0%}" if self.observed_rate is not None else ""
         return (
@@ -33,10 +37,13 @@ class Rule:
 
 @dataclass
 class RuleList:
+    """The rules of a depth-limited tree fitted to the model's probabilities."""
+
     rules: list[Rule]
     fidelity_r2: float
 
     def text(self, outcome: str, target: str) -> str:
+        """Every rule in words, with the tree's fidelity to the model."""
         lines = [
             f"Rules for {target} = {outcome}: a depth-{MAX_DEPTH} tree fitted to the model's "
             f"probabilities (it reproduces them with R² = {self.fidelity_r2:.2f}).",
@@ -55,7 +62,8 @@ def rule_list(
     categorical: list[str],
 ) -> RuleList:
     """Rules from a surrogate tree over ``X`` (numbers as they are, each category as
-    "is"/"is not"); ``outcome`` may hold NaN for rows without one."""
+    "is"/"is not"); ``outcome`` may hold NaN for rows without one.
+    """
     design, described = _design(X, numeric, categorical)
     leaf_size = max(20, len(X) // 50)
     tree = DecisionTreeRegressor(max_depth=MAX_DEPTH, min_samples_leaf=leaf_size, random_state=0)
@@ -87,17 +95,19 @@ def _design(
     X: pd.DataFrame, numeric: list[str], categorical: list[str]
 ) -> tuple[np.ndarray, list[tuple[str, str | None]]]:
     """Numeric columns (missing as -inf's stand-in below every value) and one 0/1
-    column per category value; ``described[j]`` is (column, category or None)."""
-    parts, described = [], []
+    column per category value; ``described[j]`` is (column, category or None).
+    """
+    parts: list[np.ndarray] = []
+    described: list[tuple[str, str | None]] = []
     for column in numeric:
         values = X[column].to_numpy(dtype=float)
         low = np.nanmin(values) - 1 if np.isfinite(values).any() else -1.0
         parts.append(np.where(np.isnan(values), low, values))
         described.append((column, None))
     for column in categorical:
-        values = X[column].astype(object)
-        for category in pd.unique(values.dropna()):
-            parts.append((values == category).to_numpy(dtype=float))
+        labels = X[column].astype(object)
+        for category in pd.unique(labels.dropna()):
+            parts.append((labels == category).to_numpy(dtype=float))
             described.append((column, str(category)))
     return np.column_stack(parts), described
 
@@ -108,7 +118,8 @@ Condition = tuple[str, str, str]  # (column, "<=" | ">" | "is" | "is not", value
 def _simplified(path: list[Condition], categories: dict[str, list[str]]) -> list[str]:
     """``Contract is not Month-to-month AND Contract is not Two year`` is ``Contract is
     One year``; an "is" makes the column's "is not"s redundant; the tightest bound of
-    a number is enough."""
+    a number is enough.
+    """
     out: list[str] = []
     for column in dict.fromkeys(c for c, _, _ in path):
         conditions = [(op, value) for c, op, value in path if c == column]

@@ -4,7 +4,8 @@ category (blank strings are missing values), and the columns that cannot help a 
 (an id per row, one value only) set aside with the reason.
 
 Rows without an outcome are kept: they are scored but not learned from, so every input
-row comes out with a probability."""
+row comes out with a probability.
+"""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ MAX_DISTINCT_SHARE = 0.5
 
 @dataclass
 class FeatureTable:
+    """Customer features with the outcome column read and checked."""
+
     ids: pd.Series
     features: pd.DataFrame  # numeric columns as float64, categories as pandas category
     outcome: pd.Series  # 1.0, 0.0 or NaN (not known: scored, not learned from)
@@ -41,6 +44,7 @@ class FeatureTable:
 
     @property
     def labelled(self) -> np.ndarray:
+        """Which rows have a known outcome (learned from; the others are only scored)."""
         return self.outcome.notna().to_numpy()
 
 

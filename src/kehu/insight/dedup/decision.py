@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -87,6 +88,7 @@ class Rule:
     shared_at: int = 4
 
     def __post_init__(self) -> None:
+        """Check the thresholds."""
         if not 0 < self.review <= self.auto_merge <= 1:
             raise InputError(
                 f"need 0 < review ({self.review}) <= auto_merge ({self.auto_merge}) <= 1"
@@ -98,7 +100,8 @@ class Rule:
 def shared_values(records: pd.DataFrame, shared_at: int) -> dict[str, set[str]]:
     """The emails, phone tails and address keys of ``records`` (standardised, see
     :func:`kehu.insight.dedup.standardise.standardise`) found on ``shared_at`` or more
-    records."""
+    records.
+    """
     out: dict[str, set[str]] = {}
     for field, column in SHARED_COLUMNS.items():
         counts = records[column].dropna().value_counts()
@@ -123,7 +126,8 @@ def agreements(
     pairs: pd.DataFrame, records: pd.DataFrame, shared: dict[str, set[str]]
 ) -> pd.DataFrame:
     """One column per field of :data:`STRONG` with the :class:`Agreement` of each pair:
-    a shared value, or the same role mailbox, agreeing is ``shared``."""
+    a shared value, or the same role mailbox, agreeing is ``shared``.
+    """
     out = {}
     for field, strong in STRONG.items():
         gamma = _gamma(pairs, field)
@@ -199,7 +203,7 @@ def _groups(ids: list[tuple[int, int]]) -> dict[int, int]:
 
 
 def _check_groups(
-    pairs: pd.DataFrame, reasons: list[list[str]], owner_of: dict[int, object] | None
+    pairs: pd.DataFrame, reasons: list[list[str]], owner_of: dict[int, Any] | None
 ) -> None:
     """Queue every mergeable pair of a group that holds two owners or a conflict."""
     ids_l, ids_r = pairs["id_l"].tolist(), pairs["id_r"].tolist()
@@ -253,8 +257,10 @@ def decide(pairs: pd.DataFrame, records: pd.DataFrame, rule: Rule | None = None)
         )
     reasons = _reasons(pairs, agree, owners, rule)
     _check_groups(pairs, reasons, owner_of)
-    action = np.where([not r for r in reasons], "merge", "review") if reasons else []
-    out = pairs.assign(action=action, reasons=reasons)
+    action: np.ndarray | list[str] = (
+        np.where([not r for r in reasons], "merge", "review") if reasons else []
+    )
+    out = pairs.assign(action=action, reasons=pd.Series(reasons, index=pairs.index, dtype=object))
     for field in STRONG:
         out[f"agree_{field}"] = agree[field].to_numpy()
     return out

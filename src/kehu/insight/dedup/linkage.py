@@ -78,20 +78,22 @@ def _settings(prior: float) -> Any:
             cll.ElseLevel(),
         ],
     )
+    # candidate pairs: each rule must keep its blocks small at a million records
+    # (so no rule on the email's user part: "sales@" and "info@" are everywhere);
+    # splink takes SQL text as a rule too, though its types name only rule objects
+    blocking: list[Any] = [
+        block_on("phone_tail"),
+        block_on("email"),
+        block_on("name_key"),
+        block_on("name_sorted"),
+        "l.city = r.city AND substr(l.name_key, 1, 5) = substr(r.name_key, 1, 5) "
+        "AND right(l.name_key, 3) = right(r.name_key, 3)",
+    ]
     return SettingsCreator(
         link_type="dedupe_only",
         probability_two_random_records_match=prior,
         comparisons=[name, email, phone, city, address],
-        # candidate pairs: each rule must keep its blocks small at a million records
-        # (so no rule on the email's user part: "sales@" and "info@" are everywhere)
-        blocking_rules_to_generate_predictions=[
-            block_on("phone_tail"),
-            block_on("email"),
-            block_on("name_key"),
-            block_on("name_sorted"),
-            "l.city = r.city AND substr(l.name_key, 1, 5) = substr(r.name_key, 1, 5) "
-            "AND right(l.name_key, 3) = right(r.name_key, 3)",
-        ],
+        blocking_rules_to_generate_predictions=blocking,
         retain_intermediate_calculation_columns=True,
     )
 
@@ -101,7 +103,8 @@ class Linkage:
     """Scored pairs (``id_l``, ``id_r``, ``probability``, ``match_weight``, the match
     weight of each comparison, ``mw_<name>``, and its level, ``gamma_<name>``: -1 when
     either record lacks the field, 0 when they differ, higher the closer) and the
-    standardised records."""
+    standardised records.
+    """
 
     pairs: pd.DataFrame
     records: pd.DataFrame
@@ -109,7 +112,8 @@ class Linkage:
 
 def find_duplicates(records: pd.DataFrame, *, threshold: float = 0.5, seed: int = 7) -> Linkage:
     """Scored candidate pairs among ``records`` (``unique_id`` and any of ``name, email,
-    phone, city, address``) with a match probability of at least ``threshold``."""
+    phone, city, address``) with a match probability of at least ``threshold``.
+    """
     import duckdb
     from splink import DuckDBAPI, Linker, block_on
 
@@ -138,7 +142,7 @@ def find_duplicates(records: pd.DataFrame, *, threshold: float = 0.5, seed: int 
             training.estimate_parameters_using_expectation_maximisation(
                 block_on(column), record_sample_proportion=sample
             )
-    predicted = linker.inference.predict(
+    predicted = linker.inference.predict(  # type: ignore[no-untyped-call]  # splink's frame
         threshold_match_probability=threshold, warning_mode="never"
     ).as_pandas_dataframe()
     return Linkage(_pairs(predicted), standard)

@@ -74,7 +74,8 @@ def _pinyin_table(chars: str) -> dict[int, str]:
 
 def to_pinyin(values: pd.Series) -> pd.Series:
     """Chinese characters replaced by their pinyin (one dictionary lookup per distinct
-    character of the column, then ``str.translate``)."""
+    character of the column, then ``str.translate``).
+    """
     text = values.fillna("").astype(str)
     chars = "".join(sorted(set("".join(CJK.findall("".join(text.unique()))))))
     if not chars:
@@ -88,6 +89,7 @@ def _words(values: pd.Series) -> pd.Series:
 
 
 def name_words(names: pd.Series) -> pd.Series:
+    """Names as lists of lowercase words, company suffixes removed."""
     trimmed = names.fillna("").astype(str).str.strip()
     trimmed = trimmed.str.replace(CHINESE_SUFFIXES, "", regex=True)
     words = _words(trimmed)
@@ -95,6 +97,7 @@ def name_words(names: pd.Series) -> pd.Series:
 
 
 def phone_digits(phones: pd.Series) -> pd.Series:
+    """Phone numbers as digits only, without international or country prefixes."""
     digits = phones.fillna("").astype(str).str.replace(r"\D", "", regex=True)
     digits = digits.str.replace(r"^00", "", regex=True)
     digits = digits.where(~(digits.str.startswith("86") & (digits.str.len() >= 12)), digits.str[2:])
@@ -108,7 +111,8 @@ def phone_digits(phones: pd.Series) -> pd.Series:
 def standardise(records: pd.DataFrame) -> pd.DataFrame:
     """The comparison columns for ``records`` (``unique_id`` and any of ``name, email,
     phone, city, address``; absent ones count as unknown). Empty values become NULL.
-    An ``owner`` column is carried through unchanged."""
+    An ``owner`` column is carried through unchanged.
+    """
     n = len(records)
 
     def column(name: str) -> pd.Series:

@@ -136,7 +136,8 @@ def labelled_customers(
     """Records ``unique_id, entity_id, name, email, phone, city, address`` (plus
     ``kind``, ``zh``): every entity once, and ``duplicate_share`` of them once or twice
     more with variations. Two records are the same customer exactly when their
-    ``entity_id`` is equal."""
+    ``entity_id`` is equal.
+    """
     rng = np.random.default_rng(seed)
     # distinct entities never share an email (the generator draws from finite pools,
     # so some would): a repeated address gets a number in its user part. Names may

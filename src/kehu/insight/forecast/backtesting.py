@@ -59,7 +59,8 @@ COLUMNS = [
 class Backtest:
     """``table``: one row per series, window and method (``kehu``, ``seasonal_naive``,
     ``naive``); ``per_series``: the mean errors per series; ``summary``: the overall
-    means and how kehu compares with the baseline."""
+    means and how kehu compares with the baseline.
+    """
 
     table: pd.DataFrame
     per_series: pd.DataFrame
@@ -69,7 +70,8 @@ class Backtest:
 
 def mase(actual: np.ndarray, forecast: np.ndarray, history: np.ndarray, m: int) -> float:
     """Mean absolute scaled error, scaled by the in-sample MAE of the seasonal naive
-    forecast (lag ``m``) on ``history``; NaN where that MAE is 0."""
+    forecast (lag ``m``) on ``history``; NaN where that MAE is 0.
+    """
     history = np.asarray(history, dtype="float64")
     if len(history) <= m:
         raise InputError(
@@ -100,6 +102,7 @@ def seasonal_naive(history: np.ndarray, h: int, m: int) -> np.ndarray:
 
 
 def naive(history: np.ndarray, h: int) -> np.ndarray:
+    """The last observed value, ``h`` times."""
     return np.full(h, float(history[-1]))
 
 
@@ -210,7 +213,8 @@ def _series_windows(
 
 def _with_baseline(table: pd.DataFrame) -> pd.DataFrame:
     """The table plus a ``baseline`` row per window: seasonal naive where scored, else
-    naive."""
+    naive.
+    """
     baselines = table[table["method"].isin(BASELINES)].copy()
     baselines["rank"] = baselines["method"].map({"seasonal_naive": 0, "naive": 1})
     baselines = baselines.sort_values("rank").drop_duplicates(["unique_id", "cutoff"])

@@ -1,5 +1,6 @@
 """Checks of forecasting parameters and of the long table ``unique_id, ds, y``: one row
-per series and period, periods regular and without gaps, ``y`` finite numbers."""
+per series and period, periods regular and without gaps, ``y`` finite numbers.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from kehu.insight.forecast.series import FREQS, PANDAS_FREQ, SalesSeries, check_
 
 
 def check_levels(level: Sequence[float]) -> list[float]:
+    """The prediction interval levels as floats; each must lie in (0, 100)."""
     levels = [float(v) for v in level]
     for value in levels:
         if not 0 < value < 100:
@@ -23,6 +25,7 @@ def check_levels(level: Sequence[float]) -> list[float]:
 
 
 def check_horizon(horizon: int, season_length: int) -> None:
+    """Refuse a horizon or season length that is not a whole number >= 1."""
     if int(horizon) != horizon or horizon < 1:
         raise InputError(f"horizon must be a whole number of periods >= 1, got {horizon!r}")
     if int(season_length) != season_length or season_length < 1:
@@ -33,6 +36,7 @@ def check_horizon(horizon: int, season_length: int) -> None:
 
 
 def level_name(level: float) -> str:
+    """The level as it appears in column names (``80`` -> ``"80"``, ``97.5`` -> ``"97_5"``)."""
     return f"{level:g}".replace(".", "_")
 
 
@@ -40,7 +44,8 @@ def prepare_series(
     series: pd.DataFrame | SalesSeries, freq: str | None
 ) -> tuple[pd.DataFrame, str]:
     """Check a long table ``unique_id, ds, y`` (regular periods, no gap, numeric ``y``)
-    and tell its period when ``freq`` is not given."""
+    and tell its period when ``freq`` is not given.
+    """
     if isinstance(series, SalesSeries):
         freq = freq or series.freq
         series = series.series

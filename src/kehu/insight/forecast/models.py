@@ -38,6 +38,7 @@ import logging
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -79,7 +80,8 @@ class Fitted:
 @dataclass
 class Forecast:
     """``table``: ``unique_id, ds, forecast, lo_<level>, hi_<level>..., model``; ``notes``:
-    the series left out and why."""
+    the series left out and why.
+    """
 
     table: pd.DataFrame
     notes: list[str] = field(default_factory=list)
@@ -90,6 +92,20 @@ def _quiet(fit: Callable[[], Any]) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return fit()
+
+
+def _fit_ets(
+    series: Any, trend: str | None, damped: bool, season: str | None, m: int, init: str
+) -> Any:
+    return ETSModel(
+        series,
+        error="add",
+        trend=trend,
+        damped_trend=damped,
+        seasonal=season,
+        seasonal_periods=m if season else None,
+        initialization_method=init,
+    ).fit(disp=False)
 
 
 def ets(y: np.ndarray, h: int, m: int, levels: Sequence[float]) -> Fitted:
@@ -107,17 +123,7 @@ def ets(y: np.ndarray, h: int, m: int, levels: Sequence[float]) -> Fitted:
     for trend, damped in trends:
         for season in seasons:
             try:
-                result = _quiet(
-                    lambda t=trend, d=damped, s=season: ETSModel(
-                        series,
-                        error="add",
-                        trend=t,
-                        damped_trend=d,
-                        seasonal=s,
-                        seasonal_periods=m if s else None,
-                        initialization_method=init,
-                    ).fit(disp=False)
-                )
+                result = _quiet(partial(_fit_ets, series, trend, damped, season, m, init))
             except (ValueError, np.linalg.LinAlgError) as e:
                 log.debug("ETS %s/%s/%s failed: %s", trend, damped, season, e)
                 continue
@@ -179,7 +185,8 @@ def ensemble(fits: Sequence[Fitted]) -> Fitted:
 
 def _settle(fitted: Fitted, y: np.ndarray, m: int) -> Fitted:
     """Zero at closed season positions, then clipped at 0 for a series rarely negative
-    (see the module doc)."""
+    (see the module doc).
+    """
     mean = fitted.mean.copy()
     bounds = {k: (lo.copy(), hi.copy()) for k, (lo, hi) in fitted.bounds.items()}
     closed = closed_positions(y, m)
@@ -197,16 +204,19 @@ def _settle(fitted: Fitted, y: np.ndarray, m: int) -> Fitted:
 def closed_positions(y: np.ndarray, m: int) -> np.ndarray:
     """Per position in the season that follows ``y``: True where ``y`` was exactly 0 at
     that position in each of its last ``CLOSED_SEASONS`` seasons (at least two), as a
-    shop's sales on the day of the week it is closed. All False without a season."""
+    shop's sales on the day of the week it is closed. All False without a season.
+    """
     k = min(CLOSED_SEASONS, len(y) // m) if m > 1 else 0
     if k < 2:
         return np.zeros(max(m, 1), dtype=bool)
-    return (y[len(y) - k * m :].reshape(k, m) == 0).all(axis=0)
+    result: np.ndarray = (y[len(y) - k * m :].reshape(k, m) == 0).all(axis=0)
+    return result
 
 
 def _candidates(y: np.ndarray, h: int, m: int, levels: Sequence[float]) -> dict[str, Fitted]:
     """The forecasts of ``ets``, ``theta`` and their ``ensemble`` (only ``ets`` where
-    Theta cannot be fitted)."""
+    Theta cannot be fitted).
+    """
     by_ets = ets(y, h, m, levels)
     fits = {"ets": by_ets}
     try:
@@ -251,7 +261,8 @@ def forecast_one(
 def _selection_errors(y: np.ndarray, h: int, m: int, windows: int) -> dict[str, float] | None:
     """Mean absolute error of each method over the last ``windows`` windows of ``h``
     periods of ``y`` (each forecast from the periods before it), or None where the
-    history is too short: each window's history is at least half the series."""
+    history is too short: each window's history is at least half the series.
+    """
     n = len(y)
     windows = min(windows, (n - max(n // 2, MIN_POINTS)) // h)
     if windows < 1:

@@ -1,5 +1,6 @@
 """One forecasting run, as ``kehu forecast`` makes it: sales per period from a log,
-their backtest, their forecast, written to a folder."""
+their backtest, their forecast, written to a folder.
+"""
 
 from __future__ import annotations
 
@@ -47,7 +48,9 @@ def run_forecast(
     model: str = "auto",
     progress: Callable[[str], None] | None = None,
 ) -> ForecastRun:
-    """Aggregate ``source`` (a file path, DataFrame, Arrow table or database query) with
+    """Run what ``kehu forecast`` does: aggregate, backtest, forecast, write.
+
+    Aggregate ``source`` (a file path, DataFrame, Arrow table or database query) with
     :func:`sales_series`, backtest over ``n_windows`` windows (0: none) and forecast
     ``horizon`` periods ahead; write to ``out_dir``:
 
@@ -135,6 +138,7 @@ def _num(value: Any) -> float | None:
 
 
 def write_run(run: ForecastRun, out_dir: str | Path) -> dict[str, Path]:
+    """Write the series, forecast and backtest of ``run`` as Parquet files in ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / f"{name}.parquet" for name in ("series", "forecast", "backtest")}

@@ -1,5 +1,6 @@
 """Time-split evaluation of the recommender against the popularity baseline (hit
-rate, precision and recall at k)."""
+rate, precision and recall at k).
+"""
 
 from __future__ import annotations
 
@@ -84,7 +85,8 @@ def evaluate_time_split(
 def _newread_purchases(model: NextBestProduct, test: pd.DataFrame) -> dict[str, np.ndarray]:
     """(row of the customer in the model, item key) of each distinct item bought in
     ``test`` by a customer the model knows, that the customer did not have; items
-    the model never saw get keys past the known ones."""
+    the model never saw get keys past the known ones.
+    """
     try:
         bought = read_purchases(
             test, model.customer_col, model.item_col, model.quantity_col, None, model.exclude_items

@@ -1,5 +1,6 @@
 """The next-best-product estimator: fitted item neighbours and popularity, and the
-recommendations of each customer, chunk by chunk (see :mod:`kehu.insight.recommend`)."""
+recommendations of each customer, chunk by chunk (see :mod:`kehu.insight.recommend`).
+"""
 
 from __future__ import annotations
 
@@ -111,7 +112,8 @@ class NextBestProduct(Estimator):
 
     def fit(self, lines: Any, y: None = None) -> Self:
         """Learn item neighbours and popularity from purchase lines (a table with
-        ``customer_col`` and ``item_col``; pandas, or anything with ``to_pandas()``)."""
+        ``customer_col`` and ``item_col``; pandas, or anything with ``to_pandas()``).
+        """
         self._check_params()
         bought = read_purchases(
             lines,
@@ -143,7 +145,8 @@ class NextBestProduct(Estimator):
         ``because_of``'s buyers who bought the item too, or for a popular pick the share
         of customers who bought it; so that a reason can be phrased in another
         language), ``source`` (``co_purchase`` or ``popular``) and ``because_of`` (the
-        customer's item behind a co-purchase pick)."""
+        customer's item behind a co-purchase pick).
+        """
         self._check_is_fitted("recommend")
         parts = list(self.iter_recommendations(customers, top_n))
         table: pd.DataFrame = (pa.concat_tables(parts) if parts else empty_table()).to_pandas()
@@ -189,7 +192,8 @@ class NextBestProduct(Estimator):
         self, rows: np.ndarray, n: int, popular_only: bool
     ) -> Iterator[tuple[int, _Picked]]:
         """The top ``n`` per customer of ``rows``, chunk by chunk: (first row, picks).
-        A chunk holds about ``CHUNK_PRODUCTS`` customer-item-neighbour products."""
+        A chunk holds about ``CHUNK_PRODUCTS`` customer-item-neighbour products.
+        """
         if len(rows) == 0:
             return
         history = np.where(rows >= 0, np.diff(self.purchases_.indptr)[np.maximum(rows, 0)], 0)
@@ -215,7 +219,8 @@ class NextBestProduct(Estimator):
 
     def _co_purchased(self, owned: sp.csr_matrix, n: int, cells: pd.Index) -> _Picked:
         """The ``n`` best-scored items per row that the customer does not have, each with
-        the customer's item that contributes most to its score."""
+        the customer's item that contributes most to its score.
+        """
         scores = (owned @ self.similarity_).tocsr()
         scores = (scores - scores.multiply(owned)).tocsr()  # exactly 0 where owned
         row_of = np.repeat(np.arange(owned.shape[0]), np.diff(scores.indptr))
@@ -241,7 +246,8 @@ class NextBestProduct(Estimator):
     def _fill_popular(self, owned: sp.csr_matrix, picked: _Picked, n: int) -> _Picked:
         """Fill each row up to ``n`` with the most popular items the customer does not
         have and was not given yet (the popular list widens until every row is full
-        or the items run out)."""
+        or the items run out).
+        """
         n_rows, n_items = owned.shape
         need = n - np.bincount(picked.row, minlength=n_rows)
         waiting = np.flatnonzero(need > 0)
@@ -341,5 +347,6 @@ def _percent(share: np.ndarray) -> pa.Array:
 
 
 def empty_table() -> pa.Table:
+    """A recommendations table with no rows (the columns of :data:`COLUMNS`)."""
     numeric = {"rank": pa.int32(), "score": pa.float64(), "share": pa.float64()}
     return pa.table({c: pa.array([], numeric.get(c, pa.string())) for c in COLUMNS})

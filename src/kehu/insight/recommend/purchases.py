@@ -1,5 +1,6 @@
 """Purchase lines as a customer x item matrix, under the purchase policy of
-:mod:`kehu.insight.recommend` (what counts as a purchase, what is left out and counted)."""
+:mod:`kehu.insight.recommend` (what counts as a purchase, what is left out and counted).
+"""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ __all__ = ["Purchases", "purchase_frame", "read_purchases"]
 
 @dataclass
 class Purchases:
+    """Purchase lines as a customer x item matrix, with item labels and the accounting."""
+
     customers: pd.Index
     items: pd.Index
     matrix: sp.csr_matrix  # customer x item, float32 ones
@@ -26,6 +29,7 @@ class Purchases:
 
 
 def purchase_frame(lines: Any, required: dict[str, str | None]) -> pd.DataFrame:
+    """``lines`` as a DataFrame that has the ``required`` columns (role -> column)."""
     if hasattr(lines, "to_pandas") and not isinstance(lines, pd.DataFrame):
         lines = lines.to_pandas()
     if not isinstance(lines, pd.DataFrame):
@@ -101,7 +105,8 @@ def read_purchases(
 
 def _labels(codes: np.ndarray, items: pd.Index, labels: pd.Series | None) -> np.ndarray:
     """The most frequent label of each item (ties: the first in text order); the item id
-    where there is none."""
+    where there is none.
+    """
     out = np.asarray(items.astype(str), dtype=object)
     if labels is None:
         return out

@@ -24,7 +24,8 @@ def write_recommendations(
     evaluation: dict[str, Any] | None = None,
 ) -> Path:
     """``out/recommendations.parquet`` (written chunk by chunk) and, when given,
-    ``out/evaluation.json``."""
+    ``out/evaluation.json``.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     writer: pq.ParquetWriter | None = None
@@ -45,6 +46,8 @@ def write_recommendations(
 
 @dataclass
 class RecommendRun:
+    """What ``kehu recommend`` wrote: where, the row accounting, and the evaluation."""
+
     out: Path
     accounting: dict[str, int]
     n_recommendations: int
@@ -66,7 +69,8 @@ def recommend_to_files(
 ) -> RecommendRun:
     """What ``kehu recommend`` does: with ``evaluate_split``, the time-split evaluation
     at ``k = top_n`` (needs ``date_col``); then the model fitted on every line and
-    ``top_n`` recommendations for every customer written to ``out``."""
+    ``top_n`` recommendations for every customer written to ``out``.
+    """
     model = NextBestProduct(
         top_n,
         customer_col=customer_col,

@@ -1,6 +1,7 @@
 """Item-item similarity of the recommender: the ``1/h_u``-weighted cosine with
 shrinkage, each item's nearest neighbours, and the sparse top-n selection both the fit
-and the scoring use (see :mod:`kehu.insight.recommend`)."""
+and the scoring use (see :mod:`kehu.insight.recommend`).
+"""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ def item_neighbours(
 ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     """``s_ij`` for each item's ``neighbours`` most similar items, and ``c_ij``, as two
     item x item matrices with one sparsity pattern (sorted indices). Computed for
-    blocks of items of about ``BLOCK_CELLS`` co-purchase cells each."""
+    blocks of items of about ``BLOCK_CELLS`` co-purchase cells each.
+    """
     n_items = matrix.shape[1]
     per_customer = np.diff(matrix.indptr)
     weight = np.repeat(1.0 / np.maximum(per_customer, 1), per_customer)
@@ -78,7 +80,8 @@ def top_per_row(
 
     One sort of ``row << 32 | ~value`` (positive float32 bits order as the floats do)
     finds each row's n-th best; only the entries at or above it are then argsorted.
-    A plain sort is several times faster than an argsort of the same keys."""
+    A plain sort is several times faster than an argsort of the same keys.
+    """
     positive = np.flatnonzero(value > 0)
     row = row_of[positive].astype(np.int64, copy=False)
     flipped = np.uint32(0xFFFFFFFF) - value[positive].view(np.uint32)
