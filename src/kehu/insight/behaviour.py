@@ -43,6 +43,8 @@ COMPLAINT_KINDS = ("complaint", "dispute", "defect")
 
 @dataclass
 class Behaviour:
+    """Behaviour features of each customer, with the categories and channels found."""
+
     features: pd.DataFrame  # customer_id + the columns above
     categories: list[str]
     channels: list[str]
@@ -78,7 +80,8 @@ def customer_behaviour(
 ) -> Behaviour:
     """Every customer with an order before ``as_of``, one row each. ``categories`` and
     ``channels`` fix which shares are computed (a model trained on a past cut-off
-    scores today's customers on the same columns); by default the most frequent."""
+    scores today's customers on the same columns); by default the most frequent.
+    """
     _check(orders, ORDER_COLUMNS, "orders")
     _check(lines, LINE_COLUMNS, "order lines")
     _check(tickets, TICKET_COLUMNS, "tickets")
@@ -207,7 +210,8 @@ def _join_shares(
     names: list[str],
 ) -> None:
     """Add the shares to ``features`` in place, named ``prefix: name`` (the SQL used
-    positions, so that any category name is safe in it); 0 for customers without."""
+    positions, so that any category name is safe in it); 0 for customers without.
+    """
     shares = con.execute(sql).df().set_index("customer_id")
     aligned = shares.reindex(features["customer_id"].to_numpy())
     for i, name in enumerate(names):

@@ -61,7 +61,8 @@ def customer_flags(
     """Spend drops, long gaps and complaint bursts: one row per flag (``FLAG_COLUMNS``),
     most severe first. ``behaviour`` is :func:`kehu.insight.behaviour.customer_behaviour`'s
     table as of the day of the check; ``bg_nbd`` is the fitted ``(r, alpha)`` with
-    ``alpha`` in periods of ``period_days`` days (without it a flat prior is used)."""
+    ``alpha`` in periods of ``period_days`` days (without it a flat prior is used).
+    """
     flags = [
         _spend_drops(behaviour),
         _long_gaps(behaviour, bg_nbd, period_days),
@@ -171,7 +172,8 @@ def _complaint_bursts(b: pd.DataFrame) -> pd.DataFrame:
 def unusual_orders(orders: pd.DataFrame, since: date | datetime | None = None) -> pd.DataFrame:
     """Orders far from the customer's usual amount (``FLAG_COLUMNS``, with ``order_id``
     and ``occurred_at``); only orders from ``since`` on are reported, all by default.
-    ``orders``: ``customer_id, order_id, ordered_at, amount``."""
+    ``orders``: ``customer_id, order_id, ordered_at, amount``.
+    """
     con = duckdb.connect()
     con.execute("SET threads = 2")
     con.register("orders_in", orders[["customer_id", "order_id", "ordered_at", "amount"]])

@@ -27,6 +27,8 @@ class QueryError(InsightError):
 
 
 class Engine(Protocol):
+    """What a backend offers: register inputs, create tables and views, run SQL."""
+
     name: str
 
     def register_table(self, name: str, table: pa.Table | pd.DataFrame) -> None: ...
@@ -50,7 +52,8 @@ class Engine(Protocol):
 
 def kind_of(type_name: str) -> str:
     """A backend's column type as one of ``text``, ``integer``, ``number``, ``temporal``
-    (both DuckDB's and Spark's names), so SQL can skip casts a typed column needs not."""
+    (both DuckDB's and Spark's names), so SQL can skip casts a typed column needs not.
+    """
     t = type_name.lower()
     if any(k in t for k in ("timestamp", "date")):
         return "temporal"
@@ -156,7 +159,7 @@ class SparkEngine:
         # with ANSI mode off Spark's TO_TIMESTAMP already returns NULL on failure
         sql = sql.replace("TRY_STRPTIME(", "STRPTIME(")
         tree = sqlglot.parse_one(sql, read="duckdb").transform(_top_n_as_sorted_list)
-        return tree.sql(dialect="spark")
+        return str(tree.sql(dialect="spark"))
 
     def register_table(self, name: str, table: pa.Table | pd.DataFrame) -> None:
         frame = table.to_pandas() if isinstance(table, pa.Table) else table
@@ -201,7 +204,8 @@ class SparkEngine:
 
 def _top_n_as_sorted_list(node: Any) -> Any:
     """DuckDB's ``MAX(x, n)`` (the n largest values, descending, NULLs skipped) has no
-    Spark function of its own: ``SLICE(SORT_ARRAY(COLLECT_LIST(x), FALSE), 1, n)``."""
+    Spark function of its own: ``SLICE(SORT_ARRAY(COLLECT_LIST(x), FALSE), 1, n)``.
+    """
     from sqlglot import exp
 
     if not (isinstance(node, exp.Max) and node.args.get("count") is not None):
