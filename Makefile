@@ -34,9 +34,10 @@ test: install chromium ## run the whole test suite (browser and slow tests inclu
 test-fast: install ## unit and integration tests without slow and browser tests
 	$(BIN)/python -m pytest -m "not slow and not e2e" $(PYTEST_ARGS)
 
-lint: install ## ruff lint and format check
+lint: install ## ruff lint and format check, mypy (strict on kehu.insight), import contracts
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy  # strict on src/kehu/insight only, for now (see [tool.mypy] in pyproject.toml)
 	$(BIN)/lint-imports  # the layers of docs/ARCHITECTURE.md (contracts in pyproject.toml)
 
 format: install ## apply ruff's formatting and safe fixes
