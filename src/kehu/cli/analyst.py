@@ -293,13 +293,21 @@ def forecast(
     )
     scores = run.metrics["backtest"]
     if scores and scores["n_windows_scored"]:
-        mase, smape = scores["mase"], scores["smape"]
+        mase, smape, baseline = scores["mase"], scores["smape"], scores["baseline"]
         click.echo(
             f"backtest ({scores['n_windows_scored']:,} windows): "
-            f"MASE kehu={mase['kehu']:.3f} {scores['baseline']}={mase['baseline']:.3f}  "
-            f"sMAPE kehu={smape['kehu']:.1f} {scores['baseline']}={smape['baseline']:.1f}"
+            f"MASE kehu={_figure(mase['kehu'], '.3f')} "
+            f"{baseline}={_figure(mase['baseline'], '.3f')}  "
+            f"sMAPE kehu={_figure(smape['kehu'], '.1f')} "
+            f"{baseline}={_figure(smape['baseline'], '.1f')}"
         )
     click.echo("wrote " + ", ".join(str(path) for path in run.paths.values()))
+
+
+def _figure(value: float | None, spec: str) -> str:
+    """A backtest score, or ``n/a`` where it is undefined (MASE, when the in-sample
+    seasonal naive forecast makes no error to scale by)."""
+    return "n/a" if value is None else format(value, spec)
 
 
 @click.command()
