@@ -132,3 +132,14 @@ def test_churn_from_history_needs_enough_customers():
         churn_from_history(orders, AS_OF)
     with pytest.raises(InputError, match="horizon_days must be at least 7"):
         churn_from_history(orders, AS_OF, horizon_days=3)
+
+
+def test_an_amount_the_backend_cannot_read_raises_the_library_error_naming_the_query():
+    from kehu.insight.engine import QueryError
+
+    orders = _orders(_monthly(1, 6, 100.0)).astype({"amount": object})
+    orders.loc[2, "amount"] = "12,50"
+    with pytest.raises(QueryError, match="unusual orders") as caught:
+        unusual_orders(orders)
+    assert "CAST(amount AS DOUBLE)" in caught.value.query
+    assert "12,50" in caught.value.reason

@@ -5,8 +5,9 @@ From the orders (one row each: ``customer_id, order_id, ordered_at, amount`` and
 known, ``channel``), the order lines (``customer_id, ordered_at, category, amount``)
 and the service tickets (``customer_id, opened_at, kind``), everything before
 ``as_of`` counts; later rows are ignored, so the same function builds the features of a
-past cut-off for training and of today for scoring. All of it is one DuckDB query per
-table; no Python loop touches a row.
+past cut-off for training and of today for scoring. All of it is one SQL query per
+table, run by the engine given (:mod:`kehu.insight.engine`: DuckDB in-process by
+default, or Spark); no Python loop touches a row.
 
 Columns:
 
@@ -26,11 +27,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import duckdb
 import numpy as np
 import pandas as pd
 
 from kehu.insight.data import InputError
+from kehu.insight.engine import Engine, engine_or_duckdb, timestamp_literal
 
 WINDOW_DAYS = 90
 TOP_CATEGORIES = 6
@@ -39,6 +40,8 @@ ORDER_COLUMNS = ("customer_id", "order_id", "ordered_at", "amount")
 LINE_COLUMNS = ("customer_id", "ordered_at", "category", "amount")
 TICKET_COLUMNS = ("customer_id", "opened_at", "kind")
 COMPLAINT_KINDS = ("complaint", "dispute", "defect")
+#: the tables made on the engine while the features are computed
+ORDERS, LINES, TICKETS = "behaviour_orders", "behaviour_lines", "behaviour_tickets"
 
 
 @dataclass
@@ -65,8 +68,13 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _top(con: duckdb.DuckDBPyConnection, sql: str, n: int) -> list[str]:
-    return [row[0] for row in con.execute(sql).fetchall()[:n]]
+def _top(engine: Engine, sql: str, n: int, step: str) -> list[str]:
+    return [str(v) for v in engine.query(sql, step).column(0).to_pylist()[:n]]
+
+
+def _frame(engine: Engine, sql: str, step: str) -> pd.DataFrame:
+    frame: pd.DataFrame = engine.query(sql, step).to_pandas()
+    return frame
 
 
 def customer_behaviour(
@@ -77,76 +85,88 @@ def customer_behaviour(
     tickets: pd.DataFrame | None = None,
     categories: list[str] | None = None,
     channels: list[str] | None = None,
+    engine: Engine | None = None,
 ) -> Behaviour:
     """Every customer with an order before ``as_of``, one row each. ``categories`` and
     ``channels`` fix which shares are computed (a model trained on a past cut-off
     scores today's customers on the same columns); by default the most frequent.
+    ``engine`` runs the SQL (by default an in-process DuckDB on two threads).
     """
     _check(orders, ORDER_COLUMNS, "orders")
     _check(lines, LINE_COLUMNS, "order lines")
     _check(tickets, TICKET_COLUMNS, "tickets")
-    con = duckdb.connect()
-    con.execute("SET threads = 2")
-    con.execute("SET preserve_insertion_order = false")
     cutoff = pd.Timestamp(as_of).to_pydatetime().replace(tzinfo=None)
+    with engine_or_duckdb(engine, threads=2) as run:
+        return _behaviour(run, orders, cutoff, lines, tickets, categories, channels)
+
+
+def _behaviour(
+    engine: Engine,
+    orders: pd.DataFrame,
+    cutoff: datetime,
+    lines: pd.DataFrame | None,
+    tickets: pd.DataFrame | None,
+    categories: list[str] | None,
+    channels: list[str] | None,
+) -> Behaviour:
+    until = timestamp_literal(cutoff)
     has_channel = "channel" in orders.columns
-    con.register("orders_in", orders)
-    con.execute(
-        "CREATE TEMP TABLE o AS SELECT customer_id, order_id, "
-        "CAST(ordered_at AS TIMESTAMP) AS t, CAST(amount AS DOUBLE) AS amount, "
-        + (
-            "COALESCE(CAST(channel AS VARCHAR), '') AS channel "
-            if has_channel
-            else "'' AS channel "
-        )
-        + "FROM orders_in WHERE CAST(ordered_at AS TIMESTAMP) < ?",
-        [cutoff],
+    engine.register_table("orders_in", orders)
+    channel = "COALESCE(CAST(channel AS VARCHAR), '')" if has_channel else "''"
+    engine.materialize(
+        ORDERS,
+        "SELECT customer_id, order_id, CAST(ordered_at AS TIMESTAMP) AS t, "
+        f"CAST(amount AS DOUBLE) AS amount, {channel} AS channel "
+        f"FROM orders_in WHERE CAST(ordered_at AS TIMESTAMP) < {until}",
     )
-    features = _order_features(con, cutoff)
-    channels = _channel_shares(con, features, channels, has_channel)
+    features = _order_features(engine, until)
+    channels = _channel_shares(engine, features, channels, has_channel)
     if lines is not None:
-        con.register("lines_in", lines)
-        con.execute(
-            "CREATE TEMP TABLE l AS SELECT customer_id, CAST(category AS VARCHAR) AS category, "
+        engine.register_table("lines_in", lines)
+        engine.materialize(
+            LINES,
+            "SELECT customer_id, CAST(category AS VARCHAR) AS category, "
             "CAST(amount AS DOUBLE) AS amount FROM lines_in "
-            "WHERE CAST(ordered_at AS TIMESTAMP) < ? AND amount > 0 AND category IS NOT NULL",
-            [cutoff],
+            f"WHERE CAST(ordered_at AS TIMESTAMP) < {until} AND amount > 0 "
+            "AND category IS NOT NULL",
         )
-        categories = _category_shares(con, features, categories)
+        categories = _category_shares(engine, features, categories)
+        engine.drop(LINES)
     else:
         categories = []
     if tickets is not None:
-        features = _ticket_counts(con, features, tickets, cutoff)
+        features = _ticket_counts(engine, features, tickets, until)
     else:
         for name in ("n_tickets", "n_complaints", "complaints_90d"):
             features[name] = 0.0
-    con.close()
+    engine.drop(ORDERS)
     return Behaviour(features.reset_index(drop=True), categories, channels)
 
 
-def _order_features(con: duckdb.DuckDBPyConnection, cutoff: datetime) -> pd.DataFrame:
+def _order_features(engine: Engine, until: str) -> pd.DataFrame:
     window = f"INTERVAL {WINDOW_DAYS} DAY"
-    return con.execute(
+    return _frame(
+        engine,
         "SELECT customer_id, "
-        "date_diff('second', MAX(t), ?::TIMESTAMP) / 86400.0 AS recency_days, "
-        "date_diff('second', MIN(t), ?::TIMESTAMP) / 86400.0 AS tenure_days, "
+        f"date_diff('second', MAX(t), {until}) / 86400.0 AS recency_days, "
+        f"date_diff('second', MIN(t), {until}) / 86400.0 AS tenure_days, "
         "CAST(COUNT(*) AS DOUBLE) AS n_orders, "
         "SUM(amount) AS total_spend, "
         "AVG(amount) AS mean_order, "
         "CASE WHEN COUNT(*) > 1 THEN date_diff('second', MIN(t), MAX(t)) / 86400.0 "
         "/ (COUNT(*) - 1) END AS mean_gap_days, "
-        f"COALESCE(SUM(amount) FILTER (WHERE t >= ?::TIMESTAMP - {window}), 0) AS spend_90d, "
-        f"CAST(COUNT(*) FILTER (WHERE t >= ?::TIMESTAMP - {window}) AS DOUBLE) AS orders_90d, "
-        f"COALESCE(SUM(amount) FILTER (WHERE t >= ?::TIMESTAMP - 2 * {window} "
-        f"AND t < ?::TIMESTAMP - {window}), 0) AS spend_prev_90d, "
+        f"COALESCE(SUM(amount) FILTER (WHERE t >= {until} - {window}), 0) AS spend_90d, "
+        f"CAST(COUNT(*) FILTER (WHERE t >= {until} - {window}) AS DOUBLE) AS orders_90d, "
+        f"COALESCE(SUM(amount) FILTER (WHERE t >= {until} - 2 * {window} "
+        f"AND t < {until} - {window}), 0) AS spend_prev_90d, "
         "AVG(CASE WHEN amount < 0 THEN 1.0 ELSE 0.0 END) AS returns_share "
-        "FROM o GROUP BY customer_id ORDER BY customer_id",
-        [cutoff] * 6,
-    ).df()
+        f"FROM {ORDERS} GROUP BY customer_id ORDER BY customer_id",
+        "order features",
+    )
 
 
 def _channel_shares(
-    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
     features: pd.DataFrame,
     channels: list[str] | None,
     has_channel: bool,
@@ -155,10 +175,11 @@ def _channel_shares(
         return []
     if channels is None:
         channels = _top(
-            con,
-            "SELECT channel FROM o WHERE channel <> '' GROUP BY channel "
+            engine,
+            f"SELECT channel FROM {ORDERS} WHERE channel <> '' GROUP BY channel "
             "ORDER BY COUNT(*) DESC, channel",
             TOP_CHANNELS,
+            "most used channels",
         )
     if len(channels) < 2:  # one channel for everyone says nothing about anyone
         return []
@@ -167,9 +188,9 @@ def _channel_shares(
         for i, c in enumerate(channels)
     )
     _join_shares(
-        con,
+        engine,
         features,
-        f"SELECT customer_id, {shares} FROM o GROUP BY customer_id",
+        f"SELECT customer_id, {shares} FROM {ORDERS} GROUP BY customer_id",
         "channel",
         channels,
     )
@@ -177,13 +198,14 @@ def _channel_shares(
 
 
 def _category_shares(
-    con: duckdb.DuckDBPyConnection, features: pd.DataFrame, categories: list[str] | None
+    engine: Engine, features: pd.DataFrame, categories: list[str] | None
 ) -> list[str]:
     if categories is None:
         categories = _top(
-            con,
-            "SELECT category FROM l GROUP BY category ORDER BY SUM(amount) DESC, category",
+            engine,
+            f"SELECT category FROM {LINES} GROUP BY category ORDER BY SUM(amount) DESC, category",
             TOP_CATEGORIES,
+            "most sold categories",
         )
     if len(categories) < 2:
         return []
@@ -193,9 +215,9 @@ def _category_shares(
         for i, c in enumerate(categories)
     )
     _join_shares(
-        con,
+        engine,
         features,
-        f"SELECT customer_id, {shares} FROM l GROUP BY customer_id",
+        f"SELECT customer_id, {shares} FROM {LINES} GROUP BY customer_id",
         "category",
         categories,
     )
@@ -203,7 +225,7 @@ def _category_shares(
 
 
 def _join_shares(
-    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
     features: pd.DataFrame,
     sql: str,
     prefix: str,
@@ -212,7 +234,7 @@ def _join_shares(
     """Add the shares to ``features`` in place, named ``prefix: name`` (the SQL used
     positions, so that any category name is safe in it); 0 for customers without.
     """
-    shares = con.execute(sql).df().set_index("customer_id")
+    shares = _frame(engine, sql, f"{prefix} shares").set_index("customer_id")
     aligned = shares.reindex(features["customer_id"].to_numpy())
     for i, name in enumerate(names):
         features[f"{prefix}: {name}"] = np.nan_to_num(
@@ -221,18 +243,19 @@ def _join_shares(
 
 
 def _ticket_counts(
-    con: duckdb.DuckDBPyConnection, features: pd.DataFrame, tickets: pd.DataFrame, cutoff: datetime
+    engine: Engine, features: pd.DataFrame, tickets: pd.DataFrame, until: str
 ) -> pd.DataFrame:
-    con.register("tickets_in", tickets)
+    engine.register_table("tickets_in", tickets)
     kinds = ", ".join(_literal(k) for k in COMPLAINT_KINDS)
-    counts = con.execute(
+    counts = _frame(
+        engine,
         "SELECT customer_id, CAST(COUNT(*) AS DOUBLE) AS n_tickets, "
         f"CAST(COUNT(*) FILTER (WHERE kind IN ({kinds})) AS DOUBLE) AS n_complaints, "
         f"CAST(COUNT(*) FILTER (WHERE kind IN ({kinds}) AND CAST(opened_at AS TIMESTAMP) >= "
-        f"?::TIMESTAMP - INTERVAL {WINDOW_DAYS} DAY) AS DOUBLE) AS complaints_90d "
-        "FROM tickets_in WHERE CAST(opened_at AS TIMESTAMP) < ? GROUP BY customer_id",
-        [cutoff, cutoff],
-    ).df()
+        f"{until} - INTERVAL {WINDOW_DAYS} DAY) AS DOUBLE) AS complaints_90d "
+        f"FROM tickets_in WHERE CAST(opened_at AS TIMESTAMP) < {until} GROUP BY customer_id",
+        "ticket counts",
+    )
     merged = features.merge(counts, on="customer_id", how="left")
     for name in ("n_tickets", "n_complaints", "complaints_90d"):
         merged[name] = merged[name].fillna(0.0)

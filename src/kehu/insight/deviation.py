@@ -34,12 +34,12 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-import duckdb
 import numpy as np
 import pandas as pd
 from scipy.stats import poisson
 
 from kehu.insight.behaviour import WINDOW_DAYS
+from kehu.insight.engine import Engine, engine_or_duckdb, timestamp_literal
 
 LOOKBACK_DAYS = 365  # a customer gone longer is lost, not deviating: no flag
 SPEND_DROP = 0.7  # flagged when recent spend is at least 70% below the expected
@@ -169,38 +169,21 @@ def _complaint_bursts(b: pd.DataFrame) -> pd.DataFrame:
     return _flags(b, "complaint_burst", 1 - chance.to_numpy(), values, reason)
 
 
-def unusual_orders(orders: pd.DataFrame, since: date | datetime | None = None) -> pd.DataFrame:
+def unusual_orders(
+    orders: pd.DataFrame,
+    since: date | datetime | None = None,
+    *,
+    engine: Engine | None = None,
+) -> pd.DataFrame:
     """Orders far from the customer's usual amount (``FLAG_COLUMNS``, with ``order_id``
     and ``occurred_at``); only orders from ``since`` on are reported, all by default.
-    ``orders``: ``customer_id, order_id, ordered_at, amount``.
+    ``orders``: ``customer_id, order_id, ordered_at, amount``. ``engine`` runs the SQL
+    (by default an in-process DuckDB on two threads).
     """
-    con = duckdb.connect()
-    con.execute("SET threads = 2")
-    con.register("orders_in", orders[["customer_id", "order_id", "ordered_at", "amount"]])
     start = pd.Timestamp(since).to_pydatetime() if since is not None else datetime(1900, 1, 1)
-    found = con.execute(
-        f"""
-        WITH o AS (SELECT customer_id, order_id, CAST(ordered_at AS TIMESTAMP) AS t,
-                          CAST(amount AS DOUBLE) AS amount FROM orders_in),
-        usual AS (SELECT customer_id, COUNT(*) AS n, MEDIAN(LN(amount)) AS med,
-                         MEDIAN(amount) AS median_order
-                  FROM o WHERE amount > 0 GROUP BY customer_id HAVING COUNT(*) >= {MIN_ORDERS}),
-        spread AS (SELECT u.customer_id, MEDIAN(ABS(LN(o.amount) - u.med)) AS mad
-                   FROM o JOIN usual u USING (customer_id) WHERE o.amount > 0
-                   GROUP BY u.customer_id)
-        SELECT o.customer_id, o.order_id, o.t AS occurred_at, o.amount, u.median_order,
-               CASE WHEN o.amount > 0 THEN 0.6745 * (LN(o.amount) - u.med) / s.mad END AS z
-        FROM o JOIN usual u USING (customer_id) JOIN spread s USING (customer_id)
-        WHERE o.t >= ? AND (
-            (o.amount > 0 AND s.mad > 0
-             AND ABS(0.6745 * (LN(o.amount) - u.med) / s.mad) > {ORDER_Z}
-             AND (o.amount >= {ORDER_RATIO} * u.median_order
-                  OR o.amount * {ORDER_RATIO} <= u.median_order))
-            OR (o.amount < 0 AND -o.amount > {ORDER_RATIO} * u.median_order))
-        """,
-        [start],
-    ).df()
-    con.close()
+    with engine_or_duckdb(engine, threads=2) as run:
+        run.register_table("orders_in", orders[["customer_id", "order_id", "ordered_at", "amount"]])
+        found = run.query(_unusual_sql(timestamp_literal(start)), "unusual orders").to_pandas()
     if found.empty:
         return pd.DataFrame(columns=FLAG_COLUMNS)
     ratio = found["amount"].abs() / found["median_order"]
@@ -228,3 +211,28 @@ def unusual_orders(orders: pd.DataFrame, since: date | datetime | None = None) -
     flags["order_id"] = found["order_id"].to_numpy()
     flags["occurred_at"] = found["occurred_at"].to_numpy()
     return flags[FLAG_COLUMNS].sort_values("severity", ascending=False, ignore_index=True)
+
+
+def _unusual_sql(start: str) -> str:
+    """Orders from ``start`` (a SQL timestamp) on whose amount is far from their
+    customer's usual ones, with the customer's median order and the order's z-score.
+    """
+    return f"""
+        WITH o AS (SELECT customer_id, order_id, CAST(ordered_at AS TIMESTAMP) AS t,
+                          CAST(amount AS DOUBLE) AS amount FROM orders_in),
+        usual AS (SELECT customer_id, COUNT(*) AS n, MEDIAN(LN(amount)) AS med,
+                         MEDIAN(amount) AS median_order
+                  FROM o WHERE amount > 0 GROUP BY customer_id HAVING COUNT(*) >= {MIN_ORDERS}),
+        spread AS (SELECT u.customer_id, MEDIAN(ABS(LN(o.amount) - u.med)) AS mad
+                   FROM o JOIN usual u USING (customer_id) WHERE o.amount > 0
+                   GROUP BY u.customer_id)
+        SELECT o.customer_id, o.order_id, o.t AS occurred_at, o.amount, u.median_order,
+               CASE WHEN o.amount > 0 THEN 0.6745 * (LN(o.amount) - u.med) / s.mad END AS z
+        FROM o JOIN usual u USING (customer_id) JOIN spread s USING (customer_id)
+        WHERE o.t >= {start} AND (
+            (o.amount > 0 AND s.mad > 0
+             AND ABS(0.6745 * (LN(o.amount) - u.med) / s.mad) > {ORDER_Z}
+             AND (o.amount >= {ORDER_RATIO} * u.median_order
+                  OR o.amount * {ORDER_RATIO} <= u.median_order))
+            OR (o.amount < 0 AND -o.amount > {ORDER_RATIO} * u.median_order))
+        """

@@ -10,6 +10,9 @@ No other module talks to a backend directly.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -23,7 +26,34 @@ log = logging.getLogger(__name__)
 
 
 class QueryError(InsightError):
-    """A backend query failed; the message names the table (or step) and the query."""
+    """A backend query failed; the message names the table (or step) and the query.
+
+    Parameters
+    ----------
+    step : str
+        The table being made, or the step of the work, that ran the query.
+    reason : str
+        The backend's own message.
+    query : str
+        The query as the backend received it.
+
+    Examples
+    --------
+    >>> error = QueryError("orders", "Table with name nowhere does not exist!", "FROM nowhere")
+    >>> print(error)
+    orders: Table with name nowhere does not exist!
+    query: FROM nowhere
+    >>> error.query
+    'FROM nowhere'
+    """
+
+    def __init__(self, step: str, reason: str, query: str) -> None:
+        super().__init__(f"{step}: {reason}\nquery: {query}")
+        self.step, self.reason, self.query = step, reason, query
+
+    def __reduce__(self) -> tuple[type[QueryError], tuple[str, str, str]]:
+        """Rebuild from the three parts (an error sent between processes)."""
+        return type(self), (self.step, self.reason, self.query)
 
 
 class Engine(Protocol):
@@ -31,27 +61,39 @@ class Engine(Protocol):
 
     name: str
 
-    def register_table(self, name: str, table: pa.Table | pd.DataFrame) -> None: ...
+    def register_table(self, name: str, table: pa.Table | pd.DataFrame) -> None:
+        """Make an in-memory table readable as ``name``."""
 
-    def register_csv(self, name: str, path: Path, delimiter: str | None = None) -> None: ...
+    def register_csv(self, name: str, path: Path, delimiter: str | None = None) -> None:
+        """Make a CSV file (a header line, every column as text) readable as ``name``."""
 
-    def register_parquet(self, name: str, path: Path) -> None: ...
+    def register_parquet(self, name: str, path: Path) -> None:
+        """Make a Parquet file readable as ``name``."""
 
-    def create_view(self, name: str, sql: str) -> None: ...
+    def create_view(self, name: str, sql: str) -> None:
+        """Name ``sql`` as the view ``name``."""
 
-    def materialize(self, name: str, sql: str) -> None: ...
+    def materialize(self, name: str, sql: str) -> None:
+        """Compute ``sql`` once into the table ``name``."""
 
-    def drop(self, name: str) -> None: ...
+    def drop(self, name: str) -> None:
+        """Free a table made by :meth:`materialize`."""
 
-    def query(self, sql: str, step: str) -> pa.Table: ...
+    def query(self, sql: str, step: str) -> pa.Table:
+        """Return the result of ``sql``; a failure raises :class:`QueryError` naming ``step``."""
+        ...
 
-    def columns(self, name: str) -> list[str]: ...
+    def columns(self, name: str) -> list[str]:
+        """Return the column names of ``name``."""
+        ...
 
-    def column_kinds(self, name: str) -> dict[str, str]: ...
+    def column_kinds(self, name: str) -> dict[str, str]:
+        """Each column of ``name`` as one of the kinds of :func:`kind_of`."""
+        ...
 
 
 def kind_of(type_name: str) -> str:
-    """A backend's column type as one of ``text``, ``integer``, ``number``, ``temporal``
+    """Classify a backend's column type as ``text``, ``integer``, ``number`` or ``temporal``
     (both DuckDB's and Spark's names), so SQL can skip casts a typed column needs not.
     """
     t = type_name.lower()
@@ -68,24 +110,69 @@ def kind_of(type_name: str) -> str:
 
 
 class DuckDBEngine:
-    """In-process DuckDB. ``threads`` and ``memory_limit`` bound what a run may use."""
+    """In-process DuckDB: the default engine, and the only module that opens DuckDB.
+
+    Parameters
+    ----------
+    threads : int, optional
+        Threads a query may use (DuckDB's default: every core).
+    memory_limit : str, optional
+        Memory a query may use before it spills to disk, e.g. ``"512MB"``.
+    settings : mapping, optional
+        Further DuckDB settings (``{"temp_directory": "/tmp/x"}``), set in order after
+        the defaults (insertion order not kept, no progress bar), which they override.
+
+    Examples
+    --------
+    >>> with DuckDBEngine(threads=1) as engine:
+    ...     engine.register_table("t", pa.table({"x": [1, 2, 3]}))
+    ...     engine.query("SELECT MAX(x) AS largest FROM t", "largest").to_pylist()
+    [{'largest': 3}]
+    """
 
     name = "duckdb"
 
-    def __init__(self, threads: int | None = None, memory_limit: str | None = None) -> None:
+    def __init__(
+        self,
+        threads: int | None = None,
+        memory_limit: str | None = None,
+        *,
+        settings: Mapping[str, object] | None = None,
+    ) -> None:
         self.connection = duckdb.connect()
+        chosen: dict[str, object] = {}
         if threads:
-            self.connection.execute(f"SET threads = {int(threads)}")
+            chosen["threads"] = int(threads)
         if memory_limit:
-            self.connection.execute("SET memory_limit = ?", [memory_limit])
-        self.connection.execute("SET preserve_insertion_order = false")
-        self.connection.execute("SET enable_progress_bar = false")
+            chosen["memory_limit"] = memory_limit
+        chosen |= {"preserve_insertion_order": False, "enable_progress_bar": False}
+        chosen |= dict(settings or {})
+        try:
+            for setting, value in chosen.items():
+                self.execute(f"SET {setting} = ?", f"setting {setting}", [value])
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> DuckDBEngine:
+        """Return the engine itself; leaving the block closes it."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the connection."""
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection (and drop every table and view made on it)."""
+        self.connection.close()
 
     def register_table(self, name: str, table: pa.Table | pd.DataFrame) -> None:
+        """Make an in-memory table readable as the view ``name`` (not copied)."""
         self.connection.register(f"{name}__source", table)
         self._run(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}__source", name)
 
     def register_csv(self, name: str, path: Path, delimiter: str | None = None) -> None:
+        """Make a CSV file (a header line, every column read as text) the view ``name``."""
         options = "header = true, all_varchar = true"
         if delimiter:
             options += f", delim = '{delimiter}'"
@@ -95,11 +182,13 @@ class DuckDBEngine:
         )
 
     def register_parquet(self, name: str, path: Path) -> None:
+        """Make a Parquet file the view ``name``."""
         self._run(
             f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{_quote(path)}')", name
         )
 
     def create_view(self, name: str, sql: str) -> None:
+        """Name ``sql`` as the view ``name`` (computed each time it is read)."""
         self._run(f"CREATE OR REPLACE VIEW {name} AS {sql}", name)
 
     def materialize(self, name: str, sql: str) -> None:
@@ -111,22 +200,70 @@ class DuckDBEngine:
         self._run(f"DROP TABLE IF EXISTS {name}", name)
 
     def query(self, sql: str, step: str) -> pa.Table:
+        """Return the result of ``sql`` as an Arrow table; a failure names ``step`` and ``sql``."""
         try:
             return self.connection.sql(sql).to_arrow_table()
         except duckdb.Error as e:
-            raise QueryError(f"{step}: {e}\nquery: {sql}") from e
+            raise QueryError(step, str(e), sql) from e
+
+    def execute(
+        self, sql: str, step: str, parameters: Sequence[object] | None = None
+    ) -> duckdb.DuckDBPyConnection:
+        """Run one statement (with ``?`` bound to ``parameters``); the cursor to fetch
+        its rows from. A failure names ``step`` and ``sql``.
+        """
+        return self._run(sql, step, parameters)
 
     def columns(self, name: str) -> list[str]:
+        """Return the column names of the table or view ``name``."""
         return [row[0] for row in self._run(f"DESCRIBE {name}", name).fetchall()]
 
     def column_kinds(self, name: str) -> dict[str, str]:
+        """Each column of ``name`` as one of the kinds of :func:`kind_of`."""
         return {row[0]: kind_of(row[1]) for row in self._run(f"DESCRIBE {name}", name).fetchall()}
 
-    def _run(self, sql: str, step: str) -> duckdb.DuckDBPyConnection:
+    def _run(
+        self, sql: str, step: str, parameters: Sequence[object] | None = None
+    ) -> duckdb.DuckDBPyConnection:
         try:
-            return self.connection.execute(sql)
+            return self.connection.execute(sql, parameters)
         except duckdb.Error as e:
-            raise QueryError(f"{step}: {e}\nquery: {sql}") from e
+            raise QueryError(step, str(e), sql) from e
+
+
+@contextmanager
+def engine_or_duckdb(engine: Engine | None, threads: int | None = None) -> Iterator[Engine]:
+    """``engine`` as given (its owner closes it), or a new :class:`DuckDBEngine` with
+    ``threads`` that is closed when the block ends.
+
+    Examples
+    --------
+    >>> with engine_or_duckdb(None, threads=1) as engine:
+    ...     engine.name
+    'duckdb'
+    """
+    if engine is not None:
+        yield engine
+        return
+    with DuckDBEngine(threads=threads) as own:
+        yield own
+
+
+def timestamp_literal(moment: date | datetime) -> str:
+    """``moment`` as a SQL timestamp literal both DuckDB and Spark read: one with a
+    time zone is read as that instant, one without as the wall-clock time written.
+
+    Examples
+    --------
+    >>> timestamp_literal(datetime(2024, 3, 1, 9, 30))
+    "TIMESTAMP '2024-03-01 09:30:00'"
+    >>> timestamp_literal(date(2024, 3, 1))
+    "TIMESTAMP '2024-03-01 00:00:00'"
+    """
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, datetime.min.time())
+    kind = "TIMESTAMP" if moment.tzinfo is None else "TIMESTAMPTZ"
+    return f"{kind} '{moment.isoformat(sep=' ')}'"
 
 
 class SparkEngine:
@@ -135,6 +272,7 @@ class SparkEngine:
     name = "spark"
 
     def __init__(self, session: Any = None, master: str = "local[2]") -> None:
+        """Run on ``session``, or on a local session of ``master`` made here."""
         if session is None:
             from pyspark.sql import SparkSession
 
@@ -154,6 +292,7 @@ class SparkEngine:
 
     @staticmethod
     def transpile(sql: str) -> str:
+        """Translate ``sql`` from DuckDB's dialect to Spark's."""
         import sqlglot
 
         # with ANSI mode off Spark's TO_TIMESTAMP already returns NULL on failure
@@ -162,36 +301,51 @@ class SparkEngine:
         return str(tree.sql(dialect="spark"))
 
     def register_table(self, name: str, table: pa.Table | pd.DataFrame) -> None:
+        """Make an in-memory table readable as the temporary view ``name`` (copied)."""
         frame = table.to_pandas() if isinstance(table, pa.Table) else table
         self.session.createDataFrame(frame).createOrReplaceTempView(name)
 
     def register_csv(self, name: str, path: Path, delimiter: str | None = None) -> None:
+        """Make a CSV file (a header line, every column as text) the view ``name``."""
         reader = self.session.read.option("header", True).option("inferSchema", False)
         if delimiter:
             reader = reader.option("sep", delimiter)
         reader.csv(str(path)).createOrReplaceTempView(name)
 
     def register_parquet(self, name: str, path: Path) -> None:
+        """Make a Parquet file the view ``name``."""
         self.session.read.parquet(str(path)).createOrReplaceTempView(name)
 
     def create_view(self, name: str, sql: str) -> None:
+        """Name ``sql`` as the temporary view ``name``."""
         self._run(sql, name).createOrReplaceTempView(name)
 
     def materialize(self, name: str, sql: str) -> None:
+        """Compute ``sql`` once (cached) into the view ``name``."""
         self._run(sql, name).cache().createOrReplaceTempView(name)
 
     def drop(self, name: str) -> None:
+        """Free a view made by :meth:`materialize`."""
         self.session.table(name).unpersist()
         self.session.catalog.dropTempView(name)
 
     def query(self, sql: str, step: str) -> pa.Table:
-        frame = self._run(sql, step).toPandas()
+        """Return the result of ``sql`` as an Arrow table; a failure, when the query is
+        planned or when it runs, names ``step`` and the query.
+        """
+        planned = self._run(sql, step)
+        try:
+            frame = planned.toPandas()
+        except Exception as e:  # a failure found while the query runs
+            raise QueryError(step, str(e), self.transpile(sql)) from e
         return pa.Table.from_pandas(frame, preserve_index=False)
 
     def columns(self, name: str) -> list[str]:
+        """Return the column names of the table or view ``name``."""
         return list(self.session.table(name).columns)
 
     def column_kinds(self, name: str) -> dict[str, str]:
+        """Each column of ``name`` as one of the kinds of :func:`kind_of`."""
         return {column: kind_of(dtype) for column, dtype in self.session.table(name).dtypes}
 
     def _run(self, sql: str, step: str) -> Any:
@@ -199,7 +353,7 @@ class SparkEngine:
         try:
             return self.session.sql(spark_sql)
         except Exception as e:  # pyspark raises several unrelated exception types
-            raise QueryError(f"{step}: {e}\nquery: {spark_sql}") from e
+            raise QueryError(step, str(e), spark_sql) from e
 
 
 def _top_n_as_sorted_list(node: Any) -> Any:

@@ -4,14 +4,20 @@ customer has), deviation flags, forecasts; the segment pages and the schedule.""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import pandas as pd
 import pytest
 from django.urls import reverse
 
+from kehu.crm.intelligence import mining
+from kehu.crm.intelligence.mining import MiningInput, run_mining
 from kehu.crm.intelligence.models import (
     CustomerInsight,
     CustomerScore,
     Segment,
 )
+from kehu.insight.engine import DuckDBEngine, QueryError
 
 
 @pytest.mark.django_db
@@ -120,3 +126,61 @@ def test_segment_pages_list_profiles_and_members(
 @pytest.mark.django_db
 def test_sales_reps_do_not_see_segment_pages(scored, sales_user, client_for):
     assert client_for(sales_user).get(reverse("intelligence:segments")).status_code == 403
+
+
+def _mining_input(ordered_at: list[str]) -> MiningInput:
+    n = len(ordered_at)
+    return MiningInput(
+        orders=pd.DataFrame(
+            {
+                "customer_id": [1 + i % 3 for i in range(n)],
+                "order_id": range(n),
+                "ordered_at": ordered_at,
+                "amount": [50.0] * n,
+                "channel": ["web"] * n,
+            }
+        ),
+        lines=pd.DataFrame(
+            columns=[
+                "customer_id",
+                "order_id",
+                "ordered_at",
+                "product_id",
+                "category",
+                "quantity",
+                "amount",
+            ]
+        ),
+        tickets=pd.DataFrame(columns=["customer_id", "opened_at", "kind"]),
+        regions=pd.DataFrame({"customer_id": [1, 2, 3], "region": ["north"] * 3}),
+        as_of=datetime(2026, 7, 1),
+    )
+
+
+def test_a_query_the_backend_refuses_fails_the_run_naming_the_query():
+    """Given an order whose date no backend reads, when the mining runs, then it stops
+    with the library's query error (the query in it), rather than a bare DuckDB one."""
+    data = _mining_input(["2026-01-05", "2026-02-05", "the fifth of March"])
+    with pytest.raises(QueryError) as caught:
+        run_mining(data)
+    assert "CAST(ordered_at AS TIMESTAMP)" in caught.value.query
+
+
+def test_a_step_whose_query_fails_fails_the_run_instead_of_being_skipped(monkeypatch):
+    """A query error is a fault to see, not a step with nothing to work on."""
+
+    def failing_query(orders: pd.DataFrame, since: datetime) -> pd.DataFrame:
+        with DuckDBEngine() as engine:
+            return engine.query("SELECT amount FROM no_such_orders", "unusual orders")
+
+    monkeypatch.setattr(mining, "unusual_orders", failing_query)
+    data = _mining_input([f"2026-0{m}-05" for m in range(1, 7)])
+    with pytest.raises(QueryError, match="unusual orders"):
+        run_mining(data)
+
+
+def test_per_customer_lists_name_the_query_when_it_fails():
+    rows = pd.DataFrame({"customer_id": [1, 1], "rank": [1, 2]})
+    with pytest.raises(QueryError, match="per-customer lists") as caught:
+        mining._json_lists(rows, "'score': no_such_column", "rank")
+    assert "no_such_column" in caught.value.query

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -25,6 +24,7 @@ import pyarrow as pa
 from kehu.insight.behaviour import customer_behaviour
 from kehu.insight.churn.history import churn_from_history, churn_window_days
 from kehu.insight.deviation import customer_flags, unusual_orders
+from kehu.insight.engine import DuckDBEngine, QueryError
 from kehu.insight.errors import InsightError, coded
 from kehu.insight.segments import Segmenter
 
@@ -65,13 +65,13 @@ def _json_lists(
 ) -> pd.Series:
     """One JSON list per ``customer_id`` of ``rows``, each element the struct ``fields``
     (DuckDB struct syntax), in ``order``: built in DuckDB, no Python loop over rows."""
-    con = duckdb.connect()
-    con.register("rows_in", rows)
-    found = con.execute(
-        f"SELECT customer_id, CAST(to_json(list({{{fields}}} ORDER BY {order})) AS VARCHAR) "
-        f"AS items FROM (SELECT * FROM rows_in {where}) GROUP BY customer_id"
-    ).df()
-    con.close()
+    with DuckDBEngine() as engine:
+        engine.register_table("rows_in", rows)
+        found = engine.query(
+            f"SELECT customer_id, CAST(to_json(list({{{fields}}} ORDER BY {order})) AS VARCHAR) "
+            f"AS items FROM (SELECT * FROM rows_in {where}) GROUP BY customer_id",
+            "per-customer lists",
+        ).to_pandas()
     return pd.Series(found["items"].to_numpy(dtype=object), index=found["customer_id"].to_numpy())
 
 
@@ -101,6 +101,8 @@ def run_mining(data: MiningInput, step: Step | None = None) -> MiningResult:
         started = time.perf_counter()
         try:
             summary = work()
+        except QueryError:  # a query the backend refused is a fault, not a skipped step
+            raise
         except InsightError as e:
             summary = {"skipped": str(e).splitlines()[0], **skip_code(e)}
         summary["seconds"] = round(time.perf_counter() - started, 2)
@@ -150,13 +152,13 @@ def _churn(data: MiningInput, lines: pd.DataFrame | None, result: MiningResult) 
     result.columns["churn_risk"] = (
         scores["probability"].reindex(result.columns["customer_id"]).to_numpy()
     )
-    con = duckdb.connect()
-    con.register("scores_in", churn.scores)
-    found = con.execute(
-        "SELECT id, CAST(to_json(top_reasons) AS VARCHAR) AS reasons FROM scores_in "
-        "WHERE len(top_reasons) > 0"
-    ).df()
-    con.close()
+    with DuckDBEngine() as engine:
+        engine.register_table("scores_in", churn.scores)
+        found = engine.query(
+            "SELECT id, CAST(to_json(top_reasons) AS VARCHAR) AS reasons FROM scores_in "
+            "WHERE len(top_reasons) > 0",
+            "churn reasons",
+        ).to_pandas()
     result.reasons = pd.Series(
         found["reasons"].to_numpy(dtype=object), index=found["id"].to_numpy()
     )

@@ -1,0 +1,69 @@
+"""The backend seam: a failed query names its step and the query; the in-process
+DuckDB engine takes settings and closes; an engine given to a function stays its
+caller's."""
+
+from __future__ import annotations
+
+import pickle
+
+import pyarrow as pa
+import pytest
+
+from kehu.insight.engine import DuckDBEngine, QueryError, engine_or_duckdb
+from kehu.insight.errors import InsightError
+
+
+def test_a_failed_query_names_its_step_and_the_query():
+    with DuckDBEngine() as engine, pytest.raises(QueryError) as caught:
+        engine.query("SELECT amount FROM nowhere", "order totals")
+    error = caught.value
+    assert isinstance(error, InsightError)
+    assert error.step == "order totals" and error.query == "SELECT amount FROM nowhere"
+    assert "nowhere" in error.reason
+    assert str(error).startswith("order totals: ")
+    assert str(error).endswith("\nquery: SELECT amount FROM nowhere")
+
+
+def test_a_query_error_survives_being_sent_to_another_process():
+    error = pickle.loads(pickle.dumps(QueryError("step", "reason", "SELECT 1")))
+    assert (error.step, error.reason, error.query) == ("step", "reason", "SELECT 1")
+    assert str(error) == "step: reason\nquery: SELECT 1"
+
+
+def test_a_failed_statement_names_the_table_it_was_making():
+    with DuckDBEngine() as engine, pytest.raises(QueryError) as caught:
+        engine.materialize("totals", "SELECT CAST('ten' AS DOUBLE) AS amount")
+    assert caught.value.step == "totals"
+    assert "CREATE OR REPLACE TEMP TABLE totals AS SELECT CAST('ten'" in caught.value.query
+
+
+def test_settings_are_applied_after_the_defaults_and_override_them():
+    with DuckDBEngine(threads=1, settings={"preserve_insertion_order": True}) as engine:
+        rows = engine.execute(
+            "SELECT current_setting('threads'), current_setting('preserve_insertion_order')",
+            "settings",
+        ).fetchall()
+    assert rows == [(1, True)]
+
+
+def test_a_setting_the_backend_refuses_names_the_setting():
+    with pytest.raises(QueryError, match="setting memory_limit") as caught:
+        DuckDBEngine(memory_limit="a lot")
+    assert caught.value.query == "SET memory_limit = ?"
+
+
+def test_execute_binds_parameters():
+    with DuckDBEngine() as engine:
+        assert engine.execute("SELECT ? + 1", "sum", [41]).fetchall() == [(42,)]
+
+
+def test_an_engine_made_for_a_block_is_closed_after_it_and_a_given_one_is_not():
+    with engine_or_duckdb(None) as made:
+        made.register_table("t", pa.table({"x": [1]}))
+    with pytest.raises(QueryError):  # closed
+        made.query("SELECT x FROM t", "after the block")
+    given = DuckDBEngine()
+    with engine_or_duckdb(given) as used:
+        assert used is given
+    assert given.query("SELECT 1 AS one", "still open").to_pylist() == [{"one": 1}]
+    given.close()
