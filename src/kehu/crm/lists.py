@@ -13,32 +13,12 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 
-from kehu.crm.validation import Day, Flag, Id, Param, Share, Text, clean_params
-
-# How each list filter is read, by name (a list may override one with ``kinds``): ids
-# only as ASCII digits within a database integer, dates as real ISO dates, checkboxes
-# as on/off; anything else is text of at most 200 characters.
-FILTER_KINDS: dict[str, Param] = {
-    "customer": Id(),
-    "opportunity": Id(),
-    "category": Id(),
-    "owner": Id("me"),
-    "assignee": Id("me", "unassigned"),
-    "date_from": Day(),
-    "date_to": Day(),
-    "close_from": Day(),
-    "close_to": Day(),
-    "mine": Flag(),
-    "open": Flag(),
-    "overdue": Flag(),
-    "min_p_alive": Share(),
-}
+from kehu.crm.validation import Param, clean_params
 
 
-def list_filters(params: Mapping[str, str], names: Iterable[str], **kinds: Param) -> dict[str, str]:
-    """The filters ``names`` present in ``params``, each checked by its kind (a 400 that
-    names a bad one, see ``kehu.crm.errors``); blank ones are left out."""
-    spec = {name: kinds.get(name) or FILTER_KINDS.get(name) or Text() for name in names}
+def list_filters(params: Mapping[str, str], spec: Mapping[str, Param]) -> dict[str, str]:
+    """The filters of a list: those of ``spec`` present in ``params``, each checked by its
+    kind (a 400 that names a bad one, see ``kehu.crm.errors``); blank ones are left out."""
     return clean_params(params, spec)
 
 

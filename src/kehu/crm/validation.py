@@ -1,13 +1,15 @@
-"""The check every action runs before it saves a record, and the check of every query
-parameter a page or an export reads."""
+"""The check every action runs before it saves a record (and how its errors reach the
+form that sent the values), and the check of every query parameter a page or an export
+reads."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, BadRequest, ValidationError
 from django.db.models import Model
+from django.forms import BaseForm
 from django.utils.translation import gettext as _
 
 
@@ -31,6 +33,25 @@ def validate(instance: Model, exclude: Iterable[str] | None = None) -> None:
     if nulls:
         raise ValidationError(nulls)
     instance.full_clean(exclude=list(skipped) or None)
+
+
+def attach_errors(form: BaseForm, error: ValidationError, *, keep_rest: bool = False) -> list[str]:
+    """Put the ``ValidationError`` an action raised on the form that sent the values: each
+    field-keyed error on its field, the others on the form as a whole, or, with
+    ``keep_rest``, returned as messages for the page to show where it likes."""
+    rest: list[str] = []
+    if hasattr(error, "error_dict"):
+        errors_by_field = error.error_dict
+    else:
+        errors_by_field = {NON_FIELD_ERRORS: error.error_list}
+    for name, errors in errors_by_field.items():
+        if name in form.fields:
+            form.add_error(name, errors)
+        elif keep_rest:
+            rest.extend(ValidationError(errors).messages)
+        else:
+            form.add_error(None, errors)
+    return rest
 
 
 # --- query parameters -----------------------------------------------------------------

@@ -13,7 +13,7 @@ from kehu.crm.catalog import actions, queries
 from kehu.crm.catalog.forms import ProductForm
 from kehu.crm.catalog.models import Product, ProductCategory
 from kehu.crm.lists import csv_response, csv_rows, list_filters, page_of, querystring_without
-from kehu.crm.validation import Choice, Id, Param, Text
+from kehu.crm.validation import Choice, Id, Param, Text, attach_errors
 
 LIST_FILTERS: dict[str, Param] = {  # a value outside its choices is a 400
     "q": Text(),
@@ -33,14 +33,10 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _filters(request: HttpRequest) -> dict[str, str]:
-    return list_filters(request.GET, LIST_FILTERS, **LIST_FILTERS)  # a 400 names a bad value
-
-
 @login_required
 @permission_required("catalog.view_product", raise_exception=True)
 def product_list(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request)
+    filters = list_filters(request.GET, LIST_FILTERS)
     context = {
         "page": page_of(request, queries.filtered_products(**filters)),
         "filters": filters,
@@ -56,13 +52,8 @@ def product_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("catalog.view_product", raise_exception=True)
 def product_export(request: HttpRequest) -> HttpResponse:
-    products = queries.filtered_products(**_filters(request))
+    products = queries.filtered_products(**list_filters(request.GET, LIST_FILTERS))
     return csv_response("products", csv_rows(products, EXPORT_COLUMNS))
-
-
-def _attach_errors(form: ProductForm, error: ValidationError) -> None:
-    for name, errs in getattr(error, "message_dict", {"__all__": error.messages}).items():
-        form.add_error(name if name in form.fields else None, errs)
 
 
 def _save_form(request: HttpRequest, product: Product | None) -> HttpResponse:
@@ -75,7 +66,7 @@ def _save_form(request: HttpRequest, product: Product | None) -> HttpResponse:
                 product.refresh_from_db()
                 actions.update_product(product, **form.cleaned_data)
         except ValidationError as e:
-            _attach_errors(form, e)
+            attach_errors(form, e)
         else:
             messages.success(request, _("Product saved."))
             return redirect("catalog:product_list")

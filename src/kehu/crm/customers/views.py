@@ -16,6 +16,7 @@ from kehu.crm.customers import actions, queries
 from kehu.crm.customers.forms import ContactForm, CustomerForm
 from kehu.crm.customers.models import Customer
 from kehu.crm.history import changes_of
+from kehu.crm.validation import attach_errors
 
 
 def visible_customer_or_404(request: HttpRequest, pk: int) -> Customer:
@@ -34,16 +35,11 @@ def customer_create(request: HttpRequest) -> HttpResponse:
                 by=request.user, tags=form.cleaned_data["tag_names"], **fields
             )
         except ValidationError as e:
-            _attach_errors(form, e)
+            attach_errors(form, e)
         else:
             messages.success(request, _("Customer %(code)s created.") % {"code": customer.code})
             return redirect(customer)
     return render(request, "customers/form.html", {"form": form, "customer": None})
-
-
-def _attach_errors(form: CustomerForm | ContactForm, error: ValidationError) -> None:
-    for field, errs in getattr(error, "message_dict", {"__all__": error.messages}).items():
-        form.add_error(field if field in form.fields else None, errs)
 
 
 @login_required
@@ -57,7 +53,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.update_customer(customer, tags=form.cleaned_data["tag_names"], **fields)
         except ValidationError as e:
-            _attach_errors(form, e)
+            attach_errors(form, e)
         else:
             messages.success(request, _("Customer saved."))
             return redirect(customer)
@@ -85,7 +81,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.add_contact(customer, **form.cleaned_data)
         except ValidationError as e:
-            _attach_errors(form, e)
+            attach_errors(form, e)
         else:
             messages.success(request, _("Contact added."))
             return redirect(customer)

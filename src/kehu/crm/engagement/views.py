@@ -95,7 +95,7 @@ FILTERS = {
 
 
 def _interactions(request: HttpRequest) -> tuple[object, dict[str, str]]:
-    filters = list_filters(request.GET, FILTERS, **FILTERS)  # a 400 names a bad value
+    filters = list_filters(request.GET, FILTERS)  # a 400 names a bad value
     qs = Interaction.objects.filter(customer_scope(request.user)).select_related("customer", "user")
     if filters.get("channel"):
         qs = qs.filter(channel=filters["channel"])

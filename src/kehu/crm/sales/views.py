@@ -34,10 +34,10 @@ from kehu.crm.sales.forms import (
     return_lines_initial,
 )
 from kehu.crm.sales.models import Activity, Opportunity, Order, SalesChannel
-from kehu.crm.validation import Choice, Day, Flag, Id, Param, Text, query_id
+from kehu.crm.validation import Choice, Day, Flag, Id, Param, Text, attach_errors, query_id
 
-# How each list reads its filters (ids, dates and flags by name in kehu.crm.lists): a
-# value outside its choices is a 400 saying what is allowed.
+# How each list reads its filters: a value outside its choices is a 400 saying what is
+# allowed.
 ORDER_FILTERS: dict[str, Param] = {
     "q": Text(),
     "status": Choice(Order.Status.values),
@@ -112,10 +112,6 @@ ACTIVITY_COLUMNS = [
 ]
 
 
-def _filters(params: QueryDict, kinds: dict[str, Param]) -> dict[str, str]:
-    return list_filters(params, (*kinds, "sort"), **kinds)  # a 400 names a bad value
-
-
 def _list_context(request: HttpRequest, queryset: QuerySet[Any], **extra: Any) -> dict[str, Any]:
     return {
         "page": page_of(request, queryset),
@@ -123,17 +119,6 @@ def _list_context(request: HttpRequest, queryset: QuerySet[Any], **extra: Any) -
         "sort_querystring": querystring_without(request, "page", "sort"),
         **extra,
     }
-
-
-def _attach_errors(form: Any, error: ValidationError) -> list[str]:
-    """Put an action's field-keyed errors on the form; return those that fit no field."""
-    rest: list[str] = []
-    for name, errs in getattr(error, "message_dict", {"__all__": error.messages}).items():
-        if name in form.fields:
-            form.add_error(name, errs)
-        else:
-            rest.extend(errs)
-    return rest
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -149,7 +134,7 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 @login_required
 @permission_required("sales.view_order", raise_exception=True)
 def order_list(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request.GET, ORDER_FILTERS)
+    filters = list_filters(request.GET, ORDER_FILTERS)
     orders = queries.filtered_orders(request.user, **filters)
     context = _list_context(
         request,
@@ -169,7 +154,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("sales.view_order", raise_exception=True)
 def order_export(request: HttpRequest) -> HttpResponse:
-    orders = queries.filtered_orders(request.user, **_filters(request.GET, ORDER_FILTERS))
+    orders = queries.filtered_orders(request.user, **list_filters(request.GET, ORDER_FILTERS))
     return csv_response("orders", csv_rows(orders, ORDER_COLUMNS))
 
 
@@ -214,7 +199,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as e:
             rest = line_errors_into(lines, getattr(e, "message_dict", {"__all__": e.messages}))
-            other_errors = _attach_errors(form, ValidationError(rest)) if rest else []
+            other_errors = attach_errors(form, ValidationError(rest), keep_rest=True)
         else:
             messages.success(request, _("Order %(number)s created.") % {"number": order.number})
             return redirect(order)
@@ -277,7 +262,7 @@ def order_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @permission_required("sales.view_opportunity", raise_exception=True)
 def opportunity_list(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request.GET, OPPORTUNITY_FILTERS)
+    filters = list_filters(request.GET, OPPORTUNITY_FILTERS)
     opportunities = queries.filtered_opportunities(request.user, **filters)
     context = _list_context(
         request,
@@ -297,14 +282,13 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("sales.view_opportunity", raise_exception=True)
 def opportunity_export(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request.GET, OPPORTUNITY_FILTERS)
+    filters = list_filters(request.GET, OPPORTUNITY_FILTERS)
     opportunities = queries.filtered_opportunities(request.user, **filters)
     return csv_response("opportunities", csv_rows(opportunities, OPPORTUNITY_COLUMNS))
 
 
 def _board_context(request: HttpRequest, params: QueryDict) -> dict[str, Any]:
-    filters = _filters(params, BOARD_FILTERS)
-    filters.pop("sort", None)
+    filters = list_filters(params, BOARD_FILTERS)
     opportunities = queries.filtered_opportunities(request.user, **filters)
     query = QueryDict(mutable=True)
     query.update({k: v for k, v in filters.items() if v})
@@ -364,7 +348,7 @@ def opportunity_create(request: HttpRequest) -> HttpResponse:
                 fields.pop("customer"), by=request.user, **fields
             )
         except ValidationError as e:
-            _attach_errors(form, e)
+            attach_errors(form, e)
         else:
             messages.success(request, _("Opportunity created."))
             return redirect(opportunity)
@@ -388,7 +372,7 @@ def opportunity_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.update_opportunity(opportunity, **form.opportunity_fields())
         except ValidationError as e:
-            _attach_errors(form, e)
+            attach_errors(form, e)
         else:
             messages.success(request, _("Opportunity saved."))
             return redirect(opportunity)
@@ -417,7 +401,7 @@ def opportunity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _activity_filters(request: HttpRequest) -> dict[str, str]:
-    filters = _filters(request.GET, ACTIVITY_FILTERS)
+    filters = list_filters(request.GET, ACTIVITY_FILTERS)
     filters.setdefault("who", "mine")
     filters.setdefault("state", "open")
     return filters
@@ -460,7 +444,7 @@ def activity_create(request: HttpRequest) -> HttpResponse:
         try:
             activity = actions.create_activity(owner=request.user, **form.cleaned_data)
         except ValidationError as e:
-            _attach_errors(form, e)
+            attach_errors(form, e)
         else:
             messages.success(request, _("Activity added."))
             fallback = (

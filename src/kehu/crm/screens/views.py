@@ -76,8 +76,8 @@ SORTS = [
     *queries.SORTABLE_FIELDS,
     *(f"{sign}{key}" for key in queries.SCORE_SORTS for sign in ("", "-")),
 ]
-# How each filter of the list is read (``kehu.crm.lists.FILTER_KINDS`` for the rest):
-# a value outside its choices is a 400 that says what is allowed.
+# How each filter of the list is read: a value outside its choices is a 400 that says
+# what is allowed.
 LIST_FILTERS: dict[str, Param] = {
     "q": Text(),
     "status": Choice(Customer.Status.values),
@@ -140,14 +140,10 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _filters(request: HttpRequest) -> dict[str, str]:
-    return list_filters(request.GET, LIST_FILTERS, **LIST_FILTERS)
-
-
 @login_required
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_list(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request)
+    filters = list_filters(request.GET, LIST_FILTERS)
     customers = queries.filtered_customers(request.user, **filters)
     page = page_of(request, customers)
     run = value_queries.latest_done_run()
@@ -183,7 +179,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_export(request: HttpRequest) -> HttpResponse:
-    customers = queries.filtered_customers(request.user, **_filters(request))
+    customers = queries.filtered_customers(request.user, **list_filters(request.GET, LIST_FILTERS))
     return csv_response("customers", csv_rows(customers, EXPORT_COLUMNS))
 
 

@@ -37,7 +37,7 @@ from kehu.crm.service.forms import (
     VisitScheduleForm,
 )
 from kehu.crm.service.models import TechnicianVisit, Ticket
-from kehu.crm.validation import Choice, Flag, Id, Param, Text, query_id
+from kehu.crm.validation import Choice, Flag, Id, Param, Text, attach_errors, query_id
 
 LIST_FILTERS: dict[str, Param] = {  # a value outside its choices is a 400
     "q": Text(),
@@ -84,10 +84,6 @@ def duration_text(value: timedelta | None) -> str:
     return _("%(minutes)d min") % {"minutes": minutes}
 
 
-def _filters(request: HttpRequest) -> dict[str, str]:
-    return list_filters(request.GET, LIST_FILTERS, **LIST_FILTERS)  # a 400 names a bad value
-
-
 def visible_ticket_or_404(request: HttpRequest, pk: int) -> Ticket:
     tickets = queries.visible_tickets(request.user).select_related(
         "customer", "contact", "order", "assignee"
@@ -101,7 +97,7 @@ def visible_ticket_or_404(request: HttpRequest, pk: int) -> Ticket:
 @login_required
 @permission_required("service.view_ticket", raise_exception=True)
 def ticket_list(request: HttpRequest) -> HttpResponse:
-    filters = _filters(request)
+    filters = list_filters(request.GET, LIST_FILTERS)
     tickets = queries.filtered_tickets(request.user, **filters)
     context: dict[str, Any] = {
         "page": page_of(request, tickets),
@@ -132,16 +128,11 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("service.view_ticket", raise_exception=True)
 def ticket_export(request: HttpRequest) -> HttpResponse:
-    tickets = queries.filtered_tickets(request.user, **_filters(request))
+    tickets = queries.filtered_tickets(request.user, **list_filters(request.GET, LIST_FILTERS))
     return csv_response("tickets", csv_rows(tickets, EXPORT_COLUMNS))
 
 
 # ---- create and edit ------------------------------------------------------------------
-
-
-def _attach_errors(form: BaseForm, error: ValidationError) -> None:
-    for field, errs in getattr(error, "error_dict", {"__all__": error.error_list}).items():
-        form.add_error(field if field in form.fields else None, errs)
 
 
 def _preset_customer(request: HttpRequest) -> Customer | None:
@@ -167,7 +158,7 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
         try:
             ticket = actions.open_ticket(fields.pop("customer"), by=request.user, **fields)
         except ValidationError as e:
-            _attach_errors(form, e)
+            attach_errors(form, e)
         else:
             messages.success(request, _("Ticket %(number)s opened.") % {"number": ticket.number})
             return redirect(ticket)
@@ -185,7 +176,7 @@ def ticket_edit(request: HttpRequest, pk: int) -> HttpResponse:
             try:
                 actions.update_ticket(ticket, by=request.user, **form.cleaned_data)
             except ValidationError as e:
-                _attach_errors(form, e)
+                attach_errors(form, e)
             else:
                 messages.success(request, _("Ticket saved."))
                 return redirect(ticket)
@@ -372,7 +363,7 @@ def visit_schedule(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             actions.schedule_visit(ticket, by=request.user, **form.cleaned_data)
         except ValidationError as e:
-            _attach_errors(form, e)
+            attach_errors(form, e)
     if form.errors:
         return _done(request, ticket, error=_form_error_text(form), bound={"visit_form": form})
     return _done(request, ticket, notice=_("Technician visit scheduled."))
