@@ -243,3 +243,15 @@ def test_an_undone_automatic_merge_returns_to_the_queue_saying_so(analyst_user, 
     page = client_for(analyst_user).get(reverse("integration:duplicates")).content.decode()
     assert f'id="pair-{pair.pk}"' in page
     assert "Merged automatically before; the merge was undone." in page
+
+
+def test_mark_distinct_decides_a_pending_pair_once(analyst_user):
+    from kehu.crm.integration.merge import mark_distinct
+
+    a, b = _pair()
+    pair = DuplicatePair.objects.create(customer_a=a, customer_b=b, probability=0.9)
+    decided = mark_distinct(pair, by=analyst_user)
+    assert (decided.status, decided.decided_by) == ("distinct", analyst_user)
+    assert decided.decided_at is not None
+    with pytest.raises(MergeError, match="decided already"):
+        mark_distinct(pair, by=analyst_user)

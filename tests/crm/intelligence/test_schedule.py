@@ -75,3 +75,17 @@ def test_the_schedule_form_saves_and_rejects_a_bad_hour(analyst_user, sales_user
     assert "The schedule was not saved" in response.content.decode()
     assert AnalysisSchedule.objects.get().at_hour == 5
     assert client_for(sales_user).post(url, {"every": "off", "at_hour": "1"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_set_schedule_keeps_one_row_and_refuses_an_hour_past_23():
+    from django.core.exceptions import ValidationError
+
+    from kehu.crm.intelligence.actions import set_schedule
+
+    plan = set_schedule(every=AnalysisSchedule.Every.WEEKLY, at_hour=4)
+    assert (plan.pk, plan.every, plan.at_hour) == (1, "weekly", 4)
+    with pytest.raises(ValidationError) as e:
+        set_schedule(every=AnalysisSchedule.Every.DAILY, at_hour=24)
+    assert list(e.value.message_dict) == ["at_hour"]
+    assert AnalysisSchedule.objects.values_list("every", "at_hour").get() == ("weekly", 4)

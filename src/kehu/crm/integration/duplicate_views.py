@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.crm.accounts.roles import Role, is_admin, roles_of, sees_all_customers
 from kehu.crm.integration.dedup import pending_pairs
-from kehu.crm.integration.merge import MergeError, merge_customers, undo_merge
+from kehu.crm.integration.merge import MergeError, mark_distinct, merge_customers, undo_merge
 from kehu.crm.integration.models import CustomerMerge, DuplicatePair
 from kehu.crm.integration.views import IMPORTERS
 
@@ -156,11 +155,12 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
     )
     action = request.POST.get("action")
     if action == "distinct":
-        pair.status = DuplicatePair.Status.DISTINCT
-        pair.decided_by = request.user
-        pair.decided_at = timezone.now()
-        pair.save(update_fields=["status", "decided_by", "decided_at"])
-        messages.success(request, _("Marked as different customers."))
+        try:
+            mark_distinct(pair, by=request.user)
+        except MergeError:  # decided by someone else since the page was read
+            messages.error(request, _("Someone decided this pair already."))
+        else:
+            messages.success(request, _("Marked as different customers."))
         return redirect("integration:duplicates")
     if action not in ("keep_a", "keep_b"):
         messages.error(request, _("Choose which record to keep, or mark them as different."))

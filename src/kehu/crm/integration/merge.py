@@ -1,4 +1,5 @@
-"""Merging two customer records into one, and undoing it.
+"""The actions on a pair of duplicate customer records: merge them into one, undo a
+merge, or mark them as different customers.
 
 A merge moves everything that points at the losing record (contacts, orders,
 opportunities, activities, tickets, interactions, ...) to the winning one, fills the
@@ -75,6 +76,24 @@ def pick_winner(a: Customer, b: Customer) -> tuple[Customer, Customer]:
     return (a, b) if (a.created_at, a.pk) <= (b.created_at, b.pk) else (b, a)
 
 
+def _decide(pair: DuplicatePair, status: str, by: Any) -> None:
+    pair.status = status
+    pair.decided_by = by if getattr(by, "pk", None) else None
+    pair.decided_at = timezone.now()
+    pair.save(update_fields=["status", "decided_by", "decided_at"])
+
+
+@transaction.atomic
+def mark_distinct(pair: DuplicatePair, *, by: Any = None) -> DuplicatePair:
+    """Decide that the pair's two records are different customers: the pair leaves the
+    review queue and the next duplicate search does not propose it again."""
+    pair = DuplicatePair.objects.select_for_update().get(pk=pair.pk)
+    if pair.status != DuplicatePair.Status.PENDING:
+        raise MergeError(f"this pair was decided already ({pair.status})")
+    _decide(pair, DuplicatePair.Status.DISTINCT, by)
+    return pair
+
+
 @transaction.atomic
 def merge_customers(
     winner: Customer,
@@ -122,10 +141,7 @@ def merge_customers(
     winner.tags.add(*new_tags)
     index_search_terms([winner])
     if pair is not None:
-        pair.status = DuplicatePair.Status.MERGED
-        pair.decided_by = by if getattr(by, "pk", None) else None
-        pair.decided_at = timezone.now()
-        pair.save(update_fields=["status", "decided_by", "decided_at"])
+        _decide(pair, DuplicatePair.Status.MERGED, by)
     return CustomerMerge.objects.create(
         winner=winner,
         loser=loser,

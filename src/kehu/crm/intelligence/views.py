@@ -138,7 +138,7 @@ def schedule_save(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     form = ScheduleForm(request.POST, instance=actions.schedule())
     if form.is_valid():
-        form.save()
+        actions.set_schedule(every=form.cleaned_data["every"], at_hour=form.cleaned_data["at_hour"])
         messages.success(request, _("Analysis schedule saved."))
     else:
         messages.error(
