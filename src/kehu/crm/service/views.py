@@ -7,6 +7,7 @@ with a redirect; a refused action answers 422 with the reason on the page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -282,26 +283,66 @@ def _done(
     return render(request, template, context, status=REFUSED if error else 200)
 
 
+def _act(
+    request: HttpRequest,
+    ticket: Ticket,
+    form: BaseForm,
+    bound: dict[str, Any],
+    act: Callable[[], str],
+    refused: Callable[[ValidationError], str] = _action_error_text,
+    *,
+    refusal_keeps_form: bool = True,
+) -> HttpResponse:
+    """One action of the ticket page. When ``form`` is valid, ``act`` runs the action and
+    returns the notice; an invalid form, or a refusal of the action (``refused`` says
+    why), shows the work area again with the ``bound`` forms as the user filled them in
+    (after a refusal only with ``refusal_keeps_form``)."""
+    if not form.is_valid():
+        return _done(request, ticket, error=_form_error_text(form), bound=bound)
+    try:
+        notice = act()
+    except ValidationError as e:
+        kept = bound if refusal_keeps_form else None
+        return _done(request, ticket, error=refused(e), bound=kept)
+    return _done(request, ticket, notice=notice)
+
+
+def _errors_on_form(form: BaseForm) -> Callable[[ValidationError], str]:
+    """A refusal told as the form's errors: the action's errors on their fields."""
+
+    def text(error: ValidationError) -> str:
+        attach_errors(form, error)
+        return _form_error_text(form)
+
+    return text
+
+
 @login_required
 @permission_required("service.change_ticket", raise_exception=True)
 @require_POST
 def ticket_transition(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = visible_ticket_or_404(request, pk)
     form = TransitionForm(request.POST)
-    if not form.is_valid():
-        return _done(request, ticket, error=_form_error_text(form), bound={"transition_form": form})
-    wanted = form.cleaned_data["status"]
     labels = dict(Ticket.Status.choices)
-    try:
-        actions.change_status(ticket, wanted, by=request.user, message=form.cleaned_data["message"])
-    except ValidationError:
+
+    def act() -> str:
+        wanted, message = form.cleaned_data["status"], form.cleaned_data["message"]
+        actions.change_status(ticket, wanted, by=request.user, message=message)
+        return _("Status is now “%(s)s”.") % {"s": labels[wanted]}
+
+    def refused(error: ValidationError) -> str:
         allowed = ", ".join(str(labels[s]) for s in ticket.allowed_transitions())
-        error = _(
+        return _(
             "A ticket that is “%(current)s” cannot move to “%(wanted)s”; it can move to: "
             "%(allowed)s."
-        ) % {"current": labels[ticket.status], "wanted": labels[wanted], "allowed": allowed}
-        return _done(request, ticket, error=error)
-    return _done(request, ticket, notice=_("Status is now “%(s)s”.") % {"s": labels[wanted]})
+        ) % {
+            "current": labels[ticket.status],
+            "wanted": labels[form.cleaned_data["status"]],
+            "allowed": allowed,
+        }
+
+    bound = {"transition_form": form}
+    return _act(request, ticket, form, bound, act, refused, refusal_keeps_form=False)
 
 
 @login_required
@@ -310,17 +351,14 @@ def ticket_transition(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = visible_ticket_or_404(request, pk)
     form = CommentForm(request.POST)
-    if not form.is_valid():
-        return _done(request, ticket, error=_form_error_text(form), bound={"comment_form": form})
-    to_customer = form.cleaned_data["to_customer"]
-    try:
-        actions.add_comment(
-            ticket, form.cleaned_data["message"], by=request.user, to_customer=to_customer
-        )
-    except ValidationError as e:
-        return _done(request, ticket, error=_action_error_text(e), bound={"comment_form": form})
-    notice = _("Reply sent to the customer.") if to_customer else _("Internal note added.")
-    return _done(request, ticket, notice=notice)
+
+    def act() -> str:
+        to_customer = form.cleaned_data["to_customer"]
+        message = form.cleaned_data["message"]
+        actions.add_comment(ticket, message, by=request.user, to_customer=to_customer)
+        return _("Reply sent to the customer.") if to_customer else _("Internal note added.")
+
+    return _act(request, ticket, form, {"comment_form": form}, act)
 
 
 @login_required
@@ -329,13 +367,15 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = visible_ticket_or_404(request, pk)
     form = AssignForm(request.POST)
-    if not form.is_valid():
-        return _done(request, ticket, error=_form_error_text(form), bound={"assign_form": form})
-    assignee = form.cleaned_data["assignee"]
-    actions.assign(ticket, assignee, by=request.user)
-    if assignee is None:
-        return _done(request, ticket, notice=_("Ticket unassigned."))
-    return _done(request, ticket, notice=_("Assigned to %(user)s.") % {"user": assignee})
+
+    def act() -> str:
+        assignee = form.cleaned_data["assignee"]
+        actions.assign(ticket, assignee, by=request.user)
+        if assignee is None:
+            return _("Ticket unassigned.")
+        return _("Assigned to %(user)s.") % {"user": assignee}
+
+    return _act(request, ticket, form, {"assign_form": form}, act)
 
 
 @login_required
@@ -344,13 +384,12 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
 def ticket_rate(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = visible_ticket_or_404(request, pk)
     form = RateForm(request.POST)
-    if not form.is_valid():
-        return _done(request, ticket, error=_form_error_text(form), bound={"rate_form": form})
-    try:
+
+    def act() -> str:
         actions.rate(ticket, form.cleaned_data["score"], by=request.user)
-    except ValidationError as e:
-        return _done(request, ticket, error=_action_error_text(e), bound={"rate_form": form})
-    return _done(request, ticket, notice=_("Satisfaction recorded."))
+        return _("Satisfaction recorded.")
+
+    return _act(request, ticket, form, {"rate_form": form}, act)
 
 
 @login_required
@@ -359,14 +398,12 @@ def ticket_rate(request: HttpRequest, pk: int) -> HttpResponse:
 def visit_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = visible_ticket_or_404(request, pk)
     form = VisitScheduleForm(request.POST)
-    if form.is_valid():
-        try:
-            actions.schedule_visit(ticket, by=request.user, **form.cleaned_data)
-        except ValidationError as e:
-            attach_errors(form, e)
-    if form.errors:
-        return _done(request, ticket, error=_form_error_text(form), bound={"visit_form": form})
-    return _done(request, ticket, notice=_("Technician visit scheduled."))
+
+    def act() -> str:
+        actions.schedule_visit(ticket, by=request.user, **form.cleaned_data)
+        return _("Technician visit scheduled.")
+
+    return _act(request, ticket, form, {"visit_form": form}, act, _errors_on_form(form))
 
 
 @login_required
@@ -376,13 +413,9 @@ def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
     visits = TechnicianVisit.objects.filter(customer_scope(request.user, "ticket__customer"))
     visit = get_object_or_404(visits.select_related("ticket__customer"), pk=pk)
     form = VisitRecordForm(request.POST, prefix=f"visit-{visit.pk}")
-    if form.is_valid():
-        try:
-            actions.record_visit(visit, by=request.user, **form.cleaned_data)
-        except ValidationError as e:
-            bound = {"record_forms": {visit.pk: form}}
-            return _done(request, visit.ticket, error=_action_error_text(e), bound=bound)
-    if form.errors:
-        bound = {"record_forms": {visit.pk: form}}
-        return _done(request, visit.ticket, error=_form_error_text(form), bound=bound)
-    return _done(request, visit.ticket, notice=_("Visit outcome recorded."))
+
+    def act() -> str:
+        actions.record_visit(visit, by=request.user, **form.cleaned_data)
+        return _("Visit outcome recorded.")
+
+    return _act(request, visit.ticket, form, {"record_forms": {visit.pk: form}}, act)
