@@ -1,7 +1,14 @@
 from django.contrib import admin
+from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from kehu.crm.sales.actions import set_order_status
 from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine
+from kehu.crm.workflow_admin import status_actions
+
+
+def _move(order: Order, status: str, request: HttpRequest) -> None:
+    set_order_status(order, status)
 
 
 class OrderLineInline(admin.TabularInline):
@@ -20,6 +27,9 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["customer"]
     show_full_result_count = False
     inlines = [OrderLineInline]
+    # the status moves only along its workflow (sales.actions.set_order_status)
+    readonly_fields = ["status"]
+    actions = status_actions(Order.Status.choices, _move)
 
 
 @admin.register(Opportunity)

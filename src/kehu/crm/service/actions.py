@@ -62,12 +62,16 @@ def open_ticket(
     opened_at: datetime | None = None,
     **fields: Any,
 ) -> Ticket:
-    ticket = Ticket(
-        customer=customer,
-        number=next_ticket_number(),
-        opened_at=opened_at or timezone.now(),
-        **fields,
-    )
+    ticket = Ticket(customer=customer, opened_at=opened_at or timezone.now(), **fields)
+    return open_built_ticket(ticket, by=by)
+
+
+@transaction.atomic
+def open_built_ticket(ticket: Ticket, *, by: AbstractBaseUser | None = None) -> Ticket:
+    """Open ``ticket``, built but not saved yet (the admin's add form builds one): it
+    takes the next number and the status new, is checked, saved, and its creation logged."""
+    ticket.number = next_ticket_number()
+    ticket.opened_at = ticket.opened_at or timezone.now()
     _check_belongs_to_customer(ticket)
     ticket.status = Ticket.Status.NEW
     validate(ticket)

@@ -1,0 +1,82 @@
+"""The Django admin changes a ticket's workflow only through the service actions: the
+status by the "Move to" actions (their rules, their log), a new ticket opened and logged
+as the service pages open it."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from kehu.crm.service.models import Ticket, TicketEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _move(client, status, *tickets):
+    return client.post(
+        reverse("admin:service_ticket_changelist"),
+        {"action": f"move_to_{status}", "_selected_action": [t.pk for t in tickets]},
+        follow=True,
+    )
+
+
+def test_the_status_is_read_only_on_the_change_form(admin_user, make_ticket, client_for):
+    ticket = make_ticket()
+    page = client_for(admin_user).get(reverse("admin:service_ticket_change", args=[ticket.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'name="status"' not in html and 'name="resolved_at_0"' not in html
+    assert 'name="subject"' in html
+
+
+def test_move_to_follows_the_workflow_and_logs_the_change(admin_user, make_ticket, client_for):
+    c = client_for(admin_user)
+    new, other = make_ticket(), make_ticket(subject="Noise")
+    response = _move(c, "open", new, other)
+    assert "2 records moved to Open." in response.content.decode()
+    new.refresh_from_db()
+    assert new.status == "open" and new.first_response_at is not None
+    event = new.events.get(kind=TicketEvent.Kind.STATUS)
+    assert (event.from_status, event.to_status, event.user) == ("new", "open", admin_user)
+
+
+def test_a_move_the_workflow_refuses_is_named_and_changes_nothing(
+    admin_user, make_ticket, client_for
+):
+    ticket = make_ticket()
+    c = client_for(admin_user)
+    _move(c, "closed", ticket)
+    ticket.refresh_from_db()
+    assert "pending" not in ticket.allowed_transitions()
+    html = _move(c, "pending", ticket).content.decode()
+    assert f"Not moved: {ticket}: a ticket that is &#x27;closed&#x27; can move to" in html
+    ticket.refresh_from_db()
+    assert ticket.status == "closed"
+    assert ticket.events.filter(kind=TicketEvent.Kind.STATUS).count() == 1
+
+
+def test_a_ticket_added_in_the_admin_is_opened_and_logged(admin_user, make_customer, client_for):
+    customer = make_customer()
+    response = client_for(admin_user).post(
+        reverse("admin:service_ticket_add"),
+        {
+            "customer": customer.pk,
+            "type": Ticket.Type.INQUIRY,
+            "priority": Ticket.Priority.NORMAL,
+            "channel": "phone",
+            "subject": "Broken lid",
+            "description": "It cracked",
+            "opened_at_0": "2026-01-05",
+            "opened_at_1": "10:00:00",
+            **{
+                f"{p}-{k}": "0"
+                for p in ("events", "visits")
+                for k in ("TOTAL_FORMS", "INITIAL_FORMS")
+            },
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    ticket = Ticket.objects.get(subject="Broken lid")
+    assert ticket.number.startswith("T") and ticket.status == "new"
+    created = ticket.events.get()
+    assert (created.kind, created.user, created.message) == ("created", admin_user, "It cracked")
