@@ -8,7 +8,6 @@ from __future__ import annotations
 import html
 import re
 
-import duckdb
 import pytest
 from click.testing import CliRunner
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,6 +17,7 @@ from django.utils import translation
 from kehu.cli import main
 from kehu.crm.integration import reasons
 from kehu.crm.integration.models import ImportJob, QuarantinedRow
+from kehu.insight.engine import DuckDBEngine
 
 FUTURE = "如果日期无误，请确认未来日期（--allow-future-dates，或勾选向导中的“导入远在未来的日期”）"
 
@@ -157,13 +157,13 @@ def test_every_reason_has_a_case():
 
 def test_the_sql_of_a_reason_builds_its_text():
     """What DuckDB stores is what :meth:`Reason.text` says, so the pattern reads it."""
-    db = duckdb.connect()
-    for reason in reasons.REASONS:
-        parts = {name: f"<{name}'s value>" for name in reason.names}
-        sql = reason.sql(**{k: reasons.literal(v) for k, v in parts.items()})
-        ((stored,),) = db.execute(f"SELECT {sql}").fetchall()
-        assert stored == reason.text(**parts)
-        assert reason.pattern.fullmatch(stored).groupdict() == parts
+    with DuckDBEngine() as db:
+        for reason in reasons.REASONS:
+            parts = {name: f"<{name}'s value>" for name in reason.names}
+            sql = reason.sql(**{k: reasons.literal(v) for k, v in parts.items()})
+            ((stored,),) = db.execute(f"SELECT {sql}", "reason").fetchall()
+            assert stored == reason.text(**parts)
+            assert reason.pattern.fullmatch(stored).groupdict() == parts
 
 
 def test_a_bool_field_takes_yes_or_no_in_chinese():

@@ -26,7 +26,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 from django.db import connection
 
@@ -37,6 +36,7 @@ from kehu.crm.integration import normalise as n
 from kehu.crm.integration import reasons
 from kehu.crm.integration.readers import RAW, ROW
 from kehu.crm.integration.references import customer_ids_by_email, customers_by_email
+from kehu.crm.integration.staging import Staging
 from kehu.crm.integration.writes import (
     ImportBy,
     changed,
@@ -133,17 +133,19 @@ def batch_sql(batch_rows: int) -> str:
     )
 
 
-def file_details(db: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    row = db.execute(
-        f"SELECT COUNT(*) FILTER (WHERE reason IS NULL AND row_number <> first_copy) FROM {ROWS}"
-    ).fetchone()
+def file_details(db: Staging) -> dict[str, int]:
+    row = db.one(
+        f"SELECT COUNT(*) FILTER (WHERE reason IS NULL AND row_number <> first_copy) FROM {ROWS}",
+        "customers repeated in the file",
+    )
     return {"repeated_in_file": row[0]}
 
 
-def fetch_batch(db: duckdb.DuckDBPyConnection, batch: int) -> pa.Table:
-    return db.sql(
-        f"SELECT * FROM import_batches WHERE batch = {int(batch)} ORDER BY row_number"
-    ).to_arrow_table()
+def fetch_batch(db: Staging, batch: int) -> pa.Table:
+    return db.query(
+        f"SELECT * FROM import_batches WHERE batch = {int(batch)} ORDER BY row_number",
+        f"batch {batch + 1}",
+    )
 
 
 def apply_batch(

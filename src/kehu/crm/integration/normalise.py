@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-import duckdb
 from django.conf import settings
 
 from kehu.crm.integration.readers import RAW
+from kehu.crm.integration.staging import Staging
 
 #: Tried in this order; the first that reads every sampled value wins.
 DATE_FORMATS = (
@@ -73,7 +73,7 @@ ISO_DATE = "^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T]|$)"
 def timestamp(column: str | None, date_format: str | None) -> str:
     """A cell as a UTC timestamp (NULL when it is not a date in a sane range): an
     offset in the cell (``+08:00``) is honoured; a time without one is local time in
-    the connection's time zone. An ISO 8601 date reads in any column, whatever format
+    the staging database's time zone. An ISO 8601 date reads in any column, whatever format
     the column's other dates have (``2024-03-01`` beside ``03/01/2024``)."""
     iso = f"TRY_CAST({text(column)} AS TIMESTAMPTZ)"
     if date_format is None:
@@ -102,7 +102,7 @@ def future_days() -> int:
     return int(getattr(settings, "KEHU_IMPORT_FUTURE_DAYS", 31))
 
 
-def detect_date_format(connection: duckdb.DuckDBPyConnection, column: str) -> str | None:
+def detect_date_format(staging: Staging, column: str) -> str | None:
     """The first of :data:`DATE_FORMATS` that reads the most of a sample of the column
     (ties: the earlier one, so ISO and day-first win); ``None`` means ISO. ISO dates
     count for every format, as they are read in any column."""
@@ -117,13 +117,13 @@ def detect_date_format(connection: duckdb.DuckDBPyConnection, column: str) -> st
         if fmt is not None:  # ISO dates read in any column (see :func:`timestamp`)
             iso = f"CASE WHEN regexp_matches(v, '{ISO_DATE}') THEN {iso} END"
             expr = f"COALESCE(TRY_STRPTIME(v, '{fmt}'), {iso})"
-        count = connection.execute(f"SELECT COUNT({expr}) FROM {sample}").fetchone()[0]
+        count = staging.one(f"SELECT COUNT({expr}) FROM {sample}", f"dates of {column!r}")[0]
         if count > best_count:
             best, best_count = fmt, count
     return best
 
 
-def detect_decimal_comma(connection: duckdb.DuckDBPyConnection, columns: list[str]) -> bool:
+def detect_decimal_comma(staging: Staging, columns: list[str]) -> bool:
     """True when the numbers in ``columns`` are written 1.234,56 (or 3,5): more sampled
     values read as numbers that way than the other."""
     if not columns:
@@ -134,13 +134,14 @@ def detect_decimal_comma(connection: duckdb.DuckDBPyConnection, columns: list[st
             f"(SELECT {text(column)} AS v FROM {RAW} WHERE {text(column)} IS NOT NULL "
             f"LIMIT {SAMPLE_ROWS})"
         )
-        row = connection.execute(
+        row = staging.one(
             "SELECT COUNT(*) FILTER (WHERE regexp_matches(v, '^-?[0-9]{1,3}(\\.[0-9]{3})*,[0-9]+$')"
             " OR regexp_matches(v, '^-?[0-9]+,[0-9]+$')), "
             "COUNT(*) FILTER (WHERE regexp_matches(v, '^-?[0-9]{1,3}(,[0-9]{3})*\\.[0-9]+$')"
             " OR regexp_matches(v, '^-?[0-9]+\\.[0-9]+$')) "
-            f"FROM {sample}"
-        ).fetchone()
+            f"FROM {sample}",
+            f"numbers of {column!r}",
+        )
         comma += row[0]
         point += row[1]
     return comma > point

@@ -24,7 +24,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 from django.db import connection
 
@@ -33,6 +32,7 @@ from kehu.crm.customers.models import Customer
 from kehu.crm.integration import normalise as n
 from kehu.crm.integration import reasons, references
 from kehu.crm.integration.readers import RAW, ROW
+from kehu.crm.integration.staging import Staging
 from kehu.crm.integration.writes import (
     ImportBy,
     chunks,
@@ -177,20 +177,22 @@ def batch_sql(batch_rows: int) -> str:
     """
 
 
-def file_details(db: duckdb.DuckDBPyConnection) -> dict[str, int]:
+def file_details(db: Staging) -> dict[str, int]:
     """What the file held, for the result page: orders, returns, duplicate lines."""
-    row = db.execute(
+    row = db.one(
         f"SELECT COUNT(DISTINCT order_number) FILTER (WHERE reason IS NULL), "
         f"COUNT(*) FILTER (WHERE reason IS NULL AND is_return), "
-        f"COUNT(*) FILTER (WHERE reason IS NULL AND row_number <> first_copy) FROM {ROWS}"
-    ).fetchone()
+        f"COUNT(*) FILTER (WHERE reason IS NULL AND row_number <> first_copy) FROM {ROWS}",
+        "orders in the file",
+    )
     return {"orders_in_file": row[0], "return_lines": row[1], "duplicate_lines": row[2]}
 
 
-def fetch_batch(db: duckdb.DuckDBPyConnection, batch: int) -> pa.Table:
-    return db.sql(
-        f"SELECT * FROM import_batches WHERE batch = {int(batch)} ORDER BY row_number"
-    ).to_arrow_table()
+def fetch_batch(db: Staging, batch: int) -> pa.Table:
+    return db.query(
+        f"SELECT * FROM import_batches WHERE batch = {int(batch)} ORDER BY row_number",
+        f"batch {batch + 1}",
+    )
 
 
 def apply_batch(

@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from kehu.crm.integration.mapping import FIELDS, check_mapping, suggest_mapping
 from kehu.crm.integration.models import ImportJob, MappingProfile, QuarantinedRow
 from kehu.crm.integration.quarantine import EXTRA_CELLS
 from kehu.crm.integration.readers import RAW, REJECTS, ROW, ReadError, Source, read_file
+from kehu.crm.integration.staging import QueryError, Staging
 from kehu.crm.integration.workdirs import sweep_workdirs
 from kehu.crm.integration.writes import ImportBy, insert_rows
 from kehu.crm.processes import machine as _machine
@@ -147,7 +147,8 @@ class Prepared:
 
 
 def read_source(path: Path, options: Options) -> Source:
-    """The file as a DuckDB table (see :mod:`~kehu.crm.integration.readers`)."""
+    """The file as a table of the import's staging database (see
+    :mod:`~kehu.crm.integration.readers`)."""
     try:
         return read_file(
             path,
@@ -170,7 +171,7 @@ def prepare(
     report: Progress | None = None,
 ) -> Prepared:
     """Settle the mapping and the reading options of a file read with
-    :func:`read_source`, and check every row (in DuckDB). The result owns ``source``;
+    :func:`read_source`, and check every row (in its staging database). The result owns ``source``;
     the caller closes it."""
     options = options or Options()
     try:
@@ -182,28 +183,23 @@ def prepare(
         if report:
             report("checking rows", 0, source.rows)
         module = ENTITIES[entity]
-        db = source.connection
+        db = source.staging
         if hasattr(module, "resolve_references"):
             module.resolve_references(db, mapping)
         latest = None if options.allow_future_dates else normalise.latest_date()
         db.execute(
             module.prepare_sql(
                 mapping, options.date_format, bool(options.decimal_comma), latest=latest
-            )
+            ),
+            module.ROWS,
         )
-        db.execute(module.batch_sql(options.batch_rows))
-        quarantined = (
-            source.rejected
-            + db.execute(f"SELECT COUNT(*) FROM {module.ROWS} WHERE reason IS NOT NULL").fetchall()[
-                0
-            ][0]
-        )
-        (batches,) = db.execute(
-            "SELECT COALESCE(MAX(batch) + 1, 0) FROM import_batches"
-        ).fetchall()[0]
-    except duckdb.Error as e:
+        db.execute(module.batch_sql(options.batch_rows), "import_batches")
+        (bad,) = db.one(f"SELECT COUNT(*) FROM {module.ROWS} WHERE reason IS NOT NULL", "bad rows")
+        quarantined = source.rejected + bad
+        (batches,) = db.one("SELECT COALESCE(MAX(batch) + 1, 0) FROM import_batches", "batches")
+    except QueryError as e:  # the message says what DuckDB found; the query is chained
         source.close()
-        raise ImportInputError(f"could not check the rows: {str(e).splitlines()[0]}") from e
+        raise ImportInputError(f"could not check the rows: {e.reason.splitlines()[0]}") from e
     except Exception:
         source.close()
         raise
@@ -214,15 +210,18 @@ def preview(prepared: Prepared, n: int = 10) -> dict[str, Any]:
     """The first ``n`` rows as they would be read (with each row's reason, if any) and
     the quarantine reasons over the whole file, most common first."""
     module = ENTITIES[prepared.entity]
-    db = prepared.source.connection
-    cursor = db.execute(f"SELECT * FROM {module.ROWS} ORDER BY row_number LIMIT {int(n)}")
+    db = prepared.source.staging
+    cursor = db.execute(
+        f"SELECT * FROM {module.ROWS} ORDER BY row_number LIMIT {int(n)}", "preview"
+    )
     names = [d[0] for d in cursor.description]
     rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-    reasons = db.execute(
+    reasons = db.rows(
         f"SELECT reason, COUNT(*) AS n FROM (SELECT reason FROM {module.ROWS} "
         f"WHERE reason IS NOT NULL UNION ALL SELECT reason FROM {REJECTS}) "
-        "GROUP BY reason ORDER BY n DESC, reason LIMIT 20"
-    ).fetchall()
+        "GROUP BY reason ORDER BY n DESC, reason LIMIT 20",
+        "quarantine reasons",
+    )
     fields = list(module.PREVIEW_FIELDS)
     return {
         "fields": fields,
@@ -300,10 +299,10 @@ def _detect(source: Source, entity: str, mapping: dict[str, str], options: Optio
     module = ENTITIES[entity]
     dates = [f for f in module.DATE_FIELDS if f in mapping]
     if options.date_format is None and dates:
-        options.date_format = normalise.detect_date_format(source.connection, mapping[dates[0]])
+        options.date_format = normalise.detect_date_format(source.staging, mapping[dates[0]])
     if options.decimal_comma is None:
         numeric = [mapping[f] for f in module.NUMBER_FIELDS if f in mapping]
-        options.decimal_comma = normalise.detect_decimal_comma(source.connection, numeric)
+        options.decimal_comma = normalise.detect_decimal_comma(source.staging, numeric)
 
 
 def _save_profile(name: str, entity: str, mapping: dict[str, str], options: Options) -> None:
@@ -322,7 +321,7 @@ def _run(
 ) -> ImportJob:
     source, options = prepared.source, prepared.options
     module = ENTITIES[prepared.entity]
-    db = source.connection
+    db = source.staging
     details = {
         "encoding": source.encoding,
         "delimiter": source.delimiter,
@@ -387,13 +386,14 @@ def _run(
     return job
 
 
-def _write_quarantine(db: Any, job: ImportJob, rows_table: str, columns: list[str]) -> None:
-    cursor = db.execute(
+def _write_quarantine(db: Staging, job: ImportJob, rows_table: str, columns: list[str]) -> None:
+    for batch in db.chunks(
         f"SELECT q.row_number, q.reason, r.* EXCLUDE ({ROW}) FROM {rows_table} q "
         f"JOIN {RAW} r ON r.{ROW} = q.row_number WHERE q.reason IS NOT NULL "
-        "ORDER BY q.row_number"
-    )
-    while batch := cursor.fetchmany(QUARANTINE_CHUNK):
+        "ORDER BY q.row_number",
+        "quarantined rows",
+        QUARANTINE_CHUNK,
+    ):
         insert_rows(
             QuarantinedRow,
             ["job", "row_number", "reason", "data"],
@@ -404,11 +404,12 @@ def _write_quarantine(db: Any, job: ImportJob, rows_table: str, columns: list[st
         )
 
 
-def _write_rejects(db: Any, job: ImportJob, columns: list[str]) -> None:
+def _write_rejects(db: Staging, job: ImportJob, columns: list[str]) -> None:
     """Rows the reader could not place (more cells than columns), as they were: the
     cells past the last column are kept under ``extra cells``."""
-    cursor = db.execute(f"SELECT {ROW}, reason, cells FROM {REJECTS} ORDER BY {ROW}")
-    while batch := cursor.fetchmany(QUARANTINE_CHUNK):
+    for batch in db.chunks(
+        f"SELECT {ROW}, reason, cells FROM {REJECTS} ORDER BY {ROW}", REJECTS, QUARANTINE_CHUNK
+    ):
         rows = []
         for row_number, reason, cells in batch:
             values = json.loads(cells)

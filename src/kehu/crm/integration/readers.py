@@ -4,9 +4,10 @@ CSV/TSV (RFC 4180 quoting, any delimiter, gzipped or not: see
 :mod:`~kehu.crm.integration.textfiles`), Excel (.xlsx, .xls, .ods through
 python-calamine), Parquet and JSON lines. A file that is not UTF-8 (GBK, GB18030, Big5,
 Latin-1, ...) is detected by charset-normalizer on its first 256 KiB and decoded as it
-is read, so memory does not grow with the file. DuckDB keeps the table on disk beyond
-its memory limit, in the import's own temporary folder (bounded, and removed however the
-import ends: see :mod:`~kehu.crm.integration.workdirs`).
+is read, so memory does not grow with the file. The import's staging database
+(:mod:`~kehu.crm.integration.staging`) keeps the table on disk beyond its memory limit,
+in the import's own temporary folder (bounded, and removed however the import ends: see
+:mod:`~kehu.crm.integration.workdirs`).
 
 Before anything is read the file is checked once against the import limits (what it
 unpacks to, its rows, the extent of a spreadsheet: :mod:`~kehu.crm.integration.packed`).
@@ -19,11 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 from django.conf import settings
 
 from kehu.crm.integration.limits import MB, LimitError, Limits, ReadError
 from kehu.crm.integration.packed import check_file
+from kehu.crm.integration.staging import QueryError, Staging
 from kehu.crm.integration.textfiles import detect_encoding, load_text, unique_headers
 from kehu.crm.integration.workdirs import make_workdir, remove_workdir
 
@@ -41,10 +42,10 @@ READABLE = TEXT_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES + JSON_SUFFIXES
 
 @dataclass
 class Source:
-    """A file loaded into ``connection`` as the tables :data:`RAW` and :data:`REJECTS`;
+    """A file loaded into ``staging`` as the tables :data:`RAW` and :data:`REJECTS`;
     ``rows`` counts both (every data row of the file)."""
 
-    connection: duckdb.DuckDBPyConnection
+    staging: Staging
     columns: list[str]
     rows: int
     encoding: str | None = None
@@ -54,28 +55,21 @@ class Source:
     rejected: int = 0
 
     def close(self) -> None:
-        self.connection.close()
+        self.staging.close()
         if self.workdir is not None:
             remove_workdir(self.workdir)
 
 
-def connect(
-    workdir: Path, memory_limit: str = "512MB", limits: Limits | None = None
-) -> duckdb.DuckDBPyConnection:
+def connect(workdir: Path, memory_limit: str = "512MB", limits: Limits | None = None) -> Staging:
+    """A staging database spilling to ``workdir``, in the business's time zone."""
     limits = limits or Limits.from_settings()
-    connection = duckdb.connect()
-    for setting, value in (
-        ("memory_limit", memory_limit),
-        ("temp_directory", str(workdir)),
+    return Staging(
+        workdir,
+        memory_limit=memory_limit,
         # what it spills: the file's rows and their checked copies, a few times over
-        ("max_temp_directory_size", f"{max(4 * limits.max_bytes // MB, 1024)}MB"),
-        ("preserve_insertion_order", True),  # row numbers = file order
-        ("enable_progress_bar", False),
-        # a time without an offset is the business's local time (KEHU_TIME_ZONE)
-        ("TimeZone", settings.TIME_ZONE),
-    ):
-        connection.execute(f"SET {setting} = ?", [value]).fetchall()
-    return connection
+        max_temp_mb=max(4 * limits.max_bytes // MB, 1024),
+        time_zone=settings.TIME_ZONE,
+    )
 
 
 def suffixes_of(path: Path | str) -> str:
@@ -118,16 +112,16 @@ def read_file(
         raise ReadError(f"file {str(path)!r} does not exist")
     workdir = make_workdir()
     try:
-        connection = connect(workdir, limits=limits)
+        staging = connect(workdir, limits=limits)
     except BaseException:
         remove_workdir(workdir)
         raise
-    source = Source(connection, [], 0, workdir=workdir)
+    source = Source(staging, [], 0, workdir=workdir)
     try:
         _load(source, path, encoding, delimiter, sheet, limits)
-    except duckdb.Error as e:
+    except QueryError as e:  # the message says what DuckDB found; the query is chained
         source.close()
-        raise ReadError(f"cannot read {path.name!r}: {str(e).splitlines()[0]}") from e
+        raise ReadError(f"cannot read {path.name!r}: {e.reason.splitlines()[0]}") from e
     except BaseException:  # a limit, a bad file, or the process being stopped
         source.close()
         raise
@@ -156,7 +150,7 @@ def _load(
     elif suffixes.endswith(TEXT_SUFFIXES):
         tsv = suffixes.endswith(".tsv")
         read = load_text(
-            source.connection,
+            source.staging,
             path,
             raw=RAW,
             rejects=REJECTS,
@@ -172,6 +166,9 @@ def _load(
         raise unreadable(path.name)
 
 
+_REJECTS_TABLE = f"CREATE TEMP TABLE {REJECTS} ({ROW} BIGINT, reason VARCHAR, cells VARCHAR)"
+
+
 def _literal(path: Path | str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
@@ -183,20 +180,21 @@ def _quote(name: str) -> str:
 def _load_select(source: Source, select: str, path: Path, limits: Limits) -> None:
     """``select`` as the text table with row numbers (never more rows than the limit
     allows: one more is read to tell)."""
-    db = source.connection
-    names = [d[0] for d in db.execute(f"DESCRIBE {select}").fetchall()]
+    db = source.staging
+    names = [d[0] for d in db.rows(f"DESCRIBE {select}", f"the columns of {path.name}")]
     columns, notes = unique_headers(names)
     text = ", ".join(
         f"CAST({_quote(n)} AS VARCHAR) AS {_quote(c)}" for n, c in zip(names, columns, strict=True)
     )
     db.execute(
         f"CREATE TEMP TABLE {RAW} AS SELECT ROW_NUMBER() OVER () AS {ROW}, {text} "
-        f"FROM ({select} LIMIT {limits.max_rows + 1})"
+        f"FROM ({select} LIMIT {limits.max_rows + 1})",
+        RAW,
     )
-    db.execute(f"CREATE TEMP TABLE {REJECTS} ({ROW} BIGINT, reason VARCHAR, cells VARCHAR)")
+    db.execute(_REJECTS_TABLE, REJECTS)
     source.columns = columns
     source.notes += notes
-    source.rows = db.execute(f"SELECT COUNT(*) FROM {RAW}").fetchall()[0][0]
+    source.rows = db.one(f"SELECT COUNT(*) FROM {RAW}", RAW)[0]
     if source.rows > limits.max_rows:
         raise limits.too_many_rows(path.name)
 
@@ -223,14 +221,15 @@ def _load_excel(source: Source, path: Path, sheet: str | None, limits: Limits) -
     if len(frame) > limits.max_rows:
         raise limits.too_many_rows(path.name)
     frame.columns = [f"c{i}" for i in range(len(header))]
-    source.connection.register("excel_frame", frame)
     columns, notes = unique_headers(header)
     text = ", ".join(f"CAST(c{i} AS VARCHAR) AS {_quote(c)}" for i, c in enumerate(columns))
-    db = source.connection
-    db.execute(
-        f"CREATE TEMP TABLE {RAW} AS SELECT ROW_NUMBER() OVER () AS {ROW}, {text} FROM excel_frame"
-    )
-    db.unregister("excel_frame")
-    db.execute(f"CREATE TEMP TABLE {REJECTS} ({ROW} BIGINT, reason VARCHAR, cells VARCHAR)")
+    db = source.staging
+    with db.registered("excel_frame", frame):
+        db.execute(
+            f"CREATE TEMP TABLE {RAW} AS SELECT ROW_NUMBER() OVER () AS {ROW}, {text} "
+            "FROM excel_frame",
+            RAW,
+        )
+    db.execute(_REJECTS_TABLE, REJECTS)
     source.columns, source.notes = columns, source.notes + notes
-    source.rows = db.execute(f"SELECT COUNT(*) FROM {RAW}").fetchall()[0][0]
+    source.rows = db.one(f"SELECT COUNT(*) FROM {RAW}", RAW)[0]

@@ -24,7 +24,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
-import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.db import connection, models
@@ -35,6 +34,7 @@ from kehu.crm.integration import reasons
 from kehu.crm.integration.fields import FIELDS, Field
 from kehu.crm.integration.readers import RAW, ROW
 from kehu.crm.integration.references import RESOLVERS
+from kehu.crm.integration.staging import Staging
 from kehu.crm.integration.writes import (
     ImportBy,
     changed,
@@ -105,9 +105,9 @@ class RecordEntity:
     def NUMBER_FIELDS(self) -> tuple[str, ...]:  # noqa: N802
         return tuple(f.name for f in self.fields if f.kind in ("number", "integer"))
 
-    # -- checking, in DuckDB --------------------------------------------------------
+    # -- checking, in the staging database ---------------------------------------------
 
-    def resolve_references(self, db: duckdb.DuckDBPyConnection, mapping: dict[str, str]) -> None:
+    def resolve_references(self, db: Staging, mapping: dict[str, str]) -> None:
         """``ref_<field>`` tables: the file's references that name a record in the CRM."""
         for field in self.fields:
             if field.kind not in REFERENCES:
@@ -115,7 +115,9 @@ class RecordEntity:
             column = mapping.get(field.name)
             keys = []
             if column is not None:
-                rows = db.execute(f"SELECT DISTINCT {n.identifier(column)} FROM {RAW}").fetchall()
+                rows = db.rows(
+                    f"SELECT DISTINCT {n.identifier(column)} FROM {RAW}", f"ref_{field.name}"
+                )
                 keys = [k for (k,) in rows if k is not None]
             found = RESOLVERS[field.kind](keys)
             arrow = pa.table(
@@ -124,9 +126,8 @@ class RecordEntity:
                     "ref_id": pa.array(list(found.values()), pa.int64()),
                 }
             )
-            db.register("ref_input", arrow)
-            db.execute(f"CREATE OR REPLACE TEMP TABLE ref_{field.name} AS SELECT * FROM ref_input")
-            db.unregister("ref_input")
+            with db.registered("ref_input", arrow):
+                db.materialize(f"ref_{field.name}", "SELECT * FROM ref_input")
 
     def prepare_sql(
         self,
@@ -320,17 +321,19 @@ class RecordEntity:
             f"FROM {self.ROWS} WHERE reason IS NULL ORDER BY row_number"
         )
 
-    def file_details(self, db: duckdb.DuckDBPyConnection) -> dict[str, int]:
-        (repeated,) = db.execute(
+    def file_details(self, db: Staging) -> dict[str, int]:
+        (repeated,) = db.one(
             f"SELECT COUNT(*) FILTER (WHERE reason IS NULL AND row_number <> first_copy) "
-            f"FROM {self.ROWS}"
-        ).fetchall()[0]
+            f"FROM {self.ROWS}",
+            "rows repeated in the file",
+        )
         return {"repeated_in_file": repeated}
 
-    def fetch_batch(self, db: duckdb.DuckDBPyConnection, batch: int) -> pa.Table:
-        return db.sql(
-            f"SELECT * FROM import_batches WHERE batch = {int(batch)} ORDER BY row_number"
-        ).to_arrow_table()
+    def fetch_batch(self, db: Staging, batch: int) -> pa.Table:
+        return db.query(
+            f"SELECT * FROM import_batches WHERE batch = {int(batch)} ORDER BY row_number",
+            f"batch {batch + 1}",
+        )
 
     # -- writing, in the CRM's database --------------------------------------------
 

@@ -1,5 +1,5 @@
 """CSV/TSV text read the way RFC 4180 writes it, by Python's csv module (one pass,
-streamed in chunks into DuckDB):
+streamed in chunks into the import's staging database):
 
 - a quoted value may hold the delimiter, line breaks and doubled quotes (``"Shop
   ""A"", Berlin"`` is ``Shop "A", Berlin``); ``""`` is an empty value; a quote inside
@@ -29,11 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
-import duckdb
 import pyarrow as pa
 
 from kehu.crm.integration import reasons
 from kehu.crm.integration.limits import Limits, ReadError
+from kehu.crm.integration.staging import Staging
 
 SAMPLE_BYTES = 256 * 1024
 CHUNK_ROWS = 50_000
@@ -151,7 +151,7 @@ def unique_headers(cells: list[str]) -> tuple[list[str], list[str]]:
 
 
 def load_text(
-    db: duckdb.DuckDBPyConnection,
+    db: Staging,
     path: Path,
     *,
     raw: str,
@@ -220,7 +220,7 @@ def _starts_with_bom(path: Path) -> bool:
 
 
 def _rows(
-    db: duckdb.DuckDBPyConnection,
+    db: Staging,
     text: IO[str],
     delimiter: str,
     raw: str,
@@ -236,8 +236,11 @@ def _rows(
     columns, notes = unique_headers(header)
     width = len(columns)
     quoted = ", ".join(_quote(c) + " VARCHAR" for c in columns)
-    db.execute(f"CREATE TEMP TABLE {raw} ({_quote(row)} BIGINT, {quoted})")
-    db.execute(f"CREATE TEMP TABLE {rejects} ({_quote(row)} BIGINT, reason VARCHAR, cells VARCHAR)")
+    db.execute(f"CREATE TEMP TABLE {raw} ({_quote(row)} BIGINT, {quoted})", raw)
+    db.execute(
+        f"CREATE TEMP TABLE {rejects} ({_quote(row)} BIGINT, reason VARCHAR, cells VARCHAR)",
+        rejects,
+    )
     numbers: list[int] = []
     records: list[list[str]] = []
     refused: list[tuple[int, str, str]] = []
@@ -273,9 +276,8 @@ def _rows(
                 "cells": pa.array([r[2] for r in refused], pa.string()),
             }
         )
-        db.register("rejects_input", table)
-        db.execute(f"INSERT INTO {rejects} SELECT * FROM rejects_input")
-        db.unregister("rejects_input")
+        with db.registered("rejects_input", table):
+            db.execute(f"INSERT INTO {rejects} SELECT * FROM rejects_input", rejects)
     last = (start, span) if span > 1 else None
     return TextRead(columns, n, len(refused), "", delimiter, notes, last)
 
@@ -302,7 +304,7 @@ def _check_closed(text: IO[str], first_line: int, lines: int, delimiter: str, na
 
 
 def _flush(
-    db: duckdb.DuckDBPyConnection,
+    db: Staging,
     raw: str,
     row: str,
     width: int,
@@ -315,10 +317,9 @@ def _flush(
     arrays = {row: pa.array(numbers, pa.int64())}
     for i, values in enumerate(zip(*records, strict=True)):
         arrays[f"c{i}"] = pa.array(list(values), pa.string())  # a tuple is 30x slower
-    db.register("raw_input", pa.table(arrays))
     cells = ", ".join(f"NULLIF(c{i}, '')" for i in range(width))
-    db.execute(f"INSERT INTO {raw} SELECT {_quote(row)}, {cells} FROM raw_input")
-    db.unregister("raw_input")
+    with db.registered("raw_input", pa.table(arrays)):
+        db.execute(f"INSERT INTO {raw} SELECT {_quote(row)}, {cells} FROM raw_input", raw)
 
 
 def _quote(name: str) -> str:
