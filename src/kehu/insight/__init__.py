@@ -5,6 +5,6 @@ and fitted models. :mod:`kehu.insight.generate` simulates purchase histories fro
 BTYD generative processes, so that the models have something real to find.
 """
 
-from kehu.insight.errors import InsightError
+from kehu.insight.errors import InputError, InsightError, NotFittedError
 
-__all__ = ["InsightError"]
+__all__ = ["InputError", "InsightError", "NotFittedError"]

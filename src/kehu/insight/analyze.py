@@ -98,7 +98,7 @@ class AnalysisSettings:
         return self.horizon or round(365.25 / PERIOD_DAYS[self.period])
 
     def discount_per_period(self) -> float:
-        """The yearly ``discount_rate`` as a rate per period."""
+        """Return the yearly ``discount_rate`` as a rate per period."""
         result: float = (1 + self.discount_rate) ** (PERIOD_DAYS[self.period] / 365.25) - 1
         return result
 
@@ -127,7 +127,7 @@ def _fit(model: Any, data: pd.DataFrame, name: str, notes: list[str]) -> Any:
 
 
 def _spend(customers: pd.DataFrame, notes: list[str]) -> tuple[np.ndarray, GammaGamma | None]:
-    """Expected spend per purchase: Gamma-Gamma where it can be fitted, else the
+    """Return the expected spend per purchase: Gamma-Gamma where it can be fitted, else the
     customer's own mean purchase value.
     """
     own_mean = (customers["gross_spend"] / (customers["frequency"] + 1)).to_numpy()
@@ -303,8 +303,9 @@ def _summary(
 
 
 def analysis_dates(source: Any, settings: AnalysisSettings, engine: Engine) -> AnalysisDates | None:
-    """The as-of date chosen from the orders per day (:func:`kehu.insight.dates.choose_as_of`);
-    None without a usable order (the summary then says what is wrong with the input).
+    """Return the as-of date chosen from the orders per day
+    (:func:`kehu.insight.dates.choose_as_of`); None without a usable order (the summary then says
+    what is wrong with the input).
     """
     columns = detect_columns(
         register_source(engine, source),
@@ -329,9 +330,9 @@ CANDIDATES = {"bg_nbd": BgNbd, "mbg_nbd": MbgNbd, "pareto_nbd": ParetoNbd}
 
 
 def holdout_split(first: date, as_of: date) -> date | None:
-    """The calibration end of the model comparison: a quarter of the history before
-    ``as_of`` is held out (whole weeks, 4 to 52); None when the history is too short
-    for a calibration at least twice the holdout.
+    """Return the calibration end of the model comparison: a quarter of the history before ``as_of``
+    is held out (whole weeks, 4 to 52); None when the history is too short for a calibration at
+    least twice the holdout.
     """
     span = (as_of - first).days
     days = int(np.clip(round(span / 4 / 7) * 7, *HOLDOUT_DAYS))
@@ -469,7 +470,7 @@ def _tracking(
 
 
 def settings_dict(settings: AnalysisSettings) -> dict[str, Any]:
-    """The settings as plain values (lifecycle rules included), for JSON."""
+    """Return the settings as plain values (lifecycle rules included), for JSON."""
     out = asdict(settings)
     out["lifecycle"] = asdict(settings.lifecycle)
     return out

@@ -180,7 +180,7 @@ class LikelihoodModel(Estimator):
         raise NotImplementedError
 
     def _require_fitted(self, method: str) -> np.ndarray:
-        """The fitted parameters in ``_param_names`` order; the error when unfitted."""
+        """Return the fitted parameters in ``_param_names`` order; the error when unfitted."""
         check_is_fitted(self, method, attribute="params_", how="fit() (or from_params())")
         return np.array([self.params_[name] for name in self._param_names])
 

@@ -115,7 +115,7 @@ def frequent_itemsets(
 
 
 def _min_count(min_support: float, n: int) -> int:
-    """The least count whose support (count / n, in floating point) reaches min_support."""
+    """Return the least count whose support (count / n, in floating point) reaches min_support."""
     count = max(int(np.ceil(min_support * n)), 0)
     while count > 0 and (count - 1) / float(n) >= min_support:
         count -= 1

@@ -137,7 +137,7 @@ class ColumnMap:
     order: str | None = None
 
     def as_dict(self) -> dict[str, str | None]:
-        """The column roles as a plain mapping."""
+        """Return the column roles as a plain mapping."""
         return asdict(self)
 
 
@@ -227,7 +227,7 @@ def _q(name: str) -> str:
 
 
 def text_sql(column: str) -> str:
-    """SQL for ``column`` as trimmed text, NULL when blank.
+    """Return the SQL for ``column`` as trimmed text, NULL when blank.
 
     Examples
     --------
@@ -238,7 +238,7 @@ def text_sql(column: str) -> str:
 
 
 def number_sql(column: str, kind: str) -> str:
-    """SQL for ``column`` as a number; text that is not one becomes NULL.
+    """Return the SQL for ``column`` as a number; text that is not one becomes NULL.
 
     ``kind`` is the column's detected kind (``"integer"``, ``"number"``, ``"text"``,
     ...): numbers are cast, anything else is read from its text.
@@ -256,7 +256,7 @@ def _customer(column: str, kind: str) -> str:
 
 
 def timestamp_sql(column: str, kind: str, date_format: str | None) -> str:
-    """SQL for ``column`` as a timestamp; text that is not a date becomes NULL.
+    """Return the SQL for ``column`` as a timestamp; text that is not a date becomes NULL.
 
     A ``"temporal"`` column is cast; text is parsed with ``date_format`` (strptime
     codes) when given, else by DuckDB's own date reading.
@@ -271,10 +271,10 @@ def timestamp_sql(column: str, kind: str, date_format: str | None) -> str:
 def transactions_sql(
     columns: ColumnMap, date_format: str | None = None, kinds: dict[str, str] | None = None
 ) -> str:
-    """SQL (DuckDB dialect, portable through SQLGlot) normalising the raw input to
-    ``customer_id, occurred_at, amount, order_id, is_return`` with NULLs where a value
-    could not be read (the accounting counts those rows). ``kinds`` (column → text,
-    integer, number or temporal) lets typed columns skip the text round trip.
+    """Return the SQL (DuckDB dialect, portable through SQLGlot) normalising the raw input to
+    ``customer_id, occurred_at, amount, order_id, is_return`` with NULLs where a value could not be
+    read (the accounting counts those rows). ``kinds`` (column → text, integer, number or temporal)
+    lets typed columns skip the text round trip.
     """
     kind = (kinds or {}).get
     customer = _customer(columns.customer, kind(columns.customer, "text"))

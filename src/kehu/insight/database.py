@@ -56,7 +56,7 @@ class DatabaseQuery:
 
 
 def sqlite_path(url: str) -> Path:
-    """The file of an ``sqlite:///relative`` or ``sqlite:////absolute`` URL."""
+    """Return the file of an ``sqlite:///relative`` or ``sqlite:////absolute`` URL."""
     path = unquote(url.split("://", 1)[1])
     if path.startswith("/"):
         path = path[1:]  # sqlite:///x -> "x", sqlite:////x -> "/x"

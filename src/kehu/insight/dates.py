@@ -59,13 +59,13 @@ class AnalysisDates:
     gap_limit_days: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """The dates as plain values (ISO text), with the note in words."""
+        """Return the dates as plain values (ISO text), with the note in words."""
         out = asdict(self)
         out = {k: v.isoformat() if isinstance(v, date) else v for k, v in out.items()}
         return out | {"note": self.note()}
 
     def note(self) -> str:
-        """The choice in one English sentence (the CRM phrases it from the numbers)."""
+        """Return the choice in one English sentence (the CRM phrases it from the numbers)."""
         parts = []
         if self.n_future:
             parts.append(
@@ -83,8 +83,8 @@ class AnalysisDates:
 
 
 def choose_as_of(days: pd.Series, counts: pd.Series, today: date) -> AnalysisDates:
-    """The as-of date from the purchase days ``days`` (dates) and the number of orders
-    on each (``counts``), by the rule in the module docstring.
+    """Return the as-of date from the purchase days ``days`` (dates) and the number of orders on
+    each (``counts``), by the rule in the module docstring.
     """
     order = np.argsort(pd.to_datetime(days).to_numpy())
     when = pd.to_datetime(days).to_numpy()[order].astype("datetime64[D]")

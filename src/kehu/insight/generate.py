@@ -146,12 +146,12 @@ class SimulatedPurchases:
     seed: int
 
     def parameters(self) -> dict[str, dict[str, float]]:
-        """The generating parameters as ``{"bg_nbd": {...}, "gamma_gamma": {...}}``."""
+        """Return the generating parameters as ``{"bg_nbd": {...}, "gamma_gamma": {...}}``."""
         return {"bg_nbd": asdict(self.bg_nbd), "gamma_gamma": asdict(self.gamma_gamma)}
 
 
 def expected_repeat_transactions(t: np.ndarray | float, params: BgNbdParams) -> np.ndarray:
-    """Expected number of repeat purchases in ``(0, t]`` of a customer acquired at 0.
+    """Return the expected number of repeat purchases in ``(0, t]`` of a customer acquired at 0.
 
     BG/NBD ``E[X(t) | r, alpha, a, b]`` (Fader, Hardie & Lee 2005, equation 9)::
 
@@ -185,7 +185,7 @@ def expected_repeat_transactions(t: np.ndarray | float, params: BgNbdParams) -> 
 
 
 def expected_transaction_value(params: GammaGammaParams) -> float:
-    """Population mean of one transaction's value, ``p * v / (q - 1)``.
+    """Return the population mean of one transaction's value, ``p * v / (q - 1)``.
 
     Examples
     --------
@@ -200,7 +200,7 @@ def expected_transaction_value(params: GammaGammaParams) -> float:
 def mean_transactions_per_customer(
     params: BgNbdParams, window_weeks: float = DEFAULT_WINDOW_WEEKS
 ) -> float:
-    """Expected transactions per customer (first purchase included) when acquisition
+    """Return the expected transactions per customer (first purchase included) when acquisition
     times are uniform over a window of ``window_weeks``: ``1 + mean E[X(T)]``, T ~ U(0, W).
 
     Examples
@@ -219,7 +219,7 @@ def bg_nbd_for_mean_transactions(
     window_weeks: float = DEFAULT_WINDOW_WEEKS,
     base: BgNbdParams = CDNOW_BG_NBD,
 ) -> BgNbdParams:
-    """``base`` with ``alpha`` rescaled (every purchase rate multiplied by one factor) so
+    """Return ``base`` with ``alpha`` rescaled (every purchase rate multiplied by one factor) so
     that a simulation yields ``mean_transactions`` per customer on average.
 
     Examples

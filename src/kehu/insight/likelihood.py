@@ -146,9 +146,9 @@ HESSIAN_REUSE = 1e-4
 def _newton_polish(
     objective: Objective, params: np.ndarray, steps: int = 8
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """A few Newton steps in log-parameters from L-BFGS-B's stop, each kept only when
-    the log-likelihood rises. Quasi-Newton stops early on flat ridges (BG/NBD's ``b``
-    with little dropout); the exact curvature finishes the climb.
+    """Take a few Newton steps in log-parameters from L-BFGS-B's stop, each kept only when the
+    log-likelihood rises. Quasi-Newton stops early on flat ridges (BG/NBD's ``b`` with little
+    dropout); the exact curvature finishes the climb.
 
     Returns the parameters and, when the last step was negligible, the log-space
     Hessian there (so the standard errors need no second numerical Hessian).

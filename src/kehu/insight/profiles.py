@@ -403,8 +403,8 @@ def fake_customers(
     company_share: float = 0.6,
     pools: ProfilePools | None = None,
 ) -> pd.DataFrame:
-    """Customer master data: ``kind`` ("company" or "person"), ``name, industry,
-    country, region, city, address, postal_code, phone, email, website, zh``.
+    """Return customer master data: ``kind`` ("company" or "person"), ``name, industry, country,
+    region, city, address, postal_code, phone, email, website, zh``.
 
     Parameters
     ----------

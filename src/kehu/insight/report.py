@@ -210,7 +210,7 @@ def _model_rows(section: dict[str, Any]) -> dict[str, Any]:
 
 
 def render_report(a: Analysis) -> str:
-    """The analysis as a self-contained HTML report."""
+    """Return the analysis as a self-contained HTML report."""
     c = a.customers
     figures = [
         _pyramid(c, [name for name, _ in a.settings.tiers]),

@@ -101,7 +101,7 @@ def segment_of(r: pd.Series, f: pd.Series, m: pd.Series) -> pd.Series:
 
 
 def segment_counts(segments: pd.Series) -> dict[str, int]:
-    """Customers per segment, in rule order, with empty segments and "Others"."""
+    """Count the customers per segment, in rule order, with empty segments and "Others"."""
     counts = segments.value_counts()
     names = [name for name, *_ in SEGMENT_RULES] + [OTHERS]
     return {name: int(counts.get(name, 0)) for name in names}

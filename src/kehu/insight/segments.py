@@ -490,7 +490,7 @@ class _Facts:
 
 
 def _traits(facts: _Facts, features: list[str], labels: dict[str, str]) -> list[Trait]:
-    """The features that set the segment apart most (by mean scaled distance), shown as
+    """Return the features that set the segment apart most (by mean scaled distance), shown as
     medians; one whose median does not move the way its mean does is left out.
     """
     traits = [
@@ -547,8 +547,8 @@ def _number(value: float, feature: str) -> str:
 
 
 def _name(f: _Facts) -> tuple[str, str]:
-    """A name from the traits that set the segment apart: the first rule whose mean
-    scaled features fit and whose facts (value share, medians) agree.
+    """Return a name from the traits that set the segment apart: the first rule whose mean scaled
+    features fit and whose facts (value share, medians) agree.
     """
     spend = max(f.zf("total_spend"), f.zf("spend_90d"))
     if max(f.zf("n_complaints"), f.zf("complaints_90d")) > 1.0 and (

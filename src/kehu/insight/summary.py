@@ -111,7 +111,7 @@ def per_customer_sql(calibration_end: date, holdout_end: date | None) -> str:
 
 
 def summary_sql(period_days: float, calibration_end: date, holdout_end: date | None) -> str:
-    """The per-customer summary (see the module docstring), from the per-customer table.
+    """Return the per-customer summary (see the module docstring), from the per-customer table.
     ``first_gross`` is the value of the first purchase ever, the calibration's first.
     """
     end = _date(calibration_end)

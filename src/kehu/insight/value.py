@@ -59,7 +59,7 @@ def value_score(
     weights: Mapping[str, float] | None = None,
     realised_col: str = "total_spend",
 ) -> pd.DataFrame:
-    """The four dimension ranks and ``value_score`` in [0, 100].
+    """Return the four dimension ranks and ``value_score`` in [0, 100].
 
     Needs ``realised_col``, ``p_alive``, ``frequency``, ``T`` and ``predicted_clv``
     (dimensions with zero weight do not need their columns).
@@ -112,7 +112,9 @@ def pyramid_tiers(
 
 
 def abc_classes(value: pd.Series, cuts: tuple[float, float] = DEFAULT_ABC) -> pd.Series:
-    """A: customers who together make the first ``cuts[0]`` of value (largest first),
+    """Return the ABC class of each customer.
+
+    A: customers who together make the first ``cuts[0]`` of value (largest first),
     B: up to ``cuts[1]``, C: the rest (and every customer with value ≤ 0).
     """
     a_cut, b_cut = cuts
@@ -140,7 +142,7 @@ class ParetoStats:
     lorenz_value: np.ndarray  # cumulative share of value
 
     def as_dict(self) -> dict[str, float | int]:
-        """The concentration figures as plain values."""
+        """Return the concentration figures as plain values."""
         return {"n_customers": self.n_customers, "top20_share": self.top20_share, "gini": self.gini}
 
 

@@ -117,7 +117,7 @@ def rfm_columns(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def rfm_rows(data: Any, weights: Any) -> CompressedRows:
-    """The checked ``frequency``, ``recency``, ``T`` of ``data`` (:func:`rfm_columns`),
+    """Return the checked ``frequency``, ``recency``, ``T`` of ``data`` (:func:`rfm_columns`),
     identical rows collapsed into their summed ``weights`` (:func:`compress_rows`).
     """
     x, t_x, T = rfm_columns(data)
@@ -219,7 +219,7 @@ def _compress_by_sorting(
     weights: np.ndarray | None,
     level_codes: list[tuple[np.ndarray, Any]],
 ) -> CompressedRows:
-    """The same by a lexicographic sort of the level codes (keys would overflow 63 bits)."""
+    """Return the same by a lexicographic sort of the level codes (keys would overflow 63 bits)."""
     codes = [c for c, _ in level_codes]
     n = codes[0].size
     order = np.lexsort(codes[::-1])

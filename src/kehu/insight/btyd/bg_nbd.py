@@ -32,7 +32,7 @@ __all__ = ["BgNbd", "bg_nbd_log_likelihood", "bg_nbd_log_likelihood_and_gradient
 
 
 def _count_terms(params: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The parts of equation 6 that depend on the count ``x`` alone: the gamma-ratio head
+    """Return the parts of equation 6 that depend on the count ``x`` alone: the gamma-ratio head
     (without ``r log alpha``) and the beta ratios of the active and dropped-out terms.
     """
     r, _, a, b = params
@@ -292,7 +292,7 @@ class BgNbd(LikelihoodModel):
         return bg_nbd_log_likelihood(params, *rfm_columns(data))
 
     def expected_purchases(self, t: Any) -> np.ndarray:
-        """Expected repeat purchases of a new customer in ``(0, t]``.
+        """Return the expected repeat purchases of a new customer in ``(0, t]``.
 
         ``E[X(t)]``, equation 9::
 
@@ -323,7 +323,7 @@ class BgNbd(LikelihoodModel):
         return _probability_alive(params, *rfm_columns(data))
 
     def conditional_expected_purchases(self, t: Any, data: Any) -> np.ndarray:
-        """Expected repeat purchases of each customer in the next ``t`` time units.
+        """Return the expected repeat purchases of each customer in the next ``t`` time units.
 
         ``E[Y(t) | x, t_x, T]`` given the history, equation 10::
 

@@ -44,7 +44,7 @@ def customer_lifetime_value(
     margin: float = 1.0,
     period_length: float = 1.0,
 ) -> np.ndarray:
-    """Expected discounted value of each customer's purchases over ``horizon`` periods.
+    """Return the expected discounted value of each customer's purchases over ``horizon`` periods.
 
     ::
 

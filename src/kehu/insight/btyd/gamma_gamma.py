@@ -154,9 +154,8 @@ class GammaGamma(LikelihoodModel):
     _model_name = "Gamma-Gamma"
 
     def _likelihood(self, data: Any, weights: Any) -> Likelihood:
-        """The likelihood of the rows with ``frequency >= 1`` (the others carry no
-        information about spend), from ``p = 1, q = 2`` and ``v`` matched to the mean
-        spend.
+        """Return the likelihood of the rows with ``frequency >= 1`` (the others carry no
+        information about spend), from ``p = 1, q = 2`` and ``v`` matched to the mean spend.
         """
         x, m = _spend_columns(data)
         w = read_weights(weights, x.size)
@@ -180,7 +179,7 @@ class GammaGamma(LikelihoodModel):
         )
 
     def conditional_expected_average_spend(self, data: Any) -> np.ndarray:
-        """Expected spend per transaction of each customer given their history.
+        """Return the expected spend per transaction of each customer given their history.
 
         Paper equation 5, a weighted mean of the population mean ``p v / (q - 1)`` and
         the customer's own mean ``m``::

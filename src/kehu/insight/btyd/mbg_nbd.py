@@ -189,8 +189,8 @@ class MbgNbd(LikelihoodModel):
     _model_name = "MBG/NBD"
 
     def _likelihood(self, data: Any, weights: Any) -> Likelihood:
-        """The MBG/NBD likelihood over the distinct ``(frequency, recency, T)`` rows,
-        from ``r = a = b = 1`` and ``alpha`` matched to the mean purchase rate.
+        """Return the MBG/NBD likelihood over the distinct ``(frequency, recency, T)`` rows, from
+        ``r = a = b = 1`` and ``alpha`` matched to the mean purchase rate.
         """
         rows = rfm_rows(data, weights)
         cx, ct_x, cT = rows.columns
@@ -207,7 +207,7 @@ class MbgNbd(LikelihoodModel):
         return mbg_nbd_log_likelihood(params, *rfm_columns(data))
 
     def expected_purchases(self, t: Any) -> np.ndarray:
-        """Expected repeat purchases of a new customer in ``(0, t]``.
+        """Return the expected repeat purchases of a new customer in ``(0, t]``.
 
         ``E[X(t)]``, Batislam et al. 2007, appendix A, equation 6::
 
@@ -236,7 +236,7 @@ class MbgNbd(LikelihoodModel):
         return result
 
     def conditional_expected_purchases(self, t: Any, data: Any) -> np.ndarray:
-        """Expected repeat purchases of each customer in the next ``t`` time units.
+        """Return the expected repeat purchases of each customer in the next ``t`` time units.
 
         ``E[Y(t) | x, t_x, T]`` given the history (Batislam et al. 2007, appendix A,
         equation 7, as corrected by Wagner & Hoppe 2008)::

@@ -55,8 +55,8 @@ def _log_f(params: np.ndarray, x: np.ndarray, u: np.ndarray) -> np.ndarray:
 def _log_terms(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The two terms of the likelihood's bracket, in logs: ``alive`` (still alive at T)
-    and ``ended`` (``s / (r+s+x) * A_0``: died between ``t_x`` and ``T``).
+    """Return the two terms of the likelihood's bracket, in logs: ``alive`` (still alive at T) and
+    ``ended`` (``s / (r+s+x) * A_0``: died between ``t_x`` and ``T``).
     """
     r, alpha, s, beta = params
     alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
@@ -164,9 +164,8 @@ class ParetoNbd(LikelihoodModel):
     _model_name = "Pareto/NBD"
 
     def _likelihood(self, data: Any, weights: Any) -> Likelihood:
-        """The Pareto/NBD likelihood over the distinct ``(frequency, recency, T)`` rows,
-        from ``r = s = 1``, ``alpha`` matched to the mean purchase rate and ``beta`` to
-        the mean ``T``.
+        """Return the Pareto/NBD likelihood over the distinct ``(frequency, recency, T)`` rows, from
+        ``r = s = 1``, ``alpha`` matched to the mean purchase rate and ``beta`` to the mean ``T``.
         """
         rows = rfm_rows(data, weights)
         cx, ct_x, cT = rows.columns
@@ -185,7 +184,7 @@ class ParetoNbd(LikelihoodModel):
         return pareto_nbd_log_likelihood(params, *rfm_columns(data))
 
     def expected_purchases(self, t: Any) -> np.ndarray:
-        """Expected purchases of a new customer in ``(0, t]``.
+        """Return the expected purchases of a new customer in ``(0, t]``.
 
         ``E[X(t)]``, Fader & Hardie 2005, equation 27::
 
@@ -208,7 +207,7 @@ class ParetoNbd(LikelihoodModel):
         return result
 
     def conditional_expected_purchases(self, t: Any, data: Any) -> np.ndarray:
-        """Expected purchases of each customer in the next ``t`` time units.
+        """Return the expected purchases of each customer in the next ``t`` time units.
 
         ``E[Y(t) | x, t_x, T]`` given the history, Fader & Hardie 2005, equation 28::
 

@@ -178,7 +178,7 @@ class ShiftedBetaGeometric(LikelihoodModel):
         return result
 
     def predict_survivors(self, t: Any, n_initial: float | None = None) -> np.ndarray:
-        """Expected customers active at the start of period ``t`` out of ``n_initial``
+        """Return the expected customers active at the start of period ``t`` out of ``n_initial``
         (default: the fitted cohort's size).
         """
         self._require_fitted("predict_survivors")

@@ -66,12 +66,11 @@ def _label(column: str) -> str:
 
 
 def churn_window_days(orders: pd.DataFrame, as_of: date | datetime) -> dict[str, Any]:
-    """The churn window chosen from how often customers order: ``WINDOW_GAPS`` times the
-    median gap between consecutive orders of one customer (before ``as_of``), rounded up
-    to whole months within ``WINDOW_DAYS``, and at most half the history, so the cut-off
-    leaves history to learn from. A shop whose customers order yearly gets a longer
-    window than one whose customers order weekly: "no order in the window" then means
-    an unusual silence, not a normal pause.
+    """Return the churn window chosen from how often customers order: ``WINDOW_GAPS`` times the
+    median gap between consecutive orders of one customer (before ``as_of``), rounded up to whole
+    months within ``WINDOW_DAYS``, and at most half the history, so the cut-off leaves history to
+    learn from. A shop whose customers order yearly gets a longer window than one whose customers
+    order weekly: "no order in the window" then means an unusual silence, not a normal pause.
 
     Returns ``{"days", "median_gap_days", "history_days"}``.
     """

@@ -93,7 +93,7 @@ class Blend:
         return cls(numeric, categorical, gbm, linear, sources, centre)
 
     def log_odds(self, X: pd.DataFrame) -> np.ndarray:
-        """The blend's log-odds of a positive outcome for each row of ``X``."""
+        """Return the blend's log-odds of a positive outcome for each row of ``X``."""
         trees = _for_trees(X, self.numeric, self.categorical)
         gbm = np.asarray(self.gbm.predict_proba(trees))[:, 1]
         linear = self.linear.predict_proba(X)[:, 1]
@@ -118,7 +118,7 @@ class Blend:
 
 
 def _for_trees(X: pd.DataFrame, numeric: list[str], categorical: list[str]) -> pd.DataFrame:
-    """The feature columns in a fixed order under plain names: LightGBM refuses some
+    """Return the feature columns in a fixed order under plain names: LightGBM refuses some
     characters in names (quotes, colons, brackets) and rewrites others (spaces).
     """
     columns = [*numeric, *categorical]
@@ -201,9 +201,9 @@ class OutcomeModel:
         seed: int = 0,
         out_of_fold: np.ndarray | None = None,
     ) -> tuple[OutcomeModel, np.ndarray]:
-        """The model and its calibrated out-of-fold probabilities (for the report).
-        ``out_of_fold``: blend log-odds already computed on the same folds
-        (``CALIBRATION_FOLDS`` stratified, shuffled with ``seed``), not fitted again.
+        """Return the model and its calibrated out-of-fold probabilities (for the report).
+        ``out_of_fold``: blend log-odds already computed on the same folds (``CALIBRATION_FOLDS``
+        stratified, shuffled with ``seed``), not fitted again.
         """
         if out_of_fold is None:
             out_of_fold = out_of_fold_log_odds(X, y, numeric, categorical, CALIBRATION_FOLDS, seed)
@@ -213,5 +213,5 @@ class OutcomeModel:
         return model, _sigmoid(slope * out_of_fold + intercept)
 
     def probability(self, X: pd.DataFrame) -> np.ndarray:
-        """The calibrated probability of a positive outcome for each row of ``X``."""
+        """Return the calibrated probability of a positive outcome for each row of ``X``."""
         return _sigmoid(self.slope * self.blend.log_odds(X) + self.intercept)

@@ -26,7 +26,7 @@ class Rule:
     observed_rate: float | None
 
     def text(self, outcome: str) -> str:
-        """The rule in words."""
+        """Return the rule in words."""
         when = " AND ".join(self.conditions) or "every customer"
         seen = f", observed {self.observed_rate:.0%}" if self.observed_rate is not None else ""
         return (

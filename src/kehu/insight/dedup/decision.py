@@ -98,9 +98,8 @@ class Rule:
 
 
 def shared_values(records: pd.DataFrame, shared_at: int) -> dict[str, set[str]]:
-    """The emails, phone tails and address keys of ``records`` (standardised, see
-    :func:`kehu.insight.dedup.standardise.standardise`) found on ``shared_at`` or more
-    records.
+    """Return the emails, phone tails and address keys of ``records`` (standardised, see
+    :func:`kehu.insight.dedup.standardise.standardise`) found on ``shared_at`` or more records.
     """
     out: dict[str, set[str]] = {}
     for field, column in SHARED_COLUMNS.items():
@@ -228,9 +227,9 @@ def _check_groups(
 
 
 def decide(pairs: pd.DataFrame, records: pd.DataFrame, rule: Rule | None = None) -> pd.DataFrame:
-    """The pairs at or above ``rule.review`` with ``action`` (``"merge"`` or
-    ``"review"``), ``reasons`` (list of :class:`Reason` values, empty when merged)
-    and the :class:`Agreement` of each field in ``agree_<field>``.
+    """Return the pairs at or above ``rule.review`` with ``action`` (``"merge"`` or ``"review"``),
+    ``reasons`` (list of :class:`Reason` values, empty when merged) and the :class:`Agreement` of
+    each field in ``agree_<field>``.
 
     Parameters
     ----------

@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from kehu.insight.dedup.standardise import standardise
+from kehu.insight.engine import DuckDBEngine
 
 COMPARISON_NAMES = ("name", "email", "phone", "city", "address")
 
@@ -114,16 +115,24 @@ def find_duplicates(records: pd.DataFrame, *, threshold: float = 0.5, seed: int 
     """Scored candidate pairs among ``records`` (``unique_id`` and any of ``name, email,
     phone, city, address``) with a match probability of at least ``threshold``.
     """
-    import duckdb
-    from splink import DuckDBAPI, Linker, block_on
-
     logging.getLogger("splink").setLevel(logging.ERROR)
     standard = standardise(records)
     if len(standard) < 2:
         return Linkage(_empty_pairs(), standard)
-    connection = duckdb.connect()
-    connection.execute("SET enable_progress_bar = false")
-    db_api = DuckDBAPI(connection=connection)
+    # Splink runs its SQL on the seam's DuckDB, in insertion order as on a connection
+    # of its own (its seeded samples read the rows in order)
+    with DuckDBEngine(settings={"preserve_insertion_order": True}) as engine:
+        predicted = _predict(engine, standard, threshold, seed)
+    return Linkage(_pairs(predicted), standard)
+
+
+def _predict(
+    engine: DuckDBEngine, standard: pd.DataFrame, threshold: float, seed: int
+) -> pd.DataFrame:
+    """Splink's model trained on ``standard`` and its pairs of at least ``threshold``."""
+    from splink import DuckDBAPI, Linker, block_on
+
+    db_api = DuckDBAPI(connection=engine.connection)
     compared = standard.drop(columns=["owner"], errors="ignore")
     frame = db_api.register(compared, table_name="customers_std")
     # the prior: one duplicate per record until the data say otherwise (Splink's
@@ -142,10 +151,10 @@ def find_duplicates(records: pd.DataFrame, *, threshold: float = 0.5, seed: int 
             training.estimate_parameters_using_expectation_maximisation(
                 block_on(column), record_sample_proportion=sample
             )
-    predicted = linker.inference.predict(  # type: ignore[no-untyped-call]  # splink's frame
+    predicted: pd.DataFrame = linker.inference.predict(  # type: ignore[no-untyped-call]  # splink's frame
         threshold_match_probability=threshold, warning_mode="never"
     ).as_pandas_dataframe()
-    return Linkage(_pairs(predicted), standard)
+    return predicted
 
 
 def _empty_pairs() -> pd.DataFrame:

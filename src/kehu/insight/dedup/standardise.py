@@ -109,9 +109,9 @@ def phone_digits(phones: pd.Series) -> pd.Series:
 
 
 def standardise(records: pd.DataFrame) -> pd.DataFrame:
-    """The comparison columns for ``records`` (``unique_id`` and any of ``name, email,
-    phone, city, address``; absent ones count as unknown). Empty values become NULL.
-    An ``owner`` column is carried through unchanged.
+    """Return the comparison columns for ``records`` (``unique_id`` and any of ``name, email, phone,
+    city, address``; absent ones count as unknown). Empty values become NULL. An ``owner`` column is
+    carried through unchanged.
     """
     n = len(records)
 

@@ -85,7 +85,7 @@ def _vary_phone(rng: np.random.Generator, phone: str) -> str:
 
 
 def _vary_record(rng: np.random.Generator, row: pd.Series) -> dict[str, object]:
-    """A record entered again: each field kept or changed as the module says."""
+    """Return a record entered again: each field kept or changed as the module says."""
     email = row["email"]
     roll = rng.random()
     return {
@@ -100,10 +100,10 @@ def _vary_record(rng: np.random.Generator, row: pd.Series) -> dict[str, object]:
 
 
 def plant_duplicates(records: pd.DataFrame, share: float = 0.05, seed: int = 5) -> pd.DataFrame:
-    """Copies of ``share`` of ``records`` (``unique_id, name, email, phone, city,
-    address``, optionally ``kind``, ``owner``), each changed as :func:`labelled_customers`
-    changes its duplicates, with ``entity_id``: the ``unique_id`` of the record copied.
-    A copy keeps the owner. The records themselves are taken as distinct customers.
+    """Return copies of ``share`` of ``records`` (``unique_id, name, email, phone, city, address``,
+    optionally ``kind``, ``owner``), each changed as :func:`labelled_customers` changes its
+    duplicates, with ``entity_id``: the ``unique_id`` of the record copied. A copy keeps the owner.
+    The records themselves are taken as distinct customers.
 
     Examples
     --------
@@ -133,10 +133,9 @@ def plant_duplicates(records: pd.DataFrame, share: float = 0.05, seed: int = 5) 
 def labelled_customers(
     n_entities: int, duplicate_share: float = 0.2, seed: int = 11
 ) -> pd.DataFrame:
-    """Records ``unique_id, entity_id, name, email, phone, city, address`` (plus
-    ``kind``, ``zh``): every entity once, and ``duplicate_share`` of them once or twice
-    more with variations. Two records are the same customer exactly when their
-    ``entity_id`` is equal.
+    """Return records ``unique_id, entity_id, name, email, phone, city, address`` (plus ``kind``,
+    ``zh``): every entity once, and ``duplicate_share`` of them once or twice more with variations.
+    Two records are the same customer exactly when their ``entity_id`` is equal.
     """
     rng = np.random.default_rng(seed)
     # distinct entities never share an email (the generator draws from finite pools,

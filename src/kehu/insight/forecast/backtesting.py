@@ -102,7 +102,7 @@ def seasonal_naive(history: np.ndarray, h: int, m: int) -> np.ndarray:
 
 
 def naive(history: np.ndarray, h: int) -> np.ndarray:
-    """The last observed value, ``h`` times."""
+    """Return the last observed value, ``h`` times."""
     return np.full(h, float(history[-1]))
 
 
@@ -212,8 +212,9 @@ def _series_windows(
 
 
 def _with_baseline(table: pd.DataFrame) -> pd.DataFrame:
-    """The table plus a ``baseline`` row per window: seasonal naive where scored, else
-    naive.
+    """Return the table plus a ``baseline`` row per window.
+
+    The baseline is seasonal naive where it was scored, else naive.
     """
     baselines = table[table["method"].isin(BASELINES)].copy()
     baselines["rank"] = baselines["method"].map({"seasonal_naive": 0, "naive": 1})

@@ -14,7 +14,7 @@ from kehu.insight.forecast.series import FREQS, PANDAS_FREQ, SalesSeries, check_
 
 
 def check_levels(level: Sequence[float]) -> list[float]:
-    """The prediction interval levels as floats; each must lie in (0, 100)."""
+    """Return the prediction interval levels as floats; each must lie in (0, 100)."""
     levels = [float(v) for v in level]
     for value in levels:
         if not 0 < value < 100:
@@ -36,7 +36,7 @@ def check_horizon(horizon: int, season_length: int) -> None:
 
 
 def level_name(level: float) -> str:
-    """The level as it appears in column names (``80`` -> ``"80"``, ``97.5`` -> ``"97_5"``)."""
+    """Return the level as it appears in column names (``97.5`` -> ``"97_5"``)."""
     return f"{level:g}".replace(".", "_")
 
 

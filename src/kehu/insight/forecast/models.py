@@ -147,7 +147,7 @@ def ets(y: np.ndarray, h: int, m: int, levels: Sequence[float]) -> Fitted:
 
 
 def theta(y: np.ndarray, h: int, m: int, levels: Sequence[float]) -> Fitted:
-    """The Theta method, deseasonalised additively when two full seasons show one."""
+    """Fit the Theta method, deseasonalised additively when two full seasons show one."""
     seasonal = m > 1 and len(y) >= 2 * m
     result = _quiet(
         lambda: ThetaModel(
@@ -171,7 +171,7 @@ def theta(y: np.ndarray, h: int, m: int, levels: Sequence[float]) -> Fitted:
 
 
 def ensemble(fits: Sequence[Fitted]) -> Fitted:
-    """The mean of several forecasts (and of their bounds)."""
+    """Return the mean of several forecasts (and of their bounds)."""
     mean = np.mean([f.mean for f in fits], axis=0)
     bounds = {
         level: (
@@ -214,8 +214,8 @@ def closed_positions(y: np.ndarray, m: int) -> np.ndarray:
 
 
 def _candidates(y: np.ndarray, h: int, m: int, levels: Sequence[float]) -> dict[str, Fitted]:
-    """The forecasts of ``ets``, ``theta`` and their ``ensemble`` (only ``ets`` where
-    Theta cannot be fitted).
+    """Return the forecasts of ``ets``, ``theta`` and their ``ensemble`` (only ``ets`` where Theta
+    cannot be fitted).
     """
     by_ets = ets(y, h, m, levels)
     fits = {"ets": by_ets}
@@ -353,7 +353,7 @@ def _forecast_group(
     model: str,
     freq: str,
 ) -> pd.DataFrame | str:
-    """The forecast rows of one series, or a note on why it has none."""
+    """Return the forecast rows of one series, or a note on why it has none."""
     y = group["y"].to_numpy()
     if len(y) < MIN_POINTS:
         return (

@@ -102,7 +102,9 @@ def rows_sql(
     kinds: dict[str, str],
     date_format: str | None,
 ) -> str:
-    """The log as ``occurred_at, amount, grp`` plus the raw text of each, to report bad values."""
+    """Return the log as ``occurred_at, amount, grp`` plus the raw text of each, to report bad
+    values.
+    """
     at = timestamp_sql(date_col, kinds.get(date_col, "text"), date_format)
     amount = number_sql(amount_col, kinds.get(amount_col, "text"))
     raw_amount = text_sql(amount_col)
@@ -167,7 +169,7 @@ def series_sql(freq: str, first: date, last: date) -> str:
 
 
 def period_start(day: date, freq: str) -> date:
-    """The first day of the period (day, ISO week or month) that holds ``day``."""
+    """Return the first day of the period (day, ISO week or month) that holds ``day``."""
     if freq == "month":
         return day.replace(day=1)
     if freq == "week":
@@ -176,7 +178,7 @@ def period_start(day: date, freq: str) -> date:
 
 
 def shift(start: date, freq: str, n: int) -> date:
-    """The start of the period ``n`` periods after the one starting on ``start``."""
+    """Return the start of the period ``n`` periods after the one starting on ``start``."""
     if freq == "month":
         months = start.year * 12 + start.month - 1 + n
         return date(months // 12, months % 12 + 1, 1)
@@ -184,8 +186,8 @@ def shift(start: date, freq: str, n: int) -> date:
 
 
 def complete_span(first_day: date, last_day: date, freq: str) -> tuple[date, date, list[str]]:
-    """The first and last periods to keep of a log from ``first_day`` to ``last_day``
-    (the last complete one), and a note on each period that may be partial.
+    """Return the first and last periods to keep of a log from ``first_day`` to ``last_day`` (the
+    last complete one), and a note on each period that may be partial.
     """
     first, last = period_start(first_day, freq), period_start(last_day, freq)
     notes = []

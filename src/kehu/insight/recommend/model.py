@@ -137,15 +137,14 @@ class NextBestProduct(Estimator):
     def recommend(
         self, customers: Iterable[Any] | None = None, top_n: int | None = None
     ) -> pd.DataFrame:
-        """A long table, ``top_n`` rows per customer (all fitted customers when
-        ``customers`` is None; an id the model has not seen, e.g. a number where the
-        ids were read as text, gets the popular items):
-        ``customer_id, rank`` (1 = best), ``item, item_label, score`` (0 for a popular
-        pick), ``reason`` (in words), ``share`` (the reason's number: the share of
-        ``because_of``'s buyers who bought the item too, or for a popular pick the share
-        of customers who bought it; so that a reason can be phrased in another
-        language), ``source`` (``co_purchase`` or ``popular``) and ``because_of`` (the
-        customer's item behind a co-purchase pick).
+        """Return a long table, ``top_n`` rows per customer (all fitted customers when ``customers``
+        is None; an id the model has not seen, e.g. a number where the ids were read as text, gets
+        the popular items): ``customer_id, rank`` (1 = best), ``item, item_label, score`` (0 for a
+        popular pick), ``reason`` (in words), ``share`` (the reason's number: the share of
+        ``because_of``'s buyers who bought the item too, or for a popular pick the share of
+        customers who bought it; so that a reason can be phrased in another language), ``source``
+        (``co_purchase`` or ``popular``) and ``because_of`` (the customer's item behind a
+        co-purchase pick).
         """
         self._check_is_fitted("recommend")
         parts = list(self.iter_recommendations(customers, top_n))
@@ -153,7 +152,7 @@ class NextBestProduct(Estimator):
         return table
 
     def predict(self, customers: Iterable[Any] | None = None) -> pd.DataFrame:
-        """The same as :meth:`recommend` with the fitted ``top_n``."""
+        """Return the same as :meth:`recommend` with the fitted ``top_n``."""
         self._check_is_fitted("predict")
         return self.recommend(customers)
 
@@ -191,8 +190,8 @@ class NextBestProduct(Estimator):
     def _ranked(
         self, rows: np.ndarray, n: int, popular_only: bool
     ) -> Iterator[tuple[int, _Picked]]:
-        """The top ``n`` per customer of ``rows``, chunk by chunk: (first row, picks).
-        A chunk holds about ``CHUNK_PRODUCTS`` customer-item-neighbour products.
+        """Return the top ``n`` per customer of ``rows``, chunk by chunk: (first row, picks). A
+        chunk holds about ``CHUNK_PRODUCTS`` customer-item-neighbour products.
         """
         if len(rows) == 0:
             return
@@ -210,7 +209,7 @@ class NextBestProduct(Estimator):
             yield int(start), self._fill_popular(owned, picked, n)
 
     def _owned(self, rows: np.ndarray) -> sp.csr_matrix:
-        """Customer x item purchases of ``rows`` (an unseen customer: an empty row)."""
+        """Return the customer x item purchases of ``rows`` (an unseen customer: an empty row)."""
         owned: sp.csr_matrix = self.purchases_[np.maximum(rows, 0)]
         if (rows < 0).any():
             owned = (sp.diags((rows >= 0).astype(np.float32)) @ owned).tocsr()
@@ -218,8 +217,8 @@ class NextBestProduct(Estimator):
         return owned
 
     def _co_purchased(self, owned: sp.csr_matrix, n: int, cells: pd.Index) -> _Picked:
-        """The ``n`` best-scored items per row that the customer does not have, each with
-        the customer's item that contributes most to its score.
+        """Return the ``n`` best-scored items per row that the customer does not have, each with the
+        customer's item that contributes most to its score.
         """
         scores = (owned @ self.similarity_).tocsr()
         scores = (scores - scores.multiply(owned)).tocsr()  # exactly 0 where owned
@@ -347,6 +346,6 @@ def _percent(share: np.ndarray) -> pa.Array:
 
 
 def empty_table() -> pa.Table:
-    """A recommendations table with no rows (the columns of :data:`COLUMNS`)."""
+    """Return a recommendations table with no rows (the columns of :data:`COLUMNS`)."""
     numeric = {"rank": pa.int32(), "score": pa.float64(), "share": pa.float64()}
     return pa.table({c: pa.array([], numeric.get(c, pa.string())) for c in COLUMNS})

@@ -104,7 +104,7 @@ def read_purchases(
 
 
 def _labels(codes: np.ndarray, items: pd.Index, labels: pd.Series | None) -> np.ndarray:
-    """The most frequent label of each item (ties: the first in text order); the item id
+    """Return the most frequent label of each item (ties: the first in text order); the item id
     where there is none.
     """
     out = np.asarray(items.astype(str), dtype=object)

@@ -67,9 +67,9 @@ def recommend_to_files(
     top_n: int = 10,
     evaluate_split: str | None = None,
 ) -> RecommendRun:
-    """What ``kehu recommend`` does: with ``evaluate_split``, the time-split evaluation
-    at ``k = top_n`` (needs ``date_col``); then the model fitted on every line and
-    ``top_n`` recommendations for every customer written to ``out``.
+    """Run what ``kehu recommend`` does: with ``evaluate_split``, the time-split evaluation at ``k =
+    top_n`` (needs ``date_col``); then the model fitted on every line and ``top_n`` recommendations
+    for every customer written to ``out``.
     """
     model = NextBestProduct(
         top_n,

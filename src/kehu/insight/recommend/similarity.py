@@ -99,7 +99,7 @@ def top_per_row(
 
 
 def stored_cells(matrix: sp.csr_matrix) -> np.ndarray:
-    """The stored cells of a CSR matrix as ``row * width + col``."""
+    """Return the stored cells of a CSR matrix as ``row * width + col``."""
     rows = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
     cells: np.ndarray = rows * matrix.shape[1] + matrix.indices
     return cells
