@@ -23,13 +23,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from kehu.insight.analyze import AnalysisSettings, analyze
 from kehu.insight.churn.history import churn_from_history
+from kehu.insight.engine import DuckDBEngine
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("KEHU_DATA", REPO.parent / "shared" / "data"))
@@ -40,13 +40,15 @@ DATES = ("2011-08-01", "2011-09-10")
 
 def orders() -> pd.DataFrame:
     path = DATA / "online_retail" / "online_retail.csv.gz"
-    return duckdb.sql(
-        f"""SELECT CAST(CAST(CustomerID AS DOUBLE) AS BIGINT) AS customer_id,
-                   InvoiceNo AS order_id, MIN(CAST(InvoiceDate AS TIMESTAMP)) AS ordered_at,
-                   SUM(CAST(Quantity AS DOUBLE) * CAST(UnitPrice AS DOUBLE)) AS amount
-            FROM read_csv('{path}', all_varchar = true)
-            WHERE CustomerID IS NOT NULL GROUP BY ALL"""
-    ).df()
+    with DuckDBEngine() as engine:
+        return engine.query(
+            f"""SELECT CAST(CAST(CustomerID AS DOUBLE) AS BIGINT) AS customer_id,
+                       InvoiceNo AS order_id, MIN(CAST(InvoiceDate AS TIMESTAMP)) AS ordered_at,
+                       SUM(CAST(Quantity AS DOUBLE) * CAST(UnitPrice AS DOUBLE)) AS amount
+                FROM read_csv('{path}', all_varchar = true)
+                WHERE CustomerID IS NOT NULL GROUP BY ALL""",
+            "orders",
+        ).to_pandas()
 
 
 def risks(log: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, tuple[pd.Series, float]]:

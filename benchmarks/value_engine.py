@@ -457,16 +457,18 @@ def compare_summaries(workdir: Path, input_path: Path) -> dict[str, Any]:
     """Customers, frequency and time columns of the two summaries, joined by id. Where
     lifetimes counts purchase weeks, kehu counts purchase days: the week count is
     recomputed from the log (Monday-Sunday weeks, as pandas' ``W`` periods) to check it."""
-    import duckdb
+    from kehu.insight.engine import DuckDBEngine
 
     ours = pd.read_parquet(workdir / "kehu_summary.parquet")
     ours["customer_id"] = ours["customer_id"].astype(np.int64)
     peer = pd.read_parquet(workdir / "lifetimes_summary.parquet")
     both = ours.merge(peer, on="customer_id", suffixes=("_kehu", "_lt"), how="outer")
-    weeks = duckdb.sql(
-        "SELECT customer_id, COUNT(DISTINCT date_trunc('week', CAST(date AS DATE))) - 1 "
-        f"AS week_frequency FROM read_parquet('{input_path}') GROUP BY customer_id"
-    ).df()
+    with DuckDBEngine() as engine:
+        weeks = engine.query(
+            "SELECT customer_id, COUNT(DISTINCT date_trunc('week', CAST(date AS DATE))) - 1 "
+            f"AS week_frequency FROM read_parquet('{input_path}') GROUP BY customer_id",
+            "purchase weeks",
+        ).to_pandas()
     both = both.merge(weeks, on="customer_id", how="left")
     same_f = both["frequency_kehu"] == both["frequency_lt"]
     return {
