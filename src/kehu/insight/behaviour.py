@@ -1,4 +1,6 @@
-"""One row of behaviour per customer, as of a date: what segmentation, the churn model
+"""Behaviour features of each customer, as of a date.
+
+One row of behaviour per customer, as of a date: what segmentation, the churn model
 and the deviation checks read.
 
 From the orders (one row each: ``customer_id, order_id, ordered_at, amount`` and, when
@@ -87,7 +89,9 @@ def customer_behaviour(
     channels: list[str] | None = None,
     engine: Engine | None = None,
 ) -> Behaviour:
-    """Every customer with an order before ``as_of``, one row each. ``categories`` and
+    """Return one row of behaviour features per customer with an order before ``as_of``.
+
+    Every customer with an order before ``as_of``, one row each. ``categories`` and
     ``channels`` fix which shares are computed (a model trained on a past cut-off
     scores today's customers on the same columns); by default the most frequent.
     ``engine`` runs the SQL (by default an in-process DuckDB on two threads).
@@ -231,7 +235,9 @@ def _join_shares(
     prefix: str,
     names: list[str],
 ) -> None:
-    """Add the shares to ``features`` in place, named ``prefix: name`` (the SQL used
+    """Add the category or channel shares to ``features`` in place.
+
+    Add the shares to ``features`` in place, named ``prefix: name`` (the SQL used
     positions, so that any category name is safe in it); 0 for customers without.
     """
     shares = _frame(engine, sql, f"{prefix} shares").set_index("customer_id")

@@ -1,4 +1,6 @@
-"""Deviation analysis: customers whose recent behaviour departs from their own pattern,
+"""Deviation analysis: customers and orders unlike their own pattern.
+
+Deviation analysis: customers whose recent behaviour departs from their own pattern,
 and orders unlike the customer's others, each with the reason in words.
 
 Each flag compares a customer with their own past, not with everyone:
@@ -58,7 +60,9 @@ def customer_flags(
     bg_nbd: tuple[float, float] | None = None,
     period_days: float = 7.0,
 ) -> pd.DataFrame:
-    """Spend drops, long gaps and complaint bursts: one row per flag (``FLAG_COLUMNS``),
+    """Return the spend drops, long gaps and complaint bursts, most severe first.
+
+    Spend drops, long gaps and complaint bursts: one row per flag (``FLAG_COLUMNS``),
     most severe first. ``behaviour`` is :func:`kehu.insight.behaviour.customer_behaviour`'s
     table as of the day of the check; ``bg_nbd`` is the fitted ``(r, alpha)`` with
     ``alpha`` in periods of ``period_days`` days (without it a flat prior is used).
@@ -175,7 +179,9 @@ def unusual_orders(
     *,
     engine: Engine | None = None,
 ) -> pd.DataFrame:
-    """Orders far from the customer's usual amount (``FLAG_COLUMNS``, with ``order_id``
+    """Return the orders far from their customer's usual amount.
+
+    Orders far from the customer's usual amount (``FLAG_COLUMNS``, with ``order_id``
     and ``occurred_at``); only orders from ``since`` on are reported, all by default.
     ``orders``: ``customer_id, order_id, ordered_at, amount``. ``engine`` runs the SQL
     (by default an in-process DuckDB on two threads).
@@ -214,7 +220,9 @@ def unusual_orders(
 
 
 def _unusual_sql(start: str) -> str:
-    """Orders from ``start`` (a SQL timestamp) on whose amount is far from their
+    """Return the SQL of the orders far from their customer's usual ones.
+
+    Orders from ``start`` (a SQL timestamp) on whose amount is far from their
     customer's usual ones, with the customer's median order and the order's z-score.
     """
     return f"""

@@ -93,7 +93,9 @@ class Engine(Protocol):
 
 
 def kind_of(type_name: str) -> str:
-    """Classify a backend's column type as ``text``, ``integer``, ``number`` or ``temporal``
+    """Classify a backend's column type as text, integer, number or temporal.
+
+    Classify a backend's column type as ``text``, ``integer``, ``number`` or ``temporal``
     (both DuckDB's and Spark's names), so SQL can skip casts a typed column needs not.
     """
     t = type_name.lower()
@@ -209,7 +211,9 @@ class DuckDBEngine:
     def execute(
         self, sql: str, step: str, parameters: Sequence[object] | None = None
     ) -> duckdb.DuckDBPyConnection:
-        """Run one statement (with ``?`` bound to ``parameters``); the cursor to fetch
+        """Run one statement; return the cursor to fetch its rows from.
+
+        Run one statement (with ``?`` bound to ``parameters``); the cursor to fetch
         its rows from. A failure names ``step`` and ``sql``.
         """
         return self._run(sql, step, parameters)
@@ -233,7 +237,9 @@ class DuckDBEngine:
 
 @contextmanager
 def engine_or_duckdb(engine: Engine | None, threads: int | None = None) -> Iterator[Engine]:
-    """``engine`` as given (its owner closes it), or a new :class:`DuckDBEngine` with
+    """Use ``engine`` as given, or a new DuckDB engine closed when the block ends.
+
+    ``engine`` as given (its owner closes it), or a new :class:`DuckDBEngine` with
     ``threads`` that is closed when the block ends.
 
     Examples
@@ -250,7 +256,9 @@ def engine_or_duckdb(engine: Engine | None, threads: int | None = None) -> Itera
 
 
 def timestamp_literal(moment: date | datetime) -> str:
-    """``moment`` as a SQL timestamp literal both DuckDB and Spark read: one with a
+    """Return ``moment`` as a SQL timestamp literal both DuckDB and Spark read.
+
+    ``moment`` as a SQL timestamp literal both DuckDB and Spark read: one with a
     time zone is read as that instant, one without as the wall-clock time written.
 
     Examples
@@ -330,7 +338,9 @@ class SparkEngine:
         self.session.catalog.dropTempView(name)
 
     def query(self, sql: str, step: str) -> pa.Table:
-        """Return the result of ``sql`` as an Arrow table; a failure, when the query is
+        """Return the result of ``sql`` as an Arrow table.
+
+        Return the result of ``sql`` as an Arrow table; a failure, when the query is
         planned or when it runs, names ``step`` and the query.
         """
         planned = self._run(sql, step)
@@ -357,7 +367,9 @@ class SparkEngine:
 
 
 def _top_n_as_sorted_list(node: Any) -> Any:
-    """DuckDB's ``MAX(x, n)`` (the n largest values, descending, NULLs skipped) has no
+    """Rewrite DuckDB's ``MAX(x, n)`` as a Spark expression.
+
+    DuckDB's ``MAX(x, n)`` (the n largest values, descending, NULLs skipped) has no
     Spark function of its own: ``SLICE(SORT_ARRAY(COLLECT_LIST(x), FALSE), 1, n)``.
     """
     from sqlglot import exp
