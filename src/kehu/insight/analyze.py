@@ -1,4 +1,6 @@
-"""The value engine end to end: a transaction log in, a value profile of every customer
+"""The value engine end to end: a transaction log in, customer values and models out.
+
+The value engine end to end: a transaction log in, a value profile of every customer
 and the fitted models out (the ``kehu analyze`` contract in DESIGN.md).
 """
 
@@ -127,7 +129,9 @@ def _fit(model: Any, data: pd.DataFrame, name: str, notes: list[str]) -> Any:
 
 
 def _spend(customers: pd.DataFrame, notes: list[str]) -> tuple[np.ndarray, GammaGamma | None]:
-    """Return the expected spend per purchase: Gamma-Gamma where it can be fitted, else the
+    """Return the expected spend per purchase of each customer.
+
+    Return the expected spend per purchase: Gamma-Gamma where it can be fitted, else the
     customer's own mean purchase value.
     """
     own_mean = (customers["gross_spend"] / (customers["frequency"] + 1)).to_numpy()
@@ -153,7 +157,9 @@ BOUNDARY = (1e-4, 1e5)
 
 
 def _model_section(model: Any, name: str, notes: list[str]) -> dict[str, Any]:
-    """Fitted parameters and statistics, with any parameter that ran to the edge of its
+    """Return the fitted parameters and statistics, naming any parameter on its boundary.
+
+    Fitted parameters and statistics, with any parameter that ran to the edge of its
     range named: such a fit is a maximum on the boundary, not an interior optimum.
     """
     out: dict[str, Any] = model.summary()
@@ -178,7 +184,9 @@ def analyze(
     progress: Progress | None = None,
     customer_columns: pd.DataFrame | None = None,
 ) -> Analysis:
-    """Summarise, fit BG/NBD, MBG/NBD (and Pareto/NBD) and Gamma-Gamma, and value every
+    """Summarise the log, fit the purchase and spend models, and value every customer.
+
+    Summarise, fit BG/NBD, MBG/NBD (and Pareto/NBD) and Gamma-Gamma, and value every
     customer.
 
     Without an ``observation_end`` the analysis is as of the last day of the data's
@@ -303,7 +311,9 @@ def _summary(
 
 
 def analysis_dates(source: Any, settings: AnalysisSettings, engine: Engine) -> AnalysisDates | None:
-    """Return the as-of date chosen from the orders per day
+    """Return the as-of date chosen from the orders per day, or None without a usable order.
+
+    Return the as-of date chosen from the orders per day
     (:func:`kehu.insight.dates.choose_as_of`); None without a usable order (the summary then says
     what is wrong with the input).
     """
@@ -330,7 +340,9 @@ CANDIDATES = {"bg_nbd": BgNbd, "mbg_nbd": MbgNbd, "pareto_nbd": ParetoNbd}
 
 
 def holdout_split(first: date, as_of: date) -> date | None:
-    """Return the calibration end of the model comparison: a quarter of the history before ``as_of``
+    """Return the calibration end of the model comparison, or None for a short history.
+
+    Return the calibration end of the model comparison: a quarter of the history before ``as_of``
     is held out (whole weeks, 4 to 52); None when the history is too short for a calibration at
     least twice the holdout.
     """
@@ -344,7 +356,9 @@ def holdout_split(first: date, as_of: date) -> date | None:
 def choose_purchase_model(
     source: Any, settings: AnalysisSettings, engine: Engine, s: Summary
 ) -> dict[str, Any]:
-    """Fit each candidate on a calibration part and compare its expected purchases per
+    """Compare the candidate purchase models on a holdout and pick the best.
+
+    Fit each candidate on a calibration part and compare its expected purchases per
     customer in the holdout with what each customer bought there; the smallest mean
     absolute error wins. Uses the analysis' own holdout where it has one, else splits
     off the last quarter of the history (:func:`holdout_split`).
@@ -451,7 +465,9 @@ def _holdout(
 def _tracking(
     c: pd.DataFrame, bg: Any, s: Summary, period_days: float, engine: Engine
 ) -> pd.DataFrame:
-    """Weekly repeat purchases of the calibration customers: actual and as the model
+    """Return the weekly repeat purchases of the calibration customers, actual and expected.
+
+    Weekly repeat purchases of the calibration customers: actual and as the model
     expects them (sum over acquisition days of E[X(t)] for a new customer).
     """
     assert s.holdout_end is not None

@@ -180,7 +180,9 @@ def read_baskets(
     one_per_line: bool = False,
     separator: str = ",",
 ) -> tuple[pd.Series, pd.Series, int]:
-    """(basket id, item) per line from a table, or from a file with one basket per
+    """Read (basket id, item) pairs from a table or a basket-per-line file.
+
+    (basket id, item) per line from a table, or from a file with one basket per
     line (items split by ``separator``; the line number is the basket), and how many
     rows were skipped for a blank basket or item.
     """
@@ -210,7 +212,9 @@ def read_baskets(
 
 
 def write_mined(mined: Mined, out: str | Path) -> Path:
-    """``rules.parquet`` (antecedents, consequents as item lists; support, confidence,
+    """Write the rules and the itemsets as Parquet files.
+
+    ``rules.parquet`` (antecedents, consequents as item lists; support, confidence,
     lift, antecedent/consequent support, leverage) and ``itemsets.parquet``.
     """
     out = Path(out)

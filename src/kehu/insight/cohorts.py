@@ -1,4 +1,6 @@
-"""Acquisition cohorts and their retention, and the weekly purchase counts that the
+"""Acquisition cohorts, their retention, and weekly purchase counts.
+
+Acquisition cohorts and their retention, and the weekly purchase counts that the
 holdout tracking chart compares with the model, computed on the daily table that
 :func:`kehu.insight.summary.summarize` leaves in its engine.
 """
@@ -14,7 +16,9 @@ from kehu.insight.summary import DAILY
 
 
 def cohort_retention_sql(last_day: date) -> str:
-    """Per acquisition month and month offset (0 = the month of the first purchase): how
+    """Return the SQL counting the buyers of each acquisition cohort in each month since.
+
+    Per acquisition month and month offset (0 = the month of the first purchase): how
     many of the cohort bought in that month.
     """
     end = f"DATE '{last_day.isoformat()}'"
@@ -31,7 +35,9 @@ def cohort_retention_sql(last_day: date) -> str:
 
 
 def cohort_retention(engine: Engine, last_day: date) -> pd.DataFrame:
-    """Wide table: one row per cohort (month of first purchase), ``size`` and the share
+    """Return the share of each cohort active in each month since its first purchase.
+
+    Wide table: one row per cohort (month of first purchase), ``size`` and the share
     of the cohort active in each month since (column ``k`` for month offset k).
     """
     long = engine.query(cohort_retention_sql(last_day), "cohort retention").to_pandas()
@@ -50,7 +56,9 @@ def cohort_retention(engine: Engine, last_day: date) -> pd.DataFrame:
 def weekly_repeat_purchases_sql(
     first_day: date, last_day: date, acquired_by: date | None = None
 ) -> str:
-    """Repeat purchase days (every purchase day after a customer's first) per week,
+    """Return the SQL of the repeat purchase days per week.
+
+    Repeat purchase days (every purchase day after a customer's first) per week,
     by week index from ``first_day`` (0-based) up to ``last_day``.
     """
     start = f"DATE '{first_day.isoformat()}'"
@@ -69,7 +77,9 @@ def weekly_repeat_purchases_sql(
 def weekly_repeat_purchases(
     engine: Engine, first_day: date, last_day: date, acquired_by: date | None = None
 ) -> pd.DataFrame:
-    """Repeat purchases per week; with ``acquired_by``, only of customers whose first
+    """Return the repeat purchases per week.
+
+    Repeat purchases per week; with ``acquired_by``, only of customers whose first
     purchase was on or before that day (the calibration cohort of a holdout check).
     """
     frame = engine.query(

@@ -125,7 +125,9 @@ def _key(name: str) -> str:
 
 @dataclass(frozen=True)
 class ColumnMap:
-    """Which input column plays which role. ``amount`` or both ``quantity`` and
+    """Which input column plays which role.
+
+    Which input column plays which role. ``amount`` or both ``quantity`` and
     ``unit_price`` must be set.
     """
 
@@ -147,7 +149,9 @@ def detect_columns(
     date: str | None = None,
     amount: str | None = None,
 ) -> ColumnMap:
-    """Map input columns to roles by name; explicit names win. Raises :class:`InputError`
+    """Map input columns to roles by name; explicit names win.
+
+    Map input columns to roles by name; explicit names win. Raises :class:`InputError`
     naming the role that could not be found and the columns that were there.
     """
     by_key = {_key(c): c for c in columns}
@@ -211,7 +215,9 @@ def register_source(engine: Engine, source: Any, delimiter: str | None = None) -
 
 
 def _register_query(engine: Engine, query: DatabaseQuery) -> None:
-    """PostgreSQL results are copied to a CSV file that lives as long as the engine;
+    """Register a database query as the raw input of ``engine``.
+
+    PostgreSQL results are copied to a CSV file that lives as long as the engine;
     SQLite results are fetched into Arrow.
     """
     if query.scheme == "sqlite":
@@ -271,7 +277,9 @@ def timestamp_sql(column: str, kind: str, date_format: str | None) -> str:
 def transactions_sql(
     columns: ColumnMap, date_format: str | None = None, kinds: dict[str, str] | None = None
 ) -> str:
-    """Return the SQL (DuckDB dialect, portable through SQLGlot) normalising the raw input to
+    """Return the SQL normalising the raw input to the transactions table.
+
+    Return the SQL (DuckDB dialect, portable through SQLGlot) normalising the raw input to
     ``customer_id, occurred_at, amount, order_id, is_return`` with NULLs where a value could not be
     read (the accounting counts those rows). ``kinds`` (column → text, integer, number or temporal)
     lets typed columns skip the text round trip.

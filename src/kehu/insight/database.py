@@ -1,4 +1,6 @@
-"""A SQL query against a database (the CRM's own, or any SQLite or PostgreSQL one) as an
+"""A SQL query against a database as an input of the value engine.
+
+A SQL query against a database (the CRM's own, or any SQLite or PostgreSQL one) as an
 input of the value engine.
 
 PostgreSQL streams the result with ``COPY (query) TO STDOUT`` into a temporary CSV
@@ -29,7 +31,9 @@ class DatabaseError(InsightError):
 
 @dataclass(frozen=True)
 class DatabaseQuery:
-    """``sql`` run against the database at ``url`` (``sqlite:///path``,
+    """A SQL query run against the database at ``url``.
+
+    ``sql`` run against the database at ``url`` (``sqlite:///path``,
     ``postgres://user:password@host:port/name`` or ``postgresql://...``).
 
     Examples

@@ -1,4 +1,6 @@
-"""The as-of date of an analysis, chosen from where the data are dense rather than from
+"""The as-of date of an analysis, chosen from where the data are dense.
+
+The as-of date of an analysis, chosen from where the data are dense rather than from
 the single newest date.
 
 One order entered today in a database whose orders stopped months ago, or an order
@@ -83,7 +85,9 @@ class AnalysisDates:
 
 
 def choose_as_of(days: pd.Series, counts: pd.Series, today: date) -> AnalysisDates:
-    """Return the as-of date from the purchase days ``days`` (dates) and the number of orders on
+    """Return the as-of date from the purchase days and the orders on each.
+
+    Return the as-of date from the purchase days ``days`` (dates) and the number of orders on
     each (``counts``), by the rule in the module docstring.
     """
     order = np.argsort(pd.to_datetime(days).to_numpy())
@@ -146,7 +150,9 @@ def _day(value: np.datetime64) -> date:
 
 
 def order_days_sql() -> str:
-    """Dated activity per day: rows with a customer, a date and a non-zero amount
+    """Return the SQL of the dated activity per day.
+
+    Dated activity per day: rows with a customer, a date and a non-zero amount
     (purchases and returns; a return after the last purchase still happened by then).
     """
     return (

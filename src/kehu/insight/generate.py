@@ -88,7 +88,9 @@ class BgNbdParams:
 
 @dataclass(frozen=True)
 class GammaGammaParams:
-    """Gamma-Gamma spend parameters (Fader, Hardie & Lee 2005b, appendix; Colombo &
+    """Gamma-Gamma spend parameters.
+
+    Gamma-Gamma spend parameters (Fader, Hardie & Lee 2005b, appendix; Colombo &
     Jiang 1999).
 
     Parameters
@@ -200,7 +202,9 @@ def expected_transaction_value(params: GammaGammaParams) -> float:
 def mean_transactions_per_customer(
     params: BgNbdParams, window_weeks: float = DEFAULT_WINDOW_WEEKS
 ) -> float:
-    """Return the expected transactions per customer (first purchase included) when acquisition
+    """Return the expected transactions per customer over an acquisition window.
+
+    Return the expected transactions per customer (first purchase included) when acquisition
     times are uniform over a window of ``window_weeks``: ``1 + mean E[X(T)]``, T ~ U(0, W).
 
     Examples
@@ -219,7 +223,9 @@ def bg_nbd_for_mean_transactions(
     window_weeks: float = DEFAULT_WINDOW_WEEKS,
     base: BgNbdParams = CDNOW_BG_NBD,
 ) -> BgNbdParams:
-    """Return ``base`` with ``alpha`` rescaled (every purchase rate multiplied by one factor) so
+    """Return ``base`` with ``alpha`` rescaled to a mean number of transactions.
+
+    Return ``base`` with ``alpha`` rescaled (every purchase rate multiplied by one factor) so
     that a simulation yields ``mean_transactions`` per customer on average.
 
     Examples
@@ -254,7 +260,9 @@ def _draw_customers(
 def _repeat_purchases(
     lam: np.ndarray, p_dropout: np.ndarray, T: np.ndarray, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Repeat purchase times, one loop step per purchase number, vectorised across the
+    """Return the repeat purchase times of every customer.
+
+    Repeat purchase times, one loop step per purchase number, vectorised across the
     customers still active. Returns (customer, t, dropout_t).
     """
     active = np.arange(lam.size)

@@ -73,7 +73,9 @@ def _require(customers: pd.DataFrame, *columns: str) -> None:
 
 
 def lifecycle_stage(customers: pd.DataFrame, rules: LifecycleRules | None = None) -> pd.Series:
-    """Stage per customer from ``p_alive``, ``frequency``, ``recency`` and ``T`` (same
+    """Return the lifecycle stage of each customer.
+
+    Stage per customer from ``p_alive``, ``frequency``, ``recency`` and ``T`` (same
     period), ``days_since_last``, ``last_gap_days`` and ``prior_mean_gap_days``.
     """
     rules = rules or LifecycleRules()
@@ -117,7 +119,9 @@ def lifecycle_stage(customers: pd.DataFrame, rules: LifecycleRules | None = None
 
 
 def loyalty_stage(customers: pd.DataFrame, rules: LifecycleRules | None = None) -> pd.Series:
-    """Ladder stage per customer from ``frequency`` and ``p_alive`` (and ``referrals``,
+    """Return the loyalty ladder stage of each customer.
+
+    Ladder stage per customer from ``frequency`` and ``p_alive`` (and ``referrals``,
     ``satisfaction`` when present); rows with a missing ``frequency`` are prospects.
     """
     rules = rules or LifecycleRules()

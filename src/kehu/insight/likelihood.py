@@ -72,7 +72,9 @@ def maximize_likelihood(
 
 
 class _Memo:
-    """The objective with its last few evaluations remembered: L-BFGS-B, the Newton
+    """The objective with its last few evaluations remembered.
+
+    The objective with its last few evaluations remembered: L-BFGS-B, the Newton
     finish and the final report ask for the same points more than once (each
     evaluation is a pass over every distinct customer row).
     """
@@ -146,7 +148,9 @@ HESSIAN_REUSE = 1e-4
 def _newton_polish(
     objective: Objective, params: np.ndarray, steps: int = 8
 ) -> tuple[np.ndarray, np.ndarray | None]:
-    """Take a few Newton steps in log-parameters from L-BFGS-B's stop, each kept only when the
+    """Take a few Newton steps from L-BFGS-B's stop.
+
+    Take a few Newton steps in log-parameters from L-BFGS-B's stop, each kept only when the
     log-likelihood rises. Quasi-Newton stops early on flat ridges (BG/NBD's ``b`` with little
     dropout); the exact curvature finishes the climb.
 
@@ -199,7 +203,9 @@ def _newton_polish(
 
 
 def _judge(result: object, scaled_log_grad: np.ndarray, tol: float) -> tuple[bool, str]:
-    """L-BFGS-B's own verdict, except that a line-search stop at a point whose scaled
+    """Judge whether L-BFGS-B converged.
+
+    L-BFGS-B's own verdict, except that a line-search stop at a point whose scaled
     gradient is already tiny is a converged fit (it is at the optimum to rounding).
     """
     message = str(getattr(result, "message", ""))
@@ -217,7 +223,9 @@ def numerical_hessian(
     at: np.ndarray,
     gradient_at: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Differences of an analytic gradient, symmetrised: central (relative step 1e-5,
+    """Return the Hessian from differences of an analytic gradient.
+
+    Differences of an analytic gradient, symmetrised: central (relative step 1e-5,
     two gradients per parameter), or forward (relative step 1e-6, one gradient per
     parameter) when the gradient at ``at`` is given. Forward differences are exact to
     about 1e-6 relatively: plenty for a Newton step or a standard error, at half the

@@ -1,4 +1,6 @@
-"""Fake identities for demo data: people and companies, emails, phones, addresses and
+"""Fake identities for demo data, in English and Chinese.
+
+Fake identities for demo data: people and companies, emails, phones, addresses and
 industries, in English (en_US) and Chinese (zh_CN).
 
 Faker takes tens of microseconds per value, too slow for a million customers, so a
@@ -270,7 +272,9 @@ def _join(*parts: np.ndarray | str) -> np.ndarray:
 
 
 def phones(n: int, rng: np.random.Generator, zh: np.ndarray) -> np.ndarray:
-    """Phone numbers: ``+86 138 1234 5678`` (Chinese mobile) where ``zh``, US formats
+    """Return fake phone numbers: Chinese where ``zh``, US elsewhere.
+
+    Phone numbers: ``+86 138 1234 5678`` (Chinese mobile) where ``zh``, US formats
     ``+1 (212) 555-0134`` or ``(212) 555-0134`` elsewhere.
     """
     d4a = _DIGITS4[rng.integers(0, 10_000, n)]
@@ -403,7 +407,9 @@ def fake_customers(
     company_share: float = 0.6,
     pools: ProfilePools | None = None,
 ) -> pd.DataFrame:
-    """Return customer master data: ``kind`` ("company" or "person"), ``name, industry, country,
+    """Return fake customer master data.
+
+    Return customer master data: ``kind`` ("company" or "person"), ``name, industry, country,
     region, city, address, postal_code, phone, email, website, zh``.
 
     Parameters

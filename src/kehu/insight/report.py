@@ -1,4 +1,6 @@
-"""Write an analysis to disk: ``customers.parquet``, ``models.json`` and a self-contained
+"""Write an analysis to disk: customers, models and an HTML report.
+
+Write an analysis to disk: ``customers.parquet``, ``models.json`` and a self-contained
 ``report.html`` with Plotly charts (the library's JavaScript is embedded once, so the
 report opens offline).
 """

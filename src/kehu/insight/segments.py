@@ -1,4 +1,6 @@
-"""Behavioural segments: k-means on scaled customer features, the number of segments
+"""Behavioural segments: k-means on scaled customer features.
+
+Behavioural segments: k-means on scaled customer features, the number of segments
 chosen by the silhouette score, a profile of each segment in words, and segment keys
 that persist from one run to the next.
 
@@ -437,7 +439,9 @@ class Segmenter(Estimator):
 def _merge_small(
     X: np.ndarray, cluster: np.ndarray, centres: np.ndarray, min_size: int
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """Clusters under ``min_size`` dissolved, smallest first, into the nearest of the
+    """Merge the clusters under ``min_size`` into their nearest neighbours.
+
+    Clusters under ``min_size`` dissolved, smallest first, into the nearest of the
     others (member by member), whose centres move to their new means; at least two
     clusters stay. Returns the clusters numbered 0..k'-1, their centres and the number
     of customers moved.
@@ -467,7 +471,9 @@ def _merge_small(
 
 @dataclass
 class _Facts:
-    """What a segment is: mean scaled features (``z``), its medians and every
+    """What a segment is: its features, medians and value share.
+
+    What a segment is: mean scaled features (``z``), its medians and every
     customer's, and its value share over its customer share.
     """
 
@@ -480,7 +486,9 @@ class _Facts:
         return self.z.get(feature, 0.0)
 
     def side(self, feature: str) -> int:
-        """+1 when the segment's median is above every customer's median, -1 below, 0
+        """Return +1, -1 or 0: the segment's median above, below or at every customer's.
+
+        +1 when the segment's median is above every customer's median, -1 below, 0
         when equal or unknown.
         """
         seg, every = self.median.get(feature), self.overall.get(feature)
@@ -490,7 +498,9 @@ class _Facts:
 
 
 def _traits(facts: _Facts, features: list[str], labels: dict[str, str]) -> list[Trait]:
-    """Return the features that set the segment apart most (by mean scaled distance), shown as
+    """Return the features that set the segment apart most.
+
+    Return the features that set the segment apart most (by mean scaled distance), shown as
     medians; one whose median does not move the way its mean does is left out.
     """
     traits = [
@@ -547,7 +557,9 @@ def _number(value: float, feature: str) -> str:
 
 
 def _name(f: _Facts) -> tuple[str, str]:
-    """Return a name from the traits that set the segment apart: the first rule whose mean scaled
+    """Return a name for the segment from the traits that set it apart.
+
+    Return a name from the traits that set the segment apart: the first rule whose mean scaled
     features fit and whose facts (value share, medians) agree.
     """
     spend = max(f.zf("total_spend"), f.zf("spend_90d"))

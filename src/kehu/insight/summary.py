@@ -57,7 +57,9 @@ def _check_period(period: str) -> float:
 
 
 def daily_all_sql() -> str:
-    """One row per customer and day (either may be NULL where the input could not be
+    """Return the SQL of one row per customer and day.
+
+    One row per customer and day (either may be NULL where the input could not be
     read) with purchases (gross) and returns (≤ 0): the one grouping of the input rows.
     """
     return (
@@ -81,7 +83,9 @@ def _date(value: date) -> str:
 
 
 def per_customer_sql(calibration_end: date, holdout_end: date | None) -> str:
-    """One aggregation per customer id in the input, with no join and no window: the
+    """Return the SQL of one aggregation per customer id.
+
+    One aggregation per customer id in the input, with no join and no window: the
     calibration totals, the last two purchase days (``MAX(day, 2)``, the top two), the
     first day's purchase value (``ARG_MIN``), the first purchase ever and the usable days
     (for the customer accounting) and the holdout counts. A customer is in the calibration
@@ -111,7 +115,9 @@ def per_customer_sql(calibration_end: date, holdout_end: date | None) -> str:
 
 
 def summary_sql(period_days: float, calibration_end: date, holdout_end: date | None) -> str:
-    """Return the per-customer summary (see the module docstring), from the per-customer table.
+    """Return the SQL of the per-customer summary.
+
+    Return the per-customer summary (see the module docstring), from the per-customer table.
     ``first_gross`` is the value of the first purchase ever, the calibration's first.
     """
     end = _date(calibration_end)
@@ -147,7 +153,9 @@ ROW_CATEGORIES = (
 
 
 def accounting_sql(calibration_end: date, holdout_end: date | None) -> str:
-    """Where every input row went: one category per row (the first that applies, in the
+    """Return the SQL that counts where every input row went.
+
+    Where every input row went: one category per row (the first that applies, in the
     order of :data:`ROW_CATEGORIES`) and the count of each, in one pass without a join.
     """
     last = _date(holdout_end or calibration_end)
@@ -171,7 +179,9 @@ def row_accounting(
 
 
 def customer_accounting_sql(calibration_end: date) -> str:
-    """Every customer id in the input lands in exactly one of: modelled, acquired after
+    """Return the SQL that puts every customer id in exactly one category.
+
+    Every customer id in the input lands in exactly one of: modelled, acquired after
     calibration, only returns, or no usable row (zero amounts, unreadable dates).
     """
     end = _date(calibration_end)

@@ -1,4 +1,6 @@
-"""Customer value as the CRM needs it: a multi-dimensional value score, the customer
+"""Customer value as the CRM needs it.
+
+Customer value as the CRM needs it: a multi-dimensional value score, the customer
 pyramid, ABC classes, and the Pareto statistics (top-20% share, Lorenz curve, Gini).
 
 Value dimensions (each turned into a percentile rank in [0, 1], then weighted):
@@ -94,7 +96,9 @@ def pyramid_tiers(
     realised: pd.Series | None = None,
     tiers: Sequence[tuple[str, float]] = DEFAULT_TIERS,
 ) -> pd.Series:
-    """Tier of each customer: by rank of ``score``, top shares first. Shares must sum to
+    """Return the tier of each customer.
+
+    Tier of each customer: by rank of ``score``, top shares first. Shares must sum to
     1; the last tier takes the rest. Non-positive ``realised`` value forces the last tier.
     """
     shares = np.array([share for _name, share in tiers], dtype=float)

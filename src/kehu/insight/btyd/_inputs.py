@@ -1,4 +1,6 @@
-"""Input contracts of the BTYD estimators: required columns, their checks, and the
+"""Input contracts of the BTYD estimators.
+
+Input contracts of the BTYD estimators: required columns, their checks, and the
 compression of identical customer rows into weights.
 """
 
@@ -38,7 +40,9 @@ def _describe(data: Any) -> str:
 
 
 def read_columns(data: Any, names: Sequence[str]) -> dict[str, np.ndarray]:
-    """Read ``names`` from a table (pandas or polars DataFrame, Arrow table, or a mapping
+    """Read the named columns of a table as checked float arrays.
+
+    Read ``names`` from a table (pandas or polars DataFrame, Arrow table, or a mapping
     of array-likes) as float arrays, checking that they exist, have one length, are
     finite, and that there is at least one row.
     """
@@ -89,7 +93,9 @@ def check_nonnegative(name: str, values: np.ndarray, *, strict: bool = False) ->
 
 
 def rfm_columns(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``frequency`` (repeat purchases, whole numbers >= 0), ``recency`` (time of the last
+    """Read and check the ``frequency``, ``recency`` and ``T`` columns of a table.
+
+    ``frequency`` (repeat purchases, whole numbers >= 0), ``recency`` (time of the last
     repeat purchase since the first purchase, ``0 <= recency <= T``; 0 when frequency is
     0) and ``T`` (time since the first purchase, ``>= 0``).
     """
@@ -117,7 +123,9 @@ def rfm_columns(data: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def rfm_rows(data: Any, weights: Any) -> CompressedRows:
-    """Return the checked ``frequency``, ``recency``, ``T`` of ``data`` (:func:`rfm_columns`),
+    """Return the checked RFM columns of ``data`` with identical rows collapsed into weights.
+
+    Return the checked ``frequency``, ``recency``, ``T`` of ``data`` (:func:`rfm_columns`),
     identical rows collapsed into their summed ``weights`` (:func:`compress_rows`).
     """
     x, t_x, T = rfm_columns(data)
@@ -125,7 +133,9 @@ def rfm_rows(data: Any, weights: Any) -> CompressedRows:
 
 
 def mean_purchase_rate(rows: CompressedRows) -> float:
-    """Purchases (the first included) per time unit over all customers of ``rows``:
+    """Return the purchases per time unit over all customers of ``rows``.
+
+    Purchases (the first included) per time unit over all customers of ``rows``:
     where the BTYD fits start ``alpha`` (``1 / rate``).
     """
     x, _, T = rows.columns
@@ -148,7 +158,9 @@ def read_weights(weights: Any, n_rows: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class CompressedRows:
-    """Distinct rows of a stacked input, each with the summed weight of its copies, in
+    """Distinct rows of a stacked input, each with the summed weight of its copies.
+
+    Distinct rows of a stacked input, each with the summed weight of its copies, in
     lexicographic order of the columns (unless compressed with ``sort=False``).
 
     Attributes
@@ -183,7 +195,9 @@ class CompressedRows:
 def compress_rows(
     *columns: np.ndarray, weights: np.ndarray | None = None, sort: bool = True
 ) -> CompressedRows:
-    """Collapse identical rows of ``columns`` into weights, so a likelihood costs the
+    """Collapse identical rows of ``columns`` into weights.
+
+    Collapse identical rows of ``columns`` into weights, so a likelihood costs the
     number of distinct rows, not the number of customers.
 
     Equivalent to ``np.unique(np.column_stack(columns), axis=0, return_inverse=True)``
@@ -257,7 +271,9 @@ def _compressed(
 
 @dataclass(frozen=True)
 class CountGroups:
-    """The distinct values of a count column (``values``), each row's position among
+    """The distinct values of a count column, each row's position and each value's weight.
+
+    The distinct values of a count column (``values``), each row's position among
     them (``index``) and the summed weight of each value (``weights``): functions of the
     count alone (gamma and beta functions) are then computed once per distinct count.
     """

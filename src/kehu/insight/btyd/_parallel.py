@@ -1,4 +1,6 @@
-"""Sums over row chunks on all cores. numpy and scipy release the GIL inside their
+"""Sums over row chunks on all cores.
+
+Sums over row chunks on all cores. numpy and scipy release the GIL inside their
 array loops, so threads that each take a slice of the rows run truly in parallel; the
 likelihoods are sums over rows, so the slices' results just add up.
 """
@@ -33,7 +35,9 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 
 def row_slices(n_rows: int) -> list[slice]:
-    """Contiguous slices of ``range(n_rows)``, one per core, each at least
+    """Return contiguous slices of ``range(n_rows)``, one per core.
+
+    Contiguous slices of ``range(n_rows)``, one per core, each at least
     :data:`MIN_ROWS_PER_THREAD` rows (one slice for small inputs).
     """
     parts = max(1, min(cores(), n_rows // MIN_ROWS_PER_THREAD))

@@ -1,4 +1,6 @@
-"""BG/NBD: the beta-geometric/negative-binomial model of repeat buying in a
+"""BG/NBD: the beta-geometric/negative-binomial model of repeat buying.
+
+BG/NBD: the beta-geometric/negative-binomial model of repeat buying in a
 non-contractual setting (Fader, Hardie & Lee 2005, "Counting your customers the easy
 way: an alternative to the Pareto/NBD model", Marketing Science 24(2), 275-284).
 
@@ -32,7 +34,9 @@ __all__ = ["BgNbd", "bg_nbd_log_likelihood", "bg_nbd_log_likelihood_and_gradient
 
 
 def _count_terms(params: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return the parts of equation 6 that depend on the count ``x`` alone: the gamma-ratio head
+    """Return the parts of equation 6 that depend on the count ``x`` alone.
+
+    Return the parts of equation 6 that depend on the count ``x`` alone: the gamma-ratio head
     (without ``r log alpha``) and the beta ratios of the active and dropped-out terms.
     """
     r, _, a, b = params
@@ -57,7 +61,9 @@ def _row_terms(
 def bg_nbd_log_likelihood(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
-    """Log-likelihood of each customer, Fader, Hardie & Lee (2005), equation 6, in log
+    """Return the BG/NBD log-likelihood of each customer (equation 6), in log space.
+
+    Log-likelihood of each customer, Fader, Hardie & Lee (2005), equation 6, in log
     space (``logaddexp`` of its two terms), so it stays finite for hundreds of purchases.
 
     Parameters
@@ -75,7 +81,9 @@ def bg_nbd_log_likelihood(
 
 @dataclass(frozen=True)
 class _FitRows:
-    """Distinct ``(x, t_x, T)`` rows laid out for the likelihood: sorted by ``x`` (so
+    """Distinct ``(x, t_x, T)`` rows laid out for the BG/NBD likelihood.
+
+    Distinct ``(x, t_x, T)`` rows laid out for the likelihood: sorted by ``x`` (so
     each count is one contiguous block), ``T`` and ``t_x`` as codes into their few
     distinct values (logs and reciprocals are then computed per value, not per row),
     and the per-``T`` weight sums that turn the alive term's sums into short dot
@@ -181,7 +189,9 @@ def _total_and_gradient(params: np.ndarray, rows: _FitRows) -> tuple[float, np.n
 
 
 def _softplus_and_sigmoid(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``log(1 + e^z)`` and ``1 / (1 + e^-z)`` from one sigmoid of ``|z|`` (which lies in
+    """Return ``log(1 + e^z)`` and ``1 / (1 + e^-z)`` from one sigmoid of ``|z|``.
+
+    ``log(1 + e^z)`` and ``1 / (1 + e^-z)`` from one sigmoid of ``|z|`` (which lies in
     [0.5, 1], so its log is exact to rounding): a third of the time of ``np.logaddexp``
     plus ``expit``, and finite for any ``z``.
     """
@@ -197,7 +207,9 @@ def bg_nbd_log_likelihood_and_gradient(
     T: np.ndarray,
     weights: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
-    """Weighted total log-likelihood and its analytic gradient in ``(r, alpha, a, b)``
+    """Return the weighted total BG/NBD log-likelihood and its analytic gradient.
+
+    Weighted total log-likelihood and its analytic gradient in ``(r, alpha, a, b)``
     (see :func:`_total_and_gradient`; the rows are compressed first).
     """
     rows = compress_rows(x, t_x, T, weights=weights)
@@ -274,7 +286,9 @@ class BgNbd(LikelihoodModel):
     _model_name = "BG/NBD"
 
     def _likelihood(self, data: Any, weights: Any) -> Likelihood:
-        """Equation 6 over the distinct ``(frequency, recency, T)`` rows of ``data``,
+        """Build the likelihood of equation 6 over the distinct rows of ``data``.
+
+        Equation 6 over the distinct ``(frequency, recency, T)`` rows of ``data``,
         from ``r = a = b = 1`` and ``alpha`` matched to the mean purchase rate.
         """
         rows = rfm_rows(data, weights)

@@ -1,4 +1,6 @@
-"""Customer lifetime value from a fitted purchase model and an expected spend
+"""Customer lifetime value from a fitted purchase model and an expected spend.
+
+Customer lifetime value from a fitted purchase model and an expected spend
 (Fader, Hardie & Lee 2005, "RFM and CLV", section 5: discounted expected transactions
 times expected value per transaction).
 """

@@ -1,4 +1,6 @@
-"""Gamma-Gamma model of spend per transaction (Fader, Hardie & Lee 2005, "RFM and
+"""Gamma-Gamma model of spend per transaction.
+
+Gamma-Gamma model of spend per transaction (Fader, Hardie & Lee 2005, "RFM and
 CLV: using iso-value curves for customer base analysis", Journal of Marketing Research
 42(4), 415-430, section 4 and appendix; after Colombo & Jiang 1999).
 
@@ -44,7 +46,9 @@ def gamma_gamma_log_likelihood_and_gradient(
 
 
 class _SpendTerms:
-    """What the likelihood needs that does not change while the parameters do: logs of
+    """What the Gamma-Gamma likelihood needs that does not change with the parameters.
+
+    What the likelihood needs that does not change while the parameters do: logs of
     ``m`` and ``x``, and the distinct counts (gamma and digamma of ``p x + q`` depend on
     ``x`` alone, so they are computed once per distinct count, not once per row).
     """
@@ -104,7 +108,9 @@ def _spend_columns(data: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 class GammaGamma(LikelihoodModel):
-    """The Gamma-Gamma spend model (Fader, Hardie & Lee 2005b), fitted by maximum
+    """The Gamma-Gamma spend model (Fader, Hardie & Lee 2005b), fitted by maximum likelihood.
+
+    The Gamma-Gamma spend model (Fader, Hardie & Lee 2005b), fitted by maximum
     likelihood on customers with at least one repeat purchase.
 
     Parameters
@@ -154,7 +160,9 @@ class GammaGamma(LikelihoodModel):
     _model_name = "Gamma-Gamma"
 
     def _likelihood(self, data: Any, weights: Any) -> Likelihood:
-        """Return the likelihood of the rows with ``frequency >= 1`` (the others carry no
+        """Build the likelihood of the rows with ``frequency >= 1``.
+
+        Return the likelihood of the rows with ``frequency >= 1`` (the others carry no
         information about spend), from ``p = 1, q = 2`` and ``v`` matched to the mean spend.
         """
         x, m = _spend_columns(data)
@@ -195,7 +203,9 @@ class GammaGamma(LikelihoodModel):
             return result
 
     def population_mean_spend(self) -> float:
-        """``p v / (q - 1)``, the mean spend per transaction across customers (``inf``
+        """Return ``p v / (q - 1)``, the mean spend per transaction across customers.
+
+        ``p v / (q - 1)``, the mean spend per transaction across customers (``inf``
         when ``q <= 1``).
         """
         p, q, v = self._require_fitted("population_mean_spend")

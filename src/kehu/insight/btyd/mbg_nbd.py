@@ -1,4 +1,6 @@
-"""MBG/NBD: the modified beta-geometric/negative-binomial model of repeat buying
+"""MBG/NBD: the modified beta-geometric/negative-binomial model of repeat buying.
+
+MBG/NBD: the modified beta-geometric/negative-binomial model of repeat buying
 (Batislam, Denizel & Filiztekin 2007, "Empirical validation and comparison of models for
 customer base analysis", International Journal of Research in Marketing 24(3), 201-209;
 with the erratum of Wagner & Hoppe 2008, IJRM 25(3), 225-226).
@@ -31,7 +33,9 @@ __all__ = ["MbgNbd", "mbg_nbd_log_likelihood", "mbg_nbd_log_likelihood_and_gradi
 def _log_odds_dropped(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> np.ndarray:
-    """``log[a / (b + x) * ((alpha + T) / (alpha + t_x))**(r + x)]``: the log odds of
+    """Return the log odds of dropped out after the last purchase against still active.
+
+    ``log[a / (b + x) * ((alpha + T) / (alpha + t_x))**(r + x)]``: the log odds of
     "dropped out after the last purchase" against "still active at T".
     """
     r, alpha, a, b = params
@@ -111,7 +115,9 @@ def mbg_nbd_log_likelihood_and_gradient(
     T: np.ndarray,
     weights: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
-    """Weighted total log-likelihood and its analytic gradient (see
+    """Return the weighted total MBG/NBD log-likelihood and its analytic gradient.
+
+    Weighted total log-likelihood and its analytic gradient (see
     :func:`_total_and_gradient`).
     """
     w = np.ones(x.size) if weights is None else np.asarray(weights, dtype=float)
@@ -119,7 +125,9 @@ def mbg_nbd_log_likelihood_and_gradient(
 
 
 class MbgNbd(LikelihoodModel):
-    """The MBG/NBD model (Batislam, Denizel & Filiztekin 2007), fitted by maximum
+    """The MBG/NBD model (Batislam, Denizel & Filiztekin 2007), fitted by maximum likelihood.
+
+    The MBG/NBD model (Batislam, Denizel & Filiztekin 2007), fitted by maximum
     likelihood.
 
     Identical ``(frequency, recency, T)`` rows are collapsed into weights before the
@@ -189,7 +197,9 @@ class MbgNbd(LikelihoodModel):
     _model_name = "MBG/NBD"
 
     def _likelihood(self, data: Any, weights: Any) -> Likelihood:
-        """Return the MBG/NBD likelihood over the distinct ``(frequency, recency, T)`` rows, from
+        """Build the MBG/NBD likelihood over the distinct ``(frequency, recency, T)`` rows.
+
+        Return the MBG/NBD likelihood over the distinct ``(frequency, recency, T)`` rows, from
         ``r = a = b = 1`` and ``alpha`` matched to the mean purchase rate.
         """
         rows = rfm_rows(data, weights)

@@ -1,4 +1,6 @@
-"""Pareto/NBD: Poisson purchases with an exponential lifetime (Schmittlein, Morrison &
+"""Pareto/NBD: Poisson purchases with an exponential lifetime.
+
+Pareto/NBD: Poisson purchases with an exponential lifetime (Schmittlein, Morrison &
 Colombo 1987, "Counting your customers: who are they and what will they do next?",
 Management Science 33(1), 1-24), with the likelihood and expressions of Fader & Hardie
 (2005), "A note on deriving the Pareto/NBD model and related expressions".
@@ -25,7 +27,9 @@ GRADIENT_STEP = 1e-5
 
 
 def _log_f(params: np.ndarray, x: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """``log[2F1(r+s+x, b'; r+s+x+1; z(u)) / (max(alpha, beta) + u)**(r+s+x)]``, the
+    """Return the pieces of ``A_0`` (Fader & Hardie 2005, equations 21-22), in logs.
+
+    ``log[2F1(r+s+x, b'; r+s+x+1; z(u)) / (max(alpha, beta) + u)**(r+s+x)]``, the
     pieces of ``A_0`` (Fader & Hardie 2005, equation 21-22), after Euler's
     transformation ``2F1(a, b; c; z) = (1-z)**(c-a-b) 2F1(c-a, c-b; c; z)``. The
     transformed series is ``2F1(1, .; r+s+x+1; z)``, of order 1, so nothing overflows
@@ -55,7 +59,9 @@ def _log_f(params: np.ndarray, x: np.ndarray, u: np.ndarray) -> np.ndarray:
 def _log_terms(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Return the two terms of the likelihood's bracket, in logs: ``alive`` (still alive at T) and
+    """Return the two terms of the likelihood's bracket, in logs.
+
+    Return the two terms of the likelihood's bracket, in logs: ``alive`` (still alive at T) and
     ``ended`` (``s / (r+s+x) * A_0``: died between ``t_x`` and ``T``).
     """
     r, alpha, s, beta = params
@@ -98,7 +104,9 @@ def pareto_nbd_log_likelihood(
 def _total_and_numerical_gradient(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray
 ) -> tuple[float, np.ndarray]:
-    """Weighted total log-likelihood and its gradient by central differences on the
+    """Return the weighted total Pareto/NBD log-likelihood and its numerical gradient.
+
+    Weighted total log-likelihood and its gradient by central differences on the
     log-parameters (relative step ``GRADIENT_STEP``; error about 1e-10 relative).
     """
 
@@ -115,7 +123,9 @@ def _total_and_numerical_gradient(
 
 
 class ParetoNbd(LikelihoodModel):
-    """The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987), fitted by maximum
+    """The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987), fitted by maximum likelihood.
+
+    The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987), fitted by maximum
     likelihood.
 
     The gradient is **numerical**: central differences of the log-likelihood on the
@@ -164,7 +174,9 @@ class ParetoNbd(LikelihoodModel):
     _model_name = "Pareto/NBD"
 
     def _likelihood(self, data: Any, weights: Any) -> Likelihood:
-        """Return the Pareto/NBD likelihood over the distinct ``(frequency, recency, T)`` rows, from
+        """Build the Pareto/NBD likelihood over the distinct ``(frequency, recency, T)`` rows.
+
+        Return the Pareto/NBD likelihood over the distinct ``(frequency, recency, T)`` rows, from
         ``r = s = 1``, ``alpha`` matched to the mean purchase rate and ``beta`` to the mean ``T``.
         """
         rows = rfm_rows(data, weights)
@@ -198,7 +210,9 @@ class ParetoNbd(LikelihoodModel):
         return result
 
     def conditional_probability_alive(self, data: Any) -> np.ndarray:
-        """``P(alive | x, t_x, T)`` (Fader & Hardie 2005, equation 24): the share of the
+        """Return the probability that each customer is still alive, ``P(alive | x, t_x, T)``.
+
+        ``P(alive | x, t_x, T)`` (Fader & Hardie 2005, equation 24): the share of the
         likelihood's bracket taken by its still-alive term, from the same log terms.
         """
         params = self._require_fitted("conditional_probability_alive")
@@ -226,7 +240,9 @@ class ParetoNbd(LikelihoodModel):
 
 
 def _power_difference(k: float, log_ratio: np.ndarray) -> np.ndarray:
-    """``(1 - exp(-k * log_ratio)) / k``, continuous at ``k = 0`` (where it is
+    """Return ``(1 - exp(-k * log_ratio)) / k``, continuous at ``k = 0``.
+
+    ``(1 - exp(-k * log_ratio)) / k``, continuous at ``k = 0`` (where it is
     ``log_ratio``).
     """
     if abs(k) < 1e-12:

@@ -1,4 +1,6 @@
-"""Shifted-beta-geometric (sBG) model of contractual retention (Fader & Hardie 2007,
+"""Shifted-beta-geometric (sBG) model of contractual retention.
+
+Shifted-beta-geometric (sBG) model of contractual retention (Fader & Hardie 2007,
 "How to project customer retention", Journal of Interactive Marketing 21(1), 76-90).
 
 At the end of each period a customer still under contract cancels with probability
@@ -77,7 +79,9 @@ def _survivor_counts(survivors: Any) -> np.ndarray:
 
 
 class ShiftedBetaGeometric(LikelihoodModel):
-    """The shifted-beta-geometric retention model (Fader & Hardie 2007), fitted by
+    """The shifted-beta-geometric retention model (Fader & Hardie 2007).
+
+    The shifted-beta-geometric retention model (Fader & Hardie 2007), fitted by
     maximum likelihood on one cohort's survivor counts.
 
     Parameters
@@ -115,7 +119,9 @@ class ShiftedBetaGeometric(LikelihoodModel):
     _model_name = "shifted-beta-geometric"
 
     def fit(self, survivors: Any, weights: Any = None) -> Self:
-        """Fit to the number of customers still active at the start of periods
+        """Fit to a cohort's survivor counts.
+
+        Fit to the number of customers still active at the start of periods
         ``0, 1, ..., n`` (whole numbers, not increasing, the first above 0).
 
         Parameters
@@ -150,7 +156,9 @@ class ShiftedBetaGeometric(LikelihoodModel):
         )
 
     def survival_function(self, t: Any) -> np.ndarray:
-        """``S(t) = B(alpha, beta + t) / B(alpha, beta)``, the share of a cohort still
+        """Return the share of a cohort still active at the start of period ``t``.
+
+        ``S(t) = B(alpha, beta + t) / B(alpha, beta)``, the share of a cohort still
         active at the start of period ``t`` (equation 4).
         """
         alpha, beta = self._require_fitted("survival_function")
@@ -159,7 +167,9 @@ class ShiftedBetaGeometric(LikelihoodModel):
         return result
 
     def churn_probability(self, t: Any) -> np.ndarray:
-        """``P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta)`` for ``t >= 1``, the
+        """Return the share of a cohort that cancels at the end of period ``t``.
+
+        ``P(T = t) = B(alpha + 1, beta + t - 1) / B(alpha, beta)`` for ``t >= 1``, the
         share of a cohort that cancels at the end of period ``t`` (equation 3).
         """
         alpha, beta = self._require_fitted("churn_probability")
@@ -168,7 +178,9 @@ class ShiftedBetaGeometric(LikelihoodModel):
         return result
 
     def retention_rate(self, t: Any) -> np.ndarray:
-        """``r_t = S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1)`` for
+        """Return the share of customers active in period ``t - 1`` who renew.
+
+        ``r_t = S(t) / S(t - 1) = (beta + t - 1) / (alpha + beta + t - 1)`` for
         ``t >= 1``: the share of customers active in period ``t - 1`` who renew
         (equation 6).
         """
@@ -178,7 +190,9 @@ class ShiftedBetaGeometric(LikelihoodModel):
         return result
 
     def predict_survivors(self, t: Any, n_initial: float | None = None) -> np.ndarray:
-        """Return the expected customers active at the start of period ``t`` out of ``n_initial``
+        """Return the expected customers active at the start of period ``t``.
+
+        Return the expected customers active at the start of period ``t`` out of ``n_initial``
         (default: the fitted cohort's size).
         """
         self._require_fitted("predict_survivors")

@@ -1,4 +1,6 @@
-"""Who will leave, who will respond, who will buy: a binary outcome learned from a
+"""Who will leave, who will respond, who will buy: a binary outcome model.
+
+Who will leave, who will respond, who will buy: a binary outcome learned from a
 table of customer features, cross-validated, calibrated, explained per customer and
 summarised as rules (``kehu churn``).
 

@@ -66,7 +66,9 @@ def _label(column: str) -> str:
 
 
 def churn_window_days(orders: pd.DataFrame, as_of: date | datetime) -> dict[str, Any]:
-    """Return the churn window chosen from how often customers order: ``WINDOW_GAPS`` times the
+    """Return the churn window chosen from how often customers order.
+
+    Return the churn window chosen from how often customers order: ``WINDOW_GAPS`` times the
     median gap between consecutive orders of one customer (before ``as_of``), rounded up to whole
     months within ``WINDOW_DAYS``, and at most half the history, so the cut-off leaves history to
     learn from. A shop whose customers order yearly gets a longer window than one whose customers
@@ -98,7 +100,9 @@ def churn_from_history(
     folds: int = 3,
     seed: int = 0,
 ) -> HistoryChurn:
-    """Train on the cut-off ``as_of - horizon_days`` and score every customer as of
+    """Train a churn model on a past cut-off and score every customer as of ``as_of``.
+
+    Train on the cut-off ``as_of - horizon_days`` and score every customer as of
     ``as_of``. ``orders``, ``lines`` and ``tickets`` as in
     :func:`kehu.insight.behaviour.customer_behaviour`.
     """

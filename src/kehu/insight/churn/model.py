@@ -1,4 +1,6 @@
-"""The outcome model: a blend of a regularised gradient-boosted tree model (LightGBM;
+"""The outcome model: a blend of LightGBM and a scaled logistic regression.
+
+The outcome model: a blend of a regularised gradient-boosted tree model (LightGBM;
 interactions, thresholds, missing values as their own branch) and a scaled logistic
 regression (smooth monotone effects, stable on small data), averaged in log-odds and
 then calibrated (Platt scaling on out-of-fold scores), with each row's contributions
@@ -100,7 +102,9 @@ class Blend:
         return 0.5 * _logit(gbm) + 0.5 * _logit(linear)
 
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Each input column's share of each row's log-odds (beside the average row):
+        """Return each input column's share of each row's log-odds.
+
+        Each input column's share of each row's log-odds (beside the average row):
         the trees' SHAP values and the linear terms, weighted as in the blend.
         """
         columns = [*self.numeric, *self.categorical]
@@ -118,7 +122,9 @@ class Blend:
 
 
 def _for_trees(X: pd.DataFrame, numeric: list[str], categorical: list[str]) -> pd.DataFrame:
-    """Return the feature columns in a fixed order under plain names: LightGBM refuses some
+    """Return the feature columns in a fixed order under plain names.
+
+    Return the feature columns in a fixed order under plain names: LightGBM refuses some
     characters in names (quotes, colons, brackets) and rewrites others (spaces).
     """
     columns = [*numeric, *categorical]
@@ -155,7 +161,9 @@ class _LinearInput(TransformerMixin, BaseEstimator):  # type: ignore[misc]  # un
 
 
 def _source(name: str, numeric: list[str], categorical: list[str]) -> str:
-    """``num__tenure``, ``num__missingindicator_TotalCharges``, ``cat__Contract_Month``
+    """Map a transformed column name back to the input column.
+
+    ``num__tenure``, ``num__missingindicator_TotalCharges``, ``cat__Contract_Month``
     back to the input column.
     """
     kind, _, rest = name.partition("__")
@@ -183,7 +191,9 @@ def out_of_fold_log_odds(
 
 @dataclass
 class OutcomeModel:
-    """A blend fitted on every labelled row, with Platt scaling learned from
+    """A blend fitted on every labelled row, with Platt scaling.
+
+    A blend fitted on every labelled row, with Platt scaling learned from
     out-of-fold blend scores.
     """
 
@@ -201,7 +211,9 @@ class OutcomeModel:
         seed: int = 0,
         out_of_fold: np.ndarray | None = None,
     ) -> tuple[OutcomeModel, np.ndarray]:
-        """Return the model and its calibrated out-of-fold probabilities (for the report).
+        """Fit the calibrated model; return it and its out-of-fold probabilities.
+
+        Return the model and its calibrated out-of-fold probabilities (for the report).
         ``out_of_fold``: blend log-odds already computed on the same folds (``CALIBRATION_FOLDS``
         stratified, shuffled with ``seed``), not fitted again.
         """

@@ -1,4 +1,6 @@
-"""Training an outcome model (who will leave, respond, buy) on a feature table:
+"""Training an outcome model on a feature table.
+
+Training an outcome model (who will leave, respond, buy) on a feature table:
 stratified cross-validation, the calibrated blend fitted on every labelled row, scores
 with their reasons, the rule list, and the files ``kehu churn`` writes.
 """
@@ -47,7 +49,9 @@ def train_outcome(
     *,
     explain: bool = True,
 ) -> OutcomeResult:
-    """Cross-validate the model on the labelled rows (stratified ``folds``), fit it on
+    """Cross-validate the model, fit it on every labelled row, and score every row.
+
+    Cross-validate the model on the labelled rows (stratified ``folds``), fit it on
     all of them, and score every row (with each row's top reasons when ``explain``).
     """
     started = time.perf_counter()
@@ -106,7 +110,9 @@ def train_outcome(
 def _cross_validate(
     table: FeatureTable, X: pd.DataFrame, y: np.ndarray, folds: int, seed: int
 ) -> tuple[list[float], list[float], np.ndarray]:
-    """Ranking metrics of the blend per fold (calibration is monotone, it would not
+    """Return the ranking metrics of the blend per fold and the out-of-fold log-odds.
+
+    Ranking metrics of the blend per fold (calibration is monotone, it would not
     change them), and the out-of-fold log-odds.
     """
     score = out_of_fold_log_odds(X, y, table.numeric, table.categorical, folds, seed)
@@ -118,7 +124,9 @@ def _cross_validate(
 
 
 def _calibration(y: np.ndarray, probability: np.ndarray) -> dict[str, Any]:
-    """Brier score and a reliability table (ten equal-count bins) of the calibrated
+    """Return the Brier score and a reliability table of the probabilities.
+
+    Brier score and a reliability table (ten equal-count bins) of the calibrated
     out-of-fold probabilities.
     """
     order = np.argsort(probability)

@@ -1,4 +1,6 @@
-"""Each customer's reasons: the feature columns that raise a model's probability most,
+"""Each customer's reasons, in words.
+
+Each customer's reasons: the feature columns that raise a model's probability most,
 in words ("Contract = Month-to-month").
 """
 
@@ -20,7 +22,9 @@ TOP_REASONS = 3
 def reason_scores(
     table: FeatureTable, probability: np.ndarray, contributions: pd.DataFrame
 ) -> pa.Table:
-    """Per row: id, probability and the columns that raise it most, in words
+    """Return each row's id, probability and the columns that raise it most.
+
+    Per row: id, probability and the columns that raise it most, in words
     ("Contract = Month-to-month"); a row with no raising column has none.
     """
     columns = list(contributions.columns)

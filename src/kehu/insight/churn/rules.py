@@ -1,4 +1,6 @@
-"""The model as a manager can read it: a small decision tree fitted to the model's own
+"""The model as a manager can read it: rules from a small surrogate tree.
+
+The model as a manager can read it: a small decision tree fitted to the model's own
 probabilities (a surrogate), written as one rule per leaf, riskiest first, with how many
 customers each covers, the model's average probability there and the outcome rate that
 was observed. The tree's fidelity to the model (R²) says how far the rules can be
@@ -61,7 +63,9 @@ def rule_list(
     numeric: list[str],
     categorical: list[str],
 ) -> RuleList:
-    """Rules from a surrogate tree over ``X`` (numbers as they are, each category as
+    """Return the rules of a surrogate tree over ``X``.
+
+    Rules from a surrogate tree over ``X`` (numbers as they are, each category as
     "is"/"is not"); ``outcome`` may hold NaN for rows without one.
     """
     design, described = _design(X, numeric, categorical)
@@ -94,7 +98,9 @@ def rule_list(
 def _design(
     X: pd.DataFrame, numeric: list[str], categorical: list[str]
 ) -> tuple[np.ndarray, list[tuple[str, str | None]]]:
-    """Numeric columns (missing as -inf's stand-in below every value) and one 0/1
+    """Return the tree's inputs: numeric columns and one 0/1 column per category value.
+
+    Numeric columns (missing as -inf's stand-in below every value) and one 0/1
     column per category value; ``described[j]`` is (column, category or None).
     """
     parts: list[np.ndarray] = []
@@ -116,7 +122,9 @@ Condition = tuple[str, str, str]  # (column, "<=" | ">" | "is" | "is not", value
 
 
 def _simplified(path: list[Condition], categories: dict[str, list[str]]) -> list[str]:
-    """``Contract is not Month-to-month AND Contract is not Two year`` is ``Contract is
+    """Return the conditions of a rule without those that others imply.
+
+    ``Contract is not Month-to-month AND Contract is not Two year`` is ``Contract is
     One year``; an "is" makes the column's "is not"s redundant; the tightest bound of
     a number is enough.
     """

@@ -1,4 +1,6 @@
-"""A table of customer features with a binary outcome, as an analyst brings it: read
+"""A table of customer features with a binary outcome, as an analyst brings it.
+
+A table of customer features with a binary outcome, as an analyst brings it: read
 from a file, the outcome column read as 0/1, every other column typed as a number or a
 category (blank strings are missing values), and the columns that cannot help a model
 (an id per row, one value only) set aside with the reason.

@@ -98,7 +98,9 @@ class Rule:
 
 
 def shared_values(records: pd.DataFrame, shared_at: int) -> dict[str, set[str]]:
-    """Return the emails, phone tails and address keys of ``records`` (standardised, see
+    """Return the values of ``records`` shared by ``shared_at`` or more records.
+
+    Return the emails, phone tails and address keys of ``records`` (standardised, see
     :func:`kehu.insight.dedup.standardise.standardise`) found on ``shared_at`` or more records.
     """
     out: dict[str, set[str]] = {}
@@ -124,7 +126,9 @@ def _sides(pairs: pd.DataFrame, records: pd.DataFrame, column: str) -> tuple[pd.
 def agreements(
     pairs: pd.DataFrame, records: pd.DataFrame, shared: dict[str, set[str]]
 ) -> pd.DataFrame:
-    """One column per field of :data:`STRONG` with the :class:`Agreement` of each pair:
+    """Return the agreement of each pair on each strong field.
+
+    One column per field of :data:`STRONG` with the :class:`Agreement` of each pair:
     a shared value, or the same role mailbox, agreeing is ``shared``.
     """
     out = {}
@@ -227,7 +231,9 @@ def _check_groups(
 
 
 def decide(pairs: pd.DataFrame, records: pd.DataFrame, rule: Rule | None = None) -> pd.DataFrame:
-    """Return the pairs at or above ``rule.review`` with ``action`` (``"merge"`` or ``"review"``),
+    """Return the pairs to merge or review, each with its reasons.
+
+    Return the pairs at or above ``rule.review`` with ``action`` (``"merge"`` or ``"review"``),
     ``reasons`` (list of :class:`Reason` values, empty when merged) and the :class:`Agreement` of
     each field in ``agree_<field>``.
 

@@ -1,4 +1,6 @@
-"""Pairs of customer records that are probably the same entity, scored by Splink's
+"""Pairs of customer records that are probably the same entity.
+
+Pairs of customer records that are probably the same entity, scored by Splink's
 Fellegi-Sunter model on DuckDB (Spark with the same settings when data outgrow one
 machine), trained without labels.
 
@@ -101,7 +103,9 @@ def _settings(prior: float) -> Any:
 
 @dataclass
 class Linkage:
-    """Scored pairs (``id_l``, ``id_r``, ``probability``, ``match_weight``, the match
+    """Scored candidate pairs and the standardised records they came from.
+
+    Scored pairs (``id_l``, ``id_r``, ``probability``, ``match_weight``, the match
     weight of each comparison, ``mw_<name>``, and its level, ``gamma_<name>``: -1 when
     either record lacks the field, 0 when they differ, higher the closer) and the
     standardised records.
@@ -112,7 +116,9 @@ class Linkage:
 
 
 def find_duplicates(records: pd.DataFrame, *, threshold: float = 0.5, seed: int = 7) -> Linkage:
-    """Scored candidate pairs among ``records`` (``unique_id`` and any of ``name, email,
+    """Find the scored candidate pairs among ``records``.
+
+    Scored candidate pairs among ``records`` (``unique_id`` and any of ``name, email,
     phone, city, address``) with a match probability of at least ``threshold``.
     """
     logging.getLogger("splink").setLevel(logging.ERROR)

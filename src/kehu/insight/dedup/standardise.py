@@ -73,7 +73,9 @@ def _pinyin_table(chars: str) -> dict[int, str]:
 
 
 def to_pinyin(values: pd.Series) -> pd.Series:
-    """Chinese characters replaced by their pinyin (one dictionary lookup per distinct
+    """Return the text with Chinese characters replaced by their pinyin.
+
+    Chinese characters replaced by their pinyin (one dictionary lookup per distinct
     character of the column, then ``str.translate``).
     """
     text = values.fillna("").astype(str)
@@ -109,7 +111,9 @@ def phone_digits(phones: pd.Series) -> pd.Series:
 
 
 def standardise(records: pd.DataFrame) -> pd.DataFrame:
-    """Return the comparison columns for ``records`` (``unique_id`` and any of ``name, email, phone,
+    """Return the comparison columns for ``records``.
+
+    Return the comparison columns for ``records`` (``unique_id`` and any of ``name, email, phone,
     city, address``; absent ones count as unknown). Empty values become NULL. An ``owner`` column is
     carried through unchanged.
     """

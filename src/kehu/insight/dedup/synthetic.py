@@ -1,4 +1,6 @@
-"""A labelled test set for deduplication: distinct customers from
+"""A labelled test set for deduplication.
+
+A labelled test set for deduplication: distinct customers from
 :func:`kehu.insight.profiles.fake_customers`, some entered again with the slips real
 data have, each record labelled with its entity.
 
@@ -100,7 +102,9 @@ def _vary_record(rng: np.random.Generator, row: pd.Series) -> dict[str, object]:
 
 
 def plant_duplicates(records: pd.DataFrame, share: float = 0.05, seed: int = 5) -> pd.DataFrame:
-    """Return copies of ``share`` of ``records`` (``unique_id, name, email, phone, city, address``,
+    """Return copies of ``share`` of ``records``, each entered again with a slip.
+
+    Return copies of ``share`` of ``records`` (``unique_id, name, email, phone, city, address``,
     optionally ``kind``, ``owner``), each changed as :func:`labelled_customers` changes its
     duplicates, with ``entity_id``: the ``unique_id`` of the record copied. A copy keeps the owner.
     The records themselves are taken as distinct customers.
@@ -133,7 +137,9 @@ def plant_duplicates(records: pd.DataFrame, share: float = 0.05, seed: int = 5) 
 def labelled_customers(
     n_entities: int, duplicate_share: float = 0.2, seed: int = 11
 ) -> pd.DataFrame:
-    """Return records ``unique_id, entity_id, name, email, phone, city, address`` (plus ``kind``,
+    """Return labelled customer records, some entered more than once.
+
+    Return records ``unique_id, entity_id, name, email, phone, city, address`` (plus ``kind``,
     ``zh``): every entity once, and ``duplicate_share`` of them once or twice more with variations.
     Two records are the same customer exactly when their ``entity_id`` is equal.
     """

@@ -1,4 +1,6 @@
-"""Sales forecasting: sales per period (by region, product category or segment) from a
+"""Sales forecasting from a transaction log.
+
+Sales forecasting: sales per period (by region, product category or segment) from a
 transaction log, forecasts with prediction intervals, and rolling-origin backtests
 against the seasonal-naive baseline.
 

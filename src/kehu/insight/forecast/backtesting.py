@@ -57,7 +57,9 @@ COLUMNS = [
 
 @dataclass
 class Backtest:
-    """``table``: one row per series, window and method (``kehu``, ``seasonal_naive``,
+    """A backtest: errors per series, window and method, and their summaries.
+
+    ``table``: one row per series, window and method (``kehu``, ``seasonal_naive``,
     ``naive``); ``per_series``: the mean errors per series; ``summary``: the overall
     means and how kehu compares with the baseline.
     """
@@ -69,7 +71,9 @@ class Backtest:
 
 
 def mase(actual: np.ndarray, forecast: np.ndarray, history: np.ndarray, m: int) -> float:
-    """Mean absolute scaled error, scaled by the in-sample MAE of the seasonal naive
+    """Return the mean absolute scaled error.
+
+    Mean absolute scaled error, scaled by the in-sample MAE of the seasonal naive
     forecast (lag ``m``) on ``history``; NaN where that MAE is 0.
     """
     history = np.asarray(history, dtype="float64")

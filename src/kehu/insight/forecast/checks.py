@@ -1,4 +1,6 @@
-"""Checks of forecasting parameters and of the long table ``unique_id, ds, y``: one row
+"""Checks of forecasting parameters and of the long table ``unique_id, ds, y``.
+
+Checks of forecasting parameters and of the long table ``unique_id, ds, y``: one row
 per series and period, periods regular and without gaps, ``y`` finite numbers.
 """
 
@@ -43,7 +45,9 @@ def level_name(level: float) -> str:
 def prepare_series(
     series: pd.DataFrame | SalesSeries, freq: str | None
 ) -> tuple[pd.DataFrame, str]:
-    """Check a long table ``unique_id, ds, y`` (regular periods, no gap, numeric ``y``)
+    """Check a long table ``unique_id, ds, y``; return it with its period.
+
+    Check a long table ``unique_id, ds, y`` (regular periods, no gap, numeric ``y``)
     and tell its period when ``freq`` is not given.
     """
     if isinstance(series, SalesSeries):

@@ -79,7 +79,9 @@ class Fitted:
 
 @dataclass
 class Forecast:
-    """``table``: ``unique_id, ds, forecast, lo_<level>, hi_<level>..., model``; ``notes``:
+    """A forecast: the rows of every series, and notes on those left out.
+
+    ``table``: ``unique_id, ds, forecast, lo_<level>, hi_<level>..., model``; ``notes``:
     the series left out and why.
     """
 
@@ -184,7 +186,9 @@ def ensemble(fits: Sequence[Fitted]) -> Fitted:
 
 
 def _settle(fitted: Fitted, y: np.ndarray, m: int) -> Fitted:
-    """Zero at closed season positions, then clipped at 0 for a series rarely negative
+    """Apply closed seasons and clip a series that is rarely negative at 0.
+
+    Zero at closed season positions, then clipped at 0 for a series rarely negative
     (see the module doc).
     """
     mean = fitted.mean.copy()
@@ -202,7 +206,9 @@ def _settle(fitted: Fitted, y: np.ndarray, m: int) -> Fitted:
 
 
 def closed_positions(y: np.ndarray, m: int) -> np.ndarray:
-    """Per position in the season that follows ``y``: True where ``y`` was exactly 0 at
+    """Return where in the coming season ``y`` has been closed (exactly 0).
+
+    Per position in the season that follows ``y``: True where ``y`` was exactly 0 at
     that position in each of its last ``CLOSED_SEASONS`` seasons (at least two), as a
     shop's sales on the day of the week it is closed. All False without a season.
     """
@@ -214,7 +220,9 @@ def closed_positions(y: np.ndarray, m: int) -> np.ndarray:
 
 
 def _candidates(y: np.ndarray, h: int, m: int, levels: Sequence[float]) -> dict[str, Fitted]:
-    """Return the forecasts of ``ets``, ``theta`` and their ``ensemble`` (only ``ets`` where Theta
+    """Return the forecasts of ``ets``, ``theta`` and their ``ensemble``.
+
+    Return the forecasts of ``ets``, ``theta`` and their ``ensemble`` (only ``ets`` where Theta
     cannot be fitted).
     """
     by_ets = ets(y, h, m, levels)
@@ -259,7 +267,9 @@ def forecast_one(
 
 
 def _selection_errors(y: np.ndarray, h: int, m: int, windows: int) -> dict[str, float] | None:
-    """Mean absolute error of each method over the last ``windows`` windows of ``h``
+    """Return the mean absolute error of each method over the last windows.
+
+    Mean absolute error of each method over the last ``windows`` windows of ``h``
     periods of ``y`` (each forecast from the periods before it), or None where the
     history is too short: each window's history is at least half the series.
     """

@@ -1,4 +1,6 @@
-"""One forecasting run, as ``kehu forecast`` makes it: sales per period from a log,
+"""One forecasting run, as ``kehu forecast`` makes it.
+
+One forecasting run, as ``kehu forecast`` makes it: sales per period from a log,
 their backtest, their forecast, written to a folder.
 """
 

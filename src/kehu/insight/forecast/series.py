@@ -1,4 +1,6 @@
-"""Sales per period from a transaction log, in SQL: the long table ``unique_id, ds, y``
+"""Sales per period from a transaction log, in SQL.
+
+Sales per period from a transaction log, in SQL: the long table ``unique_id, ds, y``
 that :func:`kehu.insight.forecast.forecast_sales` and
 :func:`kehu.insight.forecast.backtest` take (statsforecast's convention).
 
@@ -63,7 +65,9 @@ EXCEL_SUFFIXES = (".xlsx", ".xls", ".ods", ".jsonl", ".ndjson")
 
 @dataclass
 class SalesSeries:
-    """Sales per period: ``series`` (``unique_id, ds, y``), the period, and what was left
+    """Sales per period, with what was left out.
+
+    Sales per period: ``series`` (``unique_id, ds, y``), the period, and what was left
     out or dropped (``notes``, one sentence each).
     """
 
@@ -80,7 +84,9 @@ def check_freq(freq: str) -> str:
 
 
 def date_formats_sql(column: str, sample: int = 20_000) -> str:
-    """How many of (up to ``sample``) distinct non-blank values of ``column`` each layout
+    """Return the SQL counting how many sample values of ``column`` each date layout reads.
+
+    How many of (up to ``sample``) distinct non-blank values of ``column`` each layout
     of :data:`DATE_FORMATS` reads: a sample, as reading a long column a dozen times is
     slow; a value the chosen layout cannot read is reported by the row check.
     """
@@ -102,7 +108,9 @@ def rows_sql(
     kinds: dict[str, str],
     date_format: str | None,
 ) -> str:
-    """Return the log as ``occurred_at, amount, grp`` plus the raw text of each, to report bad
+    """Return the SQL of the log with the raw text of each value.
+
+    Return the log as ``occurred_at, amount, grp`` plus the raw text of each, to report bad
     values.
     """
     at = timestamp_sql(date_col, kinds.get(date_col, "text"), date_format)
@@ -129,7 +137,9 @@ def rows_sql(
 
 
 def accounting_sql() -> str:
-    """Rows, rows left out, unreadable values (with up to three examples) and the days
+    """Return the SQL counting the rows, rows left out, unreadable values and days spanned.
+
+    Rows, rows left out, unreadable values (with up to three examples) and the days
     the usable rows span.
     """
     bad_date = "raw_date IS NOT NULL AND occurred_at IS NULL"
@@ -149,7 +159,9 @@ def accounting_sql() -> str:
 
 
 def series_sql(freq: str, first: date, last: date) -> str:
-    """Net sales per group and period from ``first`` to ``last`` (period starts), zero
+    """Return the SQL of the net sales per group and period.
+
+    Net sales per group and period from ``first`` to ``last`` (period starts), zero
     where a group had no row; each group starts at its first period with a row.
     """
     step = f"INTERVAL 1 {freq.upper()}"
@@ -186,7 +198,9 @@ def shift(start: date, freq: str, n: int) -> date:
 
 
 def complete_span(first_day: date, last_day: date, freq: str) -> tuple[date, date, list[str]]:
-    """Return the first and last periods to keep of a log from ``first_day`` to ``last_day`` (the
+    """Return the first and last periods to keep, and notes on partial ones.
+
+    Return the first and last periods to keep of a log from ``first_day`` to ``last_day`` (the
     last complete one), and a note on each period that may be partial.
     """
     first, last = period_start(first_day, freq), period_start(last_day, freq)

@@ -1,4 +1,6 @@
-"""Next-best product per customer: item-to-item collaborative filtering on who bought
+"""Next-best product per customer, each recommendation with its reason.
+
+Next-best product per customer: item-to-item collaborative filtering on who bought
 what, each recommendation with its reason in words (``kehu recommend``).
 
 The model is item-based nearest neighbours (Sarwar et al. 2001, "Item-based

@@ -1,4 +1,6 @@
-"""Time-split evaluation of the recommender against the popularity baseline (hit
+"""Time-split evaluation of the recommender against the popularity baseline.
+
+Time-split evaluation of the recommender against the popularity baseline (hit
 rate, precision and recall at k).
 """
 
@@ -25,7 +27,9 @@ def evaluate_time_split(
     date_col: str = "date",
     model: NextBestProduct | None = None,
 ) -> dict[str, Any]:
-    """Hit rate, precision and recall at ``k`` of ``model`` (default
+    """Return the hit rate, precision and recall at ``k`` on a time split.
+
+    Hit rate, precision and recall at ``k`` of ``model`` (default
     ``NextBestProduct()``) and of the popularity baseline, trained on the lines before
     ``split_date`` and tested on the lines on or after it.
 
@@ -62,7 +66,7 @@ def evaluate_time_split(
             f"{dates.min()} to {dates.max()}"
         )
     estimator.fit(frame[before])
-    truth = _newread_purchases(estimator, frame[after])
+    truth = _new_purchases(estimator, frame[after])
     customers = np.unique(truth["row"])
     result: dict[str, Any] = {
         "split_date": str(split.date()),
@@ -82,8 +86,10 @@ def evaluate_time_split(
     return result
 
 
-def _newread_purchases(model: NextBestProduct, test: pd.DataFrame) -> dict[str, np.ndarray]:
-    """(row of the customer in the model, item key) of each distinct item bought in
+def _new_purchases(model: NextBestProduct, test: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Return the items each known customer bought new after the split.
+
+    (row of the customer in the model, item key) of each distinct item bought in
     ``test`` by a customer the model knows, that the customer did not have; items
     the model never saw get keys past the known ones.
     """

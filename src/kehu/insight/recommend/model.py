@@ -1,4 +1,6 @@
-"""The next-best-product estimator: fitted item neighbours and popularity, and the
+"""The next-best-product estimator.
+
+The next-best-product estimator: fitted item neighbours and popularity, and the
 recommendations of each customer, chunk by chunk (see :mod:`kehu.insight.recommend`).
 """
 
@@ -111,7 +113,9 @@ class NextBestProduct(Estimator):
         self.exclude_items = exclude_items
 
     def fit(self, lines: Any, y: None = None) -> Self:
-        """Learn item neighbours and popularity from purchase lines (a table with
+        """Learn item neighbours and popularity from purchase lines.
+
+        Learn item neighbours and popularity from purchase lines (a table with
         ``customer_col`` and ``item_col``; pandas, or anything with ``to_pandas()``).
         """
         self._check_params()
@@ -137,7 +141,9 @@ class NextBestProduct(Estimator):
     def recommend(
         self, customers: Iterable[Any] | None = None, top_n: int | None = None
     ) -> pd.DataFrame:
-        """Return a long table, ``top_n`` rows per customer (all fitted customers when ``customers``
+        """Return ``top_n`` recommendations per customer as a long table.
+
+        Return a long table, ``top_n`` rows per customer (all fitted customers when ``customers``
         is None; an id the model has not seen, e.g. a number where the ids were read as text, gets
         the popular items): ``customer_id, rank`` (1 = best), ``item, item_label, score`` (0 for a
         popular pick), ``reason`` (in words), ``share`` (the reason's number: the share of
@@ -190,7 +196,9 @@ class NextBestProduct(Estimator):
     def _ranked(
         self, rows: np.ndarray, n: int, popular_only: bool
     ) -> Iterator[tuple[int, _Picked]]:
-        """Return the top ``n`` per customer of ``rows``, chunk by chunk: (first row, picks). A
+        """Return the top ``n`` per customer of ``rows``, chunk by chunk.
+
+        Return the top ``n`` per customer of ``rows``, chunk by chunk: (first row, picks). A
         chunk holds about ``CHUNK_PRODUCTS`` customer-item-neighbour products.
         """
         if len(rows) == 0:
@@ -217,7 +225,9 @@ class NextBestProduct(Estimator):
         return owned
 
     def _co_purchased(self, owned: sp.csr_matrix, n: int, cells: pd.Index) -> _Picked:
-        """Return the ``n`` best-scored items per row that the customer does not have, each with the
+        """Return the ``n`` best-scored items per row that the customer does not have.
+
+        Return the ``n`` best-scored items per row that the customer does not have, each with the
         customer's item that contributes most to its score.
         """
         scores = (owned @ self.similarity_).tocsr()
@@ -243,7 +253,9 @@ class NextBestProduct(Estimator):
         return _Picked(owned.shape[0], row, rank + 1, item, value[at], because, co)
 
     def _fill_popular(self, owned: sp.csr_matrix, picked: _Picked, n: int) -> _Picked:
-        """Fill each row up to ``n`` with the most popular items the customer does not
+        """Fill each row up to ``n`` with the most popular items.
+
+        Fill each row up to ``n`` with the most popular items the customer does not
         have and was not given yet (the popular list widens until every row is full
         or the items run out).
         """

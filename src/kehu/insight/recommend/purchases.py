@@ -1,4 +1,6 @@
-"""Purchase lines as a customer x item matrix, under the purchase policy of
+"""Purchase lines as a customer x item matrix, under the purchase policy.
+
+Purchase lines as a customer x item matrix, under the purchase policy of
 :mod:`kehu.insight.recommend` (what counts as a purchase, what is left out and counted).
 """
 
@@ -104,7 +106,9 @@ def read_purchases(
 
 
 def _labels(codes: np.ndarray, items: pd.Index, labels: pd.Series | None) -> np.ndarray:
-    """Return the most frequent label of each item (ties: the first in text order); the item id
+    """Return the most frequent label of each item.
+
+    Return the most frequent label of each item (ties: the first in text order); the item id
     where there is none.
     """
     out = np.asarray(items.astype(str), dtype=object)

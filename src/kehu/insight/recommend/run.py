@@ -23,7 +23,9 @@ def write_recommendations(
     customers: Iterable[Any] | None = None,
     evaluation: dict[str, Any] | None = None,
 ) -> Path:
-    """``out/recommendations.parquet`` (written chunk by chunk) and, when given,
+    """Write the recommendations (and the evaluation) to ``out``.
+
+    ``out/recommendations.parquet`` (written chunk by chunk) and, when given,
     ``out/evaluation.json``.
     """
     out = Path(out)
@@ -67,7 +69,9 @@ def recommend_to_files(
     top_n: int = 10,
     evaluate_split: str | None = None,
 ) -> RecommendRun:
-    """Run what ``kehu recommend`` does: with ``evaluate_split``, the time-split evaluation at ``k =
+    """Run what ``kehu recommend`` does: evaluate, fit, write.
+
+    Run what ``kehu recommend`` does: with ``evaluate_split``, the time-split evaluation at ``k =
     top_n`` (needs ``date_col``); then the model fitted on every line and ``top_n`` recommendations
     for every customer written to ``out``.
     """

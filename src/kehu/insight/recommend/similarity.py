@@ -1,4 +1,6 @@
-"""Item-item similarity of the recommender: the ``1/h_u``-weighted cosine with
+"""Item-item similarity of the recommender.
+
+Item-item similarity of the recommender: the ``1/h_u``-weighted cosine with
 shrinkage, each item's nearest neighbours, and the sparse top-n selection both the fit
 and the scoring use (see :mod:`kehu.insight.recommend`).
 """
@@ -17,7 +19,9 @@ BLOCK_CELLS = 1 << 22
 def item_neighbours(
     matrix: sp.csr_matrix, neighbours: int, shrinkage: float
 ) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """``s_ij`` for each item's ``neighbours`` most similar items, and ``c_ij``, as two
+    """Return each item's nearest neighbours: ``s_ij`` and ``c_ij``.
+
+    ``s_ij`` for each item's ``neighbours`` most similar items, and ``c_ij``, as two
     item x item matrices with one sparsity pattern (sorted indices). Computed for
     blocks of items of about ``BLOCK_CELLS`` co-purchase cells each.
     """
@@ -75,7 +79,9 @@ def ragged_arange(sizes: np.ndarray) -> np.ndarray:
 def top_per_row(
     row_of: np.ndarray, col: np.ndarray, value: np.ndarray, n_rows: int, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Positions of the ``n`` largest positive ``value`` (float32) of each row, row by
+    """Return the positions of the ``n`` largest positive values of each row.
+
+    Positions of the ``n`` largest positive ``value`` (float32) of each row, row by
     row, best first (ties: the lower ``col``), and their ranks from 0.
 
     One sort of ``row << 32 | ~value`` (positive float32 bits order as the floats do)
