@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from kehu.crm.catalog.models import Product
+from kehu.crm.catalog.models import Product, ProductCategory
+from kehu.crm.unset import UNSET, Unset, given
 from kehu.crm.validation import validate
 
 
@@ -26,12 +27,56 @@ def _save(product: Product) -> Product:
 
 
 @transaction.atomic
-def create_product(**fields: Any) -> Product:
-    return _save(Product(**fields))
+def create_product(
+    *,
+    sku: str,
+    name: str,
+    unit_price: Decimal,
+    category: ProductCategory | None = None,
+    unit_cost: Decimal | None = None,
+    is_active: bool = True,
+    description: str = "",
+) -> Product:
+    """Add a product to the catalog; its SKU (trimmed) is unique, whatever its case.
+
+    ``unit_price`` is the list price an order line takes by default, ``unit_cost`` what
+    it costs (for margins, unknown when None); an inactive product is kept for the
+    orders that have it but is not offered for new ones.
+    """
+    product = Product(
+        sku=sku,
+        name=name,
+        unit_price=unit_price,
+        category=category,
+        unit_cost=unit_cost,
+        is_active=is_active,
+        description=description,
+    )
+    return _save(product)
 
 
 @transaction.atomic
-def update_product(product: Product, **fields: Any) -> Product:
-    for name, value in fields.items():
-        setattr(product, name, value)
+def update_product(
+    product: Product,
+    *,
+    sku: str | Unset = UNSET,
+    name: str | Unset = UNSET,
+    unit_price: Decimal | Unset = UNSET,
+    category: ProductCategory | None | Unset = UNSET,
+    unit_cost: Decimal | None | Unset = UNSET,
+    is_active: bool | Unset = UNSET,
+    description: str | Unset = UNSET,
+) -> Product:
+    """Change the fields given (see :func:`create_product`); the others stay."""
+    changes = given(
+        sku=sku,
+        name=name,
+        unit_price=unit_price,
+        category=category,
+        unit_cost=unit_cost,
+        is_active=is_active,
+        description=description,
+    )
+    for field, value in changes.items():
+        setattr(product, field, value)
     return _save(product)

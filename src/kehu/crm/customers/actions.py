@@ -11,6 +11,7 @@ from django.db.models import Max
 
 from kehu.crm.customers.models import Contact, Customer, CustomerSearchTerm, Tag
 from kehu.crm.customers.search import terms_for
+from kehu.crm.unset import UNSET, Unset, given
 from kehu.crm.validation import validate
 
 CODE_PREFIX = "C"
@@ -48,13 +49,59 @@ def _set_tags(customer: Customer, tag_names: Iterable[str] | None) -> None:
 
 @transaction.atomic
 def create_customer(
-    *, by: AbstractBaseUser | None = None, tags: Iterable[str] | None = None, **fields: Any
+    *,
+    name: str,
+    by: AbstractBaseUser | None = None,
+    tags: Iterable[str] | None = None,
+    kind: str = Customer.Kind.COMPANY,
+    status: str = Customer.Status.PROSPECT,
+    owner: AbstractBaseUser | None = None,
+    external_id: str = "",
+    industry: str = "",
+    country: str = "",
+    region: str = "",
+    city: str = "",
+    address: str = "",
+    postal_code: str = "",
+    phone: str = "",
+    email: str = "",
+    website: str = "",
+    source_channel: str = Customer.Channel.OTHER,
+    consent_email: bool = False,
+    consent_sms: bool = False,
+    consent_phone: bool = False,
+    notes: str = "",
 ) -> Customer:
-    """Create a customer with the next unified code. A sales user creating a customer
-    without an owner becomes its owner."""
-    if fields.get("owner") is None and by is not None and "owner_id" not in fields:
-        fields["owner"] = by
-    customer = Customer(code=next_customer_code(), **fields)
+    """Create a customer with the next unified code (C0000001 onwards).
+
+    ``kind`` is a company or a person, ``status`` where the relationship stands;
+    ``owner`` is the salesperson responsible (``by``, who creates it, when None);
+    ``external_id`` the customer's id in another system (imports match on it);
+    ``tags`` are names, created when new; the ``consent_*`` flags say on which channels
+    the customer may be contacted.
+    """
+    customer = Customer(
+        code=next_customer_code(),
+        name=name,
+        kind=kind,
+        status=status,
+        owner=owner if owner is not None else by,
+        external_id=external_id,
+        industry=industry,
+        country=country,
+        region=region,
+        city=city,
+        address=address,
+        postal_code=postal_code,
+        phone=phone,
+        email=email,
+        website=website,
+        source_channel=source_channel,
+        consent_email=consent_email,
+        consent_sms=consent_sms,
+        consent_phone=consent_phone,
+        notes=notes,
+    )
     validate(customer)
     for attempt in range(5):
         try:
@@ -74,10 +121,56 @@ def create_customer(
 
 @transaction.atomic
 def update_customer(
-    customer: Customer, *, tags: Iterable[str] | None = None, **fields: Any
+    customer: Customer,
+    *,
+    by: AbstractBaseUser | None = None,
+    tags: Iterable[str] | None = None,
+    name: str | Unset = UNSET,
+    kind: str | Unset = UNSET,
+    status: str | Unset = UNSET,
+    owner: AbstractBaseUser | None | Unset = UNSET,
+    external_id: str | Unset = UNSET,
+    industry: str | Unset = UNSET,
+    country: str | Unset = UNSET,
+    region: str | Unset = UNSET,
+    city: str | Unset = UNSET,
+    address: str | Unset = UNSET,
+    postal_code: str | Unset = UNSET,
+    phone: str | Unset = UNSET,
+    email: str | Unset = UNSET,
+    website: str | Unset = UNSET,
+    source_channel: str | Unset = UNSET,
+    consent_email: bool | Unset = UNSET,
+    consent_sms: bool | Unset = UNSET,
+    consent_phone: bool | Unset = UNSET,
+    notes: str | Unset = UNSET,
 ) -> Customer:
-    for name, value in fields.items():
-        setattr(customer, name, value)
+    """Change the fields given (see :func:`create_customer`); ``tags``, when given,
+    replace the customer's tags; ``by``, when given, is who the change history names."""
+    changes = given(
+        name=name,
+        kind=kind,
+        status=status,
+        owner=owner,
+        external_id=external_id,
+        industry=industry,
+        country=country,
+        region=region,
+        city=city,
+        address=address,
+        postal_code=postal_code,
+        phone=phone,
+        email=email,
+        website=website,
+        source_channel=source_channel,
+        consent_email=consent_email,
+        consent_sms=consent_sms,
+        consent_phone=consent_phone,
+        notes=notes,
+    )
+    _apply(customer, changes)
+    if by is not None:
+        customer._history_user = by  # simple-history
     validate(customer)
     customer.save()
     _set_tags(customer, tags)
@@ -85,9 +178,32 @@ def update_customer(
     return customer
 
 
+def _apply(record: Any, changes: dict[str, Any]) -> None:
+    for field, value in changes.items():
+        setattr(record, field, value)
+
+
 @transaction.atomic
-def add_contact(customer: Customer, **fields: Any) -> Contact:
-    contact = Contact(customer=customer, **fields)
+def add_contact(
+    customer: Customer,
+    *,
+    name: str,
+    title: str = "",
+    department: str = "",
+    email: str = "",
+    phone: str = "",
+    is_primary: bool = False,
+) -> Contact:
+    """Add a person at ``customer``; a primary contact takes over from the former one."""
+    contact = Contact(
+        customer=customer,
+        name=name,
+        title=title,
+        department=department,
+        email=email,
+        phone=phone,
+        is_primary=is_primary,
+    )
     validate(contact)
     if contact.is_primary:
         customer.contacts.filter(is_primary=True).update(is_primary=False)
@@ -96,9 +212,26 @@ def add_contact(customer: Customer, **fields: Any) -> Contact:
 
 
 @transaction.atomic
-def update_contact(contact: Contact, **fields: Any) -> Contact:
-    for name, value in fields.items():
-        setattr(contact, name, value)
+def update_contact(
+    contact: Contact,
+    *,
+    name: str | Unset = UNSET,
+    title: str | Unset = UNSET,
+    department: str | Unset = UNSET,
+    email: str | Unset = UNSET,
+    phone: str | Unset = UNSET,
+    is_primary: bool | Unset = UNSET,
+) -> Contact:
+    """Change the fields given (see :func:`add_contact`)."""
+    changes = given(
+        name=name,
+        title=title,
+        department=department,
+        email=email,
+        phone=phone,
+        is_primary=is_primary,
+    )
+    _apply(contact, changes)
     validate(contact)
     if contact.is_primary:
         contact.customer.contacts.exclude(pk=contact.pk).filter(is_primary=True).update(

@@ -2,25 +2,49 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from kehu.crm.customers.models import Customer
+from kehu.crm.customers.models import Contact, Customer
 from kehu.crm.engagement.models import Interaction
+from kehu.crm.unset import UNSET, Unset, given
 from kehu.crm.validation import validate
 
 
 @transaction.atomic
 def log_interaction(
-    customer: Customer, *, by: AbstractBaseUser | None = None, **fields: Any
+    customer: Customer,
+    *,
+    channel: str,
+    subject: str,
+    by: AbstractBaseUser | None = None,
+    direction: str = Interaction.Direction.OUTBOUND,
+    contact: Contact | None = None,
+    body: str = "",
+    occurred_at: datetime | None = None,
+    duration_minutes: int | None = None,
 ) -> Interaction:
-    """Record a conversation with a customer on any channel."""
-    fields.setdefault("occurred_at", timezone.now())
-    interaction = Interaction(customer=customer, user=by, **fields)
+    """Record a conversation with a customer on any channel.
+
+    ``channel`` is an :class:`~kehu.crm.choices.InteractionChannel`, ``direction``
+    inbound or outbound; ``contact`` (one of the customer's own) is who it was with,
+    ``by`` who logged it, ``occurred_at`` when (now when None).
+    """
+    interaction = Interaction(
+        customer=customer,
+        user=by,
+        channel=channel,
+        subject=subject,
+        direction=direction,
+        contact=contact,
+        body=body,
+        occurred_at=occurred_at or timezone.now(),
+        duration_minutes=duration_minutes,
+    )
     validate(interaction)
     if interaction.contact_id is not None and interaction.contact.customer_id != customer.pk:
         raise ValidationError({"contact": ["this contact belongs to another customer"]})
@@ -29,11 +53,30 @@ def log_interaction(
 
 
 @transaction.atomic
-def update_interaction(interaction: Interaction, **fields: Any) -> Interaction:
-    """Correct a logged interaction (its customer stays)."""
-    fields.pop("customer", None)
-    for name, value in fields.items():
-        setattr(interaction, name, value)
+def update_interaction(
+    interaction: Interaction,
+    *,
+    channel: str | Unset = UNSET,
+    subject: str | Unset = UNSET,
+    direction: str | Unset = UNSET,
+    contact: Contact | None | Unset = UNSET,
+    body: str | Unset = UNSET,
+    occurred_at: datetime | Unset = UNSET,
+    duration_minutes: int | None | Unset = UNSET,
+) -> Interaction:
+    """Correct the fields given of a logged interaction (see :func:`log_interaction`);
+    its customer and author stay."""
+    changes = given(
+        channel=channel,
+        subject=subject,
+        direction=direction,
+        contact=contact,
+        body=body,
+        occurred_at=occurred_at,
+        duration_minutes=duration_minutes,
+    )
+    for field, value in changes.items():
+        setattr(interaction, field, value)
     validate(interaction)
     if (
         interaction.contact_id is not None

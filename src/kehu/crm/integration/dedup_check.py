@@ -15,6 +15,7 @@ from itertools import combinations
 
 import numpy as np
 import pandas as pd
+from django.contrib.auth import get_user_model
 
 from kehu.crm.customers.actions import create_customer
 from kehu.crm.customers.models import Customer
@@ -32,6 +33,7 @@ def plant(share: float = 0.05, seed: int = 5, other_owner_share: float = 0.1) ->
     records["kind"] = records["unique_id"].map(kinds)
     copies = plant_duplicates(records, share=share, seed=seed)
     owners = sorted({int(o) for o in records["owner"].dropna()})
+    users = get_user_model().objects.in_bulk(owners)
     rng = np.random.default_rng(seed + 1)
     entity = {int(i): int(i) for i in records["unique_id"]}
     for row in copies.itertuples(index=False):
@@ -45,7 +47,7 @@ def plant(share: float = 0.05, seed: int = 5, other_owner_share: float = 0.1) ->
             city=row.city,
             address=row.address,
             kind=row.kind,
-            owner_id=owner,
+            owner=users.get(owner),
         )
         entity[customer.pk] = int(row.entity_id)
     return entity

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,9 +16,11 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from kehu.crm.catalog.models import Product
-from kehu.crm.customers.models import Customer
+from kehu.crm.choices import SalesChannel
+from kehu.crm.customers.models import Contact, Customer
 from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine
 from kehu.crm.sales.queries import ReturnableLine, line_key, returnable_lines, status_flow
+from kehu.crm.unset import UNSET, Unset, given
 from kehu.crm.validation import validate
 
 
@@ -171,16 +173,31 @@ def create_order(
     by: AbstractBaseUser | None = None,
     ordered_at: datetime | None = None,
     number: str | None = None,
-    **fields: Any,
+    kind: str = Order.Kind.SALE,
+    original_order: Order | None = None,
+    status: str = Order.Status.CONFIRMED,
+    channel: str = SalesChannel.WEB,
+    owner: AbstractBaseUser | None = None,
+    notes: str = "",
 ) -> Order:
-    """Create an order (or a return, ``kind="return"``) with its lines; the total is
-    computed from the lines and counts negative for a return."""
+    """Create an order (or a return, ``kind="return"``, of ``original_order``) with its
+    lines; the total is computed from the lines and counts negative for a return.
+
+    Each line is a mapping of ``product`` (or ``product_id``), ``quantity``,
+    ``unit_price`` (the product's price when absent; for a return the price paid),
+    ``discount_pct`` and ``description``. ``number`` is the next SO number when None,
+    ``ordered_at`` now, ``owner`` the user ``by`` who records it.
+    """
     order = Order(
         customer=customer,
         ordered_at=ordered_at or timezone.now(),
         number=number or next_order_number(),
-        owner=fields.pop("owner", None) or by,
-        **fields,
+        owner=owner or by,
+        kind=kind,
+        original_order=original_order,
+        status=status,
+        channel=channel,
+        notes=notes,
     )
     returnable = None
     if order.kind == Order.Kind.RETURN:
@@ -252,11 +269,39 @@ def _apply_stage(opportunity: Opportunity, stage: str, probability: int | None) 
 
 @transaction.atomic
 def create_opportunity(
-    customer: Customer, *, by: AbstractBaseUser | None = None, **fields: Any
+    customer: Customer,
+    *,
+    name: str,
+    by: AbstractBaseUser | None = None,
+    owner: AbstractBaseUser | None = None,
+    contact: Contact | None = None,
+    stage: str = Opportunity.Stage.QUALIFICATION,
+    probability: int | None = None,
+    amount: Decimal = Decimal("0"),
+    expected_close_date: date | None = None,
+    competitor: str = "",
+    lost_reason: str = "",
+    source_channel: str = "",
 ) -> Opportunity:
-    stage = fields.pop("stage", Opportunity.Stage.QUALIFICATION)
-    probability = fields.get("probability")
-    opportunity = Opportunity(customer=customer, owner=fields.pop("owner", None) or by, **fields)
+    """Open a deal with ``customer`` in the pipeline.
+
+    ``stage`` is an :class:`Opportunity.Stage`; ``probability`` (percent) is the stage's
+    usual one when None; a won or lost deal is closed now. ``owner`` is the user ``by``
+    who opens it when None.
+    """
+    opportunity = Opportunity(
+        customer=customer,
+        name=name,
+        owner=owner or by,
+        contact=contact,
+        amount=amount,
+        expected_close_date=expected_close_date,
+        competitor=competitor,
+        lost_reason=lost_reason,
+        source_channel=source_channel,
+    )
+    if probability is not None:
+        opportunity.probability = probability
     _check_stage(stage)
     _apply_stage(opportunity, stage, probability)
     if probability is None:
@@ -274,13 +319,40 @@ def _check_stage(stage: str) -> None:
 
 
 @transaction.atomic
-def update_opportunity(opportunity: Opportunity, **fields: Any) -> Opportunity:
-    stage = fields.pop("stage", None)
-    for name, value in fields.items():
-        setattr(opportunity, name, value)
-    if stage is not None:
+def update_opportunity(
+    opportunity: Opportunity,
+    *,
+    name: str | Unset = UNSET,
+    customer: Customer | Unset = UNSET,
+    owner: AbstractBaseUser | None | Unset = UNSET,
+    contact: Contact | None | Unset = UNSET,
+    stage: str | Unset = UNSET,
+    probability: int | None | Unset = UNSET,
+    amount: Decimal | Unset = UNSET,
+    expected_close_date: date | None | Unset = UNSET,
+    competitor: str | Unset = UNSET,
+    lost_reason: str | Unset = UNSET,
+    source_channel: str | Unset = UNSET,
+) -> Opportunity:
+    """Change the fields given (see :func:`create_opportunity`); a new stage without a
+    probability takes the stage's usual one."""
+    changes = given(
+        name=name,
+        customer=customer,
+        owner=owner,
+        contact=contact,
+        probability=probability,
+        amount=amount,
+        expected_close_date=expected_close_date,
+        competitor=competitor,
+        lost_reason=lost_reason,
+        source_channel=source_channel,
+    )
+    for field, value in changes.items():
+        setattr(opportunity, field, value)
+    if stage is not UNSET and stage is not None:
         _check_stage(stage)
-        _apply_stage(opportunity, stage, fields.get("probability"))
+        _apply_stage(opportunity, stage, changes.get("probability"))
     if opportunity.stage == Opportunity.Stage.LOST and not opportunity.lost_reason:
         opportunity.lost_reason = ""
     validate(opportunity)
@@ -295,8 +367,27 @@ def move_opportunity(opportunity: Opportunity, stage: str) -> Opportunity:
 
 
 @transaction.atomic
-def create_activity(*, owner: AbstractBaseUser, **fields: Any) -> Activity:
-    activity = Activity(owner=owner, **fields)
+def create_activity(
+    *,
+    owner: AbstractBaseUser,
+    subject: str,
+    due_at: datetime,
+    kind: str = Activity.Kind.TASK,
+    customer: Customer | None = None,
+    opportunity: Opportunity | None = None,
+    notes: str = "",
+) -> Activity:
+    """Give ``owner`` a call, meeting or task due at ``due_at``, about ``customer`` or
+    ``opportunity`` (whose customer it takes when no customer is given)."""
+    activity = Activity(
+        owner=owner,
+        subject=subject,
+        due_at=due_at,
+        kind=kind,
+        customer=customer,
+        opportunity=opportunity,
+        notes=notes,
+    )
     if activity.customer_id is None and activity.opportunity_id is not None:
         activity.customer_id = activity.opportunity.customer_id
     validate(activity)

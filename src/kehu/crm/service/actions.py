@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Model
 from django.utils import timezone
 
-from kehu.crm.customers.models import Customer
+from kehu.crm.choices import InteractionChannel
+from kehu.crm.customers.models import Contact, Customer
 from kehu.crm.service.models import TechnicianVisit, Ticket, TicketEvent
+from kehu.crm.unset import UNSET, Unset, given
 from kehu.crm.validation import validate
 
 
@@ -49,20 +50,59 @@ def _save_new(ticket: Ticket) -> None:
             ticket.number = next_ticket_number()
 
 
-def _event(ticket: Ticket, kind: str, by: AbstractBaseUser | None, **fields: Any) -> None:
-    fields.setdefault("occurred_at", timezone.now())
-    TicketEvent.objects.create(ticket=ticket, kind=kind, user=by, **fields)
+def _event(
+    ticket: Ticket,
+    kind: str,
+    by: AbstractBaseUser | None,
+    *,
+    message: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    occurred_at: datetime | None = None,
+) -> None:
+    TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        user=by,
+        message=message,
+        from_status=from_status,
+        to_status=to_status,
+        occurred_at=occurred_at or timezone.now(),
+    )
 
 
 @transaction.atomic
 def open_ticket(
     customer: Customer,
     *,
+    subject: str,
     by: AbstractBaseUser | None = None,
     opened_at: datetime | None = None,
-    **fields: Any,
+    type: str = Ticket.Type.INQUIRY,
+    priority: str = Ticket.Priority.NORMAL,
+    channel: str = InteractionChannel.PHONE,
+    description: str = "",
+    contact: Contact | None = None,
+    order: Model | None = None,  # a sales.Order (related by label: no import of sales)
+    assignee: AbstractBaseUser | None = None,
 ) -> Ticket:
-    ticket = Ticket(customer=customer, opened_at=opened_at or timezone.now(), **fields)
+    """Open a ticket for ``customer`` (see :func:`open_built_ticket`).
+
+    ``contact`` and ``order``, when given, are the customer's own; ``channel`` is how
+    the customer reached us, ``opened_at`` when (now when None), ``by`` who opens it.
+    """
+    ticket = Ticket(
+        customer=customer,
+        subject=subject,
+        opened_at=opened_at or timezone.now(),
+        type=type,
+        priority=priority,
+        channel=channel,
+        description=description,
+        contact=contact,
+        order=order,
+        assignee=assignee,
+    )
     return open_built_ticket(ticket, by=by)
 
 
@@ -184,27 +224,59 @@ def rate(ticket: Ticket, score: int, *, by: AbstractBaseUser | None = None) -> T
 
 
 @transaction.atomic
-def update_ticket(ticket: Ticket, *, by: AbstractBaseUser | None = None, **fields: Any) -> Ticket:
-    status = fields.pop("status", None)
-    assignee_given = "assignee" in fields
-    assignee = fields.pop("assignee", None)
-    for name, value in fields.items():
-        setattr(ticket, name, value)
+def update_ticket(
+    ticket: Ticket,
+    *,
+    by: AbstractBaseUser | None = None,
+    customer: Customer | Unset = UNSET,
+    contact: Contact | None | Unset = UNSET,
+    order: Model | None | Unset = UNSET,
+    type: str | Unset = UNSET,
+    priority: str | Unset = UNSET,
+    channel: str | Unset = UNSET,
+    subject: str | Unset = UNSET,
+    description: str | Unset = UNSET,
+    assignee: AbstractBaseUser | None | Unset = UNSET,
+    status: str | None | Unset = UNSET,
+) -> Ticket:
+    """Change the fields given (see :func:`open_ticket`); a new assignee goes through
+    :func:`assign` and a new status through :func:`change_status`, both logged."""
+    changes = given(
+        customer=customer,
+        contact=contact,
+        order=order,
+        type=type,
+        priority=priority,
+        channel=channel,
+        subject=subject,
+        description=description,
+    )
+    for field, value in changes.items():
+        setattr(ticket, field, value)
     _check_belongs_to_customer(ticket)
     validate(ticket)
     ticket.save()
-    if assignee_given and assignee != ticket.assignee:
+    if assignee is not UNSET and assignee != ticket.assignee:
         assign(ticket, assignee, by=by)
-    if status is not None:
+    if status is not UNSET and status is not None:
         change_status(ticket, status, by=by)
     return ticket
 
 
 @transaction.atomic
 def schedule_visit(
-    ticket: Ticket, *, scheduled_at: datetime, by: AbstractBaseUser | None = None, **fields: Any
+    ticket: Ticket,
+    *,
+    scheduled_at: datetime,
+    by: AbstractBaseUser | None = None,
+    technician: AbstractBaseUser | None = None,
+    address: str = "",
 ) -> TechnicianVisit:
-    visit = TechnicianVisit(ticket=ticket, scheduled_at=scheduled_at, **fields)
+    """Plan a ``technician``'s visit for ``ticket`` (at the customer's address when no
+    ``address`` is given), logged on the ticket."""
+    visit = TechnicianVisit(
+        ticket=ticket, scheduled_at=scheduled_at, technician=technician, address=address
+    )
     if not visit.address:
         visit.address = ticket.customer.address
     validate(visit)

@@ -1,0 +1,32 @@
+"""``UNSET``, the default of an update action's keyword arguments.
+
+An update changes only the fields its caller names (a PATCH sends some fields, a form all
+of them); ``None`` cannot mark "not given", since it is a value some fields take (no
+owner, no close date). ``given`` keeps the arguments a caller passed::
+
+    def update_product(product, *, name: str | Unset = UNSET, ...) -> Product:
+        for field, value in given(name=name, ...).items():
+            setattr(product, field, value)
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+
+class Unset(enum.Enum):
+    """The type of :data:`UNSET` (an enum, so that a type checker narrows it away)."""
+
+    UNSET = "UNSET"
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+UNSET = Unset.UNSET
+
+
+def given(**values: Any) -> dict[str, Any]:
+    """The keyword arguments that are not :data:`UNSET`, in the order passed."""
+    return {name: value for name, value in values.items() if value is not UNSET}
