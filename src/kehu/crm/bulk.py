@@ -1,7 +1,8 @@
 """Bulk writes that bypass the ORM: rows built from numpy columns go through the raw
 DB-API connection, ``executemany`` in one transaction per batch on SQLite and
 ``COPY ... FROM STDIN`` on PostgreSQL. Table and column names come from each model's
-``_meta``. No signals fire and no simple-history rows are written.
+``_meta`` (``quoted_table`` and ``quoted_column``, for any raw SQL of the CRM).
+No signals fire and no simple-history rows are written.
 
 Two writers use it: the demo loader (:mod:`kehu.crm.demo.load`) and the write-back of
 analysis results (:mod:`kehu.crm.intelligence.writeback`). It sits beside the apps, not
@@ -26,12 +27,21 @@ Advance = Callable[[int], None]
 BATCH_ROWS = 50_000
 
 
+def quoted_table(model: type[models.Model]) -> str:
+    """``model``'s table, its name quoted for the database in use (for raw SQL)."""
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def quoted_column(model: type[models.Model], field: str) -> str:
+    """The column of ``model``'s field ``field``, its name quoted (for raw SQL)."""
+    return connection.ops.quote_name(model._meta.get_field(field).column)
+
+
 def next_id(model: type[models.Model]) -> int:
     """The first free primary key of ``model``'s table."""
-    table = connection.ops.quote_name(model._meta.db_table)
     pk = connection.ops.quote_name(model._meta.pk.column)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX({pk}) FROM {table}")
+        cursor.execute(f"SELECT MAX({pk}) FROM {quoted_table(model)}")
         (latest,) = cursor.fetchone()
     return int(latest or 0) + 1
 
@@ -109,9 +119,8 @@ class BulkWriter:
         return n_rows
 
     def _insert(self, model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
-        quote = connection.ops.quote_name
-        table = quote(model._meta.db_table)
-        names = ", ".join(quote(c) for c in columns)
+        table = quoted_table(model)
+        names = ", ".join(connection.ops.quote_name(c) for c in columns)
         with transaction.atomic():
             raw = connection.connection.cursor()
             try:
@@ -163,12 +172,11 @@ class BulkWriter:
     def _analyze(self) -> None:
         """Fresh planner statistics, so that queries on the loaded tables use their
         indexes well."""
-        quote = connection.ops.quote_name
         with connection.cursor() as cursor:
             if self.vendor == "sqlite":
                 cursor.execute("PRAGMA analysis_limit=1000")  # sampled statistics: seconds
             for model in self.models:
-                cursor.execute(f"ANALYZE {quote(model._meta.db_table)}")
+                cursor.execute(f"ANALYZE {quoted_table(model)}")
 
 
 def nullable(ids: np.ndarray, missing: int = 0) -> np.ndarray:

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db import connection, models
 
+from kehu.crm.bulk import quoted_column
+from kehu.crm.bulk import quoted_table as table  # the name the import modules use
 from kehu.crm.customers.actions import CODE_PREFIX, format_code
 from kehu.crm.customers.models import Customer, CustomerSearchTerm
 from kehu.crm.customers.search import terms_for
@@ -27,10 +29,6 @@ class ImportBy:
 CHUNK = 5000
 
 
-def table(model: type[models.Model]) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
-
-
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -38,7 +36,7 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
 
 def existing_ids(model: type[models.Model], field: str, values: Sequence[Any]) -> dict[Any, int]:
     """``{value: id}`` for the records whose ``field`` is one of ``values``."""
-    column = connection.ops.quote_name(model._meta.get_field(field).column)
+    column = quoted_column(model, field)
     found: dict[Any, int] = {}
     with connection.cursor() as cursor:
         for chunk in chunks(values):
@@ -53,7 +51,7 @@ def existing_ids(model: type[models.Model], field: str, values: Sequence[Any]) -
 def ids_by_lower(model: type[models.Model], field: str, values: Sequence[str]) -> dict[str, int]:
     """``{lower-case value: id}`` for the records whose ``field`` equals one of
     ``values`` whatever the case (the database's ``LOWER`` on both sides)."""
-    column = connection.ops.quote_name(model._meta.get_field(field).column)
+    column = quoted_column(model, field)
     found: dict[str, int] = {}
     with connection.cursor() as cursor:
         for chunk in chunks(values):
@@ -76,7 +74,7 @@ def insert_rows(model: type[models.Model], fields: Sequence[str], rows: list[tup
     extra = _defaults(model, fields)
     names = [*fields, *extra]
     tail = tuple(extra.values())
-    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in names)
+    columns = ", ".join(quoted_column(model, f) for f in names)
     marks = ", ".join(["%s"] * len(names))
     with connection.cursor() as cursor:
         cursor.executemany(

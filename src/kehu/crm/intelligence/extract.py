@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
+from kehu.crm.bulk import quoted_table
 from kehu.crm.catalog.models import Product, ProductCategory
 from kehu.crm.customers.models import Customer
 from kehu.crm.sales.models import Order, OrderLine
@@ -16,10 +17,6 @@ from kehu.crm.service.models import Ticket
 
 # A draft is not a purchase yet, and a cancelled order counts nothing (sales.models).
 NOT_PURCHASES = (Order.Status.DRAFT.value, Order.Status.CANCELLED.value)
-
-
-def _table(model: type) -> str:
-    return connection.ops.quote_name(model._meta.db_table)
 
 
 def _fetch(sql: str, params: list[object]) -> list[tuple]:
@@ -36,7 +33,7 @@ def transactions_sql() -> str:
     ordered_at = "CAST(o.ordered_at AS TEXT)" if connection.vendor == "sqlite" else "o.ordered_at"
     return (
         f"SELECT o.customer_id, {ordered_at}, CAST(o.total_amount AS DOUBLE PRECISION), o.id "
-        f"FROM {_table(Order)} o WHERE o.status NOT IN (%s, %s)"
+        f"FROM {quoted_table(Order)} o WHERE o.status NOT IN (%s, %s)"
     )
 
 
@@ -62,11 +59,11 @@ def customer_facts_sql() -> str:
     """Every CRM customer with the margin of their costed order lines (line total minus
     quantity × unit cost, negative for returns; NULL when no line has a known cost), the
     revenue of those lines, and the mean satisfaction of their rated tickets."""
-    line, order, product = _table(OrderLine), _table(Order), _table(Product)
+    line, order, product = quoted_table(OrderLine), quoted_table(Order), quoted_table(Product)
     sign = "CASE WHEN o.kind = %s THEN -1 ELSE 1 END"
     return (
         "SELECT c.id, m.margin, m.costed_revenue, s.satisfaction, s.n_rated, c.status "
-        f"FROM {_table(Customer)} c "
+        f"FROM {quoted_table(Customer)} c "
         "LEFT JOIN (SELECT o.customer_id, "
         f"CAST(SUM({sign} * (l.line_total - l.quantity * p.unit_cost)) AS DOUBLE PRECISION) "
         "AS margin, "
@@ -78,7 +75,7 @@ def customer_facts_sql() -> str:
         "LEFT JOIN (SELECT customer_id, "
         "AVG(CAST(satisfaction_score AS DOUBLE PRECISION)) AS satisfaction, "
         "COUNT(*) AS n_rated "
-        f"FROM {_table(Ticket)} WHERE satisfaction_score IS NOT NULL "
+        f"FROM {quoted_table(Ticket)} WHERE satisfaction_score IS NOT NULL "
         "GROUP BY customer_id) s ON s.customer_id = c.id "
         "ORDER BY c.id"
     )
@@ -115,7 +112,7 @@ def orders() -> pd.DataFrame:
     sql = (
         f"SELECT o.customer_id, o.id, {_timestamp_sql('o.ordered_at')}, "
         "CAST(o.total_amount AS DOUBLE PRECISION), "  # already negative for a return
-        f"o.channel FROM {_table(Order)} o WHERE o.status NOT IN (%s, %s)"
+        f"o.channel FROM {quoted_table(Order)} o WHERE o.status NOT IN (%s, %s)"
     )
     rows = _fetch(sql, list(NOT_PURCHASES))
     names = ["customer_id", "order_id", "ordered_at", "amount", "channel"]
@@ -137,10 +134,10 @@ def order_lines() -> pd.DataFrame:
     """One row per order line of a purchase or return: ``customer_id, order_id,
     ordered_at, product_id, category`` ("" when none) ``, quantity, amount`` (signed)."""
     line, order, product, category = (
-        _table(OrderLine),
-        _table(Order),
-        _table(Product),
-        _table(ProductCategory),
+        quoted_table(OrderLine),
+        quoted_table(Order),
+        quoted_table(Product),
+        quoted_table(ProductCategory),
     )
     sign = "CASE WHEN o.kind = %s THEN -1 ELSE 1 END"
     sql = (
@@ -173,7 +170,7 @@ def order_lines() -> pd.DataFrame:
 
 def tickets() -> pd.DataFrame:
     """Every service ticket: ``customer_id, opened_at, kind`` (its type)."""
-    sql = f"SELECT customer_id, {_timestamp_sql('opened_at')}, type FROM {_table(Ticket)}"
+    sql = f"SELECT customer_id, {_timestamp_sql('opened_at')}, type FROM {quoted_table(Ticket)}"
     rows = _fetch(sql, [])
     if not rows:
         return pd.DataFrame({name: [] for name in ["customer_id", "opened_at", "kind"]})
@@ -189,9 +186,8 @@ def tickets() -> pd.DataFrame:
 
 def customer_regions() -> pd.DataFrame:
     """``customer_id, region`` (the region, else the country, else "")."""
-    sql = (
-        f"SELECT id, COALESCE(NULLIF(region, ''), NULLIF(country, ''), '') FROM {_table(Customer)}"
-    )
+    region = "COALESCE(NULLIF(region, ''), NULLIF(country, ''), '')"
+    sql = f"SELECT id, {region} FROM {quoted_table(Customer)}"
     rows = _fetch(sql, [])
     if not rows:
         return pd.DataFrame({"customer_id": [], "region": []})

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 
-from kehu.crm.bulk import BulkWriter, next_id
+from kehu.crm.bulk import BulkWriter, next_id, quoted_table
 from kehu.crm.intelligence.models import (
     SCORE_FIELDS,
     CustomerInsight,
@@ -74,10 +74,9 @@ def write_values(run: ValueRun, table: pd.DataFrame, advance: Advance | None = N
 
 def replace_scores(run: ValueRun, table: pd.DataFrame, advance: Advance | None = None) -> int:
     """Every customer's current scores, swapped in one transaction."""
-    quote = connection.ops.quote_name
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {quote(CustomerScore._meta.db_table)}")
+            cursor.execute(f"DELETE FROM {quoted_table(CustomerScore)}")
         with BulkWriter([CustomerScore]) as writer:
             return writer.write(CustomerScore, _columns(table, run), advance)
 
@@ -107,14 +106,13 @@ def replace_insights(
 ) -> int:
     """Every customer's explanations (each a JSON list per customer id), swapped (call
     inside the scores' transaction)."""
-    quote = connection.ops.quote_name
     ids = reasons.index.union(recommendations.index).union(flags.index)
 
     def encoded(source: pd.Series) -> np.ndarray:
         return source.reindex(ids).fillna("[]").to_numpy(dtype=object)
 
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {quote(CustomerInsight._meta.db_table)}")
+        cursor.execute(f"DELETE FROM {quoted_table(CustomerInsight)}")
     columns = {
         "customer": ids.to_numpy(dtype=np.int64),
         "run": np.full(len(ids), run.pk, dtype=np.int64),
@@ -133,10 +131,7 @@ def prune_runs(keep: int) -> int:
     if not ids:
         return 0
     cutoff = ids[0]
-    quote = connection.ops.quote_name
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {quote(CustomerValue._meta.db_table)} WHERE run_id <= %s", [cutoff]
-        )
+        cursor.execute(f"DELETE FROM {quoted_table(CustomerValue)} WHERE run_id <= %s", [cutoff])
         _total, per_model = ValueRun.objects.filter(id__lte=cutoff).delete()
     return per_model.get(ValueRun._meta.label, 0)
