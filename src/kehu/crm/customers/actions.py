@@ -81,7 +81,6 @@ def create_customer(
     the customer may be contacted.
     """
     customer = Customer(
-        code=next_customer_code(),
         name=name,
         kind=kind,
         status=status,
@@ -102,20 +101,30 @@ def create_customer(
         consent_phone=consent_phone,
         notes=notes,
     )
+    add_built_customer(customer)
+    _set_tags(customer, tags)
+    index_search_terms([customer])
+    return customer
+
+
+@transaction.atomic
+def add_built_customer(customer: Customer) -> Customer:
+    """Save ``customer``, built but not saved yet (the admin's add form builds one),
+    under the next unified code; its caller indexes its search terms once its tags
+    are set (:func:`index_search_terms`)."""
+    customer.code = next_customer_code()
     validate(customer)
     for attempt in range(5):
         try:
             with transaction.atomic():
                 customer.save()
-            break
+            return customer
         except IntegrityError:
             # another session took the same code between our read and our write
             if attempt == 4:
                 raise
             customer.pk = None
             customer.code = next_customer_code()
-    _set_tags(customer, tags)
-    index_search_terms([customer])
     return customer
 
 
