@@ -80,3 +80,34 @@ def test_a_ticket_added_in_the_admin_is_opened_and_logged(admin_user, make_custo
     assert ticket.number.startswith("T") and ticket.status == "new"
     created = ticket.events.get()
     assert (created.kind, created.user, created.message) == ("created", admin_user, "It cracked")
+
+
+def test_a_new_assignee_set_in_the_admin_is_logged(admin_user, make_user, make_ticket, client_for):
+    ticket = make_ticket()
+    tech = make_user("service")
+    events = list(ticket.events.values_list("pk", flat=True))
+    response = client_for(admin_user).post(
+        reverse("admin:service_ticket_change", args=[ticket.pk]),
+        {
+            "customer": ticket.customer_id,
+            "type": ticket.type,
+            "priority": Ticket.Priority.HIGH,
+            "channel": ticket.channel,
+            "subject": ticket.subject,
+            "description": ticket.description,
+            "assignee": tech.pk,
+            "opened_at_0": "2026-01-05",
+            "opened_at_1": "10:00:00",
+            "events-TOTAL_FORMS": str(len(events)),
+            "events-INITIAL_FORMS": str(len(events)),
+            **{f"events-{i}-id": pk for i, pk in enumerate(events)},
+            **{f"events-{i}-ticket": ticket.pk for i in range(len(events))},
+            "visits-TOTAL_FORMS": "0",
+            "visits-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    ticket.refresh_from_db()
+    assert (ticket.assignee, ticket.priority, ticket.status) == (tech, "high", "new")
+    assigned = ticket.events.get(kind=TicketEvent.Kind.ASSIGNED)
+    assert (assigned.user, assigned.message) == (admin_user, str(tech))
