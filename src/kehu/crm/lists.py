@@ -22,6 +22,27 @@ def list_filters(params: Mapping[str, str], spec: Mapping[str, Param]) -> dict[s
     return clean_params(params, spec)
 
 
+def list_context(
+    request: HttpRequest,
+    queryset: QuerySet[Any],
+    filters: Mapping[str, str],
+    default_sort: str = "",
+    **extra: Any,
+) -> dict[str, Any]:
+    """What a list page's template reads: the ``page`` of rows, the ``filters``, the
+    ``sort`` (``default_sort`` when the request names none), the query string of the pager
+    (``querystring``) and of the sortable column headers (``sort_querystring``, read by
+    ``includes/sort_th.html``), and ``extra``."""
+    return {
+        "page": page_of(request, queryset),
+        "filters": filters,
+        "sort": filters.get("sort", default_sort),
+        "querystring": querystring_without(request, "page"),
+        "sort_querystring": querystring_without(request, "page", "sort"),
+        **extra,
+    }
+
+
 def page_of(request: HttpRequest, queryset: QuerySet[Any], per_page: int | None = None) -> Page:
     """The requested page; out-of-range or malformed page numbers give the nearest page."""
     paginator = Paginator(queryset, per_page or settings.KEHU_PAGE_SIZE)

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from kehu.crm.catalog import actions, queries
 from kehu.crm.catalog.forms import ProductForm
 from kehu.crm.catalog.models import Product, ProductCategory
-from kehu.crm.lists import csv_response, csv_rows, list_filters, page_of, querystring_without
+from kehu.crm.lists import csv_response, csv_rows, list_context, list_filters
 from kehu.crm.validation import Choice, Id, Param, Text, attach_errors
 
 LIST_FILTERS: dict[str, Param] = {  # a value outside its choices is a 400
@@ -37,14 +37,9 @@ EXPORT_COLUMNS = [
 @permission_required("catalog.view_product", raise_exception=True)
 def product_list(request: HttpRequest) -> HttpResponse:
     filters = list_filters(request.GET, LIST_FILTERS)
-    context = {
-        "page": page_of(request, queries.filtered_products(**filters)),
-        "filters": filters,
-        "categories": ProductCategory.objects.order_by("name"),
-        "sort": filters.get("sort", "name"),
-        "querystring": querystring_without(request, "page"),
-        "sort_querystring": querystring_without(request, "page", "sort"),
-    }
+    products = queries.filtered_products(**filters)
+    categories = ProductCategory.objects.order_by("name")
+    context = list_context(request, products, filters, "name", categories=categories)
     template = "catalog/partials/product_rows.html" if request.htmx else "catalog/product_list.html"
     return render(request, template, context)
 

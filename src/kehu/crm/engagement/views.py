@@ -19,13 +19,7 @@ from kehu.crm.engagement.queries import (
     may_delete,
     visible_interactions,
 )
-from kehu.crm.lists import (
-    csv_response,
-    csv_rows,
-    list_filters,
-    page_of,
-    querystring_without,
-)
+from kehu.crm.lists import csv_response, csv_rows, list_context, list_filters
 from kehu.crm.validation import Choice
 
 EXPORT_COLUMNS = [
@@ -108,17 +102,9 @@ def _interactions(request: HttpRequest) -> tuple[object, dict[str, str]]:
 @permission_required("engagement.view_interaction", raise_exception=True)
 def interaction_list(request: HttpRequest) -> HttpResponse:
     qs, filters = _interactions(request)
-    return render(
-        request,
-        "engagement/list.html",
-        {
-            "page": page_of(request, qs),
-            "filters": filters,
-            "channels": InteractionChannel.choices,
-            "directions": Interaction.Direction.choices,
-            "querystring": querystring_without(request, "page"),
-        },
-    )
+    channels, directions = InteractionChannel.choices, Interaction.Direction.choices
+    context = list_context(request, qs, filters, channels=channels, directions=directions)
+    return render(request, "engagement/list.html", context)
 
 
 @login_required

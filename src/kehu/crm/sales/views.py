@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_POST
 from kehu.crm.accounts.roles import sees_all_customers
 from kehu.crm.customers.models import Customer
 from kehu.crm.history import changes_of
-from kehu.crm.lists import csv_response, csv_rows, list_filters, page_of, querystring_without
+from kehu.crm.lists import csv_response, csv_rows, list_context, list_filters
 from kehu.crm.sales import actions, queries
 from kehu.crm.sales.forms import (
     ActivityForm,
@@ -112,15 +111,6 @@ ACTIVITY_COLUMNS = [
 ]
 
 
-def _list_context(request: HttpRequest, queryset: QuerySet[Any], **extra: Any) -> dict[str, Any]:
-    return {
-        "page": page_of(request, queryset),
-        "querystring": querystring_without(request, "page"),
-        "sort_querystring": querystring_without(request, "page", "sort"),
-        **extra,
-    }
-
-
 def _safe_next(request: HttpRequest, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
@@ -136,11 +126,11 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
 def order_list(request: HttpRequest) -> HttpResponse:
     filters = list_filters(request.GET, ORDER_FILTERS)
     orders = queries.filtered_orders(request.user, **filters)
-    context = _list_context(
+    context = list_context(
         request,
         orders,
-        filters=filters,
-        sort=filters.get("sort", "-date"),
+        filters,
+        "-date",
         totals=queries.order_totals(orders),
         statuses=Order.Status.choices,
         kinds=Order.Kind.choices,
@@ -264,11 +254,11 @@ def order_status(request: HttpRequest, pk: int) -> HttpResponse:
 def opportunity_list(request: HttpRequest) -> HttpResponse:
     filters = list_filters(request.GET, OPPORTUNITY_FILTERS)
     opportunities = queries.filtered_opportunities(request.user, **filters)
-    context = _list_context(
+    context = list_context(
         request,
         opportunities,
-        filters=filters,
-        sort=filters.get("sort", "close"),
+        filters,
+        "close",
         totals=queries.pipeline_totals(opportunities),
         stages=Opportunity.Stage.choices,
         customer=customer_or_none(request.user, filters.get("customer")),
@@ -412,11 +402,11 @@ def _activity_filters(request: HttpRequest) -> dict[str, str]:
 def activity_list(request: HttpRequest) -> HttpResponse:
     filters = _activity_filters(request)
     activities = queries.filtered_activities(request.user, **filters)
-    context = _list_context(
+    context = list_context(
         request,
         activities,
-        filters=filters,
-        sort=filters.get("sort", "due"),
+        filters,
+        "due",
         kinds=Activity.Kind.choices,
         now=timezone.now(),
     )

@@ -32,7 +32,7 @@ from kehu.crm.history import changes_of
 from kehu.crm.intelligence import labels
 from kehu.crm.intelligence import queries as value_queries
 from kehu.crm.intelligence.mining_labels import FLAG_KINDS
-from kehu.crm.lists import csv_response, csv_rows, list_filters, page_of, querystring_without
+from kehu.crm.lists import csv_response, csv_rows, list_context, list_filters
 from kehu.crm.sales.models import Activity, Opportunity, Order
 from kehu.crm.sales.queries import customer_activities
 from kehu.crm.screens.timeline import customer_timeline, latest_orders, latest_tickets
@@ -145,27 +145,26 @@ EXPORT_COLUMNS = [
 def customer_list(request: HttpRequest) -> HttpResponse:
     filters = list_filters(request.GET, LIST_FILTERS)
     customers = queries.filtered_customers(request.user, **filters)
-    page = page_of(request, customers)
     run = value_queries.latest_done_run()
-    context = {
-        "page": page,
-        "search_capped": bool(filters.get("q")) and page.paginator.count >= queries.SEARCH_LIMIT,
-        "filters": filters,
-        "statuses": Customer.Status.choices,
-        "kinds": Customer.Kind.choices,
-        "tiers": labels.choices(labels.TIERS),
-        "segments": labels.choices(labels.SEGMENTS),
-        "lifecycles": labels.choices(labels.LIFECYCLE),
-        "has_scores": run is not None,
-        "p_alive_steps": ["0.25", "0.5", "0.75", "0.9"],
-        "churn_steps": ["0.25", "0.5", "0.75"],
-        "flag_kinds": list(FLAG_KINDS.items()),
-        "flag_counts": ["1", "2", "3"],
-        "score_sort": filters.get("sort", "").removeprefix("-") in queries.SCORE_SORTS,
-        "sort": filters.get("sort", "name"),
-        "querystring": querystring_without(request, "page"),
-        "sort_querystring": querystring_without(request, "page", "sort"),
-    }
+    context = list_context(
+        request,
+        customers,
+        filters,
+        "name",
+        statuses=Customer.Status.choices,
+        kinds=Customer.Kind.choices,
+        tiers=labels.choices(labels.TIERS),
+        segments=labels.choices(labels.SEGMENTS),
+        lifecycles=labels.choices(labels.LIFECYCLE),
+        has_scores=run is not None,
+        p_alive_steps=["0.25", "0.5", "0.75", "0.9"],
+        churn_steps=["0.25", "0.5", "0.75"],
+        flag_kinds=list(FLAG_KINDS.items()),
+        flag_counts=["1", "2", "3"],
+        score_sort=filters.get("sort", "").removeprefix("-") in queries.SCORE_SORTS,
+    )
+    n_matches = context["page"].paginator.count
+    context["search_capped"] = bool(filters.get("q")) and n_matches >= queries.SEARCH_LIMIT
     # a history restore (back button) needs the whole page, not the rows alone
     rows_only = request.htmx and not request.htmx.history_restore_request
     if not rows_only:

@@ -26,7 +26,7 @@ from kehu.crm.choices import InteractionChannel
 from kehu.crm.customers.models import Customer
 from kehu.crm.customers.queries import customer_scope, visible_customers
 from kehu.crm.history import changes_of
-from kehu.crm.lists import csv_response, csv_rows, list_filters, page_of, querystring_without
+from kehu.crm.lists import csv_response, csv_rows, list_context, list_filters
 from kehu.crm.service import actions, queries
 from kehu.crm.service.forms import (
     AssignForm,
@@ -100,13 +100,7 @@ def visible_ticket_or_404(request: HttpRequest, pk: int) -> Ticket:
 def ticket_list(request: HttpRequest) -> HttpResponse:
     filters = list_filters(request.GET, LIST_FILTERS)
     tickets = queries.filtered_tickets(request.user, **filters)
-    context: dict[str, Any] = {
-        "page": page_of(request, tickets),
-        "filters": filters,
-        "sort": filters.get("sort", queries.DEFAULT_SORT),
-        "querystring": querystring_without(request, "page"),
-        "sort_querystring": querystring_without(request, "page", "sort"),
-    }
+    context = list_context(request, tickets, filters, queries.DEFAULT_SORT)
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "service/partials/ticket_rows.html", context)
         patch_vary_headers(response, ["HX-Request"])
