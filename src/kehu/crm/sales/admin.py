@@ -2,13 +2,17 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from kehu.crm.sales.actions import set_order_status
+from kehu.crm.sales.actions import move_opportunity, set_order_status
 from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine
 from kehu.crm.workflow_admin import status_actions
 
 
 def _move(order: Order, status: str, request: HttpRequest) -> None:
     set_order_status(order, status)
+
+
+def _move_opportunity(opportunity: Opportunity, stage: str, request: HttpRequest) -> None:
+    move_opportunity(opportunity, stage)
 
 
 class OrderLineInline(admin.TabularInline):
@@ -40,6 +44,9 @@ class OpportunityAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["customer", "contact", "owner"]
     list_select_related = ["customer"]
     show_full_result_count = False
+    # the stage moves by sales.actions.move_opportunity, which closes a won or lost deal
+    readonly_fields = ["stage", "closed_at"]
+    actions = status_actions(Opportunity.Stage.choices, _move_opportunity)
 
 
 @admin.register(Activity)
