@@ -1,11 +1,13 @@
 """Behaviour features run their SQL through the engine seam: a query the backend
 refuses raises the library's error naming the query, and an engine given is used and
-left open for its owner."""
+left open for its owner; on Spark the features are the same."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
+from tests.conftest import require
 
 from kehu.insight.behaviour import customer_behaviour
 from kehu.insight.engine import DuckDBEngine, QueryError
@@ -44,3 +46,52 @@ def test_an_engine_given_runs_the_features_and_stays_open():
         assert engine.query("SELECT 1 AS one", "after").to_pylist() == [{"one": 1}]
         with pytest.raises(QueryError):
             engine.query("SELECT * FROM behaviour_orders", "freed")
+
+
+@pytest.mark.slow
+def test_features_and_unusual_orders_are_the_same_on_spark():
+    import importlib.util
+
+    require(importlib.util.find_spec("pyspark") is not None, "pyspark is not installed")
+    from kehu.insight.deviation import unusual_orders
+    from kehu.insight.engine import SparkEngine
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    ids = rng.integers(1, 300, n)
+    start = pd.Timestamp("2024-01-01")
+    orders = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "order_id": np.arange(n),
+            "ordered_at": start + pd.to_timedelta(rng.integers(0, 900 * 86400, n), unit="s"),
+            "amount": np.round(rng.lognormal(4, 1, n) * np.where(rng.random(n) < 0.05, -1, 1), 2),
+            "channel": rng.choice(["web", "shop", "phone"], n),
+        }
+    )
+    lines = orders[["customer_id", "ordered_at"]].assign(
+        category=rng.choice(["toys", "Kids' books", "garden", "tools"], n),
+        amount=orders["amount"].abs(),
+    )
+    tickets = pd.DataFrame(
+        {
+            "customer_id": rng.integers(1, 300, 400),
+            "opened_at": start + pd.to_timedelta(rng.integers(0, 900 * 86400, 400), unit="s"),
+            "kind": rng.choice(["complaint", "question"], 400),
+        }
+    )
+    spark = SparkEngine()
+    duck = customer_behaviour(orders, AS_OF, lines=lines, tickets=tickets)
+    on_spark = customer_behaviour(orders, AS_OF, lines=lines, tickets=tickets, engine=spark)
+    assert (duck.categories, duck.channels) == (on_spark.categories, on_spark.channels)
+    pd.testing.assert_frame_equal(
+        duck.features,
+        on_spark.features.sort_values("customer_id", ignore_index=True),
+        check_exact=False,
+        rtol=1e-9,
+    )
+    columns = ["customer_id", "order_id", "ordered_at", "amount"]
+    flagged = unusual_orders(orders[columns])
+    flagged_on_spark = unusual_orders(orders[columns], engine=spark)
+    assert len(flagged) > 0
+    assert sorted(flagged["order_id"]) == sorted(flagged_on_spark["order_id"])

@@ -148,22 +148,24 @@ def _behaviour(
 
 
 def _order_features(engine: Engine, until: str) -> pd.DataFrame:
+    # whole-number literals: ``/`` and AVG give doubles on DuckDB and Spark alike (Spark
+    # reads 86400.0 as a DECIMAL and would return rounded decimals)
     window = f"INTERVAL {WINDOW_DAYS} DAY"
     return _frame(
         engine,
         "SELECT customer_id, "
-        f"date_diff('second', MAX(t), {until}) / 86400.0 AS recency_days, "
-        f"date_diff('second', MIN(t), {until}) / 86400.0 AS tenure_days, "
+        f"date_diff('second', MAX(t), {until}) / 86400 AS recency_days, "
+        f"date_diff('second', MIN(t), {until}) / 86400 AS tenure_days, "
         "CAST(COUNT(*) AS DOUBLE) AS n_orders, "
         "SUM(amount) AS total_spend, "
         "AVG(amount) AS mean_order, "
-        "CASE WHEN COUNT(*) > 1 THEN date_diff('second', MIN(t), MAX(t)) / 86400.0 "
+        "CASE WHEN COUNT(*) > 1 THEN date_diff('second', MIN(t), MAX(t)) / 86400 "
         "/ (COUNT(*) - 1) END AS mean_gap_days, "
         f"COALESCE(SUM(amount) FILTER (WHERE t >= {until} - {window}), 0) AS spend_90d, "
         f"CAST(COUNT(*) FILTER (WHERE t >= {until} - {window}) AS DOUBLE) AS orders_90d, "
         f"COALESCE(SUM(amount) FILTER (WHERE t >= {until} - 2 * {window} "
         f"AND t < {until} - {window}), 0) AS spend_prev_90d, "
-        "AVG(CASE WHEN amount < 0 THEN 1.0 ELSE 0.0 END) AS returns_share "
+        "AVG(CASE WHEN amount < 0 THEN 1 ELSE 0 END) AS returns_share "
         f"FROM {ORDERS} GROUP BY customer_id ORDER BY customer_id",
         "order features",
     )
@@ -188,7 +190,7 @@ def _channel_shares(
     if len(channels) < 2:  # one channel for everyone says nothing about anyone
         return []
     shares = ", ".join(
-        f'AVG(CASE WHEN channel = {_literal(c)} THEN 1.0 ELSE 0.0 END) AS "channel: {i}"'
+        f'AVG(CASE WHEN channel = {_literal(c)} THEN 1 ELSE 0 END) AS "channel: {i}"'
         for i, c in enumerate(channels)
     )
     _join_shares(
