@@ -50,6 +50,7 @@ LIST_FILTERS: dict[str, Param] = {  # a value outside its choices is a 400
     "open": Flag(),
     "sort": Choice(queries.SORTABLE_FIELDS),
 }
+View = Callable[..., HttpResponse]
 REFUSED = 422  # the request was understood, but the ticket's state does not allow it
 
 EXPORT_COLUMNS = [
@@ -301,6 +302,18 @@ def _act(
     return _done(request, ticket, notice=notice)
 
 
+def _ticket_page_action(permission: str) -> Callable[[View], View]:
+    """What each action of the ticket page requires: a signed-in user with
+    ``permission`` (a 403 without it), and a POST."""
+
+    def decorate(view: View) -> View:
+        return login_required(
+            permission_required(permission, raise_exception=True)(require_POST(view))
+        )
+
+    return decorate
+
+
 def _errors_on_form(form: BaseForm) -> Callable[[ValidationError], str]:
     """A refusal told as the form's errors: the action's errors on their fields."""
 
@@ -311,9 +324,7 @@ def _errors_on_form(form: BaseForm) -> Callable[[ValidationError], str]:
     return text
 
 
-@login_required
-@permission_required("service.change_ticket", raise_exception=True)
-@require_POST
+@_ticket_page_action("service.change_ticket")
 def ticket_transition(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = visible_ticket_or_404(request, pk)
     form = TransitionForm(request.POST)
@@ -339,9 +350,7 @@ def ticket_transition(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, ticket, form, bound, act, refused, refusal_keeps_form=False)
 
 
-@login_required
-@permission_required("service.change_ticket", raise_exception=True)
-@require_POST
+@_ticket_page_action("service.change_ticket")
 def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = visible_ticket_or_404(request, pk)
     form = CommentForm(request.POST)
@@ -355,9 +364,7 @@ def ticket_comment(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, ticket, form, {"comment_form": form}, act)
 
 
-@login_required
-@permission_required("service.change_ticket", raise_exception=True)
-@require_POST
+@_ticket_page_action("service.change_ticket")
 def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = visible_ticket_or_404(request, pk)
     form = AssignForm(request.POST)
@@ -372,9 +379,7 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, ticket, form, {"assign_form": form}, act)
 
 
-@login_required
-@permission_required("service.change_ticket", raise_exception=True)
-@require_POST
+@_ticket_page_action("service.change_ticket")
 def ticket_rate(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = visible_ticket_or_404(request, pk)
     form = RateForm(request.POST)
@@ -386,9 +391,7 @@ def ticket_rate(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, ticket, form, {"rate_form": form}, act)
 
 
-@login_required
-@permission_required("service.add_technicianvisit", raise_exception=True)
-@require_POST
+@_ticket_page_action("service.add_technicianvisit")
 def visit_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = visible_ticket_or_404(request, pk)
     form = VisitScheduleForm(request.POST)
@@ -400,9 +403,7 @@ def visit_schedule(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(request, ticket, form, {"visit_form": form}, act, _errors_on_form(form))
 
 
-@login_required
-@permission_required("service.change_technicianvisit", raise_exception=True)
-@require_POST
+@_ticket_page_action("service.change_technicianvisit")
 def visit_record(request: HttpRequest, pk: int) -> HttpResponse:
     visits = TechnicianVisit.objects.filter(customer_scope(request.user, "ticket__customer"))
     visit = get_object_or_404(visits.select_related("ticket__customer"), pk=pk)
