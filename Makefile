@@ -4,6 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PORT   ?= 8000
+# branch coverage of src/kehu ([tool.coverage] in pyproject.toml): a summary in the
+# terminal, HTML and XML in coverage/; `make test` fails below COV_MIN percent
+COV     := --cov --cov-report=term:skip-covered --cov-report=html --cov-report=xml
+COV_MIN ?= 90
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo serve test test-fast lint format bench chromium clean
@@ -29,10 +33,10 @@ chromium: ## install Debian's chromium for the browser tests (as root, when miss
 	@bash .ci/ensure-chromium
 
 test: install chromium ## run the whole test suite (browser and slow tests included)
-	$(BIN)/python -m pytest --run-slow $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --run-slow $(COV) --cov-fail-under=$(COV_MIN) $(PYTEST_ARGS)
 
 test-fast: install ## unit and integration tests without slow and browser tests
-	$(BIN)/python -m pytest -m "not slow and not e2e" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not e2e" $(COV) $(PYTEST_ARGS)
 
 lint: install ## ruff lint and format check, mypy (strict on kehu.insight), import contracts
 	$(BIN)/ruff check src tests benchmarks
@@ -48,4 +52,4 @@ bench: install ## run the benchmarks (long; see benchmarks/README.md)
 	$(BIN)/python benchmarks/crm_latency.py
 
 clean: ## remove the virtual environment and caches (keeps var/ and its database)
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage .coverage.* coverage
