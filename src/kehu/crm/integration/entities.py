@@ -10,7 +10,7 @@ from typing import Any
 from kehu.crm.catalog.models import Product
 from kehu.crm.customers.models import Contact
 from kehu.crm.engagement.models import Interaction
-from kehu.crm.integration import customers, orders
+from kehu.crm.integration import customer_import, order_import
 from kehu.crm.integration.records import RecordEntity
 from kehu.crm.integration.writes import chunks
 from kehu.crm.sales.models import Opportunity
@@ -98,8 +98,8 @@ OPPORTUNITIES = RecordEntity(
 )
 
 ENTITIES: dict[str, Any] = {
-    "orders": orders,
-    "customers": customers,
+    "orders": order_import,
+    "customers": customer_import,
     "contacts": CONTACTS,
     "products": PRODUCTS,
     "interactions": INTERACTIONS,
