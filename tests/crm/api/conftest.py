@@ -1,4 +1,5 @@
-"""Clients for the REST API: a bearer token per user, JSON in and out."""
+"""The API tests' world: a product, and two sellers each with a record of every kind
+(the clients, api_for and anonymous_api, are in tests/crm/conftest.py)."""
 
 from __future__ import annotations
 
@@ -6,22 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from tests.crm.api.client import ApiClient
-
-
-@pytest.fixture
-def api_for(db: None) -> Callable[[object], ApiClient]:
-    from kehu.crm.accounts.actions import issue_token
-
-    def _make(user: object) -> ApiClient:
-        return ApiClient(issue_token(user, "tests"))  # type: ignore[arg-type]
-
-    return _make
-
-
-@pytest.fixture
-def anonymous_api(db: None) -> ApiClient:
-    return ApiClient()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Fixtures for the sales screens: products and orders made through the actions."""
+"""Fixtures for the CRM's tests, whatever folder they are in: records made through
+the apps' actions (products, orders, opportunities, tickets) and REST API clients."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
+from tests.crm.api.client import ApiClient
 
 
 @pytest.fixture
@@ -42,3 +44,30 @@ def make_opportunity(db: None) -> Callable[..., object]:
         return create_opportunity(customer, name=name, **fields)
 
     return _make
+
+
+@pytest.fixture
+def make_ticket(make_customer: Callable[..., object]) -> Callable[..., object]:
+    """Open a ticket through the action, for a given customer or a fresh one."""
+    from kehu.crm.service.actions import open_ticket
+
+    def _make(customer: object = None, subject: str = "Printer jams", **fields: object) -> object:
+        return open_ticket(customer or make_customer(), subject=subject, **fields)
+
+    return _make
+
+
+@pytest.fixture
+def api_for(db: None) -> Callable[[object], ApiClient]:
+    """A REST client with a bearer token of the given user."""
+    from kehu.crm.accounts.actions import issue_token
+
+    def _make(user: object) -> ApiClient:
+        return ApiClient(issue_token(user, "tests"))  # type: ignore[arg-type]
+
+    return _make
+
+
+@pytest.fixture
+def anonymous_api(db: None) -> ApiClient:
+    return ApiClient()
