@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.test import override_settings
 
+from kehu.crm.catalog.actions import create_product
 from kehu.crm.catalog.models import Product
 from kehu.crm.demo.load import load_demo
 from kehu.crm.sales.models import OrderLine
@@ -16,8 +17,8 @@ from kehu.crm.sales.models import OrderLine
 @override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
 def test_demo_orders_use_the_existing_products() -> None:
     # given a catalog of two products
-    cheap = Product.objects.create(sku="OWN-1", name="Own cable", unit_price=Decimal("4.50"))
-    dear = Product.objects.create(sku="OWN-2", name="Own router", unit_price=Decimal("180"))
+    cheap = create_product(sku="OWN-1", name="Own cable", unit_price=Decimal("4.50"))
+    dear = create_product(sku="OWN-2", name="Own router", unit_price=Decimal("180"))
 
     # when demo data are loaded
     counts = load_demo(40, seed=2)

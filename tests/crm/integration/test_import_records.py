@@ -11,12 +11,14 @@ import pytest
 from click.testing import CliRunner
 
 from kehu.cli import main
+from kehu.crm.catalog.actions import create_product
 from kehu.crm.catalog.models import Product, ProductCategory
 from kehu.crm.customers.models import Contact
 from kehu.crm.engagement.models import Interaction
 from kehu.crm.integration.mapping import suggest_mapping
 from kehu.crm.integration.merge import merge_customers
-from kehu.crm.sales.models import Opportunity, Order
+from kehu.crm.sales.actions import create_order
+from kehu.crm.sales.models import Opportunity
 from kehu.crm.service.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -96,7 +98,7 @@ A-100,Tea cup (blue),,13,,
 
 
 def test_product_codes_are_one_product_whatever_their_case(tmp_path):
-    Product.objects.create(sku="TEA-1", name="Oolong", unit_price=Decimal("12.00"))
+    create_product(sku="TEA-1", name="Oolong", unit_price=Decimal("12.00"))
     text = "sku,name,unit_price\ntea-1,Oolong tea,12.50\nNew-1,New,1.00\nNEW-1,New (again),1.00\n"
     result, last = _import(tmp_path, "products", text)
     assert last == "rows=3 imported=1 merged=2 quarantined=0", result.output
@@ -179,8 +181,12 @@ OLD-4,K001,Too happy,inquiry,,,,2024-03-04 10:00,6
 
 
 def test_tickets_get_numbers_order_links_and_history(tmp_path, huadong):
-    order = Order.objects.create(
-        number="SO-1", customer=huadong, ordered_at=datetime(2024, 2, 1, tzinfo=UTC)
+    tea = create_product(sku="TEA-1", name="Oolong", unit_price=Decimal("12.00"))
+    order = create_order(
+        huadong,
+        [{"product": tea, "quantity": 1}],
+        number="SO-1",
+        ordered_at=datetime(2024, 2, 1, tzinfo=UTC),
     )
     result, last = _import(tmp_path, "tickets", TICKETS)
     assert result.exit_code == 0, result.output

@@ -4,6 +4,7 @@ are skipped with their reason, and the schedule starts runs by itself."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -14,17 +15,19 @@ from kehu.crm.intelligence.models import AnalysisSchedule, ValueRun
 
 @pytest.mark.django_db
 def test_a_tiny_database_skips_the_steps_it_cannot_run_and_the_run_finishes(admin_user):
+    from kehu.crm.catalog.actions import create_product
     from kehu.crm.customers.actions import create_customer
     from kehu.crm.intelligence.actions import execute_run, request_run
-    from kehu.crm.sales.models import Order
+    from kehu.crm.sales.actions import create_order
 
     customer = create_customer(name="Only one", by=admin_user)
-    Order.objects.create(
+    box = create_product(sku="BOX-1", name="Box", unit_price=Decimal("120"))
+    create_order(
+        customer,
+        [{"product": box, "quantity": 1}],
         number="SO-1",
-        customer=customer,
         ordered_at=timezone.now() - timedelta(days=3),
-        total_amount=120,
-        status=Order.Status.COMPLETED,
+        status="completed",
     )
     run = execute_run(request_run())
     assert run.status == ValueRun.Status.DONE, run.error

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from kehu.crm.customers.models import Contact
+from kehu.crm.customers.actions import add_contact
 from kehu.crm.service import actions
 from kehu.crm.service.models import TechnicianVisit, Ticket
 
@@ -45,7 +45,7 @@ def test_rating_accepts_only_whole_scores_one_to_five(make_ticket, score):
 
 def test_update_refuses_a_contact_of_another_customer(make_customer, make_ticket):
     ticket = make_ticket(make_customer("Acme"))
-    stranger = Contact.objects.create(customer=make_customer("Other"), name="Stranger")
+    stranger = add_contact(make_customer("Other"), name="Stranger")
     with pytest.raises(ValidationError) as caught:
         actions.update_ticket(ticket, contact=stranger)
     assert codes(caught.value) == {"contact": ["wrong_customer"]}

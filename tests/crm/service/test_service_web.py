@@ -7,8 +7,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from kehu.crm.customers.models import Contact
-from kehu.crm.sales.models import Order
+from kehu.crm.customers.actions import add_contact
 from kehu.crm.service import actions
 from kehu.crm.service.models import TechnicianVisit, Ticket, TicketEvent
 
@@ -180,9 +179,9 @@ def test_create_form_limits_customers_contacts_and_orders(make_user, make_custom
     grant(sally, "add_ticket")
     mine = make_customer("Mine Co", owner=sally)
     make_customer("Theirs Co", owner=make_user("sales"))
-    Contact.objects.create(customer=mine, name="Wang Fang")
+    add_contact(mine, name="Wang Fang")
     other = make_customer("Other Co", owner=sally)
-    Contact.objects.create(customer=other, name="Not Me")
+    add_contact(other, name="Not Me")
 
     response = client_for(sally).get(reverse("service:ticket_create"), {"customer": mine.pk})
 
@@ -219,10 +218,12 @@ def test_create_for_an_invisible_customer_is_refused(make_user, make_customer, c
     assert Ticket.objects.count() == 0
 
 
-def test_create_ticket_opens_it_and_logs_the_event(make_customer, client_for, service_user):
+def test_create_ticket_opens_it_and_logs_the_event(
+    make_customer, make_order, client_for, service_user
+):
     customer = make_customer("Acme")
-    contact = Contact.objects.create(customer=customer, name="Li Lei")
-    order = Order.objects.create(number="SO1", customer=customer, ordered_at=timezone.now())
+    contact = add_contact(customer, name="Li Lei")
+    order = make_order(customer)
 
     response = client_for(service_user).post(
         reverse("service:ticket_create"),
@@ -247,7 +248,7 @@ def test_create_ticket_opens_it_and_logs_the_event(make_customer, client_for, se
 
 def test_create_rejects_a_contact_of_another_customer(make_customer, client_for, service_user):
     customer = make_customer("Acme")
-    stranger = Contact.objects.create(customer=make_customer("Other"), name="Stranger")
+    stranger = add_contact(make_customer("Other"), name="Stranger")
     response = client_for(service_user).post(
         reverse("service:ticket_create"),
         {
@@ -268,7 +269,7 @@ def test_create_form_refreshes_its_fields_for_another_customer(
     make_customer, client_for, service_user
 ):
     customer = make_customer("Acme")
-    Contact.objects.create(customer=customer, name="Li Lei")
+    add_contact(customer, name="Li Lei")
     response = client_for(service_user).get(
         reverse("service:ticket_create"),
         {"customer": customer.pk, "subject": "typed already"},
