@@ -107,6 +107,7 @@ def test_interaction_filters(api_for, admin_user, make_customer):
 
 
 def test_product_create_patch_and_unique_sku(api_for, admin_user):
+    # categories have no action (the admin and imports make them): a plain row
     category = ProductCategory.objects.create(name="Tools")
     api = api_for(admin_user)
     created = api.post(
@@ -142,6 +143,7 @@ def test_product_list_filters_and_categories(api_for, sales_user, product):
     from kehu.crm.catalog.actions import create_product
 
     create_product(sku="OLD-1", name="Anvil", unit_price=5, is_active=False)
+    # categories have no action (the admin and imports make them): a plain row
     ProductCategory.objects.create(name="Tools")
     api = api_for(sales_user)
     assert [p["sku"] for p in api.get("/products").json()["items"]] == ["OLD-1", "HAM-1"]

@@ -34,6 +34,7 @@ def _add_rows(kind: str, n: int, owner: Any, customer: Any, product: Any, i0: in
         if kind == "customers":
             create_customer(name=f"Customer {i}", owner=owner, tags=[f"t{i}", "all"])
         elif kind == "products":
+            # categories have no action (the admin and imports make them): a plain row
             category = ProductCategory.objects.create(name=f"Category {i}")
             create_product(sku=f"P{i}", name=f"P {i}", unit_price=Decimal(1), category=category)
         elif kind == "orders":

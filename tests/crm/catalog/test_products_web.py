@@ -24,6 +24,7 @@ def product_post(**fields: object) -> dict[str, object]:
 
 
 def test_search_by_sku_or_name_and_filter_by_category(sales_user, client_for):
+    # categories have no action (the admin and imports make them): a plain row
     tea = ProductCategory.objects.create(name="Tea")
     product("TEA-001", "Longjing green tea", category=tea)
     product("TEA-002", "Pu'er", category=tea)
@@ -44,6 +45,7 @@ def test_search_by_sku_or_name_and_filter_by_category(sales_user, client_for):
 def test_product_list_query_count_does_not_grow_with_rows(
     sales_user, client_for, django_assert_max_num_queries
 ):
+    # categories have no action (the admin and imports make them): a plain row
     category = ProductCategory.objects.create(name="Tea")
     for i in range(30):
         product(f"P-{i:03d}", f"Product {i:03d}", category=category)

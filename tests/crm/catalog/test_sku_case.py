@@ -36,6 +36,8 @@ def test_the_migration_renames_case_duplicates_and_keeps_them():
     executor.migrate([("catalog", "0001_initial")])
     old = executor.loader.project_state([("catalog", "0001_initial")]).apps
     product = old.get_model("catalog", "Product")
+    # raw rows of the model as 0001 had it: no action can write the case duplicates the
+    # migration must rename
     first = product.objects.create(sku="85123A", name="Heart", unit_price=Decimal("2.55"))
     second = product.objects.create(sku="85123a", name="Heart (lower)", unit_price=Decimal("2"))
     other = product.objects.create(sku="22633", name="Warmer", unit_price=Decimal("1.85"))

@@ -128,6 +128,7 @@ def test_kehu_dedup_merges_the_certain_and_queues_the_rest():
 
 def test_review_queue_shows_both_records_and_merges_or_separates(analyst_user, client_for):
     a, b = _pair()
+    # the duplicate search writes its pairs in bulk (no action per pair): a raw row
     pair = DuplicatePair.objects.create(
         customer_a=a,
         customer_b=b,

@@ -48,6 +48,7 @@ def test_a_job_whose_process_died_is_marked_failed_at_once():
     gone = subprocess.Popen(["true"])
     gone.wait()
     here = _machine()
+    # jobs as detached runners leave them (start_job would launch a process): raw rows
     dead = ImportJob.objects.create(
         entity="orders", source_name="a.csv", details={"runner": {"pid": gone.pid, "machine": here}}
     )
@@ -76,6 +77,7 @@ def test_old_uploads_are_swept_unless_an_import_runs_from_them():
         return actions.uploads_dir() / token
 
     old, running, fresh = upload("old.csv"), upload("running.csv"), upload("fresh.csv")
+    # a running job as its runner leaves it (start_job would launch a process): a raw row
     ImportJob.objects.create(
         entity="orders", source_name="running.csv", source_path=str(running / "running.csv")
     )

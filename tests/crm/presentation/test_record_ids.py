@@ -59,6 +59,7 @@ def records(high_ids: int, admin_user: object, make_customer: Callable[..., obje
     from kehu.crm.service.actions import open_ticket
 
     customer = make_customer("Ids Above Ten Thousand Ltd")
+    # categories have no action (the admin and imports make them): a plain row
     category = ProductCategory.objects.create(name="Tea")
     product = create_product(
         sku="TEA-1", name="Green tea", unit_price=Decimal(12), category=category

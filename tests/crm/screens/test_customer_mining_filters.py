@@ -17,6 +17,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def mined(make_customer):
+    # the analysis writes runs, segments and scores back in bulk (kehu.crm.bulk), no
+    # action per row: raw rows as the write-back leaves them
     run = ValueRun.objects.create(status=ValueRun.Status.DONE)
     for key, name in ((1, "Big spenders"), (2, "Occasional buyers")):
         Segment.objects.create(
