@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
+from kehu.crm.service.actions import schedule_visit
 from kehu.crm.service.models import Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
@@ -111,3 +113,12 @@ def test_a_new_assignee_set_in_the_admin_is_logged(admin_user, make_user, make_t
     assert (ticket.assignee, ticket.priority, ticket.status) == (tech, "high", "new")
     assigned = ticket.events.get(kind=TicketEvent.Kind.ASSIGNED)
     assert (assigned.user, assigned.message) == (admin_user, str(tech))
+
+
+def test_admin_pages_render(admin_user, make_ticket, client_for):
+    ticket = make_ticket()
+    schedule_visit(ticket, scheduled_at=timezone.now())
+    c = client_for(admin_user)
+    assert c.get(reverse("admin:service_ticket_changelist")).status_code == 200
+    assert c.get(reverse("admin:service_ticket_change", args=[ticket.pk])).status_code == 200
+    assert c.get(reverse("admin:service_ticket_history", args=[ticket.pk])).status_code == 200
