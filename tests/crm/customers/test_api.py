@@ -1,4 +1,4 @@
-"""Customers, contacts and the timeline over the API."""
+"""Customers and contacts over the API."""
 
 from __future__ import annotations
 
@@ -150,14 +150,3 @@ def test_contacts_create_list_and_patch(api_for, sales_user, make_customer):
         "email": "invalid"
     }
     assert Contact.objects.count() == 2
-
-
-def test_timeline_merges_interactions_orders_and_tickets(api_for, two_sellers):
-    sally = two_sellers["sally"]
-    body = api_for(sally["user"]).get(f"/customers/{sally['customer'].pk}/timeline").json()
-    assert body["count"] == 3
-    assert sorted(e["kind"] for e in body["items"]) == ["interaction", "order", "ticket"]
-    paged = api_for(sally["user"]).get(
-        f"/customers/{sally['customer'].pk}/timeline", {"limit": 1, "offset": 1}
-    )
-    assert paged.json()["items"] == body["items"][1:2]
