@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from tests.crm.sales.test_orders_web import order_post
+from tests.crm.sales.test_views_orders import order_post
 
 from kehu.crm.sales.models import Activity, Opportunity, Order
 
