@@ -10,6 +10,7 @@ leaves them; segment names go through their action."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from kehu.crm.intelligence import queries
 from kehu.crm.intelligence.actions import rename_segment
@@ -68,7 +69,8 @@ def test_a_profile_says_how_each_score_moved_since_the_last_finished_run(make_cu
         r_score=4,
         value_score=0.5,
     )
-    profile = queries.value_profile(customer.pk)
+    with translation.override("en"):  # labels in the language of the request reading them
+        profile = queries.value_profile(customer.pk)
     assert profile.previous.run == earlier and not profile.is_prospect
     assert profile.moves["tier"] == "Iron → Gold"
     assert profile.moves["predicted_clv"] == "+50%"
