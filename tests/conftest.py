@@ -4,7 +4,7 @@ need data or a browser (skip with a reason on a user's machine, fail under CI)."
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -57,6 +57,16 @@ def kehu_data() -> Path:
 def fast_password_hashing(settings: object) -> None:
     """PBKDF2's deliberate slowness is for production; tests create many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def default_language_after_each_test() -> Iterator[None]:
+    """A test that renders a Chinese page (or activates Chinese itself) leaves it active
+    in the thread: every test starts from the default language instead."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
 
 
 @pytest.fixture
