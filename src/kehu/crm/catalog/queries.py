@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from kehu.crm.catalog.models import Product
 
+# Products without a category come first ascending and last descending on every
+# database (SQLite and PostgreSQL order NULLs differently by default).
 PRODUCT_SORTS = {
     "name": ("name", "id"),
     "-name": ("-name", "-id"),
@@ -13,8 +15,8 @@ PRODUCT_SORTS = {
     "-sku": ("-sku",),
     "price": ("unit_price", "id"),
     "-price": ("-unit_price", "-id"),
-    "category": ("category__name", "name", "id"),
-    "-category": ("-category__name", "name", "id"),
+    "category": (F("category__name").asc(nulls_first=True), "name", "id"),
+    "-category": (F("category__name").desc(nulls_last=True), "name", "id"),
 }
 
 
