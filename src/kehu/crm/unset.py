@@ -2,11 +2,11 @@
 
 An update changes only the fields its caller names (a PATCH sends some fields, a form all
 of them); ``None`` cannot mark "not given", since it is a value some fields take (no
-owner, no close date). ``given`` keeps the arguments a caller passed::
+owner, no close date). ``given`` keeps the arguments a caller passed, and ``set_given``
+sets them on the record::
 
     def update_product(product, *, name: str | Unset = UNSET, ...) -> Product:
-        for field, value in given(name=name, ...).items():
-            setattr(product, field, value)
+        set_given(product, name=name, ...)
 """
 
 from __future__ import annotations
@@ -30,3 +30,12 @@ UNSET = Unset.UNSET
 def given(**values: Any) -> dict[str, Any]:
     """The keyword arguments that are not :data:`UNSET`, in the order passed."""
     return {name: value for name, value in values.items() if value is not UNSET}
+
+
+def set_given(record: Any, **values: Any) -> dict[str, Any]:
+    """Set on ``record`` the keyword arguments that are not :data:`UNSET`; return them
+    (see :func:`given`), for an action that reacts to what changed."""
+    changes = given(**values)
+    for field, value in changes.items():
+        setattr(record, field, value)
+    return changes

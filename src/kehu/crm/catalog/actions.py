@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from kehu.crm.catalog.models import Product, ProductCategory
-from kehu.crm.unset import UNSET, Unset, given
+from kehu.crm.unset import UNSET, Unset, set_given
 from kehu.crm.validation import validate
 
 
@@ -68,7 +68,8 @@ def update_product(
     description: str | Unset = UNSET,
 ) -> Product:
     """Change the fields given (see :func:`create_product`); the others stay."""
-    changes = given(
+    set_given(
+        product,
         sku=sku,
         name=name,
         unit_price=unit_price,
@@ -77,6 +78,4 @@ def update_product(
         is_active=is_active,
         description=description,
     )
-    for field, value in changes.items():
-        setattr(product, field, value)
     return _save(product)

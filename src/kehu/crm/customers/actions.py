@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -11,7 +10,7 @@ from django.db.models import Max
 
 from kehu.crm.customers.models import Contact, Customer, CustomerSearchTerm, Tag
 from kehu.crm.customers.search import terms_for
-from kehu.crm.unset import UNSET, Unset, given
+from kehu.crm.unset import UNSET, Unset, set_given
 from kehu.crm.validation import validate
 
 CODE_PREFIX = "C"
@@ -156,7 +155,8 @@ def update_customer(
 ) -> Customer:
     """Change the fields given (see :func:`create_customer`); ``tags``, when given,
     replace the customer's tags; ``by``, when given, is who the change history names."""
-    changes = given(
+    set_given(
+        customer,
         name=name,
         kind=kind,
         status=status,
@@ -177,7 +177,6 @@ def update_customer(
         consent_phone=consent_phone,
         notes=notes,
     )
-    _apply(customer, changes)
     if by is not None:
         customer._history_user = by  # simple-history
     validate(customer)
@@ -185,11 +184,6 @@ def update_customer(
     _set_tags(customer, tags)
     index_search_terms([customer])
     return customer
-
-
-def _apply(record: Any, changes: dict[str, Any]) -> None:
-    for field, value in changes.items():
-        setattr(record, field, value)
 
 
 @transaction.atomic
@@ -232,7 +226,8 @@ def update_contact(
     is_primary: bool | Unset = UNSET,
 ) -> Contact:
     """Change the fields given (see :func:`add_contact`)."""
-    changes = given(
+    set_given(
+        contact,
         name=name,
         title=title,
         department=department,
@@ -240,7 +235,6 @@ def update_contact(
         phone=phone,
         is_primary=is_primary,
     )
-    _apply(contact, changes)
     validate(contact)
     if contact.is_primary:
         contact.customer.contacts.exclude(pk=contact.pk).filter(is_primary=True).update(

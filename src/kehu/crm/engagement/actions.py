@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from kehu.crm.customers.models import Contact, Customer
 from kehu.crm.engagement.models import Interaction
-from kehu.crm.unset import UNSET, Unset, given
+from kehu.crm.unset import UNSET, Unset, set_given
 from kehu.crm.validation import validate
 
 
@@ -66,7 +66,8 @@ def update_interaction(
 ) -> Interaction:
     """Correct the fields given of a logged interaction (see :func:`log_interaction`);
     its customer and author stay."""
-    changes = given(
+    set_given(
+        interaction,
         channel=channel,
         subject=subject,
         direction=direction,
@@ -75,8 +76,6 @@ def update_interaction(
         occurred_at=occurred_at,
         duration_minutes=duration_minutes,
     )
-    for field, value in changes.items():
-        setattr(interaction, field, value)
     validate(interaction)
     if (
         interaction.contact_id is not None

@@ -20,7 +20,7 @@ from kehu.crm.choices import SalesChannel
 from kehu.crm.customers.models import Contact, Customer
 from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine
 from kehu.crm.sales.queries import ReturnableLine, line_key, returnable_lines, status_flow
-from kehu.crm.unset import UNSET, Unset, given
+from kehu.crm.unset import UNSET, Unset, set_given
 from kehu.crm.validation import validate
 
 
@@ -336,7 +336,8 @@ def update_opportunity(
 ) -> Opportunity:
     """Change the fields given (see :func:`create_opportunity`); a new stage without a
     probability takes the stage's usual one."""
-    changes = given(
+    changes = set_given(
+        opportunity,
         name=name,
         customer=customer,
         owner=owner,
@@ -348,8 +349,6 @@ def update_opportunity(
         lost_reason=lost_reason,
         source_channel=source_channel,
     )
-    for field, value in changes.items():
-        setattr(opportunity, field, value)
     if stage is not UNSET and stage is not None:
         _check_stage(stage)
         _apply_stage(opportunity, stage, changes.get("probability"))

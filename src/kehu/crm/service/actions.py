@@ -13,7 +13,7 @@ from django.utils import timezone
 from kehu.crm.choices import InteractionChannel
 from kehu.crm.customers.models import Contact, Customer
 from kehu.crm.service.models import TechnicianVisit, Ticket, TicketEvent
-from kehu.crm.unset import UNSET, Unset, given
+from kehu.crm.unset import UNSET, Unset, set_given
 from kehu.crm.validation import validate
 
 
@@ -241,7 +241,8 @@ def update_ticket(
 ) -> Ticket:
     """Change the fields given (see :func:`open_ticket`); a new assignee goes through
     :func:`assign` and a new status through :func:`change_status`, both logged."""
-    changes = given(
+    set_given(
+        ticket,
         customer=customer,
         contact=contact,
         order=order,
@@ -251,8 +252,6 @@ def update_ticket(
         subject=subject,
         description=description,
     )
-    for field, value in changes.items():
-        setattr(ticket, field, value)
     _check_belongs_to_customer(ticket)
     validate(ticket)
     ticket.save()
