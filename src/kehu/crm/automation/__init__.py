@@ -13,6 +13,8 @@ of a change made by a rule are those of the same change made by hand.
 It will hold the ``Rule`` model (its trigger, condition and action) and the runner
 that evaluates rules after each write-back. Until then it is wired but empty: it
 declares its URL prefix, API router and the administrator's grant in ``apps.py``,
-and shows no menu entry (nothing to open yet). It sits in the layer above the domains
-(beside intelligence and marketing): it may call their actions; no domain imports it.
+and shows no menu entry (nothing to open yet). It sits in the layer above marketing
+(and below the screens): it may call the actions of every app below it; only the
+screens import it. It hears that an analysis run finished through
+``kehu.crm.intelligence.signals.run_finished``.
 """

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_noop
 
 from kehu.crm import processes
 from kehu.crm.background import launch_kehu
-from kehu.crm.intelligence import extract, mining, overview, writeback
+from kehu.crm.intelligence import extract, mining, overview, signals, writeback
 from kehu.crm.intelligence.models import AnalysisSchedule, CustomerScore, SegmentName, ValueRun
 from kehu.crm.validation import validate
 from kehu.insight.analyze import Analysis, AnalysisSettings, analyze, settings_dict
@@ -208,7 +208,17 @@ def execute_run(
         _finish(run, ValueRun.Status.FAILED, error=f"the analysis stopped: {type(e).__name__}: {e}")
     else:
         _finish(run, ValueRun.Status.DONE)
+        _announce(run)
     return run
+
+
+def _announce(run: ValueRun) -> None:
+    """Tell the apps above (campaign learning, automation rules) that the scores are
+    current. A receiver that fails is logged; it does not fail the run, whose scores
+    are written and correct."""
+    for receiver, outcome in signals.run_finished.send_robust(sender=ValueRun, run=run):
+        if isinstance(outcome, Exception):
+            logger.error("after value run %s, %s failed", run.pk, receiver, exc_info=outcome)
 
 
 def _compute(

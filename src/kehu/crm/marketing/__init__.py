@@ -15,6 +15,8 @@ It will hold the ``Campaign`` and ``TargetList`` models with their ``actions.py`
 ``queries.py``, views and API. Until then it is wired but empty: it declares its URL
 prefix, API router and the administrator's grant in ``apps.py``, and shows no menu
 entry (a menu entry that opens an empty page is a dead end; the entry arrives with
-the first screen). It sits in the layer above the domains (beside intelligence): it
-may read customers, sales, service, engagement and the scores; no domain imports it.
+the first screen). It sits in the layer above the analysis and imports: it may read
+customers, sales, service, engagement and the scores; only automation and the screens
+import it. The analysis tells it that a run finished through
+``kehu.crm.intelligence.signals.run_finished``.
 """
