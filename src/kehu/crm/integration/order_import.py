@@ -188,13 +188,6 @@ def file_details(db: Staging) -> dict[str, int]:
     return {"orders_in_file": row[0], "return_lines": row[1], "duplicate_lines": row[2]}
 
 
-def fetch_batch(db: Staging, batch: int) -> pa.Table:
-    return db.query(
-        f"SELECT * FROM import_batches WHERE batch = {int(batch)} ORDER BY row_number",
-        f"batch {batch + 1}",
-    )
-
-
 def apply_batch(
     rows: pa.Table, now: datetime | None = None, by: ImportBy | None = None
 ) -> dict[str, int]:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
@@ -206,6 +207,15 @@ def prepare(
     return Prepared(source, entity, mapping, options, quarantined, batches)
 
 
+def _fetch_batch(db: Staging, batch: int) -> pa.Table:
+    """The good rows of batch ``batch`` of ``import_batches`` (each entity's
+    ``batch_sql`` makes that table), in the file's order."""
+    return db.query(
+        f"SELECT * FROM import_batches WHERE batch = {int(batch)} ORDER BY row_number",
+        f"batch {batch + 1}",
+    )
+
+
 def preview(prepared: Prepared, n: int = 10) -> dict[str, Any]:
     """The first ``n`` rows as they would be read (with each row's reason, if any) and
     the quarantine reasons over the whole file, most common first."""
@@ -348,7 +358,7 @@ def _run(
     created: dict[str, Any] = {}
     by = ImportBy(f"import #{job.pk} ({job.source_name})", job.created_by_id)
     for batch in range(prepared.batches):
-        rows = module.fetch_batch(db, batch)
+        rows = _fetch_batch(db, batch)
         try:
             with transaction.atomic():
                 counts = module.apply_batch(rows, by=by)

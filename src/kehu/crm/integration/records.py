@@ -329,12 +329,6 @@ class RecordEntity:
         )
         return {"repeated_in_file": repeated}
 
-    def fetch_batch(self, db: Staging, batch: int) -> pa.Table:
-        return db.query(
-            f"SELECT * FROM import_batches WHERE batch = {int(batch)} ORDER BY row_number",
-            f"batch {batch + 1}",
-        )
-
     # -- writing, in the CRM's database --------------------------------------------
 
     def apply_batch(
