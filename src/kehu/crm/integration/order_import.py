@@ -41,6 +41,7 @@ from kehu.crm.integration.writes import (
     ids_by_lower,
     insert_rows,
     record_history,
+    select_in,
     table,
 )
 from kehu.crm.sales.models import Order, OrderLine
@@ -348,18 +349,15 @@ def _lines(
 
 
 def _existing_line_keys(order_ids: list[int]) -> set[tuple[int, str]]:
-    keys: set[tuple[int, str]] = set()
     lines = table(OrderLine)
-    with connection.cursor() as cursor:
-        for chunk in chunks(order_ids):
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT order_id, source_key FROM {lines} "
-                f"WHERE order_id IN ({marks}) AND source_key IS NOT NULL",
-                chunk,
-            )
-            keys.update(cursor.fetchall())
-    return keys
+    rows = select_in(
+        order_ids,
+        lambda marks: (
+            f"SELECT order_id, source_key FROM {lines} "
+            f"WHERE order_id IN ({marks}) AND source_key IS NOT NULL"
+        ),
+    )
+    return {(order_id, source_key) for order_id, source_key in rows}
 
 
 def _recompute_totals(order_ids: list[int]) -> None:

@@ -6,12 +6,12 @@ for the references it found; the rest are not in the CRM."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import connection
 
 from kehu.crm.customers.models import Customer
-from kehu.crm.integration.writes import chunks, existing_ids, table
+from kehu.crm.integration.writes import existing_ids, select_in, table
 from kehu.crm.sales.models import Order
 
 #: A chain of merges longer than this is not followed further.
@@ -21,16 +21,8 @@ MAX_MERGE_HOPS = 10
 def customer_ids_by_email(emails: Sequence[str]) -> dict[str, int]:
     """``{lower-case email: id}`` (the first customer when several share one)."""
     found: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        for chunk in chunks(list({e.lower() for e in emails})):
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT LOWER(email), id FROM {table(Customer)} "
-                f"WHERE LOWER(email) IN ({marks}) ORDER BY id",
-                chunk,
-            )
-            for email, pk in cursor.fetchall():
-                found.setdefault(email, pk)
+    for email, pk in _by_email(emails, "id"):
+        found.setdefault(email, pk)
     return found
 
 
@@ -38,17 +30,22 @@ def customers_by_email(emails: Sequence[str]) -> dict[str, list[tuple[int, str, 
     """``{lower-case email: [(id, external id, code), ...]}`` of the customers (not
     merged into another) with each email, oldest first."""
     found: dict[str, list[tuple[int, str, str]]] = {}
-    with connection.cursor() as cursor:
-        for chunk in chunks(list({e.lower() for e in emails})):
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT LOWER(email), id, external_id, code FROM {table(Customer)} "
-                f"WHERE LOWER(email) IN ({marks}) AND merged_into_id IS NULL ORDER BY id",
-                chunk,
-            )
-            for email, pk, external_id, code in cursor.fetchall():
-                found.setdefault(email, []).append((pk, external_id or "", code))
+    rows = _by_email(emails, "id, external_id, code", "AND merged_into_id IS NULL")
+    for email, pk, external_id, code in rows:
+        found.setdefault(email, []).append((pk, external_id or "", code))
     return found
+
+
+def _by_email(emails: Sequence[str], columns: str, where: str = "") -> list[tuple[Any, ...]]:
+    """``(lower-case email, *columns)`` of the customers with one of ``emails`` in any
+    case (and ``where``), oldest first in each chunk."""
+    return select_in(
+        list({e.lower() for e in emails}),
+        lambda marks: (
+            f"SELECT LOWER(email), {columns} FROM {table(Customer)} "
+            f"WHERE LOWER(email) IN ({marks}) {where} ORDER BY id"
+        ),
+    )
 
 
 def customers(references: Sequence[str]) -> dict[str, int]:
@@ -68,16 +65,15 @@ def customers(references: Sequence[str]) -> dict[str, int]:
 
 def _follow_merges(found: dict[str, int]) -> dict[str, int]:
     for _hop in range(MAX_MERGE_HOPS):
-        moved: dict[int, int] = {}
-        with connection.cursor() as cursor:
-            for chunk in chunks(sorted(set(found.values()))):
-                marks = ", ".join(["%s"] * len(chunk))
-                cursor.execute(
+        moved: dict[int, int] = dict(
+            select_in(
+                sorted(set(found.values())),
+                lambda marks: (
                     f"SELECT id, merged_into_id FROM {table(Customer)} "
-                    f"WHERE id IN ({marks}) AND merged_into_id IS NOT NULL",
-                    chunk,
-                )
-                moved.update(cursor.fetchall())
+                    f"WHERE id IN ({marks}) AND merged_into_id IS NOT NULL"
+                ),
+            )
+        )
         if not moved:
             break
         found = {ref: moved.get(pk, pk) for ref, pk in found.items()}

@@ -3,7 +3,7 @@ bulk (``executemany``, no ORM objects), inside the batch's transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -34,18 +34,25 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield values[start : start + size]
 
 
+def select_in(
+    values: Sequence[Any], query: Callable[[str], str], mark: str = "%s"
+) -> list[tuple[Any, ...]]:
+    """The rows of ``query(marks)`` run on ``values`` a chunk at a time, ``marks`` being
+    the placeholders of the chunk's ``IN (...)`` list (``mark`` each); the rows of each
+    chunk in the order the query gives them, chunk after chunk."""
+    rows: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for chunk in chunks(values):
+            cursor.execute(query(", ".join([mark] * len(chunk))), chunk)
+            rows.extend(cursor.fetchall())
+    return rows
+
+
 def existing_ids(model: type[models.Model], field: str, values: Sequence[Any]) -> dict[Any, int]:
     """``{value: id}`` for the records whose ``field`` is one of ``values``."""
     column = quoted_column(model, field)
-    found: dict[Any, int] = {}
-    with connection.cursor() as cursor:
-        for chunk in chunks(values):
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT {column}, id FROM {table(model)} WHERE {column} IN ({marks})", chunk
-            )
-            found.update(cursor.fetchall())
-    return found
+    query = f"SELECT {column}, id FROM {table(model)} WHERE {column} IN "
+    return dict(select_in(values, lambda marks: f"{query}({marks})"))
 
 
 def ids_by_lower(model: type[models.Model], field: str, values: Sequence[str]) -> dict[str, int]:
@@ -53,16 +60,16 @@ def ids_by_lower(model: type[models.Model], field: str, values: Sequence[str]) -
     ``values`` whatever the case (the database's ``LOWER`` on both sides)."""
     column = quoted_column(model, field)
     found: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        for chunk in chunks(values):
-            marks = ", ".join(["LOWER(%s)"] * len(chunk))
-            cursor.execute(
-                f"SELECT {column}, id FROM {table(model)} WHERE LOWER({column}) IN ({marks}) "
-                "ORDER BY id",
-                chunk,
-            )
-            for value, pk in cursor.fetchall():
-                found.setdefault(value.lower(), pk)
+    rows = select_in(
+        values,
+        lambda marks: (
+            f"SELECT {column}, id FROM {table(model)} WHERE LOWER({column}) IN ({marks}) "
+            "ORDER BY id"
+        ),
+        mark="LOWER(%s)",
+    )
+    for value, pk in rows:
+        found.setdefault(value.lower(), pk)
     return found
 
 
