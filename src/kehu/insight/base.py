@@ -124,6 +124,29 @@ class LikelihoodModel(Estimator):
         Maximum number of optimiser iterations.
     initial_params : dict or None
         Starting parameters by symbol; ``None`` starts where the model says.
+
+    Attributes
+    ----------
+    params_ : dict
+        The fitted parameters by symbol (each also in its ``<symbol>_`` attribute).
+    log_likelihood_, aic_, bic_ : float
+        Maximised log-likelihood and the information criteria (BIC with the number of
+        customers).
+    standard_errors_ : dict
+        Asymptotic standard error of each parameter (NaN when the observed information
+        is not positive definite; a warning says so).
+    covariance_ : numpy.ndarray
+        Asymptotic covariance of the parameters, in ``_param_names`` order.
+    converged_ : bool
+        Whether the optimiser converged; when not, a ``ConvergenceWarning`` was issued.
+    convergence_message_ : str
+        The optimiser's reason for stopping.
+    n_iter_ : int
+        Number of optimiser iterations.
+    n_customers_ : float
+        Number (sum of weights) of customers fitted.
+    n_distinct_ : int
+        Number of distinct rows the likelihood was computed on.
     """
 
     _param_names: ClassVar[tuple[str, ...]] = ()

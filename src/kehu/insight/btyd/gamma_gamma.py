@@ -115,12 +115,9 @@ class GammaGamma(LikelihoodModel):
 
     Parameters
     ----------
-    tol : float
-        Convergence tolerance of L-BFGS-B on the scaled log-likelihood.
-    max_iter : int
-        Maximum number of optimiser iterations.
-    initial_params : dict or None
-        Starting ``{"p", "q", "v"}``; ``None`` starts from ``p = 1, q = 2`` and ``v``
+    tol, max_iter, initial_params
+        As in :class:`~kehu.insight.base.LikelihoodModel`; ``initial_params`` is
+        ``{"p", "q", "v"}``; ``None`` starts from ``p = 1, q = 2`` and ``v``
         matched to the mean spend.
 
     Attributes
@@ -133,7 +130,7 @@ class GammaGamma(LikelihoodModel):
         population mean spend per transaction is ``p v / (q - 1)`` (needs ``q > 1``).
     params_, log_likelihood_, aic_, bic_, standard_errors_, covariance_, converged_,
     convergence_message_, n_iter_, n_customers_, n_distinct_
-        As in :class:`~kehu.insight.btyd.BgNbd`; ``n_customers_`` counts the repeat
+        As in :class:`~kehu.insight.base.LikelihoodModel`; ``n_customers_`` counts the repeat
         customers used.
     frequency_monetary_correlation_ : float
         Pearson correlation of ``frequency`` and ``monetary_value`` among the customers

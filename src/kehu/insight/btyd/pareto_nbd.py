@@ -137,12 +137,9 @@ class ParetoNbd(LikelihoodModel):
 
     Parameters
     ----------
-    tol : float
-        Convergence tolerance of L-BFGS-B on the scaled log-likelihood.
-    max_iter : int
-        Maximum number of optimiser iterations.
-    initial_params : dict or None
-        Starting ``{"r", "alpha", "s", "beta"}``; ``None`` starts from ``r = s = 1``,
+    tol, max_iter, initial_params
+        As in :class:`~kehu.insight.base.LikelihoodModel`; ``initial_params`` is
+        ``{"r", "alpha", "s", "beta"}``; ``None`` starts from ``r = s = 1``,
         ``alpha`` matched to the mean purchase rate and ``beta`` to the mean ``T``.
 
     Attributes
@@ -155,7 +152,7 @@ class ParetoNbd(LikelihoodModel):
         ``s / beta`` (the mean lifetime of a customer with rate ``mu`` is ``1 / mu``).
     params_, log_likelihood_, aic_, bic_, standard_errors_, covariance_, converged_,
     convergence_message_, n_iter_, n_customers_, n_distinct_
-        As in :class:`~kehu.insight.btyd.BgNbd`.
+        As in :class:`~kehu.insight.base.LikelihoodModel`.
 
     Notes
     -----

@@ -86,12 +86,9 @@ class ShiftedBetaGeometric(LikelihoodModel):
 
     Parameters
     ----------
-    tol : float
-        Convergence tolerance of L-BFGS-B on the scaled log-likelihood.
-    max_iter : int
-        Maximum number of optimiser iterations.
-    initial_params : dict or None
-        Starting ``{"alpha", "beta"}``; ``None`` starts from ``alpha = beta = 1``.
+    tol, max_iter, initial_params
+        As in :class:`~kehu.insight.base.LikelihoodModel`; ``initial_params`` is
+        ``{"alpha", "beta"}``; ``None`` starts from ``alpha = beta = 1``.
 
     Attributes
     ----------
@@ -102,7 +99,7 @@ class ShiftedBetaGeometric(LikelihoodModel):
         Size of the fitted cohort at period 0.
     params_, log_likelihood_, aic_, bic_, standard_errors_, covariance_, converged_,
     convergence_message_, n_iter_, n_customers_, n_distinct_
-        As in :class:`~kehu.insight.btyd.BgNbd`; ``n_distinct_`` is the number of
+        As in :class:`~kehu.insight.base.LikelihoodModel`; ``n_distinct_`` is the number of
         observed periods.
 
     Examples
