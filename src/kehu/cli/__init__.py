@@ -4,7 +4,8 @@ files without a CRM.
 Commands live by who runs them: :mod:`kehu.cli.analyst` (files in, tables and reports
 out; never loads Django), :mod:`kehu.cli.server` (set up and serve the CRM),
 :mod:`kehu.cli.imports` and :mod:`kehu.cli.scoring` (data into the CRM, scores back),
-:mod:`kehu.cli.users` (users, roles and API tokens). What they share is in
+:mod:`kehu.cli.users` (users, roles and API tokens), :mod:`kehu.cli.campaigns` (send
+campaigns, count their outcomes). What they share is in
 :mod:`kehu.cli.console` (the error exit, the progress display) and
 :mod:`kehu.cli.options`. No module here loads Django when imported: the commands that
 need the CRM set it up when they run (:func:`kehu.cli.crm.setup_django`).
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import click
 
-from kehu.cli import analyst, imports, scoring, server, users
+from kehu.cli import analyst, campaigns, imports, scoring, server, users
 
 
 @click.group()
@@ -23,7 +24,7 @@ def main() -> None:
     """kehu (客户): a CRM whose core is data mining."""
 
 
-for _module in (server, analyst, scoring, imports, users):
+for _module in (server, analyst, scoring, imports, users, campaigns):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 

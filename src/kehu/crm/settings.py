@@ -9,6 +9,13 @@ Everything that differs between machines comes from the environment:
 - ``KEHU_DEBUG``: ``1`` for development error pages.
 - ``KEHU_ALLOWED_HOSTS``: comma separated, default ``127.0.0.1,localhost``.
 - ``KEHU_SECURE``: ``1`` when served over HTTPS (HSTS, secure cookies, SSL redirect).
+- ``KEHU_SITE_URL``: how customers reach this site, for the links in campaign messages
+  (tracked links, unsubscribe); default ``http://localhost:8000``.
+- ``KEHU_SMTP_HOST`` (and ``KEHU_SMTP_PORT``, ``KEHU_SMTP_USER``, ``KEHU_SMTP_PASSWORD``,
+  ``KEHU_SMTP_TLS``): the mail server campaigns send through; without it, mail is
+  written to files under ``var/mail`` (development). ``KEHU_MAIL_FROM``: the sender.
+- ``KEHU_SMS_GATEWAY``: the dotted path of the SMS gateway class; default the file
+  gateway, which writes each text to ``var/sms/outbox.jsonl`` (development).
 """
 
 from __future__ import annotations
@@ -184,6 +191,25 @@ KEHU_EXPORT_MAX_ROWS = 1_000_000
 KEHU_IMPORT_MAX_MB = int(os.environ.get("KEHU_IMPORT_MAX_MB", "1024"))
 KEHU_IMPORT_MAX_ROWS = int(os.environ.get("KEHU_IMPORT_MAX_ROWS", "5000000"))
 KEHU_IMPORT_FUTURE_DAYS = int(os.environ.get("KEHU_IMPORT_FUTURE_DAYS", "31"))
+
+# Campaign messages (kehu.crm.marketing): mail over SMTP when a server is named, to
+# files otherwise, so that a demo never mails anyone
+KEHU_SITE_URL = os.environ.get("KEHU_SITE_URL", "http://localhost:8000").rstrip("/")
+DEFAULT_FROM_EMAIL = os.environ.get("KEHU_MAIL_FROM", "kehu <noreply@localhost>")
+if smtp_host := os.environ.get("KEHU_SMTP_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = smtp_host
+    EMAIL_PORT = int(os.environ.get("KEHU_SMTP_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("KEHU_SMTP_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("KEHU_SMTP_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("KEHU_SMTP_TLS", "0") == "1"
+    EMAIL_TIMEOUT = 30
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+KEHU_SMS_GATEWAY = os.environ.get("KEHU_SMS_GATEWAY", "kehu.crm.marketing.sms.FileGateway")
+# a campaign sends in batches of this many members, each batch's state committed
+KEHU_CAMPAIGN_BATCH = 500
 
 LOGGING = {
     "version": 1,

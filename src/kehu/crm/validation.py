@@ -185,6 +185,22 @@ class Share(Param):
         return value
 
 
+class Amount(Param):
+    """A number of zero or more (a money amount, a CLV), written with ASCII digits."""
+
+    def allowed(self) -> str:
+        return _("a number of 0 or more")
+
+    def clean(self, name: str, value: str) -> str:
+        try:
+            amount = float(value) if value.isascii() else -1.0
+        except ValueError:
+            amount = -1.0
+        if not 0 <= amount < float("inf"):  # NaN fails too
+            raise self.fail(name, value)
+        return value
+
+
 def clean_params(params: Mapping[str, str], spec: Mapping[str, Param]) -> dict[str, str]:
     """The parameters named in ``spec`` that are present and not blank, each cleaned by
     its ``Param`` (a 400 naming the first bad one); unknown parameters are ignored."""

@@ -49,6 +49,14 @@ def _share(text: str) -> float | None:
     return value if 0 <= value <= 1 else None
 
 
+def _amount(text: str) -> float | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return value if 0 <= value < float("inf") else None
+
+
 def visible_customers(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Customer]:
     """Customers this user may see: all of them, or a sales user's own; never a record
     merged into another by deduplication."""
@@ -132,10 +140,14 @@ def filtered_customers(
     country: str = "",
     owner: str = "",
     tag: str = "",
+    region: str = "",
     tier: str = "",
+    abc: str = "",
     segment: str = "",
     lifecycle: str = "",
+    loyalty: str = "",
     min_p_alive: str = "",
+    min_clv: str = "",
     cluster: str = "",
     min_churn: str = "",
     min_flags: str = "",
@@ -159,14 +171,22 @@ def filtered_customers(
         queryset = queryset.filter(owner_id=int(owner))
     if tag:
         queryset = queryset.filter(tags__name=tag)
+    if region:
+        queryset = queryset.filter(region=region)
     if tier:
         queryset = queryset.filter(score__tier=tier)
+    if abc:
+        queryset = queryset.filter(score__abc_class=abc)
     if segment:
         queryset = queryset.filter(score__rfm_segment=segment)
     if lifecycle:
         queryset = queryset.filter(score__lifecycle_stage=lifecycle)
+    if loyalty:
+        queryset = queryset.filter(score__loyalty_stage=loyalty)
     if (share := _share(min_p_alive)) is not None:
         queryset = queryset.filter(score__p_alive__gte=share)
+    if (clv := _amount(min_clv)) is not None:
+        queryset = queryset.filter(score__predicted_clv__gte=clv)
     return _order(_mining_filters(queryset, cluster, min_churn, min_flags, flag), sort)
 
 

@@ -63,6 +63,8 @@ SEGMENTS = (
     "Others",
 )
 LIFECYCLE = ("exploration", "formation", "stability", "decline", "lost")
+LOYALTY = ("prospect", "first-time", "repeat", "loyal", "advocate")
+ABC_CLASSES = ("A", "B", "C")
 
 
 def choices(values: tuple[str, ...]) -> list[tuple[str, str | Promise]]:

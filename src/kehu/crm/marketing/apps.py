@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from kehu.crm.appconfig import ALL, KehuAppConfig
+from kehu.crm.appconfig import ALL, FULL, VIEW, KehuAppConfig, NavEntry
 from kehu.crm.choices import Role
 
 
@@ -10,8 +10,25 @@ class MarketingConfig(KehuAppConfig):
     verbose_name = _("Marketing")
     url_prefix = "marketing/"
     api_router = "kehu.crm.marketing.api.router"
-    # no menu entry until the app has a page to open (see the package docstring)
-    nav = ()
-    # the administrator holds every permission of the app once it has models; the other
-    # roles get theirs with the models they use
-    role_permissions = {Role.ADMIN: ALL}
+    nav = (
+        NavEntry(
+            _("Campaigns"), "marketing:campaign_list", 45, permission="marketing.view_campaign"
+        ),
+    )
+    role_permissions = {
+        Role.ADMIN: ALL,
+        Role.MARKETING: {
+            "campaign": (*FULL, "send"),
+            "targetlist": FULL,
+            "campaignmember": VIEW,
+            "suppression": FULL,
+            "responsescore": VIEW,
+        },
+        Role.SALES: {"campaign": VIEW, "campaignmember": VIEW},
+        Role.ANALYST: {
+            "campaign": VIEW,
+            "targetlist": VIEW,
+            "campaignmember": VIEW,
+            "responsescore": VIEW,
+        },
+    }

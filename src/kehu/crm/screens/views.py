@@ -31,13 +31,13 @@ from kehu.crm.engagement.forms import InteractionForm
 from kehu.crm.history import changes_of
 from kehu.crm.intelligence import labels
 from kehu.crm.intelligence import queries as value_queries
+from kehu.crm.intelligence.customer_filters import CUSTOMER_FILTERS
 from kehu.crm.intelligence.mining_labels import FLAG_KINDS
 from kehu.crm.lists import csv_response, csv_rows, list_context, list_filters
 from kehu.crm.sales.models import Activity, Opportunity, Order
 from kehu.crm.sales.queries import customer_activities
 from kehu.crm.screens.timeline import customer_timeline, latest_orders, latest_tickets
 from kehu.crm.service.models import Ticket
-from kehu.crm.validation import Choice, Id, Param, Share, Text
 
 # The home dashboard
 
@@ -72,29 +72,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 # The customer list and its export
 
-SORTS = [
-    *queries.SORTABLE_FIELDS,
-    *(f"{sign}{key}" for key in queries.SCORE_SORTS for sign in ("", "-")),
-]
 # How each filter of the list is read: a value outside its choices is a 400 that says
 # what is allowed.
-LIST_FILTERS: dict[str, Param] = {
-    "q": Text(),
-    "status": Choice(Customer.Status.values),
-    "kind": Choice(Customer.Kind.values),
-    "country": Text(),
-    "owner": Id("me"),
-    "tag": Text(),
-    "tier": Choice(labels.TIERS),
-    "segment": Choice(labels.SEGMENTS),
-    "lifecycle": Choice(labels.LIFECYCLE),
-    "min_p_alive": Share(),
-    "cluster": Id(),
-    "min_churn": Share(),
-    "min_flags": Choice(["1", "2", "3"]),
-    "flag": Choice(FLAG_KINDS),
-    "sort": Choice(SORTS),
-}
+LIST_FILTERS = CUSTOMER_FILTERS
 
 
 def _score(name: str) -> Callable[[Customer], object]:
@@ -156,6 +136,8 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         tiers=labels.choices(labels.TIERS),
         segments=labels.choices(labels.SEGMENTS),
         lifecycles=labels.choices(labels.LIFECYCLE),
+        loyalties=labels.choices(labels.LOYALTY),
+        abc_classes=labels.ABC_CLASSES,
         has_scores=run is not None,
         p_alive_steps=["0.25", "0.5", "0.75", "0.9"],
         churn_steps=["0.25", "0.5", "0.75"],
