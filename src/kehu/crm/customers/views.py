@@ -4,6 +4,8 @@ in :mod:`kehu.crm.screens.views`.)"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,17 +25,21 @@ def visible_customer_or_404(request: HttpRequest, pk: int) -> Customer:
     return get_object_or_404(queries.visible_customers(request.user), pk=pk)
 
 
+def _customer_fields(form: CustomerForm) -> dict[str, Any]:
+    """The form's values as the customer actions take them (the tag names as ``tags``)."""
+    fields = dict(form.cleaned_data)
+    fields["tags"] = fields.pop("tag_names")
+    return fields
+
+
 @login_required
 @permission_required("customers.add_customer", raise_exception=True)
 def customer_create(request: HttpRequest) -> HttpResponse:
     can_assign = sees_all_customers(request.user)
     form = CustomerForm(request.POST or None, can_assign_owner=can_assign)
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "tag_names"}
         try:
-            customer = actions.create_customer(
-                by=request.user, tags=form.cleaned_data["tag_names"], **fields
-            )
+            customer = actions.create_customer(by=request.user, **_customer_fields(form))
         except ValidationError as e:
             attach_errors(form, e)
         else:
@@ -49,9 +55,8 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     can_assign = sees_all_customers(request.user)
     form = CustomerForm(request.POST or None, instance=customer, can_assign_owner=can_assign)
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k != "tag_names"}
         try:
-            actions.update_customer(customer, tags=form.cleaned_data["tag_names"], **fields)
+            actions.update_customer(customer, **_customer_fields(form))
         except ValidationError as e:
             attach_errors(form, e)
         else:

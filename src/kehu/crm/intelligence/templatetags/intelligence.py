@@ -35,11 +35,7 @@ def segment_label(segment: object) -> str:
         )
     if getattr(segment, "custom_name", ""):  # renamed by a user (queries.named_segments)
         return str(segment.custom_name)  # type: ignore[attr-defined]
-    return mining_labels.segment_name(
-        getattr(segment, "name_key", ""),
-        getattr(segment, "name_detail", ""),
-        str(getattr(segment, "name", "")),
-    )
+    return suggested_label(segment)
 
 
 @register.filter
