@@ -16,19 +16,17 @@ from typing import Any
 
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
-from scipy.stats import nbinom
 
-from kehu.insight.base import Likelihood, LikelihoodModel
+from kehu.insight.btyd._beta_geometric import BetaGeometricModel
 from kehu.insight.btyd._inputs import (
     CompressedRows,
     CountGroups,
     compress_rows,
     group_counts,
-    mean_purchase_rate,
     rfm_columns,
-    rfm_rows,
 )
 from kehu.insight.btyd._parallel import map_threads, row_slices
+from kehu.insight.likelihood import Objective
 
 __all__ = ["BgNbd", "bg_nbd_log_likelihood", "bg_nbd_log_likelihood_and_gradient"]
 
@@ -216,7 +214,7 @@ def bg_nbd_log_likelihood_and_gradient(
     return _total_and_gradient(np.asarray(params, dtype=float), _FitRows.from_rows(rows))
 
 
-class BgNbd(LikelihoodModel):
+class BgNbd(BetaGeometricModel):
     """The BG/NBD model (Fader, Hardie & Lee 2005), fitted by maximum likelihood.
 
     Fitting works on compressed data: identical ``(frequency, recency, T)`` rows are
@@ -226,14 +224,10 @@ class BgNbd(LikelihoodModel):
 
     Parameters
     ----------
-    tol : float
-        Convergence tolerance of L-BFGS-B (``ftol`` and ``gtol``) on the log-likelihood
-        scaled by its starting value.
-    max_iter : int
-        Maximum number of optimiser iterations.
-    initial_params : dict or None
-        Starting ``{"r", "alpha", "a", "b"}``; ``None`` starts from ``r = a = b = 1``
-        and ``alpha`` matched to the mean purchase rate.
+    tol, max_iter, initial_params
+        As in :class:`~kehu.insight.base.LikelihoodModel`; ``initial_params`` is
+        ``{"r", "alpha", "a", "b"}``, and ``None`` starts from ``r = a = b = 1`` and
+        ``alpha`` matched to the mean purchase rate.
 
     Attributes
     ----------
@@ -243,24 +237,9 @@ class BgNbd(LikelihoodModel):
     a_, b_ : float
         Parameters of the beta distribution of the dropout probability ``p`` after each
         purchase (paper equation 3); mean ``a / (a + b)``.
-    params_ : dict
-        ``{"r", "alpha", "a", "b"}``.
-    log_likelihood_, aic_, bic_ : float
-        Maximised log-likelihood and the information criteria (BIC with the number of
-        customers).
-    standard_errors_ : dict
-        Asymptotic standard error of each parameter (NaN when the observed information
-        is not positive definite; a warning says so).
-    covariance_ : numpy.ndarray
-        Asymptotic covariance of ``(r, alpha, a, b)``.
-    converged_ : bool
-        Whether the optimiser converged; when not, a ``ConvergenceWarning`` was issued.
-    convergence_message_ : str
-    n_iter_ : int
-    n_customers_ : float
-        Number (sum of weights) of customers fitted.
-    n_distinct_ : int
-        Number of distinct ``(frequency, recency, T)`` rows the likelihood was computed on.
+    params_, log_likelihood_, aic_, bic_, standard_errors_, covariance_, converged_,
+    convergence_message_, n_iter_, n_customers_, n_distinct_
+        As in :class:`~kehu.insight.base.LikelihoodModel`.
 
     Notes
     -----
@@ -282,23 +261,17 @@ class BgNbd(LikelihoodModel):
     the CDNOW example.
     """
 
-    _param_names = ("r", "alpha", "a", "b")
     _model_name = "BG/NBD"
+    _first_dropout = 1.0
 
-    def _likelihood(self, data: Any, weights: Any) -> Likelihood:
-        """Build the likelihood of equation 6 over the distinct rows of ``data``.
-
-        Equation 6 over the distinct ``(frequency, recency, T)`` rows of ``data``,
-        from ``r = a = b = 1`` and ``alpha`` matched to the mean purchase rate.
-        """
-        rows = rfm_rows(data, weights)
+    def _objective(self, rows: CompressedRows) -> Objective:
+        """Equation 6 over the compressed rows, with its analytic gradient."""
         fit_rows = _FitRows.from_rows(rows)
 
         def objective(params: np.ndarray) -> tuple[float, np.ndarray]:
             return _total_and_gradient(params, fit_rows)
 
-        start = np.array([1.0, 1.0 / mean_purchase_rate(rows), 1.0, 1.0])
-        return Likelihood(objective, start, float(rows.weights.sum()), rows.n_distinct)
+        return objective
 
     def log_likelihood(self, data: Any) -> np.ndarray:
         """Log-likelihood of each customer at the fitted parameters (equation 6)."""
@@ -322,111 +295,3 @@ class BgNbd(LikelihoodModel):
         tail = np.exp(r * np.log(alpha / (alpha + t))) * hyp2f1(r, b, a + b - 1, z)
         result: np.ndarray = (a + b - 1) / (a - 1) * (1 - tail)
         return result
-
-    def conditional_probability_alive(self, data: Any) -> np.ndarray:
-        """Probability that each customer is still alive, ``P(alive | x, t_x, T)``.
-
-        Fader, Hardie & Lee 2005b, "Computing P(alive) using the BG/NBD model",
-        equation 2::
-
-            1 / (1 + [x > 0] a / (b + x - 1) * ((alpha + T) / (alpha + t_x))**(r + x))
-
-        computed as a logistic function of the log odds, so it never overflows.
-        """
-        params = self._require_fitted("conditional_probability_alive")
-        return _probability_alive(params, *rfm_columns(data))
-
-    def conditional_expected_purchases(self, t: Any, data: Any) -> np.ndarray:
-        """Return the expected repeat purchases of each customer in the next ``t`` time units.
-
-        ``E[Y(t) | x, t_x, T]`` given the history, equation 10::
-
-            (a + b + x - 1) / (a - 1)
-              * [1 - ((alpha + T) / (alpha + T + t))**(r + x)
-                     * 2F1(r + x, b + x; a + b + x - 1; t / (alpha + T + t))]
-              * P(alive | x, t_x, T)
-
-        The hypergeometric factor is evaluated after Euler's transformation,
-        ``(1 - z)**(r + x) 2F1(r + x, b + x; c; z) = (1 - z)**(a - 1)
-        2F1(a + b - 1 - r, a - 1; c; z)``, whose series has small numerator parameters
-        and a large denominator ``c``, so it neither overflows nor loses precision for
-        customers with hundreds of purchases.
-
-        Parameters
-        ----------
-        t : float or array_like
-            Horizon(s), broadcast against the rows of ``data``.
-        data : table
-            Columns ``frequency``, ``recency``, ``T``.
-        """
-        params = self._require_fitted("conditional_expected_purchases")
-        x, t_x, T = rfm_columns(data)
-        return _conditional_expectation(params, np.asarray(t, dtype=float), x, t_x, T)
-
-    def probability_of_purchases(self, n: Any, t: Any) -> np.ndarray:
-        """Probability ``P(X(t) = n)`` that a new customer makes ``n`` repeat purchases.
-
-        Equation 8, with the negative-binomial parts computed by
-        :mod:`scipy.stats.nbinom` (log-pmf and survival function)::
-
-            B(a, b + n) / B(a, b) * NB(n; r, alpha / (alpha + t))
-              + [n > 0] B(a + 1, b + n - 1) / B(a, b) * P(NB(r, alpha / (alpha + t)) >= n)
-        """
-        r, alpha, a, b = self._require_fitted("probability_of_purchases")
-        n = np.asarray(n, dtype=float)
-        t = np.asarray(t, dtype=float)
-        q = alpha / (alpha + t)
-        beta_ab = betaln(a, b)
-        active = np.exp(betaln(a, b + n) - beta_ab + nbinom.logpmf(n, r, q))
-        n_safe = np.maximum(n, 1)
-        dropped = np.exp(betaln(a + 1, b + n_safe - 1) - beta_ab) * nbinom.sf(n - 1, r, q)
-        result: np.ndarray = active + np.where(n > 0, dropped, 0.0)
-        return result
-
-
-def _log_odds_dropped(
-    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
-) -> np.ndarray:
-    r, alpha, a, b = params
-    x_safe = np.maximum(x, 1)
-    odds = np.log(a) - np.log(b + x_safe - 1) + (r + x) * np.log((alpha + T) / (alpha + t_x))
-    return np.where(x > 0, odds, -np.inf)
-
-
-def _probability_alive(
-    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
-) -> np.ndarray:
-    out = np.empty(np.broadcast_shapes(x.shape, t_x.shape, T.shape))
-    if out.ndim != 1 or x.shape != out.shape or t_x.shape != out.shape or T.shape != out.shape:
-        result: np.ndarray = expit(-_log_odds_dropped(params, x, t_x, T))
-        return result
-
-    def part(rows: slice) -> None:
-        out[rows] = expit(-_log_odds_dropped(params, x[rows], t_x[rows], T[rows]))
-
-    map_threads(part, row_slices(out.size))
-    return out
-
-
-def _conditional_expectation(
-    params: np.ndarray, t: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
-) -> np.ndarray:
-    if t.ndim == 0:  # one horizon: the expectation if alive depends on (x, T) alone,
-        # which take far fewer distinct values than customers (27 k for a million)
-        pairs = compress_rows(x, T, sort=False)
-        per_pair = _expected_if_alive(params, t, *pairs.columns)[pairs.inverse]
-    else:
-        per_pair = _expected_if_alive(params, t, x, T)
-    result: np.ndarray = per_pair * _probability_alive(params, x, t_x, T)
-    return result
-
-
-def _expected_if_alive(
-    params: np.ndarray, t: np.ndarray, x: np.ndarray, T: np.ndarray
-) -> np.ndarray:
-    r, alpha, a, b = params
-    c = a + b + x - 1
-    z = t / (alpha + T + t)
-    tail = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(a + b - 1 - r, a - 1, c, z)
-    expected: np.ndarray = c / (a - 1) * (1 - tail)
-    return expected

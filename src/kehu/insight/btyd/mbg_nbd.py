@@ -22,27 +22,17 @@ from typing import Any
 
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
-from scipy.stats import nbinom
 
-from kehu.insight.base import Likelihood, LikelihoodModel
-from kehu.insight.btyd._inputs import mean_purchase_rate, rfm_columns, rfm_rows
+from kehu.insight.btyd._beta_geometric import BetaGeometricModel, log_odds_dropped
+from kehu.insight.btyd._inputs import CompressedRows, rfm_columns
+from kehu.insight.likelihood import Objective
 
 __all__ = ["MbgNbd", "mbg_nbd_log_likelihood", "mbg_nbd_log_likelihood_and_gradient"]
 
 
-def _log_odds_dropped(
-    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
-) -> np.ndarray:
-    """Return the log odds of dropped out after the last purchase against still active.
-
-    ``log[a / (b + x) * ((alpha + T) / (alpha + t_x))**(r + x)]``: the log odds of
-    "dropped out after the last purchase" against "still active at T".
-    """
-    r, alpha, a, b = params
-    result: np.ndarray = (
-        np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
-    )
-    return result
+#: A customer may drop out at time 0, right after the first purchase (``j = 0`` of
+#: :mod:`~kehu.insight.btyd._beta_geometric`): the one change from BG/NBD.
+FIRST_DROPOUT = 0.0
 
 
 def mbg_nbd_log_likelihood(
@@ -63,16 +53,15 @@ def mbg_nbd_log_likelihood(
 
     Parameters
     ----------
-    params : array_like
-        ``(r, alpha, a, b)``.
-    x, t_x, T : numpy.ndarray
-        Repeat purchases, time of the last one, and time since the first purchase.
+    params, x, t_x, T
+        As in :func:`~kehu.insight.btyd.bg_nbd.bg_nbd_log_likelihood`.
     """
     params = np.asarray(params, dtype=float)
     r, alpha, a, b = params
     head = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
     alive = betaln(a, b + x + 1) - betaln(a, b) - (r + x) * np.log(alpha + T)
-    result: np.ndarray = head + alive + np.logaddexp(0.0, _log_odds_dropped(params, x, t_x, T))
+    gap = log_odds_dropped(params, x, t_x, T, first=FIRST_DROPOUT)
+    result: np.ndarray = head + alive + np.logaddexp(0.0, gap)
     return result
 
 
@@ -81,12 +70,13 @@ def _total_and_gradient(
 ) -> tuple[float, np.ndarray]:
     """Weighted total log-likelihood and its analytic gradient in ``(r, alpha, a, b)``.
 
-    With ``gap`` the log odds of :func:`_log_odds_dropped` and ``s = sigmoid(gap)`` (the
-    posterior share of the dropped-out term), each derivative is that of the
-    still-active term plus ``s`` times that of ``gap``.
+    With ``gap`` the log odds of dropped out against still active
+    (:func:`~kehu.insight.btyd._beta_geometric.log_odds_dropped`) and ``s =
+    sigmoid(gap)`` (the posterior share of the dropped-out term), each derivative is
+    that of the still-active term plus ``s`` times that of ``gap``.
     """
     r, alpha, a, b = params
-    gap = _log_odds_dropped(params, x, t_x, T)
+    gap = log_odds_dropped(params, x, t_x, T, first=FIRST_DROPOUT)
     share = expit(gap)
     rx = r + x
     log_T, log_t_x = np.log(alpha + T), np.log(alpha + t_x)
@@ -124,7 +114,7 @@ def mbg_nbd_log_likelihood_and_gradient(
     return _total_and_gradient(np.asarray(params, dtype=float), x, t_x, T, w)
 
 
-class MbgNbd(LikelihoodModel):
+class MbgNbd(BetaGeometricModel):
     """The MBG/NBD model (Batislam, Denizel & Filiztekin 2007), fitted by maximum likelihood.
 
     The MBG/NBD model (Batislam, Denizel & Filiztekin 2007), fitted by maximum
@@ -136,14 +126,9 @@ class MbgNbd(LikelihoodModel):
 
     Parameters
     ----------
-    tol : float
-        Convergence tolerance of L-BFGS-B (``ftol`` and ``gtol``) on the log-likelihood
-        scaled by its starting value.
-    max_iter : int
-        Maximum number of optimiser iterations.
-    initial_params : dict or None
-        Starting ``{"r", "alpha", "a", "b"}``; ``None`` starts from ``r = a = b = 1``
-        and ``alpha`` matched to the mean purchase rate.
+    tol, max_iter, initial_params
+        As in :class:`~kehu.insight.btyd.BgNbd`: ``{"r", "alpha", "a", "b"}``, from
+        ``r = a = b = 1`` and ``alpha`` matched to the mean purchase rate by default.
 
     Attributes
     ----------
@@ -153,30 +138,14 @@ class MbgNbd(LikelihoodModel):
     a_, b_ : float
         Parameters of the beta distribution of the dropout probability ``p`` at time 0
         and after each repeat purchase; mean ``a / (a + b)``.
-    params_ : dict
-        ``{"r", "alpha", "a", "b"}``.
-    log_likelihood_, aic_, bic_ : float
-        Maximised log-likelihood and the information criteria (BIC with the number of
-        customers).
-    standard_errors_ : dict
-        Asymptotic standard error of each parameter (NaN when the observed information
-        is not positive definite; a warning says so).
-    covariance_ : numpy.ndarray
-        Asymptotic covariance of ``(r, alpha, a, b)``.
-    converged_ : bool
-        Whether the optimiser converged; when not, a ``ConvergenceWarning`` was issued.
-    convergence_message_ : str
-    n_iter_ : int
-    n_customers_ : float
-        Number (sum of weights) of customers fitted.
-    n_distinct_ : int
-        Number of distinct ``(frequency, recency, T)`` rows the likelihood was computed on.
+    params_, log_likelihood_, aic_, bic_, standard_errors_, covariance_, converged_,
+    convergence_message_, n_iter_, n_customers_, n_distinct_
+        As in :class:`~kehu.insight.base.LikelihoodModel`.
 
     Notes
     -----
-    Input tables need the columns ``frequency`` (x, repeat purchases), ``recency`` (t_x,
-    time of the last repeat purchase since the first; 0 when x = 0) and ``T`` (time since
-    the first purchase), all in one time unit (e.g. weeks).
+    The input is that of :class:`~kehu.insight.btyd.BgNbd`: the columns ``frequency``,
+    ``recency`` and ``T``, in one time unit.
 
     Examples
     --------
@@ -193,23 +162,17 @@ class MbgNbd(LikelihoodModel):
     the CDNOW example.
     """
 
-    _param_names = ("r", "alpha", "a", "b")
     _model_name = "MBG/NBD"
+    _first_dropout = FIRST_DROPOUT
 
-    def _likelihood(self, data: Any, weights: Any) -> Likelihood:
-        """Build the MBG/NBD likelihood over the distinct ``(frequency, recency, T)`` rows.
-
-        Return the MBG/NBD likelihood over the distinct ``(frequency, recency, T)`` rows, from
-        ``r = a = b = 1`` and ``alpha`` matched to the mean purchase rate.
-        """
-        rows = rfm_rows(data, weights)
+    def _objective(self, rows: CompressedRows) -> Objective:
+        """Return the likelihood of the compressed rows, with its analytic gradient."""
         cx, ct_x, cT = rows.columns
 
         def objective(params: np.ndarray) -> tuple[float, np.ndarray]:
             return _total_and_gradient(params, cx, ct_x, cT, rows.weights)
 
-        start = np.array([1.0, 1.0 / mean_purchase_rate(rows), 1.0, 1.0])
-        return Likelihood(objective, start, float(rows.weights.sum()), rows.n_distinct)
+        return objective
 
     def log_likelihood(self, data: Any) -> np.ndarray:
         """Log-likelihood of each customer at the fitted parameters."""
@@ -229,66 +192,4 @@ class MbgNbd(LikelihoodModel):
         z = t / (alpha + t)
         tail = np.exp(r * np.log(alpha / (alpha + t))) * hyp2f1(r, b + 1, a + b, z)
         result: np.ndarray = b / (a - 1) * (1 - tail)
-        return result
-
-    def conditional_probability_alive(self, data: Any) -> np.ndarray:
-        """Probability that each customer is still alive, ``P(alive | x, t_x, T)``.
-
-        Batislam et al. 2007, appendix A, equation 5::
-
-            1 / (1 + a / (b + x) * ((alpha + T) / (alpha + t_x))**(r + x))
-
-        computed as a logistic function of the log odds, so it never overflows. Below 1
-        for every customer, one-time buyers included.
-        """
-        params = self._require_fitted("conditional_probability_alive")
-        result: np.ndarray = expit(-_log_odds_dropped(params, *rfm_columns(data)))
-        return result
-
-    def conditional_expected_purchases(self, t: Any, data: Any) -> np.ndarray:
-        """Return the expected repeat purchases of each customer in the next ``t`` time units.
-
-        ``E[Y(t) | x, t_x, T]`` given the history (Batislam et al. 2007, appendix A,
-        equation 7, as corrected by Wagner & Hoppe 2008)::
-
-            (a + b + x) / (a - 1)
-              * [1 - ((alpha + T) / (alpha + T + t))**(r + x)
-                     * 2F1(r + x, b + x + 1; a + b + x; t / (alpha + T + t))]
-              * P(alive | x, t_x, T)
-
-        The hypergeometric factor is evaluated after Euler's transformation,
-        ``(1 - z)**(r + x) 2F1(r + x, b + x + 1; c; z) = (1 - z)**(a - 1)
-        2F1(a + b - r, a - 1; c; z)`` with ``c = a + b + x``, whose series has small
-        numerator parameters, so it stays finite for customers with hundreds of
-        purchases.
-        """
-        params = self._require_fitted("conditional_expected_purchases")
-        x, t_x, T = rfm_columns(data)
-        r, alpha, a, b = params
-        t = np.asarray(t, dtype=float)
-        c = a + b + x
-        z = t / (alpha + T + t)
-        tail = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(a + b - r, a - 1, c, z)
-        if_alive = c / (a - 1) * (1 - tail)
-        result: np.ndarray = if_alive * expit(-_log_odds_dropped(params, x, t_x, T))
-        return result
-
-    def probability_of_purchases(self, n: Any, t: Any) -> np.ndarray:
-        """Probability ``P(X(t) = n)`` that a new customer makes ``n`` repeat purchases.
-
-        Batislam et al. 2007, appendix A, equation 4::
-
-            B(a, b + n + 1) / B(a, b) * NB(n; r, alpha / (alpha + t))
-              + B(a + 1, b + n) / B(a, b) * P(NB(r, alpha / (alpha + t)) >= n)
-
-        (for ``n = 0`` the second term is the chance ``a / (a + b)`` of dropping out at
-        once).
-        """
-        r, alpha, a, b = self._require_fitted("probability_of_purchases")
-        n = np.asarray(n, dtype=float)
-        q = alpha / (alpha + np.asarray(t, dtype=float))
-        beta_ab = betaln(a, b)
-        active = np.exp(betaln(a, b + n + 1) - beta_ab + nbinom.logpmf(n, r, q))
-        dropped = np.exp(betaln(a + 1, b + n) - beta_ab) * nbinom.sf(n - 1, r, q)
-        result: np.ndarray = active + dropped
         return result
