@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from kehu.crm.appconfig import ALL, KehuAppConfig
+from kehu.crm.appconfig import ALL, FULL, VIEW, KehuAppConfig
 from kehu.crm.choices import Role
 
 
@@ -10,8 +10,17 @@ class AutomationConfig(KehuAppConfig):
     verbose_name = _("Automation")
     url_prefix = "automation/"
     api_router = "kehu.crm.automation.api.router"
-    # no menu entry until the app has a page to open (see the package docstring)
-    nav = ()
-    # the administrator holds every permission of the app once it has models; the other
-    # roles get theirs with the models they use
-    role_permissions = {Role.ADMIN: ALL}
+    nav = ()  # the pages come next
+    # administrators and marketing users write the rules; analysts read them and their
+    # logs; sales and service users see only their own notifications (no permission
+    # needed: a notification page shows its user's own)
+    role_permissions = {
+        Role.ADMIN: ALL,
+        Role.MARKETING: {"rule": FULL, "rulerun": VIEW, "rulehit": VIEW},
+        Role.ANALYST: {"rule": VIEW, "rulerun": VIEW, "rulehit": VIEW},
+    }
+
+    def ready(self) -> None:
+        from kehu.crm.automation.receivers import connect
+
+        connect()
