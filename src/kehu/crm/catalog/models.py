@@ -3,12 +3,11 @@ cost makes margin, and so customer profitability, computable)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
+
+from kehu.crm.model_fields import NOT_NEGATIVE
 
 
 class ProductCategory(models.Model):
@@ -43,10 +42,7 @@ class Product(models.Model):
         related_name="products",
     )
     unit_price = models.DecimalField(
-        _("unit price"),
-        max_digits=12,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0"))],
+        _("unit price"), max_digits=12, decimal_places=2, validators=NOT_NEGATIVE
     )
     unit_cost = models.DecimalField(
         _("unit cost"),
@@ -54,7 +50,7 @@ class Product(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=NOT_NEGATIVE,
     )
     is_active = models.BooleanField(_("active"), default=True)
     description = models.TextField(_("description"), blank=True)

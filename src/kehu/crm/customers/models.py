@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Func
@@ -12,6 +11,8 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from kehu.crm.model_fields import customer_field, source_key_field, user_field
 
 
 class Tag(models.Model):
@@ -81,14 +82,7 @@ class Customer(models.Model):
     source_channel = models.CharField(
         _("source channel"), max_length=20, choices=Channel.choices, default=Channel.OTHER
     )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="owned_customers",
-    )
+    owner = user_field(_("owner"), related_name="owned_customers")
     consent_email = models.BooleanField(_("may email"), default=False)
     consent_sms = models.BooleanField(_("may text (SMS)"), default=False)
     consent_phone = models.BooleanField(_("may phone"), default=False)
@@ -191,20 +185,14 @@ def contact_expressions() -> dict[str, Any]:
 
 
 class Contact(models.Model):
-    customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
-    )
+    customer = customer_field("contacts", on_delete=models.CASCADE)
     name = models.CharField(_("name"), max_length=200)
     title = models.CharField(_("job title"), max_length=100, blank=True)
     department = models.CharField(_("department"), max_length=100, blank=True)
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
-    # the record's key in the file it was imported from ("id:<its id there>" or a hash of
-    # its natural key): importing the file again finds it instead of doubling it
-    source_key = models.CharField(
-        max_length=100, null=True, blank=True, unique=True, editable=False
-    )
+    source_key = source_key_field()
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:

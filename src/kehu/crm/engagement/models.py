@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kehu.crm.choices import InteractionChannel
-from kehu.crm.customers.models import Contact, Customer
+from kehu.crm.model_fields import contact_field, customer_field, source_key_field, user_field
 
 
 class Interaction(models.Model):
@@ -16,20 +15,8 @@ class Interaction(models.Model):
         INBOUND = "inbound", _("Inbound")
         OUTBOUND = "outbound", _("Outbound")
 
-    customer = models.ForeignKey(
-        Customer,
-        verbose_name=_("customer"),
-        on_delete=models.CASCADE,
-        related_name="interactions",
-    )
-    contact = models.ForeignKey(
-        Contact,
-        verbose_name=_("contact"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="interactions",
-    )
+    customer = customer_field("interactions", on_delete=models.CASCADE)
+    contact = contact_field("interactions")
     channel = models.CharField(_("channel"), max_length=20, choices=InteractionChannel.choices)
     direction = models.CharField(
         _("direction"), max_length=10, choices=Direction.choices, default=Direction.OUTBOUND
@@ -40,19 +27,8 @@ class Interaction(models.Model):
     duration_minutes = models.PositiveIntegerField(
         _("duration (minutes)"), null=True, blank=True, validators=[MinValueValidator(0)]
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="interactions",
-    )
-    # the record's key in the file it was imported from ("id:<its id there>" or a hash of
-    # its natural key): importing the file again finds it instead of doubling it
-    source_key = models.CharField(
-        max_length=100, null=True, blank=True, unique=True, editable=False
-    )
+    user = user_field(_("by"), related_name="interactions")
+    source_key = source_key_field()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -3,9 +3,10 @@ their reasons, and the column mappings saved for the next file of the same kind.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from kehu.crm.model_fields import user_field
 
 
 class Entity(models.TextChoices):
@@ -41,9 +42,7 @@ class ImportJob(models.Model):
     # created records beside the rows' own (customers and products named by order rows)
     details = models.JSONField(_("details"), default=dict)
     message = models.TextField(_("message"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
+    created_by = user_field()
     started_at = models.DateTimeField(_("started"), auto_now_add=True)
     heartbeat_at = models.DateTimeField(_("last progress"), auto_now=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -137,9 +136,7 @@ class DuplicatePair(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
+    decided_by = user_field()
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     found_at = models.DateTimeField(_("found"), auto_now_add=True)
 
@@ -174,9 +171,7 @@ class CustomerMerge(models.Model):
     # the winner's fields that were empty and were filled from the loser: their old values
     filled = models.JSONField(default=dict)
     tags_added = models.JSONField(default=list)
-    merged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
+    merged_by = user_field()
     merged_at = models.DateTimeField(_("merged"), auto_now_add=True)
     undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
 

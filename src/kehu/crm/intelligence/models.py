@@ -4,11 +4,12 @@ sorts)."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from kehu.crm.model_fields import user_field
 
 
 class ValueRun(models.Model):
@@ -25,14 +26,7 @@ class ValueRun(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("requested by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="value_runs",
-    )
+    requested_by = user_field(_("requested by"), related_name="value_runs")
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
@@ -196,14 +190,7 @@ class SegmentName(models.Model):
 
     key = models.PositiveSmallIntegerField(_("segment"), unique=True)
     name = models.CharField(_("name"), max_length=100)
-    renamed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("renamed by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    renamed_by = user_field(_("renamed by"), related_name="+")
     renamed_at = models.DateTimeField(_("renamed"), auto_now=True)
 
     class Meta:

@@ -14,7 +14,15 @@ from simple_history.models import HistoricalRecords
 
 from kehu.crm.catalog.models import Product
 from kehu.crm.choices import SalesChannel
-from kehu.crm.customers.models import Contact, Customer
+from kehu.crm.customers.models import Customer
+from kehu.crm.model_fields import (
+    NOT_NEGATIVE,
+    contact_field,
+    customer_field,
+    money_field,
+    source_key_field,
+    user_field,
+)
 
 
 class Order(models.Model):
@@ -52,9 +60,7 @@ class Order(models.Model):
     RETURNABLE_STATUSES = (Status.CONFIRMED, Status.SHIPPED, Status.COMPLETED)
 
     number = models.CharField(_("order number"), max_length=30, unique=True)
-    customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
-    )
+    customer = customer_field("orders", on_delete=models.PROTECT)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SALE)
     original_order = models.ForeignKey(
         "self",
@@ -71,17 +77,8 @@ class Order(models.Model):
         _("channel"), max_length=20, choices=SalesChannel.choices, default=SalesChannel.WEB
     )
     ordered_at = models.DateTimeField(_("ordered at"))
-    total_amount = models.DecimalField(
-        _("total"), max_digits=14, decimal_places=2, default=Decimal("0")
-    )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("sales owner"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="orders",
-    )
+    total_amount = money_field(_("total"), default=Decimal("0"))
+    owner = user_field(_("sales owner"), related_name="orders")
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -135,7 +132,7 @@ class OrderLine(models.Model):
         _("unit price"),
         max_digits=14,
         decimal_places=4,
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=NOT_NEGATIVE,
     )
     discount_pct = models.DecimalField(
         _("discount %"),
@@ -144,7 +141,7 @@ class OrderLine(models.Model):
         default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
-    line_total = models.DecimalField(_("line total"), max_digits=14, decimal_places=2)
+    line_total = money_field(_("line total"))
     # what makes an imported line the same line when the file is imported again
     source_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
@@ -189,41 +186,16 @@ class Opportunity(models.Model):
     OPEN_STAGES = (Stage.QUALIFICATION, Stage.NEEDS_ANALYSIS, Stage.PROPOSAL, Stage.NEGOTIATION)
 
     name = models.CharField(_("name"), max_length=200)
-    customer = models.ForeignKey(
-        Customer,
-        verbose_name=_("customer"),
-        on_delete=models.PROTECT,
-        related_name="opportunities",
-    )
-    contact = models.ForeignKey(
-        Contact,
-        verbose_name=_("contact"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="opportunities",
-    )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="opportunities",
-    )
+    customer = customer_field("opportunities", on_delete=models.PROTECT)
+    contact = contact_field("opportunities")
+    owner = user_field(_("owner"), related_name="opportunities")
     stage = models.CharField(
         _("stage"), max_length=20, choices=Stage.choices, default=Stage.QUALIFICATION
     )
     probability = models.PositiveSmallIntegerField(
         _("probability %"), default=10, validators=[MaxValueValidator(100)]
     )
-    amount = models.DecimalField(
-        _("amount"),
-        max_digits=14,
-        decimal_places=2,
-        default=Decimal("0"),
-        validators=[MinValueValidator(Decimal("0"))],
-    )
+    amount = money_field(_("amount"), default=Decimal("0"), validators=NOT_NEGATIVE)
     expected_close_date = models.DateField(_("expected close date"), null=True, blank=True)
     competitor = models.CharField(_("competitor"), max_length=200, blank=True)
     lost_reason = models.CharField(_("lost reason"), max_length=200, blank=True)
@@ -232,11 +204,7 @@ class Opportunity(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    # the record's key in the file it was imported from ("id:<its id there>" or a hash of
-    # its natural key): importing the file again finds it instead of doubling it
-    source_key = models.CharField(
-        max_length=100, null=True, blank=True, unique=True, editable=False
-    )
+    source_key = source_key_field()
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
@@ -279,14 +247,7 @@ class Activity(models.Model):
 
     subject = models.CharField(_("subject"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TASK)
-    customer = models.ForeignKey(
-        Customer,
-        verbose_name=_("customer"),
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="activities",
-    )
+    customer = customer_field("activities", on_delete=models.CASCADE, optional=True)
     opportunity = models.ForeignKey(
         Opportunity,
         verbose_name=_("opportunity"),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -11,7 +10,7 @@ from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from kehu.crm.choices import InteractionChannel
-from kehu.crm.customers.models import Contact, Customer
+from kehu.crm.model_fields import contact_field, customer_field, source_key_field, user_field
 
 
 class Ticket(models.Model):
@@ -45,17 +44,8 @@ class Ticket(models.Model):
     }
 
     number = models.CharField(_("ticket number"), max_length=20, unique=True, editable=False)
-    customer = models.ForeignKey(
-        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="tickets"
-    )
-    contact = models.ForeignKey(
-        Contact,
-        verbose_name=_("contact"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="tickets",
-    )
+    customer = customer_field("tickets", on_delete=models.PROTECT)
+    contact = contact_field("tickets")
     # by label, as Django relates models across apps: service and sales are independent
     # layers (a ticket points at an order; no service code calls into sales)
     order = models.ForeignKey(
@@ -81,23 +71,12 @@ class Ticket(models.Model):
     )
     subject = models.CharField(_("subject"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("assignee"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="assigned_tickets",
-    )
+    assignee = user_field(_("assignee"), related_name="assigned_tickets")
     opened_at = models.DateTimeField(_("opened"))
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    # the record's key in the file it was imported from ("id:<its id there>" or a hash of
-    # its natural key): importing the file again finds it instead of doubling it
-    source_key = models.CharField(
-        max_length=100, null=True, blank=True, unique=True, editable=False
-    )
+    source_key = source_key_field()
     satisfaction_score = models.PositiveSmallIntegerField(
         _("satisfaction (1-5)"),
         null=True,
@@ -149,14 +128,7 @@ class TicketEvent(models.Model):
         _("to status"), max_length=10, choices=Ticket.Status.choices, blank=True
     )
     message = models.TextField(_("message"), blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    user = user_field(_("user"), related_name="+")
     occurred_at = models.DateTimeField(_("when"))
 
     class Meta:
@@ -176,14 +148,7 @@ class TechnicianVisit(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="visits")
-    technician = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("technician"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="technician_visits",
-    )
+    technician = user_field(_("technician"), related_name="technician_visits")
     scheduled_at = models.DateTimeField(_("scheduled for"))
     visited_at = models.DateTimeField(_("visited at"), null=True, blank=True)
     status = models.CharField(
