@@ -68,7 +68,41 @@ def maximize_likelihood(
     (measured: BG/NBD on 1 M customers 4.3 s with the default, 1.7 s on one thread).
     """
     with threadpool_limits(limits=1, user_api="blas"):
-        return _maximize(objective, initial, names=names, tol=tol, max_iter=max_iter, model=model)
+        objective = _Memo(objective)
+        start = np.log(initial)
+        scale = max(abs(objective(np.exp(start))[0]), 1.0)
+
+        def negative(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+            params = np.exp(log_params)
+            value, grad = objective(params)
+            if not np.isfinite(value):
+                return np.inf, np.zeros_like(log_params)
+            return -value / scale, -grad * params / scale
+
+        result = minimize(
+            negative,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(-LOG_BOUND, LOG_BOUND)] * len(initial),
+            options={"maxiter": max_iter, "ftol": tol, "gtol": tol},
+        )
+        params, log_hessian = _newton_polish(objective, np.exp(result.x))
+        log_likelihood, grad = objective(params)
+        converged, message = _judge(result, grad * params / scale, tol)
+        if not converged:
+            warnings.warn(
+                f"{model} fit did not converge: {message}", ConvergenceWarning, stacklevel=2
+            )
+        hessian = None
+        if log_hessian is not None:
+            # d2l/du_i du_j = p_i p_j H_ij + [i = j] p_i g_i with u = log p
+            hessian = (log_hessian - np.diag(params * grad)) / np.outer(params, params)
+        covariance = _covariance(objective, params, names, model, hessian)
+        errors = np.sqrt(np.where(np.diag(covariance) >= 0, np.diag(covariance), np.nan))
+        return FitResult(
+            params, float(log_likelihood), converged, message, int(result.nit), covariance, errors
+        )
 
 
 class _Memo:
@@ -93,50 +127,6 @@ class _Memo:
             self.seen[key] = (value, np.array(grad, dtype=float))
         value, grad = self.seen[key]
         return value, grad.copy()
-
-
-def _maximize(
-    objective: Objective,
-    initial: np.ndarray,
-    *,
-    names: tuple[str, ...],
-    tol: float,
-    max_iter: int,
-    model: str,
-) -> FitResult:
-    objective = _Memo(objective)
-    start = np.log(initial)
-    scale = max(abs(objective(np.exp(start))[0]), 1.0)
-
-    def negative(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-        params = np.exp(log_params)
-        value, grad = objective(params)
-        if not np.isfinite(value):
-            return np.inf, np.zeros_like(log_params)
-        return -value / scale, -grad * params / scale
-
-    result = minimize(
-        negative,
-        start,
-        jac=True,
-        method="L-BFGS-B",
-        bounds=[(-LOG_BOUND, LOG_BOUND)] * len(initial),
-        options={"maxiter": max_iter, "ftol": tol, "gtol": tol},
-    )
-    params, log_hessian = _newton_polish(objective, np.exp(result.x))
-    log_likelihood, grad = objective(params)
-    converged, message = _judge(result, grad * params / scale, tol)
-    if not converged:
-        warnings.warn(f"{model} fit did not converge: {message}", ConvergenceWarning, stacklevel=3)
-    hessian = None
-    if log_hessian is not None:
-        # d2l/du_i du_j = p_i p_j H_ij + [i = j] p_i g_i with u = log p
-        hessian = (log_hessian - np.diag(params * grad)) / np.outer(params, params)
-    covariance = _covariance(objective, params, names, model, hessian)
-    errors = np.sqrt(np.where(np.diag(covariance) >= 0, np.diag(covariance), np.nan))
-    return FitResult(
-        params, float(log_likelihood), converged, message, int(result.nit), covariance, errors
-    )
 
 
 #: A Hessian is reused while the Newton finish moves less than this in log-parameters:
@@ -268,7 +258,7 @@ def _covariance(
         warnings.warn(
             f"{model}: standard errors of {list(names)} are not available ({e})",
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=3,
         )
         return np.full((len(names), len(names)), np.nan)
 
