@@ -29,6 +29,7 @@ from kehu.insight.uplift.data import FeatureSpec
 
 __all__ = [
     "GBM_PARAMS",
+    "GBM_TRANSFORMED_PARAMS",
     "LEARNERS",
     "CalibratedClassifier",
     "Learner",
@@ -51,6 +52,15 @@ GBM_PARAMS: dict[str, Any] = {
     "colsample_bytree": 0.8,
     "reg_lambda": 5.0,
     "verbose": -1,
+}
+#: For a transformed target (the class transformation): its signal is half the uplift,
+#: a few percent, under label noise of about one half, so trees need larger leaves,
+#: fewer of them and slower learning (simulated campaigns, ``benchmarks/uplift.py``).
+GBM_TRANSFORMED_PARAMS: dict[str, Any] = {
+    **GBM_PARAMS,
+    "num_leaves": 7,
+    "min_child_samples": 200,
+    "learning_rate": 0.02,
 }
 EPS = 1e-6
 
@@ -93,10 +103,17 @@ def _prepare(spec: FeatureSpec, *, scale: bool) -> ColumnTransformer:
     return ColumnTransformer(parts, remainder="drop")
 
 
-def _classifier(learner: Learner, spec: FeatureSpec, seed: int, n_jobs: int | None) -> Pipeline:
+def _classifier(
+    learner: Learner,
+    spec: FeatureSpec,
+    seed: int,
+    n_jobs: int | None,
+    gbm_params: dict[str, Any] | None = None,
+) -> Pipeline:
     model: Any
     if learner == "lightgbm":
-        model = lgb.LGBMClassifier(**GBM_PARAMS, random_state=seed, n_jobs=n_jobs)
+        params = GBM_PARAMS if gbm_params is None else gbm_params
+        model = lgb.LGBMClassifier(**params, random_state=seed, n_jobs=n_jobs)
     else:
         model = LogisticRegression(C=1.0, max_iter=5000)
     return Pipeline([("prepare", _prepare(spec, scale=learner == "logistic")), ("model", model)])
@@ -123,6 +140,9 @@ def _fit(model: Pipeline, X: pd.DataFrame, y: np.ndarray, weight: np.ndarray | N
 class CalibratedClassifier:
     """A classifier fitted on every row, with Platt scaling from out-of-fold scores.
 
+    Without calibration (``folds=0``), ``slope`` is 1 and ``intercept`` 0: the
+    classifier's own probability.
+
     Attributes
     ----------
     model : sklearn.pipeline.Pipeline
@@ -148,6 +168,7 @@ class CalibratedClassifier:
         n_jobs: int | None = None,
         weight: np.ndarray | None = None,
         what: str = "the training rows",
+        gbm_params: dict[str, Any] | None = None,
     ) -> CalibratedClassifier:
         """Fit the learner and its calibration on ``X``, ``y`` (optionally weighted).
 
@@ -162,7 +183,8 @@ class CalibratedClassifier:
         learner : {"lightgbm", "logistic"}
             The base learner.
         folds : int
-            Out-of-fold folds for the calibration (stratified, shuffled by ``seed``).
+            Out-of-fold folds for the calibration (stratified, shuffled by ``seed``);
+            0 fits no calibration.
         seed : int
             Random seed of the folds and of LightGBM.
         n_jobs : int or None
@@ -171,6 +193,8 @@ class CalibratedClassifier:
             Row weights for the learner and the calibration.
         what : str
             The rows' name in an error message (``"the control group"``).
+        gbm_params : dict or None
+            LightGBM's parameters (default :data:`GBM_PARAMS`).
 
         Returns
         -------
@@ -183,22 +207,26 @@ class CalibratedClassifier:
             When a class has fewer rows than ``folds``.
         """
         counts = np.bincount(y, minlength=2)
-        if counts.min() < folds:
+        needed = max(folds, 1)
+        if counts.min() < needed:
             raise coded(
                 InputError(
-                    f"{what} need at least {folds} rows of each outcome to fit and calibrate "
-                    f"a model, got {counts[0]} with outcome 0 and {counts[1]} with outcome 1"
+                    f"{what} need at least {needed} rows of each outcome to fit a model, "
+                    f"got {counts[0]} with outcome 0 and {counts[1]} with outcome 1"
                 ),
                 "too_few_outcomes",
                 rows=what,
                 n_negative=int(counts[0]),
                 n_positive=int(counts[1]),
             )
+        model = _fit(_classifier(learner, spec, seed, n_jobs, gbm_params), X, y, weight)
+        if folds == 0:
+            return cls(model, 1.0, 0.0)
         out_of_fold = np.empty(len(y))
         split = StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y)
         for train, test in split:
             part = _fit(
-                _classifier(learner, spec, seed, n_jobs),
+                _classifier(learner, spec, seed, n_jobs, gbm_params),
                 X.iloc[train],
                 y[train],
                 None if weight is None else weight[train],
@@ -206,7 +234,6 @@ class CalibratedClassifier:
             out_of_fold[test] = part.predict_proba(X.iloc[test])[:, 1]
         platt = LogisticRegression(C=1e6, max_iter=1000)
         platt.fit(_logit(out_of_fold).reshape(-1, 1), y, sample_weight=weight)
-        model = _fit(_classifier(learner, spec, seed, n_jobs), X, y, weight)
         return cls(model, float(platt.coef_[0, 0]), float(platt.intercept_[0]))
 
     def probability(self, X: pd.DataFrame) -> np.ndarray:
@@ -260,7 +287,8 @@ class OutcomeRegressor:
         spec : FeatureSpec
             The columns by kind.
         learner : {"lightgbm", "logistic"}
-            LightGBM regression, or (for ``"logistic"``, the linear choice) ridge.
+            LightGBM regression (:data:`GBM_TRANSFORMED_PARAMS`), or (for
+            ``"logistic"``, the linear choice) ridge.
         seed : int
             Random seed of LightGBM.
         n_jobs : int or None
@@ -273,7 +301,8 @@ class OutcomeRegressor:
         """
         model: Any
         if learner == "lightgbm":
-            model = lgb.LGBMRegressor(**GBM_PARAMS, random_state=seed, n_jobs=n_jobs)
+            params = GBM_TRANSFORMED_PARAMS
+            model = lgb.LGBMRegressor(**params, random_state=seed, n_jobs=n_jobs)
         else:
             model = Ridge(alpha=1.0)
         pipeline = Pipeline(

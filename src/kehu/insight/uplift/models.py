@@ -11,7 +11,8 @@
   or a control non-responder). With a treatment share ``p = 1/2``,
   ``uplift = 2 P(z=1 | x) - 1``; for any other ``p`` the rows are weighted
   ``1 / (2p)`` (treated) and ``1 / (2(1 - p))`` (control), which makes the weighted
-  share one half, and the same formula holds on the weighted rows. With
+  share one half, and the same formula holds on the weighted rows (``P(z=1 | x)`` is
+  not Platt-scaled: see the class's notes). With
   ``target="outcome"`` it regresses the transformed outcome of Athey and Imbens
   (2016) instead, ``y* = y (w - p) / (p (1 - p))``, whose expectation given ``x`` is
   the uplift.
@@ -38,6 +39,7 @@ from kehu.insight.base import Estimator
 from kehu.insight.errors import InputError, coded
 from kehu.insight.uplift.data import FeatureSpec, as_features, binary_column, check_lengths
 from kehu.insight.uplift.learners import (
+    GBM_TRANSFORMED_PARAMS,
     CalibratedClassifier,
     Learner,
     OutcomeRegressor,
@@ -130,35 +132,40 @@ class _CampaignModel(Estimator):
     """Hyperparameters and feature handling shared by the campaign models."""
 
     learner: Learner
-    calibration_folds: int
     random_state: int
     n_jobs: int | None
 
     def _check_params(self) -> None:
         check_learner(self.learner)
-        if not (isinstance(self.calibration_folds, int) and self.calibration_folds >= 2):
+        folds = getattr(self, "calibration_folds", 2)
+        if not (isinstance(folds, int) and folds >= 2):
             raise coded(
-                InputError(
-                    f"calibration_folds must be an integer of at least 2, "
-                    f"got {self.calibration_folds!r}"
-                ),
+                InputError(f"calibration_folds must be an integer of at least 2, got {folds!r}"),
                 "bad_calibration_folds",
-                calibration_folds=self.calibration_folds,
+                calibration_folds=folds,
             )
 
     def _classifier(
-        self, X: pd.DataFrame, y: np.ndarray, weight: np.ndarray | None = None, what: str = ""
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        *,
+        what: str,
+        weight: np.ndarray | None = None,
+        calibrated: bool = True,
+        gbm_params: dict[str, Any] | None = None,
     ) -> CalibratedClassifier:
         return CalibratedClassifier.fit(
             X,
             y,
             self.features_,
             learner=self.learner,
-            folds=self.calibration_folds,
+            folds=getattr(self, "calibration_folds", 3) if calibrated else 0,
             seed=self.random_state,
             n_jobs=self.n_jobs,
             weight=weight,
-            what=what or "the training rows",
+            what=what,
+            gbm_params=gbm_params,
         )
 
     def _features(self, X: Any, method: str) -> pd.DataFrame:
@@ -420,15 +427,15 @@ class ClassTransformationUplift(_UpliftModel):
     Parameters
     ----------
     target : {"class", "outcome"}
-        ``"class"``: a calibrated classifier of ``z = y w + (1 - y)(1 - w)`` on rows
-        weighted to an even treatment share, uplift ``2 P(z=1 | x) - 1``.
-        ``"outcome"``: a regression of Athey and Imbens' transformed outcome
-        ``y (w - p) / (p (1 - p))``, its prediction clipped to [-1, 1].
+        ``"class"``: a classifier of ``z = y w + (1 - y)(1 - w)`` on rows weighted to
+        an even treatment share, uplift ``2 P(z=1 | x) - 1``. ``"outcome"``: a
+        regression of Athey and Imbens' transformed outcome ``y (w - p) / (p (1 - p))``,
+        its prediction clipped to [-1, 1].
     learner : {"lightgbm", "logistic"}
         The base learner (for ``"outcome"``: LightGBM regression or, for
-        ``"logistic"``, ridge regression).
-    calibration_folds : int
-        Folds of the out-of-fold scores that Platt scaling learns from (``"class"``).
+        ``"logistic"``, ridge regression). LightGBM is regularised more than for a
+        response (:data:`~kehu.insight.uplift.learners.GBM_TRANSFORMED_PARAMS`): the
+        transformed target's signal is half the uplift, under heavy label noise.
     random_state : int
         Seed of the folds and of LightGBM.
     n_jobs : int or None
@@ -444,6 +451,14 @@ class ClassTransformationUplift(_UpliftModel):
         Rows in each group.
     treatment_share_ : float
         ``p``, the share of treated rows.
+
+    Notes
+    -----
+    ``P(z=1 | x)`` is not calibrated (no Platt scaling as in the response models): it
+    is not a response probability, and on its weak out-of-fold signal a fitted Platt
+    slope can come out near zero or negative, flattening or reversing the order. On
+    the simulated campaigns of ``benchmarks/uplift.py`` the calibrated version put
+    fewer persuadables in its top 10% than random targeting does at a 90/10 split.
 
     Examples
     --------
@@ -463,13 +478,11 @@ class ClassTransformationUplift(_UpliftModel):
         *,
         target: Literal["class", "outcome"] = "class",
         learner: Learner = "lightgbm",
-        calibration_folds: int = 3,
         random_state: int = 0,
         n_jobs: int | None = None,
     ) -> None:
         self.target = target
         self.learner = learner
-        self.calibration_folds = calibration_folds
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -515,6 +528,8 @@ class ClassTransformationUplift(_UpliftModel):
             data.X,
             z,
             weight=weight,
+            calibrated=False,
+            gbm_params=GBM_TRANSFORMED_PARAMS,
             what="the transformed target (treated responders and "
             "control non-responders against the rest)",
         )
