@@ -10,12 +10,16 @@ calibration ends 1997-09-30 inclusive, time in weeks = days / 7, holdout to 1998
 from __future__ import annotations
 
 import importlib.metadata
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.optimize import check_grad
 from tests.conftest import require
+
+from kehu.insight.btyd import BgNbd, MbgNbd, ParetoNbd
 
 CALIBRATION_END = pd.Timestamp("1997-09-30")
 HOLDOUT_END = pd.Timestamp("1998-06-30")
@@ -87,6 +91,50 @@ def cdnow(cdnow_transactions: pd.DataFrame) -> pd.DataFrame:
     return calibration_summary(cdnow_transactions, CALIBRATION_END, HOLDOUT_END)
 
 
+def check_cdnow_holdout(
+    fitted: BgNbd | MbgNbd | ParetoNbd,
+    cdnow: pd.DataFrame,
+    *,
+    total: float,
+    correlation: float,
+    p_alive: float,
+    zero_mean: float | None = None,
+) -> None:
+    """A model fitted on the CDNOW calibration predicts the holdout as its reference says:
+    expected purchases in all (and per customer without repeat purchases), their
+    correlation with the actual ones, and the mean P(alive)."""
+    predicted = fitted.conditional_expected_purchases(HOLDOUT_WEEKS, cdnow)
+    assert predicted.sum() == pytest.approx(total, abs=0.5)
+    if zero_mean is not None:
+        zero = (cdnow["frequency"] == 0).to_numpy()
+        assert predicted[zero].mean() == pytest.approx(zero_mean, abs=5e-4)
+    actual = cdnow["holdout_frequency"]
+    assert np.corrcoef(predicted, actual)[0, 1] == pytest.approx(correlation, abs=5e-4)
+    assert fitted.conditional_probability_alive(cdnow).mean() == pytest.approx(p_alive, abs=5e-4)
+
+
+def check_analytic_gradient(
+    log_likelihood_and_gradient: Callable[..., tuple[float, np.ndarray]],
+    cdnow: pd.DataFrame,
+    points: Sequence[Sequence[float]],
+) -> None:
+    """An analytic gradient agrees with finite differences of the CDNOW mean
+    log-likelihood (errors on the scale of 1) at each of ``points``."""
+    x, t_x, T = (cdnow[c].to_numpy() for c in ("frequency", "recency", "T"))
+    w = np.full_like(x, 1 / x.size)
+
+    def value(p: np.ndarray) -> float:
+        return log_likelihood_and_gradient(p, x, t_x, T, w)[0]
+
+    def gradient(p: np.ndarray) -> np.ndarray:
+        return log_likelihood_and_gradient(p, x, t_x, T, w)[1]
+
+    for point in points:
+        p = np.array(point, dtype=float)
+        error = check_grad(value, gradient, p, epsilon=1e-7)
+        assert error < 1e-5 * (1 + np.linalg.norm(gradient(p))), point
+
+
 def rfm(frequency: object, recency: object, T: object) -> dict[str, np.ndarray]:
     """A small ``frequency``/``recency``/``T`` table as a mapping of float arrays."""
     return {
@@ -97,16 +145,26 @@ def rfm(frequency: object, recency: object, T: object) -> dict[str, np.ndarray]:
 
 
 def simulate_bg_nbd(
-    n: int, r: float, alpha: float, a: float, b: float, *, seed: int, max_T: float = 52.0
+    n: int,
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    *,
+    seed: int,
+    max_T: float = 52.0,
+    dropout_at_start: bool = False,
 ) -> pd.DataFrame:
     """Customers drawn from the BG/NBD process (Fader, Hardie & Lee 2005, section 2),
-    first purchase uniformly in the ``max_T`` time units before the end."""
+    first purchase uniformly in the ``max_T`` time units before the end; with
+    ``dropout_at_start``, the MBG/NBD process (:func:`simulate_mbg_nbd`)."""
     rng = np.random.default_rng(seed)
     T = max_T * rng.random(n)
     lam = rng.gamma(r, 1 / alpha, n)
     p = rng.beta(a, b, n)
     x, t_x = np.zeros(n), np.zeros(n)
-    clock, active = np.zeros(n), np.arange(n)
+    clock = np.zeros(n)
+    active = np.flatnonzero(rng.random(n) >= p) if dropout_at_start else np.arange(n)
     while active.size:
         clock[active] += rng.standard_exponential(active.size) / np.maximum(lam[active], 1e-300)
         active = active[clock[active] <= T[active]]
@@ -149,17 +207,4 @@ def simulate_mbg_nbd(
 ) -> pd.DataFrame:
     """Customers drawn from the MBG/NBD process (Batislam, Denizel & Filiztekin 2007):
     as BG/NBD, but a customer may also drop out right after the first purchase."""
-    rng = np.random.default_rng(seed)
-    T = max_T * rng.random(n)
-    lam = rng.gamma(r, 1 / alpha, n)
-    p = rng.beta(a, b, n)
-    x, t_x = np.zeros(n), np.zeros(n)
-    clock = np.zeros(n)
-    active = np.flatnonzero(rng.random(n) >= p)  # dropout at time 0
-    while active.size:
-        clock[active] += rng.standard_exponential(active.size) / np.maximum(lam[active], 1e-300)
-        active = active[clock[active] <= T[active]]
-        x[active] += 1
-        t_x[active] = clock[active]
-        active = active[rng.random(active.size) >= p[active]]
-    return pd.DataFrame({"frequency": x, "recency": t_x, "T": T})
+    return simulate_bg_nbd(n, r, alpha, a, b, seed=seed, max_T=max_T, dropout_at_start=True)

@@ -5,9 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.optimize import check_grad
 from scipy.special import hyp2f1
-from tests.insight.btyd.conftest import HOLDOUT_WEEKS, rfm, simulate_bg_nbd
+from tests.insight.btyd.conftest import (
+    HOLDOUT_WEEKS,
+    check_analytic_gradient,
+    check_cdnow_holdout,
+    rfm,
+    simulate_bg_nbd,
+)
 
 from kehu.insight.btyd import BgNbd
 from kehu.insight.btyd.bg_nbd import (
@@ -85,13 +90,9 @@ def test_cdnow_calibration_counts(cdnow: pd.DataFrame) -> None:
 
 
 def test_cdnow_holdout_prediction_and_p_alive(fitted: BgNbd, cdnow: pd.DataFrame) -> None:
-    predicted = fitted.conditional_expected_purchases(HOLDOUT_WEEKS, cdnow)
-    assert predicted.sum() == pytest.approx(1653.4, abs=0.5)
-    zero = (cdnow["frequency"] == 0).to_numpy()
-    assert predicted[zero].mean() == pytest.approx(0.225, abs=5e-4)
-    correlation = np.corrcoef(predicted, cdnow["holdout_frequency"])[0, 1]
-    assert correlation == pytest.approx(0.626, abs=5e-4)
-    assert fitted.conditional_probability_alive(cdnow).mean() == pytest.approx(0.813, abs=5e-4)
+    check_cdnow_holdout(
+        fitted, cdnow, total=1653.4, zero_mean=0.225, correlation=0.626, p_alive=0.813
+    )
 
 
 def test_cumulative_repeat_transactions_at_week_78(fitted: BgNbd, cdnow: pd.DataFrame) -> None:
@@ -101,19 +102,8 @@ def test_cumulative_repeat_transactions_at_week_78(fitted: BgNbd, cdnow: pd.Data
 
 
 def test_analytic_gradient_matches_finite_differences(cdnow: pd.DataFrame) -> None:
-    x, t_x, T = (cdnow[c].to_numpy() for c in ("frequency", "recency", "T"))
-    w = np.full_like(x, 1 / x.size)  # mean log-likelihood: errors on the scale of 1
-
-    def value(p: np.ndarray) -> float:
-        return bg_nbd_log_likelihood_and_gradient(p, x, t_x, T, w)[0]
-
-    def gradient(p: np.ndarray) -> np.ndarray:
-        return bg_nbd_log_likelihood_and_gradient(p, x, t_x, T, w)[1]
-
-    for point in ([0.2426, 4.4136, 0.7929, 2.4259], [1.3, 0.7, 2.1, 0.4], [0.05, 30, 0.3, 9]):
-        p = np.array(point)
-        error = check_grad(value, gradient, p, epsilon=1e-7)
-        assert error < 1e-5 * (1 + np.linalg.norm(gradient(p)))
+    points = ([0.2426, 4.4136, 0.7929, 2.4259], [1.3, 0.7, 2.1, 0.4], [0.05, 30, 0.3, 9])
+    check_analytic_gradient(bg_nbd_log_likelihood_and_gradient, cdnow, points)
 
 
 def test_weighted_fit_on_distinct_rows_equals_fit_on_duplicated_rows() -> None:

@@ -8,9 +8,14 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.optimize import check_grad
 from tests.conftest import require
-from tests.insight.btyd.conftest import HOLDOUT_WEEKS, rfm, simulate_mbg_nbd
+from tests.insight.btyd.conftest import (
+    HOLDOUT_WEEKS,
+    check_analytic_gradient,
+    check_cdnow_holdout,
+    rfm,
+    simulate_mbg_nbd,
+)
 
 from kehu.insight.btyd import BgNbd, MbgNbd
 from kehu.insight.btyd.mbg_nbd import mbg_nbd_log_likelihood, mbg_nbd_log_likelihood_and_gradient
@@ -79,13 +84,7 @@ def test_predictions_equal_lifetimes_at_the_same_parameters(peer, cdnow: pd.Data
 
 def test_cdnow_holdout_and_p_alive(fitted: MbgNbd, cdnow: pd.DataFrame) -> None:
     # measured here (REFERENCES.md has BG/NBD's: 1,653.4 predicted, 1,882 actual)
-    predicted = fitted.conditional_expected_purchases(HOLDOUT_WEEKS, cdnow)
-    assert predicted.sum() == pytest.approx(1576.7, abs=0.5)
-    assert np.corrcoef(predicted, cdnow["holdout_frequency"])[0, 1] == pytest.approx(
-        0.627, abs=5e-4
-    )
-    p_alive = fitted.conditional_probability_alive(cdnow)
-    assert p_alive.mean() == pytest.approx(0.449, abs=5e-4)
+    check_cdnow_holdout(fitted, cdnow, total=1576.7, correlation=0.627, p_alive=0.449)
 
 
 def test_one_time_buyers_are_not_certainly_alive_and_fade_with_time(fitted: MbgNbd) -> None:
@@ -121,20 +120,8 @@ def test_log_likelihood_is_stable_for_two_hundred_purchases() -> None:
 
 
 def test_analytic_gradient_matches_finite_differences(cdnow: pd.DataFrame) -> None:
-    x, t_x, T = _columns(cdnow)
-    w = np.full_like(x, 1 / x.size)
-
-    def value(p: np.ndarray) -> float:
-        return mbg_nbd_log_likelihood_and_gradient(p, x, t_x, T, w)[0]
-
-    def gradient(p: np.ndarray) -> np.ndarray:
-        return mbg_nbd_log_likelihood_and_gradient(p, x, t_x, T, w)[1]
-
-    for point in ([0.5248, 6.1831, 0.8914, 1.614], [1.3, 0.7, 2.1, 0.4], [0.05, 30, 0.3, 9]):
-        p = np.array(point)
-        assert check_grad(value, gradient, p, epsilon=1e-7) < 1e-5 * (
-            1 + np.linalg.norm(gradient(p))
-        )
+    points = ([0.5248, 6.1831, 0.8914, 1.614], [1.3, 0.7, 2.1, 0.4], [0.05, 30, 0.3, 9])
+    check_analytic_gradient(mbg_nbd_log_likelihood_and_gradient, cdnow, points)
 
 
 def test_parameters_are_recovered_from_simulated_customers() -> None:

@@ -9,7 +9,12 @@ import pytest
 from scipy.integrate import quad
 from scipy.optimize import approx_fprime
 from scipy.special import gammaln
-from tests.insight.btyd.conftest import HOLDOUT_WEEKS, rfm, simulate_pareto_nbd
+from tests.insight.btyd.conftest import (
+    HOLDOUT_WEEKS,
+    check_cdnow_holdout,
+    rfm,
+    simulate_pareto_nbd,
+)
 
 from kehu.insight.btyd import ParetoNbd
 from kehu.insight.btyd.pareto_nbd import _total_and_numerical_gradient, pareto_nbd_log_likelihood
@@ -97,13 +102,9 @@ def test_cdnow_fit_reproduces_published_parameters(fitted: ParetoNbd) -> None:
 
 
 def test_cdnow_holdout_prediction_and_p_alive(fitted: ParetoNbd, cdnow: pd.DataFrame) -> None:
-    predicted = fitted.conditional_expected_purchases(HOLDOUT_WEEKS, cdnow)
-    assert predicted.sum() == pytest.approx(1665.5, abs=0.5)
-    zero = (cdnow["frequency"] == 0).to_numpy()
-    assert predicted[zero].mean() == pytest.approx(0.138, abs=5e-4)
-    correlation = np.corrcoef(predicted, cdnow["holdout_frequency"])[0, 1]
-    assert correlation == pytest.approx(0.630, abs=5e-4)
-    assert fitted.conditional_probability_alive(cdnow).mean() == pytest.approx(0.446, abs=5e-4)
+    check_cdnow_holdout(
+        fitted, cdnow, total=1665.5, zero_mean=0.138, correlation=0.630, p_alive=0.446
+    )
 
 
 def test_cumulative_repeat_transactions_at_week_78(fitted: ParetoNbd, cdnow: pd.DataFrame) -> None:
