@@ -7,7 +7,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 from typing import Any
 
@@ -30,7 +30,9 @@ class Inbox:
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         with self.lock:
-            self.messages.append(message_from_bytes(envelope.original_content))
+            self.messages.append(
+                message_from_bytes(envelope.original_content, policy=policy.default)
+            )
         return "250 Message accepted for delivery"
 
     def to(self, address: str) -> list[Message]:

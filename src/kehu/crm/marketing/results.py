@@ -127,8 +127,8 @@ def _groups(campaign: Campaign, by: str | None) -> dict[tuple[object, str], Grou
             responded=Count("id", filter=Q(responded_at__isnull=False)),
             unsubscribed=Count("id", filter=Q(unsubscribed_at__isnull=False)),
             converted=Count("id", filter=Q(converted=True)),
-            revenue=Sum(revenue),
-            revenue_sq=Sum(revenue * F("revenue"), output_field=FloatField()),
+            total=Sum(revenue),
+            total_sq=Sum(revenue * F("revenue"), output_field=FloatField()),
         )
     )
     out: dict[tuple[object, str], GroupResult] = {}
@@ -142,8 +142,8 @@ def _groups(campaign: Campaign, by: str | None) -> dict[tuple[object, str], Grou
             responded=row["responded"],
             unsubscribed=row["unsubscribed"],
             converted=row["converted"],
-            revenue=float(row["revenue"] or 0),
-            revenue_sq=float(row["revenue_sq"] or 0),
+            revenue=float(row["total"] or 0),
+            revenue_sq=float(row["total_sq"] or 0),
         )
     return out
 

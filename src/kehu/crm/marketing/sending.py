@@ -252,8 +252,9 @@ def send_campaign(
         Campaign.objects.filter(pk=campaign.pk).update(progress_text=str(e)[:200])
         raise
     except (smtplib.SMTPException, OSError) as e:
-        Campaign.objects.filter(pk=campaign.pk).update(progress_text=str(e)[:200])
-        raise SendStopped(f"the mail server cannot be reached: {e}") from e
+        stopped = SendStopped(f"the mail server cannot be reached: {e}")
+        Campaign.objects.filter(pk=campaign.pk).update(progress_text=str(stopped)[:200])
+        raise stopped from e
     finally:
         if connection is not None:
             connection.close()
