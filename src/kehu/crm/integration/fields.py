@@ -33,584 +33,396 @@ class Field:
     high: float | None = None
 
 
-EMAIL_WORDS = ("email", "emailaddress", "mail", "邮箱", "电子邮件")
-PHONE_WORDS = ("phone", "telephone", "tel", "mobile", "phonenumber", "电话", "手机", "联系电话")
+def words(text: str) -> tuple[str, ...]:
+    """Header words written as one string, ``"qty units 数量"``; a word with a space in it
+    is an alias's, not a header's (headers are compared without spaces)."""
+    return tuple(text.split())
 
+
+def text(
+    name: str, label: str, synonyms: str, *, max_length: int | None = None, required: bool = False
+) -> Field:
+    """A text cell, of at most ``max_length`` characters."""
+    return Field(name, label, required, words(synonyms), max_length=max_length)
+
+
+def choice(
+    name: str,
+    label: str,
+    synonyms: str,
+    choices: type[models.TextChoices],
+    aliases: dict[str, str] | None = None,
+    *,
+    required: bool = False,
+) -> Field:
+    """One of ``choices``, by its value or label, or a word of ``aliases`` (word: value)."""
+    pairs = tuple((aliases or {}).items())
+    return Field(name, label, required, words(synonyms), "choice", choices=choices, aliases=pairs)
+
+
+def number(
+    name: str,
+    label: str,
+    synonyms: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    kind: str = "number",
+    required: bool = False,
+) -> Field:
+    """A number (``kind="integer"``: a whole one) from ``low`` to ``high``."""
+    return Field(name, label, required, words(synonyms), kind, low=low, high=high)
+
+
+def of_kind(kind: str, name: str, label: str, synonyms: str, *, required: bool = False) -> Field:
+    """A cell read as ``kind`` (timestamp, date, customer, order, user) and nothing more."""
+    return Field(name, label, required, words(synonyms), kind)
+
+
+def yes_no(name: str, label: str, synonyms: str) -> Field:
+    """Yes or no, in the words of :data:`YES_NO`."""
+    return Field(name, label, False, words(synonyms), "bool", aliases=YES_NO)
+
+
+EMAIL_WORDS = "email emailaddress mail 邮箱 电子邮件"
+PHONE_WORDS = "phone telephone tel mobile phonenumber 电话 手机 联系电话"
+COUNTRY_WORDS = "country 国家 国家地区"
+YES_NO = tuple((word, "1") for word in words("yes y true 1 x 是")) + tuple(
+    (word, "0") for word in words("no n false 0 否")
+)
+
+# orders and customers have rules of their own: every cell is read as text here
 ORDER_FIELDS = (
-    Field(
+    text(
         "order_number",
         _("Order number"),
-        True,
-        (
-            "invoiceno",
-            "invoice",
-            "invoicenumber",
-            "orderno",
-            "ordernumber",
-            "orderid",
-            "order",
-            "订单号",
-            "订单编号",
-            "发票号",
-            "单号",
-        ),
+        "invoiceno invoice invoicenumber orderno ordernumber orderid order "
+        "订单号 订单编号 发票号 单号",
+        required=True,
     ),
-    Field(
+    text(
         "ordered_at",
         _("Order date"),
-        True,
-        (
-            "invoicedate",
-            "orderdate",
-            "date",
-            "orderedat",
-            "datetime",
-            "time",
-            "下单时间",
-            "订单日期",
-            "日期",
-            "时间",
-            "交易时间",
-        ),
+        "invoicedate orderdate date orderedat datetime time 下单时间 订单日期 日期 时间 交易时间",
+        required=True,
     ),
-    Field(
+    text(
         "customer_id",
         _("Customer id"),
-        True,
-        (
-            "customerid",
-            "customer",
-            "customerno",
-            "customercode",
-            "clientid",
-            "memberid",
-            "客户编号",
-            "客户id",
-            "客户号",
-            "会员编号",
-            "客户",
-        ),
+        "customerid customer customerno customercode clientid memberid "
+        "客户编号 客户id 客户号 会员编号 客户",
+        required=True,
     ),
-    Field(
+    text(
         "sku",
         _("Product code"),
-        True,
-        (
-            "stockcode",
-            "sku",
-            "productcode",
-            "itemcode",
-            "productid",
-            "itemid",
-            "article",
-            "商品编码",
-            "产品编码",
-            "商品编号",
-            "货号",
-            "产品代码",
-        ),
+        "stockcode sku productcode itemcode productid itemid article "
+        "商品编码 产品编码 商品编号 货号 产品代码",
+        required=True,
     ),
-    Field(
+    text(
         "description",
         _("Description"),
-        False,
-        ("description", "productname", "itemname", "name", "商品名称", "产品名称", "描述", "品名"),
+        "description productname itemname name 商品名称 产品名称 描述 品名",
     ),
-    Field("quantity", _("Quantity"), True, ("quantity", "qty", "units", "数量", "件数")),
-    Field("unit_price", _("Unit price"), True, ("unitprice", "price", "单价", "价格", "售价")),
-    Field("country", _("Country"), False, ("country", "国家", "国家地区")),
+    text("quantity", _("Quantity"), "quantity qty units 数量 件数", required=True),
+    text("unit_price", _("Unit price"), "unitprice price 单价 价格 售价", required=True),
+    text("country", _("Country"), COUNTRY_WORDS),
 )
 
 CUSTOMER_FIELDS = (
-    Field(
+    text(
         "external_id",
         _("Customer id"),
-        False,
-        (
-            "customerid",
-            "customer",
-            "customerno",
-            "customercode",
-            "id",
-            "clientid",
-            "memberid",
-            "客户编号",
-            "客户id",
-            "客户号",
-            "会员编号",
-        ),
+        "customerid customer customerno customercode id clientid memberid "
+        "客户编号 客户id 客户号 会员编号",
     ),
-    Field(
+    text(
         "name",
         _("Name"),
-        True,
-        (
-            "name",
-            "customername",
-            "company",
-            "companyname",
-            "fullname",
-            "客户名称",
-            "名称",
-            "公司名称",
-            "姓名",
-            "客户姓名",
-        ),
+        "name customername company companyname fullname 客户名称 名称 公司名称 姓名 客户姓名",
+        required=True,
     ),
-    Field("kind", _("Kind (company or person)"), False, ("kind", "type", "customertype", "类型")),
-    Field("email", _("Email"), False, EMAIL_WORDS),
-    Field(
-        "phone",
-        _("Phone"),
-        False,
-        PHONE_WORDS,
-    ),
-    Field("country", _("Country"), False, ("country", "国家", "国家地区")),
-    Field("region", _("Region"), False, ("region", "state", "province", "省份", "地区", "省")),
-    Field("city", _("City"), False, ("city", "town", "城市", "市")),
-    Field("address", _("Address"), False, ("address", "street", "地址", "详细地址")),
-    Field(
-        "postal_code",
-        _("Postal code"),
-        False,
-        ("postalcode", "postcode", "zip", "zipcode", "邮编", "邮政编码"),
-    ),
-    Field("industry", _("Industry"), False, ("industry", "sector", "行业")),
+    text("kind", _("Kind (company or person)"), "kind type customertype 类型"),
+    text("email", _("Email"), EMAIL_WORDS),
+    text("phone", _("Phone"), PHONE_WORDS),
+    text("country", _("Country"), COUNTRY_WORDS),
+    text("region", _("Region"), "region state province 省份 地区 省"),
+    text("city", _("City"), "city town 城市 市"),
+    text("address", _("Address"), "address street 地址 详细地址"),
+    text("postal_code", _("Postal code"), "postalcode postcode zip zipcode 邮编 邮政编码"),
+    text("industry", _("Industry"), "industry sector 行业"),
 )
 
 
 CUSTOMER_REFERENCE = (
-    "customerid",
-    "customer",
-    "customerno",
-    "customercode",
-    "clientid",
-    "account",
-    "accountid",
-    "company",
-    "客户编号",
-    "客户id",
-    "客户号",
-    "客户代码",
-    "客户",
-    "公司",
+    "customerid customer customerno customercode clientid account accountid company "
+    "客户编号 客户id 客户号 客户代码 客户 公司"
 )
-EXTERNAL_ID = ("id", "externalid", "sourceid", "原系统编号", "外部编号", "编号")
+EXTERNAL_ID = "id externalid sourceid 原系统编号 外部编号 编号"
 
 
-def _external_id(label: str, *synonyms: str) -> Field:
-    return Field("external_id", label, False, (*synonyms, *EXTERNAL_ID), max_length=90)
+def _external_id(label: str, synonyms: str) -> Field:
+    return text("external_id", label, f"{synonyms} {EXTERNAL_ID}", max_length=90)
 
 
 def _customer() -> Field:
-    return Field("customer", _("Customer"), True, CUSTOMER_REFERENCE, kind="customer")
+    return of_kind("customer", "customer", _("Customer"), CUSTOMER_REFERENCE, required=True)
 
-
-YES_NO = (
-    ("yes", "1"),
-    ("y", "1"),
-    ("true", "1"),
-    ("1", "1"),
-    ("x", "1"),
-    ("是", "1"),
-    ("no", "0"),
-    ("n", "0"),
-    ("false", "0"),
-    ("0", "0"),
-    ("否", "0"),
-)
 
 CONTACT_FIELDS = (
-    _external_id(_("Contact id"), "contactid", "联系人编号"),
+    _external_id(_("Contact id"), "contactid 联系人编号"),
     _customer(),
-    Field(
+    text(
         "name",
         _("Name"),
-        True,
-        ("name", "contactname", "fullname", "contact", "联系人", "姓名", "联系人姓名"),
+        "name contactname fullname contact 联系人 姓名 联系人姓名",
         max_length=200,
+        required=True,
     ),
-    Field(
-        "title",
-        _("Job title"),
-        False,
-        ("title", "jobtitle", "position", "职位", "职务"),
-        max_length=100,
-    ),
-    Field("department", _("Department"), False, ("department", "dept", "部门"), max_length=100),
-    Field(
-        "email",
-        _("Email"),
-        False,
-        EMAIL_WORDS,
-        kind="email",
-        max_length=254,
-    ),
-    Field(
-        "phone",
-        _("Phone"),
-        False,
-        PHONE_WORDS,
-        max_length=40,
-    ),
-    Field(
-        "is_primary",
-        _("Primary contact"),
-        False,
-        ("primary", "isprimary", "主要联系人"),
-        kind="bool",
-        aliases=YES_NO,
-    ),
+    text("title", _("Job title"), "title jobtitle position 职位 职务", max_length=100),
+    text("department", _("Department"), "department dept 部门", max_length=100),
+    Field("email", _("Email"), False, words(EMAIL_WORDS), "email", max_length=254),
+    text("phone", _("Phone"), PHONE_WORDS, max_length=40),
+    yes_no("is_primary", _("Primary contact"), "primary isprimary 主要联系人"),
 )
 
 PRODUCT_FIELDS = (
-    Field(
+    text(
         "sku",
         _("Product code"),
-        True,
-        (
-            "sku",
-            "stockcode",
-            "productcode",
-            "itemcode",
-            "productid",
-            "itemid",
-            "商品编码",
-            "产品编码",
-            "商品编号",
-            "货号",
-            "产品代码",
-        ),
+        "sku stockcode productcode itemcode productid itemid "
+        "商品编码 产品编码 商品编号 货号 产品代码",
         max_length=50,
+        required=True,
     ),
-    Field(
+    text(
         "name",
         _("Name"),
-        True,
-        ("name", "productname", "itemname", "description", "商品名称", "产品名称", "品名", "名称"),
+        "name productname itemname description 商品名称 产品名称 品名 名称",
         max_length=200,
+        required=True,
     ),
     Field(
         "category",
         _("Category"),
         False,
-        ("category", "productcategory", "group", "类别", "分类", "品类", "商品类别"),
-        kind="category",
+        words("category productcategory group 类别 分类 品类 商品类别"),
+        "category",
         max_length=100,
     ),
-    Field(
+    number(
         "unit_price",
         _("Unit price"),
-        True,
-        ("unitprice", "price", "listprice", "单价", "价格", "售价"),
-        kind="number",
+        "unitprice price listprice 单价 价格 售价",
         low=0,
+        required=True,
     ),
-    Field(
-        "unit_cost",
-        _("Unit cost"),
-        False,
-        ("unitcost", "cost", "成本", "进价", "成本价"),
-        kind="number",
-        low=0,
-    ),
-    Field(
-        "is_active",
-        _("Active"),
-        False,
-        ("active", "isactive", "在售", "有效"),
-        kind="bool",
-        aliases=YES_NO,
-    ),
-    Field(
-        "description",
-        _("Description"),
-        False,
-        ("details", "longdescription", "描述", "说明"),
-        max_length=None,
-    ),
+    number("unit_cost", _("Unit cost"), "unitcost cost 成本 进价 成本价", low=0),
+    yes_no("is_active", _("Active"), "active isactive 在售 有效"),
+    text("description", _("Description"), "details longdescription 描述 说明"),
 )
 
 INTERACTION_FIELDS = (
-    _external_id(_("Interaction id"), "interactionid", "activityid", "记录编号"),
+    _external_id(_("Interaction id"), "interactionid activityid 记录编号"),
     _customer(),
-    Field(
+    choice(
         "channel",
         _("Channel"),
-        True,
-        ("channel", "type", "medium", "渠道", "方式", "类型"),
-        kind="choice",
-        choices=InteractionChannel,
-        aliases=(
-            ("call", "phone"),
-            ("telephone", "phone"),
-            ("mail", "email"),
-            ("meeting", "visit"),
-            ("trade show", "exhibition"),
-            ("展会", "exhibition"),
-            ("网站", "web"),
-            ("在线", "chat"),
-        ),
+        "channel type medium 渠道 方式 类型",
+        InteractionChannel,
+        {
+            "call": "phone",
+            "telephone": "phone",
+            "mail": "email",
+            "meeting": "visit",
+            "trade show": "exhibition",
+            "展会": "exhibition",
+            "网站": "web",
+            "在线": "chat",
+        },
+        required=True,
     ),
-    Field(
+    choice(
         "direction",
         _("Direction"),
-        False,
-        ("direction", "方向"),
-        kind="choice",
-        choices=Interaction.Direction,
-        aliases=(
-            ("in", "inbound"),
-            ("out", "outbound"),
-            ("呼入", "inbound"),
-            ("来电", "inbound"),
-            ("呼出", "outbound"),
-            ("去电", "outbound"),
-        ),
+        "direction 方向",
+        Interaction.Direction,
+        {
+            "in": "inbound",
+            "out": "outbound",
+            "呼入": "inbound",
+            "来电": "inbound",
+            "呼出": "outbound",
+            "去电": "outbound",
+        },
     ),
-    Field(
-        "subject",
-        _("Subject"),
-        True,
-        ("subject", "title", "topic", "主题", "标题", "事由"),
-        max_length=200,
+    text(
+        "subject", _("Subject"), "subject title topic 主题 标题 事由", max_length=200, required=True
     ),
-    Field(
-        "body",
-        _("Notes"),
-        False,
-        ("notes", "body", "content", "details", "内容", "备注", "记录"),
-        max_length=None,
-    ),
-    Field(
+    text("body", _("Notes"), "notes body content details 内容 备注 记录"),
+    of_kind(
+        "timestamp",
         "occurred_at",
         _("When"),
-        True,
-        ("date", "occurredat", "datetime", "time", "when", "日期", "时间", "发生时间"),
-        kind="timestamp",
+        "date occurredat datetime time when 日期 时间 发生时间",
+        required=True,
     ),
-    Field(
+    number(
         "duration_minutes",
         _("Duration (minutes)"),
-        False,
-        ("duration", "minutes", "durationminutes", "时长", "时长分钟"),
-        kind="integer",
+        "duration minutes durationminutes 时长 时长分钟",
         low=0,
         high=100_000,
+        kind="integer",
     ),
-    Field(
-        "user",
-        _("By (user)"),
-        False,
-        ("user", "by", "agent", "owner", "username", "员工", "负责人", "坐席"),
-        kind="user",
-    ),
+    of_kind("user", "user", _("By (user)"), "user by agent owner username 员工 负责人 坐席"),
 )
 
 TICKET_FIELDS = (
-    _external_id(
-        _("Ticket id"), "ticketid", "ticketno", "ticketnumber", "caseid", "工单号", "工单编号"
-    ),
+    _external_id(_("Ticket id"), "ticketid ticketno ticketnumber caseid 工单号 工单编号"),
     _customer(),
-    Field(
+    text(
         "subject",
         _("Subject"),
-        True,
-        ("subject", "title", "summary", "主题", "标题", "问题"),
+        "subject title summary 主题 标题 问题",
         max_length=200,
+        required=True,
     ),
-    Field(
-        "description",
-        _("Description"),
-        False,
-        ("description", "details", "body", "描述", "详情", "内容"),
-        max_length=None,
-    ),
-    Field(
+    text("description", _("Description"), "description details body 描述 详情 内容"),
+    choice(
         "type",
         _("Type"),
-        False,
-        ("type", "tickettype", "category", "类型", "工单类型"),
-        kind="choice",
-        choices=Ticket.Type,
-        aliases=(
-            ("投诉", "complaint"),
-            ("纠纷", "dispute"),
-            ("故障", "defect"),
-            ("bug", "defect"),
-            ("咨询", "inquiry"),
-            ("question", "inquiry"),
-        ),
+        "type tickettype category 类型 工单类型",
+        Ticket.Type,
+        {
+            "投诉": "complaint",
+            "纠纷": "dispute",
+            "故障": "defect",
+            "bug": "defect",
+            "咨询": "inquiry",
+            "question": "inquiry",
+        },
     ),
-    Field(
+    choice(
         "priority",
         _("Priority"),
-        False,
-        ("priority", "优先级", "紧急程度"),
-        kind="choice",
-        choices=Ticket.Priority,
-        aliases=(
-            ("medium", "normal"),
-            ("critical", "urgent"),
-            ("低", "low"),
-            ("中", "normal"),
-            ("高", "high"),
-            ("紧急", "urgent"),
-        ),
+        "priority 优先级 紧急程度",
+        Ticket.Priority,
+        {
+            "medium": "normal",
+            "critical": "urgent",
+            "低": "low",
+            "中": "normal",
+            "高": "high",
+            "紧急": "urgent",
+        },
     ),
-    Field(
+    choice(
         "status",
         _("Status"),
-        False,
-        ("status", "state", "状态"),
-        kind="choice",
-        choices=Ticket.Status,
-        aliases=(
-            ("solved", "resolved"),
-            ("in progress", "open"),
-            ("waiting", "pending"),
-            ("新建", "new"),
-            ("处理中", "open"),
-            ("已解决", "resolved"),
-            ("已关闭", "closed"),
-        ),
+        "status state 状态",
+        Ticket.Status,
+        {
+            "solved": "resolved",
+            "in progress": "open",
+            "waiting": "pending",
+            "新建": "new",
+            "处理中": "open",
+            "已解决": "resolved",
+            "已关闭": "closed",
+        },
     ),
-    Field(
+    choice(
         "channel",
         _("Channel"),
-        False,
-        ("channel", "source", "渠道", "来源"),
-        kind="choice",
-        choices=InteractionChannel,
-        aliases=(("call", "phone"), ("mail", "email")),
+        "channel source 渠道 来源",
+        InteractionChannel,
+        {"call": "phone", "mail": "email"},
     ),
-    Field(
+    of_kind(
+        "order",
         "order",
         _("Order number"),
-        False,
-        ("order", "orderno", "ordernumber", "invoice", "invoiceno", "订单号", "订单编号"),
-        kind="order",
+        "order orderno ordernumber invoice invoiceno 订单号 订单编号",
     ),
-    Field(
-        "assignee",
-        _("Assignee (user)"),
-        False,
-        ("assignee", "assignedto", "agent", "owner", "处理人", "负责人"),
-        kind="user",
+    of_kind(
+        "user", "assignee", _("Assignee (user)"), "assignee assignedto agent owner 处理人 负责人"
     ),
-    Field(
+    of_kind(
+        "timestamp",
         "opened_at",
         _("Opened"),
-        True,
-        ("opened", "openedat", "created", "createdat", "date", "创建时间", "开单时间", "日期"),
-        kind="timestamp",
+        "opened openedat created createdat date 创建时间 开单时间 日期",
+        required=True,
     ),
-    Field(
-        "resolved_at",
-        _("Resolved"),
-        False,
-        ("resolved", "resolvedat", "solvedat", "解决时间"),
-        kind="timestamp",
-    ),
-    Field("closed_at", _("Closed"), False, ("closed", "closedat", "关闭时间"), kind="timestamp"),
-    Field(
+    of_kind("timestamp", "resolved_at", _("Resolved"), "resolved resolvedat solvedat 解决时间"),
+    of_kind("timestamp", "closed_at", _("Closed"), "closed closedat 关闭时间"),
+    number(
         "satisfaction_score",
         _("Satisfaction (1-5)"),
-        False,
-        ("satisfaction", "satisfactionscore", "csat", "rating", "满意度", "评分"),
-        kind="integer",
+        "satisfaction satisfactionscore csat rating 满意度 评分",
         low=1,
         high=5,
+        kind="integer",
     ),
 )
 
 OPPORTUNITY_FIELDS = (
-    _external_id(_("Opportunity id"), "opportunityid", "dealid", "商机编号"),
+    _external_id(_("Opportunity id"), "opportunityid dealid 商机编号"),
     _customer(),
-    Field(
+    text(
         "name",
         _("Name"),
-        True,
-        (
-            "name",
-            "opportunity",
-            "opportunityname",
-            "deal",
-            "dealname",
-            "商机",
-            "商机名称",
-            "项目名称",
-        ),
+        "name opportunity opportunityname deal dealname 商机 商机名称 项目名称",
         max_length=200,
+        required=True,
     ),
-    Field(
+    choice(
         "stage",
         _("Stage"),
-        False,
-        ("stage", "dealstage", "阶段", "销售阶段"),
-        kind="choice",
-        choices=Opportunity.Stage,
-        aliases=(
-            ("closed won", "won"),
-            ("closed lost", "lost"),
-            ("prospecting", "qualification"),
-            ("赢单", "won"),
-            ("成交", "won"),
-            ("输单", "lost"),
-            ("丢单", "lost"),
-            ("初步接洽", "qualification"),
-            ("方案", "proposal"),
-            ("谈判", "negotiation"),
-        ),
+        "stage dealstage 阶段 销售阶段",
+        Opportunity.Stage,
+        {
+            "closed won": "won",
+            "closed lost": "lost",
+            "prospecting": "qualification",
+            "赢单": "won",
+            "成交": "won",
+            "输单": "lost",
+            "丢单": "lost",
+            "初步接洽": "qualification",
+            "方案": "proposal",
+            "谈判": "negotiation",
+        },
     ),
-    Field(
-        "amount",
-        _("Amount"),
-        False,
-        ("amount", "value", "dealvalue", "金额", "预计金额"),
-        kind="number",
-        low=0,
-    ),
-    Field(
+    number("amount", _("Amount"), "amount value dealvalue 金额 预计金额", low=0),
+    number(
         "probability",
         _("Probability %"),
-        False,
-        ("probability", "winprobability", "赢率", "成功率", "概率"),
-        kind="integer",
+        "probability winprobability 赢率 成功率 概率",
         low=0,
         high=100,
+        kind="integer",
     ),
-    Field(
+    of_kind(
+        "date",
         "expected_close_date",
         _("Expected close date"),
-        False,
-        ("closedate", "expectedclose", "expectedclosedate", "预计成交日期", "预计结束日期"),
-        kind="date",
+        "closedate expectedclose expectedclosedate 预计成交日期 预计结束日期",
     ),
-    Field("closed_at", _("Closed"), False, ("closed", "closedat", "成交时间"), kind="timestamp"),
-    Field("competitor", _("Competitor"), False, ("competitor", "竞争对手"), max_length=200),
-    Field(
-        "lost_reason",
-        _("Lost reason"),
-        False,
-        ("lostreason", "reasonlost", "丢单原因", "输单原因"),
-        max_length=200,
+    of_kind("timestamp", "closed_at", _("Closed"), "closed closedat 成交时间"),
+    text("competitor", _("Competitor"), "competitor 竞争对手", max_length=200),
+    text(
+        "lost_reason", _("Lost reason"), "lostreason reasonlost 丢单原因 输单原因", max_length=200
     ),
-    Field(
+    choice(
         "source_channel",
         _("Source channel"),
-        False,
-        ("source", "leadsource", "channel", "来源", "渠道"),
-        kind="choice",
-        choices=Customer.Channel,
+        "source leadsource channel 来源 渠道",
+        Customer.Channel,
     ),
-    Field(
-        "owner",
-        _("Owner (user)"),
-        False,
-        ("owner", "salesrep", "salesperson", "负责人", "销售", "业务员"),
-        kind="user",
-    ),
+    of_kind("user", "owner", _("Owner (user)"), "owner salesrep salesperson 负责人 销售 业务员"),
 )
 
 FIELDS = {
