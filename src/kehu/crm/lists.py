@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -15,11 +15,22 @@ from django.utils import timezone
 
 from kehu.crm.validation import Param, clean_params
 
+M = TypeVar("M", bound=Model)
+
 
 def list_filters(params: Mapping[str, str], spec: Mapping[str, Param]) -> dict[str, str]:
     """The filters of a list: those of ``spec`` present in ``params``, each checked by its
     kind (a 400 that names a bad one, see ``kehu.crm.errors``); blank ones are left out."""
     return clean_params(params, spec)
+
+
+def where_given(queryset: QuerySet[M], **lookups: str) -> QuerySet[M]:
+    """``queryset`` narrowed to the rows whose each lookup equals its value, for the
+    lookups given (a blank value is a filter the user left empty): a list's "is"
+    filters. Single-valued lookups only (a field or a one-to-one's field): several
+    conditions on a many-valued relation in one ``filter`` would have to hold together."""
+    conditions = {lookup: value for lookup, value in lookups.items() if value}
+    return queryset.filter(**conditions) if conditions else queryset
 
 
 def list_context(

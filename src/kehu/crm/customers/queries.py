@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from kehu.crm.accounts.roles import sees_all_customers
 from kehu.crm.customers.models import Contact, Customer, CustomerSearchTerm, contact_expressions
 from kehu.crm.customers.search import contact_key, query_prefixes
+from kehu.crm.lists import where_given
 
 _TOP = "\U0010ffff"
 SORTABLE_FIELDS = {
@@ -159,30 +160,24 @@ def filtered_customers(
     queryset = visible_customers(user).select_related("owner", "score")
     if q.strip():
         queryset = search(queryset, q, scope=customer_scope(user))
-    if status:
-        queryset = queryset.filter(status=status)
-    if kind:
-        queryset = queryset.filter(kind=kind)
-    if country:
-        queryset = queryset.filter(country=country)
+    queryset = where_given(
+        queryset,
+        status=status,
+        kind=kind,
+        country=country,
+        region=region,
+        score__tier=tier,
+        score__abc_class=abc,
+        score__rfm_segment=segment,
+        score__lifecycle_stage=lifecycle,
+        score__loyalty_stage=loyalty,
+    )
     if owner == "me":
         queryset = queryset.filter(owner=user)
     elif owner.isascii() and owner.isdigit():
         queryset = queryset.filter(owner_id=int(owner))
     if tag:
         queryset = queryset.filter(tags__name=tag)
-    if region:
-        queryset = queryset.filter(region=region)
-    if tier:
-        queryset = queryset.filter(score__tier=tier)
-    if abc:
-        queryset = queryset.filter(score__abc_class=abc)
-    if segment:
-        queryset = queryset.filter(score__rfm_segment=segment)
-    if lifecycle:
-        queryset = queryset.filter(score__lifecycle_stage=lifecycle)
-    if loyalty:
-        queryset = queryset.filter(score__loyalty_stage=loyalty)
     if (share := _share(min_p_alive)) is not None:
         queryset = queryset.filter(score__p_alive__gte=share)
     if (clv := _amount(min_clv)) is not None:

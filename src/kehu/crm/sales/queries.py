@@ -21,6 +21,7 @@ from kehu.crm.accounts.roles import sees_all_customers
 from kehu.crm.catalog.models import Product
 from kehu.crm.customers.queries import customer_scope, search, visible_customers
 from kehu.crm.customers.search import normalise
+from kehu.crm.lists import where_given
 from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine
 
 User = AbstractBaseUser | AnonymousUser
@@ -75,6 +76,16 @@ def _day(value: str) -> date | None:
         return None
 
 
+def _between(queryset: QuerySet[Any], lookup: str, start: str, end: str) -> QuerySet[Any]:
+    """Rows whose ``lookup`` (a date) is from ``start`` to ``end`` included, each bound
+    left out when it is blank or not a date."""
+    if (day := _day(start)) is not None:
+        queryset = queryset.filter(**{f"{lookup}__gte": day})
+    if (day := _day(end)) is not None:
+        queryset = queryset.filter(**{f"{lookup}__lte": day})
+    return queryset
+
+
 # Orders
 
 
@@ -101,17 +112,12 @@ def filtered_orders(
         words = q.strip()
         matching = _customer_ids_matching(user, words)
         queryset = queryset.filter(Q(number__startswith=words.upper()) | Q(customer__in=matching))
-    for name, value in (("status", status), ("kind", kind), ("channel", channel)):
-        if value:
-            queryset = queryset.filter(**{name: value})
+    queryset = where_given(queryset, status=status, kind=kind, channel=channel)
     if customer.isdigit():
         queryset = queryset.filter(customer_id=int(customer))
     if mine:
         queryset = queryset.filter(owner_id=user.pk)
-    if start := _day(date_from):
-        queryset = queryset.filter(ordered_at__date__gte=start)
-    if end := _day(date_to):
-        queryset = queryset.filter(ordered_at__date__lte=end)
+    queryset = _between(queryset, "ordered_at__date", date_from, date_to)
     return _sorted(queryset, ORDER_SORTS, sort, "-date")
 
 
@@ -215,8 +221,7 @@ def filtered_opportunities(
         queryset = queryset.filter(
             Q(name__icontains=words) | Q(customer__in=_customer_ids_matching(user, words))
         )
-    if stage:
-        queryset = queryset.filter(stage=stage)
+    queryset = where_given(queryset, stage=stage)
     if state == "open":
         queryset = queryset.filter(stage__in=Opportunity.OPEN_STAGES)
     elif state == "closed":
@@ -225,10 +230,7 @@ def filtered_opportunities(
         queryset = queryset.filter(owner_id=user.pk)
     if customer.isdigit():
         queryset = queryset.filter(customer_id=int(customer))
-    if start := _day(close_from):
-        queryset = queryset.filter(expected_close_date__gte=start)
-    if end := _day(close_to):
-        queryset = queryset.filter(expected_close_date__lte=end)
+    queryset = _between(queryset, "expected_close_date", close_from, close_to)
     return _sorted(queryset, OPPORTUNITY_SORTS, sort, "close")
 
 
@@ -320,8 +322,7 @@ def filtered_activities(
         queryset = queryset.filter(completed_at__isnull=False)
     if overdue:
         queryset = queryset.filter(due_at__lt=timezone.now())
-    if kind:
-        queryset = queryset.filter(kind=kind)
+    queryset = where_given(queryset, kind=kind)
     if customer.isdigit():
         queryset = queryset.filter(customer_id=int(customer))
     if opportunity.isdigit():

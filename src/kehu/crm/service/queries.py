@@ -14,6 +14,7 @@ from django.utils import timezone
 from kehu.crm.customers.models import Customer
 from kehu.crm.customers.queries import customer_scope
 from kehu.crm.customers.queries import search as search_customers
+from kehu.crm.lists import where_given
 from kehu.crm.service.models import TechnicianVisit, Ticket, TicketEvent
 
 CLOSED_STATUSES = (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
@@ -73,14 +74,7 @@ def filtered_tickets(
     queryset = visible_tickets(user).select_related("customer", "assignee", "contact")
     if q.strip():
         queryset = search(queryset, q)
-    for field, value in (
-        ("type", type),
-        ("status", status),
-        ("priority", priority),
-        ("channel", channel),
-    ):
-        if value:
-            queryset = queryset.filter(**{field: value})
+    queryset = where_given(queryset, type=type, status=status, priority=priority, channel=channel)
     if assignee == "me":
         queryset = queryset.filter(assignee_id=user.pk)
     elif assignee == "unassigned":
