@@ -18,11 +18,12 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template import Context, Engine, TemplateSyntaxError
+from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -59,10 +60,16 @@ def language_for(customer: Customer) -> str:
     return "en"
 
 
+@lru_cache(maxsize=64)
+def compiled(text: str) -> Template:
+    """A template parsed once however many messages it fills."""
+    return ENGINE.from_string(text)
+
+
 def check_template(text: str, what: str) -> None:
     """A template that does not parse is a ValidationError naming the field."""
     try:
-        ENGINE.from_string(text)
+        compiled(text)
     except TemplateSyntaxError as e:
         message = _("This template does not work: %(error)s") % {"error": e}
         raise ValidationError({what: message}) from e
@@ -129,11 +136,22 @@ def site_url(path: str) -> str:
     return f"{settings.KEHU_SITE_URL}{path}"
 
 
+@lru_cache(maxsize=8)
+def _route(name: str) -> str:
+    return reverse(name, args=["TOKEN"])
+
+
+def tracking_url(name: str, token: str) -> str:
+    """The site's absolute URL of a tracking route (``marketing:click``, ...) for a
+    token; the route is resolved once, not once per message."""
+    return site_url(_route(name).replace("TOKEN", token))
+
+
 def _tracked(text: str, member_id: int | None) -> str:
     if member_id is None:
         return text
     return URL.sub(
-        lambda m: site_url(reverse("marketing:click", args=[link_token(member_id, m.group(0))])),
+        lambda m: tracking_url("marketing:click", link_token(member_id, m.group(0))),
         text,
     )
 
@@ -143,7 +161,7 @@ def _html(text: str, member_id: int | None, unsubscribe: str) -> str:
     linked = URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
     paragraphs = "".join(f"<p>{p.replace(chr(10), '<br>')}</p>" for p in linked.split("\n\n"))
     pixel = (
-        f'<img src="{site_url(reverse("marketing:open", args=[member_token(member_id)]))}" '
+        f'<img src="{tracking_url("marketing:open", member_token(member_id))}" '
         'width="1" height="1" alt="">'
         if member_id is not None
         else ""
@@ -169,12 +187,12 @@ def render(
             products = next_best_products([customer]).get(customer.pk, [])
         subject_template, body_template = templates_of(campaign, language)
         context = Context(_context(campaign, customer, products))
-        subject = " ".join(ENGINE.from_string(subject_template).render(context).split())
-        body = ENGINE.from_string(body_template).render(context).strip()
+        subject = " ".join(compiled(subject_template).render(context).split())
+        body = compiled(body_template).render(context).strip()
         unsubscribe = (
-            site_url(reverse("marketing:unsubscribe", args=[member_token(member_id)]))
+            tracking_url("marketing:unsubscribe", member_token(member_id))
             if member_id is not None
-            else site_url(reverse("marketing:unsubscribe", args=["preview"]))
+            else tracking_url("marketing:unsubscribe", "preview")
         )
         text = f"{_tracked(body, member_id)}\n\n--\n{_('Unsubscribe')}: {unsubscribe}\n"
         tracked_html = _html(_tracked(body, member_id), member_id, unsubscribe)
