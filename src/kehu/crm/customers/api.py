@@ -30,6 +30,7 @@ from kehu.crm.rest import (
     ERRORS,
     DbId,
     Pagination,
+    get_or_invalid,
     require_perm,
     user_by_username,
 )
@@ -47,6 +48,12 @@ def visible_customer(request: HttpRequest, pk: int, *, full: bool = True) -> Cus
     if customer is None:
         raise Http404(f"No customer with id {pk}.")
     return customer
+
+
+def named_customer(request: HttpRequest, customer_id: int | None) -> Customer:
+    """The customer a request body names by ``customer_id`` (an order's, a ticket's, an
+    interaction's), if this user may see it; else a 422 that names ``customer_id``."""
+    return get_or_invalid(visible_customers(request.user), customer_id, "customer_id", "customer")
 
 
 def _owner_filter(owner: str) -> str:

@@ -15,6 +15,16 @@ from kehu.crm.unset import UNSET, Unset, set_given
 from kehu.crm.validation import validate
 
 
+def _validate(interaction: Interaction) -> None:
+    """The model's checks, and the contact (if any) is one of the customer's own."""
+    validate(interaction)
+    if (
+        interaction.contact_id is not None
+        and interaction.contact.customer_id != interaction.customer_id
+    ):
+        raise ValidationError({"contact": ["this contact belongs to another customer"]})
+
+
 @transaction.atomic
 def log_interaction(
     customer: Customer,
@@ -45,9 +55,7 @@ def log_interaction(
         occurred_at=occurred_at or timezone.now(),
         duration_minutes=duration_minutes,
     )
-    validate(interaction)
-    if interaction.contact_id is not None and interaction.contact.customer_id != customer.pk:
-        raise ValidationError({"contact": ["this contact belongs to another customer"]})
+    _validate(interaction)
     interaction.save()
     return interaction
 
@@ -76,12 +84,7 @@ def update_interaction(
         occurred_at=occurred_at,
         duration_minutes=duration_minutes,
     )
-    validate(interaction)
-    if (
-        interaction.contact_id is not None
-        and interaction.contact.customer_id != interaction.customer_id
-    ):
-        raise ValidationError({"contact": ["this contact belongs to another customer"]})
+    _validate(interaction)
     interaction.save()
     return interaction
 

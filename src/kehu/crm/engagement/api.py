@@ -7,7 +7,8 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from kehu.crm.customers.queries import customer_scope, visible_customers
+from kehu.crm.customers.api import named_customer
+from kehu.crm.customers.queries import customer_scope
 from kehu.crm.engagement import actions
 from kehu.crm.engagement.forms import FAR_FUTURE
 from kehu.crm.engagement.models import Interaction
@@ -56,9 +57,7 @@ def list_interactions(
 @router.post("/interactions", response={201: InteractionOut, **ERRORS}, summary="Log one")
 def create_interaction(request: HttpRequest, payload: InteractionIn) -> Status:
     require_perm(request, "engagement.add_interaction")
-    customer = get_or_invalid(
-        visible_customers(request.user), payload.customer_id, "customer_id", "customer"
-    )
+    customer = named_customer(request, payload.customer_id)
     fields = payload.model_dump(exclude={"customer_id", "contact_id"}, exclude_none=True)
     if not fields.pop("confirm_dates"):
         refuse_far_future(fields, FAR_FUTURE)

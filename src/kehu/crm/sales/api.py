@@ -12,8 +12,9 @@ from ninja.responses import Status
 
 from kehu.crm.accounts.roles import sees_all_customers
 from kehu.crm.catalog.models import Product
+from kehu.crm.customers.api import named_customer
 from kehu.crm.customers.models import Customer
-from kehu.crm.customers.queries import customer_scope, visible_customers
+from kehu.crm.customers.queries import customer_scope
 from kehu.crm.far_future import refuse_far_future
 from kehu.crm.rest import (
     ERRORS,
@@ -137,9 +138,7 @@ def _order_lines(lines: list[OrderLineIn]) -> list[dict[str, Any]]:
 def create_order(request: HttpRequest, payload: OrderIn) -> Status:
     """A sale or a return with its lines, all or nothing: one bad line creates no order."""
     require_perm(request, "sales.add_order")
-    customer = get_or_invalid(
-        visible_customers(request.user), payload.customer_id, "customer_id", "customer"
-    )
+    customer = named_customer(request, payload.customer_id)
     original = get_or_invalid(
         visible_orders(request.user), payload.original_order_id, "original_order_id", "order"
     )
@@ -203,9 +202,7 @@ def list_opportunities(
 )
 def create_opportunity(request: HttpRequest, payload: OpportunityIn) -> Status:
     require_perm(request, "sales.add_opportunity")
-    customer = get_or_invalid(
-        visible_customers(request.user), payload.customer_id, "customer_id", "customer"
-    )
+    customer = named_customer(request, payload.customer_id)
     fields = payload.model_dump(exclude={"customer_id"}, exclude_none=True)
     if "owner" not in payload.model_fields_set:
         fields.pop("owner", None)
@@ -276,9 +273,7 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Status:
     fields = payload.model_dump(exclude={"customer_id", "opportunity_id"})
     if not fields.pop("confirm_dates"):
         refuse_far_future(fields, ACTIVITY_FAR_FUTURE)
-    fields["customer"] = get_or_invalid(
-        visible_customers(user), payload.customer_id, "customer_id", "customer"
-    )
+    fields["customer"] = named_customer(request, payload.customer_id)
     fields["opportunity"] = get_or_invalid(
         Opportunity.objects.filter(customer_scope(user)),
         payload.opportunity_id,

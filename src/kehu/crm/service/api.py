@@ -11,8 +11,9 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from kehu.crm.customers.api import named_customer
 from kehu.crm.customers.models import Customer
-from kehu.crm.customers.queries import customer_scope, visible_customers
+from kehu.crm.customers.queries import customer_scope
 from kehu.crm.rest import (
     ERRORS,
     DbId,
@@ -88,9 +89,7 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> QuerySe
 @router.post("/tickets", response={201: TicketOut, **ERRORS}, summary="Open a ticket")
 def create_ticket(request: HttpRequest, payload: TicketIn) -> Status:
     require_perm(request, "service.add_ticket")
-    customer = get_or_invalid(
-        visible_customers(request.user), payload.customer_id, "customer_id", "customer"
-    )
+    customer = named_customer(request, payload.customer_id)
     fields = payload.model_dump(exclude={"customer_id"}, exclude_none=True)
     _related(customer, fields)
     with fields_renamed(FIELD_NAMES):
