@@ -12,8 +12,10 @@ fails on a model write (``.save(``, ``.delete(``, ``.update(`` of a query set, `
 A write elsewhere (a view saving a form, a command updating a row) skips the validation,
 the workflow rules and the side effects (events, search terms) its action owns: call the
 action, or add one. The scan is syntactic: ``.update(`` counts when it is called on a
-manager or a query set (``X.objects....update(``, ``qs.filter(...).update(``), not on a
-dict or a set; a query set kept in a variable and updated later is not seen.
+manager or a query set (``X.objects....update(``, ``qs.filter(...).update(``), or on a
+name the same function (or the module) bound to one (``qs = X.objects.filter(...)``,
+``qs = qs.exclude(...)``, then ``qs.update(...)``), not on a dict or a set. A query set
+that a function returns (``visible_tickets(user).update(``) is not seen.
 """
 
 from __future__ import annotations
@@ -77,13 +79,55 @@ class Write:
         return f"kehu/{self.path}:{self.line}: .{self.call}("
 
 
-def _is_query(node: ast.expr) -> bool:
-    """Whether ``node`` reads as a manager or a query set."""
+def _is_query(node: ast.expr, names: frozenset[str] = frozenset()) -> bool:
+    """Whether ``node`` reads as a manager or a query set; ``names`` are the variables
+    known to hold one."""
+    if isinstance(node, ast.Name):
+        return node.id in names
     if isinstance(node, ast.Attribute):
-        return node.attr in MANAGERS or _is_query(node.value)
+        return node.attr in MANAGERS or _is_query(node.value, names)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-        return node.func.attr in QUERY_METHODS or _is_query(node.func.value)
+        return node.func.attr in QUERY_METHODS or _is_query(node.func.value, names)
     return False
+
+
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+
+
+def _own_nodes(scope: ast.AST) -> list[ast.AST]:
+    """The nodes of ``scope`` outside the functions defined in it (their own scopes)."""
+    nodes: list[ast.AST] = []
+    pending = list(ast.iter_child_nodes(scope))
+    while pending:
+        node = pending.pop()
+        nodes.append(node)
+        if not isinstance(node, SCOPES):
+            pending.extend(ast.iter_child_nodes(node))
+    return nodes
+
+
+def _bindings(node: ast.AST) -> list[tuple[ast.expr, ast.expr]]:
+    """(target, value) of an assignment: ``=``, an annotated one, ``:=``."""
+    if isinstance(node, ast.Assign):
+        return [(target, node.value) for target in node.targets]
+    if isinstance(node, ast.AnnAssign | ast.NamedExpr) and node.value is not None:
+        return [(node.target, node.value)]
+    return []
+
+
+def _query_names(scope: ast.AST, outer: frozenset[str]) -> frozenset[str]:
+    """The names ``scope`` binds to a manager or a query set, with those of the scopes
+    around it: ``qs = X.objects.filter(...)``, then ``other = qs.exclude(...)`` (repeated
+    until nothing new is found, whatever the order of the lines)."""
+    names = set(outer)
+    bindings = [pair for node in _own_nodes(scope) for pair in _bindings(node)]
+    while True:
+        known = frozenset(names)
+        for target, value in bindings:
+            if isinstance(target, ast.Name) and _is_query(value, known):
+                names.add(target.id)
+        if names == known:
+            return known
 
 
 def _decorators(tree: ast.AST) -> set[int]:
@@ -101,15 +145,20 @@ def writes_in(source: str, path: str) -> list[Write]:
     tree = ast.parse(source)
     skipped = _decorators(tree)
     found = []
-    for node in ast.walk(tree):
-        if id(node) in skipped or not isinstance(node, ast.Call):
-            continue
-        func = node.func
-        if not isinstance(func, ast.Attribute):
-            continue
-        if func.attr in ALWAYS or (func.attr in ON_QUERY and _is_query(func.value)):
-            found.append(Write(path, node.lineno, func.attr))
-    return found
+    scopes = [(tree, _query_names(tree, frozenset()))]
+    while scopes:
+        scope, names = scopes.pop()
+        for node in _own_nodes(scope):
+            if isinstance(node, SCOPES):
+                scopes.append((node, _query_names(node, names)))
+            if id(node) in skipped or not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if not isinstance(func, ast.Attribute):
+                continue
+            if func.attr in ALWAYS or (func.attr in ON_QUERY and _is_query(func.value, names)):
+                found.append(Write(path, node.lineno, func.attr))
+    return sorted(found, key=lambda write: write.line)
 
 
 def is_write_module(path: str) -> bool:
@@ -193,3 +242,41 @@ def test_the_same_writes_pass_in_an_actions_module(tmp_path: Path) -> None:
 def test_a_route_declared_with_delete_is_not_a_write() -> None:
     source = '@router.delete("/x/{pk}")\ndef remove(request, pk):\n    return 204\n'
     assert writes_in(source, "crm/engagement/api.py") == []
+
+
+PLANTED_HELD = """
+def close_all(Ticket, user):
+    tickets = Ticket.objects.filter(assignee=user)
+    still_open = tickets.exclude(status="closed")
+    still_open.update(status="closed")
+    recent: object = Ticket._base_manager.all()
+    recent.create(number="T3")
+    if (rows := Ticket.objects.none()) is not None:
+        rows.update(status="open")
+    later.update(status="new")
+    later = tickets.order_by("id")
+
+
+def elsewhere(tickets, values):
+    tickets.update(status="closed")
+    values = dict(values)
+    values.update(status="closed")
+    return [ticket.update(status="x") for ticket in values]
+"""
+
+
+def test_a_query_set_held_in_a_variable_and_written_later_is_caught(tmp_path: Path) -> None:
+    """``qs = X.objects.filter(...)`` then ``qs.update(...)``, through further names
+    (``other = qs.exclude(...)``), an annotated assignment, ``:=``, and a name bound
+    after the line that writes; a name of another function, a dict and a loop variable
+    are not query sets."""
+    view = tmp_path / "crm" / "service" / "views.py"
+    view.parent.mkdir(parents=True)
+    view.write_text(PLANTED_HELD)
+    found = writes_outside_actions(tmp_path)
+    assert [(w.line, w.call) for w in found] == [
+        (5, "update"),
+        (7, "create"),
+        (9, "update"),
+        (10, "update"),
+    ]
