@@ -116,12 +116,19 @@ def scheduler(once: bool) -> None:
     setup_django()
     import time
 
+    from kehu.cli.rules import SWEEP_EVERY_S, sweep
     from kehu.crm.intelligence.actions import run_if_due
 
+    swept = -float(SWEEP_EVERY_S)
     while True:
         run = run_if_due()
         if run is not None:
             click.echo(f"scheduled run #{run.pk}: {run.status} {run.error}".rstrip())
+        # the automation rules on records and on a schedule (kehu rules), every few minutes
+        if time.monotonic() - swept >= SWEEP_EVERY_S:
+            swept = time.monotonic()
+            for log in sweep():
+                click.echo(f"rule #{log.rule_id}: acted on {log.n_acted}, failed {log.n_failed}")
         if once:
             return
         time.sleep(60)

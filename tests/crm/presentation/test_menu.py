@@ -26,6 +26,7 @@ MENUS = {
     ("admin", False): [
         *SALES_DESK,
         ("/intelligence/", "Intelligence"),
+        ("/automation/", "Automation"),
         ("/imports/", "Imports"),
         ("/admin/", "Administration"),
     ],
@@ -44,10 +45,15 @@ MENUS = {
         ("/catalog/products/", "Products"),
         ("/intelligence/", "Intelligence"),
     ],
-    ("marketing", False): [*SALES_DESK, ("/intelligence/", "Intelligence")],
+    ("marketing", False): [
+        *SALES_DESK,
+        ("/intelligence/", "Intelligence"),
+        ("/automation/", "Automation"),
+    ],
     ("analyst", False): [
         *SALES_DESK,
         ("/intelligence/", "Intelligence"),
+        ("/automation/", "Automation"),
         ("/imports/", "Imports"),
     ],
 }
@@ -82,6 +88,7 @@ def test_the_menu_reads_in_the_users_language(
         "互动记录",
         "产品",
         "客户洞察",
+        "自动化",
         "数据导入",
     ]
 

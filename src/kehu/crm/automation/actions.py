@@ -208,6 +208,7 @@ def _targets(
             ticket=tickets.get(c.ticket_id) if c.ticket_id else None,
             rule_name=rule.name,
             rule_id=rule.pk,
+            rule_key=rule.key,
             now=now,
         )
         for c in candidates
@@ -261,10 +262,13 @@ def run_rule(
     now: datetime | None = None,
     value_run: ValueRun | None = None,
     by: AbstractBaseUser | None = None,
+    log_idle: bool = True,
 ) -> RuleRun:
     """Run ``rule`` once (enabled or not: the caller decides) and log it. An analysis
     rule compares ``value_run`` (default: the latest finished run) with the finished
-    run before it. A dry run writes the log row only, with who it would hit and why."""
+    run before it. A dry run writes the log row only, with who it would hit and why.
+    Without ``log_idle``, a run that acted on no one and failed on no one is not
+    logged (the scheduler's frequent sweeps)."""
     now = now or timezone.now()
     if triggers.TRIGGERS[rule.trigger].family == triggers.ANALYSIS and value_run is None:
         value_run = ValueRun.objects.filter(status=ValueRun.Status.DONE).order_by("-pk").first()
@@ -291,7 +295,7 @@ def run_rule(
         if dry_run:
             log.preview = _preview(targets)
             tally.acted = len(targets)
-        else:
+        elif targets:
             log.save()
             for target in targets:
                 outcome = _act(rule, log, target)
@@ -306,15 +310,17 @@ def run_rule(
     except Exception as e:
         logger.exception("rule %s failed", rule.pk)
         errors.append(f"{type(e).__name__}: {e}")
-    return _close(log, tally, errors)
+    idle = not (dry_run or tally.acted or tally.failed or errors)
+    return _close(log, tally, errors, save=log_idle or not idle)
 
 
-def _close(log: RuleRun, tally: _Tally, errors: list[str]) -> RuleRun:
+def _close(log: RuleRun, tally: _Tally, errors: list[str], *, save: bool) -> RuleRun:
     log.n_matched, log.n_acted = tally.matched, tally.acted
     log.n_skipped, log.n_failed = tally.skipped, tally.failed
     log.error = "\n".join(errors)
     log.finished_at = timezone.now()
-    log.save()
+    if save:
+        log.save()
     return log
 
 
@@ -343,6 +349,7 @@ def run_due(
     dry_run: bool = False,
     rule_ids: list[int] | None = None,
     by: AbstractBaseUser | None = None,
+    log_idle: bool = True,
 ) -> list[RuleRun]:
     """The sweep: every enabled record rule, and every enabled schedule rule whose
     latest slot has not run yet. With ``rule_ids``, those rules whatever their state or
@@ -355,4 +362,12 @@ def run_due(
             raise ValidationError({"rule": ValidationError(f"no rule has id {missing}", "unknown")})
     else:
         rules = [r for r in Rule.objects.filter(enabled=True).order_by("pk") if _due(r, now)]
-    return [run_rule(rule, dry_run=dry_run, now=now, by=by) for rule in rules]
+    return [
+        run_rule(rule, dry_run=dry_run, now=now, by=by, log_idle=log_idle or _is_schedule(rule))
+        for rule in rules
+    ]
+
+
+def _is_schedule(rule: Rule) -> bool:
+    # a schedule rule's run is logged even when idle: its log says the slot was run
+    return triggers.TRIGGERS[rule.trigger].family == triggers.SCHEDULE

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from kehu.crm.appconfig import ALL, FULL, VIEW, KehuAppConfig
+from kehu.crm.appconfig import ALL, FULL, VIEW, KehuAppConfig, NavEntry
 from kehu.crm.choices import Role
 
 
@@ -10,7 +10,7 @@ class AutomationConfig(KehuAppConfig):
     verbose_name = _("Automation")
     url_prefix = "automation/"
     api_router = "kehu.crm.automation.api.router"
-    nav = ()  # the pages come next
+    nav = (NavEntry(_("Automation"), "automation:rules", 65, permission="automation.view_rule"),)
     # administrators and marketing users write the rules; analysts read them and their
     # logs; sales and service users see only their own notifications (no permission
     # needed: a notification page shows its user's own)

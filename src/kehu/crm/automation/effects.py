@@ -45,6 +45,8 @@ class Target:
     ticket: Ticket | None
     rule_name: str
     rule_id: int
+    #: a ready-made rule's key: its name is then shown translated
+    rule_key: str
     now: datetime
 
 
@@ -67,7 +69,7 @@ def _user(pk: int | None) -> AbstractBaseUser | None:
 def rule_name(target: Target) -> str:
     """The rule's name in the active language (a ready-made rule's name is translated;
     a name a user wrote is as written)."""
-    return gettext(target.rule_name) if target.rule_name else ""
+    return gettext(target.rule_name) if target.rule_key else target.rule_name
 
 
 def _subject(target: Target, subject: str) -> str:
@@ -103,9 +105,9 @@ def add_tag(params: dict[str, Any], target: Target) -> dict[str, Any]:
     from kehu.crm.customers import actions as customers
 
     names = list(target.customer.tags.values_list("name", flat=True))
-    if params["tag"] not in names:
-        customers.update_customer(target.customer, tags=[*names, params["tag"]])
-    return {"kind": "tag", "name": params["tag"]}
+    if params["add_tag"] not in names:
+        customers.update_customer(target.customer, tags=[*names, params["add_tag"]])
+    return {"kind": "tag", "name": params["add_tag"]}
 
 
 def _ticket_of(target: Target) -> Ticket | None:
@@ -183,7 +185,7 @@ EFFECTS: dict[str, Effect] = {
             create_activity,
             user_params=("fallback_user",),
         ),
-        Effect("tag", _("Tag the customer"), (Param("tag", str, required=True),), add_tag),
+        Effect("tag", _("Tag the customer"), (Param("add_tag", str, required=True),), add_tag),
         Effect(
             "escalate",
             _("Escalate the ticket"),
@@ -233,8 +235,10 @@ def clean_effect(given: Any) -> dict[str, Any]:
                 )
             }
         )
-    if effect.kind == "tag" and len(cleaned["tag"]) > 50:
-        raise ValidationError({"tag": ValidationError("a tag has at most 50 characters", "long")})
+    if effect.kind == "tag" and len(cleaned["add_tag"]) > 50:
+        raise ValidationError(
+            {"add_tag": ValidationError("a tag has at most 50 characters", "long")}
+        )
     return {"kind": effect.kind, **cleaned}
 
 

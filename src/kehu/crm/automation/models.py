@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -60,6 +61,14 @@ class Rule(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("automation:rule", args=[self.pk])
+
+    def display_name(self) -> str:
+        """The name in the active language: a ready-made rule's English name is a msgid
+        (``ready_made.py``); a name a user wrote is shown as written."""
+        return gettext(self.name) if self.key else self.name
+
+    def display_description(self) -> str:
+        return gettext(self.description) if self.key and self.description else self.description
 
 
 class RuleRun(models.Model):

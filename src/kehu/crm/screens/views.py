@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
+from kehu.crm.automation.queries import unread_count
 from kehu.crm.customers import queries
 from kehu.crm.customers.models import Customer
 from kehu.crm.customers.queries import customer_scope, visible_customers
@@ -66,6 +67,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .filter(~Q(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED]))
         .count(),
         "now": timezone.now(),
+        "n_unread_notifications": unread_count(user),
     }
     return render(request, "accounts/home.html", context)
 
