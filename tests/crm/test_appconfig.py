@@ -50,16 +50,17 @@ def test_marketing_and_automation_are_wired_without_a_menu_entry() -> None:
         config = apps.get_app_config(label)
         assert config.url_prefix == f"{label}/"
         assert router in mounted
-        if label == "marketing":
-            assert config.nav == ()  # nothing to open yet: no dead-end menu entry
-    # automation has its pages: the rules, for those who may read them
+    # each has its pages now: the campaigns and the rules, for those who may read them
+    assert [e.url_name for e in apps.get_app_config("marketing").nav] == [
+        "marketing:campaign_list"
+    ]
     assert [e.url_name for e in apps.get_app_config("automation").nav] == ["automation:rules"]
 
 
 @pytest.mark.django_db
-def test_an_empty_app_has_no_page_yet(admin_user: object, client_for) -> None:
+def test_the_marketing_menu_entry_opens_a_page(admin_user: object, client_for) -> None:
     client = client_for(admin_user)
-    assert client.get("/marketing/").status_code == 404
+    assert client.get("/marketing/").status_code == 200
 
 
 def test_pages_added_to_a_namespace_no_app_has_are_refused(monkeypatch) -> None:
