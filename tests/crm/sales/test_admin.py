@@ -1,10 +1,13 @@
 """The Django admin moves an order's status only along its workflow, through
-sales.actions.set_order_status."""
+sales.actions.set_order_status, and shows an order's lines without editing them."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +52,52 @@ def test_opportunities_change_stage_through_the_action_which_closes_a_won_deal(
     assert "1 record moved to Won." in response.content.decode()
     deal.refresh_from_db()
     assert (deal.stage, deal.probability) == ("won", 100) and deal.closed_at is not None
+
+
+def _form_data(page) -> dict:
+    """What the order's change form posts as it stands (fields and inline management)."""
+    form = page.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if name == "ordered_at":
+            local = timezone.localtime(value)
+            data["ordered_at_0"], data["ordered_at_1"] = f"{local:%Y-%m-%d}", f"{local:%H:%M:%S}"
+        else:
+            data[name] = "" if value is None else getattr(value, "pk", value)
+    for formset in page.context["inline_admin_formsets"]:
+        management = formset.formset.management_form
+        data.update({management.add_prefix(k): v for k, v in management.initial.items()})
+    return data
+
+
+def test_order_lines_are_read_in_the_admin_not_edited(
+    admin_user, make_customer, make_order, client_for
+):
+    """The lines and the total are create_order's; the admin cannot change, add or
+    delete a line behind it."""
+    c = client_for(admin_user)
+    order = make_order(make_customer(), amount="40.00")
+    line = order.lines.get()
+    url = reverse("admin:sales_order_change", args=[order.pk])
+    page = c.get(url)
+    html = page.content.decode()
+    assert "40.00" in html  # the line is shown
+    assert 'name="lines-0-quantity"' not in html and 'name="lines-0-DELETE"' not in html
+    data = {
+        **_form_data(page),
+        "notes": "Call before delivery",
+        "lines-0-id": line.pk,
+        "lines-0-order": order.pk,
+        "lines-0-quantity": "9",
+        "lines-0-DELETE": "on",
+        "lines-1-product": line.product_id,
+        "lines-1-quantity": "3",
+        "lines-TOTAL_FORMS": "2",
+    }
+    response = c.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    order.refresh_from_db()
+    assert order.notes == "Call before delivery"  # the order itself was saved
+    assert list(order.lines.values_list("pk", "quantity")) == [(line.pk, line.quantity)]
+    assert order.total_amount == Decimal("40.00")

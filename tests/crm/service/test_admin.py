@@ -1,6 +1,6 @@
 """The Django admin changes a ticket's workflow only through the service actions: the
 status by the "Move to" actions (their rules, their log), a new ticket opened and logged
-as the service pages open it."""
+as the service pages open it, a visit planned and recorded by the visit actions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kehu.crm.service.actions import schedule_visit
-from kehu.crm.service.models import Ticket, TicketEvent
+from kehu.crm.service.models import TechnicianVisit, Ticket, TicketEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +122,111 @@ def test_admin_pages_render(admin_user, make_ticket, client_for):
     assert c.get(reverse("admin:service_ticket_changelist")).status_code == 200
     assert c.get(reverse("admin:service_ticket_change", args=[ticket.pk])).status_code == 200
     assert c.get(reverse("admin:service_ticket_history", args=[ticket.pk])).status_code == 200
+
+
+def _post_ticket(client, ticket, visits, n_initial):
+    """The ticket's change form as the admin posts it, with ``visits`` (the inline's rows:
+    the planned ones first, ``n_initial`` of them, then new ones)."""
+    events = list(ticket.events.values_list("pk", flat=True))
+    data = {
+        "customer": ticket.customer_id,
+        "type": ticket.type,
+        "priority": ticket.priority,
+        "channel": ticket.channel,
+        "subject": ticket.subject,
+        "description": ticket.description,
+        "assignee": "",
+        "opened_at_0": "2026-01-05",
+        "opened_at_1": "10:00:00",
+        "events-TOTAL_FORMS": str(len(events)),
+        "events-INITIAL_FORMS": str(len(events)),
+        **{f"events-{i}-id": pk for i, pk in enumerate(events)},
+        **{f"events-{i}-ticket": ticket.pk for i in range(len(events))},
+        "visits-TOTAL_FORMS": str(len(visits)),
+        "visits-INITIAL_FORMS": str(n_initial),
+    }
+    for i, visit in enumerate(visits):
+        data.update({f"visits-{i}-{name}": value for name, value in visit.items()})
+        data[f"visits-{i}-ticket"] = ticket.pk
+    return client.post(reverse("admin:service_ticket_change", args=[ticket.pk]), data)
+
+
+def _planned(visit, **changes):
+    row = {
+        "id": visit.pk,
+        "scheduled_at_0": "2026-02-01",
+        "scheduled_at_1": "09:00:00",
+        "technician": "",
+        "address": visit.address,
+        "outcome": visit.outcome,
+    }
+    return {**row, **changes}
+
+
+def test_a_visit_added_in_the_admin_is_planned_and_logged(
+    admin_user, make_user, make_customer, make_ticket, client_for
+):
+    ticket = make_ticket(make_customer(address="1 Mill Lane"))
+    tech = make_user("service")
+    new = {
+        "scheduled_at_0": "2026-02-01",
+        "scheduled_at_1": "09:00:00",
+        "technician": tech.pk,
+        "address": "",
+        "outcome": "",
+    }
+    response = _post_ticket(client_for(admin_user), ticket, [new], 0)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    visit = ticket.visits.get()
+    # schedule_visit: the customer's address when none is given, planned, logged
+    assert (visit.technician, visit.address, visit.status) == (tech, "1 Mill Lane", "scheduled")
+    logged = ticket.events.get(kind=TicketEvent.Kind.VISIT)
+    assert logged.user == admin_user
+    assert logged.message.startswith("visit scheduled for 2026-02-01")
+
+
+def test_an_outcome_given_in_the_admin_records_the_visit(admin_user, make_ticket, client_for):
+    ticket = make_ticket()
+    visit = schedule_visit(ticket, scheduled_at=timezone.now(), address="Dock 4")
+    row = _planned(visit, outcome="Replaced the fuser", address="Elsewhere")
+    response = _post_ticket(client_for(admin_user), ticket, [row], 1)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    visit.refresh_from_db()
+    # record_visit: done, visited now, logged; a planned visit's place is not posted
+    assert (visit.status, visit.outcome, visit.address) == ("done", "Replaced the fuser", "Dock 4")
+    assert visit.visited_at is not None
+    messages = list(ticket.events.filter(kind=TicketEvent.Kind.VISIT).values_list("message"))
+    assert ("Replaced the fuser",) in messages
+
+
+def test_a_visit_the_action_would_refuse_is_named_on_the_form(admin_user, make_ticket, client_for):
+    ticket = make_ticket()
+    visit = schedule_visit(ticket, scheduled_at=timezone.now(), address="Dock 4")
+    client = client_for(admin_user)
+    recorded = _post_ticket(client, ticket, [_planned(visit, outcome="Fixed")], 1)
+    assert recorded.status_code == 302
+    again = _post_ticket(client, ticket, [_planned(visit, outcome="Fixed")], 1)
+    assert again.status_code == 302  # nothing changed, nothing recorded again
+    cleared = _post_ticket(client, ticket, [_planned(visit, outcome=" ")], 1)
+    assert cleared.status_code == 200
+    assert "Describe the outcome of the visit." in cleared.content.decode()
+    # no action cancels a visit yet: the row is set as an older release may have left it
+    TechnicianVisit.objects.filter(pk=visit.pk).update(status="cancelled", outcome="")
+    visit.refresh_from_db()
+    refused = _post_ticket(client, ticket, [_planned(visit, outcome="Came anyway")], 1)
+    assert refused.status_code == 200
+    assert "A cancelled visit cannot be recorded." in refused.content.decode()
+    visit.refresh_from_db()
+    assert (visit.status, visit.outcome) == ("cancelled", "")
+    assert ticket.events.filter(kind=TicketEvent.Kind.VISIT).count() == 2  # planned, recorded
+
+
+def test_visits_are_not_deleted_in_the_admin(admin_user, make_ticket, client_for):
+    ticket = make_ticket()
+    visit = schedule_visit(ticket, scheduled_at=timezone.now())
+    client = client_for(admin_user)
+    page = client.get(reverse("admin:service_ticket_change", args=[ticket.pk])).content.decode()
+    assert 'name="visits-0-DELETE"' not in page and 'name="visits-0-status"' not in page
+    response = _post_ticket(client, ticket, [_planned(visit, DELETE="on")], 1)
+    assert response.status_code == 302
+    assert ticket.visits.filter(pk=visit.pk).exists()

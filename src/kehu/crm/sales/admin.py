@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
@@ -16,9 +18,21 @@ def _move_opportunity(opportunity: Opportunity, stage: str, request: HttpRequest
 
 
 class OrderLineInline(admin.TabularInline):
+    """An order's lines as sales.actions.create_order wrote them, with the totals it
+    computed from them: read here, not edited (no action changes the lines of an
+    order; a return takes goods back)."""
+
     model = OrderLine
     extra = 0
-    raw_id_fields = ["product"]
+    fields = ["product", "description", "quantity", "unit_price", "discount_pct", "line_total"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Order)
