@@ -9,7 +9,9 @@
 - :func:`customer_lifetime_value` — discounted expected value over a horizon.
 
 Estimators follow scikit-learn's contract and share their fit
-(:class:`kehu.insight.base.LikelihoodModel`); bad input raises
+(:class:`kehu.insight.base.LikelihoodModel`); BG/NBD and MBG/NBD, which differ only in
+when a customer may first drop out, also share their predictions
+(:mod:`kehu.insight.btyd._beta_geometric`). Bad input raises
 :class:`~kehu.insight.errors.InputError` (an
 :class:`~kehu.insight.errors.InsightError` and a ``ValueError``; ``InvalidDataError``
 is its former name) naming the column, value and row; predicting before fitting raises
