@@ -23,6 +23,7 @@ COMMANDS = {
     "import",
     "migrate",
     "recommend",
+    "rules",
     "scheduler",
     "score",
     "serve",
