@@ -165,3 +165,23 @@ def test_a_customer_whose_action_fails_leaves_no_hit_and_is_tried_again(
     again = run_rule(rule)
     assert (again.n_acted, again.n_failed) == (1, 0)
     assert Activity.objects.get().owner == owner
+
+
+def test_the_ready_made_rules_exist_off_and_are_created_once():
+    from kehu.crm.automation.actions import ensure_ready_made_rules
+
+    ready = Rule.objects.exclude(key="")
+    assert sorted(ready.values_list("key", flat=True)) == [
+        "care-call-new-platinum",
+        "escalate-top-tier-complaint",
+        "survey-after-resolved-ticket",
+        "win-back-high-value",
+    ]
+    assert not ready.filter(enabled=True).exists()
+    win_back = ready.get(key="win-back-high-value")
+    update_rule(win_back, trigger_params={"threshold": 0.6}, enabled=True)
+    assert ensure_ready_made_rules() == 0  # after another migrate: nothing new, nothing reset
+    win_back.refresh_from_db()
+    assert win_back.enabled and win_back.trigger_params == {"threshold": 0.6}
+    ready.filter(key="care-call-new-platinum").delete()
+    assert ensure_ready_made_rules() == 1

@@ -149,6 +149,27 @@ def set_enabled(rule: Rule, enabled: bool, *, by: AbstractBaseUser | None = None
     return rule
 
 
+@transaction.atomic
+def ensure_ready_made_rules() -> int:
+    """Create the ready-made rules that do not exist (by key), switched off; how many
+    were created. Run after every migrate."""
+    from kehu.crm.automation.ready_made import READY_MADE
+
+    existing = set(Rule.objects.filter(key__gt="").values_list("key", flat=True))
+    created = 0
+    for spec in READY_MADE:
+        if spec["key"] not in existing:
+            cleaned = clean_rule(
+                spec["trigger"], spec["trigger_params"], spec["conditions"], spec["actions"]
+            )
+            fields = {"key": spec["key"], "name": spec["name"], "description": spec["description"]}
+            rule = Rule(enabled=False, **fields, **cleaned)
+            validate(rule)
+            rule.save()
+            created += 1
+    return created
+
+
 # --- notifications --------------------------------------------------------------------
 
 

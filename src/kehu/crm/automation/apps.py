@@ -23,4 +23,4 @@ class AutomationConfig(KehuAppConfig):
     def ready(self) -> None:
         from kehu.crm.automation.receivers import connect
 
-        connect()
+        connect(self)
