@@ -191,6 +191,25 @@ def fields_renamed(names: Mapping[str, str]) -> Iterator[None]:
         ) from e
 
 
+def filter_given(queryset: QuerySet[Any], filters: Schema, *names: str) -> QuerySet[Any]:
+    """``queryset`` narrowed to the rows equal to each filter of ``names`` the request
+    gave (a filter left out is ``None``; ``False`` and ``0`` are values)."""
+    given = filters.model_dump(include=set(names))
+    return queryset.filter(**{name: value for name, value in given.items() if value is not None})
+
+
+def filter_period(
+    queryset: QuerySet[Any], field: str, since: datetime | None, until: datetime | None
+) -> QuerySet[Any]:
+    """Rows whose ``field`` is from ``since`` (included) to ``until`` (excluded), each
+    bound only when given."""
+    if since is not None:
+        queryset = queryset.filter(**{f"{field}__gte": since})
+    if until is not None:
+        queryset = queryset.filter(**{f"{field}__lt": until})
+    return queryset
+
+
 def get_or_invalid(queryset: QuerySet[Any], pk: int | None, field: str, what: str) -> Any:
     """The row ``pk`` of ``queryset``, or a 422 naming the field."""
     if pk is None:

@@ -15,7 +15,15 @@ from kehu.crm.catalog.schemas import (
     ProductOut,
     ProductPatch,
 )
-from kehu.crm.rest import ERRORS, DbId, Pagination, fields_renamed, get_or_invalid, require_perm
+from kehu.crm.rest import (
+    ERRORS,
+    DbId,
+    Pagination,
+    fields_renamed,
+    filter_given,
+    get_or_invalid,
+    require_perm,
+)
 
 router = Router(tags=["catalog"])
 
@@ -44,10 +52,7 @@ def list_products(request: HttpRequest, filters: Query[ProductFilters]) -> Query
     if filters.q.strip():
         q = filters.q.strip()
         products = products.filter(Q(name__icontains=q) | Q(sku__icontains=q))
-    if filters.category_id is not None:
-        products = products.filter(category_id=filters.category_id)
-    if filters.is_active is not None:
-        products = products.filter(is_active=filters.is_active)
+    products = filter_given(products, filters, "category_id", "is_active")
     return products.order_by("name", "id")
 
 

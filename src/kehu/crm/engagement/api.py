@@ -25,6 +25,8 @@ from kehu.crm.rest import (
     DbId,
     Pagination,
     fields_renamed,
+    filter_given,
+    filter_period,
     get_or_invalid,
     require_perm,
 )
@@ -45,12 +47,8 @@ def list_interactions(
 ) -> QuerySet[Interaction]:
     require_perm(request, "engagement.view_interaction")
     interactions = visible_interactions(request)
-    exact = filters.model_dump(include={"customer_id", "channel", "direction"})
-    interactions = interactions.filter(**{k: v for k, v in exact.items() if v is not None})
-    if filters.since is not None:
-        interactions = interactions.filter(occurred_at__gte=filters.since)
-    if filters.until is not None:
-        interactions = interactions.filter(occurred_at__lt=filters.until)
+    interactions = filter_given(interactions, filters, "customer_id", "channel", "direction")
+    interactions = filter_period(interactions, "occurred_at", filters.since, filters.until)
     return interactions.order_by("-occurred_at", "-id")
 
 

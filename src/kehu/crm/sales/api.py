@@ -21,6 +21,8 @@ from kehu.crm.rest import (
     DbId,
     Pagination,
     fields_renamed,
+    filter_given,
+    filter_period,
     get_or_invalid,
     invalid,
     require_perm,
@@ -96,13 +98,8 @@ def _order_detail(user: User, pk: int) -> Order:
 
 
 def _filter_orders(orders: QuerySet[Order], filters: OrderFilters) -> QuerySet[Order]:
-    exact = filters.model_dump(include={"customer_id", "status", "kind", "channel"})
-    orders = orders.filter(**{k: v for k, v in exact.items() if v is not None})
-    if filters.since is not None:
-        orders = orders.filter(ordered_at__gte=filters.since)
-    if filters.until is not None:
-        orders = orders.filter(ordered_at__lt=filters.until)
-    return orders
+    orders = filter_given(orders, filters, "customer_id", "status", "kind", "channel")
+    return filter_period(orders, "ordered_at", filters.since, filters.until)
 
 
 @router.get("/orders", response=list[OrderOut], summary="List orders, newest first")
@@ -183,10 +180,7 @@ def list_opportunities(
 ) -> QuerySet[Opportunity]:
     require_perm(request, "sales.view_opportunity")
     opportunities = visible_opportunities(request.user)
-    if filters.customer_id is not None:
-        opportunities = opportunities.filter(customer_id=filters.customer_id)
-    if filters.stage is not None:
-        opportunities = opportunities.filter(stage=filters.stage)
+    opportunities = filter_given(opportunities, filters, "customer_id", "stage")
     if filters.open is not None:
         in_open = Q(stage__in=Opportunity.OPEN_STAGES)
         opportunities = opportunities.filter(in_open if filters.open else ~in_open)

@@ -19,6 +19,7 @@ from kehu.crm.rest import (
     DbId,
     Pagination,
     fields_renamed,
+    filter_given,
     get_or_invalid,
     require_perm,
     user_by_username,
@@ -73,8 +74,7 @@ def _related(customer: Customer, fields: dict[str, Any]) -> None:
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> QuerySet[Ticket]:
     require_perm(request, "service.view_ticket")
     tickets = visible_tickets(request.user)
-    exact = filters.model_dump(include={"customer_id", "status", "priority", "type"})
-    tickets = tickets.filter(**{k: v for k, v in exact.items() if v is not None})
+    tickets = filter_given(tickets, filters, "customer_id", "status", "priority", "type")
     if filters.open is True:
         tickets = tickets.exclude(status__in=CLOSED)
     elif filters.open is False:
