@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from tests.crm.marketing.conftest import smtp, smtp_server  # noqa: F401 (fixtures)
 
 from kehu.crm.accounts.actions import create_user
 from kehu.crm.catalog.actions import create_product
@@ -23,8 +22,12 @@ from kehu.crm.marketing.models import Campaign, CampaignMember
 from kehu.crm.marketing.results import campaign_results
 from kehu.crm.marketing.sending import send_campaign
 from kehu.crm.sales.actions import create_order
+from tests.crm.marketing import conftest as marketing_fixtures
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# the loopback SMTP server of the marketing tests
+smtp_server = marketing_fixtures.smtp_server
+smtp = marketing_fixtures.smtp
 PASSWORD = "a-long-enough-secret"
 SHOTS = Path("/tmp/shots")
 TRACKED = re.compile(r"https?://\S+/marketing/t/c/\S+?/(?=\s|$)")
