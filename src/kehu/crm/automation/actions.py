@@ -206,8 +206,8 @@ class _Tally:
 
 def _event_of(rule: Rule, context: triggers.Context) -> str:
     family = triggers.TRIGGERS[rule.trigger].family
-    if family == triggers.ANALYSIS and context.value_run is not None:
-        return f"analysis run #{context.value_run.pk}"
+    if family == triggers.ANALYSIS:
+        return f"analysis:{context.value_run.pk if context.value_run else ''}"
     if family == triggers.SCHEDULE:
         slot = triggers.last_slot(rule.trigger_params, rule.trigger, context.now)
         return triggers.slot_key(slot)

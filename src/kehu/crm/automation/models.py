@@ -116,6 +116,15 @@ class RuleRun(models.Model):
     def __str__(self) -> str:
         return f"{self.rule_id}@{self.started_at:%Y-%m-%d %H:%M}"
 
+    def event_text(self) -> str:
+        """What set the run off, in the active language."""
+        if self.event.startswith("schedule:"):
+            slot = self.event.removeprefix("schedule:").replace("T", " ")
+            return gettext("schedule of %(slot)s") % {"slot": slot}
+        if self.value_run_id is not None or self.event.startswith("analysis"):
+            return gettext("analysis run #%(n)s") % {"n": self.value_run_id or "?"}
+        return gettext("records checked")
+
 
 class RuleHit(models.Model):
     """A customer a rule acted on for one event: the unique (rule, customer, event)
