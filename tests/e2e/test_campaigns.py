@@ -110,6 +110,7 @@ def test_target_send_track_order_and_read_the_uplift(
     assert "Tier: Gold" in page.inner_text("#filter-words")
     assert "Segment: Big spenders" in page.inner_text("#filter-words")
     assert "60 customers match now." in page.inner_text("#live-count")
+    _shoot(page, "target-list-form-en")
     page.fill("#id_name", "Gold big spenders")
     page.click("#target-list-form button[type=submit]")
     page.wait_for_selector("#target-list-facts")
@@ -130,11 +131,17 @@ def test_target_send_track_order_and_read_the_uplift(
         "#id_body_en",
         "Dear {{ customer.greeting_name }},\n\nOur spring offer: " + live_server.url + "/login/",
     )
-    page.fill("#id_body_zh", "")
     page.click("#campaign-form button[type=submit]")
     page.wait_for_selector("#campaign-facts")
     campaign = Campaign.objects.get()
     assert campaign.channels == ["email"] and campaign.control_share == pytest.approx(0.25)
+    # any customer's message, before anything is sent, in both languages
+    page.fill("#id_customer", "Gold buyer 05")
+    page.click("#id_customer-options label:has-text('Gold buyer 05')")
+    page.wait_for_selector("#preview .preview-message")
+    assert "Dear Gold buyer 05" in page.inner_text("#preview [data-language=en]")
+    assert "尊敬的Gold buyer 05" in page.inner_text("#preview [data-language=zh-hans]")
+    assert not CampaignMember.objects.exists() and not smtp.messages
     _shoot(page, "campaign-draft-en")
 
     # the send goes through SMTP on loopback
