@@ -72,19 +72,21 @@ class Effect:
         return asdict(self)
 
 
-def _groups(values: np.ndarray, treatment: Any, minimum: int) -> tuple[np.ndarray, np.ndarray]:
+def _groups(
+    values: np.ndarray, name: str, treatment: Any, minimum: int
+) -> tuple[np.ndarray, np.ndarray]:
     t = binary_column(treatment, "treatment")
-    check_lengths(values=values, treatment=t)
+    check_lengths(**{name: values, "treatment": t})
     treated, control = values[t == 1], values[t == 0]
-    for rows, name in ((treated, "treated"), (control, "control")):
+    for rows, group in ((treated, "treated"), (control, "control")):
         if len(rows) < minimum:
             why = "; a campaign without a control group has no measured effect"
             raise coded(
                 InputError(
-                    f"the effect needs at least {minimum} {name} row(s), got {len(rows)}"
-                    + (why if name == "control" else "")
+                    f"the effect needs at least {minimum} {group} row(s), got {len(rows)}"
+                    + (why if group == "control" else "")
                 ),
-                f"too_few_{name}",
+                f"too_few_{group}",
                 n=len(rows),
                 minimum=minimum,
             )
@@ -131,7 +133,7 @@ def response_effect(outcome: Any, treatment: Any, *, confidence: float = 0.95) -
     """
     _check_confidence(confidence)
     y = binary_column(outcome, "outcome").astype(float)
-    treated, control = _groups(y, treatment, 1)
+    treated, control = _groups(y, "outcome", treatment, 1)
     p_t, p_c = float(treated.mean()), float(control.mean())
     se = float(np.sqrt(p_t * (1 - p_t) / len(treated) + p_c * (1 - p_c) / len(control)))
     z = float(stats.norm.ppf(0.5 + confidence / 2))
@@ -183,7 +185,7 @@ def revenue_effect(revenue: Any, treatment: Any, *, confidence: float = 0.95) ->
     """
     _check_confidence(confidence)
     values = numeric_column(revenue, "revenue")
-    treated, control = _groups(values, treatment, 2)
+    treated, control = _groups(values, "revenue", treatment, 2)
     n_t, n_c = len(treated), len(control)
     v_t, v_c = float(treated.var(ddof=1)) / n_t, float(control.var(ddof=1)) / n_c
     se = float(np.sqrt(v_t + v_c))

@@ -39,7 +39,7 @@ from kehu.insight.base import Estimator
 from kehu.insight.errors import InputError, coded
 from kehu.insight.uplift.data import FeatureSpec, as_features, binary_column, check_lengths
 from kehu.insight.uplift.learners import (
-    GBM_TRANSFORMED_PARAMS,
+    GBM_UPLIFT_PARAMS,
     CalibratedClassifier,
     Learner,
     OutcomeRegressor,
@@ -271,7 +271,8 @@ class ResponseModel(_CampaignModel):
         numpy.ndarray
             One probability per row.
         """
-        result: np.ndarray = self.model_.probability(self._features(X, "predict"))
+        features = self._features(X, "predict")
+        result: np.ndarray = self.model_.probability(features)
         return result
 
     def predict_proba(self, X: Any) -> np.ndarray:
@@ -310,7 +311,9 @@ class TwoModelUplift(_UpliftModel):
     Parameters
     ----------
     learner : {"lightgbm", "logistic"}
-        The base learner of both models.
+        The base learner of both models; LightGBM regularised more than for a response
+        model (:data:`~kehu.insight.uplift.learners.GBM_UPLIFT_PARAMS`), since the
+        uplift is a small difference of two noisy estimates.
     calibration_folds : int
         Folds of the out-of-fold scores that Platt scaling learns from.
     random_state : int
@@ -375,10 +378,13 @@ class TwoModelUplift(_UpliftModel):
         data = self._read(X, y, treatment)
         treated = data.treatment == 1
         self.treated_model_ = self._classifier(
-            data.X[treated], data.y[treated], what="the treated rows"
+            data.X[treated], data.y[treated], what="the treated rows", gbm_params=GBM_UPLIFT_PARAMS
         )
         self.control_model_ = self._classifier(
-            data.X[~treated], data.y[~treated], what="the control rows"
+            data.X[~treated],
+            data.y[~treated],
+            what="the control rows",
+            gbm_params=GBM_UPLIFT_PARAMS,
         )
         return self
 
@@ -434,7 +440,7 @@ class ClassTransformationUplift(_UpliftModel):
     learner : {"lightgbm", "logistic"}
         The base learner (for ``"outcome"``: LightGBM regression or, for
         ``"logistic"``, ridge regression). LightGBM is regularised more than for a
-        response (:data:`~kehu.insight.uplift.learners.GBM_TRANSFORMED_PARAMS`): the
+        response (:data:`~kehu.insight.uplift.learners.GBM_UPLIFT_PARAMS`): the
         transformed target's signal is half the uplift, under heavy label noise.
     random_state : int
         Seed of the folds and of LightGBM.
@@ -529,7 +535,7 @@ class ClassTransformationUplift(_UpliftModel):
             z,
             weight=weight,
             calibrated=False,
-            gbm_params=GBM_TRANSFORMED_PARAMS,
+            gbm_params=GBM_UPLIFT_PARAMS,
             what="the transformed target (treated responders and "
             "control non-responders against the rest)",
         )
