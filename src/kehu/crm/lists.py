@@ -10,8 +10,10 @@ from typing import Any, TypeVar
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 
 from kehu.crm.validation import Param, clean_params
 
@@ -52,6 +54,25 @@ def list_context(
         "sort_querystring": querystring_without(request, "page", "sort"),
         **extra,
     }
+
+
+def rows_only(request: HttpRequest) -> bool:
+    """Whether the request asks for a list's rows alone: htmx redrawing them after a
+    filter, sort or page change. A history restore (the back button, htmx fetching a
+    page it no longer holds) needs the whole page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def render_list(
+    request: HttpRequest, page_template: str, rows_template: str, context: Mapping[str, Any]
+) -> HttpResponse:
+    """The list page, or its rows alone (:func:`rows_only`); a cache keeps the two
+    apart (``Vary: HX-Request``)."""
+    template = rows_template if rows_only(request) else page_template
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def page_of(request: HttpRequest, queryset: QuerySet[Any], per_page: int | None = None) -> Page:

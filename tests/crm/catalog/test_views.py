@@ -109,3 +109,13 @@ def test_duplicate_sku_and_negative_price_are_field_errors(admin_user, client_fo
     assert response.status_code == 200
     assert {"sku", "unit_price"} <= set(response.context["form"].errors)
     assert Product.objects.count() == 1
+
+
+def test_a_history_restore_of_the_product_list_gets_the_whole_page(admin_user, client_for):
+    c = client_for(admin_user)
+    url = reverse("catalog:product_list")
+    restore = c.get(url, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert b"<html" in restore.content
+    assert "HX-Request" in restore["Vary"]
+    rows = c.get(url, HTTP_HX_REQUEST="true")
+    assert b"<html" not in rows.content and "HX-Request" in rows["Vary"]

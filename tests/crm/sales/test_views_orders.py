@@ -105,6 +105,26 @@ def test_order_list_htmx_request_gets_only_the_rows(
     assert b"<html" not in response.content
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sales:order_list",
+        "sales:opportunity_list",
+        "sales:opportunity_board",
+        "sales:activity_list",
+    ],
+)
+def test_a_history_restore_of_a_sales_list_gets_the_whole_page(admin_user, client_for, url):
+    """The back button makes htmx fetch a page it no longer holds: the rows alone would
+    replace the whole page; a cache keeps the rows and the page apart."""
+    c = client_for(admin_user)
+    restore = c.get(reverse(url), HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
+    assert b"<html" in restore.content
+    assert "HX-Request" in restore["Vary"]
+    rows = c.get(reverse(url), HTTP_HX_REQUEST="true")
+    assert b"<html" not in rows.content and "HX-Request" in rows["Vary"]
+
+
 def test_csv_export_has_every_filtered_row(admin_user, make_customer, make_order, client_for):
     customer = make_customer()
     for i in range(30):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from kehu.crm.catalog import actions, queries
 from kehu.crm.catalog.forms import ProductForm
 from kehu.crm.catalog.models import Product, ProductCategory
-from kehu.crm.lists import csv_response, csv_rows, list_context, list_filters
+from kehu.crm.lists import csv_response, csv_rows, list_context, list_filters, render_list
 from kehu.crm.validation import Choice, Id, Param, Text, attach_errors
 
 LIST_FILTERS: dict[str, Param] = {  # a value outside its choices is a 400
@@ -40,8 +40,9 @@ def product_list(request: HttpRequest) -> HttpResponse:
     products = queries.filtered_products(**filters)
     categories = ProductCategory.objects.order_by("name")
     context = list_context(request, products, filters, "name", categories=categories)
-    template = "catalog/partials/product_rows.html" if request.htmx else "catalog/product_list.html"
-    return render(request, template, context)
+    return render_list(
+        request, "catalog/product_list.html", "catalog/partials/product_rows.html", context
+    )
 
 
 @login_required

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from kehu.crm.accounts.roles import sees_all_customers
 from kehu.crm.customers.models import Customer
 from kehu.crm.history import changes_of
-from kehu.crm.lists import csv_response, csv_rows, list_context, list_filters
+from kehu.crm.lists import csv_response, csv_rows, list_context, list_filters, render_list
 from kehu.crm.sales import actions, queries
 from kehu.crm.sales.forms import (
     ActivityForm,
@@ -137,8 +137,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         channels=SalesChannel.choices,
         customer=customer_or_none(request.user, filters.get("customer")),
     )
-    template = "sales/partials/order_rows.html" if request.htmx else "sales/order_list.html"
-    return render(request, template, context)
+    return render_list(request, "sales/order_list.html", "sales/partials/order_rows.html", context)
 
 
 @login_required
@@ -263,10 +262,9 @@ def opportunity_list(request: HttpRequest) -> HttpResponse:
         stages=Opportunity.Stage.choices,
         customer=customer_or_none(request.user, filters.get("customer")),
     )
-    template = (
-        "sales/partials/opportunity_rows.html" if request.htmx else "sales/opportunity_list.html"
+    return render_list(
+        request, "sales/opportunity_list.html", "sales/partials/opportunity_rows.html", context
     )
-    return render(request, template, context)
 
 
 @login_required
@@ -296,8 +294,9 @@ def _board_context(request: HttpRequest, params: QueryDict) -> dict[str, Any]:
 @permission_required("sales.view_opportunity", raise_exception=True)
 def opportunity_board(request: HttpRequest) -> HttpResponse:
     context = _board_context(request, request.GET)
-    template = "sales/partials/board.html" if request.htmx else "sales/opportunity_board.html"
-    return render(request, template, context)
+    return render_list(
+        request, "sales/opportunity_board.html", "sales/partials/board.html", context
+    )
 
 
 @login_required
@@ -410,8 +409,9 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         kinds=Activity.Kind.choices,
         now=timezone.now(),
     )
-    template = "sales/partials/activity_rows.html" if request.htmx else "sales/activity_list.html"
-    return render(request, template, context)
+    return render_list(
+        request, "sales/activity_list.html", "sales/partials/activity_rows.html", context
+    )
 
 
 @login_required

@@ -20,7 +20,6 @@ from django.db.models import Count, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from kehu.crm.automation.queries import unread_count
@@ -34,7 +33,14 @@ from kehu.crm.intelligence import labels
 from kehu.crm.intelligence import queries as value_queries
 from kehu.crm.intelligence.customer_filters import CUSTOMER_FILTERS
 from kehu.crm.intelligence.mining_labels import FLAG_KINDS
-from kehu.crm.lists import csv_response, csv_rows, list_context, list_filters
+from kehu.crm.lists import (
+    csv_response,
+    csv_rows,
+    list_context,
+    list_filters,
+    render_list,
+    rows_only,
+)
 from kehu.crm.sales.models import Activity, Opportunity, Order
 from kehu.crm.sales.queries import customer_activities
 from kehu.crm.screens.timeline import customer_timeline, latest_orders, latest_tickets
@@ -149,14 +155,11 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     )
     n_matches = context["page"].paginator.count
     context["search_capped"] = bool(filters.get("q")) and n_matches >= queries.SEARCH_LIMIT
-    # a history restore (back button) needs the whole page, not the rows alone
-    rows_only = request.htmx and not request.htmx.history_restore_request
-    if not rows_only:
+    if not rows_only(request):
         context["clusters"] = value_queries.segments_of(run)
-    template = "customers/partials/customer_rows.html" if rows_only else "customers/list.html"
-    response = render(request, template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_list(
+        request, "customers/list.html", "customers/partials/customer_rows.html", context
+    )
 
 
 @login_required

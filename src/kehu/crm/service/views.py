@@ -18,7 +18,6 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,7 +25,14 @@ from kehu.crm.choices import InteractionChannel
 from kehu.crm.customers.models import Customer
 from kehu.crm.customers.queries import customer_scope, visible_customers
 from kehu.crm.history import changes_of
-from kehu.crm.lists import csv_response, csv_rows, list_context, list_filters
+from kehu.crm.lists import (
+    csv_response,
+    csv_rows,
+    list_context,
+    list_filters,
+    render_list,
+    rows_only,
+)
 from kehu.crm.service import actions, queries
 from kehu.crm.service.forms import (
     AssignForm,
@@ -102,23 +108,18 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     filters = list_filters(request.GET, LIST_FILTERS)
     tickets = queries.filtered_tickets(request.user, **filters)
     context = list_context(request, tickets, filters, queries.DEFAULT_SORT)
-    if request.htmx and not request.htmx.history_restore_request:
-        response = render(request, "service/partials/ticket_rows.html", context)
-        patch_vary_headers(response, ["HX-Request"])
-        return response
-    dashboard = queries.dashboard(request.user)
-    context.update(
-        types=Ticket.Type.choices,
-        statuses=Ticket.Status.choices,
-        priorities=Ticket.Priority.choices,
-        channels=InteractionChannel.choices,
-        dashboard=dashboard,
-        avg_first_response_text=duration_text(dashboard.avg_first_response),
-        avg_resolution_text=duration_text(dashboard.avg_resolution),
-    )
-    response = render(request, "service/list.html", context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    if not rows_only(request):
+        dashboard = queries.dashboard(request.user)
+        context.update(
+            types=Ticket.Type.choices,
+            statuses=Ticket.Status.choices,
+            priorities=Ticket.Priority.choices,
+            channels=InteractionChannel.choices,
+            dashboard=dashboard,
+            avg_first_response_text=duration_text(dashboard.avg_first_response),
+            avg_resolution_text=duration_text(dashboard.avg_resolution),
+        )
+    return render_list(request, "service/list.html", "service/partials/ticket_rows.html", context)
 
 
 @login_required
