@@ -83,3 +83,54 @@ def test_a_cancelled_order_is_marked_cancelled(busy):
     set_order_status(order, "cancelled")
     entry = next(e for e in customer_timeline(customer) if e.kind == "order")
     assert entry.cancelled and entry.status == "cancelled"
+
+
+def test_a_campaign_shows_with_what_came_of_it(make_customer, make_product, client_for, make_user):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from kehu.crm.marketing import actions as marketing
+    from kehu.crm.marketing.models import CampaignMember
+    from kehu.crm.marketing.sending import send_campaign
+
+    reached = make_customer("Reached Co", address="1 Rue de la Paix, Paris")
+    held = make_customer("Held Co", address="2 Long Street, Cape Town")
+    unreachable = make_customer("Silent Co")
+    campaign = marketing.create_campaign(
+        name="Autumn letters",
+        goal="win_back",
+        channels=["letter"],
+        starts_on=date.today(),
+        ends_on=date.today() + timedelta(days=20),
+        control_share=0.0,
+    )
+    marketing.enrol(campaign, [reached, unreachable])
+    send_campaign(campaign)
+    create_order(reached, [{"product": make_product(price="12.00"), "quantity": 1}])
+    marketing.refresh_outcomes(campaign)
+    # the control group of a second campaign
+    control = marketing.create_campaign(
+        name="Spring letters",
+        goal="retention",
+        channels=["letter"],
+        starts_on=date.today(),
+        ends_on=date.today() + timedelta(days=20),
+        control_share=0.5,
+    )
+    while not marketing.in_control(control.seed, held.pk, 0.5):
+        control.seed += 1
+    control.save(update_fields=["seed"])
+    marketing.enrol(control, [held])
+    assert CampaignMember.objects.get(campaign=control).group == "control"
+
+    (entry,) = [e for e in customer_timeline(reached) if e.kind == "campaign"]
+    assert entry.title == "Autumn letters" and entry.url == campaign.get_absolute_url()
+    assert "sent by Letter" in entry.detail and "ordered 1 times" in entry.detail
+    assert "12.00" in entry.detail and entry.at <= timezone.now()
+    (held_entry,) = [e for e in customer_timeline(held) if e.kind == "campaign"]
+    assert "control group" in held_entry.detail
+    (silent,) = [e for e in customer_timeline(unreachable) if e.kind == "campaign"]
+    assert silent.detail == "not sent: no address on the campaign's channels"
+    page = client_for(make_user("admin")).get(reached.get_absolute_url()).content.decode()
+    assert "Autumn letters" in page and "sent by Letter" in page

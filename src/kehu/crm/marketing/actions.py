@@ -11,6 +11,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -38,6 +40,8 @@ from kehu.crm.marketing.messages import check_template, default_templates
 from kehu.crm.marketing.models import (
     Campaign,
     CampaignMember,
+    ResponseLearning,
+    ResponseScore,
     Suppression,
     TargetList,
     TargetListMember,
@@ -572,3 +576,33 @@ def members_with_recent_message(
 
 def has_member(campaign: Campaign) -> Exists:
     return Exists(CampaignMember.objects.filter(campaign=campaign, customer_id=OuterRef("pk")))
+
+
+# What the campaigns taught (kehu.crm.marketing.learning)
+
+
+@transaction.atomic
+def save_learning(record: ResponseLearning, scores: pd.DataFrame | None) -> ResponseLearning:
+    """Store a learning step and, when it scored customers, replace every customer's
+    response score with the new ones (``customer_id``, ``propensity``, ``uplift``)."""
+    record.save()
+    if scores is None:
+        return record
+    now = timezone.now()
+    ResponseScore.objects.all().delete()
+    uplift = scores["uplift"].astype(float)
+    ResponseScore.objects.bulk_create(
+        (
+            ResponseScore(
+                customer_id=int(customer_id),
+                propensity=float(propensity),
+                uplift=None if np.isnan(u) else float(u),
+                scored_at=now,
+            )
+            for customer_id, propensity, u in zip(
+                scores["customer_id"], scores["propensity"], uplift, strict=True
+            )
+        ),
+        batch_size=CHUNK,
+    )
+    return record

@@ -32,3 +32,8 @@ class MarketingConfig(KehuAppConfig):
             "responsescore": VIEW,
         },
     }
+
+    def ready(self) -> None:
+        from kehu.crm.marketing.receivers import connect
+
+        connect()

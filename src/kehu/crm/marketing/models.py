@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from kehu.crm.model_fields import NOT_NEGATIVE, customer_field, money_field, user_field
 
 
 class TargetList(models.Model):
@@ -40,14 +41,7 @@ class TargetList(models.Model):
     )
     size = models.PositiveIntegerField(_("customers"), default=0)
     evaluated_at = models.DateTimeField(_("evaluated"), null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = user_field(_("created by"), "+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -66,7 +60,7 @@ class TargetListMember(models.Model):
     """A customer frozen into a static target list."""
 
     target_list = models.ForeignKey(TargetList, on_delete=models.CASCADE, related_name="members")
-    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="+")
+    customer = customer_field("+", on_delete=models.CASCADE)
 
     class Meta:
         constraints = [
@@ -113,30 +107,15 @@ class Campaign(models.Model):
         on_delete=models.PROTECT,
         related_name="campaigns",
     )
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("owner"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="campaigns",
-    )
+    owner = user_field(_("owner"), "campaigns")
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
-    budget = models.DecimalField(
-        _("budget"),
-        max_digits=12,
-        decimal_places=2,
-        default=Decimal(0),
-        validators=[MinValueValidator(Decimal(0))],
-    )
-    cost = models.DecimalField(
+    budget = money_field(_("budget"), default=Decimal(0), validators=NOT_NEGATIVE)
+    cost = money_field(
         _("cost so far"),
-        max_digits=12,
-        decimal_places=2,
         default=Decimal(0),
-        validators=[MinValueValidator(Decimal(0))],
+        validators=NOT_NEGATIVE,
         help_text=_("What the campaign has cost: design, postage, SMS fees, staff time."),
     )
     starts_on = models.DateField(_("send on"))
@@ -209,9 +188,7 @@ class CampaignMember(models.Model):
         HELD_OUT = "held_out", _("Held out (control)")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="members")
-    customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.CASCADE, related_name="campaign_memberships"
-    )
+    customer = customer_field("campaign_memberships", on_delete=models.CASCADE)
     # blank for a customer who could not be reached on any channel: not in the experiment
     group = models.CharField(_("group"), max_length=10, choices=Group.choices, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
@@ -232,9 +209,7 @@ class CampaignMember(models.Model):
     responded_at = models.DateTimeField(_("replied"), null=True, blank=True)
     converted = models.BooleanField(_("ordered"), default=False)
     orders = models.PositiveIntegerField(_("orders in the window"), default=0)
-    revenue = models.DecimalField(
-        _("revenue in the window"), max_digits=14, decimal_places=2, default=Decimal(0)
-    )
+    revenue = money_field(_("revenue in the window"), default=Decimal(0))
 
     class Meta:
         verbose_name = _("campaign member")
@@ -265,14 +240,7 @@ class Suppression(models.Model):
     # lower-cased email, or the phone number's digits
     address = models.CharField(_("address"), max_length=254)
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
-    customer = models.ForeignKey(
-        "customers.Customer",
-        verbose_name=_("customer"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    customer = customer_field("+", on_delete=models.SET_NULL, optional=True)
     campaign = models.ForeignKey(
         Campaign,
         verbose_name=_("campaign"),
@@ -317,3 +285,25 @@ class ResponseScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id}: {self.propensity:.2f}"
+
+
+class ResponseLearning(models.Model):
+    """What the campaigns taught after one analysis run: how many members of which
+    campaigns the response models learnt from, which uplift model won and how well
+    (cross-validated Qini), or why nothing could be learnt yet."""
+
+    run_id = models.PositiveIntegerField(_("analysis run"), null=True)
+    learnt_at = models.DateTimeField(_("learnt"), auto_now_add=True)
+    campaigns = models.PositiveIntegerField(_("campaigns"), default=0)
+    members = models.PositiveIntegerField(_("members"), default=0)
+    scored = models.PositiveIntegerField(_("customers scored"), default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    skipped = models.CharField(_("not learnt because"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-learnt_at", "-id"]
+        verbose_name = _("response learning")
+        verbose_name_plural = _("response learnings")
+
+    def __str__(self) -> str:
+        return f"{self.learnt_at:%Y-%m-%d %H:%M}: {self.members} members"

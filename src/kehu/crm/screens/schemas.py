@@ -9,7 +9,7 @@ from ninja import Field, Schema
 
 class TimelineEntryOut(Schema):
     at: datetime
-    kind: str = Field(description="interaction, order or ticket")
+    kind: str = Field(description="interaction, order, ticket or campaign")
     channel: str
     channel_label: str
     title: str
