@@ -261,3 +261,18 @@ def test_bad_parameters_and_missing_columns_get_a_message(small_campaign):
         InputError, match="feature 'n_orders' must be a number \\(or missing\\), got 'x' in row 7"
     ):
         model.predict(stray_text)
+
+
+@pytest.mark.parametrize("model", MODELS[:4], ids=IDS[:4])
+def test_a_refit_that_fails_leaves_no_half_fitted_model(model, small_campaign):
+    c = small_campaign
+    model = _fit(clone(model), c)
+    only_treated = c[c["treatment"] == 1]
+    no_responder_treated = c["response"].where(c["treatment"] == 0, 0)
+    with pytest.raises(InputError):
+        if isinstance(model, ResponseModel):
+            model.fit(c[COLUMNS], no_responder_treated, c["treatment"])
+        else:
+            model.fit(only_treated[COLUMNS], only_treated["response"], only_treated["treatment"])
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        model.predict(c[COLUMNS])

@@ -35,7 +35,7 @@ from typing import Any, Literal, Self
 import numpy as np
 import pandas as pd
 
-from kehu.insight.base import Estimator
+from kehu.insight.base import Estimator, check_is_fitted
 from kehu.insight.errors import InputError, coded
 from kehu.insight.uplift.data import FeatureSpec, as_features, binary_column, check_lengths
 from kehu.insight.uplift.learners import (
@@ -134,8 +134,16 @@ class _CampaignModel(Estimator):
     learner: Learner
     random_state: int
     n_jobs: int | None
+    #: the fitted attribute set last: present only after a fit that went through
+    _fitted_last = "model_"
+
+    def _check_is_fitted(self, method: str) -> None:
+        check_is_fitted(self, method, attribute=self._fitted_last)
 
     def _check_params(self) -> None:
+        """Forget an earlier fit (a fit that fails leaves no half-fitted model), check."""
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("__")]:
+            delattr(self, name)
         check_learner(self.learner)
         folds = getattr(self, "calibration_folds", 2)
         if not (isinstance(folds, int) and folds >= 2):
@@ -253,9 +261,9 @@ class ResponseModel(_CampaignModel):
         X_t, y_t = data.X[treated], data.y[treated]
         _check_both_outcomes(y_t)
         self.features_ = data.spec
-        self.model_ = self._classifier(X_t, y_t, what="the treated rows")
         self.n_rows_ = int(treated.sum())
         self.response_rate_ = float(y_t.mean())
+        self.model_ = self._classifier(X_t, y_t, what="the treated rows")
         return self
 
     def predict(self, X: Any) -> np.ndarray:
@@ -344,6 +352,8 @@ class TwoModelUplift(_UpliftModel):
     >>> bool(np.allclose(outcomes["uplift"], outcomes["p_treated"] - outcomes["p_control"]))
     True
     """
+
+    _fitted_last = "control_model_"
 
     def __init__(
         self,
