@@ -170,6 +170,31 @@ def notify(params: dict[str, Any], target: Target) -> dict[str, Any]:
     return {"kind": "notify", "id": note.pk, "user": user.pk}
 
 
+def enrol(params: dict[str, Any], target: Target) -> dict[str, Any]:
+    """Add the customer to a campaign (an always-on campaign sends to new members as
+    they arrive: how a rule sends a message); one already a member stays as they are."""
+    from kehu.crm.marketing import actions as marketing
+    from kehu.crm.marketing.models import Campaign
+
+    campaign = Campaign.objects.filter(pk=params["campaign"]).first()
+    if campaign is None:
+        raise ValidationError(gettext("the campaign of this rule no longer exists"))
+    added = marketing.enrol(campaign, [target.customer])
+    return {"kind": "enrol", "campaign": campaign.pk, "added": added}
+
+
+def _check_campaign(pk: int) -> None:
+    from kehu.crm.marketing.models import Campaign
+
+    campaign = Campaign.objects.filter(pk=pk).first()
+    if campaign is None:
+        raise ValidationError({"campaign": ValidationError(f"no campaign has id {pk}", "unknown")})
+    if campaign.status == Campaign.Status.CANCELLED:
+        raise ValidationError(
+            {"campaign": ValidationError(f"campaign {pk} is cancelled", "cancelled")}
+        )
+
+
 EFFECTS: dict[str, Effect] = {
     e.kind: e
     for e in (
@@ -203,6 +228,12 @@ EFFECTS: dict[str, Effect] = {
             notify,
             user_params=("user",),
         ),
+        Effect(
+            "enrol",
+            _("Enrol in a campaign"),
+            (Param("campaign", int, required=True, low=1),),
+            enrol,
+        ),
     )
 }
 
@@ -235,6 +266,8 @@ def clean_effect(given: Any) -> dict[str, Any]:
                 )
             }
         )
+    if effect.kind == "enrol":
+        _check_campaign(cleaned["campaign"])
     if effect.kind == "tag" and len(cleaned["add_tag"]) > 50:
         raise ValidationError(
             {"add_tag": ValidationError("a tag has at most 50 characters", "long")}

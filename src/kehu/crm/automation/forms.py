@@ -16,6 +16,7 @@ from kehu.crm.automation.queries import CONDITION_KEYS
 from kehu.crm.automation.triggers import TRIGGERS, trigger_choices
 from kehu.crm.customers.models import Customer
 from kehu.crm.intelligence.labels import LIFECYCLE, SEGMENTS, TIERS, choices
+from kehu.crm.marketing.models import Campaign
 from kehu.crm.sales.models import Activity
 from kehu.crm.service.models import Ticket
 
@@ -35,6 +36,7 @@ ACTION_FIELDS = {
     "tag": ("add_tag",),
     "escalate": ("priority", "assignee"),
     "notify": ("user",),
+    "enrol": ("campaign",),
 }
 
 
@@ -124,6 +126,13 @@ class RuleForm(forms.Form):
     assignee = _users(_("Assign to"), _("unchanged"))
     do_notify = forms.BooleanField(label=_("Notify a user"), required=False)
     user = _users(_("User to notify"), _("the customer's owner"))
+    do_enrol = forms.BooleanField(label=_("Enrol in a campaign"), required=False)
+    campaign = forms.ModelChoiceField(
+        label=_("Campaign"),
+        queryset=Campaign.objects.exclude(status=Campaign.Status.CANCELLED).order_by("name"),
+        required=False,
+        help_text=_("An always-on campaign sends its message to each customer a rule adds."),
+    )
 
     GROUPS = (
         (_("Rule"), ("name", "description", "enabled")),
@@ -157,6 +166,8 @@ class RuleForm(forms.Form):
                 *ACTION_FIELDS["escalate"],
                 "do_notify",
                 *ACTION_FIELDS["notify"],
+                "do_enrol",
+                *ACTION_FIELDS["enrol"],
             ),
         ),
     )
@@ -183,7 +194,7 @@ class RuleForm(forms.Form):
 
     def _value(self, name: str) -> Any:
         value = self.cleaned_data.get(name)
-        if isinstance(value, get_user_model()):
+        if isinstance(value, get_user_model() | Campaign):
             return value.pk
         if name in PERCENT_FIELDS and value is not None:
             return value / 100
