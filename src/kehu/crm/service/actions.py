@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from kehu.crm.choices import InteractionChannel
 from kehu.crm.customers.models import Contact, Customer
+from kehu.crm.service import sla
 from kehu.crm.service.models import TechnicianVisit, Ticket, TicketEvent
 from kehu.crm.unset import UNSET, Unset, set_given
 from kehu.crm.validation import validate
@@ -114,6 +115,7 @@ def open_built_ticket(ticket: Ticket, *, by: AbstractBaseUser | None = None) -> 
     ticket.opened_at = ticket.opened_at or timezone.now()
     _check_belongs_to_customer(ticket)
     ticket.status = Ticket.Status.NEW
+    sla.start_clock(ticket)  # the customer's tier now, and the due times of its policy
     validate(ticket)
     _save_new(ticket)
     _event(
@@ -240,7 +242,9 @@ def update_ticket(
     status: str | None | Unset = UNSET,
 ) -> Ticket:
     """Change the fields given (see :func:`open_ticket`); a new assignee goes through
-    :func:`assign` and a new status through :func:`change_status`, both logged."""
+    :func:`assign` and a new status through :func:`change_status`, both logged; a new
+    priority gives the ticket the due times of its policy, counted from its opening."""
+    old_priority = ticket.priority
     set_given(
         ticket,
         customer=customer,
@@ -253,6 +257,8 @@ def update_ticket(
         description=description,
     )
     _check_belongs_to_customer(ticket)
+    if ticket.priority != old_priority:
+        sla.set_due_times(ticket)
     validate(ticket)
     ticket.save()
     if assignee is not UNSET and assignee != ticket.assignee:

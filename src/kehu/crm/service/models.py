@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -76,6 +80,15 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # service levels (kehu.crm.service.sla): the customer's tier when the ticket was
+    # opened, and the due times its policy gave; "risk" is when it becomes at risk
+    sla_tier = models.CharField(_("tier at opening"), max_length=20, blank=True)
+    first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
+    first_response_risk_at = models.DateTimeField(
+        _("first response at risk from"), null=True, blank=True
+    )
+    resolution_due = models.DateTimeField(_("resolution due"), null=True, blank=True)
+    resolution_risk_at = models.DateTimeField(_("resolution at risk from"), null=True, blank=True)
     source_key = source_key_field()
     satisfaction_score = models.PositiveSmallIntegerField(
         _("satisfaction (1-5)"),
@@ -95,6 +108,8 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-opened_at"], name="ticket_status_idx"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_idx"),
             models.Index(fields=["-opened_at", "-id"], name="ticket_opened_idx"),
+            models.Index(fields=["first_response_due"], name="ticket_response_due_idx"),
+            models.Index(fields=["resolution_due"], name="ticket_resolution_due_idx"),
         ]
 
     def __str__(self) -> str:
@@ -164,3 +179,102 @@ class TechnicianVisit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} @ {self.scheduled_at:%Y-%m-%d}"
+
+
+class BusinessCalendar(models.Model):
+    """When the service desk works (one row): the weekdays, the daily hours and the time
+    zone that service-level targets count in, beside the :class:`Holiday` dates."""
+
+    monday = models.BooleanField(_("Monday"), default=True)
+    tuesday = models.BooleanField(_("Tuesday"), default=True)
+    wednesday = models.BooleanField(_("Wednesday"), default=True)
+    thursday = models.BooleanField(_("Thursday"), default=True)
+    friday = models.BooleanField(_("Friday"), default=True)
+    saturday = models.BooleanField(_("Saturday"), default=False)
+    sunday = models.BooleanField(_("Sunday"), default=False)
+    start_hour = models.PositiveSmallIntegerField(
+        _("work starts (hour)"), default=9, validators=[MaxValueValidator(23)]
+    )
+    end_hour = models.PositiveSmallIntegerField(
+        _("work ends (hour)"), default=17, validators=[MinValueValidator(1), MaxValueValidator(24)]
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, help_text=_("Empty: the site's time zone.")
+    )
+
+    WEEKDAY_FIELDS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+    class Meta:
+        verbose_name = _("business calendar")
+        verbose_name_plural = _("business calendar")
+
+    def __str__(self) -> str:
+        return str(_("business calendar"))
+
+    def clean(self) -> None:
+        hours = (self.start_hour, self.end_hour)
+        if None not in hours and self.end_hour <= self.start_hour:
+            raise ValidationError(
+                {"end_hour": _("Work must end after it starts.")}, code="invalid_hours"
+            )
+        if not self.weekdays():
+            raise ValidationError(_("Choose at least one working day."), code="no_weekdays")
+        if self.time_zone:
+            try:
+                ZoneInfo(self.time_zone)
+            except (ValueError, KeyError):
+                raise ValidationError(
+                    {"time_zone": _("Give an IANA time zone such as Asia/Shanghai.")},
+                    code="invalid_time_zone",
+                ) from None
+
+    def weekdays(self) -> frozenset[int]:
+        return frozenset(i for i, name in enumerate(self.WEEKDAY_FIELDS) if getattr(self, name))
+
+
+class Holiday(models.Model):
+    """A day off: no working hours count on it."""
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}".strip()
+
+
+class SlaPolicy(models.Model):
+    """Service-level targets, in working hours, for tickets of a priority from customers
+    of a tier; an empty tier is any tier. The most specific policy wins."""
+
+    tier = models.CharField(
+        _("customer tier"), max_length=20, blank=True, help_text=_("Empty: any tier.")
+    )
+    priority = models.CharField(_("priority"), max_length=10, choices=Ticket.Priority.choices)
+    first_response_hours = models.DecimalField(
+        _("first response within (working hours)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.25"))],
+    )
+    resolution_hours = models.DecimalField(
+        _("resolution within (working hours)"),
+        max_digits=6,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.25"))],
+    )
+
+    class Meta:
+        ordering = ["tier", "priority"]
+        verbose_name = _("service-level policy")
+        verbose_name_plural = _("service-level policies")
+        constraints = [
+            models.UniqueConstraint(fields=["tier", "priority"], name="sla_policy_tier_priority"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tier or '*'} {self.priority}"
