@@ -131,6 +131,7 @@ def test_target_send_track_order_and_read_the_uplift(
         "#id_body_en",
         "Dear {{ customer.greeting_name }},\n\nOur spring offer: " + live_server.url + "/login/",
     )
+    _shoot(page, "campaign-form-en")
     page.click("#campaign-form button[type=submit]")
     page.wait_for_selector("#campaign-facts")
     campaign = Campaign.objects.get()

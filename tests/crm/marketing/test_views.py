@@ -443,3 +443,21 @@ def test_the_campaign_pages_read_in_chinese(make_user, client_for, admin_user):
         html = c.get(url).content.decode()
         for english in ("Campaign", "Target list", "Control group", "Send on", "Channel"):
             assert f">{english}" not in html, (url, english)
+
+
+# Query counts
+
+
+def test_the_list_and_the_campaign_page_do_not_query_per_row(
+    marketer, client_for, make_reachable, admin_user, django_assert_max_num_queries
+):
+    make_reachable(30)
+    target = actions.create_target_list(name="All", filters={}, by=admin_user)
+    campaigns = [_campaign(name=f"C{i}", target_list=target, owner=marketer) for i in range(12)]
+    actions.enrol_target_list(campaigns[0])
+    c = client_for(marketer)
+    c.get(reverse("marketing:campaign_list"))  # the session and permissions, cached
+    with django_assert_max_num_queries(8):
+        assert c.get(reverse("marketing:campaign_list")).status_code == 200
+    with django_assert_max_num_queries(20):
+        assert c.get(campaigns[0].get_absolute_url()).status_code == 200
