@@ -8,6 +8,7 @@ from kehu.crm.screens import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("worklist/<int:customer_pk>/call/", views.worklist_call, name="worklist_call"),
 ]
 
 # under /customers/, names customers:...

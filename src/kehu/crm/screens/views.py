@@ -43,6 +43,7 @@ from kehu.crm.lists import (
 )
 from kehu.crm.sales.models import Activity, Opportunity, Order
 from kehu.crm.sales.queries import customer_activities
+from kehu.crm.screens import worklist
 from kehu.crm.screens.timeline import customer_timeline, latest_orders, latest_tickets
 from kehu.crm.service.models import Ticket
 
@@ -74,8 +75,21 @@ def home(request: HttpRequest) -> HttpResponse:
         .count(),
         "now": timezone.now(),
         "n_unread_notifications": unread_count(user),
+        **worklist.worklist_context(user),
     }
     return render(request, "accounts/home.html", context)
+
+
+@login_required
+@permission_required("sales.add_activity", raise_exception=True)
+@require_POST
+def worklist_call(request: HttpRequest, customer_pk: int) -> HttpResponse:
+    """The worklist's one click: a call with the customer tomorrow (once; a second
+    click shows the call planned already). htmx gets the item redrawn as planned."""
+    item = worklist.plan_call(request.user, customer_pk)
+    if request.htmx:
+        return render(request, "screens/partials/worklist_item.html", {"item": item})
+    return redirect("home")
 
 
 # The customer list and its export
