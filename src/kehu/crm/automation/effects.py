@@ -204,13 +204,18 @@ EFFECTS: dict[str, Effect] = {
             (
                 Param("activity_kind", str, default="call", choices=ACTIVITY_KINDS),
                 Param("due_days", int, default=3, low=0, high=365),
-                Param("subject", str, default=""),
+                Param("subject", str, default="", max_length=120),
                 Param("fallback_user", int, default=None, low=1),
             ),
             create_activity,
             user_params=("fallback_user",),
         ),
-        Effect("tag", _("Tag the customer"), (Param("add_tag", str, required=True),), add_tag),
+        Effect(
+            "tag",
+            _("Tag the customer"),
+            (Param("add_tag", str, required=True, max_length=50),),
+            add_tag,
+        ),
         Effect(
             "escalate",
             _("Escalate the ticket"),
@@ -268,10 +273,6 @@ def clean_effect(given: Any) -> dict[str, Any]:
         )
     if effect.kind == "enrol":
         _check_campaign(cleaned["campaign"])
-    if effect.kind == "tag" and len(cleaned["add_tag"]) > 50:
-        raise ValidationError(
-            {"add_tag": ValidationError("a tag has at most 50 characters", "long")}
-        )
     return {"kind": effect.kind, **cleaned}
 
 

@@ -245,8 +245,9 @@ def _shown(name: str, value: Any) -> Any:
 def initial_of(rule: Rule) -> dict[str, Any]:
     """The form's values for an existing rule."""
     initial: dict[str, Any] = {
-        "name": rule.name,
-        "description": rule.description,
+        # a ready-made rule in the reader's language: saved, it keeps that wording
+        "name": rule.display_name(),
+        "description": rule.display_description(),
         "enabled": rule.enabled,
         "trigger": rule.trigger,
     }

@@ -23,6 +23,7 @@ class Param:
     high: float | None = None
     choices: Sequence[str] | None = None
     required: bool = False
+    max_length: int = 200
 
     def clean(self, value: Any) -> Any:
         if value is None or value == "" or value == []:
@@ -40,7 +41,9 @@ class Param:
             raise ValidationError(f"{self.name} must be a number, got {value!r}", code="invalid")
         try:
             number = self.kind(value)
-        except (TypeError, ValueError):
+            if number != number:  # NaN
+                raise ValueError
+        except (TypeError, ValueError, OverflowError):
             raise ValidationError(
                 f"{self.name} must be a number, got {value!r}", code="invalid"
             ) from None
@@ -56,6 +59,10 @@ class Param:
         return number
 
     def _clean_choice(self, value: str) -> str:
+        if len(value) > self.max_length:
+            raise ValidationError(
+                f"{self.name} has at most {self.max_length} characters", code="max_length"
+            )
         if self.choices is not None and value not in self.choices:
             raise ValidationError(
                 f"{self.name} must be one of {list(self.choices)}, got {value!r}",
