@@ -185,3 +185,20 @@ def test_the_ready_made_rules_exist_off_and_are_created_once():
     assert win_back.enabled and win_back.trigger_params == {"threshold": 0.6}
     ready.filter(key="care-call-new-platinum").delete()
     assert ensure_ready_made_rules() == 1
+
+
+def test_a_hit_another_runner_wrote_meanwhile_counts_as_done_and_undoes_nothing(
+    make_customer, make_ticket, owner, monkeypatch
+):
+    """Two runners on one event: the second looked before the first wrote its hit, so it
+    finds the customer fresh; its own hit then breaks the unique constraint, and the
+    activity it would have created is rolled back with it."""
+    from kehu.crm.automation import queries
+
+    make_ticket(make_customer(owner=owner), type="complaint")
+    rule = create_rule(name="Call", trigger="ticket_opened", actions=CALL)
+    assert run_rule(rule).n_acted == 1
+    monkeypatch.setattr(queries, "done_keys", lambda rule, keys: set())  # looked too early
+    late = run_rule(rule)
+    assert (late.n_acted, late.n_skipped, late.n_failed) == (0, 1, 0)
+    assert Activity.objects.count() == 1 and RuleHit.objects.count() == 1

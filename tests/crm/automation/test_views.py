@@ -181,3 +181,20 @@ def test_the_pages_render_in_chinese(make_user, client_for, make_customer, make_
             assert text in page, (url, text)
         for english in ("Execution log", "Dry run", "Trigger", "Notifications", "Enabled"):
             assert f">{english}<" not in page, (url, english)
+
+
+def test_the_rule_list_costs_the_same_queries_however_many_rules(
+    admin_user, client_for, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(admin_user)
+    client.get("/automation/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/automation/")
+    for i in range(15):
+        rule = create_rule(name=f"Rule {i}", trigger="daily", actions=CALL)
+        run_rule(rule, dry_run=True)
+    with django_assert_max_num_queries(len(few)):
+        assert client.get("/automation/").content.decode().count("/automation/") >= 19
