@@ -177,3 +177,14 @@ def test_sales_may_read_campaigns_but_not_create_or_enrol(api_for, sales_user, m
     assert api.get(f"/campaigns/{pk}/results", {"refresh": "true"}).status_code == 403
     assert api.get("/suppressions").status_code == 403
     assert api.get("/campaigns/999").status_code == 404
+
+
+def test_the_campaign_list_does_not_query_per_campaign(
+    api_for, marketer, django_assert_max_num_queries
+):
+    api = api_for(marketer)
+    for i in range(15):
+        assert api.post("/campaigns", _body(name=f"C{i}")).status_code == 201
+    with django_assert_max_num_queries(6):
+        body = api.get("/campaigns", {"limit": 20}).json()
+    assert body["count"] == 15 and len(body["items"]) == 15
