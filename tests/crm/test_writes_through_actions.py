@@ -58,6 +58,8 @@ ALLOWED: dict[str, str] = {
     "crm/integration/pipeline.py": "the import: runs a job and writes its rows in bulk",
     # actions under a name of their own
     "crm/integration/merge.py": "the actions on duplicate pairs: merge, undo, mark distinct",
+    "crm/service/sla_actions.py": "the service-level actions: due times of tickets in bulk",
+    "crm/marketing/sending.py": "sends a campaign: each member's state as its message leaves",
     # the demo loader fills a fresh database through kehu.crm.bulk
     "crm/demo/load.py": "the demo loader (its tags; the rest through kehu.crm.bulk)",
     # plumbing of Django's sign-in and permissions, not a business write

@@ -94,7 +94,9 @@ def test_list_query_count_does_not_grow_with_rows(
     with django_assert_max_num_queries(few):
         response = api.get(path, {"limit": 100})
     assert len(response.json()["items"]) >= N_MANY
-    assert few <= 11, f"{path} costs {few} queries"
+    # sign-in and paging, then a list's own queries: at most four (the timeline reads
+    # interactions, orders, tickets and campaign memberships)
+    assert few <= 12, f"{path} costs {few} queries"
 
 
 def test_order_detail_lines_cost_one_query(
