@@ -20,6 +20,7 @@ from kehu.crm.intelligence.models import CustomerInsight, CustomerScore, Custome
 from kehu.crm.sales.models import Activity
 from kehu.crm.screens.worklist import worklist_for
 from kehu.crm.service.actions import change_status, open_ticket
+from kehu.crm.service.models import Ticket
 
 pytestmark = pytest.mark.django_db
 
@@ -282,3 +283,55 @@ def test_the_empty_worklist_says_why(make_user, make_customer, scored, client_fo
     scored({mine: (_s(100, 0.5), _s(100, 0.5))})
     html = client.get(reverse("home")).content.decode()
     assert "Nothing needs you this morning" in html
+
+
+def test_a_ticket_about_to_breach_its_service_level_is_the_most_urgent_reason(
+    sally, make_customer, scored
+):
+    at_risk, late, on_track, done = (
+        make_customer(n, owner=sally) for n in ("Risky Co", "Late Co", "Fine Co", "Done Co")
+    )
+    steady = _s(1000, 0.4, "Gold", n_flags=1)
+    scored({c: (steady, steady) for c in (at_risk, late, on_track, done)}, flags={late: [LONG_GAP]})
+    now = timezone.now()
+    hour = timedelta(hours=1)
+    risky = open_ticket(at_risk, subject="Printer jams")
+    Ticket.objects.filter(pk=risky.pk).update(
+        first_response_risk_at=now - hour, first_response_due=now + hour
+    )
+    overdue = open_ticket(late, subject="No invoice")
+    Ticket.objects.filter(pk=overdue.pk).update(
+        first_response_at=now - 5 * hour, resolution_risk_at=now - 3 * hour,
+        resolution_due=now - hour,
+    )  # fmt: skip
+    fine = open_ticket(on_track, subject="Question")
+    Ticket.objects.filter(pk=fine.pk).update(
+        first_response_risk_at=now + hour, first_response_due=now + 2 * hour
+    )
+    closed = open_ticket(done, subject="Solved")
+    change_status(closed, "resolved")
+    Ticket.objects.filter(pk=closed.pk).update(resolution_due=now - hour)
+
+    items = {i.customer: i for i in worklist_for(sally)}
+
+    assert set(items) == {at_risk, late}
+    assert items[at_risk].reason.kind == "sla"
+    assert items[at_risk].reason.text.startswith(
+        f"SLA at risk on {risky.number}: first response due "
+    )
+    assert items[at_risk].reason.text.endswith("(Printer jams)")
+    assert items[at_risk].ticket == risky
+    assert items[late].reason.text.startswith(
+        f"SLA breached on {overdue.number}: resolution was due "
+    )
+    assert [r.kind for r in items[late].more] == ["flag"]
+
+
+def test_after_the_first_run_only_flags_and_tickets_count(sally, make_customer):
+    flagged, risky = make_customer("Flagged Co", owner=sally), make_customer("Risky", owner=sally)
+    run = ValueRun.objects.create(status=ValueRun.Status.DONE, finished_at=timezone.now())
+    for customer, n_flags in ((flagged, 1), (risky, 0)):
+        CustomerScore.objects.create(run=run, customer=customer, **_s(500, 0.9, n_flags=n_flags))
+    CustomerInsight.objects.create(run=run, customer=flagged, flags=[SPEND_DROP])
+
+    assert [(i.customer, i.reason.kind) for i in worklist_for(sally)] == [(flagged, "flag")]

@@ -16,7 +16,11 @@ The reasons (a customer is listed when at least one holds)
     - ``flag``: the analysis raised a deviation flag (``CustomerInsight.flags``; the
       most severe is shown, phrased by ``mining_labels.flag_text``);
     - ``complaint``: an open complaint (not resolved or closed) of a Platinum or Gold
-      customer (:data:`TOP_TIERS`).
+      customer (:data:`TOP_TIERS`);
+    - ``sla``: an open ticket of the customer whose first response or resolution is
+      about to breach its service level, or has breached it
+      (:func:`kehu.crm.service.sla.at_risk_q` and ``breached_q``: the stored due and
+      at-risk times against now).
 
 The value (one scale for ranking)
     ``value = predicted_clv x risk``: the customer value at stake, where
@@ -30,13 +34,12 @@ The value (one scale for ranking)
     items as their expected values would. The CLV already discounts for the chance of
     leaving, so the figure is the stake, not a forecast of money saved. Every reason of
     a customer is about the same stake; they differ in how urgent they are, so the
-    shown reason is the most urgent (an open complaint, then the risk that rose, then
-    a flag) and the others are listed under it.
+    shown reason is the most urgent (a service level about to breach, an open
+    complaint, the risk that rose, a flag) and the others are listed under it.
 
 Cost: three queries whatever the number of customers (the last two finished runs; the
 scores with the reasons and the handled test as subqueries, ranked and cut in SQL; the
-tickets the shown complaints name). Service levels (a ticket's due times) did not exist
-when this was written, so "an SLA about to breach" is not a reason yet.
+tickets the shown items name).
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from kehu.crm.accounts.roles import sees_all_customers
@@ -72,6 +75,7 @@ from kehu.crm.intelligence.models import CustomerScore, CustomerValue, ValueRun
 from kehu.crm.sales.actions import create_activity
 from kehu.crm.sales.models import Activity
 from kehu.crm.service.models import Ticket
+from kehu.crm.service.sla import at_risk_q, breached_q
 
 #: a rise smaller than five percentage points is within what a refit moves a risk
 MIN_RISE = 0.05
@@ -81,7 +85,7 @@ OPEN_TICKET = (Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING)
 #: the planned call is due the next day at this local time
 CALL_AT = time(9)
 # the order in which a customer's reasons are shown (most urgent first)
-URGENCY = ("complaint", "churn_rose", "flag")
+URGENCY = ("sla", "complaint", "churn_rose", "flag")
 
 
 @dataclass
@@ -132,6 +136,12 @@ def _candidates(user: AbstractBaseUser, run: ValueRun, previous_id: int | None) 
     complaint = Ticket.objects.filter(
         customer_id=OuterRef("customer_id"), type=Ticket.Type.COMPLAINT, status__in=OPEN_TICKET
     ).order_by("opened_at", "pk")
+    now = timezone.now()
+    late = Ticket.objects.filter(
+        at_risk_q(now) | breached_q(now),
+        customer_id=OuterRef("customer_id"),
+        status__in=OPEN_TICKET,
+    ).order_by("opened_at", "pk")
     handled = Activity.objects.filter(
         owner=user, customer_id=OuterRef("customer_id"), created_at__gte=_since(run)
     )
@@ -142,10 +152,15 @@ def _candidates(user: AbstractBaseUser, run: ValueRun, previous_id: int | None) 
         if previous_id
         else Value(None, output_field=FloatField()),
         complaint_id=Subquery(complaint.values("pk")[:1]),
+        sla_id=Subquery(late.values("pk")[:1]),
         value=ExpressionWrapper(F("predicted_clv") * risk, output_field=FloatField()),
     )
     rows = rows.filter(value__gt=0).exclude(Exists(handled))
-    reasons = Q(n_flags__gt=0) | Q(tier__in=TOP_TIERS, complaint_id__isnull=False)
+    reasons = (
+        Q(n_flags__gt=0)
+        | Q(tier__in=TOP_TIERS, complaint_id__isnull=False)
+        | Q(sla_id__isnull=False)
+    )
     if previous_id:
         reasons |= Q(churn_risk__gte=F("before_risk") + MIN_RISE)
     return rows.filter(reasons).select_related("customer", "customer__insight")
@@ -155,8 +170,34 @@ def _percent(share: float) -> str:
     return f"{100 * share:.0f}%"
 
 
-def _reasons(score: Any, ticket: Ticket | None) -> list[Reason]:
+def _sla_text(ticket: Ticket) -> str:
+    """Which target of the ticket is in trouble, when it is due, and whether it is late."""
+    now = timezone.now()
+    first = ticket.first_response_at is None and ticket.first_response_due is not None
+    if first and ticket.first_response_due > now:
+        first = ticket.first_response_risk_at is not None and ticket.first_response_risk_at <= now
+    due = ticket.first_response_due if first else ticket.resolution_due
+    values = {
+        "number": ticket.number,
+        "due": date_format(timezone.localtime(due), "SHORT_DATETIME_FORMAT") if due else "",
+        "subject": ticket.subject,
+    }
+    if due is not None and due <= now:
+        if first:
+            text = _("SLA breached on %(number)s: first response was due %(due)s (%(subject)s)")
+        else:
+            text = _("SLA breached on %(number)s: resolution was due %(due)s (%(subject)s)")
+    elif first:
+        text = _("SLA at risk on %(number)s: first response due %(due)s (%(subject)s)")
+    else:
+        text = _("SLA at risk on %(number)s: resolution due %(due)s (%(subject)s)")
+    return text % values
+
+
+def _reasons(score: Any, ticket: Ticket | None, late: Ticket | None) -> list[Reason]:
     found = []
+    if late is not None:
+        found.append(Reason("sla", _sla_text(late)))
     if ticket is not None and score.tier in TOP_TIERS:
         text = _("Open complaint %(number)s from a %(tier)s customer: %(subject)s") % {
             "number": ticket.number,
@@ -181,11 +222,13 @@ def _reasons(score: Any, ticket: Ticket | None) -> list[Reason]:
 
 def _items(rows: QuerySet, limit: int) -> list[WorkItem]:
     rows = list(rows.order_by("-value", "customer_id")[:limit])
-    tickets = Ticket.objects.in_bulk([r.complaint_id for r in rows if r.complaint_id])
+    wanted = {r.complaint_id for r in rows} | {r.sla_id for r in rows}
+    tickets = Ticket.objects.in_bulk(wanted - {None}) if wanted - {None} else {}
     items = []
     for row in rows:
         ticket = tickets.get(row.complaint_id) if row.tier in TOP_TIERS else None
-        reasons = _reasons(row, ticket)
+        late = tickets.get(row.sla_id)
+        reasons = _reasons(row, ticket, late)
         if not reasons:  # a flag count without the flags (an older run): nothing to say
             continue
         items.append(
@@ -194,7 +237,7 @@ def _items(rows: QuerySet, limit: int) -> list[WorkItem]:
                 value=row.value,
                 reason=reasons[0],
                 more=reasons[1:],
-                ticket=ticket,
+                ticket=late or ticket,
                 clv=row.predicted_clv,
                 risk=row.risk,
                 tier=row.tier,
