@@ -461,3 +461,14 @@ def test_the_list_and_the_campaign_page_do_not_query_per_row(
         assert c.get(reverse("marketing:campaign_list")).status_code == 200
     with django_assert_max_num_queries(20):
         assert c.get(campaigns[0].get_absolute_url()).status_code == 200
+
+
+def test_a_message_that_fails_only_when_written_is_said_in_the_preview(
+    marketer, client_for, make_customer
+):
+    campaign = _campaign(body_en='{% include "nowhere.html" %}', body_zh="")
+    page = client_for(marketer).get(
+        campaign.get_absolute_url(), {"customer": make_customer("Ann").pk}
+    )
+    assert page.status_code == 200
+    assert "This message cannot be written" in page.content.decode()

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import TemplateDoesNotExist, TemplateSyntaxError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -289,14 +290,15 @@ def _preview(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
     if bound and form.is_valid():
         customer = form.cleaned_data["customer"]
         language = language_for(customer)
-        context["preview"] = {
-            "customer": customer,
-            "language": language,
-            "messages": [
+        try:
+            rendered = [
                 (code, code == language, render_message(campaign, customer, language=code))
                 for code in ("en", "zh-hans")
-            ],
-        }
+            ]
+        except (TemplateDoesNotExist, TemplateSyntaxError) as e:  # fails only when rendered
+            context["preview_error"] = _("This message cannot be written: %(error)s") % {"error": e}
+        else:
+            context["preview"] = {"customer": customer, "language": language, "messages": rendered}
     return context
 
 
