@@ -35,6 +35,7 @@ from kehu.crm.demo.timeline import demo_end
 from kehu.crm.engagement.models import Interaction
 from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine
 from kehu.crm.service.models import TechnicianVisit, Ticket, TicketEvent
+from kehu.crm.service.sla_actions import backfill_due_times
 from kehu.insight.generate import CDNOW_BG_NBD, bg_nbd_for_mean_transactions, simulate_purchases
 from kehu.insight.profiles import build_pools
 
@@ -268,4 +269,5 @@ def load_demo(
         with BulkWriter([model for model, _columns in tables.values()]) as writer:
             for name, (model, columns) in tables.items():
                 counts[name] = writer.write(model, columns, start(name, _rows(columns)))
+    backfill_due_times()  # tickets written in bulk get the due times opening would give
     return counts

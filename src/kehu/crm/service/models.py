@@ -82,7 +82,9 @@ class Ticket(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # service levels (kehu.crm.service.sla): the customer's tier when the ticket was
     # opened, and the due times its policy gave; "risk" is when it becomes at risk
-    sla_tier = models.CharField(_("tier at opening"), max_length=20, blank=True)
+    sla_tier = models.CharField(
+        _("tier at opening"), max_length=20, blank=True, default="", db_default=""
+    )
     first_response_due = models.DateTimeField(_("first response due"), null=True, blank=True)
     first_response_risk_at = models.DateTimeField(
         _("first response at risk from"), null=True, blank=True

@@ -92,12 +92,18 @@ def customer_tier(customer_id: int) -> str:
 
 
 def set_due_times(
-    ticket: Ticket, *, calendar: WorkingCalendar | None = None, targets: Targets | None = None
+    ticket: Ticket,
+    *,
+    calendar: WorkingCalendar | None = None,
+    targets: Targets | None = None,
+    look_up: bool = True,
 ) -> Ticket:
     """Set (not save) ``ticket``'s due and at-risk times from its opening time, by the
-    policy for its ``sla_tier`` and priority (``targets`` when given); all four are
-    None when no policy applies."""
-    targets = targets or policy_for(ticket.sla_tier, ticket.priority)
+    policy for its ``sla_tier`` and priority, or by ``targets`` (a caller that looked
+    the policy up itself passes ``look_up=False``); all four are None when no policy
+    applies."""
+    if targets is None and look_up:
+        targets = policy_for(ticket.sla_tier, ticket.priority)
     if targets is None:
         ticket.first_response_due = ticket.first_response_risk_at = None
         ticket.resolution_due = ticket.resolution_risk_at = None
