@@ -181,8 +181,23 @@ class RuleForm(forms.Form):
             ]
             self.fields[name].help_text = _("For: %(triggers)s") % {"triggers": "; ".join(used_by)}
 
-    def groups(self) -> list[tuple[Any, list[forms.BoundField]]]:
-        return [(title, [self[name] for name in names]) for title, names in self.GROUPS]
+    def groups(self) -> list[tuple[Any, list[tuple[forms.BoundField, dict[str, str]]]]]:
+        """Each group's fields with what the rule form's script reads: the triggers a
+        parameter belongs to, the action a setting belongs to."""
+        action_of = {name: kind for kind, names in ACTION_FIELDS.items() for name in names}
+        grouped = []
+        for title, names in self.GROUPS:
+            fields = []
+            for name in names:
+                data: dict[str, str] = {}
+                users = [t.kind for t in TRIGGERS.values() if name in {p.name for p in t.params}]
+                if users:
+                    data["triggers"] = " ".join(users)
+                if name in action_of:
+                    data["action"] = action_of[name]
+                fields.append((self[name], data))
+            grouped.append((title, fields))
+        return grouped
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
