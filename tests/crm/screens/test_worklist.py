@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kehu.crm.intelligence.models import CustomerInsight, CustomerScore, CustomerValue, ValueRun
+from kehu.crm.marketing.models import ResponseScore
 from kehu.crm.sales.models import Activity
 from kehu.crm.screens.worklist import worklist_for
 from kehu.crm.service.actions import change_status, open_ticket
@@ -251,6 +252,10 @@ def test_the_worklist_takes_the_same_queries_for_10_or_100_customers(sally, make
         scored(rows, flags={c: [SPEND_DROP] for c in customers})
         for c in customers[::3]:
             open_ticket(c, subject="Complaint", type="complaint")
+        for c in customers[::2]:
+            ResponseScore.objects.create(
+                customer=c, propensity=0.1, uplift=0.02, scored_at=timezone.now()
+            )
 
     world(10)
     worklist_for(sally)  # the user's permissions, cached on the user after the first look
@@ -335,3 +340,21 @@ def test_after_the_first_run_only_flags_and_tickets_count(sally, make_customer):
     CustomerInsight.objects.create(run=run, customer=flagged, flags=[SPEND_DROP])
 
     assert [(i.customer, i.reason.kind) for i in worklist_for(sally)] == [(flagged, "flag")]
+
+
+def test_a_predicted_uplift_is_a_hint_under_the_reasons_never_alone(sally, make_customer, scored):
+    rising, keen = make_customer("Rising Co", owner=sally), make_customer("Keen Co", owner=sally)
+    steady = _s(900, 0.3)
+    scored({rising: (_s(900, 0.1), _s(900, 0.3)), keen: (steady, steady)})
+    for customer in (rising, keen):
+        ResponseScore.objects.create(
+            customer=customer, propensity=0.2, uplift=0.034, scored_at=timezone.now()
+        )
+
+    (item,) = worklist_for(sally)
+
+    assert item.customer == rising and item.reason.kind == "churn_rose"
+    assert [r.text for r in item.more] == [
+        "Likely to respond to an offer: a campaign raises their chance to order by 3.4 "
+        "points (predicted from the campaigns so far)"
+    ]

@@ -22,6 +22,11 @@ The reasons (a customer is listed when at least one holds)
       (:func:`kehu.crm.service.sla.at_risk_q` and ``breached_q``: the stored due and
       at-risk times against now).
 
+    Under them, never alone: ``offer``, when the campaigns so far predict that a
+    campaign raises the customer's chance to order (``marketing.ResponseScore.uplift``
+    above zero). It says an offer may work, not that anything is at stake, so it does
+    not put a customer on the list by itself.
+
 The value (one scale for ranking)
     ``value = predicted_clv x risk``: the customer value at stake, where
     ``predicted_clv`` is the analysis's expected future spend of the customer and
@@ -85,7 +90,7 @@ OPEN_TICKET = (Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING)
 #: the planned call is due the next day at this local time
 CALL_AT = time(9)
 # the order in which a customer's reasons are shown (most urgent first)
-URGENCY = ("sla", "complaint", "churn_rose", "flag")
+URGENCY = ("sla", "complaint", "churn_rose", "flag", "offer")
 
 
 @dataclass
@@ -163,7 +168,9 @@ def _candidates(user: AbstractBaseUser, run: ValueRun, previous_id: int | None) 
     )
     if previous_id:
         reasons |= Q(churn_risk__gte=F("before_risk") + MIN_RISE)
-    return rows.filter(reasons).select_related("customer", "customer__insight")
+    return rows.filter(reasons).select_related(
+        "customer", "customer__insight", "customer__response_score"
+    )
 
 
 def _percent(share: float) -> str:
@@ -217,6 +224,13 @@ def _reasons(score: Any, ticket: Ticket | None, late: Ticket | None) -> list[Rea
     for flag in flags:
         kind = FLAG_KINDS.get(flag.get("kind", ""), flag.get("kind", ""))
         found.append(Reason("flag", f"{kind}: {flag_text(flag)}"))
+    response = getattr(score.customer, "response_score", None)
+    if found and response is not None and (response.uplift or 0) > 0:
+        text = _(
+            "Likely to respond to an offer: a campaign raises their chance to order by "
+            "%(points)s points (predicted from the campaigns so far)"
+        ) % {"points": number_format(100 * response.uplift, decimal_pos=1)}
+        found.append(Reason("offer", text))
     return sorted(found, key=lambda r: URGENCY.index(r.kind))
 
 
