@@ -173,3 +173,13 @@ def test_the_quiet_period_reads_messages_of_every_campaign(make_reachable):
     now = timezone.now()
     assert actions.members_with_recent_message([customer.pk], 7, now) == {customer.pk}
     assert actions.members_with_recent_message([customer.pk], 1, now) == set()
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{% include "base.html" %}', "{% load static %}{% static 'x' %}", "{% url 'nowhere' %}"],
+)
+def test_a_message_that_reaches_outside_or_fails_when_filled_is_refused(body):
+    with pytest.raises(ValidationError) as e:
+        campaign(body_en=body)
+    assert "body_en" in e.value.message_dict

@@ -2,21 +2,22 @@
 
 Its place in the flow (``docs/ARCHITECTURE.md``)::
 
-    integration -> customers, sales, service, engagement -> intelligence (scores,
-    segments, churn risk) -> marketing (campaigns) -> engagement (the interactions a
-    campaign sends) -> the next analysis
+    customers, sales, service, engagement -> intelligence (scores, segments, churn
+    risk, next-best products) -> marketing (target lists, campaigns, messages) ->
+    orders and replies in each campaign's window -> the next analysis run, after which
+    marketing learns whom campaigns move (``learning.py``)
 
-A campaign picks its target list from what the analysis wrote back (a value tier, a
-segment, customers at risk of churning, those who have given consent for the channel),
-freezes it as a list of customers, and records each contact made as an engagement
-interaction, so that the next analysis sees which customers responded.
+- ``models.py``: target lists, campaigns, their members (the group each is in, the
+  message sent, what came of it), the suppression list, response scores.
+- ``actions.py``: every write: target lists, campaigns, enrolment with the control
+  group, unsubscribes, opens and clicks, outcomes in the window.
+- ``messages.py``: a member's personal message; ``sending.py``: the resumable send;
+  ``sms.py``: the SMS gateways; ``tracking.py`` and ``tokens.py``: the signed links a
+  recipient follows; ``results.py``: uplift against the control group;
+  ``learning.py``: the response and uplift models after each analysis run.
 
-It will hold the ``Campaign`` and ``TargetList`` models with their ``actions.py``,
-``queries.py``, views and API. Until then it is wired but empty: it declares its URL
-prefix, API router and the administrator's grant in ``apps.py``, and shows no menu
-entry (a menu entry that opens an empty page is a dead end; the entry arrives with
-the first screen). It sits in the layer above the analysis and imports: it may read
-customers, sales, service, engagement and the scores; only automation and the screens
-import it. The analysis tells it that a run finished through
+It sits in the layer above the analysis and imports: it may read customers, sales,
+service, engagement and the scores; only automation and the screens import it. The
+analysis tells it that a run finished through
 ``kehu.crm.intelligence.signals.run_finished``.
 """

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template import Context, Engine, Template
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -66,11 +66,26 @@ def compiled(text: str) -> Template:
     return ENGINE.from_string(text)
 
 
+# tags that reach outside the message (other templates, tag libraries)
+OUTSIDE_TAGS = re.compile(r"{%-?\s*(include|extends|load|ssi|debug)\b")
+SAMPLE = {
+    "customer": {"name": "A", "greeting_name": "A", "code": "C1", "city": "", "tier": ""},
+    "owner": {"name": "", "email": ""},
+    "campaign": {"name": ""},
+    "products": [{"name": "P", "sku": "S", "reason": "R"}],
+}
+
+
 def check_template(text: str, what: str) -> None:
-    """A template that does not parse is a ValidationError naming the field."""
+    """A template that does not parse, reaches outside the message or fails on a
+    sample customer is a ValidationError naming the field: it would otherwise stop a
+    send half-way."""
+    if match := OUTSIDE_TAGS.search(text):
+        message = _("A message cannot use {%% %(tag)s %%}.") % {"tag": match.group(1)}
+        raise ValidationError({what: message})
     try:
-        compiled(text)
-    except TemplateSyntaxError as e:
+        compiled(text).render(Context(SAMPLE))
+    except Exception as e:  # a template can fail in many ways; each is the user's to fix
         message = _("This template does not work: %(error)s") % {"error": e}
         raise ValidationError({what: message}) from e
 

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_noop
 
 from kehu.crm.customers.models import Customer
 from kehu.crm.marketing import actions
-from kehu.crm.marketing.messages import Message, render_many
+from kehu.crm.marketing.messages import Message, next_best_products, render
 from kehu.crm.marketing.models import Campaign, CampaignMember
 from kehu.crm.marketing.sms import SmsError, gateway
 from kehu.crm.sales import actions as sales_actions
@@ -146,6 +146,18 @@ def _call_owner(
     return member.customer.owner or campaign.owner or by
 
 
+def _written(
+    campaign: Campaign, member: CampaignMember, products: list[dict[str, str]]
+) -> Message | None:
+    """The member's message, or None with the member failed and why: one customer's
+    data that breaks the template does not stop the send."""
+    try:
+        return render(campaign, member.customer, member_id=member.pk, products=products)
+    except Exception as e:  # the template is checked when saved; the data may still fail it
+        _mark(member.pk, Status.FAILED, error=f"the message could not be written: {e}"[:300])
+        return None
+
+
 def _deliver(
     campaign: Campaign,
     member: CampaignMember,
@@ -237,9 +249,13 @@ def send_campaign(
             now = timezone.now()
             ready = _skip_unreachable_now(campaign, members, now)
             report.skipped += len(members) - len(ready)
-            messages = render_many(campaign, [(m.pk, m.customer) for m in ready])
+            products = next_best_products([m.customer for m in ready])
             for member in ready:
-                outcome = _deliver(campaign, member, messages[member.pk], connection, by)
+                message = _written(campaign, member, products.get(member.customer_id, []))
+                if message is None:
+                    report.failed += 1
+                    continue
+                outcome = _deliver(campaign, member, message, connection, by)
                 if outcome == Status.SENT:
                     report.sent += 1
                 else:
