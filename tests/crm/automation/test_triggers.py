@@ -242,3 +242,21 @@ def test_an_idle_sweep_is_not_logged_but_a_manual_run_is(make_customer, owner):
     assert RuleRun.objects.count() == 0
     run_rule(rule)
     assert RuleRun.objects.count() == 1
+
+
+def test_tickets_past_or_near_their_service_level(make_customer, make_ticket):
+    """By the service levels of the ticket's tier and priority (the default policies)."""
+    now = timezone.now()
+    late = make_ticket(make_customer(name="A"), opened_at=now - timedelta(days=20))
+    make_ticket(make_customer(name="B"), opened_at=now - timedelta(minutes=5))
+    answered = make_ticket(make_customer(name="C"), opened_at=now - timedelta(days=20))
+    change_status(answered, "resolved")
+    assert late.first_response_due is not None  # a policy applies
+    breached = _found("ticket_sla", {"sla_flag": "breached"}, now=now)
+    assert [c.ticket_id for c in breached.values()] == [late.pk]
+    assert breached[late.customer_id].event_key == f"ticket:{late.pk}:sla:breached"
+    assert reason_text(breached[late.customer_id].reason) == (
+        f"Ticket {late.number} has breached its service level"
+    )
+    at_risk = _found("ticket_sla", {"sla_flag": "at_risk"}, now=late.first_response_risk_at)
+    assert [c.ticket_id for c in at_risk.values()] == [late.pk]

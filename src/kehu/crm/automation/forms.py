@@ -77,6 +77,11 @@ class RuleForm(forms.Form):
     drop = _percent(_("Fall in P(alive) of at least (percentage points)"), 1, 100)
     min_new_flags = _whole(_("New deviation flags, at least"), 1, 20)
     to_segments = _multi(_("To RFM segment"), choices(SEGMENTS))
+    sla_flag = forms.ChoiceField(
+        label=_("Service level"),
+        choices=[("breached", _("breached")), ("at_risk", _("at risk"))],
+        required=False,
+    )
     hours = _whole(_("Working hours without a reply"), 1, 2000)
     ticket_types = _multi(_("Ticket types"), Ticket.Type.choices)
     within_days = _whole(_("Look back (days)"), 1, 366)
@@ -146,6 +151,7 @@ class RuleForm(forms.Form):
                 "drop",
                 "min_new_flags",
                 "to_segments",
+                "sla_flag",
                 "hours",
                 "ticket_types",
                 "within_days",

@@ -8,8 +8,9 @@ Three families:
   (``intelligence.CustomerValue``) against those of the previous finished run, in one
   query (a correlated subquery on the (run, customer) index per column compared);
 - ``record``: what the records say now, read by the sweep (``kehu rules``, the
-  scheduler loop): tickets without a reply, new or resolved tickets, shipped orders, a
-  first purchase, no order for N days, the anniversary of the first order;
+  scheduler loop): tickets past or near their service level (``service.sla``), tickets
+  without a reply for N working hours, new or resolved tickets, shipped orders, a first
+  purchase, no order for N days, the anniversary of the first order;
 - ``schedule``: every customer matching the conditions, daily or weekly at an hour.
 
 Customers have no birthday field, so there is no birthday trigger; the anniversary of
@@ -237,6 +238,31 @@ def ticket_unanswered(params: dict[str, Any], context: Context) -> list[Candidat
     ]
 
 
+SLA_TEXTS = {
+    "breached": gettext_noop("Ticket %(number)s has breached its service level"),
+    "at_risk": gettext_noop("Ticket %(number)s is at risk of breaching its service level"),
+}
+
+
+def ticket_sla(params: dict[str, Any], context: Context) -> list[Candidate]:
+    """Open tickets past (or close to) their first-response or resolution due time, by
+    the service levels of their tier and priority (``service.sla``)."""
+    from kehu.crm.service import sla
+
+    flag = params["sla_flag"]
+    tickets = Ticket.objects.filter(status__in=OPEN_TICKET)
+    if params["ticket_types"]:
+        tickets = tickets.filter(type__in=params["ticket_types"])
+    if flag == "breached":
+        tickets = sla.breached_tickets(context.now, tickets)
+    else:
+        tickets = sla.at_risk_tickets(context.now, queryset=tickets)
+    return [
+        Candidate(c, f"ticket:{t}:sla:{flag}", _reason(SLA_TEXTS[flag], number=n), t)
+        for t, c, n in tickets.order_by().values_list("pk", "customer_id", "number")
+    ]
+
+
 def ticket_opened(params: dict[str, Any], context: Context) -> list[Candidate]:
     tickets = Ticket.objects.filter(opened_at__gte=_since(context, params["within_days"]))
     if params["ticket_types"]:
@@ -422,6 +448,14 @@ TRIGGERS: dict[str, Trigger] = {
             RECORD,
             (Param("hours", int, default=8, low=1, high=2000), TYPES),
             ticket_unanswered,
+            about_tickets=True,
+        ),
+        Trigger(
+            "ticket_sla",
+            _("Ticket past or near its service level"),
+            RECORD,
+            (Param("sla_flag", str, default="breached", choices=tuple(SLA_TEXTS)), TYPES),
+            ticket_sla,
             about_tickets=True,
         ),
         Trigger(
