@@ -6,6 +6,10 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from kehu.crm.service import (
+    sla,
+    sla_admin,  # noqa: F401 - registers the service-level settings
+)
 from kehu.crm.service.actions import (
     assign,
     change_status,
@@ -112,6 +116,8 @@ class TicketAdmin(SimpleHistoryAdmin):
         "resolved_at",
         "closed_at",
         "satisfaction_score",
+        *sla.DUE_FIELDS,  # computed from the policy when opened or re-prioritised
+        "sla_tier",
     ]
     date_hierarchy = "opened_at"
     show_full_result_count = False
@@ -124,6 +130,8 @@ class TicketAdmin(SimpleHistoryAdmin):
         if not change:
             open_built_ticket(obj, by=request.user)
             return
+        if "priority" in form.changed_data:
+            sla.set_due_times(obj)
         super().save_model(request, obj, form, change)
         if "assignee" in form.changed_data:
             assign(obj, obj.assignee, by=request.user)

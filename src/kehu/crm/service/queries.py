@@ -16,6 +16,7 @@ from kehu.crm.customers.queries import customer_scope
 from kehu.crm.customers.queries import search as search_customers
 from kehu.crm.lists import where_given
 from kehu.crm.service.models import TechnicianVisit, Ticket, TicketEvent
+from kehu.crm.service.sla import filter_by_flag
 
 CLOSED_STATUSES = (Ticket.Status.RESOLVED, Ticket.Status.CLOSED)
 DASHBOARD_DAYS = 30
@@ -68,6 +69,7 @@ def filtered_tickets(
     channel: str = "",
     assignee: str = "",
     open: str = "",
+    sla: str = "",
     sort: str = DEFAULT_SORT,
 ) -> QuerySet[Ticket]:
     """The ticket list as the list page and the CSV export share it."""
@@ -83,6 +85,8 @@ def filtered_tickets(
         queryset = queryset.filter(assignee_id=int(assignee))
     if open in ("1", "true", "yes", "on"):
         queryset = open_tickets(queryset)
+    if sla:
+        queryset = filter_by_flag(queryset, sla)  # breached or at risk
     return queryset.order_by(*SORTABLE_FIELDS.get(sort, SORTABLE_FIELDS[DEFAULT_SORT]))
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F, QuerySet
 
-from kehu.crm.service.models import SlaPolicy, Ticket
+from kehu.crm.service.models import BusinessCalendar, Holiday, SlaPolicy, Ticket
 from kehu.crm.service.queries import open_tickets
 from kehu.crm.service.sla import DUE_FIELDS, Targets, load_calendar, set_due_times
+from kehu.crm.validation import validate
 
 BATCH = 1000
 
@@ -58,3 +59,20 @@ def recompute_open_tickets() -> int:
     """After a policy or the calendar changed: the open tickets' due times again, by
     their tier at opening and their priority."""
     return backfill_due_times(open_tickets(Ticket.objects.all()), recompute=True)
+
+
+@transaction.atomic
+def save_setting(setting: SlaPolicy | BusinessCalendar | Holiday) -> int:
+    """Save a policy, the calendar or a holiday an administrator edited (checked first:
+    a field-keyed error names what to fix) and give the open tickets the due times it
+    makes; return how many open tickets were recomputed."""
+    validate(setting)
+    setting.save()
+    return recompute_open_tickets()
+
+
+@transaction.atomic
+def delete_setting(setting: SlaPolicy | Holiday) -> int:
+    """Remove a policy or a holiday, and recompute the open tickets' due times."""
+    setting.delete()
+    return recompute_open_tickets()

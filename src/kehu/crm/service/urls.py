@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kehu.crm.service import views
+from kehu.crm.service import sla_views, views
 
 app_name = "service"
 urlpatterns = [
@@ -15,4 +15,5 @@ urlpatterns = [
     path("tickets/<int:pk>/rate/", views.ticket_rate, name="ticket_rate"),
     path("tickets/<int:pk>/visits/", views.visit_schedule, name="visit_schedule"),
     path("visits/<int:pk>/record/", views.visit_record, name="visit_record"),
+    path("sla/", sla_views.sla_dashboard, name="sla_dashboard"),
 ]

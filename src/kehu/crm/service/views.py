@@ -33,7 +33,7 @@ from kehu.crm.lists import (
     render_list,
     rows_only,
 )
-from kehu.crm.service import actions, queries
+from kehu.crm.service import actions, queries, sla
 from kehu.crm.service.forms import (
     AssignForm,
     CommentForm,
@@ -54,6 +54,7 @@ LIST_FILTERS: dict[str, Param] = {  # a value outside its choices is a 400
     "channel": Choice(InteractionChannel.values),
     "assignee": Id("me", "unassigned"),
     "open": Flag(),
+    "sla": Choice(sla.FLAGS),
     "sort": Choice(queries.SORTABLE_FIELDS),
 }
 View = Callable[..., HttpResponse]

@@ -1,0 +1,64 @@
+"""The service-level page: attainment of first-response and resolution targets over a
+period, by customer tier, ticket type and agent, beside the policies and the business
+calendar in force (administrators edit them in the admin)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from kehu.crm.lists import list_filters
+from kehu.crm.service import sla_queries
+from kehu.crm.service.models import BusinessCalendar, Holiday, SlaPolicy, Ticket
+from kehu.crm.validation import Choice, Param
+
+FILTERS: dict[str, Param] = {"days": Choice(sla_queries.PERIODS)}  # else a 400
+# the tiers the analysis gives (kehu.crm.intelligence.labels.TIERS: service sits below
+# the analysis, so it names them by value), translated on the page
+TIER_ORDER = ("Platinum", "Gold", "Iron", "Lead", "")
+
+
+def _tier_labels() -> dict[str, str]:
+    labels = {tier: _(tier) for tier in TIER_ORDER if tier}
+    labels[""] = _("No tier")
+    return labels
+
+
+@login_required
+@permission_required("service.view_ticket", raise_exception=True)
+def sla_dashboard(request: HttpRequest) -> HttpResponse:
+    filters = list_filters(request.GET, FILTERS)
+    days = filters.get("days") or sla_queries.DEFAULT_PERIOD
+    figures = sla_queries.attainment(
+        request.user, days=int(days), tier_labels=_tier_labels(), unassigned=_("Unassigned")
+    )
+    policies = sorted(
+        SlaPolicy.objects.all(),
+        key=lambda p: (
+            TIER_ORDER.index(p.tier) if p.tier in TIER_ORDER else len(TIER_ORDER),
+            p.tier,
+            -Ticket.Priority.values.index(p.priority),
+        ),
+    )
+    calendar = BusinessCalendar.objects.order_by("pk").first() or BusinessCalendar()
+    context = {
+        "days": days,
+        "periods": sla_queries.PERIODS,
+        "figures": figures,
+        "tables": [
+            (_("By customer tier"), figures.by_tier),
+            (_("By ticket type"), figures.by_type),
+            (_("By agent"), figures.by_agent),
+        ],
+        "policies": [(p, _tier_labels().get(p.tier, p.tier)) for p in policies],
+        "calendar": calendar,
+        "weekdays": [
+            calendar._meta.get_field(name).verbose_name
+            for name in BusinessCalendar.WEEKDAY_FIELDS
+            if getattr(calendar, name)
+        ],
+        "holidays": Holiday.objects.filter(date__gte=figures.until.date())[:10],
+    }
+    return render(request, "service/sla_dashboard.html", context)
