@@ -237,7 +237,11 @@ def main(argv: list[str] | None = None) -> None:
         ("control group mailed (should be 0)", f"{len(control & set(received)):,}", "-"),
         ("personal, tracked, unsubscribe, per-recipient state", "yes", "no"),
     ]
-    machine = f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    machine = (
+        f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
+        f"load average at the end {load}"
+    )
     header = (
         f"Campaign send, {args.customers:,} customers ({args.control:.0%} control), "
         f"SQLite, aiosmtpd on loopback; {machine}; "
