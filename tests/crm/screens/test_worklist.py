@@ -227,7 +227,13 @@ def test_plan_a_call_refuses_what_is_not_on_the_users_worklist(
     scored({his: (_s(100, 0.2), _s(100, 0.9)), quiet: (_s(100, 0.2), _s(100, 0.2))})
     client = client_for(sally)
     assert client.post(reverse("worklist_call", args=[his.pk])).status_code == 404
-    assert client.post(reverse("worklist_call", args=[quiet.pk])).status_code == 404
+    # her own customer with nothing to do now (the page was older than the run): said so
+    quiet_url = reverse("worklist_call", args=[quiet.pk])
+    answer = client.post(quiet_url, headers={"HX-Request": "true"}).content.decode()
+    assert "Quiet Co is no longer on your worklist: nothing was planned." in answer
+    assert answer.startswith(f'<li id="work-{quiet.pk}"')
+    page = client.post(quiet_url, follow=True).content.decode()
+    assert "Quiet Co is no longer on your worklist: nothing was planned." in page
     assert client.post(reverse("worklist_call", args=[999999])).status_code == 404
     assert client.get(reverse("worklist_call", args=[his.pk])).status_code == 405
     analyst = client_for(make_user("analyst"))  # may not add activities

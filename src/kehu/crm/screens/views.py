@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, Sum
@@ -86,7 +87,14 @@ def home(request: HttpRequest) -> HttpResponse:
 def worklist_call(request: HttpRequest, customer_pk: int) -> HttpResponse:
     """The worklist's one click: a call with the customer tomorrow (once; a second
     click shows the call planned already). htmx gets the item redrawn as planned."""
-    item = worklist.plan_call(request.user, customer_pk)
+    try:
+        item = worklist.plan_call(request.user, customer_pk)
+    except worklist.NotOnWorklist as gone:
+        if request.htmx:
+            context = {"gone": gone.customer, "gone_text": worklist.gone_text(gone.customer)}
+            return render(request, "screens/partials/worklist_item.html", context)
+        messages.warning(request, worklist.gone_text(gone.customer))
+        return redirect("home")
     if request.htmx:
         return render(request, "screens/partials/worklist_item.html", {"item": item})
     return redirect("home")

@@ -93,6 +93,15 @@ CALL_AT = time(9)
 URGENCY = ("sla", "complaint", "churn_rose", "flag", "offer")
 
 
+class NotOnWorklist(Exception):
+    """A customer of the user with nothing on the worklist now (a later run or a
+    closed ticket took the reason away after the page was drawn)."""
+
+    def __init__(self, customer: Customer) -> None:
+        super().__init__(f"customer {customer.pk} has nothing on the worklist")
+        self.customer = customer
+
+
 @dataclass
 class Reason:
     kind: str
@@ -289,8 +298,9 @@ def plan_call(user: AbstractBaseUser, customer_id: int) -> WorkItem:
     """Give ``user`` a call with the customer tomorrow, its notes the item's reasons;
     idempotent: when the user already has an activity about the customer since the
     run (this call planned before, or one of their own), that one is returned as the
-    item's ``planned`` and nothing is added. Http404 when the customer is not on the
-    user's worklist."""
+    item's ``planned`` and nothing is added. Http404 when the customer is not one of
+    the worklist's (not the user's, not scored); :class:`NotOnWorklist` when they are
+    but nothing is to be done about them now."""
     run, previous_id = _runs()
     if run is None:
         raise Http404("no analysis run yet")
@@ -307,7 +317,7 @@ def plan_call(user: AbstractBaseUser, customer_id: int) -> WorkItem:
     rows = _candidates(user, run, previous_id).filter(customer_id=customer_id)
     items = _items(rows, 1)
     if not items:
-        raise Http404("nothing on this customer's worklist")
+        raise NotOnWorklist(customer)
     item = items[0]
     notes = [r.text for r in (item.reason, *item.more)]
     notes.append(
@@ -343,3 +353,9 @@ def worklist_context(user: AbstractBaseUser) -> dict[str, Any]:
         else:
             empty = "all_done"
     return {"worklist": items, "worklist_empty": empty}
+
+
+def gone_text(customer: Customer) -> str:
+    return _("%(customer)s is no longer on your worklist: nothing was planned.") % {
+        "customer": customer.name
+    }
