@@ -198,3 +198,28 @@ def test_the_rule_list_costs_the_same_queries_however_many_rules(
         run_rule(rule, dry_run=True)
     with django_assert_max_num_queries(len(few)):
         assert client.get("/automation/").content.decode().count("/automation/") >= 19
+
+
+@pytest.mark.parametrize(
+    ("trigger", "fields", "params"),
+    [
+        ("tier_changed", {"to_tiers": ["Platinum"]}, {"to_tiers": ["Platinum"], "from_tiers": []}),
+        ("p_alive_fell", {"drop": "25"}, {"drop": 0.25}),
+        ("flag_raised", {}, {"min_new_flags": 1}),
+        ("segment_changed", {"to_segments": ["At risk"]}, {"to_segments": ["At risk"]}),
+        ("ticket_sla", {"sla_flag": "at_risk"}, {"sla_flag": "at_risk", "ticket_types": []}),
+        ("ticket_unanswered", {"hours": "4"}, {"hours": 4, "ticket_types": []}),
+        ("ticket_resolved", {}, {"ticket_types": [], "within_days": 7}),
+        ("order_shipped", {"within_days": "3"}, {"within_days": 3}),
+        ("first_purchase", {}, {"within_days": 7}),
+        ("anniversary", {}, {}),
+        ("daily", {"hour": "7"}, {"hour": 7}),
+        ("weekly", {"hour": "7", "weekday": "4"}, {"hour": 7, "weekday": 4}),
+    ],
+)
+def test_every_trigger_is_made_from_the_form(marketer, client_for, trigger, fields, params):
+    form = {k: v for k, v in FORM.items() if k != "days"}
+    response = client_for(marketer).post("/automation/new/", {**form, "trigger": trigger, **fields})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    rule = Rule.objects.get(name="Silent customers")
+    assert (rule.trigger, rule.trigger_params) == (trigger, params)
