@@ -223,3 +223,12 @@ def test_every_trigger_is_made_from_the_form(marketer, client_for, trigger, fiel
     assert response.status_code == 302, response.content.decode()[-2000:]
     rule = Rule.objects.get(name="Silent customers")
     assert (rule.trigger, rule.trigger_params) == (trigger, params)
+
+
+def test_a_rules_page_says_its_parameters_conditions_and_actions_in_words(admin_user, client_for):
+    rule = Rule.objects.get(key="win-back-high-value")
+    page = client_for(admin_user).get(f"/automation/{rule.pk}/").content.decode()
+    assert re.search(r"Churn risk threshold \(%\)</span> 50<", page)
+    assert re.search(r'id="rule-conditions"><span class="muted">Tier</span> Gold, Platinum<', page)
+    assert "Create an activity for the owner <span" in page
+    assert "Activity: Call; Due in (days): 3" in page

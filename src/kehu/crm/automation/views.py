@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.crm.automation import actions, queries
-from kehu.crm.automation.forms import RuleForm, initial_of
+from kehu.crm.automation.forms import ACTION_FIELDS, RuleForm, initial_of
 from kehu.crm.automation.models import Rule, RuleRun
+from kehu.crm.automation.queries import CONDITION_KEYS
 from kehu.crm.automation.reasons import reason_text
 from kehu.crm.automation.triggers import FAMILY_LABELS, TRIGGERS
 from kehu.crm.validation import attach_errors
@@ -86,6 +87,43 @@ def rule_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, form, rule)
 
 
+def _shown_value(field: Any, value: Any) -> str:
+    """A stored value as the form shows it: choice labels, users by name, shares as %."""
+    values = value if isinstance(value, list) else [value]
+    choices = dict(getattr(field, "choices", None) or [])
+    if hasattr(field, "queryset"):
+        names = {str(o.pk): str(o) for o in field.queryset.filter(pk__in=values)}
+        return ", ".join(names.get(str(v), str(v)) for v in values)
+    shown = [str(choices.get(v, choices.get(str(v), v))) for v in values]
+    return ", ".join(shown)
+
+
+def describe(rule: Rule) -> dict[str, list[tuple[str, str]]]:
+    """The rule's parameters, conditions and actions in words, with the form's labels."""
+    form = RuleForm(initial=initial_of(rule))
+    initial = form.initial
+
+    def pairs(names: Any) -> list[tuple[str, str]]:
+        return [
+            (str(form.fields[n].label), _shown_value(form.fields[n], initial[n]))
+            for n in names
+            if initial.get(n) not in (None, "", [])
+        ]
+
+    actions = []
+    for action in rule.actions:
+        settings = pairs(ACTION_FIELDS.get(action["kind"], ()))
+        label = str(form.fields[f"do_{action['kind']}"].label)
+        actions.append((label, "; ".join(f"{k}: {v}" for k, v in settings)))
+    return {
+        "params": pairs(p.name for p in TRIGGERS[rule.trigger].params)
+        if rule.trigger in TRIGGERS
+        else [],
+        "conditions": pairs(CONDITION_KEYS),
+        "actions": actions,
+    }
+
+
 def _hits(rule: Rule) -> list[Any]:
     hits = list(queries.rule_hits(rule))
     for hit in hits:
@@ -100,6 +138,7 @@ def rule_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "rule": rule,
         "trigger_text": trigger_label(rule),
+        "described": describe(rule),
         "runs": queries.rule_runs(rule),
         "hits": _hits(rule),
         "can_change": request.user.has_perm(CHANGE),
