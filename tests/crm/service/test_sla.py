@@ -14,7 +14,7 @@ from kehu.crm.service.actions import add_comment, change_status, open_ticket, up
 from kehu.crm.service.models import BusinessCalendar, Holiday, SlaPolicy, Ticket
 from kehu.crm.service.sla_actions import backfill_due_times, recompute_open_tickets
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sla_defaults")]
 
 MONDAY = datetime(2026, 11, 30, 9, tzinfo=UTC)  # the calendar: Monday to Friday, 9 to 17
 

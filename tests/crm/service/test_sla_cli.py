@@ -12,7 +12,7 @@ from django.utils import timezone
 from kehu.cli import main
 from kehu.crm.service.models import Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sla_defaults")]
 
 
 def test_kehu_sla_fills_missing_due_times_then_retiers(make_customer, make_ticket):

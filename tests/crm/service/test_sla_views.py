@@ -13,7 +13,7 @@ from django.utils import timezone
 from kehu.crm.service.actions import add_comment, change_status, open_ticket
 from kehu.crm.service.models import BusinessCalendar, SlaPolicy, Ticket
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sla_defaults")]
 
 LIST = reverse("service:ticket_list")
 SLA = reverse("service:sla_dashboard")
