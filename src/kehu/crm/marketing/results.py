@@ -3,8 +3,9 @@
 The targeted and the control group were drawn at random from the same reachable
 customers, so the difference between them is what the campaign caused (uplift): the
 conversion rate's difference with a 95% confidence interval (normal approximation to
-the difference of two proportions), the revenue per customer's difference (Welch), the
-incremental orders and revenue they imply for the targeted group, and the return on
+the difference of two proportions), the revenue per customer's difference (Welch), both
+computed by :mod:`kehu.insight.uplift` from the groups' counts and sums, the incremental
+orders and revenue they imply for the targeted group, and the return on
 the campaign's cost. Results compare everyone assigned to each group (intention to
 treat): a targeted customer skipped later (quiet period, unsubscribed) stays in the
 targeted group, so that skipping cannot flatter the campaign.
@@ -12,7 +13,6 @@ targeted group, so that skipping cannot flatter the campaign.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -20,8 +20,7 @@ from django.db.models import Count, F, FloatField, Q, Sum
 from django.db.models.functions import Cast
 
 from kehu.crm.marketing.models import Campaign, CampaignMember
-
-Z95 = 1.959963984540054
+from kehu.insight.uplift import Effect, mean_difference, proportion_difference
 
 
 @dataclass
@@ -87,29 +86,34 @@ class CampaignResults:
     notes: list[str] = field(default_factory=list)
 
 
+def _interval(effect: Effect) -> Interval:
+    return Interval(effect.estimate, effect.low, effect.high)
+
+
 def conversion_uplift(treated: GroupResult, control: GroupResult) -> Interval | None:
-    """Difference of the two conversion rates with its 95% interval; None when a group
-    has fewer than two customers."""
+    """Difference of the two conversion rates with its 95% interval
+    (:func:`kehu.insight.uplift.proportion_difference`); None when a group has fewer
+    than two customers."""
     if treated.n < 2 or control.n < 2:
         return None
-    pt, pc = treated.converted / treated.n, control.converted / control.n
-    se = math.sqrt(pt * (1 - pt) / treated.n + pc * (1 - pc) / control.n)
-    diff = pt - pc
-    return Interval(diff, diff - Z95 * se, diff + Z95 * se)
+    return _interval(
+        proportion_difference(treated.converted, treated.n, control.converted, control.n)
+    )
 
 
-def _variance(group: GroupResult) -> float:
+def _moments(group: GroupResult) -> tuple[float, float, int]:
     mean = group.revenue / group.n
-    return max(group.revenue_sq - group.n * mean * mean, 0.0) / (group.n - 1)
+    variance = max(group.revenue_sq - group.n * mean * mean, 0.0) / (group.n - 1)
+    return mean, variance, group.n
 
 
 def revenue_uplift(treated: GroupResult, control: GroupResult) -> Interval | None:
-    """Difference of revenue per customer with its 95% Welch interval."""
+    """Difference of revenue per customer with its 95% Welch interval
+    (:func:`kehu.insight.uplift.mean_difference`, from the groups' sums and sums of
+    squares)."""
     if treated.n < 2 or control.n < 2:
         return None
-    diff = treated.revenue / treated.n - control.revenue / control.n
-    se = math.sqrt(_variance(treated) / treated.n + _variance(control) / control.n)
-    return Interval(diff, diff - Z95 * se, diff + Z95 * se)
+    return _interval(mean_difference(_moments(treated), _moments(control)))
 
 
 def _groups(campaign: Campaign, by: str | None) -> dict[tuple[object, str], GroupResult]:

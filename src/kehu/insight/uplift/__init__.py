@@ -52,7 +52,13 @@ Examples
 (5,)
 """
 
-from kehu.insight.uplift.effect import Effect, response_effect, revenue_effect
+from kehu.insight.uplift.effect import (
+    Effect,
+    mean_difference,
+    proportion_difference,
+    response_effect,
+    revenue_effect,
+)
 from kehu.insight.uplift.evaluate import (
     perfect_qini_curve,
     qini_coefficient,
@@ -68,7 +74,9 @@ __all__ = [
     "ResponseModel",
     "TwoModelUplift",
     "UpliftSelection",
+    "mean_difference",
     "perfect_qini_curve",
+    "proportion_difference",
     "qini_coefficient",
     "qini_curve",
     "response_effect",

@@ -22,7 +22,13 @@ from scipy import stats
 from kehu.insight.errors import InputError, coded
 from kehu.insight.uplift.data import binary_column, check_lengths, numeric_column
 
-__all__ = ["Effect", "response_effect", "revenue_effect"]
+__all__ = [
+    "Effect",
+    "mean_difference",
+    "proportion_difference",
+    "response_effect",
+    "revenue_effect",
+]
 
 
 @dataclass(frozen=True)
@@ -134,8 +140,61 @@ def response_effect(outcome: Any, treatment: Any, *, confidence: float = 0.95) -
     _check_confidence(confidence)
     y = binary_column(outcome, "outcome").astype(float)
     treated, control = _groups(y, "outcome", treatment, 1)
-    p_t, p_c = float(treated.mean()), float(control.mean())
-    se = float(np.sqrt(p_t * (1 - p_t) / len(treated) + p_c * (1 - p_c) / len(control)))
+    return proportion_difference(
+        int(treated.sum()), len(treated), int(control.sum()), len(control), confidence=confidence
+    )
+
+
+def proportion_difference(
+    responders_treated: int,
+    n_treated: int,
+    responders_control: int,
+    n_control: int,
+    *,
+    confidence: float = 0.95,
+) -> Effect:
+    """Return :func:`response_effect` from counts (a database's grouped counts).
+
+    Parameters
+    ----------
+    responders_treated, n_treated : int
+        Responders and customers of the treated group.
+    responders_control, n_control : int
+        The same for the control group.
+    confidence : float
+        Level of the interval.
+
+    Returns
+    -------
+    Effect
+        As :func:`response_effect`.
+
+    Raises
+    ------
+    InputError
+        For a group without customers, or more responders than customers.
+
+    Examples
+    --------
+    >>> round(proportion_difference(30, 100, 20, 100).low, 3)
+    -0.019
+    """
+    _check_confidence(confidence)
+    for responders, n, group in (
+        (responders_treated, n_treated, "treated"),
+        (responders_control, n_control, "control"),
+    ):
+        if n < 1 or not 0 <= responders <= n:
+            raise coded(
+                InputError(
+                    f"the {group} group needs 0 to {n} responders of {n} >= 1, got {responders}"
+                ),
+                f"bad_{group}_counts",
+                responders=responders,
+                n=n,
+            )
+    p_t, p_c = responders_treated / n_treated, responders_control / n_control
+    se = float(np.sqrt(p_t * (1 - p_t) / n_treated + p_c * (1 - p_c) / n_control))
     z = float(stats.norm.ppf(0.5 + confidence / 2))
     estimate = p_t - p_c
     return Effect(
@@ -146,8 +205,8 @@ def response_effect(outcome: Any, treatment: Any, *, confidence: float = 0.95) -
         se,
         p_t,
         p_c,
-        len(treated),
-        len(control),
+        n_treated,
+        n_control,
         "difference of proportions (normal approximation)",
     )
 
@@ -186,20 +245,65 @@ def revenue_effect(revenue: Any, treatment: Any, *, confidence: float = 0.95) ->
     _check_confidence(confidence)
     values = numeric_column(revenue, "revenue")
     treated, control = _groups(values, "revenue", treatment, 2)
-    n_t, n_c = len(treated), len(control)
-    v_t, v_c = float(treated.var(ddof=1)) / n_t, float(control.var(ddof=1)) / n_c
+    return mean_difference(
+        (float(treated.mean()), float(treated.var(ddof=1)), len(treated)),
+        (float(control.mean()), float(control.var(ddof=1)), len(control)),
+        confidence=confidence,
+    )
+
+
+def mean_difference(
+    treated: tuple[float, float, int],
+    control: tuple[float, float, int],
+    *,
+    confidence: float = 0.95,
+) -> Effect:
+    """Return :func:`revenue_effect` from each group's mean, variance and size.
+
+    Parameters
+    ----------
+    treated, control : tuple of (float, float, int)
+        The group's mean, sample variance (``ddof=1``) and number of customers.
+    confidence : float
+        Level of the interval.
+
+    Returns
+    -------
+    Effect
+        As :func:`revenue_effect`.
+
+    Raises
+    ------
+    InputError
+        For a group of fewer than two customers or a negative variance.
+
+    Examples
+    --------
+    >>> round(mean_difference((10.0, 200.0, 4), (2.5, 25.0, 4)).high, 2)
+    28.91
+    """
+    _check_confidence(confidence)
+    (m_t, var_t, n_t), (m_c, var_c, n_c) = treated, control
+    for n, var, group in ((n_t, var_t, "treated"), (n_c, var_c, "control")):
+        if n < 2 or not var >= 0:
+            raise coded(
+                InputError(f"the {group} group needs 2 or more customers and a variance >= 0"),
+                f"bad_{group}_moments",
+                n=n,
+            )
+    v_t, v_c = var_t / n_t, var_c / n_c
     se = float(np.sqrt(v_t + v_c))
     df = (v_t + v_c) ** 2 / (v_t**2 / (n_t - 1) + v_c**2 / (n_c - 1)) if se > 0 else np.inf
     q = float(stats.t.ppf(0.5 + confidence / 2, df))
-    estimate = float(treated.mean() - control.mean())
+    estimate = m_t - m_c
     return Effect(
         estimate,
         estimate - q * se,
         estimate + q * se,
         confidence,
         se,
-        float(treated.mean()),
-        float(control.mean()),
+        m_t,
+        m_c,
         n_t,
         n_c,
         "Welch",
