@@ -15,6 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from tests.crm.presentation import test_record_ids
 
 from kehu.crm.intelligence.models import CustomerInsight, CustomerScore, CustomerValue, ValueRun
 from kehu.crm.marketing.models import ResponseScore
@@ -24,6 +25,7 @@ from kehu.crm.service.actions import change_status, open_ticket
 from kehu.crm.service.models import Ticket
 
 pytestmark = pytest.mark.django_db
+high_ids = test_record_ids.high_ids  # every table's next id above 10,000 (a fixture)
 
 SPEND_DROP = {
     "kind": "spend_drop",
@@ -364,3 +366,19 @@ def test_a_predicted_uplift_is_a_hint_under_the_reasons_never_alone(sally, make_
         "Likely to respond to an offer: a campaign raises their chance to order by 3.4 "
         "points (predicted from the campaigns so far)"
     ]
+
+
+def test_ids_in_the_worklist_are_not_grouped(high_ids, sally, make_customer, scored, client_for):
+    customer = make_customer("Rising Co", owner=sally)
+    assert customer.pk >= 10_000
+    scored({customer: (_s(100, 0.2), _s(100, 0.9))})
+    client = client_for(sally)
+
+    home = client.get(reverse("home")).content.decode()
+    answer = client.post(
+        reverse("worklist_call", args=[customer.pk]), headers={"HX-Request": "true"}
+    )
+
+    assert f'hx-target="#work-{customer.pk}"' in home
+    assert test_record_ids.grouped_machine_values(home) == []
+    assert answer.content.decode().startswith(f'<li id="work-{customer.pk}"')
