@@ -183,3 +183,17 @@ def test_a_late_reply_shows_as_missed_on_the_ticket_page(desk, client_for, servi
     page = client_for(service_user).get(url).content.decode()
     assert 'data-sla="first_response" data-state="missed"' in page
     assert 'data-sla="resolution" data-state="met"' in page
+
+
+def test_the_ticket_page_in_chinese_names_the_tier(make_customer, make_user, client_for):
+    from kehu.crm.intelligence.models import CustomerScore, ValueRun
+
+    customer = make_customer("Lotus Tea")
+    run = ValueRun.objects.create(status=ValueRun.Status.DONE, finished_at=timezone.now())
+    CustomerScore.objects.create(run=run, customer=customer, tier="Platinum")
+    ticket = open_ticket(customer, subject="Line down", priority="urgent")
+    user = make_user("service", language="zh-hans")
+    page = client_for(user).get(reverse("service:ticket_detail", args=[ticket.pk]))
+    text = page.content.decode()
+    assert "服务级别" in text and "铂金" in text and "首次响应到期" in text
+    assert "Platinum" not in text
