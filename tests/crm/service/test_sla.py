@@ -193,3 +193,11 @@ def test_a_calendar_change_reaches_open_tickets(desk):
     recompute_open_tickets()
     # 16 working hours of 10 a day from Monday 9:00: Tuesday 15:00
     assert Ticket.objects.get(subject="waiting").first_response_due == at(1, 15)
+
+
+def test_the_api_gives_a_tickets_due_times(make_customer, api_for, service_user):
+    ticket = open_ticket(make_customer(), subject="Question", opened_at=MONDAY)
+    got = api_for(service_user).get(f"/tickets/{ticket.pk}").json()
+    assert got["sla_tier"] == ""
+    assert got["first_response_due"].startswith("2026-12-01T17:00:00")
+    assert got["resolution_due"].startswith("2026-12-11T17:00:00")

@@ -71,6 +71,9 @@ class TicketOut(Schema):
     resolved_at: datetime | None
     closed_at: datetime | None
     satisfaction_score: int | None
+    sla_tier: str = Field(description="The customer's tier when the ticket was opened")
+    first_response_due: datetime | None = Field(description="By the service-level policy")
+    resolution_due: datetime | None = Field(description="By the service-level policy")
 
     @staticmethod
     def resolve_assignee(obj: Ticket) -> str | None:
