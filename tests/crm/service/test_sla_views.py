@@ -197,3 +197,13 @@ def test_the_ticket_page_in_chinese_names_the_tier(make_customer, make_user, cli
     text = page.content.decode()
     assert "服务级别" in text and "铂金" in text and "首次响应到期" in text
     assert "Platinum" not in text
+
+
+def test_the_csv_export_has_the_due_times_of_the_filtered_tickets(desk, client_for, service_user):
+    response = client_for(service_user).get(reverse("service:ticket_export"), {"sla": "breached"})
+    lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    assert header[-3:] == ["sla_tier", "first_response_due", "resolution_due"]
+    assert len(lines) == 2 and "Late reply" in lines[1]
+    due = Ticket.objects.get(pk=desk["late"].pk).first_response_due
+    assert due.strftime("%Y-%m-%d %H:%M") in lines[1].replace("T", " ")

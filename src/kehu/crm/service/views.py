@@ -76,6 +76,9 @@ EXPORT_COLUMNS = [
     ("resolved_at", lambda t: t.resolved_at),
     ("closed_at", lambda t: t.closed_at),
     ("satisfaction_score", lambda t: t.satisfaction_score),
+    ("sla_tier", lambda t: t.sla_tier),
+    ("first_response_due", lambda t: t.first_response_due),
+    ("resolution_due", lambda t: t.resolution_due),
 ]
 
 
