@@ -5,6 +5,7 @@ policies and calendar edited in the admin reaching the open tickets."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -120,6 +121,7 @@ def test_the_attainment_page_counts_met_and_missed_by_tier_type_and_agent(
     agents = {row.label: row for row in figures.by_agent}
     assert agents[service_user.username].n_response_met == 1
     assert agents["Unassigned"].n_response == 1
+    assert response.context["now"] == {"breached": 1, "at_risk": 1}
     page = response.content.decode()
     assert 'id="sla-response-rate">50%' in page
     assert "Platinum" in page  # the policies in force
@@ -207,3 +209,31 @@ def test_the_csv_export_has_the_due_times_of_the_filtered_tickets(desk, client_f
     assert len(lines) == 2 and "Late reply" in lines[1]
     due = Ticket.objects.get(pk=desk["late"].pk).first_response_due
     assert due.strftime("%Y-%m-%d %H:%M") in lines[1].replace("T", " ")
+
+
+def test_an_admin_picks_a_policys_tier_from_the_analysis_tiers(admin_user, client_for):
+    url = reverse("admin:service_slapolicy_add")
+    c = client_for(admin_user)
+    typed = c.post(
+        url,
+        {
+            "tier": "platinum",
+            "priority": "low",
+            "first_response_hours": "1",
+            "resolution_hours": "2",
+        },
+    )
+    assert typed.status_code == 200
+    assert "tier" in typed.context["adminform"].form.errors
+    SlaPolicy.objects.filter(tier="Gold", priority="low").delete()
+    ok = c.post(
+        url,
+        {
+            "tier": "Gold",
+            "priority": "low",
+            "first_response_hours": "1.5",
+            "resolution_hours": "20",
+        },
+    )
+    assert ok.status_code == 302
+    assert SlaPolicy.objects.get(tier="Gold", priority="low").first_response_hours == Decimal("1.5")

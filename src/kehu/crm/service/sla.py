@@ -35,6 +35,9 @@ from kehu.crm.service.sla_calendar import (
 RISK_SHARE = 0.25  # the last quarter of a target is at risk ...
 RISK_MIN_HOURS = 2.0  # ... or its last two working hours, whichever is longer
 FLAGS = ("breached", "at_risk")  # the list filter's values
+# the tiers the analysis gives (kehu.crm.intelligence.labels.TIERS; service sits below the
+# analysis, so it names them by value), best first; a policy's empty tier is any tier
+TIERS = ("Platinum", "Gold", "Iron", "Lead")
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kehu.crm.service import sla_actions
 from kehu.crm.service.models import BusinessCalendar, Holiday, SlaPolicy
+from kehu.crm.service.sla import TIERS
 
 
 class SettingAdmin(admin.ModelAdmin):
@@ -36,8 +39,23 @@ class SettingAdmin(admin.ModelAdmin):
         messages.info(request, _("Due times of %(n)s open tickets recomputed.") % {"n": f"{n:,}"})
 
 
+class SlaPolicyForm(forms.ModelForm):
+    """The tier picked from the analysis' tiers (a typed one would never match)."""
+
+    tier = forms.ChoiceField(
+        label=gettext_lazy("customer tier"),
+        choices=[("", gettext_lazy("Any tier")), *((t, gettext_lazy(t)) for t in TIERS)],
+        required=False,
+    )
+
+    class Meta:
+        model = SlaPolicy
+        fields = ["tier", "priority", "first_response_hours", "resolution_hours"]
+
+
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(SettingAdmin):
+    form = SlaPolicyForm
     list_display = ["tier", "priority", "first_response_hours", "resolution_hours"]
     list_editable = ["first_response_hours", "resolution_hours"]
     list_filter = ["tier", "priority"]

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from kehu.crm.service.models import Ticket
 from kehu.crm.service.queries import visible_tickets
+from kehu.crm.service.sla import at_risk_q, breached_q
 
 PERIODS = ("7", "30", "90", "365")  # days, as the page offers them
 DEFAULT_PERIOD = "30"
@@ -114,4 +115,15 @@ def attainment(
         by_tier=_rows(tickets, "sla_tier", now, tier_labels or {}),
         by_type=_rows(tickets, "type", now, dict(Ticket.Type.choices)),
         by_agent=by_agent,
+    )
+
+
+def flag_counts(
+    user: AbstractBaseUser | AnonymousUser, now: datetime | None = None
+) -> dict[str, int]:
+    """How many of the tickets ``user`` may see are ``breached`` and ``at_risk`` now:
+    one query."""
+    now = now or timezone.now()
+    return visible_tickets(user).aggregate(
+        breached=Count("id", filter=breached_q(now)), at_risk=Count("id", filter=at_risk_q(now))
     )

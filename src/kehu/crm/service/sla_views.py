@@ -10,14 +10,12 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from kehu.crm.lists import list_filters
-from kehu.crm.service import sla_queries
+from kehu.crm.service import sla, sla_queries
 from kehu.crm.service.models import BusinessCalendar, Holiday, SlaPolicy, Ticket
 from kehu.crm.validation import Choice, Param
 
 FILTERS: dict[str, Param] = {"days": Choice(sla_queries.PERIODS)}  # else a 400
-# the tiers the analysis gives (kehu.crm.intelligence.labels.TIERS: service sits below
-# the analysis, so it names them by value), translated on the page
-TIER_ORDER = ("Platinum", "Gold", "Iron", "Lead", "")
+TIER_ORDER = (*sla.TIERS, "")  # any tier last
 
 
 def _tier_labels() -> dict[str, str]:
@@ -31,8 +29,9 @@ def _tier_labels() -> dict[str, str]:
 def sla_dashboard(request: HttpRequest) -> HttpResponse:
     filters = list_filters(request.GET, FILTERS)
     days = filters.get("days") or sla_queries.DEFAULT_PERIOD
+    tier_labels = _tier_labels()
     figures = sla_queries.attainment(
-        request.user, days=int(days), tier_labels=_tier_labels(), unassigned=_("Unassigned")
+        request.user, days=int(days), tier_labels=tier_labels, unassigned=_("Unassigned")
     )
     policies = sorted(
         SlaPolicy.objects.all(),
@@ -52,7 +51,8 @@ def sla_dashboard(request: HttpRequest) -> HttpResponse:
             (_("By ticket type"), figures.by_type),
             (_("By agent"), figures.by_agent),
         ],
-        "policies": [(p, _tier_labels().get(p.tier, p.tier)) for p in policies],
+        "policies": [(p, tier_labels.get(p.tier, p.tier)) for p in policies],
+        "now": sla_queries.flag_counts(request.user),
         "calendar": calendar,
         "weekdays": [
             calendar._meta.get_field(name).verbose_name
