@@ -201,3 +201,24 @@ def test_the_api_gives_a_tickets_due_times(make_customer, api_for, service_user)
     assert got["sla_tier"] == ""
     assert got["first_response_due"].startswith("2026-12-01T17:00:00")
     assert got["resolution_due"].startswith("2026-12-11T17:00:00")
+
+
+def test_imported_tickets_get_the_due_times_opening_gives(tmp_path, tiered):
+    from click.testing import CliRunner
+
+    from kehu.cli import main
+
+    platinum, unscored = tiered
+    path = tmp_path / "tickets.csv"
+    path.write_text(
+        "customer_code,opened_at,subject,priority\n"
+        f"{platinum.code},2026-11-30 09:00,Line down,urgent\n"
+        f"{unscored.code},2026-11-30 09:00,Question,\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(main, ["import", str(path), "--entity", "tickets"])
+    assert result.exit_code == 0, result.output
+    urgent, normal = (Ticket.objects.get(subject=s) for s in ("Line down", "Question"))
+    assert (urgent.sla_tier, urgent.first_response_due) == ("Platinum", at(30, 10))
+    assert urgent.resolution_risk_at == at(30, 15)
+    assert (normal.sla_tier, normal.first_response_due) == ("", at(1, 17))

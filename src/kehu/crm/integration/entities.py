@@ -16,11 +16,14 @@ from kehu.crm.integration.writes import chunks
 from kehu.crm.sales.models import Opportunity
 from kehu.crm.service.actions import next_ticket_number
 from kehu.crm.service.models import Ticket
+from kehu.crm.service.sla import due_columns
 
 
 def _ticket_numbers(records: list[dict[str, Any]], _now: datetime) -> dict[str, list[Any]]:
+    """The next ticket numbers, and the service-level tier and due times opening gives."""
     first = int(next_ticket_number()[1:])
-    return {"number": [f"T{first + i:08d}" for i in range(len(records))]}
+    numbers = {"number": [f"T{first + i:08d}" for i in range(len(records))]}
+    return {**numbers, **due_columns(records)}
 
 
 CLOSED = (Opportunity.Stage.WON, Opportunity.Stage.LOST)

@@ -9,17 +9,16 @@ from django.db.models import F, QuerySet
 
 from kehu.crm.service.models import BusinessCalendar, Holiday, SlaPolicy, Ticket
 from kehu.crm.service.queries import open_tickets
-from kehu.crm.service.sla import DUE_FIELDS, Targets, load_calendar, set_due_times
+from kehu.crm.service.sla import (
+    DUE_FIELDS,
+    all_targets,
+    load_calendar,
+    set_due_times,
+    targets_in,
+)
 from kehu.crm.validation import validate
 
 BATCH = 1000
-
-
-def _policies() -> dict[tuple[str, str], Targets]:
-    return {
-        (p.tier, p.priority): Targets(float(p.first_response_hours), float(p.resolution_hours))
-        for p in SlaPolicy.objects.all()
-    }
 
 
 @transaction.atomic
@@ -34,7 +33,7 @@ def backfill_due_times(
     tickets = Ticket.objects.all() if tickets is None else tickets
     if not recompute:
         tickets = tickets.filter(first_response_due__isnull=True)
-    calendar, policies = load_calendar(), _policies()
+    calendar, policies = load_calendar(), all_targets()
     fields = DUE_FIELDS + (["sla_tier"] if retier else [])
     queryset = tickets.only("pk", "opened_at", "priority", "sla_tier", *DUE_FIELDS)
     if retier:
@@ -44,9 +43,7 @@ def backfill_due_times(
     for ticket in queryset.iterator(chunk_size=BATCH):
         if retier:
             ticket.sla_tier = ticket.current_tier or ""
-        targets = policies.get((ticket.sla_tier, ticket.priority)) or policies.get(
-            ("", ticket.priority)
-        )
+        targets = targets_in(policies, ticket.sla_tier, ticket.priority)
         set_due_times(ticket, calendar=calendar, targets=targets, look_up=False)
         batch.append(ticket)
         if len(batch) == BATCH:
