@@ -15,6 +15,7 @@ from kehu.cli import main
 COMMANDS = {
     "analyze",
     "baskets",
+    "campaign",
     "churn",
     "dedup",
     "demo",
@@ -27,6 +28,7 @@ COMMANDS = {
     "scheduler",
     "score",
     "serve",
+    "sla",
     "token",
     "user",
 }

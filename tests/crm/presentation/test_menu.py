@@ -21,6 +21,7 @@ SALES_DESK = [
     ("/service/tickets/", "Tickets"),
     ("/engagement/", "Interactions"),
     ("/catalog/products/", "Products"),
+    ("/marketing/", "Campaigns"),  # every role but service reads campaigns
 ]
 MENUS = {
     ("admin", False): [
@@ -87,6 +88,7 @@ def test_the_menu_reads_in_the_users_language(
         "工单",
         "互动记录",
         "产品",
+        "营销活动",
         "客户洞察",
         "自动化",
         "数据导入",

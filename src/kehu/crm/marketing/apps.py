@@ -12,7 +12,7 @@ class MarketingConfig(KehuAppConfig):
     api_router = "kehu.crm.marketing.api.router"
     nav = (
         NavEntry(
-            _("Campaigns"), "marketing:campaign_list", 45, permission="marketing.view_campaign"
+            _("Campaigns"), "marketing:campaign_list", 55, permission="marketing.view_campaign"
         ),
     )
     role_permissions = {
