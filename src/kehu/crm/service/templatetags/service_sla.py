@@ -46,8 +46,9 @@ def sla_panel(ticket: Ticket) -> dict[str, Any]:
 
 
 def _hours_text(hours: float | None) -> str:
-    """Working hours as "3 h 20 min" (the sign is the panel's words)."""
-    if hours is None:
+    """Working hours as "3 h 20 min" (the sign is the panel's words); nothing under a
+    minute (a ticket due last evening is no working time late before the morning)."""
+    if hours is None or abs(hours) * 60 < 1:
         return ""
     hours_, minutes = divmod(round(abs(hours) * 60), 60)
     if hours_:
