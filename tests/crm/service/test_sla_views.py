@@ -237,3 +237,13 @@ def test_an_admin_picks_a_policys_tier_from_the_analysis_tiers(admin_user, clien
     )
     assert ok.status_code == 302
     assert SlaPolicy.objects.get(tier="Gold", priority="low").first_response_hours == Decimal("1.5")
+
+
+def test_working_time_is_told_in_hours_and_minutes_and_not_under_a_minute():
+    from kehu.crm.service.templatetags.service_sla import _hours_text, sla_percent
+
+    assert _hours_text(2.5) == "2 h 30 min"
+    assert _hours_text(-0.25) == "15 min"
+    assert _hours_text(0.0) == ""  # due last evening, read before the morning
+    assert _hours_text(None) == ""
+    assert (sla_percent(0.934), sla_percent(None)) == ("93%", "–")
