@@ -244,7 +244,7 @@ def test_an_idle_sweep_is_not_logged_but_a_manual_run_is(make_customer, owner):
     assert RuleRun.objects.count() == 1
 
 
-def test_tickets_past_or_near_their_service_level(make_customer, make_ticket):
+def test_tickets_past_or_near_their_service_level(sla_defaults, make_customer, make_ticket):
     """By the service levels of the ticket's tier and priority (the default policies)."""
     now = timezone.now()
     late = make_ticket(make_customer(name="A"), opened_at=now - timedelta(days=20))
