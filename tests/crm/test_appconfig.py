@@ -51,9 +51,7 @@ def test_marketing_and_automation_are_wired_without_a_menu_entry() -> None:
         assert config.url_prefix == f"{label}/"
         assert router in mounted
     # each has its pages now: the campaigns and the rules, for those who may read them
-    assert [e.url_name for e in apps.get_app_config("marketing").nav] == [
-        "marketing:campaign_list"
-    ]
+    assert [e.url_name for e in apps.get_app_config("marketing").nav] == ["marketing:campaign_list"]
     assert [e.url_name for e in apps.get_app_config("automation").nav] == ["automation:rules"]
 
 
