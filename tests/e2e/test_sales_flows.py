@@ -9,7 +9,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from kehu.crm.accounts.actions import create_user
@@ -18,6 +17,7 @@ from kehu.crm.customers.actions import create_customer
 from kehu.crm.sales import actions as sales
 from kehu.crm.sales.models import Activity, Opportunity, Order
 from kehu.crm.service.models import Ticket
+from tests.ids import start_ids_at
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,15 +27,8 @@ PASSWORD = "a-long-enough-secret"
 
 @pytest.fixture
 def high_ids() -> int:
-    """Every table's next automatic id is FIRST_ID (SQLite AUTOINCREMENT sequences)."""
-    if connection.vendor != "sqlite":
-        pytest.skip("sets SQLite's autoincrement sequences")
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s", [table])
-            cursor.execute(
-                "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, FIRST_ID - 1]
-            )
+    """Every table's next automatic id is FIRST_ID (tests.ids.start_ids_at)."""
+    start_ids_at(FIRST_ID)
     return FIRST_ID
 
 

@@ -12,9 +12,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from tests.ids import start_ids_at
 
 import kehu.crm
 
@@ -28,15 +28,8 @@ GROUPED_NUMBER = re.compile(r"\d,\d{3}")
 
 @pytest.fixture
 def high_ids(db: None) -> int:
-    """Every table's next automatic id is FIRST_ID (SQLite AUTOINCREMENT sequences)."""
-    if connection.vendor != "sqlite":
-        pytest.skip("sets SQLite's autoincrement sequences")
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            cursor.execute("DELETE FROM sqlite_sequence WHERE name = %s", [table])
-            cursor.execute(
-                "INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, FIRST_ID - 1]
-            )
+    """Every table's next automatic id is FIRST_ID (tests.ids.start_ids_at)."""
+    start_ids_at(FIRST_ID)
     return FIRST_ID
 
 

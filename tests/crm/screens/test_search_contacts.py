@@ -44,10 +44,14 @@ def test_contact_search_respects_the_owners_scope(make_user, make_customer, clie
 
 def test_contact_phone_search_uses_the_expression_index(admin_user, make_customer):
     found = search(visible_customers(admin_user), "+49 30 1234 5678")
+    sql, params = found.query.sql_with_params()
     with connection.cursor() as cursor:
-        sql, params = found.query.sql_with_params()
-        if connection.vendor != "sqlite":
-            pytest.skip("the plan check reads SQLite's EXPLAIN QUERY PLAN")
-        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        if connection.vendor == "postgresql":
+            # a table of a few rows is read whole; forbid that to see whether the query
+            # *can* use the index (its expression must be the index's, to the letter)
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "contact_phone_digits_idx" in plan
