@@ -19,7 +19,6 @@ from django.db import transaction
 from django.db.models import (
     Count,
     DecimalField,
-    Exists,
     OuterRef,
     Q,
     QuerySet,
@@ -313,52 +312,38 @@ def _suppressed(channel: str, addresses: Iterable[str]) -> set[str]:
     )
 
 
+def _contact_point(channel: str, c: Customer) -> tuple[bool, str, str]:
+    """``(consent, the address as the suppression list holds it, where the message
+    goes)`` of a customer on a channel. A letter needs no consent, only a postal
+    address; an opt-out from letters suppresses the customer's code."""
+    if channel == Campaign.Channel.EMAIL:
+        return c.consent_email, normalise(channel, c.email), c.email.strip()
+    if channel in (Campaign.Channel.SMS, Campaign.Channel.PHONE):
+        consent = c.consent_sms if channel == Campaign.Channel.SMS else c.consent_phone
+        return consent, normalise(channel, c.phone), c.phone
+    return True, c.code if c.address.strip() else "", c.address
+
+
 def reachable(campaign: Campaign, customers: list[Customer]) -> dict[int, tuple[str, str] | str]:
     """For each customer, ``(channel, address)`` of the first campaign channel they
     consented to, have an address for and are not suppressed on, or the reason none
     fits (``no_consent``, ``no_address``, ``suppressed``). One query per channel."""
-    emails = _suppressed(Campaign.Channel.EMAIL, (normalise("email", c.email) for c in customers))
-    phones = {
-        ch: _suppressed(ch, (normalise(ch, c.phone) for c in customers))
-        for ch in (Campaign.Channel.SMS, Campaign.Channel.PHONE)
-    }
-    letters = _suppressed(Campaign.Channel.LETTER, (c.code for c in customers))
+    points = {ch: [_contact_point(ch, c) for c in customers] for ch in campaign.channels}
+    suppressed = {ch: _suppressed(ch, (key for _, key, _ in rows)) for ch, rows in points.items()}
     out: dict[int, tuple[str, str] | str] = {}
-    for c in customers:
+    for i, c in enumerate(customers):
         reason = "no_consent"
         for channel in campaign.channels:
-            if channel == Campaign.Channel.EMAIL:
-                consent, address = c.consent_email, normalise(channel, c.email)
-                blocked = address in emails
-            elif channel in (Campaign.Channel.SMS, Campaign.Channel.PHONE):
-                consent = c.consent_sms if channel == Campaign.Channel.SMS else c.consent_phone
-                address, blocked = (
-                    normalise(channel, c.phone),
-                    normalise(channel, c.phone) in phones[channel],
-                )
-            else:  # a letter needs a postal address, and the customer not to have opted out
-                consent, address, blocked = (
-                    True,
-                    c.code if c.address.strip() else "",
-                    c.code in letters,
-                )
+            consent, key, sent_to = points[channel][i]
             if not consent:
                 continue
-            if not address:
+            if not key:
                 reason = "no_address"
-                continue
-            if blocked:
+            elif key in suppressed[channel]:
                 reason = "suppressed"
-                continue
-            out[c.pk] = (
-                channel,
-                c.email.strip()
-                if channel == "email"
-                else c.phone
-                if channel in ("sms", "phone")
-                else c.address,
-            )
-            break
+            else:
+                out[c.pk] = (channel, sent_to)
+                break
         else:
             out[c.pk] = reason
     return out
@@ -572,10 +557,6 @@ def members_with_recent_message(
             "customer_id", flat=True
         )
     )
-
-
-def has_member(campaign: Campaign) -> Exists:
-    return Exists(CampaignMember.objects.filter(campaign=campaign, customer_id=OuterRef("pk")))
 
 
 # What the campaigns taught (kehu.crm.marketing.learning)

@@ -218,11 +218,6 @@ def render(
     return Message(language, subject, text, tracked_html, headers)
 
 
-def sms_text(message: Message) -> str:
-    """A text message: the body without the email's HTML, ending with the opt-out."""
-    return message.text
-
-
 def render_many(campaign: Campaign, members: Iterable[tuple[int, Customer]]) -> dict[int, Message]:
     """Messages for ``(member id, customer)`` pairs, with the products fetched once."""
     pairs = list(members)

@@ -18,6 +18,7 @@ state, so exactly once.
 from __future__ import annotations
 
 import smtplib
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -115,16 +116,19 @@ def _skip_unreachable_now(
         if campaign.quiet_days
         else set()
     )
-    keep = []
+    keep: list[CampaignMember] = []
+    skipped: dict[str, list[int]] = defaultdict(list)
     for member in members:
         route = routes[member.customer_id]
         if isinstance(route, str):
-            _mark(member.pk, Status.SKIPPED, skip_reason=route)
+            skipped[route].append(member.pk)
         elif member.customer_id in recent:
-            _mark(member.pk, Status.SKIPPED, skip_reason="quiet_period")
+            skipped["quiet_period"].append(member.pk)
         else:
             member.channel, member.address = route
             keep.append(member)
+    for reason, ids in skipped.items():  # one UPDATE per reason, not one per member
+        CampaignMember.objects.filter(pk__in=ids).update(status=Status.SKIPPED, skip_reason=reason)
     return keep
 
 
