@@ -27,6 +27,9 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from kehu.insight.logistic import logit as _logit
+from kehu.insight.logistic import sigmoid as _sigmoid
+
 #: Slow learning, shallow trees, row and column sampling: tuned once on Telco and Bank
 #: Marketing (5-fold CV), kept for every table rather than searched per run.
 GBM_PARAMS: dict[str, Any] = {
@@ -41,18 +44,6 @@ GBM_PARAMS: dict[str, Any] = {
     "verbose": -1,
 }
 CALIBRATION_FOLDS = 3
-EPS = 1e-6
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, EPS, 1 - EPS)
-    result: np.ndarray = np.log(p / (1 - p))
-    return result
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    result: np.ndarray = 1.0 / (1.0 + np.exp(-z))
-    return result
 
 
 @dataclass

@@ -25,6 +25,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from kehu.insight.errors import InputError, coded
+from kehu.insight.logistic import logit as _logit
+from kehu.insight.logistic import sigmoid as _sigmoid
 from kehu.insight.uplift.data import FeatureSpec
 
 __all__ = [
@@ -64,7 +66,6 @@ GBM_UPLIFT_PARAMS: dict[str, Any] = {
     "min_child_samples": 200,
     "learning_rate": 0.02,
 }
-EPS = 1e-6
 
 
 def check_learner(learner: str) -> None:
@@ -119,17 +120,6 @@ def _classifier(
     else:
         model = LogisticRegression(C=1.0, max_iter=5000)
     return Pipeline([("prepare", _prepare(spec, scale=learner == "logistic")), ("model", model)])
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, EPS, 1 - EPS)
-    result: np.ndarray = np.log(p / (1 - p))
-    return result
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    result: np.ndarray = 1.0 / (1.0 + np.exp(-z))
-    return result
 
 
 def _fit(model: Pipeline, X: pd.DataFrame, y: np.ndarray, weight: np.ndarray | None) -> Pipeline:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from kehu.insight.errors import InputError, coded
+from kehu.insight.logistic import sigmoid as _sigmoid
 
 __all__ = ["FEATURES", "KINDS", "simulate_campaign"]
 
@@ -37,11 +38,6 @@ FEATURES = (
 )
 KINDS = ("persuadable", "sure_thing", "lost_cause", "do_not_disturb")
 REGIONS = ("north", "south", "east", "west")
-
-
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    result: np.ndarray = 1.0 / (1.0 + np.exp(-z))
-    return result
 
 
 def simulate_campaign(
