@@ -17,6 +17,7 @@ LAYERS = [
     "sales",
     "service",
     "engagement",
+    "billing",
     "intelligence",
     "integration",
     "marketing",

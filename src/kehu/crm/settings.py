@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kehu.crm.sales",
     "kehu.crm.service",
     "kehu.crm.engagement",
+    "kehu.crm.billing",
     "kehu.crm.intelligence",
     "kehu.crm.integration",
     "kehu.crm.marketing",
@@ -113,6 +114,7 @@ TEMPLATES = [
             # |unlocalize everywhere without a load: record ids in URLs, attributes and
             # selectors must never get thousands separators (USE_THOUSAND_SEPARATOR)
             "builtins": ["django.templatetags.l10n", "kehu.crm.formats.filters"],
+            "libraries": {"charts": "kehu.crm.chart_tags"},  # {% load charts %}, no app
         },
     },
 ]
@@ -159,6 +161,11 @@ FORMAT_MODULE_PATH = ["kehu.crm.formats"]  # one number and date format per loca
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "kehu.crm.plotly_static.PlotlyFinder",  # plotly/plotly.min.js, from the plotly package
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
