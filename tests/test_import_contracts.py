@@ -28,6 +28,11 @@ PLANTS = {
         "from kehu.crm.sales import models",
         "CRM apps form layers",
     ),
+    "receivables import sales code (a link to an order is a label)": (
+        "crm/billing/planted.py",
+        "from kehu.crm.sales import actions",
+        "CRM apps form layers",
+    ),
     "accounts imports a domain": (
         "crm/accounts/planted.py",
         "from kehu.crm.customers import queries",
