@@ -9,8 +9,10 @@ from django.contrib.auth.models import AbstractBaseUser, AbstractUser, Group, Pe
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from kehu.crm.accounts.models import ApiToken, UserProfile, hash_token
+from kehu.crm.accounts.models import ApiToken, Team, UserProfile, hash_token
 from kehu.crm.accounts.roles import Role, sync_role_groups
+from kehu.crm.unset import UNSET, Unset, set_given
+from kehu.crm.validation import validate
 
 
 def _check_role(role: str) -> None:
@@ -101,3 +103,39 @@ def reset_password(user: AbstractBaseUser, *, password: str | None = None) -> st
     user.set_password(password)
     user.save(update_fields=["password"])
     return password
+
+
+@transaction.atomic
+def create_team(name: str, *, manager: AbstractBaseUser | None = None) -> Team:
+    """A new team; its ``manager`` sets the members' targets and sees their figures."""
+    team = Team(name=name.strip(), manager=manager)
+    validate(team)
+    team.save()
+    return team
+
+
+@transaction.atomic
+def update_team(
+    team: Team,
+    *,
+    name: str | Unset = UNSET,
+    manager: AbstractBaseUser | None | Unset = UNSET,
+) -> Team:
+    if not isinstance(name, Unset):
+        name = name.strip()
+    set_given(team, name=name, manager=manager)
+    validate(team)
+    team.save()
+    return team
+
+
+@transaction.atomic
+def delete_team(team: Team) -> None:
+    """Delete ``team``; its members stay, in no team."""
+    team.delete()
+
+
+@transaction.atomic
+def set_team(user: AbstractBaseUser, team: Team | None) -> None:
+    """Put ``user`` in ``team`` (a person is in one team at most), or in none."""
+    UserProfile.objects.update_or_create(user=user, defaults={"team": team})

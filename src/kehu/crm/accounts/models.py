@@ -9,6 +9,26 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kehu.crm.model_fields import user_field
+
+
+class Team(models.Model):
+    """A group of people and the manager who sets their targets and sees their
+    figures (:mod:`kehu.crm.performance`). A person is in one team at most
+    (``UserProfile.team``)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    manager = user_field(_("manager"), related_name="managed_teams")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
 
 class UserProfile(models.Model):
     user = models.OneToOneField(
@@ -19,6 +39,14 @@ class UserProfile(models.Model):
     )
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
+    )
+    team = models.ForeignKey(
+        Team,
+        verbose_name=_("team"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
     )
 
     class Meta:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from kehu.crm.catalog.models import Product
 from kehu.crm.choices import SalesChannel
 from kehu.crm.customers.models import Contact, Customer
-from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine
+from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine, SalesTarget
 from kehu.crm.sales.queries import ReturnableLine, line_key, returnable_lines, status_flow
 from kehu.crm.unset import UNSET, Unset, set_given
 from kehu.crm.validation import validate
@@ -399,3 +399,78 @@ def complete_activity(activity: Activity, *, done: bool = True) -> Activity:
     activity.completed_at = timezone.now() if done else None
     activity.save(update_fields=["completed_at"])
     return activity
+
+
+def sales_target_errors(target: SalesTarget) -> dict[str, ValidationError]:
+    """What is wrong with ``target``, by field: an amount that is not positive, a period
+    that does not end after it starts, a period that overlaps another target of the
+    same person. Empty when it may be saved."""
+    errors: dict[str, ValidationError] = {}
+    if target.amount is not None and target.amount <= 0:
+        errors["amount"] = ValidationError(
+            _("The target must be a positive amount, got %(amount)s.")
+            % {"amount": number_format(target.amount, 2)},
+            code="not_positive",
+        )
+    start, end = target.period_start, target.period_end
+    if start and end and end <= start:
+        errors["period_end"] = ValidationError(
+            _("The period must end after it starts (%(start)s), got %(end)s.")
+            % {"start": start.isoformat(), "end": end.isoformat()},
+            code="end_before_start",
+        )
+    elif start and end:
+        clash = (
+            SalesTarget.objects.filter(
+                user_id=target.user_id, period_start__lte=end, period_end__gte=start
+            )
+            .exclude(pk=target.pk)
+            .first()
+        )
+        if clash is not None:
+            errors["period_start"] = ValidationError(
+                _(
+                    "%(person)s has a target for %(start)s to %(end)s already: periods may not "
+                    "overlap."
+                )
+                % {
+                    "person": target.user,
+                    "start": clash.period_start.isoformat(),
+                    "end": clash.period_end.isoformat(),
+                },
+                code="overlap",
+            )
+    return errors
+
+
+@transaction.atomic
+def set_sales_target(
+    *,
+    user: AbstractBaseUser,
+    period_start: date,
+    period_end: date,
+    amount: Decimal,
+    by: AbstractBaseUser | None = None,
+    target: SalesTarget | None = None,
+) -> SalesTarget:
+    """Set the revenue ``user`` should bring in from ``period_start`` to ``period_end``
+    (both included), as ``by`` decided; ``target`` changes an existing one. The amount
+    must be positive, the period end after its start, and it may not overlap another
+    target of the same person."""
+    target = target or SalesTarget()
+    target.user = user  # type: ignore[assignment]
+    target.period_start, target.period_end = period_start, period_end
+    target.amount = amount
+    if by is not None:
+        target.set_by = by  # type: ignore[assignment]
+    errors = sales_target_errors(target)
+    if errors:
+        raise ValidationError(errors)
+    validate(target)
+    target.save()
+    return target
+
+
+@transaction.atomic
+def delete_sales_target(target: SalesTarget) -> None:
+    target.delete()

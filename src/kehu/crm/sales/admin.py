@@ -1,11 +1,17 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from kehu.crm.sales.actions import move_opportunity, set_order_status
-from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine
+from kehu.crm.sales.actions import (
+    move_opportunity,
+    sales_target_errors,
+    set_order_status,
+    set_sales_target,
+)
+from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine, SalesTarget
 from kehu.crm.workflow_admin import status_actions
 
 
@@ -71,3 +77,40 @@ class ActivityAdmin(admin.ModelAdmin):
     raw_id_fields = ["customer", "opportunity", "owner"]
     list_select_related = ["customer", "owner"]
     show_full_result_count = False
+
+
+class SalesTargetAdminForm(forms.ModelForm):
+    """Shows what sales.actions.set_sales_target would refuse (an overlapping period)
+    on the form, before the admin saves."""
+
+    class Meta:
+        model = SalesTarget
+        fields = ["user", "period_start", "period_end", "amount"]
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if not self.errors:
+            for field, error in sales_target_errors(self.instance).items():
+                self.add_error(field, error)
+
+
+@admin.register(SalesTarget)
+class SalesTargetAdmin(admin.ModelAdmin):
+    form = SalesTargetAdminForm
+    list_display = ["user", "period_start", "period_end", "amount", "set_by"]
+    list_filter = ["period_start"]
+    search_fields = ["user__username"]
+    raw_id_fields = ["user", "set_by"]
+    list_select_related = ["user", "set_by"]
+    readonly_fields = ["set_by"]
+
+    def save_model(self, request: HttpRequest, obj: SalesTarget, form: Any, change: bool) -> None:
+        """Through sales.actions.set_sales_target, which refuses an overlapping period."""
+        set_sales_target(
+            user=obj.user,
+            period_start=obj.period_start,
+            period_end=obj.period_end,
+            amount=obj.amount,
+            by=request.user,
+            target=obj,
+        )

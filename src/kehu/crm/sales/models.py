@@ -282,3 +282,43 @@ class Activity(models.Model):
     @property
     def is_done(self) -> bool:
         return self.completed_at is not None
+
+
+class SalesTarget(models.Model):
+    """The revenue a manager expects of a person over a period (both dates included):
+    :mod:`kehu.crm.performance` sets it against the revenue of the orders the person is
+    the sales owner of. One person's targets do not overlap
+    (``sales.actions.set_sales_target`` checks it)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("person"),
+        on_delete=models.CASCADE,
+        related_name="sales_targets",
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    amount = money_field(_("target amount"), validators=[MinValueValidator(Decimal("0.01"))])
+    set_by = user_field(_("set by"), related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "-period_start"]
+        verbose_name = _("sales target")
+        verbose_name_plural = _("sales targets")
+        indexes = [models.Index(fields=["user", "period_start"], name="salestarget_user_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_end__gt=models.F("period_start")),
+                name="salestarget_period_end_after_start",
+                violation_error_message=_("The period must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0),
+                name="salestarget_amount_positive",
+                violation_error_message=_("The target must be a positive amount."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.period_start:%Y-%m-%d}–{self.period_end:%Y-%m-%d}"
