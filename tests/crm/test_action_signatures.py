@@ -10,7 +10,16 @@ from decimal import Decimal
 
 import pytest
 
-APPS = ["accounts", "catalog", "customers", "engagement", "integration", "sales", "service"]
+APPS = [
+    "accounts",
+    "billing",
+    "catalog",
+    "customers",
+    "engagement",
+    "integration",
+    "sales",
+    "service",
+]
 
 
 def _actions() -> list[tuple[str, object]]:
