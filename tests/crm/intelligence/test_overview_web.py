@@ -17,8 +17,9 @@ def test_overview_shows_the_latest_run(
     scored, analyst_user, client_for, django_assert_max_num_queries
 ):
     c = client_for(analyst_user)
-    # 12, plus the schedule (its form) and the run's segments
-    with django_assert_max_num_queries(14):
+    # 12, plus the schedule (its form) and the run's segments, and one per chart that
+    # reads the scores: the Pareto curve, P(alive), CLV and the main churn reasons
+    with django_assert_max_num_queries(18):
         response = c.get(reverse("intelligence:overview"))
     assert response.context["run"] == scored.second
     page = response.content.decode()

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.crm.accounts.roles import sees_all_customers
 from kehu.crm.intelligence import actions, queries
+from kehu.crm.intelligence.charts import segments_chart, traits_chart
 from kehu.crm.intelligence.forms import FollowUpForm, SegmentRenameForm
 from kehu.crm.intelligence.models import Segment, ValueRun
 from kehu.crm.intelligence.templatetags.intelligence import segment_label
@@ -74,9 +75,11 @@ def segment_list(request: HttpRequest) -> HttpResponse:
     _viewer(request)
     run = queries.latest_done_run()
     mining = run.mining if run else {}
+    segments = queries.segments_of(run)
     context = {
         "run": run,
-        "segments": queries.segments_of(run),
+        "segments": segments,
+        "segments_chart": segments_chart(segments, to_list=False),
         "mining": mining,
         "quality": quality(mining),
     }
@@ -97,6 +100,7 @@ def segment_detail(request: HttpRequest, key: int) -> HttpResponse:
     context = {
         "run": run,
         "segment": segment,
+        "traits_chart": traits_chart(segment),
         "page": page,
         "quality": quality(run.mining),
         "rename_form": SegmentRenameForm(initial={"name": segment_label(segment)}),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from kehu.crm.accounts.roles import Role, roles_of, sees_all_customers
 from kehu.crm.intelligence import actions, queries
+from kehu.crm.intelligence.charts import overview_charts
 from kehu.crm.intelligence.forms import ScheduleForm
 from kehu.crm.intelligence.models import SCORE_FIELDS, CustomerValue, ValueRun
 from kehu.crm.lists import csv_response, csv_rows
@@ -52,7 +53,7 @@ def _fits(models: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _overview(request: HttpRequest, run: ValueRun | None) -> HttpResponse:
+def _overview(request: HttpRequest, run: ValueRun | None, latest: bool) -> HttpResponse:
     _viewer(request)
     context = {
         "runs": queries.recent_runs(actions.KEEP_RUNS),
@@ -71,17 +72,20 @@ def _overview(request: HttpRequest, run: ValueRun | None) -> HttpResponse:
         dates_note = (run.analysis_models.get("dates") or {}).get("note")
         context["notes"] = [n for n in run.analysis_models.get("notes", []) if n != dates_note]
         context["fits"] = _fits(run.analysis_models)
+        context["charts"] = overview_charts(run, context["segments"], latest)
     return render(request, "intelligence/overview.html", context)
 
 
 @login_required
 def overview(request: HttpRequest) -> HttpResponse:
-    return _overview(request, queries.latest_done_run())
+    return _overview(request, queries.latest_done_run(), latest=True)
 
 
 @login_required
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _overview(request, get_object_or_404(ValueRun, pk=pk, status=ValueRun.Status.DONE))
+    run = get_object_or_404(ValueRun, pk=pk, status=ValueRun.Status.DONE)
+    latest = queries.latest_done_run()
+    return _overview(request, run, latest=latest is not None and latest.pk == run.pk)
 
 
 @login_required
