@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from kehu.crm.automation.queries import unread_count
 from kehu.crm.customers import queries
 from kehu.crm.customers.models import Customer
-from kehu.crm.customers.queries import customer_scope, visible_customers
+from kehu.crm.customers.queries import visible_customers
 from kehu.crm.engagement import actions as engagement_actions
 from kehu.crm.engagement.forms import InteractionForm
 from kehu.crm.history import changes_of
@@ -42,42 +42,37 @@ from kehu.crm.lists import (
     render_list,
     rows_only,
 )
-from kehu.crm.sales.models import Activity, Opportunity, Order
+from kehu.crm.sales.models import Opportunity, Order
 from kehu.crm.sales.queries import customer_activities
-from kehu.crm.screens import worklist
+from kehu.crm.screens import dashboards, worklist
+from kehu.crm.screens.dashboards.drawing import chart_of
 from kehu.crm.screens.timeline import customer_timeline, latest_orders, latest_tickets
 from kehu.crm.service.models import Ticket
 
 # The home dashboard
 
 
+#: the roles whose block starts with the worklist: a salesperson's own customers; an
+#: administrator's (and a manager's) customers nobody owns
+WORKLIST_ROLES = ("sales", "admin")
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The dashboard of each of the user's roles, main role first; the worklist opens
+    the first block of a salesperson or administrator."""
     user = request.user
-    open_stages = Opportunity.OPEN_STAGES
-    pipeline = (
-        Opportunity.objects.filter(customer_scope(user), stage__in=open_stages)
-        .values("stage")
-        .annotate(n=Count("id"), amount=Sum("amount"))
-    )
-    by_stage = {row["stage"]: row for row in pipeline}
-    context = {
+    roles = dashboards.user_roles(user)
+    blocks = dashboards.dashboards_for(user, roles)
+    worklist_role = next((role for role in roles if role in WORKLIST_ROLES), None)
+    context: dict[str, object] = {
+        "dashboards": [(block, [chart_of(panel) for panel in block.panels]) for block in blocks],
+        "worklist_role": worklist_role,
         "n_customers": visible_customers(user).count(),
-        "pipeline": [
-            (label, by_stage.get(value, {}).get("n", 0), by_stage.get(value, {}).get("amount") or 0)
-            for value, label in Opportunity.Stage.choices
-            if value in open_stages
-        ],
-        "my_activities": Activity.objects.filter(owner=user, completed_at__isnull=True)
-        .select_related("customer")
-        .order_by("due_at")[:10],
-        "open_tickets": Ticket.objects.filter(customer_scope(user))
-        .filter(~Q(status__in=[Ticket.Status.RESOLVED, Ticket.Status.CLOSED]))
-        .count(),
-        "now": timezone.now(),
         "n_unread_notifications": unread_count(user),
-        **worklist.worklist_context(user),
     }
+    if worklist_role is not None:
+        context.update(worklist.worklist_context(user))
     return render(request, "accounts/home.html", context)
 
 
