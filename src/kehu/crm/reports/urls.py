@@ -1,0 +1,15 @@
+from django.urls import path
+
+from kehu.crm.reports import report_views, views
+
+app_name = "reports"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("explore/", views.explore, name="explore"),
+    path("explore/pivot.csv", views.export_csv, name="export_csv"),
+    path("explore/pivot.xlsx", views.export_xlsx, name="export_xlsx"),
+    path("warehouse/build/", views.build_now, name="build"),
+    path("customers-per-month/", report_views.customer_flow, name="customer_flow"),
+    path("products-without-sales/", report_views.idle_products, name="idle_products"),
+    path("new-products/", report_views.new_products, name="new_products"),
+]
