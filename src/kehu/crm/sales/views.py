@@ -33,6 +33,7 @@ from kehu.crm.sales.forms import (
     return_lines_initial,
 )
 from kehu.crm.sales.models import Activity, Opportunity, Order, SalesChannel
+from kehu.crm.sales.pipeline_charts import pipeline_chart, stage_rows
 from kehu.crm.validation import Choice, Day, Flag, Id, Param, Text, attach_errors, query_id
 
 # How each list reads its filters: a value outside its choices is a 400 saying what is
@@ -280,8 +281,10 @@ def _board_context(request: HttpRequest, params: QueryDict) -> dict[str, Any]:
     opportunities = queries.filtered_opportunities(request.user, **filters)
     query = QueryDict(mutable=True)
     query.update({k: v for k, v in filters.items() if v})
+    columns = queries.board_columns(opportunities)
     return {
-        "columns": queries.board_columns(opportunities),
+        "columns": columns,
+        "pipeline_chart": pipeline_chart(stage_rows(columns, filters), filters),
         "totals": queries.pipeline_totals(opportunities),
         "filters": filters,
         "querystring": query.urlencode(),
