@@ -262,3 +262,12 @@ def test_the_pages_take_a_fixed_number_of_queries(north, client_for, make_user) 
     with CaptureQueriesContext(connection) as after:
         _page(boss, "overview")
     assert len(after) == len(before)
+
+
+def test_a_manager_in_their_own_team_does_not_set_their_own_target(north, client_for) -> None:
+    set_team(north["mia"], north["north"])
+    data = {"period_start": "2026-01-01", "period_end": "2026-01-31", "amount": "100"}
+    mine = _set_target(client_for(north["mia"]), north["north"], user=str(north["mia"].pk), **data)
+    assert mine.status_code == 400 and not SalesTarget.objects.exists()
+    boss = client_for(north["boss"])
+    assert _set_target(boss, north["north"], user=str(north["mia"].pk), **data).status_code == 302

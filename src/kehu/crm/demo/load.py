@@ -31,6 +31,7 @@ from kehu.crm.demo.engagement import plan_interactions
 from kehu.crm.demo.orders import plan_orders
 from kehu.crm.demo.pipeline import plan_activities, plan_opportunities
 from kehu.crm.demo.service import plan_tickets
+from kehu.crm.demo.teams import add_teams
 from kehu.crm.demo.timeline import demo_end
 from kehu.crm.engagement.models import Interaction
 from kehu.crm.sales.models import Activity, Opportunity, Order, OrderLine
@@ -270,4 +271,5 @@ def load_demo(
             for name, (model, columns) in tables.items():
                 counts[name] = writer.write(model, columns, start(name, _rows(columns)))
     backfill_due_times()  # tickets written in bulk get the due times opening would give
+    counts |= add_teams(today)  # two sales teams and their monthly targets
     return counts

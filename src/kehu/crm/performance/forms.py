@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.utils.translation import gettext_lazy as _
 
 from kehu.crm.accounts.models import Team
@@ -22,9 +23,15 @@ class TargetForm(forms.Form):
     period_end = forms.DateField(label=_("Period end"), widget=DATE)
     amount = forms.DecimalField(label=_("Target amount"), max_digits=14, decimal_places=2)
 
-    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, team: Team, exclude: AbstractBaseUser | None = None, **kwargs: Any
+    ) -> None:
+        """The members of ``team`` but ``exclude`` (a manager in their own team: their
+        target is set by an administrator)."""
         super().__init__(*args, **kwargs)
         members = get_user_model().objects.filter(profile__team=team, is_active=True)
+        if exclude is not None:
+            members = members.exclude(pk=exclude.pk)
         self.fields["user"].queryset = members.order_by("username")  # type: ignore[attr-defined]
 
 

@@ -241,7 +241,7 @@ def _team_page(request: HttpRequest, team: Team, **forms: Any) -> HttpResponse:
         "team": team,
         "admin": admin,
         "target_form": forms.get("target_form")
-        or TargetForm(team=team, initial=_period_initial(context)),
+        or TargetForm(team=team, exclude=_self(request), initial=_period_initial(context)),
         "team_form": forms.get("team_form")
         or (TeamForm(initial={"name": team.name, "manager": team.manager}) if admin else None),
         "member_form": forms.get("member_form") or (MemberForm() if admin else None),
@@ -253,6 +253,12 @@ def _team_page(request: HttpRequest, team: Team, **forms: Any) -> HttpResponse:
         ).select_related("user", "set_by"),
     }
     return render(request, "performance/team.html", context, status=400 if forms else 200)
+
+
+def _self(request: HttpRequest) -> AbstractBaseUser | None:
+    """Whom the target form leaves out: the manager themselves (an administrator sets
+    anyone's target)."""
+    return None if is_admin(request.user) else request.user  # type: ignore[return-value]
 
 
 def _period_initial(context: dict[str, Any]) -> dict[str, Any]:
@@ -270,7 +276,7 @@ def team(request: HttpRequest, pk: int) -> HttpResponse:
 def set_target(request: HttpRequest, pk: int) -> HttpResponse:
     """The team's manager (or an administrator) sets a member's target."""
     team = _team_or_403(request, pk)
-    form = TargetForm(request.POST, team=team)
+    form = TargetForm(request.POST, team=team, exclude=_self(request))
     if form.is_valid():
         try:
             sales_actions.set_sales_target(by=request.user, **form.cleaned_data)
