@@ -22,7 +22,7 @@ from django.utils.translation import gettext_noop
 
 from kehu.crm import processes
 from kehu.crm.background import launch_kehu
-from kehu.crm.intelligence import extract, mining, overview, signals, writeback
+from kehu.crm.intelligence import extract, mining, overview, signals, warehouse, writeback
 from kehu.crm.intelligence.models import AnalysisSchedule, CustomerScore, SegmentName, ValueRun
 from kehu.crm.validation import validate
 from kehu.insight.analyze import Analysis, AnalysisSettings, analyze, settings_dict
@@ -299,6 +299,21 @@ def _write(
         )
     _report(run, gettext_noop("removing old runs"), 95, on_progress)
     writeback.prune_runs(keep_runs)
+    _report(run, gettext_noop("building the sales warehouse"), 97, on_progress)
+    _build_warehouse(run)
+
+
+def _build_warehouse(run: ValueRun) -> None:
+    """The reports' star schema, from the store the run has just scored (current tiers
+    and segments), its rows and time kept with the mining steps'; a warehouse that
+    cannot be built is noted there and does not fail a run whose scores are written."""
+    try:
+        built = warehouse.build_warehouse()
+        summary: dict[str, object] = {"rows": built.rows, "seconds": built.seconds}
+    except InsightError as e:
+        summary = {"skipped": str(e).splitlines()[0]}
+    run.mining = {**(run.mining or {}), "warehouse": summary}
+    ValueRun.objects.filter(pk=run.pk).update(mining=run.mining)
 
 
 def score_arguments(run: ValueRun) -> list[str]:

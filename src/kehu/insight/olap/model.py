@@ -23,6 +23,7 @@ TABLES = (
     "fact_sales",
     "fact_returns",
     "fact_payments",
+    "fact_invoices",
     "fact_interactions",
     "fact_tickets",
     "dim_date",
