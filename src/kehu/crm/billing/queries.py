@@ -10,6 +10,7 @@ same on SQLite and PostgreSQL and the ``(status, due_on)`` index serves it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -91,6 +92,23 @@ def visible_payments(user: User) -> QuerySet[Payment]:
     return Payment.objects.filter(customer_scope(user))
 
 
+def order_scope(user: User) -> QuerySet[Any]:
+    """The orders the user may see (``sales.Order``, reached through the invoice's link:
+    billing sits beside sales in the layers and does not import it)."""
+    order_model = Invoice._meta.get_field("order").related_model
+    return order_model.objects.filter(customer_scope(user)).select_related("customer")
+
+
+def visible_order(user: User, number: str) -> Any:
+    """The order numbered ``number`` if the user may see it."""
+    return order_scope(user).filter(number=number.strip()).first()
+
+
+def parse_day(value: str | None) -> date:
+    """A cleaned ``YYYY-MM-DD`` parameter as a date (today when not given)."""
+    return date.fromisoformat(value) if value else timezone.localdate()
+
+
 def overdue_q(today: date | None = None) -> Q:
     """Open invoices whose due date has passed (at least one day past due)."""
     return Q(status=Invoice.Status.OPEN, due_on__lt=today or timezone.localdate())
@@ -102,13 +120,15 @@ def filtered_invoices(
     q: str = "",
     status: str = "",
     overdue: str = "",
+    age: str = "",
     customer: str = "",
     owner: str = "",
     order: str = "",
     sort: str = "-issued",
 ) -> QuerySet[Invoice]:
     """The invoice list as the list page and its CSV export share it. ``owner`` is a
-    user id, or ``none`` for customers without an owner."""
+    user id, or ``none`` for customers without an owner; ``age`` a bucket key of the
+    aged report (the open invoices that many days past due today)."""
     invoices = visible_invoices(user).select_related("customer", "customer__owner", "order")
     if q.strip():
         words = q.strip()
@@ -117,6 +137,9 @@ def filtered_invoices(
     invoices = where_given(invoices, status=status)
     if overdue:
         invoices = invoices.filter(overdue_q())
+    if age:
+        bucket = next(b for b in BUCKETS if b.key == age)
+        invoices = invoices.filter(_bucket_q(bucket, timezone.localdate()), status="open")
     if customer.isdigit():
         invoices = invoices.filter(customer_id=int(customer))
     if order.isdigit():
@@ -132,7 +155,7 @@ def invoice_totals(invoices: QuerySet[Invoice]) -> dict[str, Any]:
     """How many invoices the list holds, their amount and what is open (one query)."""
     return invoices.order_by().aggregate(
         n=Count("pk"),
-        amount=Coalesce(Sum("amount"), ZERO),
+        invoiced=Coalesce(Sum("amount"), ZERO),
         open=Coalesce(
             Sum(OPEN_AMOUNT, filter=Q(status=Invoice.Status.OPEN), output_field=MONEY), ZERO
         ),
@@ -303,3 +326,30 @@ def aging_totals(user: User, as_of: date | None = None) -> dict[str, Decimal]:
     """The totals line of the report: each bucket and all, over the visible customers."""
     as_of = as_of or timezone.localdate()
     return _open_on(visible_invoices(user), as_of).order_by().aggregate(**_bucket_sums(as_of))
+
+
+def cents(value: Any) -> Decimal:
+    """A sum to the cent (SQLite gives ``Decimal("40")`` for 40.00)."""
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
+def amounts(row: dict[str, Any]) -> list[Decimal]:
+    """A report row's buckets and total, to the cent."""
+    return [cents(row[k]) for k in (*BUCKET_KEYS, "total")]
+
+
+def aging_csv(rows: QuerySet[Any], by: str) -> Iterator[list[Any]]:
+    """The report's rows as CSV lines: who, then each bucket and the total."""
+    if by == "owner":
+        yield ["owner", *BUCKET_KEYS, "total"]
+        for row in rows.iterator(chunk_size=2000):
+            yield [row["customer__owner__username"] or "", *amounts(row)]
+        return
+    yield ["customer_code", "customer", "owner", *BUCKET_KEYS, "total"]
+    for row in rows.iterator(chunk_size=2000):
+        yield [
+            row["customer__code"],
+            row["customer__name"],
+            row["customer__owner__username"] or "",
+            *amounts(row),
+        ]
