@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from kehu.crm.lists import list_filters
-from kehu.crm.service import sla, sla_queries
+from kehu.crm.service import sla, sla_charts, sla_queries
 from kehu.crm.service.models import BusinessCalendar, Holiday, SlaPolicy, Ticket
 from kehu.crm.validation import Choice, Param
 
@@ -42,10 +42,16 @@ def sla_dashboard(request: HttpRequest) -> HttpResponse:
         ),
     )
     calendar = BusinessCalendar.objects.order_by("pk").first() or BusinessCalendar()
+    periods = sla_charts.attainment_by_period(request.user, days=int(days), now=figures.until)
+    charts = [
+        sla_charts.over_time_chart(periods, sla_charts.period_kind(int(days))),
+        sla_charts.by_tier_chart(figures.by_tier),
+    ]
     context = {
         "days": days,
         "periods": sla_queries.PERIODS,
         "figures": figures,
+        "charts": [chart for chart in charts if chart is not None],
         "tables": [
             (_("By customer tier"), figures.by_tier),
             (_("By ticket type"), figures.by_type),
