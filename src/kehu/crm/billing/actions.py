@@ -19,12 +19,12 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from kehu.crm.billing.models import (
-    DEFAULT_PAYMENT_TERMS_DAYS,
     MAX_PAYMENT_TERMS_DAYS,
     Invoice,
     Payment,
     PaymentTerms,
 )
+from kehu.crm.billing.queries import payment_terms_of
 from kehu.crm.customers.models import Customer
 from kehu.crm.validation import validate
 
@@ -45,12 +45,6 @@ def next_invoice_number(prefix: str = "INV") -> str:
     tail = latest[len(prefix) :] if latest else ""
     number = int(tail) + 1 if tail.isdigit() else 1
     return f"{prefix}{number:08d}"
-
-
-def payment_terms_of(customer: Customer) -> int:
-    """The customer's payment terms in days: its own, or the default."""
-    terms = PaymentTerms.objects.filter(customer=customer).values_list("days", flat=True).first()
-    return DEFAULT_PAYMENT_TERMS_DAYS if terms is None else terms
 
 
 @transaction.atomic

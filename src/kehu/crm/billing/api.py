@@ -181,7 +181,7 @@ def get_balance(request: HttpRequest, customer_id: DbId) -> BalanceOut:
         overdue_amount=queries.cents(balance.overdue_amount),
         days_overdue=balance.days_overdue,
         open_invoices=balance.n_open,
-        payment_terms_days=actions.payment_terms_of(customer),
+        payment_terms_days=queries.payment_terms_of(customer),
     )
 
 

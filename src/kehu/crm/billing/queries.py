@@ -37,7 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kehu.crm.billing.models import Invoice, Payment
+from kehu.crm.billing.models import DEFAULT_PAYMENT_TERMS_DAYS, Invoice, Payment, PaymentTerms
 from kehu.crm.customers.queries import customer_scope, search, visible_customers
 from kehu.crm.lists import where_given
 
@@ -107,6 +107,12 @@ def visible_order(user: User, number: str) -> Any:
 def parse_day(value: str | None) -> date:
     """A cleaned ``YYYY-MM-DD`` parameter as a date (today when not given)."""
     return date.fromisoformat(value) if value else timezone.localdate()
+
+
+def payment_terms_of(customer: Any) -> int:
+    """The customer's payment terms in days: its own, or the default."""
+    terms = PaymentTerms.objects.filter(customer=customer).values_list("days", flat=True).first()
+    return DEFAULT_PAYMENT_TERMS_DAYS if terms is None else terms
 
 
 def overdue_q(today: date | None = None) -> Q:

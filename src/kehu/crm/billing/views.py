@@ -93,7 +93,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         buckets=queries.BUCKETS,
         owners=_owners(request.user),
         customer=customer,
-        terms=actions.payment_terms_of(customer) if customer else None,
+        terms=queries.payment_terms_of(customer) if customer else None,
         terms_form=PaymentTermsForm() if customer else None,
     )
     return render_list(
@@ -237,7 +237,7 @@ def payment_terms(request: HttpRequest, customer_pk: int) -> HttpResponse:
             messages.success(
                 request,
                 _("Payment terms of %(customer)s: %(days)s days.")
-                % {"customer": customer.name, "days": actions.payment_terms_of(customer)},
+                % {"customer": customer.name, "days": queries.payment_terms_of(customer)},
             )
     else:
         messages.error(request, " ".join(m for ms in form.errors.values() for m in ms))

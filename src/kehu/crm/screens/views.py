@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from kehu.crm.automation.queries import unread_count
+from kehu.crm.billing import queries as billing_queries
 from kehu.crm.customers import queries
 from kehu.crm.customers.models import Customer
 from kehu.crm.customers.queries import visible_customers
@@ -231,6 +232,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context["insight"] = value_queries.insight_card(
         context["value"].current if context["value"] else None
     )
+    if request.user.has_perm("billing.view_invoice"):
+        context["receivables"] = billing_queries.balance_of(customer)
+        context["payment_terms_days"] = billing_queries.payment_terms_of(customer)
     return render(request, "customers/detail.html", context)
 
 
