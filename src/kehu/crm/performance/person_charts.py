@@ -4,7 +4,6 @@ pipeline created (:mod:`kehu.crm.charts`)."""
 from __future__ import annotations
 
 import plotly.graph_objects as go
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -13,7 +12,8 @@ from kehu.crm.performance.queries import Month
 
 
 def _label(month: Month) -> str:
-    return date_format(month.start, "YEAR_MONTH_FORMAT")
+    """The month as 2026-01: short enough for an axis, alike in every language."""
+    return month.start.strftime("%Y-%m")
 
 
 def _percent(value: float | None) -> float | None:
@@ -35,10 +35,16 @@ def revenue_chart(months: list[Month]) -> Chart:
         ]
     )
     figure.update_yaxes(title_text=_("Amount"))
+    styled(figure, legend=True)
+    # the legend above the plot: below it, it would cover the month labels
+    figure.update_layout(
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        margin={"t": 40},
+    )
     return Chart(
         key="revenue-target",
         title=_("Revenue against target by month"),
-        figure=styled(figure, legend=True),
+        figure=figure,
         table=ChartTable(
             headers=[_("Month"), _("Revenue"), _("Target"), _("Attainment %")],
             rows=[[_label(m), m.revenue, m.target, _percent(m.attainment)] for m in months],
@@ -96,4 +102,9 @@ def pipeline_chart(months: list[Month]) -> Chart:
 
 
 def person_charts(months: list[Month]) -> list[Chart]:
-    return [revenue_chart(months), win_rate_chart(months), pipeline_chart(months)]
+    charts = [revenue_chart(months), win_rate_chart(months), pipeline_chart(months)]
+    for chart in charts:
+        # the months as written (2026-01), not read as dates: plotly would name them
+        # in English ("Jan 2026") on a Chinese page
+        chart.figure.update_xaxes(type="category")
+    return charts

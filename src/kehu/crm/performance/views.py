@@ -134,6 +134,9 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 COLUMNS = (
     (gettext_lazy("Person"), "name"),
+    (gettext_lazy("Revenue"), "revenue"),
+    (gettext_lazy("Target"), "target"),
+    (gettext_lazy("Attainment"), "attainment"),
     (gettext_lazy("Pipeline created (count)"), "n_created"),
     (gettext_lazy("Pipeline created (amount)"), "created_amount"),
     (gettext_lazy("Won (count)"), "n_won"),
@@ -147,9 +150,6 @@ COLUMNS = (
     (gettext_lazy("Tickets"), "n_tickets"),
     (gettext_lazy("Median first response (hours)"), "response_hours"),
     (gettext_lazy("First responses within the service level"), "response_within_sla"),
-    (gettext_lazy("Revenue"), "revenue"),
-    (gettext_lazy("Target"), "target"),
-    (gettext_lazy("Attainment"), "attainment"),
 )
 
 
