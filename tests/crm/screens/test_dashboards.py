@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from kehu.crm.billing.actions import create_invoice, record_payment
 from kehu.crm.choices import Role
 from kehu.crm.integration.models import DuplicatePair, ImportJob
 from kehu.crm.intelligence.models import CustomerScore, Segment, ValueRun
@@ -61,8 +62,12 @@ def _check_links(client: Client, dashboard: Dashboard) -> int:
                 n, context = _listed(client, point.url)
                 if n is None:
                     continue
-                if panel.money and "totals" in context and "net" in context["totals"]:
-                    assert context["totals"]["net"] == point.value, (panel.key, point.url)
+                if panel.money and "totals" in context:
+                    # an order list's net, an invoice list's open amount, the pipeline's
+                    totals = context["totals"]
+                    total = next(totals[k] for k in ("net", "open", "total") if k in totals)
+                    assert total == point.value, (panel.key, point.url)
+                    assert point.count is None or n == point.count, (panel.key, point.url)
                 else:
                     expected = point.count if point.count is not None else point.value
                     assert n == expected, (panel.key, str(series.name), point.url)
@@ -102,6 +107,27 @@ def sales_world(make_user, make_customer, make_opportunity, make_order):
     create_activity(owner=sally, subject="Meet", kind="meeting", due_at=now + timedelta(days=2))
     complete_activity(create_activity(owner=sally, subject="Done", due_at=now - timedelta(days=3)))
     create_activity(owner=steve, subject="His", kind="call", due_at=now - timedelta(days=1))
+    # open invoices: 40 days past due (partly paid), 10 days, not yet due; and Steve's
+    late = create_invoice(
+        hers,
+        amount=Decimal(200),
+        issued_on=today - timedelta(days=70),
+        due_on=today - timedelta(days=40),
+    )
+    record_payment(late, amount=Decimal(50))
+    create_invoice(
+        too,
+        amount=Decimal(80),
+        issued_on=today - timedelta(days=40),
+        due_on=today - timedelta(days=10),
+    )
+    create_invoice(too, amount=Decimal(70), issued_on=today, due_on=today + timedelta(days=30))
+    create_invoice(
+        his,
+        amount=Decimal(900),
+        issued_on=today - timedelta(days=70),
+        due_on=today - timedelta(days=40),
+    )
     run = ValueRun.objects.create(status=ValueRun.Status.DONE)
     CustomerScore.objects.create(customer=hers, run=run, tier="Gold", churn_risk=0.8)
     CustomerScore.objects.create(customer=too, run=run, tier="Lead", churn_risk=0.2)
@@ -140,9 +166,12 @@ def test_sales_counts_the_users_own_pipeline_revenue_and_activities(sales_world,
     won = sales.figure("won-this-month")  # staff performance counts it
     assert won.value == Decimal(900) and "1 deal" in str(won.label)
     assert sales.figure("target-attainment").value is None  # no target set
+    overdue = sales.panel("sales-receivables").series[0].points
+    assert [(p.count, p.value) for p in overdue] == [(1, 80), (1, 150), (0, 0), (0, 0)]
 
-    # 3 figures, 4 stages, last year's 12 months and this year's so far, 2 x 6 kinds
-    assert _check_links(client_for(sally), sales) == 3 + 4 + 12 + today.month + 12
+    # 3 figures, 4 stages, last year's 12 months and this year's so far, 2 x 6 kinds,
+    # 4 buckets of overdue invoices
+    assert _check_links(client_for(sally), sales) == 3 + 4 + 12 + today.month + 12 + 4
 
 
 def test_sales_target_attainment_comes_from_staff_performance(sales_world, make_user):
@@ -371,7 +400,7 @@ def test_admin_sees_users_imports_duplicates_and_the_schedule(make_user, make_cu
     schedule = block.figure("schedule")  # the default: every day at 02:00
     assert "Every day at 02:00" in str(schedule.text)
 
-    assert _check_links(client_for(admin), block) >= 5 + 3
+    assert _check_links(client_for(admin), block) == 5 + 5 + 4  # figures, roles, buckets
 
 
 def test_the_schedule_figure_says_when_a_scheduled_run_did_not_start(db):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +34,7 @@ from kehu.crm.screens.dashboards.base import (
     Table,
     list_url,
 )
+from kehu.crm.screens.dashboards.receivables import receivables_panel
 from kehu.crm.service.models import Ticket
 
 N_IMPORTS = 6
@@ -151,7 +152,7 @@ def schedule_figure(now: datetime) -> Figure:
     )
 
 
-def admin_dashboard(user: object = None, now: datetime | None = None) -> Dashboard:
+def admin_dashboard(user: AbstractBaseUser, now: datetime | None = None) -> Dashboard:
     now = now or timezone.now()
     imports, import_table = imports_block()
     n_pending = pending_pairs().count()
@@ -184,6 +185,14 @@ def admin_dashboard(user: object = None, now: datetime | None = None) -> Dashboa
                 list_url("catalog:product_list"),
             ),
         ],
-        panels=[users_panel(), imports],
+        panels=[
+            panel
+            for panel in (
+                users_panel(),
+                imports,
+                receivables_panel(user, mine=False, key="admin-receivables"),
+            )
+            if panel is not None
+        ],
         tables=[import_table],
     )

@@ -32,6 +32,7 @@ from kehu.crm.screens.dashboards.base import (
     list_url,
     month_end,
 )
+from kehu.crm.screens.dashboards.receivables import receivables_panel
 
 #: a customer is at high churn risk from this probability on (a customer list step)
 HIGH_CHURN = "0.5"
@@ -217,8 +218,13 @@ def sales_dashboard(user: AbstractBaseUser, today: date | None = None) -> Dashbo
             ),
         ],
         panels=[
-            pipeline_panel(user),
-            revenue_panel(user, today, mine=True, key="sales-revenue"),
-            activities,
+            panel
+            for panel in (
+                pipeline_panel(user),
+                revenue_panel(user, today, mine=True, key="sales-revenue"),
+                activities,
+                receivables_panel(user, mine=True, key="sales-receivables"),
+            )
+            if panel is not None
         ],
     )
