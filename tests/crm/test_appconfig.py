@@ -23,6 +23,7 @@ LAYERS = [
     "marketing",
     "automation",
     "screens",
+    "reports",
     "performance",
 ]
 

