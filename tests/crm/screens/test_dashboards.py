@@ -166,6 +166,9 @@ def test_sales_counts_the_users_own_pipeline_revenue_and_activities(sales_world,
     won = sales.figure("won-this-month")  # staff performance counts it
     assert won.value == Decimal(900) and "1 deal" in str(won.label)
     assert sales.figure("target-attainment").value is None  # no target set
+    # both open the user's own staff performance page for this month
+    assert client_for(sally).get(won.url).status_code == 200
+    assert won.url == sales.figure("target-attainment").url
     overdue = sales.panel("sales-receivables").series[0].points
     assert [(p.count, p.value) for p in overdue] == [(1, 80), (1, 150), (0, 0), (0, 0)]
 

@@ -132,18 +132,21 @@ def month_figures(user: AbstractBaseUser, today: date) -> list[Figure]:
     target, as staff performance counts them (:mod:`kehu.crm.performance.queries`)."""
     mine = performance([user], today.replace(day=1), today)[0]
     attainment = mine.attainment
+    page = list_url("performance:person", {"period": "month"}, user.pk)
     return [
         Figure(
             "won-this-month",
             ngettext("Won this month (%(n)s deal)", "Won this month (%(n)s deals)", mine.n_won)
             % {"n": mine.n_won},
             mine.won_amount,
+            page,
             kind="money",
         ),
         Figure(
             "target-attainment",
             _("Revenue against this month's target"),
             attainment,
+            page,
             kind="share" if attainment is not None else "text",
             text="" if attainment is not None else _("No target set for this month."),
         ),
