@@ -71,7 +71,7 @@ class DaysBetween(Func):
         params = (*later[1], *earlier[1])
         if connection.vendor == "sqlite":
             return f"(julianday({later[0]}) - julianday({earlier[0]}))", params
-        return f"(EXTRACT(EPOCH FROM ({later[0]}) - ({earlier[0]})) / 86400.0)", params
+        return f"(EXTRACT(EPOCH FROM ({later[0]}) - ({earlier[0]})) / 86400.0)::float", params
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
         later, earlier = (compiler.compile(e) for e in self.source_expressions)
@@ -214,7 +214,7 @@ def _median_response_hours(ids: list[int], period: Period, key: str | None) -> d
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    return {(grp if key else None): {"response_hours": median} for grp, median in rows}
+    return {(grp if key else None): {"response_hours": float(median)} for grp, median in rows}
 
 
 def _orders(ids: list[int], period: Period, key: str | None) -> dict[Any, dict]:
