@@ -271,3 +271,16 @@ def test_a_manager_in_their_own_team_does_not_set_their_own_target(north, client
     assert mine.status_code == 400 and not SalesTarget.objects.exists()
     boss = client_for(north["boss"])
     assert _set_target(boss, north["north"], user=str(north["mia"].pk), **data).status_code == 302
+
+
+def test_record_ids_in_links_have_no_thousands_separator(make_user, client_for) -> None:
+    from tests.ids import start_ids_at
+
+    start_ids_at(12_345)
+    mia = make_user("sales", username="mia")
+    team = create_team("North", manager=mia)
+    set_team(make_user("sales", username="sally"), team)
+    overview = _page(client_for(mia), "overview").content.decode()
+    assert f"team={team.pk}" in overview and f"/people/{mia.pk}/" in overview
+    page = _page(client_for(mia), "team", team.pk, period="year").content.decode()
+    assert f"team={team.pk}" in page and "12,3" not in page
