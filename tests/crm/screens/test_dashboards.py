@@ -437,6 +437,11 @@ def test_a_user_with_several_roles_sees_each_main_role_first(make_user, client_f
     assert html.index('id="dashboard-sales"') < html.index('id="worklist"')
 
 
+def test_an_administrators_worklist_closes_their_block(make_user, client_for):
+    html = client_for(make_user("admin")).get(reverse("home")).content.decode()
+    assert html.index('data-chart="admin-users"') < html.index('id="worklist"')
+
+
 def test_the_home_page_draws_every_panel_as_a_chart_with_its_table(sales_world, client_for):
     sally, _today = sales_world
     html = client_for(sally).get(reverse("home")).content.decode()

@@ -61,7 +61,8 @@ WORKLIST_ROLES = ("sales", "admin")
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """The dashboard of each of the user's roles, main role first; the worklist opens
-    the first block of a salesperson or administrator."""
+    the salesperson's block, and closes the administrator's (the customers nobody owns)
+    when they are no salesperson."""
     user = request.user
     roles = dashboards.user_roles(user)
     blocks = dashboards.dashboards_for(user, roles)

@@ -71,7 +71,7 @@ def users_panel() -> Panel:
     )
 
 
-def imports_block() -> tuple[Panel, Table]:
+def imports_block() -> tuple[Panel | None, Table]:
     """The last imports: rows imported, merged and quarantined (a chart and a table),
     each linking to the import job's page with its quarantined rows."""
     jobs = list(ImportJob.objects.order_by("-started_at", "-id")[:N_IMPORTS])
@@ -116,7 +116,7 @@ def imports_block() -> tuple[Panel, Table]:
         link=list_url("integration:list"),
         link_label=_("Open the imports"),
     )
-    return panel, table
+    return (panel if jobs else None), table
 
 
 def schedule_figure(now: datetime) -> Figure:

@@ -84,6 +84,7 @@ class Panel:
     y_title: Text = ""
     money: bool = False
     percent: bool = False  # values are shares (0-1)
+    value_range: tuple[float, float] | None = None  # the value axis, when fixed
     link: str | None = None
     link_label: Text = ""
     summary: Text = ""
@@ -94,7 +95,7 @@ class Panel:
 
     @property
     def has_data(self) -> bool:
-        return any(point.value for series in self.series for point in series.points)
+        return any(point.value or point.count for series in self.series for point in series.points)
 
 
 @dataclass

@@ -54,12 +54,24 @@ def table_of(panel: Panel) -> ChartTable:
 
 def chart_of(panel: Panel) -> Chart:
     figure = go.Figure([_trace(panel, series) for series in panel.series])
-    value_axis = {"title": str(panel.y_title if panel.kind != "hbar" else panel.x_title)}
+    value_axis: dict[str, object] = {
+        "title": str(panel.y_title if panel.kind != "hbar" else panel.x_title),
+        "rangemode": "tozero",
+    }
     if panel.percent:
         value_axis["tickformat"] = ".0%"
     elif panel.money:
-        value_axis["tickformat"] = "~s"
-    category_axis = {"title": str(panel.x_title if panel.kind != "hbar" else panel.y_title)}
+        value_axis["tickformat"] = ",.0f"  # plotly's SI suffixes would write 0.5 as 500m
+    if panel.value_range is not None:
+        value_axis["range"] = list(panel.value_range)
+    elif not panel.has_data:  # an empty chart: a zero line, not a -1 to 1 scale
+        value_axis.update(range=[0, 1], tickvals=[0])
+    # categories as written: plotly would read a date-like label as a date and name it
+    # in English on a Chinese page
+    category_axis = {
+        "title": str(panel.x_title if panel.kind != "hbar" else panel.y_title),
+        "type": "category",
+    }
     if panel.kind == "hbar":
         figure.update_layout(xaxis=value_axis, yaxis=category_axis)
     else:

@@ -74,17 +74,22 @@ def campaigns_block(today: date) -> tuple[Panel, Table]:
     campaigns = running_campaigns(today)
     groups = _groups(campaigns)
     treated_points, control_points, rows = [], [], []
+    names = [campaign.name for campaign in campaigns]
     for campaign in campaigns:
+        # two campaigns of one name would be one bar: the id tells them apart
+        label = (
+            campaign.name if names.count(campaign.name) == 1 else f"{campaign.name} #{campaign.pk}"
+        )
         url = campaign.get_absolute_url()
         treated = groups.get((campaign.pk, CampaignMember.Group.TREATED), GroupResult())
         control = groups.get((campaign.pk, CampaignMember.Group.CONTROL), GroupResult())
-        treated_points.append(Point(campaign.name, treated.conversion_rate or 0, url))
-        control_points.append(Point(campaign.name, control.conversion_rate or 0, url))
+        treated_points.append(Point(label, treated.conversion_rate or 0, url, count=treated.n))
+        control_points.append(Point(label, control.conversion_rate or 0, url, count=control.n))
         uplift = conversion_uplift(treated, control)
         rows.append(
             Row(
                 [
-                    campaign.name,
+                    label,
                     treated.sent,
                     percent_text(treated.conversion_rate),
                     percent_text(control.conversion_rate),

@@ -15,7 +15,6 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Avg, Count, Q
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -116,7 +115,10 @@ def sla_panel(user: AbstractBaseUser, now: datetime) -> tuple[Panel, int, int]:
                 for priority in PRIORITIES
             ],
         )
-        for flag, name in (("breached", _("Breached")), ("at_risk", _("At risk")))
+        for flag, name in (
+            ("breached", pgettext("service level", "Breached")),
+            ("at_risk", pgettext("service level", "At risk")),
+        )
     ]
     panel = Panel(
         key="service-sla",
@@ -149,14 +151,16 @@ def flow_panel(user: AbstractBaseUser, today: date) -> Panel:
     since = timezone.make_aware(datetime.combine(weeks[0], time()))
     opened = _weekly(user, "opened_at", since)
     resolved = _weekly(user, "resolved_at", since)
-    pairs = [(date_format(week, "SHORT_DATE_FORMAT"), week) for week in weeks]
+    pairs = [(week.strftime("%m-%d"), week) for week in weeks]  # short in every language
     return Panel(
         key="service-flow",
         title=_("Tickets opened and resolved per week"),
         kind="line",
         series=[
-            Series(_("Opened"), [Point(lb, opened.get(w, 0)) for lb, w in pairs]),
-            Series(_("Resolved"), [Point(lb, resolved.get(w, 0)) for lb, w in pairs]),
+            Series(pgettext("tickets", "Opened"), [Point(lb, opened.get(w, 0)) for lb, w in pairs]),
+            Series(
+                pgettext("tickets", "Resolved"), [Point(lb, resolved.get(w, 0)) for lb, w in pairs]
+            ),
         ],
         x_title=_("Week starting"),
         y_title=_("Tickets"),
@@ -188,7 +192,7 @@ def satisfaction_panel(user: AbstractBaseUser, today: date) -> Panel:
     by_month = {row["month"].date(): row for row in rows}
     points = [
         Point(
-            date_format(m, "YEAR_MONTH_FORMAT"),
+            m.strftime("%Y-%m"),
             round(by_month[m]["mean"], 2) if m in by_month else None,  # type: ignore[arg-type]
             count=by_month[m]["n"] if m in by_month else 0,
         )
@@ -201,6 +205,7 @@ def satisfaction_panel(user: AbstractBaseUser, today: date) -> Panel:
         series=[Series(_("Mean rating (1-5)"), points)],
         x_title=_("Month resolved"),
         y_title=_("Mean rating (1-5)"),
+        value_range=(1, 5.2),
         summary=_("The mean satisfaction rating of the tickets resolved each month."),
     )
 
