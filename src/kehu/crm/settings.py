@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "kehu.crm.marketing",
     "kehu.crm.automation",
     "kehu.crm.screens",
+    "kehu.crm.reports",
     "kehu.crm.performance",
 ]
 # Each kehu app declares its URLs, API router, menu entries and role permissions in its

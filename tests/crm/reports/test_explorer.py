@@ -152,3 +152,44 @@ def test_a_filter_shows_as_a_chip_that_removes_it(viewer, built):
         ["2026", "100.00"],
         ["Total", "100.00"],
     ]
+
+
+def _chart_table(page: str) -> str:
+    chart = page.split('data-chart="pivot"', 1)[1].split("</figure>", 1)[0]
+    return " ".join(chart.split()).replace("><", "> <")
+
+
+def test_the_chart_leaves_out_the_rows_summed_as_other(viewer, built):
+    page = viewer.get(URL + "?measures=net_sales&rows=customer&top_n=1&other=1").content.decode()
+    chart = _chart_table(page)
+    assert "Roma Caffè (C0000003)" in chart and '<th scope="row">Other</th>' not in chart
+
+
+def test_the_chart_of_a_comparison_has_last_year_beside(viewer, built):
+    page = viewer.get(
+        URL + "?measures=net_sales&rows=region&date_from=2026-01-01&date_to=2026-12-31"
+        "&compare_previous_year=1"
+    ).content.decode()
+    chart = _chart_table(page)
+    assert '<th scope="col">Net sales</th> <th scope="col">Net sales, previous year</th>' in chart
+    assert '<th scope="row">North</th> <td class="num">50</td> <td class="num">70</td>' in chart
+
+
+def test_the_members_picker_finds_by_part_of_a_name(viewer, built):
+    page = viewer.get(URL + "?measures=net_sales&rows=year&pick=city&q=er").content.decode()
+    assert 'value="Bergen"' in page
+    assert 'value="Oslo"' not in page and 'value="Rome"' not in page
+
+
+def test_drilling_down_keeps_the_other_filters_and_measures(viewer, built):
+    page = viewer.get(
+        URL + "?measures=net_sales,orders&rows=category&columns=year&filter_region=North"
+    ).content.decode()
+    tea = parse_qs(urlsplit(table_links(page, "pivot-table")["Tea"]).query)
+    assert tea["measures"] == ["net_sales,orders"] and tea["columns"] == ["year"]
+    assert tea["rows"] == ["product"]
+    assert tea["filter_region"] == ["North"] and tea["filter_category"] == ["Tea"]
+    # a column member drills too: 2026 into its quarters, the rows kept
+    year = parse_qs(urlsplit(table_links(page, "pivot-table")["2026"]).query)
+    assert year["columns"] == ["quarter"] and year["filter_year"] == ["2026"]
+    assert year["rows"] == ["category"]

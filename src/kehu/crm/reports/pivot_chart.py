@@ -23,7 +23,10 @@ def pivot_chart(table: PivotTable, measures: Sequence[str], base_url: str) -> Ch
         return None
     measure = measures[0]
     series = _series(table, measure)
-    rows = table.body[:MAX_POINTS]
+    # the rows outside a top N, summed, would dwarf the ranked ones
+    rows = [r for r in table.body if r.headers[0].member != olap.OTHER_MEMBER][:MAX_POINTS]
+    if not rows:
+        return None
     labels = [" · ".join(h.label for h in row.headers) for row in rows]
     is_period = bool(table.rows) and olap.LEVELS[table.rows[-1]].dimension == "date"
     figure = go.Figure()
@@ -45,13 +48,15 @@ def pivot_chart(table: PivotTable, measures: Sequence[str], base_url: str) -> Ch
     )
     figure.update_xaxes(type="category")
     styled(figure, legend=len(series) > 1)
+    # above the plot: below it, the legend would sit on long slanted member names
+    figure.update_layout(legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"})
     headers = [" · ".join(table.row_level_labels), *[name for name, _index in series]]
     data = [
         [label, *(row.cells[i].number for _n, i in series)]
         for label, row in zip(labels, rows, strict=True)
     ]
     summary = None
-    if len(table.body) > MAX_POINTS:
+    if len(rows) < len(table.body) and len(table.body) > MAX_POINTS:
         summary = _("The chart shows the first %(n)s rows of %(total)s.") % {
             "n": MAX_POINTS,
             "total": len(table.body),
@@ -79,7 +84,13 @@ def _series(table: PivotTable, measure: str) -> list[tuple[str, int]]:
     if members and len(members) <= MAX_SERIES:
         return [(_series_name(table, col), i) for i, col in members]
     total = [i for i, col in plain if not col.column]
-    return [(str(measure_label(measure)), total[0])] if total else []
+    series = [(str(measure_label(measure)), total[0])] if total else []
+    earlier = [
+        (col.label(), i)
+        for i, col in enumerate(table.value_columns)
+        if col.measure == measure and col.variant == "previous_year" and not col.column
+    ]
+    return series + earlier[:1]  # last year beside this one, when comparing
 
 
 def _series_name(table: PivotTable, column: ValueColumn) -> str:
