@@ -22,6 +22,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -71,6 +72,7 @@ def write_small_warehouse(folder: Path) -> Path:
                 "owner_id": pa.array(c[8], pa.int64()),
                 "valid_from": pa.array(c[9], pa.timestamp("us")),
                 "valid_to": pa.array(c[10], pa.timestamp("us")),
+                "is_current": [valid_to is None for valid_to in c[10]],
             }
         ),
         folder / "dim_customer.parquet",
@@ -98,27 +100,41 @@ def write_small_warehouse(folder: Path) -> Path:
         ),
         folder / "dim_salesperson.parquet",
     )
+    versions = {c[0]: c for c in CUSTOMERS}
+    categories = {p[0]: p[3] for p in PRODUCTS}
     f = list(zip(*LINES, strict=True))
     margin = [None if cost is None else t - cost for t, cost in zip(f[10], f[11], strict=True)]
+    lines = pd.DataFrame(
+        {
+            "line_id": f[0],
+            "order_id": f[1],
+            "date": f[2],
+            "customer_key": f[3],
+            "customer_id": f[4],
+            "product_id": f[5],
+            "salesperson_id": pd.array(f[6], dtype="Int64"),
+            "channel": f[7],
+            "is_return": f[8],
+            "quantity": f[9],
+            "net_sales": f[10],
+            "cost": pd.array(f[11], dtype="Float64"),
+            "margin": pd.array(margin, dtype="Float64"),
+            "first_purchase": [FIRST[i] for i in f[4]],
+            # the customer's attributes of the day and the product's category, as built
+            "region": [versions[k][4] for k in f[3]],
+            "city": [versions[k][5] for k in f[3]],
+            "tier": [versions[k][6] for k in f[3]],
+            "segment": [versions[k][7] or "(none)" for k in f[3]],
+            "category": [categories[p] for p in f[5]],
+        }
+    )
+    pq.write_table(pa.Table.from_pandas(lines, preserve_index=False), folder / "fact_sales.parquet")
+    first_line = lines.drop_duplicates("order_id").set_index("order_id")
+    sums = lines.groupby("order_id")[["net_sales", "margin"]].sum(min_count=1)
+    orders = first_line.drop(columns=["line_id", "product_id", "category", "quantity", "cost"])
+    orders[["net_sales", "margin"]] = sums
     pq.write_table(
-        pa.table(
-            {
-                "line_id": pa.array(f[0], pa.int64()),
-                "order_id": pa.array(f[1], pa.int64()),
-                "date": pa.array(f[2], pa.date32()),
-                "customer_key": pa.array(f[3], pa.int64()),
-                "customer_id": pa.array(f[4], pa.int64()),
-                "product_id": pa.array(f[5], pa.int64()),
-                "salesperson_id": pa.array(f[6], pa.int64()),
-                "channel": f[7],
-                "is_return": f[8],
-                "quantity": pa.array(f[9], pa.float64()),
-                "net_sales": pa.array(f[10], pa.float64()),
-                "cost": pa.array(f[11], pa.float64()),
-                "margin": pa.array(margin, pa.float64()),
-                "first_purchase": pa.array([FIRST[i] for i in f[4]], pa.date32()),
-            }
-        ),
-        folder / "fact_sales.parquet",
+        pa.Table.from_pandas(orders.reset_index(), preserve_index=False),
+        folder / "fact_orders.parquet",
     )
     return folder

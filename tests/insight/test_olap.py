@@ -162,9 +162,23 @@ def test_filters_keep_members_of_several_levels(engine):
     )
     result = run_pivot(engine, query)
     people = _by(result, "salesperson")
-    assert people["alice"]["net_sales"] == 45.0
+    assert (people["alice"]["net_sales"], people["alice"]["orders"]) == (45.0, 2)
     assert people["(none)"]["net_sales"] == 30.0  # Cy's order has no salesperson
     assert "bert" not in people  # his orders came by phone
+
+
+def test_orders_read_from_lines_count_each_order_once(engine):
+    by_orders = run_pivot(engine, PivotQuery(("orders", "customers"), ("year",)))
+    every_category = {"category": ("Fruit", "Tools")}  # read from the order lines
+    by_lines = run_pivot(
+        engine, PivotQuery(("orders", "customers"), ("year",), filters=every_category)
+    )
+    assert by_lines.cells.to_dict("records") == by_orders.cells.to_dict("records")
+    per_category = run_pivot(engine, PivotQuery(("orders",), ("category",)))
+    # orders 1 and 5 have a Fruit and a Tools line: one order in each, one in the total
+    assert _by(per_category, "category")["Fruit"]["orders"] == 4  # orders 1, 2, 3 and 5
+    assert _by(per_category, "category")["Tools"]["orders"] == 3  # orders 1, 4 and 5
+    assert per_category.totals["orders"] == 5
 
 
 def test_a_member_with_a_quote_is_matched_not_run(engine):

@@ -88,6 +88,7 @@ def test_every_fact_and_dimension_has_the_rows_of_the_store(store, tmp_path: Pat
     build = build_warehouse(tmp_path)
     assert build.rows == {
         "fact_sales": 4,  # 2 lines + 1 returned line + 1 line; the cancelled order is out
+        "fact_orders": 3,
         "fact_returns": 1,
         "fact_payments": 1,
         "fact_invoices": 1,
@@ -215,3 +216,12 @@ def test_an_analysis_run_builds_the_warehouse_as_its_last_step(settings, tmp_pat
         + Order.objects.exclude(status__in=["draft", "cancelled"]).filter(lines=None).count()
     )
     assert built.rows["dim_customer"] == Customer.objects.count()
+
+
+def test_the_order_fact_sums_each_counted_order(store, tmp_path: Path):
+    build = build_warehouse(tmp_path)
+    totals = {r["order_id"]: r["net_sales"] for r in _table(build, "fact_orders")}
+    counted = Order.objects.exclude(status__in=["draft", "cancelled"])
+    assert totals == {o.pk: float(o.total_amount) for o in counted}
+    regions = {r["order_id"]: r["region"] for r in _table(build, "fact_orders")}
+    assert regions[store["first"].pk] == "North" and regions[store["later"].pk] == "West"

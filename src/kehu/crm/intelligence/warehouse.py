@@ -198,6 +198,7 @@ def _shape(partial: Path) -> dict[str, int]:
             "dim_salesperson": sql.dim_salesperson_sql(),
             "dim_channel": "SELECT * FROM dim_channel_source",
             "fact_sales": sql.fact_sales_sql(),
+            "fact_orders": sql.fact_orders_sql(),
             "fact_returns": sql.fact_returns_sql(),
             "fact_payments": sql.fact_payments_sql(),
             "fact_invoices": sql.fact_invoices_sql(),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from kehu.insight.olap import NONE_MEMBER
 from kehu.insight.olap.sql import date_literal, sql_string
 
 #: Orders that count: not drafts, not cancelled (as the analysis reads them).
@@ -120,9 +121,16 @@ def _version_of(alias: str, epoch: str) -> str:
     )
 
 
+def known(column: str) -> str:
+    """``column`` with an empty or missing value as the member "(none)"."""
+    return f"COALESCE(NULLIF({column}, ''), {sql_string(NONE_MEMBER)})"
+
+
 def fact_sales_sql() -> str:
     """One row per order line (an order without lines: one row of its total), signed:
-    a return's quantity, net sales, cost and margin are negative."""
+    a return's quantity, net sales, cost and margin are negative. Beside the keys,
+    the customer's region, city, tier and segment of the day and the product's
+    category, so that a pivot reads one table."""
     sign = "(CASE WHEN o.is_return THEN -1.0 ELSE 1.0 END)"
     order = (
         "o.order_id, o.customer_id, o.ordered_epoch, o.ordered_at, o.date, o.owner_id, "
@@ -142,11 +150,32 @@ def fact_sales_sql() -> str:
     return (
         f"WITH signed AS ({lines} UNION ALL {bare}) "
         "SELECT s.line_id, s.order_id, s.date, s.ordered_at, s.customer_id, v.customer_key, "
-        "s.product_id, COALESCE(s.owner_id, v.owner_id) AS salesperson_id, s.channel, "
-        "s.is_return, s.quantity, s.net_sales, s.cost, s.net_sales - s.cost AS margin, "
-        f"fp.first_purchase FROM signed s {_version_of('s', 's.ordered_epoch')} "
+        "s.product_id, COALESCE(s.owner_id, v.owner_id) AS salesperson_id, "
+        f"{known('s.channel')} AS channel, s.is_return, s.quantity, s.net_sales, s.cost, "
+        "s.net_sales - s.cost AS margin, fp.first_purchase, "
+        f"{known('v.region')} AS region, {known('v.city')} AS city, "
+        f"{known('d.tier')} AS tier, {known('d.segment')} AS segment, "
+        f"{known('dp.category')} AS category "
+        f"FROM signed s {_version_of('s', 's.ordered_epoch')} "
         "LEFT JOIN first_purchases fp ON fp.customer_id = s.customer_id "
+        "LEFT JOIN dim_customer d ON d.customer_key = v.customer_key "
+        "LEFT JOIN dim_product dp ON dp.product_id = s.product_id "
         "ORDER BY s.date, s.order_id, s.line_id"
+    )
+
+
+def fact_orders_sql() -> str:
+    """One row per order: its lines summed (margin: of the lines whose cost is known,
+    NULL when none is), with the order's own keys and the customer's of the day."""
+    same = (
+        "date, ordered_at, customer_id, customer_key, salesperson_id, channel, is_return, "
+        "first_purchase, region, city, tier, segment"
+    )
+    picked = ", ".join(f"ANY_VALUE({c}) AS {c}" for c in same.split(", "))
+    return (
+        f"SELECT order_id, {picked}, SUM(net_sales) AS net_sales, SUM(margin) AS margin, "
+        "SUM(quantity) AS quantity, COUNT(line_id) AS n_lines "
+        "FROM fact_sales GROUP BY order_id ORDER BY date, order_id"
     )
 
 
@@ -226,10 +255,13 @@ def dim_product_sql() -> str:
 
 
 def dim_salesperson_sql() -> str:
-    """Every user, as a salesperson (an order's owner) or a customer's owner."""
+    """Every user, as a salesperson (an order's owner) or a customer's owner; a name two
+    users share gets the username."""
+    name = _person("u")
     return (
-        f"SELECT user_id AS salesperson_id, username, {_person('u')} AS salesperson "
-        "FROM raw_users u ORDER BY user_id"
+        f"SELECT user_id AS salesperson_id, username, CASE WHEN COUNT(*) OVER "
+        f"(PARTITION BY {name}) > 1 THEN {name} || ' (' || username || ')' ELSE {name} END "
+        "AS salesperson FROM raw_users u ORDER BY user_id"
     )
 
 

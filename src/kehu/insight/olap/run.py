@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,11 +16,15 @@ from kehu.insight.errors import InsightError
 from kehu.insight.olap.model import FACT, LEVELS, OTHER_MEMBER, REQUIRED_TABLES, TABLES
 from kehu.insight.olap.query import PivotError, PivotQuery, check_filters
 from kehu.insight.olap.sql import (
+    LEVEL_SQL,
     MAX_CELLS,
+    PERIOD_MEASURES,
     groupings,
     idle_products_sql,
     members_sql,
     pivot_sql,
+    top_sql,
+    variants,
 )
 
 Row = tuple[str, ...]
@@ -103,23 +108,20 @@ class PivotResult:
 def run_pivot(engine: Engine, query: PivotQuery) -> PivotResult:
     """Compute ``query`` on the warehouse registered on ``engine``.
 
-    One query for the cells and totals, and one more for last year when compared.
-    More than :data:`~kehu.insight.olap.sql.MAX_CELLS` cells raises
-    :class:`PivotError` asking for a filter or a top N.
+    One query for the cells and totals (one more first for a top N, and one for last
+    year when compared). More than :data:`~kehu.insight.olap.sql.MAX_CELLS` cells
+    raises :class:`PivotError` asking for a filter or a top N.
     """
-    current = _split(engine.query(pivot_sql(query), "pivot").to_pandas(), query)
-    if len(current["cells"]) > MAX_CELLS:
-        raise PivotError(
-            f"rows: the pivot has more than {MAX_CELLS:,} cells; filter it, shorten the "
-            "dates, choose coarser levels or keep a top N"
-        )
+    top = _top(engine, query)
+    current = _split(_query(engine, query, 0, top), query)
     if query.compare_previous_year:
-        previous = _split(
-            engine.query(pivot_sql(query, years_back=1), "pivot, previous year").to_pandas(),
-            query,
-        )
+        previous = _split(_query(engine, query, 1, top), query)
         for name, frame in current.items():
-            current[name] = _with_previous(frame, previous[name], query, _levels_of(name, query))
+            levels = _levels_of(name, query)
+            earlier = previous[name]
+            if levels:  # a 29 February moved a year later meets the 28th: keep one
+                earlier = earlier.drop_duplicates(list(levels))
+            current[name] = _with_previous(frame, earlier, query, levels)
     grand = current.get("total", current["cells"])
     if query.share_of_total:
         for name, frame in current.items():
@@ -136,16 +138,72 @@ def run_pivot(engine: Engine, query: PivotQuery) -> PivotResult:
     )
 
 
+def _top(engine: Engine, query: PivotQuery) -> pd.DataFrame | None:
+    """Return the keys of the top N rows (of the current dates), None without a top N."""
+    if not query.top_n:
+        return None
+    keys: pd.DataFrame = engine.query(top_sql(query), "pivot, top rows").to_pandas()
+    return keys
+
+
+def _query(
+    engine: Engine, query: PivotQuery, years_back: int, top: pd.DataFrame | None
+) -> pd.DataFrame:
+    table = None
+    if top is not None:
+        keys = top.copy()
+        for level in query.rows:
+            if years_back and LEVEL_SQL[level].kind == "date":
+                keys[f"k_{level}"] = keys[f"k_{level}"] - pd.DateOffset(years=years_back)
+        table = f"pivot_top_{uuid.uuid4().hex}"
+        engine.register_table(table, keys)
+    step = "pivot, previous year" if years_back else "pivot"
+    frame: pd.DataFrame = engine.query(pivot_sql(query, years_back, table), step).to_pandas()
+    if len(frame) > 3 * MAX_CELLS + 1:
+        raise _too_many()
+    return frame
+
+
+def _too_many() -> PivotError:
+    return PivotError(
+        f"rows: the pivot has more than {MAX_CELLS:,} cells; filter it, shorten the "
+        "dates, choose coarser levels or keep a top N"
+    )
+
+
 def _levels_of(name: str, query: PivotQuery) -> tuple[str, ...]:
     return next(g.levels for g in groupings(query) if g.name == name)
 
 
 def _split(frame: pd.DataFrame, query: PivotQuery) -> dict[str, pd.DataFrame]:
+    """Return the rows of each grouping: its levels set, the others NULL.
+
+    The new and repeat customers of each are those of the grouping's own period.
+    """
+    every = [*query.rows, *query.columns]
     out: dict[str, pd.DataFrame] = {}
+    kinds = variants(query)
     for grouping in groupings(query):
-        part = frame[frame["grouping_set"] == grouping.name]
+        mask = pd.Series(True, index=frame.index)
+        for level in every:
+            present = frame[f"k_{level}"].notna()
+            mask &= present if level in grouping.levels else ~present
+        part = frame[mask]
+        if (
+            query.top_n
+            and not query.other
+            and "is_other" in part
+            and query.rows[0] in grouping.levels
+        ):
+            part = part[~part["is_other"].astype(bool)]
         columns = {f"k_{level}": level for level in grouping.levels}
-        part = part[[*columns, *query.measures]].rename(columns=columns)
+        measures = {
+            (f"{m}__{kinds[grouping.name]}" if m in PERIOD_MEASURES else m): m
+            for m in query.measures
+        }
+        part = part[[*columns, *measures]].rename(columns={**columns, **measures})
+        if grouping.name == "cells" and len(part) > MAX_CELLS:
+            raise _too_many()
         out[grouping.name] = part.reset_index(drop=True)
     return out
 

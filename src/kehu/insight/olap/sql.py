@@ -1,8 +1,16 @@
 """The SQL of a pivot, built by pure functions in DuckDB's dialect (Spark's by SQLGlot).
 
+A pivot groups the facts by cheap keys (a date level by ``DATE_TRUNC`` of the day, a
+customer by its id, a region by the fact's own column) in one pass over the fact with
+``GROUPING SETS`` (the cells, the row and column totals and the grand total at once),
+and only then turns the keys into the members a user reads (``2024-03``,
+``Ann (A1)``): formatting or joining millions of rows would cost more than the
+aggregation. It reads the order fact (one row per order) unless a product level is
+asked, when it reads the order-line fact.
+
 A member is user input: it enters the SQL only as a string literal written by
-:func:`sql_string`, which doubles every quote (and SQLGlot rewrites the literal in
-Spark's escaping), so no member can end the literal early.
+:func:`sql_string`, which doubles every quote (SQLGlot rewrites the literal in Spark's
+escaping), or as a date the query parsed itself.
 """
 
 from __future__ import annotations
@@ -11,22 +19,55 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from kehu.insight.olap.model import (
-    DATE_UNITS,
-    FACT,
-    JOINS,
-    LEVELS,
-    NONE_MEMBER,
-    OTHER_MEMBER,
-)
+from kehu.insight.olap.model import DATE_UNITS, LEVELS, NONE_MEMBER, OTHER_MEMBER
 from kehu.insight.olap.query import PivotQuery
 
 #: The most cells one pivot returns; more asks the user for a filter or a top N.
 MAX_CELLS = 20_000
 #: Where "every purchase is in the period" starts when no date bounds the period.
 DAWN = date(1, 1, 1)
-DATE_COLUMN = "f.date"
-FIRST_PURCHASE_COLUMN = "f.first_purchase"
+#: The fact of order lines, and the fact of orders (its lines summed).
+LINES, ORDERS = "fact_sales", "fact_orders"
+#: Levels only the order-line fact has.
+PRODUCT_LEVELS = ("category", "product")
+#: The key the rows outside the top N take, per kind of key.
+OTHER_KEY: dict[str, object] = {"date": DAWN, "text": "\x1fother", "id": -2}
+NO_ID = -1
+
+
+@dataclass(frozen=True)
+class LevelSql:
+    """How a level is keyed in the facts and how a key becomes a member.
+
+    ``kind`` is ``date`` (key: the period's first day; member: ``fmt``), ``text`` (the
+    fact's column is the member) or ``id`` (key: an id; member: ``label`` of ``table``).
+    """
+
+    kind: str
+    column: str
+    fmt: str = ""
+    table: str = ""
+    label: str = ""
+    current_only: bool = False
+
+
+LEVEL_SQL: dict[str, LevelSql] = {
+    "year": LevelSql("date", "year", "%Y"),
+    "quarter": LevelSql("date", "quarter", "%Y-Q"),
+    "month": LevelSql("date", "month", "%Y-%m"),
+    "day": LevelSql("date", "day", "%Y-%m-%d"),
+    "region": LevelSql("text", "region"),
+    "city": LevelSql("text", "city"),
+    "tier": LevelSql("text", "tier"),
+    "segment": LevelSql("text", "segment"),
+    "channel": LevelSql("text", "channel"),
+    "category": LevelSql("text", "category"),
+    "customer": LevelSql(
+        "id", "customer_id", table="dim_customer", label="customer", current_only=True
+    ),
+    "product": LevelSql("id", "product_id", table="dim_product", label="product"),
+    "salesperson": LevelSql("id", "salesperson_id", table="dim_salesperson", label="salesperson"),
+}
 
 
 def sql_string(value: str) -> str:
@@ -53,17 +94,6 @@ def date_literal(day: date) -> str:
     return f"DATE '{day.isoformat()}'"
 
 
-def shifted(expression: str, years: int) -> str:
-    """Return the date ``expression`` moved ``years`` later (0: as it is).
-
-    Examples
-    --------
-    >>> shifted("f.date", 1)
-    'CAST(f.date + INTERVAL 1 YEAR AS DATE)'
-    """
-    return expression if years == 0 else f"CAST({expression} + INTERVAL {years} YEAR AS DATE)"
-
-
 def year_earlier(day: date) -> date:
     """Return the same day a year earlier (28 February for 29 February).
 
@@ -78,165 +108,191 @@ def year_earlier(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _known(text: str) -> str:
-    return f"COALESCE(NULLIF({text}, ''), {sql_string(NONE_MEMBER)})"
-
-
-def level_sql(level: str, day: str = DATE_COLUMN) -> str:
-    """Return the SQL of ``level``'s member (text) for a fact row; ``day`` is its date.
+def fact_for(query: PivotQuery) -> str:
+    """Return the fact a query reads: order lines when it asks a product level, else orders.
 
     Examples
     --------
-    >>> level_sql("month")
-    "STRFTIME(f.date, '%Y-%m')"
-    >>> level_sql("region")
-    "COALESCE(NULLIF(c.region, ''), '(none)')"
+    >>> by_month = PivotQuery(("orders",), ("month",))
+    >>> fact_for(by_month), fact_for(PivotQuery(("orders",), ("category",)))
+    ('fact_orders', 'fact_sales')
     """
-    expressions = {
-        "year": f"STRFTIME({day}, '%Y')",
-        "quarter": f"STRFTIME({day}, '%Y') || '-Q' || CAST(QUARTER({day}) AS VARCHAR)",
-        "month": f"STRFTIME({day}, '%Y-%m')",
-        "day": f"STRFTIME({day}, '%Y-%m-%d')",
-        "region": _known("c.region"),
-        "city": _known("c.city"),
-        "customer": _known("c.customer"),
-        "tier": _known("c.tier"),
-        "segment": _known("c.segment"),
-        "category": _known("p.category"),
-        "product": _known("p.product"),
-        "channel": _known("f.channel"),
-        "salesperson": _known("s.salesperson"),
-    }
-    return expressions[level]
+    used = {*query.rows, *query.columns, *query.filters}
+    return LINES if used & set(PRODUCT_LEVELS) else ORDERS
 
 
-def measure_sql(key: str, period_start: str) -> str:
-    """Return the aggregate of measure ``key`` over the pivot's base rows.
-
-    ``period_start`` is the SQL of the first day of each row's period: a customer
-    whose first purchase is on or after it is new there, one before it repeats.
+def key_sql(level: str) -> str:
+    """Return the SQL of ``level``'s key for a fact row (alias ``f``).
 
     Examples
     --------
-    >>> measure_sql("orders", "DATE '2024-01-01'")
-    'COUNT(DISTINCT CASE WHEN NOT is_return THEN order_id END)'
+    >>> key_sql("month"), key_sql("region"), key_sql("salesperson")
+    ("DATE_TRUNC('month', f.date)", 'f.region', 'COALESCE(f.salesperson_id, -1)')
     """
-    orders = "COUNT(DISTINCT CASE WHEN NOT is_return THEN order_id END)"
-    expressions = {
-        "net_sales": "SUM(net_sales)",
-        "margin": "SUM(margin)",
-        "orders": orders,
-        "customers": "COUNT(DISTINCT CASE WHEN NOT is_return THEN customer_id END)",
-        "new_customers": (
-            "COUNT(DISTINCT CASE WHEN NOT is_return AND first_purchase >= "
-            f"{period_start} THEN customer_id END)"
-        ),
-        "repeat_customers": (
-            "COUNT(DISTINCT CASE WHEN NOT is_return AND first_purchase < "
-            f"{period_start} THEN customer_id END)"
-        ),
-        "returns": "SUM(CASE WHEN is_return THEN -net_sales ELSE 0 END)",
-        "average_order": (f"SUM(CASE WHEN NOT is_return THEN net_sales END) / NULLIF({orders}, 0)"),
-    }
-    return expressions[key]
-
-
-def period_start_sql(levels: Sequence[str], date_from: date | None) -> str:
-    """Return the SQL of the first day of a group's period (see :func:`measure_sql`).
-
-    The period of a group is the member of its finest date level (a month of the
-    rows), within the date range; with no date level, the date range itself.
-
-    Examples
-    --------
-    >>> period_start_sql(["region", "month"], None)
-    "CAST(DATE_TRUNC('month', fact_day) AS DATE)"
-    >>> period_start_sql(["region"], date(2024, 1, 1))
-    "DATE '2024-01-01'"
-    """
-    finest = [k for k in LEVELS if k in levels and k in DATE_UNITS][-1:]
-    start = date_literal(date_from or DAWN)
-    if not finest:
-        return start
-    truncated = f"CAST(DATE_TRUNC('{DATE_UNITS[finest[0]]}', fact_day) AS DATE)"
-    return f"GREATEST({truncated}, {start})" if date_from else truncated
+    spec = LEVEL_SQL[level]
+    if spec.kind == "date":
+        return f"DATE_TRUNC('{DATE_UNITS[level]}', f.date)"
+    if spec.kind == "id":
+        return f"COALESCE(f.{spec.column}, {NO_ID})"
+    return f"f.{spec.column}"
 
 
 def _key(level: str) -> str:
     return f"k_{level}"
 
 
-def _needed_levels(query: PivotQuery) -> list[str]:
-    return list(dict.fromkeys([*query.rows, *query.columns]))
+def _literal(value: object) -> str:
+    if isinstance(value, date):
+        return date_literal(value)
+    if isinstance(value, str):
+        return sql_string(value)
+    return str(int(value))  # type: ignore[call-overload]
 
 
-def filter_sql(filters: Mapping[str, Sequence[str]], day: str) -> list[str]:
-    """Return one condition per filtered level: its member among those kept.
+def member_start(level: str, member: str) -> date | None:
+    """Return the first day of a date level's member (None when it is not one).
 
     Examples
     --------
-    >>> filter_sql({"region": ["North", "O'Hara"]}, "f.date")
-    ["COALESCE(NULLIF(c.region, ''), '(none)') IN ('North', 'O''Hara')"]
+    >>> member_start("quarter", "2024-Q3"), member_start("month", "2024-02")
+    (datetime.date(2024, 7, 1), datetime.date(2024, 2, 1))
+    >>> member_start("year", "24") is None
+    True
     """
-    return [
-        f"{level_sql(level, day)} IN ({', '.join(sql_string(m) for m in members)})"
-        for level, members in filters.items()
-    ]
+    try:
+        if level == "year" and len(member) == 4:
+            return date(int(member), 1, 1)
+        if level == "quarter" and len(member) == 7 and member[4:6] == "-Q":
+            return date(int(member[:4]), 3 * int(member[6]) - 2, 1)
+        if level == "month" and len(member) == 7:
+            return date(int(member[:4]), int(member[5:]), 1)
+        if level == "day":
+            return date.fromisoformat(member)
+    except ValueError:
+        return None
+    return None
 
 
-def joins_sql(levels: Sequence[str]) -> str:
-    """Return the joins of the dimensions ``levels`` read, in a fixed order."""
-    dimensions = {LEVELS[level].dimension for level in levels}
-    return " ".join(join for name, join in JOINS.items() if name in dimensions)
+def filter_sql(level: str, members: Sequence[str], years_back: int = 0) -> str:
+    """Return the condition that keeps the facts of ``members`` of ``level``.
 
+    A date level's members are periods (moved ``years_back`` years earlier); a
+    customer, product or salesperson is found by its member name in its dimension.
+    A date member that is not one of the level's keeps nothing.
 
-def base_sql(query: PivotQuery, years_back: int = 0, *, extra_levels: Sequence[str] = ()) -> str:
-    """Return the fact rows a pivot aggregates, one per order line, with their members.
-
-    ``years_back`` = 1 reads the year before the query's dates, its dates moved a
-    year later, so that its members (2023-03 read as 2024-03) line up with the
-    current year's cells.
+    Examples
+    --------
+    >>> filter_sql("region", ["North", "O'Hara"])
+    "f.region IN ('North', 'O''Hara')"
+    >>> filter_sql("year", ["2024", "later"], years_back=1)
+    "DATE_TRUNC('year', f.date) IN (DATE '2023-01-01')"
+    >>> print(filter_sql("product", ["Pear", "(none)"]))
+    COALESCE(f.product_id, -1) IN (SELECT product_id FROM dim_product
+    WHERE product IN ('Pear', '(none)') UNION ALL SELECT -1)
     """
-    day = shifted(DATE_COLUMN, years_back)
-    levels = list(dict.fromkeys([*_needed_levels(query), *extra_levels]))
-    keys = [f"{level_sql(level, day)} AS {_key(level)}" for level in levels]
-    conditions = filter_sql(query.filters, day)
+    spec = LEVEL_SQL[level]
+    if spec.kind == "date":
+        starts = [member_start(level, m) for m in members]
+        moved = [year_earlier(s) if years_back else s for s in starts if s is not None]
+        listed = ", ".join(date_literal(s) for s in moved) or "NULL"
+        return f"{key_sql(level)} IN ({listed})"
+    listed = ", ".join(sql_string(m) for m in members)
+    if spec.kind == "text":
+        return f"{key_sql(level)} IN ({listed})"
+    ids = f"SELECT {spec.column} FROM {spec.table} WHERE {spec.label} IN ({listed})"
+    if NONE_MEMBER in members:
+        ids += f" UNION ALL SELECT {NO_ID}"
+    return f"{key_sql(level)} IN ({ids})"
+
+
+def _variant(levels: Sequence[str]) -> str:
+    finest = [k for k in LEVELS if k in levels and k in DATE_UNITS][-1:]
+    return finest[0] if finest else "range"
+
+
+def period_start_sql(variant: str, date_from: date | None) -> str:
+    """Return the SQL of the first day of a group's period, for new and repeat customers.
+
+    The period of a group is its member of the finest date level it has (``variant``,
+    its key column), within the date range; with none (``"range"``), the date range.
+
+    Examples
+    --------
+    >>> period_start_sql("month", None), period_start_sql("range", date(2024, 1, 1))
+    ('k_month', "DATE '2024-01-01'")
+    >>> period_start_sql("year", date(2024, 3, 1))
+    "GREATEST(k_year, DATE '2024-03-01')"
+    """
+    start = date_literal(date_from or DAWN)
+    if variant == "range":
+        return start
+    return f"GREATEST({_key(variant)}, {start})" if date_from else _key(variant)
+
+
+def measure_sql(key: str, fact: str, period_start: str = "NULL") -> str:
+    """Return the aggregate of measure ``key`` over the pivot's base rows of ``fact``.
+
+    A customer whose first purchase is on or after ``period_start`` is new in the
+    group; one before it repeats. On the order fact an order is one row; on the
+    order-line fact its lines are counted once.
+
+    Examples
+    --------
+    >>> measure_sql("orders", "fact_orders")
+    'SUM(CASE WHEN NOT is_return THEN 1 ELSE 0 END)'
+    >>> measure_sql("orders", "fact_sales")
+    'COUNT(DISTINCT CASE WHEN NOT is_return THEN order_id END)'
+    """
+    if fact == ORDERS:
+        orders = "SUM(CASE WHEN NOT is_return THEN 1 ELSE 0 END)"
+    else:
+        orders = "COUNT(DISTINCT CASE WHEN NOT is_return THEN order_id END)"
+    buyer = "COUNT(DISTINCT CASE WHEN NOT is_return{} THEN customer_id END)"
+    expressions = {
+        "net_sales": "SUM(net_sales)",
+        "margin": "SUM(margin)",
+        "orders": orders,
+        "customers": buyer.format(""),
+        "new_customers": buyer.format(f" AND first_purchase >= {period_start}"),
+        "repeat_customers": buyer.format(f" AND first_purchase < {period_start}"),
+        "returns": "SUM(CASE WHEN is_return THEN -net_sales ELSE 0 END)",
+        "average_order": f"SUM(CASE WHEN NOT is_return THEN net_sales END) / NULLIF({orders}, 0)",
+    }
+    return expressions[key]
+
+
+def _levels(query: PivotQuery) -> list[str]:
+    return [*query.rows, *query.columns]
+
+
+def base_sql(query: PivotQuery, years_back: int = 0) -> str:
+    """Return the fact rows a pivot aggregates with their keys, filtered.
+
+    ``years_back`` = 1 reads the year before the query's dates (its keys are moved a
+    year later when they become members, to line up with the current cells).
+    """
+    conditions = [filter_sql(k, m, years_back) for k, m in query.filters.items()]
     for bound, operator in ((query.date_from, ">="), (query.date_to, "<=")):
         if bound is not None:
             moved = year_earlier(bound) if years_back else bound
-            conditions.append(f"{DATE_COLUMN} {operator} {date_literal(moved)}")
-    columns = ", ".join(
-        [
-            *keys,
-            f"{day} AS fact_day",
-            f"{shifted(FIRST_PURCHASE_COLUMN, years_back)} AS first_purchase",
-            "f.order_id",
-            "f.customer_id",
-            "f.is_return",
-            "f.net_sales",
-            "f.margin",
-        ]
-    )
-    joins = joins_sql([*levels, *query.filters])
+            conditions.append(f"f.date {operator} {date_literal(moved)}")
+    columns = [f"{key_sql(level)} AS {_key(level)}" for level in _levels(query)]
+    columns += ["f.first_purchase", "f.order_id", "f.customer_id", "f.is_return"]
+    columns += ["f.net_sales", "f.margin"]
     where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    return f"SELECT {columns} FROM {FACT} f {joins}{where}".replace("  ", " ")
+    return f"SELECT {', '.join(columns)} FROM {fact_for(query)} f{where}"
 
 
 @dataclass(frozen=True)
 class Grouping:
-    """One set of group keys of a pivot: its name, levels, and whether it sees the top N only."""
+    """One set of group keys of a pivot: its name and levels."""
 
     name: str
     levels: tuple[str, ...]
-    source: str
 
 
 def groupings(query: PivotQuery) -> list[Grouping]:
     """Return the cells, row totals, column totals and grand total a pivot computes.
-
-    The cells and the row totals read the rows kept by the top N (with "Other");
-    the column totals and the grand total read every row the filters keep, so that a
-    share is a share of everything.
 
     Examples
     --------
@@ -245,80 +301,129 @@ def groupings(query: PivotQuery) -> list[Grouping]:
     >>> [g.name for g in groupings(PivotQuery(("orders",), ("year",)))]
     ['cells', 'total']
     """
-    shown = "shown" if query.top_n else "base"
-    out = [Grouping("cells", (*query.rows, *query.columns), shown)]
+    out = [Grouping("cells", (*query.rows, *query.columns))]
     if query.rows and query.columns:
-        out.append(Grouping("rows", query.rows, shown))
-        out.append(Grouping("columns", query.columns, "base"))
+        out.append(Grouping("rows", query.rows))
+        out.append(Grouping("columns", query.columns))
     if query.rows or query.columns:
-        out.append(Grouping("total", (), "base"))
+        out.append(Grouping("total", ()))
     return out
 
 
-def _grouping_sql(query: PivotQuery, grouping: Grouping) -> str:
-    every = _needed_levels(query)
-    keys = [
-        _key(level) if level in grouping.levels else f"CAST(NULL AS VARCHAR) AS {_key(level)}"
-        for level in every
-    ]
-    start = period_start_sql(grouping.levels, query.date_from)
-    measures = [f"{measure_sql(key, start)} AS {key}" for key in query.measures]
-    select = ", ".join([f"'{grouping.name}' AS grouping_set", *keys, *measures])
-    group_by = f" GROUP BY {', '.join(_key(k) for k in grouping.levels)}" if grouping.levels else ""
-    sql = f"SELECT {select} FROM {grouping.source}{group_by}"
-    if grouping.name == "cells":
-        sql = f"SELECT * FROM ({sql} LIMIT {MAX_CELLS + 1}) AS limited"
-    return sql
+def variants(query: PivotQuery) -> dict[str, str]:
+    """Return, per grouping, the period its new and repeat customers are counted in."""
+    return {g.name: _variant(g.levels) for g in groupings(query)}
 
 
-def _top_sql(query: PivotQuery, source: str) -> str:
+PERIOD_MEASURES = ("new_customers", "repeat_customers")
+
+
+def _aggregates(query: PivotQuery) -> list[str]:
+    fact = fact_for(query)
+    out = []
+    for key in query.measures:
+        if key in PERIOD_MEASURES:
+            for variant in dict.fromkeys(variants(query).values()):
+                start = period_start_sql(variant, query.date_from)
+                out.append(f"{measure_sql(key, fact, start)} AS {key}__{variant}")
+        else:
+            out.append(f"{measure_sql(key, fact)} AS {key}")
+    return out
+
+
+def top_sql(query: PivotQuery) -> str:
+    """Return the SQL of the top N rows' keys, largest ranking measure first."""
     rows = ", ".join(_key(k) for k in query.rows)
-    rank = measure_sql(query.ranking_measure, period_start_sql(query.rows, query.date_from))
+    start = period_start_sql(_variant(query.rows), query.date_from)
+    rank = measure_sql(query.ranking_measure, fact_for(query), start)
     return (
-        f"SELECT {rows} FROM {source} GROUP BY {rows} "
+        f"WITH base AS ({base_sql(query)}) SELECT {rows} FROM base GROUP BY {rows} "
         f"ORDER BY {rank} DESC NULLS LAST, {rows} LIMIT {query.top_n}"
     )
 
 
-def _shown_sql(query: PivotQuery) -> str:
+def _shown_sql(query: PivotQuery, top_table: str) -> str:
     on = " AND ".join(f"b.{_key(k)} = t.{_key(k)}" for k in query.rows)
     first = _key(query.rows[0])
-    if query.other:
-        rows = [
-            f"CASE WHEN t.{first} IS NULL THEN {sql_string(OTHER_MEMBER)} "
-            f"ELSE b.{_key(k)} END AS {_key(k)}"
-            for k in query.rows
-        ]
-        join = "LEFT JOIN"
-    else:
-        rows, join = [f"b.{_key(k)}" for k in query.rows], "JOIN"
+    rows = [
+        f"CASE WHEN t.{first} IS NULL THEN {_literal(OTHER_KEY[LEVEL_SQL[k].kind])} "
+        f"ELSE b.{_key(k)} END AS {_key(k)}"
+        for k in query.rows
+    ]
     rest = [f"b.{_key(k)}" for k in query.columns]
-    facts = ["b.fact_day", "b.first_purchase", "b.order_id", "b.customer_id", "b.is_return"]
-    columns = ", ".join([*rows, *rest, *facts, "b.net_sales", "b.margin"])
-    return f"SELECT {columns} FROM base b {join} top t ON {on}"
+    facts = ["first_purchase", "order_id", "customer_id", "is_return", "net_sales", "margin"]
+    columns = ", ".join([*rows, *rest, *(f"b.{c}" for c in facts)])
+    return f"SELECT {columns} FROM base b LEFT JOIN {top_table} t ON {on}"
 
 
-def pivot_sql(query: PivotQuery, years_back: int = 0) -> str:
+def _member_sql(level: str, years_back: int) -> tuple[str, str]:
+    """Return the member of a key column of the aggregate ``a``, and the join naming it.
+
+    The member is NULL where the group rolled the level up.
+    """
+    spec, key = LEVEL_SQL[level], f"a.{_key(level)}"
+    other = f"WHEN {key} = {_literal(OTHER_KEY[spec.kind])} THEN {sql_string(OTHER_MEMBER)}"
+    if spec.kind == "date":
+        day = f"{key} + INTERVAL {years_back} YEAR" if years_back else key
+        text = f"STRFTIME({day}, '%Y')"
+        if level == "quarter":
+            text += f" || '-Q' || CAST(QUARTER({day}) AS VARCHAR)"
+        elif level != "year":
+            text = f"STRFTIME({day}, '{spec.fmt}')"
+        return f"CASE WHEN {key} IS NULL THEN NULL {other} ELSE {text} END", ""
+    if spec.kind == "text":
+        return f"CASE WHEN {key} IS NULL THEN NULL {other} ELSE {key} END", ""
+    alias = f"d_{level}"
+    names = f"SELECT {spec.column}, {spec.label} FROM {spec.table}"
+    if spec.current_only:
+        names += " WHERE is_current"
+    join = f"LEFT JOIN ({names}) {alias} ON {alias}.{spec.column} = {key}"
+    text = f"COALESCE({alias}.{spec.label}, '#' || CAST({key} AS VARCHAR))"
+    none = f"WHEN {key} = {NO_ID} THEN {sql_string(NONE_MEMBER)}"
+    return f"CASE WHEN {key} IS NULL THEN NULL {other} {none} ELSE {text} END", join
+
+
+def pivot_sql(query: PivotQuery, years_back: int = 0, top_table: str | None = None) -> str:
     """Return the SQL of a pivot's cells and totals, one row per group.
 
-    A column ``grouping_set`` says which of :func:`groupings` a row belongs to; a key
-    column not in its grouping is NULL (members never are). ``years_back`` = 1 gives
-    the same groups a year earlier; its top N is still chosen on the current year.
+    The groups of every :func:`groupings` come from one ``GROUPING SETS``; a level's
+    column is NULL in a group that does not have it (a key never is). ``years_back``
+    = 1 gives the same groups a year earlier. With a top N, ``top_table`` holds the
+    keys of the top rows (of the current year); the other rows become "Other".
+    New and repeat customers come once per period variant (``<measure>__<variant>``).
 
     Examples
     --------
     >>> sql = pivot_sql(PivotQuery(("net_sales",), ("year",), filters={"channel": ["web"]}))
-    >>> "f.channel, ''), '(none)') IN ('web')" in sql
+    >>> "GROUPING SETS ((k_year), ())" in sql and "f.channel IN ('web')" in sql
     True
     """
+    levels = _levels(query)
+    source = "base"
     ctes = [f"base AS ({base_sql(query, years_back)})"]
-    if query.top_n:
-        if years_back:
-            ctes.append(f"current_base AS ({base_sql(query)})")
-        ctes.append(f"top AS ({_top_sql(query, 'current_base' if years_back else 'base')})")
-        ctes.append(f"shown AS ({_shown_sql(query)})")
-    parts = " UNION ALL ".join(_grouping_sql(query, g) for g in groupings(query))
-    return f"WITH {', '.join(ctes)} {parts}"
+    if query.top_n and top_table:
+        ctes.append(f"shown AS ({_shown_sql(query, top_table)})")
+        source = "shown"
+    sets = ", ".join("(" + ", ".join(_key(k) for k in g.levels) + ")" for g in groupings(query))
+    keys = [_key(k) for k in levels]
+    group_by = f" GROUP BY GROUPING SETS ({sets})" if levels else ""
+    aggregate = f"SELECT {', '.join([*keys, *_aggregates(query)])} FROM {source}{group_by}"
+    ctes.append(f"agg AS ({aggregate})")
+    members, joins = [], []
+    for level in levels:
+        text, join = _member_sql(level, years_back)
+        members.append(f"{text} AS {_key(level)}")
+        if join:
+            joins.append(join)
+    measures = [c.rsplit(" AS ", 1)[1] for c in _aggregates(query)]
+    if query.top_n and top_table:
+        first = query.rows[0]
+        sentinel = _literal(OTHER_KEY[LEVEL_SQL[first].kind])
+        members.append(f"COALESCE(a.{_key(first)} = {sentinel}, FALSE) AS is_other")
+    select = ", ".join([*members, *(f"a.{m}" for m in measures)])
+    limit = 3 * MAX_CELLS + 2
+    sql = f"WITH {', '.join(ctes)} SELECT {select} FROM agg a {' '.join(joins)} LIMIT {limit}"
+    return sql.replace("  ", " ")
 
 
 def members_sql(
@@ -328,22 +433,22 @@ def members_sql(
 
     Examples
     --------
-    >>> print(members_sql("region", {}, "nor", 50))  # doctest: +NORMALIZE_WHITESPACE
-    SELECT DISTINCT COALESCE(NULLIF(c.region, ''), '(none)') AS member FROM fact_sales f
-    LEFT JOIN dim_customer c ON c.customer_key = f.customer_key WHERE
-    COALESCE(NULLIF(c.region, ''), '(none)') ILIKE '%nor%' ORDER BY member LIMIT 50
+    >>> print(members_sql("region", {}, "nor", 50))
+    SELECT member FROM (SELECT DISTINCT CASE WHEN a.k_region IS NULL THEN NULL ...
+    FROM (SELECT DISTINCT f.region AS k_region FROM fact_orders f) a ) m
+    WHERE member ILIKE '%nor%' ORDER BY member LIMIT 50
     """
-    member = level_sql(level)
-    conditions = filter_sql({k: v for k, v in filters.items() if k != level}, DATE_COLUMN)
+    query = PivotQuery(("net_sales",), (level,), filters={k: tuple(v) for k, v in filters.items()})
+    conditions = [filter_sql(k, m) for k, m in filters.items() if k != level]
+    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+    keys = f"SELECT DISTINCT {key_sql(level)} AS {_key(level)} FROM {fact_for(query)} f{where}"
+    text, join = _member_sql(level, 0)
+    named = f"SELECT DISTINCT {text} AS member FROM ({keys}) a {join}"
+    found = ""
     if search:
         escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conditions.append(f"{member} ILIKE {sql_string('%' + escaped + '%')}")
-    joins = joins_sql([level, *filters])
-    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    return (
-        f"SELECT DISTINCT {member} AS member FROM {FACT} f {joins}{where} "
-        f"ORDER BY member LIMIT {int(limit)}"
-    ).replace("  ", " ")
+        found = f" WHERE member ILIKE {sql_string('%' + escaped + '%')}"
+    return f"SELECT member FROM ({named}) m{found} ORDER BY member LIMIT {int(limit)}"
 
 
 def idle_products_sql(as_of: date, days: int) -> str:
@@ -358,7 +463,7 @@ def idle_products_sql(as_of: date, days: int) -> str:
         f"{sql_string(NONE_MEMBER)}) AS category, last.last_sold, "
         f"DATEDIFF('day', last.last_sold, {date_literal(as_of)}) AS days_since "
         "FROM dim_product p LEFT JOIN (SELECT product_id, MAX(date) AS last_sold "
-        f"FROM {FACT} WHERE NOT is_return AND date <= {date_literal(as_of)} "
+        f"FROM {LINES} WHERE NOT is_return AND date <= {date_literal(as_of)} "
         "GROUP BY product_id) last ON last.product_id = p.product_id "
         f"WHERE p.is_active AND (last.last_sold IS NULL OR last.last_sold < {since}) "
         "ORDER BY last.last_sold NULLS FIRST, p.product"
