@@ -29,8 +29,11 @@ OVERVIEW = (
 )
 # what each chart is called in each language: the figure's caption
 CAPTIONS = {
-    "en": {"value-pyramid": "Value pyramid", "pipeline-by-stage": "Pipeline by stage"},
-    "zh-hans": {"value-pyramid": "价值金字塔", "pipeline-by-stage": "各阶段销售漏斗"},
+    "en": {
+        "value-pyramid": "Customers and spend by tier",
+        "pipeline-by-stage": "Pipeline by stage",
+    },
+    "zh-hans": {"value-pyramid": "各层级的客户与消费", "pipeline-by-stage": "各阶段销售漏斗"},
 }
 
 

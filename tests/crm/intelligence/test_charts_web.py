@@ -141,7 +141,7 @@ def test_the_overview_charts_read_in_chinese(scored, analyst_user, client_for):
 
     set_language(analyst_user, "zh-hans")
     page = client_for(analyst_user).get(reverse("intelligence:overview")).content.decode()
-    assert "价值金字塔" in figure(page, "value-pyramid")
+    assert "各层级的客户与消费" in figure(page, "value-pyramid")
     assert "Share of customers" not in page and "Cumulative share of spend" not in page
 
 

@@ -89,7 +89,7 @@ def pyramid_chart(tiers: list[dict[str, Any]], linked: bool) -> Chart:
     )
     return Chart(
         key="value-pyramid",
-        title=_("Value pyramid"),
+        title=_("Customers and spend by tier"),
         figure=styled(figure),
         table=ChartTable(
             headers=[
