@@ -8,12 +8,12 @@ at risk), each one aggregate over an index, whatever the number of rows."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -70,22 +70,39 @@ def pipeline_panel(user: AbstractBaseUser) -> Panel:
     )
 
 
+def _midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time()))
+
+
+def _in_month(year: int, month: int) -> Q:
+    start = date(year, month, 1)
+    end = month_end(start) + timedelta(days=1)
+    return Q(ordered_at__gte=_midnight(start), ordered_at__lt=_midnight(end))
+
+
 def revenue_panel(user: AbstractBaseUser, today: date, *, mine: bool, key: str) -> Panel:
     """Net sales by month of this year and of last year (the order list's net: every
     order but the cancelled ones, returns negative), each month linking to the order
-    list of that month. One grouped query."""
+    list of that month. One query: a sum per month between local midnights, which the
+    ``ordered_at`` index serves (truncating each order's time to its month is a Python
+    function per row on SQLite, half a second on the 10,000-customer demo)."""
     first = date(today.year - 1, 1, 1)
-    orders = filtered_orders(
-        user, mine="1" if mine else "", date_from=first.isoformat(), date_to=today.isoformat()
+    # the list's own query; its date bounds (a date cast per row on SQLite) as times
+    orders = filtered_orders(user, mine="1" if mine else "").filter(
+        ordered_at__gte=_midnight(first), ordered_at__lt=_midnight(today + timedelta(days=1))
     )
-    rows = (
+    months = [(year, month) for year in (today.year - 1, today.year) for month in range(1, 13)]
+    sums = (
         orders.exclude(status=Order.Status.CANCELLED)
         .order_by()
-        .annotate(month=TruncMonth("ordered_at"))
-        .values("month")
-        .annotate(net=Sum("total_amount"))
+        .aggregate(
+            **{
+                f"m{year}_{month}": Sum("total_amount", filter=_in_month(year, month))
+                for year, month in months
+            }
+        )
     )
-    net = {(row["month"].year, row["month"].month): row["net"] or Decimal(0) for row in rows}
+    net = {(y, m): sums[f"m{y}_{m}"] or Decimal(0) for y, m in months}
     series = []
     for year in (today.year - 1, today.year):
         points = []
