@@ -21,7 +21,17 @@ if TYPE_CHECKING:
 @click.option(
     "--entity",
     type=click.Choice(
-        ["customers", "contacts", "products", "orders", "interactions", "tickets", "opportunities"]
+        [
+            "customers",
+            "contacts",
+            "products",
+            "orders",
+            "interactions",
+            "tickets",
+            "opportunities",
+            "invoices",
+            "payments",
+        ]
     ),
     help="What the rows are (import customers before the records that name them).",
 )

@@ -201,7 +201,7 @@ def test_the_library_call_returns_the_job_with_its_details(tmp_path):
     assert job.details["customers_created"] == 3
     assert json.loads(json.dumps(job.details))  # plain JSON for the result page
     with pytest.raises(ImportInputError, match="entity must be one of"):
-        run_import(_write(tmp_path), "invoices")
+        run_import(_write(tmp_path), "quotes")
 
 
 def test_the_customer_column_takes_kehu_codes_and_emails(tmp_path):

@@ -113,7 +113,7 @@ def test_bad_uploads_get_a_4xx_with_the_reason(analyst_user, client_for):
     client = client_for(analyst_user)
     response = client.post(reverse("integration:upload"), {"entity": "orders"})
     assert response.status_code == 400 and b"This field is required" in response.content
-    response = _upload(client, entity="invoices")
+    response = _upload(client, entity="quotes")
     assert response.status_code == 400
     assert client.get(reverse("integration:mapping", args=["0" * 32])).status_code == 404
     assert client.get(reverse("integration:mapping", args=["not-a-token"])).status_code == 404

@@ -105,6 +105,43 @@ CASES = [
         "quantity sign differs from the first line of order 536365 (row 1)",
         "数量的正负号与订单 536365 的第一行（第 1 行）不同",
     ),
+    (
+        reasons.NO_INVOICE,
+        'Invoice number: no invoice "INV-404" in the CRM: import the invoices first, or fix '
+        "the number",
+        "发票号：CRM 中没有发票“INV-404”：请先导入发票，或更正编号",
+    ),
+    (
+        reasons.DUE_BEFORE_ISSUE,
+        'due date "2026-03-01" is before the issue date "2026-03-10"',
+        "到期日“2026-03-01”早于开票日期“2026-03-10”",
+    ),
+    (
+        reasons.TERMS_MISMATCH,
+        'due date "2026-03-10" is not the issue date plus the payment terms (30 days): '
+        "give one of the two",
+        "到期日“2026-03-10”不等于开票日期加付款期限（30 天）：请只填写其中一项",
+    ),
+    (
+        reasons.ORDER_INVOICED,
+        'order "536365" is invoiced already, by invoice INV-1',
+        "订单“536365”已由发票 INV-1 开票",
+    ),
+    (
+        reasons.ORDER_OF_ANOTHER_CUSTOMER,
+        'order "536365" is an order of another customer',
+        "订单“536365”属于另一个客户",
+    ),
+    (
+        reasons.INVOICE_NOT_PAYABLE,
+        'invoice "INV-V" is a draft or void: payments go on open invoices',
+        "发票“INV-V”是草稿或已作废：付款只能记在待付款的发票上",
+    ),
+    (
+        reasons.PAID_IN_THE_FUTURE,
+        'payment date "2199-01-01" is in the future',
+        "付款日期“2199-01-01”在将来",
+    ),
     (reasons.NO_NAME, "missing name", "缺少名称"),
     (
         reasons.NOTHING_TO_MATCH,
@@ -249,6 +286,20 @@ TICKETS = """customer,subject,opened,order,satisfaction
 K001,Fine,2024-03-01 09:00,,5
 K001,Broken,2024-03-01 09:00,SO-404,
 """
+INVOICES = """invoice,customer,order,date,due,terms,amount,status
+INV-1,17850,536365,2026-03-01,,,10,open
+INV-2,17850,536365,2026-03-01,,,10,open
+INV-3,K001,536365,2026-03-01,,,10,open
+INV-4,17850,,2026-03-10,2026-03-01,,10,open
+INV-5,17850,,2026-03-01,2026-03-10,30,10,open
+INV-V,17850,,2026-03-01,,,10,void
+"""
+PAYMENTS = """invoice,date,amount
+INV-1,2026-03-05,4
+INV-404,2026-03-05,4
+INV-V,2026-03-05,4
+INV-1,2199-01-01,4
+"""
 FILES = {
     "orders": ORDERS,
     "customers": CUSTOMERS,
@@ -256,6 +307,8 @@ FILES = {
     "products": PRODUCTS,
     "interactions": INTERACTIONS,
     "tickets": TICKETS,
+    "invoices": INVOICES,
+    "payments": PAYMENTS,
 }
 #: English a Chinese reason keeps: a command-line option, the words a kind is written in
 KEPT = {"CRM", "allow", "future", "dates", "company", "person"}

@@ -11,6 +11,7 @@ from kehu.crm.catalog.models import Product
 from kehu.crm.customers.models import Contact
 from kehu.crm.engagement.models import Interaction
 from kehu.crm.integration import customer_import, order_import
+from kehu.crm.integration.billing_import import INVOICES, PAYMENTS
 from kehu.crm.integration.records import RecordEntity
 from kehu.crm.integration.writes import chunks
 from kehu.crm.sales.models import Opportunity
@@ -108,4 +109,6 @@ ENTITIES: dict[str, Any] = {
     "interactions": INTERACTIONS,
     "tickets": TICKETS,
     "opportunities": OPPORTUNITIES,
+    "invoices": INVOICES,
+    "payments": PAYMENTS,
 }

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kehu.crm.billing.models import MAX_PAYMENT_TERMS_DAYS, Invoice, Payment
 from kehu.crm.customers.models import Customer
 from kehu.crm.engagement.models import Interaction, InteractionChannel
 from kehu.crm.sales.models import Opportunity
@@ -425,6 +426,70 @@ OPPORTUNITY_FIELDS = (
     of_kind("user", "owner", _("Owner (user)"), "owner salesrep salesperson 负责人 销售 业务员"),
 )
 
+INVOICE_NUMBER_WORDS = "invoice invoiceno invoicenumber invoiceid billno 发票号 发票编号 发票"
+INVOICE_FIELDS = (
+    text("number", _("Invoice number"), INVOICE_NUMBER_WORDS, max_length=30, required=True),
+    _customer(),
+    of_kind("order", "order", _("Order number"), "order orderno ordernumber 订单号 订单编号"),
+    of_kind(
+        "date",
+        "issued_on",
+        _("Issued on"),
+        "issued issuedon issuedate invoicedate date 开票日期 发票日期 日期",
+        required=True,
+    ),
+    of_kind("date", "due_on", _("Due on"), "due dueon duedate 到期日 到期日期 应付日期"),
+    number(
+        "payment_terms_days",
+        _("Payment terms (days)"),
+        "terms paymentterms termsdays netdays 付款期限 账期",
+        low=0,
+        high=MAX_PAYMENT_TERMS_DAYS,
+        kind="integer",
+    ),
+    number(
+        "amount",
+        _("Amount"),
+        "amount total invoiceamount 金额 发票金额 总额",
+        low=0.01,
+        required=True,
+    ),
+    choice(
+        "status",
+        _("Status"),
+        "status state 状态",
+        Invoice.Status,
+        {"unpaid": "open", "issued": "open", "cancelled": "void", "未付": "open", "作废": "void"},
+    ),
+    text("notes", _("Notes"), "notes note memo 备注"),
+)
+PAYMENT_FIELDS = (
+    _external_id(_("Payment id"), "paymentid 付款编号"),
+    of_kind("invoice", "invoice", _("Invoice number"), INVOICE_NUMBER_WORDS, required=True),
+    of_kind(
+        "date",
+        "paid_on",
+        _("Paid on"),
+        "paid paidon paymentdate date 付款日期 收款日期 日期",
+        required=True,
+    ),
+    number(
+        "amount",
+        _("Amount"),
+        "amount paid paidamount 金额 付款金额 收款金额",
+        low=0.01,
+        required=True,
+    ),
+    choice(
+        "method",
+        _("Method"),
+        "method paymentmethod 付款方式 支付方式",
+        Payment.Method,
+        {"transfer": "bank_transfer", "bank": "bank_transfer", "转账": "bank_transfer"},
+    ),
+    text("reference", _("Reference"), "reference ref 参考号 流水号", max_length=100),
+)
+
 FIELDS = {
     "orders": ORDER_FIELDS,
     "customers": CUSTOMER_FIELDS,
@@ -433,4 +498,6 @@ FIELDS = {
     "interactions": INTERACTION_FIELDS,
     "tickets": TICKET_FIELDS,
     "opportunities": OPPORTUNITY_FIELDS,
+    "invoices": INVOICE_FIELDS,
+    "payments": PAYMENT_FIELDS,
 }

@@ -17,6 +17,8 @@ class Entity(models.TextChoices):
     INTERACTIONS = "interactions", _("Interactions")
     TICKETS = "tickets", _("Service tickets")
     OPPORTUNITIES = "opportunities", _("Opportunities")
+    INVOICES = "invoices", _("Invoices")
+    PAYMENTS = "payments", _("Payments")
 
 
 class ImportJob(models.Model):

@@ -84,6 +84,11 @@ NO_USER = Reason(
         "column unmapped"
     )
 )
+NO_INVOICE = Reason(
+    gettext_noop(
+        '%(field)s: no invoice "%(value)s" in the CRM: import the invoices first, or fix the number'
+    )
+)
 NOT_ONE_OF = Reason(gettext_noop('%(field)s: "%(value)s" is not one of: %(allowed)s'))
 #: what a yes/no field takes, in :data:`NOT_ONE_OF`
 YES_OR_NO = gettext_noop("yes or no")
@@ -99,6 +104,25 @@ IN_THE_FUTURE = Reason(
         "confirm future dates (--allow-future-dates, or the box in the wizard)"
     )
 )
+
+# -- an invoice or a payment --------------------------------------------------------------
+DUE_BEFORE_ISSUE = Reason(gettext_noop('due date "%(due)s" is before the issue date "%(issued)s"'))
+TERMS_MISMATCH = Reason(
+    gettext_noop(
+        'due date "%(due)s" is not the issue date plus the payment terms (%(days)s days): '
+        "give one of the two"
+    )
+)
+ORDER_INVOICED = Reason(
+    gettext_noop('order "%(order)s" is invoiced already, by invoice %(invoice)s')
+)
+ORDER_OF_ANOTHER_CUSTOMER = Reason(
+    gettext_noop('order "%(order)s" is an order of another customer')
+)
+INVOICE_NOT_PAYABLE = Reason(
+    gettext_noop('invoice "%(value)s" is a draft or void: payments go on open invoices')
+)
+PAID_IN_THE_FUTURE = Reason(gettext_noop('payment date "%(value)s" is in the future'))
 
 # -- an order line -----------------------------------------------------------------------
 NO_ORDER_NUMBER = Reason(gettext_noop("missing order number"))

@@ -56,6 +56,7 @@ MISSING_REFERENCE = {
     "customer": reasons.NO_CUSTOMER,
     "order": reasons.NO_ORDER,
     "user": reasons.NO_USER,
+    "invoice": reasons.NO_INVOICE,
 }
 
 
@@ -90,6 +91,11 @@ class RecordEntity:
     extras: Extras | None = None
     #: adjusts the values of records about to be changed: ``(id, values)`` pairs
     on_update: Callable[[list[tuple[int, dict[str, Any]]], datetime], None] | None = None
+    #: more ``(condition, reason)`` SQL pairs over the read cells (several cells at once,
+    #: or the CRM's tables staged by ``resolve_references``); takes ``latest``
+    row_checks: Callable[[str | None], list[tuple[str, str]]] | None = None
+    #: called with the ids of the records a batch created or changed (in its transaction)
+    after_batch: Callable[[list[int]], None] | None = None
 
     ROWS: ClassVar[str] = "import_rows"
 
@@ -156,6 +162,8 @@ class RecordEntity:
                     )
                     resolved.append(f"{alias}.ref_id AS {n.quote(field.name + '_id')}")
                 checks += check
+            if self.row_checks is not None:
+                checks += self.row_checks(latest)
         reason = "CASE " + " ".join(f"WHEN {c} THEN {r}" for c, r in checks) + " END"
         natural = " || chr(31) || ".join(
             f"COALESCE(CAST({e} AS VARCHAR), '')" for e in self.natural_key
@@ -358,6 +366,8 @@ class RecordEntity:
         changed_ids = self._update(merging, now)
         record_history(self.model, sorted(created.values()), "+", by)
         record_history(self.model, changed_ids, "~", by)
+        if self.after_batch is not None:
+            self.after_batch(sorted({*created.values(), *changed_ids}))
         counts = {"imported": len(new), "merged": rows_in - len(new)}
         if categories_created:
             counts["categories_created"] = categories_created

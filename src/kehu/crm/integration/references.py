@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
+from kehu.crm.billing.models import Invoice
 from kehu.crm.customers.models import Customer
 from kehu.crm.integration.writes import existing_ids, select_in, table
 from kehu.crm.sales.models import Order
@@ -100,4 +101,8 @@ def users(references: Sequence[str]) -> dict[str, int]:
     return found
 
 
-RESOLVERS = {"customer": customers, "order": orders, "user": users}
+def invoices(references: Sequence[str]) -> dict[str, int]:
+    return existing_ids(Invoice, "number", references)
+
+
+RESOLVERS = {"customer": customers, "order": orders, "user": users, "invoice": invoices}
