@@ -197,6 +197,7 @@ def _shape(partial: Path) -> dict[str, int]:
             "dim_product": sql.dim_product_sql(),
             "dim_salesperson": sql.dim_salesperson_sql(),
             "dim_channel": "SELECT * FROM dim_channel_source",
+            "order_keys": sql.order_keys_sql(),
             "fact_sales": sql.fact_sales_sql(),
             "fact_orders": sql.fact_orders_sql(),
             "fact_returns": sql.fact_returns_sql(),
@@ -206,7 +207,10 @@ def _shape(partial: Path) -> dict[str, int]:
             "fact_tickets": sql.fact_tickets_sql(tz),
         }
         for table, query in outputs.items():
-            _write(engine, table, query, partial)
+            if table in sql.INTERMEDIATE:
+                engine.materialize(table, query)
+            else:
+                _write(engine, table, query, partial)
         span = engine.query(sql.date_span_sql(), "dim_date").to_pylist()[0]
         if span["first"] is not None:
             _write(engine, "dim_date", sql.dim_date_sql(span["first"], span["last"]), partial)

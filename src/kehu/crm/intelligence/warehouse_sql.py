@@ -21,7 +21,7 @@ from kehu.insight.olap.sql import date_literal, sql_string
 NOT_SALES = ("draft", "cancelled")
 #: Where the first version of a customer starts: before any fact.
 BEFORE_EVERYTHING = -(2**62)
-INTERMEDIATE = ("customer_versions", "first_purchases", "sales_orders")
+INTERMEDIATE = ("customer_versions", "first_purchases", "sales_orders", "order_keys")
 
 
 def local_time(epoch: str, tz: str) -> str:
@@ -109,8 +109,7 @@ def dim_customer_sql(tz: str) -> str:
         "LEFT JOIN raw_scores s ON s.customer_id = v.customer_id "
         "LEFT JOIN raw_segments sg ON sg.run_id = s.run_id AND sg.segment_key = s.segment_key "
         "LEFT JOIN raw_segment_names sn ON sn.segment_key = s.segment_key "
-        "LEFT JOIN first_purchases fp ON fp.customer_id = v.customer_id "
-        "ORDER BY v.customer_key"
+        "LEFT JOIN first_purchases fp ON fp.customer_id = v.customer_id"
     )
 
 
@@ -126,56 +125,61 @@ def known(column: str) -> str:
     return f"COALESCE(NULLIF({column}, ''), {sql_string(NONE_MEMBER)})"
 
 
+def order_keys_sql() -> str:
+    """Each counted order with what its lines share: the customer's version of the day
+    (and its region, city, tier and segment), the salesperson (the order's owner, else
+    the customer's owner then), the channel and the customer's first purchase."""
+    return (
+        "SELECT o.order_id, o.date, o.ordered_at, o.customer_id, v.customer_key, "
+        "COALESCE(o.owner_id, v.owner_id) AS salesperson_id, "
+        f"{known('o.channel')} AS channel, o.is_return, o.total, fp.first_purchase, "
+        f"{known('v.region')} AS region, {known('v.city')} AS city, "
+        f"{known('d.tier')} AS tier, {known('d.segment')} AS segment "
+        f"FROM sales_orders o {_version_of('o', 'o.ordered_epoch')} "
+        "LEFT JOIN first_purchases fp ON fp.customer_id = o.customer_id "
+        "LEFT JOIN dim_customer d ON d.customer_key = v.customer_key"
+    )
+
+
+ORDER_COLUMNS = (
+    "date, ordered_at, customer_id, customer_key, salesperson_id, channel, is_return, "
+    "first_purchase, region, city, tier, segment"
+)
+
+
 def fact_sales_sql() -> str:
     """One row per order line (an order without lines: one row of its total), signed:
     a return's quantity, net sales, cost and margin are negative. Beside the keys,
     the customer's region, city, tier and segment of the day and the product's
     category, so that a pivot reads one table."""
     sign = "(CASE WHEN o.is_return THEN -1.0 ELSE 1.0 END)"
-    order = (
-        "o.order_id, o.customer_id, o.ordered_epoch, o.ordered_at, o.date, o.owner_id, "
-        "o.channel, o.is_return"
-    )
+    order = ", ".join(f"o.{c}" for c in ORDER_COLUMNS.split(", "))
     lines = (
-        f"SELECT l.line_id, {order}, l.product_id, {sign} * l.quantity AS quantity, "
-        f"{sign} * l.line_total AS net_sales, {sign} * l.quantity * p.unit_cost AS cost "
-        "FROM raw_lines l JOIN sales_orders o ON o.order_id = l.order_id "
-        "LEFT JOIN raw_products p ON p.product_id = l.product_id"
+        f"SELECT l.line_id, o.order_id, {order}, l.product_id, "
+        f"{sign} * l.quantity AS quantity, {sign} * l.line_total AS net_sales, "
+        f"{sign} * l.quantity * p.unit_cost AS cost, {known('p.category')} AS category "
+        "FROM raw_lines l JOIN order_keys o ON o.order_id = l.order_id "
+        "LEFT JOIN dim_product p ON p.product_id = l.product_id"
     )
     bare = (
-        f"SELECT CAST(NULL AS BIGINT) AS line_id, {order}, CAST(NULL AS BIGINT) AS product_id, "
-        "CAST(NULL AS DOUBLE) AS quantity, o.total AS net_sales, CAST(NULL AS DOUBLE) AS cost "
-        "FROM sales_orders o WHERE o.order_id NOT IN (SELECT order_id FROM raw_lines)"
+        f"SELECT CAST(NULL AS BIGINT) AS line_id, o.order_id, {order}, "
+        "CAST(NULL AS BIGINT) AS product_id, CAST(NULL AS DOUBLE) AS quantity, "
+        "o.total AS net_sales, CAST(NULL AS DOUBLE) AS cost, "
+        f"{sql_string(NONE_MEMBER)} AS category "
+        "FROM order_keys o WHERE o.order_id NOT IN (SELECT order_id FROM raw_lines)"
     )
-    return (
-        f"WITH signed AS ({lines} UNION ALL {bare}) "
-        "SELECT s.line_id, s.order_id, s.date, s.ordered_at, s.customer_id, v.customer_key, "
-        "s.product_id, COALESCE(s.owner_id, v.owner_id) AS salesperson_id, "
-        f"{known('s.channel')} AS channel, s.is_return, s.quantity, s.net_sales, s.cost, "
-        "s.net_sales - s.cost AS margin, fp.first_purchase, "
-        f"{known('v.region')} AS region, {known('v.city')} AS city, "
-        f"{known('d.tier')} AS tier, {known('d.segment')} AS segment, "
-        f"{known('dp.category')} AS category "
-        f"FROM signed s {_version_of('s', 's.ordered_epoch')} "
-        "LEFT JOIN first_purchases fp ON fp.customer_id = s.customer_id "
-        "LEFT JOIN dim_customer d ON d.customer_key = v.customer_key "
-        "LEFT JOIN dim_product dp ON dp.product_id = s.product_id "
-        "ORDER BY s.date, s.order_id, s.line_id"
-    )
+    return f"SELECT *, net_sales - cost AS margin FROM ({lines} UNION ALL {bare}) AS signed"
 
 
 def fact_orders_sql() -> str:
     """One row per order: its lines summed (margin: of the lines whose cost is known,
     NULL when none is), with the order's own keys and the customer's of the day."""
-    same = (
-        "date, ordered_at, customer_id, customer_key, salesperson_id, channel, is_return, "
-        "first_purchase, region, city, tier, segment"
-    )
-    picked = ", ".join(f"ANY_VALUE({c}) AS {c}" for c in same.split(", "))
+    order = ", ".join(f"o.{c}" for c in ORDER_COLUMNS.split(", "))
     return (
-        f"SELECT order_id, {picked}, SUM(net_sales) AS net_sales, SUM(margin) AS margin, "
-        "SUM(quantity) AS quantity, COUNT(line_id) AS n_lines "
-        "FROM fact_sales GROUP BY order_id ORDER BY date, order_id"
+        f"SELECT o.order_id, {order}, s.net_sales, s.margin, s.quantity, s.n_lines "
+        "FROM order_keys o JOIN (SELECT order_id, SUM(net_sales) AS net_sales, "
+        "SUM(margin) AS margin, SUM(quantity) AS quantity, COUNT(line_id) AS n_lines "
+        "FROM fact_sales GROUP BY order_id) s ON s.order_id = o.order_id"
     )
 
 
@@ -223,8 +227,7 @@ def fact_interactions_sql(tz: str) -> str:
         f"{local_date('i.occurred_epoch', tz)} AS date, "
         f"{local_time('i.occurred_epoch', tz)} AS occurred_at, i.channel, i.direction, "
         "i.user_id, i.duration_minutes "
-        f"FROM raw_interactions i {_version_of('i', 'i.occurred_epoch')} "
-        "ORDER BY date, i.interaction_id"
+        f"FROM raw_interactions i {_version_of('i', 'i.occurred_epoch')}"
     )
 
 
