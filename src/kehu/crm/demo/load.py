@@ -26,6 +26,7 @@ from kehu.crm.bulk import BulkWriter, next_id
 from kehu.crm.catalog.models import Product, ProductCategory
 from kehu.crm.customers.models import Contact, Customer, CustomerSearchTerm, Tag
 from kehu.crm.demo import customers as demo_customers
+from kehu.crm.demo.billing import add_invoices
 from kehu.crm.demo.catalog import CatalogPlan, plan_catalog
 from kehu.crm.demo.engagement import plan_interactions
 from kehu.crm.demo.orders import plan_orders
@@ -272,4 +273,5 @@ def load_demo(
                 counts[name] = writer.write(model, columns, start(name, _rows(columns)))
     backfill_due_times()  # tickets written in bulk get the due times opening would give
     counts |= add_teams(today)  # two sales teams and their monthly targets
+    counts |= add_invoices(today, seed)  # invoices of the sales, paid on time or not
     return counts
