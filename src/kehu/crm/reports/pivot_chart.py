@@ -47,6 +47,7 @@ def pivot_chart(table: PivotTable, measures: Sequence[str], base_url: str) -> Ch
         barmode="group",
     )
     figure.update_xaxes(type="category")
+    figure.update_yaxes(rangemode="tozero")  # a line of one period does not zoom on itself
     styled(figure, legend=len(series) > 1)
     # above the plot: below it, the legend would sit on long slanted member names
     figure.update_layout(legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"})
