@@ -212,6 +212,9 @@ def test_members_for_a_filter_picker(engine):
     assert members(engine, "region", {"region": ["North"]}) == ["North", "South", "West"]
     assert members(engine, "customer", search="an") == ["Ann (A1)"]
     assert members(engine, "city", limit=1) == ["Bergen"]
+    assert members(engine, "customer", {"region": ["West"]}) == ["Bob (B2)"]
+    assert members(engine, "product") == ["Apple", "Hammer", "Pear", "Saw"]  # Saw: never sold
+    assert members(engine, "region", search="%") == []  # a wildcard is searched as itself
 
 
 def test_products_with_no_sale_in_ninety_days(engine):

@@ -431,23 +431,32 @@ def members_sql(
 ) -> str:
     """Return the SQL of ``level``'s members among the facts ``filters`` keep, in order.
 
+    A customer, product or salesperson without other filters is looked up in its
+    dimension (those without sales included), not in a pass over the sales.
+
     Examples
     --------
     >>> print(members_sql("region", {}, "nor", 50))
     SELECT member FROM (SELECT DISTINCT CASE WHEN a.k_region IS NULL THEN NULL ...
     FROM (SELECT DISTINCT f.region AS k_region FROM fact_orders f) a ) m
-    WHERE member ILIKE '%nor%' ORDER BY member LIMIT 50
+    WHERE member ILIKE '%nor%' ESCAPE '\\' ORDER BY member LIMIT 50
     """
-    query = PivotQuery(("net_sales",), (level,), filters={k: tuple(v) for k, v in filters.items()})
-    conditions = [filter_sql(k, m) for k, m in filters.items() if k != level]
-    where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
-    keys = f"SELECT DISTINCT {key_sql(level)} AS {_key(level)} FROM {fact_for(query)} f{where}"
-    text, join = _member_sql(level, 0)
-    named = f"SELECT DISTINCT {text} AS member FROM ({keys}) a {join}"
+    others = {k: tuple(v) for k, v in filters.items() if k != level}
+    spec = LEVEL_SQL[level]
     found = ""
     if search:
         escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        found = f" WHERE member ILIKE {sql_string('%' + escaped + '%')}"
+        found = f" WHERE member ILIKE {sql_string('%' + escaped + '%')} ESCAPE '\\'"
+    if spec.kind == "id" and not others:  # every name in the dimension, not a pass over sales
+        current = " WHERE is_current" if spec.current_only else ""
+        named = f"SELECT DISTINCT {spec.label} AS member FROM {spec.table}{current}"
+    else:
+        query = PivotQuery(("net_sales",), (level,), filters=others)
+        conditions = [filter_sql(k, m) for k, m in others.items()]
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        keys = f"SELECT DISTINCT {key_sql(level)} AS {_key(level)} FROM {fact_for(query)} f{where}"
+        text, join = _member_sql(level, 0)
+        named = f"SELECT DISTINCT {text} AS member FROM ({keys}) a {join}"
     return f"SELECT member FROM ({named}) m{found} ORDER BY member LIMIT {int(limit)}"
 
 
