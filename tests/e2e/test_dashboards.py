@@ -6,10 +6,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
+import polib
 import pytest
 from django.utils import timezone
 
+import kehu.crm
 from kehu.crm.accounts.actions import create_user, set_language
 from kehu.crm.catalog.actions import create_product
 from kehu.crm.customers.actions import create_customer
@@ -38,13 +41,31 @@ CHARTS = {
 }
 
 
+# every text node of an element, the plots' SVG text and the closed tables' included
+TEXTS = """(root) => {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const texts = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.textContent.replace(/\\s+/g, " ").trim();
+    if (text) texts.push(text);
+  }
+  return texts;
+}"""
+
+
+def _english_msgids() -> set[str]:
+    """The interface messages whose Chinese differs from the English."""
+    po = Path(kehu.crm.__file__).parent / "locale/zh_Hans/LC_MESSAGES/django.po"
+    return {e.msgid for e in polib.pofile(str(po)) if e.msgstr and e.msgstr != e.msgid}
+
+
 @pytest.fixture
 def world(db):
     users = {role: create_user(f"{role}-user", role=role, password=PASSWORD)[0] for role in CHARTS}
     sally = users["sales"]
     run = ValueRun.objects.create(status=ValueRun.Status.DONE, finished_at=timezone.now())
     Segment.objects.create(
-        run=run, key=1, name="Big spenders", name_key="", size=3, share=1.0, value_share=1.0
+        run=run, key=1, name="Teahouse regulars", name_key="", size=3, share=1.0, value_share=1.0
     )
     customers = []
     for i, (tier, churn) in enumerate([("Gold", 0.8), ("Lead", 0.4), ("Lead", 0.1)]):
@@ -75,7 +96,7 @@ def world(db):
     Ticket.objects.filter(pk=thanked.pk).update(satisfaction_score=5)
     today = timezone.localdate()
     campaign = Campaign.objects.create(
-        name="Win back", goal="win_back", status="sent", starts_on=today, ends_on=today
+        name="Spring tea fair", goal="win_back", status="sent", starts_on=today, ends_on=today
     )
     for customer, group, converted in zip(
         customers, ["treated", "treated", "control"], [True, False, False], strict=True
@@ -122,6 +143,10 @@ def test_each_role_sees_its_charts_drawn_in_english_and_chinese(page, world, rol
     assert chinese[0] == chinese_title
     assert not set(english) & set(chinese)  # every title translated
     assert page.locator("html[lang=zh-hans]").count() == 1
+    # no interface text of the dashboard (figures, tables, legends, axes) left in English
+    shown = page.locator("section.dashboard").first.evaluate(TEXTS)
+    untranslated = sorted(set(shown) & _english_msgids())
+    assert not untranslated, untranslated
 
 
 def _click_bar(page, key: str, index: int) -> None:
