@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from kehu.cli.console import insight_errors, progress
+from kehu.cli.console import fail, insight_errors, progress
 from kehu.cli.crm import setup_django
 
 
@@ -20,10 +20,15 @@ def warehouse() -> None:
 def build() -> None:
     """Build the sales warehouse from the CRM database now (under var/warehouse)."""
     setup_django()
+    from django.db import DatabaseError
+
     from kehu.crm.intelligence.warehouse import build_warehouse
 
-    with insight_errors(), progress() as update:
-        built = build_warehouse(on_progress=lambda text: update(text))
+    try:
+        with insight_errors(), progress() as update:
+            built = build_warehouse(on_progress=lambda text: update(text))
+    except DatabaseError as e:
+        fail(f"the CRM database cannot be read ({e}); is it migrated (kehu migrate)?")
     width = max(len(name) for name in built.rows)
     for name, n in built.rows.items():
         click.echo(f"{name.ljust(width)}  {n:>12,}")
