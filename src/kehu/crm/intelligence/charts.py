@@ -27,6 +27,14 @@ def _pct(share: float | None, digits: int = 1) -> str:
     return "" if share is None else f"{100 * share:.{digits}f}%"
 
 
+def _legend_on_top(figure: go.Figure) -> go.Figure:
+    """The legend above the plot: below it, it meets the axis title and the tick labels
+    that a phone's width tilts."""
+    return figure.update_layout(
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}, margin={"t": 40}
+    )
+
+
 def customers_url(**filters: Any) -> str:
     return f"{reverse('customers:list')}?{urlencode(filters)}"
 
@@ -56,7 +64,8 @@ def pyramid_chart(tiers: list[dict[str, Any]], linked: bool) -> Chart:
         name=_("Share of customers"),
         marker_color=PALETTE[0],
         text=[_pct(t["customer_share"]) for t in tiers],
-        textposition="outside",
+        textposition="auto",  # inside a wide bar, clear of the tier names
+        cliponaxis=False,
         hovertext=texts,
         hoverinfo="text",
     )
@@ -67,7 +76,8 @@ def pyramid_chart(tiers: list[dict[str, Any]], linked: bool) -> Chart:
         name=_("Share of spend"),
         marker_color=PALETTE[1],
         text=[_pct(t["spend_share"]) for t in tiers],
-        textposition="outside",
+        textposition="auto",  # inside a wide bar, clear of the tier names
+        cliponaxis=False,
         hovertext=texts,
         hoverinfo="text",
     )
@@ -76,13 +86,13 @@ def pyramid_chart(tiers: list[dict[str, Any]], linked: bool) -> Chart:
         link_points(left, urls)
         link_points(right, urls)
     widest = max([t["customer_share"] for t in tiers] + [t["spend_share"] for t in tiers] + [0.1])
-    ticks = [-1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0]
-    ticks = [v for v in ticks if abs(v) <= widest + 0.25]
+    ticks = [-1.0, -0.5, 0.0, 0.5, 1.0] if widest > 0.5 else [-0.5, -0.25, 0.0, 0.25, 0.5]
+    ticks = [v for v in ticks if abs(v) <= widest * 1.45]
     figure = go.Figure([left, right])
     figure.update_layout(barmode="relative", bargap=0.15)
     figure.update_yaxes(categoryorder="array", categoryarray=names[::-1])
     figure.update_xaxes(
-        range=[-widest * 1.3, widest * 1.3],
+        range=[-widest * 1.45, widest * 1.45],
         tickvals=ticks,
         ticktext=[_pct(abs(v), 0) for v in ticks],
         title_text=_("← share of customers · share of spend →"),
@@ -90,7 +100,7 @@ def pyramid_chart(tiers: list[dict[str, Any]], linked: bool) -> Chart:
     return Chart(
         key="value-pyramid",
         title=_("Customers and spend by tier"),
-        figure=styled(figure),
+        figure=_legend_on_top(styled(figure)),
         table=ChartTable(
             headers=[
                 _("Tier"),
@@ -274,7 +284,7 @@ def segments_chart(segments: list[Segment], *, to_list: bool = True) -> Chart | 
     return Chart(
         key="segments",
         title=_("Segments: size against value"),
-        figure=styled(figure, legend=True),
+        figure=_legend_on_top(styled(figure, legend=True)),
         table=ChartTable(
             headers=[_("Segment"), _("Customers"), _("Share of customers"), _("Share of value")],
             rows=[
@@ -441,7 +451,7 @@ def forecast_chart(series: dict[str, Any]) -> Chart:
     return Chart(
         key="sales-forecast",
         title=_("All sales: actual and forecast"),
-        figure=styled(figure, legend=True),
+        figure=_legend_on_top(styled(figure, legend=True)),
         table=ChartTable(
             headers=[_("Month"), _("Actual"), _("Forecast"), _("80% low"), _("80% high")],
             rows=[[r["month"], r["actual"], r["forecast"], r["low"], r["high"]] for r in rows],
