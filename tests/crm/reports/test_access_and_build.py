@@ -10,8 +10,8 @@ pytestmark = pytest.mark.django_db
 PAGES = (
     "/reports/",
     "/reports/explore/",
-    "/reports/explore/pivot.csv",
-    "/reports/explore/pivot.xlsx",
+    "/reports/explore/export.csv",
+    "/reports/explore/export.xlsx",
     "/reports/customers-per-month/",
     "/reports/products-without-sales/",
     "/reports/new-products/",

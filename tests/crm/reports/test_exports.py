@@ -22,7 +22,7 @@ def _shown(viewer, query: str) -> list[list[str]]:
 
 
 def _csv(viewer, query: str) -> list[list[str]]:
-    response = viewer.get("/reports/explore/pivot.csv" + query)
+    response = viewer.get("/reports/explore/export.csv" + query)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     text = b"".join(response.streaming_content).decode("utf-8-sig")
@@ -61,7 +61,7 @@ def test_the_csv_of_a_year_over_year_pivot(viewer, built):
 
 
 def test_the_workbook_holds_numbers_in_the_formats_shown(viewer, built):
-    response = viewer.get("/reports/explore/pivot.xlsx" + QUERY)
+    response = viewer.get("/reports/explore/export.xlsx" + QUERY)
     assert response.status_code == 200
     assert "spreadsheetml" in response["Content-Type"]
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
@@ -92,13 +92,13 @@ def test_a_cell_that_looks_like_a_formula_is_text_in_both_files(viewer, built, m
     query = "?measures=net_sales&rows=region"
     assert ["'=HYPERLINK(1)", "10.00"] in _csv(viewer, query)
     sheet = openpyxl.load_workbook(
-        io.BytesIO(viewer.get("/reports/explore/pivot.xlsx" + query).content)
+        io.BytesIO(viewer.get("/reports/explore/export.xlsx" + query).content)
     ).active
     assert sheet.cell(row=2, column=1).value == "'=HYPERLINK(1)"
     assert sheet.cell(row=2, column=1).data_type == "s"
 
 
 def test_a_bad_address_exports_nothing_but_says_why(viewer, built):
-    response = viewer.get("/reports/explore/pivot.csv?measures=bogus")
+    response = viewer.get("/reports/explore/export.csv?measures=bogus")
     assert response.status_code == 400
     assert "cannot be used as given" in response.content.decode()
