@@ -86,6 +86,8 @@ class RuleForm(forms.Form):
     ticket_types = _multi(_("Ticket types"), Ticket.Type.choices)
     within_days = _whole(_("Look back (days)"), 1, 366)
     days = _whole(_("Days without an order"), 1, 3650)
+    overdue_days = _whole(_("Days past due, at least"), 1, 3650)
+    min_open = _whole(_("Left to pay on the invoice, at least"), 0, 10**12)
     hour = _whole(_("At hour (0-23)"), 0, 23)
     weekday = forms.TypedChoiceField(
         label=_("On"), choices=WEEKDAYS, coerce=int, required=False, empty_value=None
@@ -156,6 +158,8 @@ class RuleForm(forms.Form):
                 "ticket_types",
                 "within_days",
                 "days",
+                "overdue_days",
+                "min_open",
                 "hour",
                 "weekday",
             ),

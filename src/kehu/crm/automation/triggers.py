@@ -10,7 +10,8 @@ Three families:
 - ``record``: what the records say now, read by the sweep (``kehu rules``, the
   scheduler loop): tickets past or near their service level (``service.sla``), tickets
   without a reply for N working hours, new or resolved tickets, shipped orders, a first
-  purchase, no order for N days, the anniversary of the first order;
+  purchase, no order for N days, the anniversary of the first order, an invoice
+  overdue by N days;
 - ``schedule``: every customer matching the conditions, daily or weekly at an hour.
 
 Customers have no birthday field, so there is no birthday trigger; the anniversary of
@@ -32,6 +33,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from kehu.crm.automation.params import Param
+from kehu.crm.billing.models import Invoice
+from kehu.crm.billing.queries import OPEN_AMOUNT, cents
 from kehu.crm.intelligence.labels import SEGMENTS, TIERS
 from kehu.crm.intelligence.models import CustomerValue, ValueRun
 from kehu.crm.sales.models import Order
@@ -342,6 +345,29 @@ def no_order(params: dict[str, Any], context: Context) -> list[Candidate]:
     ]
 
 
+def invoice_overdue(params: dict[str, Any], context: Context) -> list[Candidate]:
+    """Open invoices at least ``overdue_days`` past due with at least ``min_open`` left
+    to pay: once per invoice and threshold."""
+    today = _day(context.now)
+    days = params["overdue_days"]
+    rows = (
+        Invoice.objects.filter(status=Invoice.Status.OPEN, due_on__lte=today - timedelta(days=days))
+        .annotate(open=OPEN_AMOUNT)
+        .filter(open__gte=params["min_open"], open__gt=0)
+        .order_by()
+        .values_list("pk", "customer_id", "number", "due_on", "open")
+    )
+    text = gettext_noop("Invoice %(number)s is %(days)s days overdue (%(amount)s open)")
+    return [
+        Candidate(
+            c,
+            f"invoice:{pk}:overdue:{days}",
+            _reason(text, number=n, days=(today - due).days, amount=f"{cents(left):,}"),
+        )
+        for pk, c, n, due, left in rows
+    ]
+
+
 def anniversary(params: dict[str, Any], context: Context) -> list[Candidate]:
     today = _day(context.now)
     rows = (
@@ -482,6 +508,16 @@ TRIGGERS: dict[str, Trigger] = {
             RECORD,
             (Param("days", int, default=90, low=1, high=3650),),
             no_order,
+        ),
+        Trigger(
+            "invoice_overdue",
+            _("Invoice overdue by N days"),
+            RECORD,
+            (
+                Param("overdue_days", int, default=30, low=1, high=3650),
+                Param("min_open", int, default=0, low=0, high=10**12),
+            ),
+            invoice_overdue,
         ),
         Trigger(
             "anniversary",
