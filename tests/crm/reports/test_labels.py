@@ -26,3 +26,13 @@ from kehu.crm.reports.labels import member_label
 def test_members_in_chinese(level, member, chinese):
     with translation.override("zh-hans"):
         assert str(member_label(level, member)) == chinese
+
+
+def test_a_pivot_too_large_to_show_says_how_to_narrow_it():
+    from kehu.crm.reports.state import error_message
+    from kehu.insight.olap.run import _too_many
+
+    with translation.override("en"):
+        assert error_message(_too_many()).startswith("The pivot has more than 20,000 cells")
+    with translation.override("zh-hans"):
+        assert error_message(_too_many()).startswith("透视表超过 20,000 个单元格")

@@ -22,10 +22,12 @@ from collections.abc import Mapping
 from urllib.parse import urlencode
 
 from django.http import QueryDict
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from kehu.insight import olap
 from kehu.insight.olap.query import MAX_TOP_N
+from kehu.insight.olap.sql import MAX_CELLS
 
 DEFAULTS = {"measures": ["net_sales"], "rows": ["year"]}
 # parameters of the explorer itself; any other in the address is left alone
@@ -122,8 +124,13 @@ def _allowed(parameter: str) -> str:
 def error_message(error: olap.PivotError) -> str:
     """The reader's-language sentence for ``error``: the parameter and what it takes."""
     parameter = error.code.removeprefix("pivot_") if error.code else ""
+    if "cells" in str(error):  # the answer would be too large to show
+        return _(
+            "The pivot has more than %(n)s cells: filter it, shorten the dates, choose "
+            "coarser levels or keep a top N."
+        ) % {"n": number_format(MAX_CELLS, force_grouping=True)}
     if not parameter:
-        return str(error)
+        return _("The pivot cannot be shown as asked.")
     return _("“%(name)s” cannot be used as given: it takes %(allowed)s.") % {
         "name": parameter,
         "allowed": _allowed(parameter),
