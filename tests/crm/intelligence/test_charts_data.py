@@ -161,3 +161,13 @@ def test_churn_reason_counts_count_the_main_reason_of_customers_at_risk(run_of):
         ("share of orders returned", 1),
     ]
     assert ("orders", 1) in chart_data.churn_reason_counts(run, at_risk=0.1)
+
+
+@pytest.mark.django_db
+def test_run_series_reads_a_finished_run_once(run_of, django_assert_num_queries):
+    run = run_of({"p_alive": 0.95, "total_spend": 10.0, "predicted_clv": 3.0})
+    with django_assert_num_queries(4):  # curve, P(alive), CLV, churn reasons
+        first = chart_data.run_series(run)
+    assert first.pareto.n_customers == 1 and first.p_alive[9].n == 1 and first.churn == []
+    with django_assert_num_queries(0):
+        assert chart_data.run_series(run) == first

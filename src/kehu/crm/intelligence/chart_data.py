@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Case, CharField, Count, F, IntegerField, Value, When
 from django.db.models.fields.json import KeyTextTransform
@@ -22,6 +23,7 @@ P_ALIVE_BINS = 10
 CLV_BINS = 10  # at most, below the 95th percentile; one open bin above
 PARETO_TILES = 100
 AT_RISK = 0.5  # the churn risk from which a customer counts as at risk
+CACHE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,36 @@ def churn_reason_counts(run: ValueRun, at_risk: float = AT_RISK) -> list[tuple[s
         .order_by("-n", "feature")
     )
     return [(row["feature"], row["n"]) for row in rows]
+
+
+@dataclass(frozen=True)
+class RunSeries:
+    """What the overview's charts read from a run's scores, beyond what it stored."""
+
+    pareto: ParetoCurve
+    p_alive: list[Bar]
+    clv: list[Bar]
+    churn: list[tuple[str, int]]
+
+
+def run_series(run: ValueRun) -> RunSeries:
+    """The four reads above, once per finished run: its scores never change, so the
+    result is cached (at a million customers the reads take seconds). The key has the
+    run's creation time too, so that a database that reuses a run's id never gets
+    another's figures."""
+    created = run.created_at.timestamp() if run.created_at else ""
+    key = f"kehu:intelligence:run-series:{run.pk}:{created}"
+    found = cache.get(key)
+    if found is None:
+        counts = p_alive_counts(run)
+        found = RunSeries(
+            pareto=pareto_curve(pareto_tiles(run)),
+            p_alive=share_bars(counts) if counts else [],
+            clv=value_bars(clv_values(run)),
+            churn=churn_reason_counts(run),
+        )
+        cache.set(key, found, CACHE_SECONDS)
+    return found
 
 
 def forecast_rows(series: dict[str, Any]) -> list[dict[str, Any]]:

@@ -466,25 +466,16 @@ def overview_charts(run: ValueRun, segments: list[Segment], latest: bool) -> dic
     """Every chart of a run's overview that has data, by name; bars link to the customer
     list only for the ``latest`` run (the list filters on the current scores)."""
     overview = run.overview or {}
+    series = chart_data.run_series(run)
+    forecast = chart_data.total_forecast(run.mining or {})
     made: dict[str, Chart | None] = {
         "pyramid": pyramid_chart(overview["pyramid"], latest) if overview.get("pyramid") else None,
-        "pareto": pareto_chart(
-            chart_data.pareto_curve(chart_data.pareto_tiles(run)),
-            (overview.get("pareto") or {}).get("top20_share"),
-        ),
+        "pareto": pareto_chart(series.pareto, (overview.get("pareto") or {}).get("top20_share")),
         "cohorts": cohort_chart(overview.get("cohorts") or {}),
-        "p_alive": distribution_chart(
-            "p-alive",
-            chart_data.share_bars(chart_data.p_alive_counts(run)),
-            share=True,
-            linked=latest,
-        ),
-        "clv": distribution_chart(
-            "clv", chart_data.value_bars(chart_data.clv_values(run)), share=False, linked=latest
-        ),
+        "p_alive": distribution_chart("p-alive", series.p_alive, share=True, linked=latest),
+        "clv": distribution_chart("clv", series.clv, share=False, linked=latest),
         "segments": segments_chart(segments),
-        "churn": churn_chart(chart_data.churn_reason_counts(run), latest),
+        "churn": churn_chart(series.churn, latest),
+        "forecast": forecast_chart(forecast) if forecast else None,
     }
-    series = chart_data.total_forecast(run.mining or {})
-    made["forecast"] = forecast_chart(series) if series else None
     return {name: chart for name, chart in made.items() if chart is not None}
