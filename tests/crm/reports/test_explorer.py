@@ -193,3 +193,15 @@ def test_drilling_down_keeps_the_other_filters_and_measures(viewer, built):
     year = parse_qs(urlsplit(table_links(page, "pivot-table")["2026"]).query)
     assert year["columns"] == ["quarter"] and year["filter_year"] == ["2026"]
     assert year["rows"] == ["category"]
+
+
+def test_swapping_rows_and_columns(viewer, built):
+    page = viewer.get(URL + "?measures=net_sales&rows=region&columns=year").content.decode()
+    swap = page.split('id="swap-axes" href="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    rows = _pivot(viewer, swap)
+    assert rows[0][1:] == ["North", "South", "Total"]
+    assert rows[-3:] == [
+        ["2025", "70.00", "—", "70.00"],
+        ["2026", "50.00", "100.00", "150.00"],
+        ["Total", "120.00", "100.00", "220.00"],
+    ]

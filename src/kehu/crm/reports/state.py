@@ -19,6 +19,7 @@ language.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from django.http import QueryDict
@@ -85,6 +86,16 @@ def drill_down_querystring(query: olap.PivotQuery, level: str, member: str) -> s
     if olap.drill_down(level) is None:
         return None
     return querystring(query.drilled_down(level, member))
+
+
+def swap_querystring(query: olap.PivotQuery) -> str | None:
+    """The rows and columns swapped (None when there are no columns to swap with)."""
+    if not query.columns:
+        return None
+    try:
+        return querystring(replace(query, rows=query.columns, columns=query.rows))
+    except olap.PivotError:
+        return None
 
 
 def drill_up_querystring(query: olap.PivotQuery, level: str) -> str | None:

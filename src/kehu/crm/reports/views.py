@@ -82,6 +82,7 @@ def _pivot(request: HttpRequest) -> tuple[dict[str, Any], int, PivotTable | None
     context["table"] = table
     context["chart"] = pivot_chart(table, query.measures, context["base_url"])
     context["querystring"] = state.querystring(query)
+    context["swap"] = state.swap_querystring(query)
     return context, 200, table
 
 
