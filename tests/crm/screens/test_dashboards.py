@@ -444,6 +444,14 @@ def test_a_user_with_several_roles_sees_each_main_role_first(make_user, client_f
 def test_an_administrators_worklist_closes_their_block(make_user, client_for):
     html = client_for(make_user("admin")).get(reverse("home")).content.decode()
     assert html.index('data-chart="admin-users"') < html.index('id="worklist"')
+    # an administrator who also sells has it once, opening the salesperson's block
+    both = make_user("admin")
+    both.groups.add(Group.objects.get(name="sales"))
+    html = client_for(both).get(reverse("home")).content.decode()
+    assert html.count('id="worklist"') == 1
+    sales_block = html.index('id="dashboard-sales"')
+    assert html.index('id="dashboard-admin"') < sales_block < html.index('id="worklist"')
+    assert html.index('id="worklist"') < html.index('data-chart="sales-pipeline"')
 
 
 def test_the_home_page_draws_every_panel_as_a_chart_with_its_table(sales_world, client_for):

@@ -53,8 +53,8 @@ from kehu.crm.service.models import Ticket
 # The home dashboard
 
 
-#: the roles whose block starts with the worklist: a salesperson's own customers; an
-#: administrator's (and a manager's) customers nobody owns
+#: the block that holds the worklist, the first of these the user has: a salesperson's
+#: (their own customers, and nobody's for a manager), else an administrator's (nobody's)
 WORKLIST_ROLES = ("sales", "admin")
 
 
@@ -66,7 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     roles = dashboards.user_roles(user)
     blocks = dashboards.dashboards_for(user, roles)
-    worklist_role = next((role for role in roles if role in WORKLIST_ROLES), None)
+    worklist_role = next((role for role in WORKLIST_ROLES if role in roles), None)
     context: dict[str, object] = {
         "dashboards": [(block, [chart_of(panel) for panel in block.panels]) for block in blocks],
         "worklist_role": worklist_role,
