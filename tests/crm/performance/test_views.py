@@ -102,11 +102,13 @@ def test_the_csv_export_has_every_row_and_the_total(north, client_for) -> None:
     response = _page(client_for(north["mia"]), "export", team=str(north["north"].pk))
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
-    header = rows[1]
-    by_name = {row[0]: dict(zip(header, row, strict=True)) for row in rows[2:]}
+    header = rows[0]
+    by_name = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
     assert set(by_name) == {"sally", "steve", "Total"}
     assert by_name["sally"]["Revenue"] == "300.00"
     assert by_name["Total"]["Revenue"] == "400.00"
+    month = date.today().replace(day=1).isoformat()
+    assert f'filename="performance-{month}-' in response["Content-Disposition"]
 
 
 @pytest.mark.parametrize(

@@ -166,14 +166,13 @@ def export(request: HttpRequest) -> HttpResponse:
     people, _team = _team_people(request, filters)
     table = _table(request, people, filters)
     period = table["period"]
-    rows: list[list[Any]] = [
-        [_("Period"), period.start.isoformat(), period.end.isoformat()],
-        [str(header) for header, _field in COLUMNS],
-    ]
+    rows: list[list[Any]] = [[str(header) for header, _field in COLUMNS]]
     for figures in [*table["rows"], table["total"]]:
         cells = [_csv_cell(getattr(figures, field)) for _header, field in COLUMNS]
         rows.append([cells[0] or _("Total"), *cells[1:]])
-    return csv_response("performance", iter(rows))
+    # the period in the file's name: the first row stays the header a spreadsheet reads
+    name = f"performance-{period.start.isoformat()}-{period.end.isoformat()}"
+    return csv_response(name, iter(rows))
 
 
 def _person_or_403(request: HttpRequest, pk: int) -> AbstractBaseUser:
