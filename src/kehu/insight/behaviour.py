@@ -21,7 +21,8 @@ Columns:
 - ``returns_share`` (share of orders that are returns, negative amounts);
 - ``category: X`` — share of the customer's positive line spend in each of the most
   sold categories; ``channel: X`` — share of orders by channel;
-- ``n_tickets``, ``n_complaints``, ``complaints_90d``.
+- ``n_tickets``, ``n_complaints``, ``complaints_90d``;
+- with invoices: ``overdue_amount``, ``days_overdue`` (:mod:`kehu.insight.receivables`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from kehu.insight import receivables
 from kehu.insight.data import InputError
 from kehu.insight.engine import Engine, engine_or_duckdb, timestamp_literal
 
@@ -88,6 +90,8 @@ def customer_behaviour(
     categories: list[str] | None = None,
     channels: list[str] | None = None,
     engine: Engine | None = None,
+    invoices: pd.DataFrame | None = None,
+    payments: pd.DataFrame | None = None,
 ) -> Behaviour:
     """Return one row of behaviour features per customer with an order before ``as_of``.
 
@@ -95,13 +99,22 @@ def customer_behaviour(
     ``channels`` fix which shares are computed (a model trained on a past cut-off
     scores today's customers on the same columns); by default the most frequent.
     ``engine`` runs the SQL (by default an in-process DuckDB on two threads).
+    ``invoices`` and ``payments`` (optional) add what the customer owed past its due
+    dates (:mod:`kehu.insight.receivables`).
     """
     _check(orders, ORDER_COLUMNS, "orders")
     _check(lines, LINE_COLUMNS, "order lines")
     _check(tickets, TICKET_COLUMNS, "tickets")
     cutoff = pd.Timestamp(as_of).to_pydatetime().replace(tzinfo=None)
+    if invoices is not None:
+        receivables.check_columns(invoices, payments)
     with engine_or_duckdb(engine, threads=2) as run:
-        return _behaviour(run, orders, cutoff, lines, tickets, categories, channels)
+        found = _behaviour(run, orders, cutoff, lines, tickets, categories, channels)
+        if invoices is not None:
+            found.features = receivables.overdue_features(
+                run, found.features, invoices, payments, timestamp_literal(cutoff)
+            )
+        return found
 
 
 def _behaviour(

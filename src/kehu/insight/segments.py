@@ -78,6 +78,8 @@ LABELS = {
     "n_tickets": "service tickets",
     "n_complaints": "complaints",
     "complaints_90d": "complaints in the last 90 days",
+    "overdue_amount": "overdue amount",
+    "days_overdue": "days overdue",
 }
 
 #: Segment names: a key (translated by the CRM) and the English text.

@@ -259,6 +259,7 @@ def _mining_input(analysis: Analysis) -> mining.MiningInput:
     bg = analysis.models.get("bg_nbd") or {}
     as_of = mining.as_of_for(analysis.summary.calibration_end)
     orders, lines, tickets = extract.orders(), extract.order_lines(), extract.tickets()
+    invoices, payments = extract.invoices(), extract.payments()
     # a run as of a past date sees nothing after it (as the value models do not)
     return mining.MiningInput(
         orders=orders[orders["ordered_at"] < as_of],
@@ -268,6 +269,8 @@ def _mining_input(analysis: Analysis) -> mining.MiningInput:
         as_of=as_of,
         previous_segments=writeback.previous_segments(),
         bg_nbd=(bg["r"], bg["alpha"]) if "r" in bg and "alpha" in bg else None,
+        invoices=invoices[invoices["issued_on"] < as_of],
+        payments=payments[payments["paid_on"] < as_of],
     )
 
 

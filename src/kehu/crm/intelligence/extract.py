@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from django.db import connection
 
+from kehu.crm.billing.models import Invoice, Payment
 from kehu.crm.bulk import quoted_table
 from kehu.crm.catalog.models import Product, ProductCategory
 from kehu.crm.customers.models import Customer
@@ -180,6 +181,49 @@ def tickets() -> pd.DataFrame:
             "customer_id": np.asarray(customer_id, dtype=np.int64),
             "opened_at": _when(opened_at),
             "kind": np.asarray(kind, dtype=object),
+        }
+    )
+
+
+def invoices() -> pd.DataFrame:
+    """Every invoice the customer owes or owed (not a draft, not void): ``customer_id,
+    invoice_id, issued_on, due_on, amount``."""
+    sql = (
+        "SELECT customer_id, id, CAST(issued_on AS TEXT), CAST(due_on AS TEXT), "
+        f"CAST(amount AS DOUBLE PRECISION) FROM {quoted_table(Invoice)} "
+        "WHERE status IN (%s, %s)"
+    )
+    rows = _fetch(sql, [Invoice.Status.OPEN.value, Invoice.Status.PAID.value])
+    names = ["customer_id", "invoice_id", "issued_on", "due_on", "amount"]
+    if not rows:
+        return pd.DataFrame({name: [] for name in names})
+    columns = list(zip(*rows, strict=True))
+    return pd.DataFrame(
+        {
+            "customer_id": np.asarray(columns[0], dtype=np.int64),
+            "invoice_id": np.asarray(columns[1], dtype=np.int64),
+            "issued_on": pd.to_datetime(pd.Series(columns[2]), format="ISO8601"),
+            "due_on": pd.to_datetime(pd.Series(columns[3]), format="ISO8601"),
+            "amount": np.asarray(columns[4], dtype=float),
+        }
+    )
+
+
+def payments() -> pd.DataFrame:
+    """Every payment: ``invoice_id, paid_on, amount``."""
+    sql = (
+        "SELECT invoice_id, CAST(paid_on AS TEXT), CAST(amount AS DOUBLE PRECISION) "
+        f"FROM {quoted_table(Payment)}"
+    )
+    rows = _fetch(sql, [])
+    if not rows:
+        return pd.DataFrame({name: [] for name in ["invoice_id", "paid_on", "amount"]})
+    invoice_id, paid_on, amount = zip(*rows, strict=True)
+    return pd.DataFrame(
+        {
+            "invoice_id": np.asarray(invoice_id, dtype=np.int64),
+            "paid_on": pd.to_datetime(pd.Series(paid_on), format="ISO8601"),
+            "amount": np.asarray(amount, dtype=float),
         }
     )
 

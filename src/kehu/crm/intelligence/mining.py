@@ -47,6 +47,8 @@ class MiningInput:
     as_of: datetime
     previous_segments: pd.Series | None = None  # customer id -> key
     bg_nbd: tuple[float, float] | None = None  # (r, alpha) in weeks
+    invoices: pd.DataFrame | None = None  # customer_id, invoice_id, issued_on, due_on, amount
+    payments: pd.DataFrame | None = None  # invoice_id, paid_on, amount
 
 
 @dataclass
@@ -147,6 +149,8 @@ def _churn(data: MiningInput, lines: pd.DataFrame | None, result: MiningResult) 
         horizon_days=window["days"],
         lines=lines,
         tickets=data.tickets if len(data.tickets) else None,
+        invoices=data.invoices if data.invoices is not None and len(data.invoices) else None,
+        payments=data.payments,
     )
     scores = churn.scores.to_pandas().set_index("id")
     result.columns["churn_risk"] = (

@@ -46,6 +46,8 @@ FEATURES: dict[str, str | Promise] = {
     "service tickets": gettext_lazy("service tickets"),
     "complaints": gettext_lazy("complaints"),
     "complaints in the last 90 days": gettext_lazy("complaints in the last 90 days"),
+    "overdue amount": gettext_lazy("overdue amount"),
+    "days overdue": gettext_lazy("days overdue"),
 }
 SUFFIX = re.compile(r" \((\d+)\)$")
 

@@ -37,7 +37,14 @@ WINDOW_GAPS = 3
 WINDOW_DAYS = (30, 180)
 MAX_TRAIN_ROWS = 200_000
 #: Features rounded for the reasons' words (days as whole days, shares to a percent).
-ROUNDING = {"recency_days": 0, "tenure_days": 0, "mean_gap_days": 1, "returns_share": 2}
+ROUNDING = {
+    "recency_days": 0,
+    "tenure_days": 0,
+    "mean_gap_days": 1,
+    "returns_share": 2,
+    "overdue_amount": 0,
+    "days_overdue": 0,
+}
 
 
 @dataclass
@@ -99,18 +106,23 @@ def churn_from_history(
     tickets: pd.DataFrame | None = None,
     folds: int = 3,
     seed: int = 0,
+    invoices: pd.DataFrame | None = None,
+    payments: pd.DataFrame | None = None,
 ) -> HistoryChurn:
     """Train a churn model on a past cut-off and score every customer as of ``as_of``.
 
     Train on the cut-off ``as_of - horizon_days`` and score every customer as of
-    ``as_of``. ``orders``, ``lines`` and ``tickets`` as in
-    :func:`kehu.insight.behaviour.customer_behaviour`.
+    ``as_of``. ``orders``, ``lines``, ``tickets``, ``invoices`` and ``payments`` as in
+    :func:`kehu.insight.behaviour.customer_behaviour` (what was overdue at the cut-off
+    trains the model; what is overdue now is scored).
     """
     if horizon_days < 7:
         raise InputError(f"horizon_days must be at least 7, got {horizon_days}")
     end = pd.Timestamp(as_of).to_pydatetime()
     cutoff = end - timedelta(days=horizon_days)
-    past = customer_behaviour(orders, cutoff, lines=lines, tickets=tickets)
+    past = customer_behaviour(
+        orders, cutoff, lines=lines, tickets=tickets, invoices=invoices, payments=payments
+    )
     if len(past.features) < MIN_CUSTOMERS:
         raise coded(
             InputError(
@@ -163,6 +175,8 @@ def churn_from_history(
         tickets=tickets,
         categories=past.categories,
         channels=past.channels,
+        invoices=invoices,
+        payments=payments,
     )
     X_now = _readable(now.features).reindex(columns=X_train.columns, fill_value=0.0)
     scoring = FeatureTable(
