@@ -205,3 +205,32 @@ def test_swapping_rows_and_columns(viewer, built):
         ["2026", "50.00", "100.00", "150.00"],
         ["Total", "120.00", "100.00", "220.00"],
     ]
+
+
+def test_clicking_a_measure_sorts_the_rows_by_it_and_again_the_other_way(viewer, built):
+    page = viewer.get(URL + "?measures=net_sales,orders&rows=city").content.decode()
+    assert [r[0] for r in read_table(page, "pivot-table")[1:-1]] == [
+        "Bergen", "Oslo", "Rome",
+    ]  # fmt: skip
+    by_sales = table_links(page, "pivot-table")["Net sales"]
+    assert by_sales.endswith("&sort=-net_sales")
+    page = viewer.get(URL + by_sales).content.decode()
+    rows = read_table(page, "pivot-table")
+    assert [r[0] for r in rows[1:]] == ["Rome", "Bergen", "Oslo", "Total"]
+    assert rows[0][1] == "Net sales ▼"
+    ascending = table_links(page, "pivot-table")["Net sales"]
+    assert ascending.endswith("&sort=net_sales")
+    rows = read_table(viewer.get(URL + ascending).content.decode(), "pivot-table")
+    assert [r[0] for r in rows[1:]] == ["Oslo", "Bergen", "Rome", "Total"]
+    # the export follows the order shown
+    exported = viewer.get("/reports/explore/export.csv" + ascending)
+    text = b"".join(exported.streaming_content).decode("utf-8-sig")
+    assert [line.split(",")[0] for line in text.splitlines()[1:]] == [
+        "Oslo", "Bergen", "Rome", "Total",
+    ]  # fmt: skip
+
+
+def test_sorting_by_a_measure_not_shown_is_a_400(viewer, built):
+    response = viewer.get(URL + "?measures=net_sales&rows=city&sort=-margin")
+    assert response.status_code == 400
+    assert "sort" in response.content.decode()

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 from urllib.parse import urlencode
 
 from django.http import QueryDict
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from kehu.crm.validation import InvalidParameter
 from kehu.insight import olap
 from kehu.insight.olap.query import MAX_TOP_N
 from kehu.insight.olap.sql import MAX_CELLS
@@ -86,6 +88,44 @@ def drill_down_querystring(query: olap.PivotQuery, level: str, member: str) -> s
     if olap.drill_down(level) is None:
         return None
     return querystring(query.drilled_down(level, member))
+
+
+def read_sort(query: olap.PivotQuery, params: QueryDict) -> tuple[str, bool] | None:
+    """``sort=net_sales`` (ascending) or ``sort=-net_sales`` (descending): one of the
+    measures shown; None when not asked (a 400 naming it when not shown)."""
+    value = params.get("sort", "").strip()
+    if not value:
+        return None
+    measure = value.removeprefix("-")
+    if measure not in query.measures:
+        allowed = ", ".join(f"{m}, -{m}" for m in query.measures)
+        raise InvalidParameter("sort", value, _("one of: %(values)s") % {"values": allowed})
+    return measure, value.startswith("-")
+
+
+def with_sort(querystring: str, sort: tuple[str, bool] | None) -> str:
+    if sort is None:
+        return querystring
+    measure, descending = sort
+    return f"{querystring}&sort={'-' if descending else ''}{measure}"
+
+
+def sort_links(
+    query: olap.PivotQuery, sort: tuple[str, bool] | None, columns: list[Any]
+) -> list[tuple[str | None, str]]:
+    """For each value column: the link that sorts by it (a measure's own value or
+    total; descending first, then ascending) and how it is sorted now."""
+    base = querystring(query)
+    links: list[tuple[str | None, str]] = []
+    for column in columns:
+        if column.variant or column.column or not query.rows:
+            links.append((None, ""))
+            continue
+        now = sort is not None and sort[0] == column.measure
+        descending = not (now and sort is not None and sort[1])
+        state = ("descending" if sort and sort[1] else "ascending") if now else ""
+        links.append((with_sort(base, (column.measure, descending)), state))
+    return links
 
 
 def swap_querystring(query: olap.PivotQuery) -> str | None:

@@ -138,6 +138,17 @@ class PivotTable:
     body: list[BodyRow]
     total: BodyRow
     drill_up: dict[str, str] = field(default_factory=dict)  # level -> query string
+    # per value column: (query string of sorting by it or None, "ascending"/"descending"/"")
+    sort_links: list[tuple[str | None, str]] = field(default_factory=list)
+
+    @property
+    def value_heads(self) -> list[tuple[str, str | None, str]]:
+        """Each value column's heading: its label, the link that sorts by it (or
+        None) and how it is sorted now ("ascending", "descending" or "")."""
+        links = self.sort_links or [(None, "")] * len(self.value_columns)
+        return [
+            (c.label(), link, now) for c, (link, now) in zip(self.value_columns, links, strict=True)
+        ]
 
     @property
     def row_level_labels(self) -> list[str]:
@@ -188,9 +199,12 @@ def build(
     result: olap.PivotResult,
     drill: Callable[[str, str], str | None],
     up: Callable[[str], str | None],
+    sort: tuple[str, bool] | None = None,
 ) -> PivotTable:
     """Lay out ``result``; ``drill(level, member)`` and ``up(level)`` give the query
-    strings of drilling down into a member and up from a level (or None)."""
+    strings of drilling down into a member and up from a level (or None). ``sort``
+    (measure, descending) orders the rows by that measure's total (the engine's order
+    otherwise; "Other" stays last)."""
     query = result.query
     columns = _value_columns(query, result.column_headers)
     cells = _index(result.cells, (*query.rows, *query.columns))
@@ -217,6 +231,8 @@ def build(
             else cell
             for cell, col in zip(total_values, columns, strict=True)
         ]
+    if sort is not None:
+        body = _sorted(body, columns, *sort)
     if not query.rows:  # the one row is the total: the cells are the column totals
         body = []
     blanks = [Header("", "", "")] * (max(1, len(query.rows)) - 1)
@@ -232,6 +248,27 @@ def build(
         total=total,
         drill_up={lv: qs for lv in (*query.rows, *query.columns) if (qs := up(lv)) is not None},
     )
+
+
+def _sorted(
+    body: list[BodyRow], columns: list[ValueColumn], measure: str, descending: bool
+) -> list[BodyRow]:
+    at = next(
+        (
+            i
+            for i, c in enumerate(columns)
+            if c.measure == measure and not c.variant and not c.column
+        ),
+        None,
+    )
+    if at is None:
+        return body
+    other = [r for r in body if r.headers and r.headers[0].member == olap.OTHER_MEMBER]
+    ranked = [r for r in body if r not in other]
+    present = [r for r in ranked if r.cells[at].value is not None]
+    missing = [r for r in ranked if r.cells[at].value is None]
+    present.sort(key=lambda r: r.cells[at].value or 0, reverse=descending)
+    return present + missing + other
 
 
 def _variants(query: olap.PivotQuery, measure: str) -> list[tuple[str, str]]:

@@ -74,14 +74,17 @@ def _pivot(request: HttpRequest) -> tuple[dict[str, Any], int, PivotTable | None
             context |= {"error": state.error_message(e), "error_detail": str(e)}
             return context, 400, None
         context |= controls.filter_context(engine, query, request.GET)
+    sort = state.read_sort(query, request.GET)
     table = build(
         result,
         drill=lambda level, member: state.drill_down_querystring(query, level, member),
         up=lambda level: state.drill_up_querystring(query, level),
+        sort=sort,
     )
+    table.sort_links = state.sort_links(query, sort, table.value_columns)
     context["table"] = table
     context["chart"] = pivot_chart(table, query.measures, context["base_url"])
-    context["querystring"] = state.querystring(query)
+    context["querystring"] = state.with_sort(state.querystring(query), sort)
     context["swap"] = state.swap_querystring(query)
     return context, 200, table
 
