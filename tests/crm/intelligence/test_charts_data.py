@@ -171,3 +171,17 @@ def test_run_series_reads_a_finished_run_once(run_of, django_assert_num_queries)
     assert first.pareto.n_customers == 1 and first.p_alive[9].n == 1 and first.churn == []
     with django_assert_num_queries(0):
         assert chart_data.run_series(run) == first
+
+
+def test_segment_bars_keep_repeated_and_tagged_names_apart():
+    from kehu.crm.intelligence.charts import segments_chart
+    from kehu.crm.intelligence.models import Segment
+
+    def segment(key, name):
+        s = Segment(key=key, name=name, name_key="", size=10, share=0.1, value_share=0.2)
+        s.custom_name = name
+        return s
+
+    chart = segments_chart([segment(1, "VIP"), segment(2, "VIP"), segment(3, "<a href=x>")])
+    assert list(chart.figure.data[0].y) == ["VIP #1", "VIP #2", "&lt;a href=x&gt;"]
+    assert [row[0] for row in chart.table.rows] == ["VIP", "VIP", "<a href=x>"]

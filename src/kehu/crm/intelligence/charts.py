@@ -35,6 +35,12 @@ def _legend_on_top(figure: go.Figure) -> go.Figure:
     )
 
 
+def plotly_text(text: str) -> str:
+    """Text a user typed, shown as typed by Plotly, which reads <b>, <a href> and other
+    tags in labels and hover text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def customers_url(**filters: Any) -> str:
     return f"{reverse('customers:list')}?{urlencode(filters)}"
 
@@ -263,6 +269,11 @@ def segments_chart(segments: list[Segment], *, to_list: bool = True) -> Chart | 
     if not segments:
         return None
     names = [segment_label(s) for s in segments]
+    # a user's names may repeat (one bar each) and hold "<" (Plotly reads tags in text)
+    axis = [
+        plotly_text(f"{n} #{s.key}" if names.count(n) > 1 else n)
+        for n, s in zip(names, segments, strict=True)
+    ]
     urls = [reverse("intelligence:segment", args=[s.key]) for s in segments]
     figure = go.Figure()
     for name, values, colour in (
@@ -270,7 +281,7 @@ def segments_chart(segments: list[Segment], *, to_list: bool = True) -> Chart | 
         (_("Share of value"), [s.value_share for s in segments], PALETTE[1]),
     ):
         trace = go.Bar(
-            y=names,
+            y=axis,
             x=values,
             name=name,
             orientation="h",
