@@ -20,6 +20,10 @@ from kehu.crm.charts import PALETTE, Chart, ChartTable, link_points, styled
 BUCKET_COLOURS = (PALETTE[0], PALETTE[6], PALETTE[1], PALETTE[5], PALETTE[3])
 
 
+def _money(value: Any) -> str:
+    return number_format(Decimal(value or 0), 2, force_grouping=True)
+
+
 def aging_chart(totals: Mapping[str, Any], as_of: date) -> Chart:
     """A bar per bucket; on today's report a bar opens the open invoices of its bucket."""
     labels = [str(b.label) for b in BUCKETS]
@@ -40,17 +44,17 @@ def aging_chart(totals: Mapping[str, Any], as_of: date) -> Chart:
         invoices = reverse("billing:invoice_list")
         link_points(figure.data[0], [f"{invoices}?age={b.key}" for b in BUCKETS])
         link = f"{invoices}?overdue=1"
-    total = Decimal(totals.get("total") or 0)
+    total = totals.get("total")
     return Chart(
         key="aged-receivables",
         title=_("Open amount by days past due"),
         figure=styled(figure),
         table=ChartTable(
             headers=[_("Days past due"), _("Open amount")],
-            rows=[[label, totals[b.key]] for label, b in zip(labels, BUCKETS, strict=True)],
+            rows=[[label, _money(totals[b.key])] for label, b in zip(labels, BUCKETS, strict=True)],
         ),
         link=link,
         link_label=_("Open the overdue invoices") if link else None,
         summary=_("%(total)s open on %(day)s.")
-        % {"total": number_format(total, 2, force_grouping=True), "day": as_of.isoformat()},
+        % {"total": _money(total), "day": as_of.isoformat()},
     )
