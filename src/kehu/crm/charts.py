@@ -30,6 +30,7 @@ from decimal import Decimal
 import plotly.graph_objects as go
 from django.utils.formats import number_format
 from django.utils.functional import Promise
+from plotly.io.json import to_json_plotly
 
 # Okabe & Ito (2008), "Color Universal Design": eight colours safe for colour-blind
 # readers; black last, since it reads as text.
@@ -85,10 +86,12 @@ class Chart:
 
     def figure_json(self) -> str:
         """The figure as plotly JSON, at :attr:`plot_height`."""
-        figure = go.Figure(self.figure)
-        figure.update_layout(height=self.plot_height)
+        # the figure's own dict, not a copy of the figure: copying validates every
+        # property again, half of a chart's server time
+        spec = self.figure.to_plotly_json()
+        spec["layout"] = {**spec.get("layout", {}), "height": self.plot_height}
         # escaped like Django's json_script: a customer named "</script>" stays data
-        return figure.to_json(validate=False).translate(_JSON_IN_HTML)
+        return to_json_plotly(spec).translate(_JSON_IN_HTML)
 
 
 def styled(figure: go.Figure, *, legend: bool | None = None) -> go.Figure:
