@@ -467,8 +467,8 @@ def forecast_chart(series: dict[str, Any]) -> Chart:
             headers=[_("Month"), _("Actual"), _("Forecast"), _("80% low"), _("80% high")],
             rows=[[r["month"], r["actual"], r["forecast"], r["low"], r["high"]] for r in rows],
         ),
-        summary=_("Model: %(model)s; the band holds the next months' sales with 80%% probability.")
-        % {"model": series.get("model") or "–"},
+        # the model's name (e.g. "mean(ets(A,Ad,N),theta)") is in the forecast table below
+        summary=_("The band holds the next months' sales with 80% probability."),
         height=360,
     )
 
