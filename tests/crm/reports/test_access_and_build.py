@@ -15,6 +15,9 @@ PAGES = (
     "/reports/customers-per-month/",
     "/reports/products-without-sales/",
     "/reports/new-products/",
+    "/reports/customers-per-month/export.csv",
+    "/reports/products-without-sales/export.csv",
+    "/reports/new-products/export.csv",
 )
 
 

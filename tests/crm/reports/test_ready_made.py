@@ -127,3 +127,47 @@ def test_a_bad_parameter_of_a_report_is_a_400_that_names_it(viewer, built, path)
 def test_a_report_page_before_the_warehouse_is_built(viewer, sales_world, warehouse_home):
     page = viewer.get("/reports/customers-per-month/").content.decode()
     assert "The sales warehouse has not been built yet." in page
+
+
+def _csv(viewer, path: str) -> list[list[str]]:
+    import csv
+    import io
+
+    response = viewer.get(path)
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+
+
+def test_each_report_exports_the_table_it_shows(viewer, built):
+    query = "?date_from=2025-01-01&date_to=2026-10-31&days=180"
+    page = viewer.get("/reports/customers-per-month/" + query).content.decode()
+    assert 'href="/reports/customers-per-month/export.csv?' in page
+    shown = read_table(page, "customer-flow")
+    assert _csv(viewer, "/reports/customers-per-month/export.csv" + query) == shown
+
+    page = viewer.get("/reports/products-without-sales/?days=90").content.decode()
+    exported = _csv(viewer, "/reports/products-without-sales/export.csv?days=90")
+    assert exported == [
+        ["Product", "Category", "Last sold", "Days since"],
+        ["Espresso beans", "Coffee", "2026-02-01", "150"],
+        ["Green tea", "Tea", "2026-03-12", "111"],
+    ]
+    assert [r[0] for r in read_table(page, "idle-products")] == [r[0] for r in exported]
+
+    exported = _csv(
+        viewer, "/reports/new-products/export.csv?date_from=2026-01-01&date_to=2026-12-31"
+    )
+    assert exported == [
+        ["Month", "Net sales", "New products", "Share (%)"],
+        ["2026-02", "100.00", "0.00", "0.0"],
+        ["2026-03", "30.00", "0.00", "0.0"],
+        ["2026-07", "20.00", "20.00", "100.0"],
+    ]
+
+
+def test_a_report_export_before_the_warehouse_is_built_says_why(
+    viewer, sales_world, warehouse_home
+):
+    response = viewer.get("/reports/products-without-sales/export.csv")
+    assert response.status_code == 409
+    assert "The sales warehouse has not been built yet." in response.content.decode()

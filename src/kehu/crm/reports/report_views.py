@@ -4,6 +4,7 @@ month; products with no sale in N days; new products' share of sales."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import plotly.graph_objects as go
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from kehu.crm.charts import Chart, ChartTable, styled
+from kehu.crm.lists import csv_response
 from kehu.crm.reports import flows
 from kehu.crm.reports.access import open_engine, require_viewer
 from kehu.crm.reports.presets import year_back
@@ -51,7 +53,10 @@ def _period(engine: Engine, params: dict[str, str]) -> tuple[date, date]:
     return start, end
 
 
-def _page(request: HttpRequest, template: str, fill: Any, spec: dict[str, Param]) -> HttpResponse:
+def _page(
+    request: HttpRequest, template: str, fill: Any, spec: dict[str, Param], as_csv: bool
+) -> HttpResponse:
+    """The report's page, or with ``as_csv`` its table as a CSV (what the page shows)."""
     require_viewer(request)
     params = clean_params(request.GET, spec)
     engine = open_engine()
@@ -59,13 +64,17 @@ def _page(request: HttpRequest, template: str, fill: Any, spec: dict[str, Param]
     if engine is not None:
         with engine:
             context |= fill(engine, params)
-    return render(request, template, context)
+    if as_csv and engine is not None:
+        name, headers, rows = context["export"]
+        return csv_response(name, [[str(h) for h in headers], *rows])
+    return render(request, template, context, status=409 if as_csv else 200)
 
 
 @login_required
 @require_GET
-def customer_flow(request: HttpRequest) -> HttpResponse:
-    return _page(request, "reports/customer_flow.html", _customer_flow, {**PERIOD, "days": Days()})
+def customer_flow(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
+    spec = {**PERIOD, "days": Days()}
+    return _page(request, "reports/customer_flow.html", _customer_flow, spec, as_csv)
 
 
 def _customer_flow(engine: Engine, params: dict[str, str]) -> dict[str, Any]:
@@ -112,13 +121,26 @@ def _customer_flow(engine: Engine, params: dict[str, str]) -> dict[str, Any]:
             rows=[[r["month"], r["new"], r["repeat"], r["lost"]] for r in rows],
         ),
     )
-    return {"rows": rows, "chart": chart, "date_from": start, "date_to": end, "days": days}
+    export = (
+        "customers-per-month",
+        [_("Month"), _("Customers"), *[name for _key, name in series]],
+        [[r["month"], r["customers"], r["new"], r["repeat"], r["lost"]] for r in rows],
+    )
+    return {
+        "rows": rows,
+        "chart": chart,
+        "date_from": start,
+        "date_to": end,
+        "days": days,
+        "export": export,
+    }
 
 
 @login_required
 @require_GET
-def idle_products(request: HttpRequest) -> HttpResponse:
-    return _page(request, "reports/idle_products.html", _idle_products, {"days": Days()})
+def idle_products(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
+    spec = {"days": Days()}
+    return _page(request, "reports/idle_products.html", _idle_products, spec, as_csv)
 
 
 def _idle_products(engine: Engine, params: dict[str, str]) -> dict[str, Any]:
@@ -134,7 +156,15 @@ def _idle_products(engine: Engine, params: dict[str, str]) -> dict[str, Any]:
         }
         for r in found.to_dict("records")
     ]
-    return {"rows": rows, "days": days, "as_of": as_of}
+    export = (
+        "products-without-sales",
+        [_("Product"), _("Category"), _("Last sold"), _("Days since")],
+        [
+            [r["product"], r["category"], _iso(r["last_sold"]), _blank(r["days_since"])]
+            for r in rows
+        ],
+    )
+    return {"rows": rows, "days": days, "as_of": as_of, "export": export}
 
 
 def _missing(value: Any) -> bool:
@@ -146,8 +176,8 @@ def _missing(value: Any) -> bool:
 
 @login_required
 @require_GET
-def new_products(request: HttpRequest) -> HttpResponse:
-    return _page(request, "reports/new_products.html", _new_products, PERIOD)
+def new_products(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
+    return _page(request, "reports/new_products.html", _new_products, PERIOD, as_csv)
 
 
 def _new_products(engine: Engine, params: dict[str, str]) -> dict[str, Any]:
@@ -188,7 +218,21 @@ def _new_products(engine: Engine, params: dict[str, str]) -> dict[str, Any]:
             ],
         ),
     )
+    export = (
+        "new-products-share",
+        [_("Month"), _("Net sales"), _("New products"), _("Share") + " (%)"],
+        [
+            [
+                m["month"],
+                _money(m["net_sales"]),
+                _money(m["new_sales"]),
+                _percent_number(m["share"]),
+            ]
+            for m in months
+        ],
+    )
     return {
+        "export": export,
         "months": months,
         "products": products,
         "chart": chart,
@@ -199,6 +243,24 @@ def _new_products(engine: Engine, params: dict[str, str]) -> dict[str, Any]:
         "date_from": start,
         "date_to": end,
     }
+
+
+def _iso(value: Any) -> str:
+    return "" if value is None else value.isoformat()[:10]
+
+
+def _blank(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def _money(value: float) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _percent_number(value: float | None) -> Decimal | str:
+    if value is None:
+        return ""
+    return (Decimal(str(value)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def _percent(value: float | None) -> str:
