@@ -154,3 +154,12 @@ def test_segment_pages_draw_sizes_and_traits(scored, analyst_user, client_for):
     page = c.get(reverse("intelligence:segment", args=[segment.key])).content.decode()
     rows = table_rows(figure(page, "segment-traits"))
     assert sorted(float(r[3]) for r in rows) == sorted(round(t["z"], 2) for t in segment.traits)
+
+
+def test_every_bar_opens_a_customer_list_that_reads_its_filter(
+    scored, overview_page, analyst_user, client_for
+):
+    c = client_for(analyst_user)
+    for key in ("value-pyramid", "p-alive", "clv"):
+        for point in plot(figure(overview_page, key))["data"][0]["customdata"]:
+            assert c.get(point[-1]).status_code == 200, point[-1]

@@ -41,6 +41,11 @@ def plotly_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _decimal(value: float) -> str:
+    """0.3 -> "0.3", 20.0 -> "20", 1e-05 -> "0.00001": as the list's filters read it."""
+    return f"{value:.6f}".rstrip("0").rstrip(".") or "0"
+
+
 def customers_url(**filters: Any) -> str:
     return f"{reverse('customers:list')}?{urlencode(filters)}"
 
@@ -246,7 +251,7 @@ def distribution_chart(key: str, bars: list[Bar], *, share: bool, linked: bool) 
     )
     param, sort = ("min_p_alive", "p_alive") if share else ("min_clv", "clv")
     if linked:
-        link_points(trace, [customers_url(**{param: f"{b.low:g}", "sort": sort}) for b in bars])
+        link_points(trace, [customers_url(**{param: _decimal(b.low), "sort": sort}) for b in bars])
     figure = go.Figure(trace)
     title = _("P(alive)") if share else _("Predicted CLV")
     figure.update_xaxes(title_text=title, type="category")
