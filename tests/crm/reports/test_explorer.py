@@ -234,3 +234,16 @@ def test_sorting_by_a_measure_not_shown_is_a_400(viewer, built):
     response = viewer.get(URL + "?measures=net_sales&rows=city&sort=-margin")
     assert response.status_code == 400
     assert "sort" in response.content.decode()
+
+
+def test_the_explorer_reads_the_warehouse_not_the_store(
+    viewer, built, django_assert_max_num_queries
+):
+    # the session, the user, the role and permission checks, the menu: never the sales
+    viewer.get(URL)  # warm the per-process caches (content types)
+    with django_assert_max_num_queries(6) as captured:
+        assert (
+            viewer.get(URL + "?measures=net_sales,orders&rows=region&columns=year").status_code
+            == 200
+        )
+    assert not [q for q in captured.captured_queries if "sales_order" in q["sql"]]
