@@ -383,6 +383,88 @@ def _member_sql(level: str, years_back: int) -> tuple[str, str]:
     return f"CASE WHEN {key} IS NULL THEN NULL {other} {none} ELSE {text} END", join
 
 
+def counts_distinct(query: PivotQuery) -> bool:
+    """Return whether a measure of ``query`` counts distinct customers or orders.
+
+    Examples
+    --------
+    >>> counts_distinct(PivotQuery(("net_sales", "orders"), ("month",)))
+    False
+    >>> counts_distinct(PivotQuery(("orders",), ("category",)))  # orders among lines
+    True
+    """
+    if set(query.measures) & {"customers", *PERIOD_MEASURES}:
+        return True
+    return fact_for(query) == LINES and bool(set(query.measures) & {"orders", "average_order"})
+
+
+def phased_sql(query: PivotQuery, source: str) -> str:
+    """Return the aggregate of a query that counts distinct customers or orders.
+
+    Counting distinct values per group is slow at millions of rows, so each grouping
+    is summed in phases instead: per group and order (an order is one row of the
+    order fact; its lines are gathered on the line fact), then per group and customer
+    (did they buy, when first), then per group, where each customer and order is one
+    row to count. Columns as :func:`pivot_sql`'s aggregate (``UNION ALL`` of the
+    groupings, a level not in a grouping NULL).
+    """
+    every = _levels(query)
+    parts = []
+    for grouping in groupings(query):
+        keys = [_key(k) for k in grouping.levels]
+        lead = "".join(f"{k}, " for k in keys)
+        if fact_for(query) == ORDERS:
+            orders = (
+                f"SELECT {lead}customer_id, order_id, first_purchase AS fp, "
+                "NOT is_return AS sale, net_sales AS ns, margin AS mg, "
+                "CASE WHEN is_return THEN -net_sales ELSE 0 END AS rt, "
+                f"CASE WHEN NOT is_return THEN net_sales END AS sl FROM {source}"
+            )
+        else:
+            orders = (
+                f"SELECT {lead}customer_id, order_id, MIN(first_purchase) AS fp, "
+                "BOOL_OR(NOT is_return) AS sale, SUM(net_sales) AS ns, SUM(margin) AS mg, "
+                "SUM(CASE WHEN is_return THEN -net_sales ELSE 0 END) AS rt, "
+                f"SUM(CASE WHEN NOT is_return THEN net_sales END) AS sl FROM {source} "
+                f"GROUP BY {lead}customer_id, order_id"
+            )
+        buyers = (
+            f"SELECT {lead}customer_id, MIN(fp) AS fp, BOOL_OR(sale) AS bought, "
+            "SUM(CASE WHEN sale THEN 1 ELSE 0 END) AS n_orders, SUM(ns) AS ns, SUM(mg) AS mg, "
+            f"SUM(rt) AS rt, SUM(sl) AS sl FROM ({orders}) AS per_order "
+            f"GROUP BY {lead}customer_id"
+        )
+        variant = _variant(grouping.levels)
+        start = period_start_sql(variant, query.date_from)
+        sums = {
+            "net_sales": "SUM(ns)",
+            "margin": "SUM(mg)",
+            "orders": "SUM(n_orders)",
+            "customers": "SUM(CASE WHEN bought THEN 1 ELSE 0 END)",
+            "new_customers": f"SUM(CASE WHEN bought AND fp >= {start} THEN 1 ELSE 0 END)",
+            "repeat_customers": f"SUM(CASE WHEN bought AND fp < {start} THEN 1 ELSE 0 END)",
+            "returns": "SUM(rt)",
+            "average_order": "SUM(sl) / NULLIF(SUM(n_orders), 0)",
+        }
+        columns = [
+            _key(k) if k in grouping.levels else f"CAST(NULL AS {_null_type(k)}) AS {_key(k)}"
+            for k in every
+        ]
+        for name in [c.rsplit(" AS ", 1)[1] for c in _aggregates(query)]:
+            measure, _sep, its_variant = name.partition("__")
+            if its_variant and its_variant != variant:
+                columns.append(f"CAST(NULL AS BIGINT) AS {name}")
+            else:
+                columns.append(f"{sums[measure]} AS {name}")
+        group_by = f" GROUP BY {', '.join(keys)}" if keys else ""
+        parts.append(f"SELECT {', '.join(columns)} FROM ({buyers}) AS per_buyer{group_by}")
+    return " UNION ALL ".join(parts)
+
+
+def _null_type(level: str) -> str:
+    return {"date": "TIMESTAMP", "text": "VARCHAR", "id": "BIGINT"}[LEVEL_SQL[level].kind]
+
+
 def pivot_sql(query: PivotQuery, years_back: int = 0, top_table: str | None = None) -> str:
     """Return the SQL of a pivot's cells and totals, one row per group.
 
@@ -404,11 +486,14 @@ def pivot_sql(query: PivotQuery, years_back: int = 0, top_table: str | None = No
     if query.top_n and top_table:
         ctes.append(f"shown AS ({_shown_sql(query, top_table)})")
         source = "shown"
-    sets = ", ".join("(" + ", ".join(_key(k) for k in g.levels) + ")" for g in groupings(query))
-    keys = [_key(k) for k in levels]
-    group_by = f" GROUP BY GROUPING SETS ({sets})" if levels else ""
-    aggregate = f"SELECT {', '.join([*keys, *_aggregates(query)])} FROM {source}{group_by}"
-    ctes.append(f"agg AS ({aggregate})")
+    if counts_distinct(query):
+        ctes.append(f"agg AS ({phased_sql(query, source)})")
+    else:
+        sets = ", ".join("(" + ", ".join(_key(k) for k in g.levels) + ")" for g in groupings(query))
+        keys = [_key(k) for k in levels]
+        group_by = f" GROUP BY GROUPING SETS ({sets})" if levels else ""
+        aggregate = f"SELECT {', '.join([*keys, *_aggregates(query)])} FROM {source}{group_by}"
+        ctes.append(f"agg AS ({aggregate})")
     members, joins = [], []
     for level in levels:
         text, join = _member_sql(level, years_back)
@@ -429,7 +514,7 @@ def pivot_sql(query: PivotQuery, years_back: int = 0, top_table: str | None = No
 def members_sql(
     level: str, filters: Mapping[str, Sequence[str]], search: str | None, limit: int
 ) -> str:
-    """Return the SQL of ``level``'s members among the facts ``filters`` keep, in order.
+    r"""Return the SQL of ``level``'s members among the facts ``filters`` keep, in order.
 
     A customer, product or salesperson without other filters is looked up in its
     dimension (those without sales included), not in a pass over the sales.
@@ -439,7 +524,7 @@ def members_sql(
     >>> print(members_sql("region", {}, "nor", 50))
     SELECT member FROM (SELECT DISTINCT CASE WHEN a.k_region IS NULL THEN NULL ...
     FROM (SELECT DISTINCT f.region AS k_region FROM fact_orders f) a ) m
-    WHERE member ILIKE '%nor%' ESCAPE '\\' ORDER BY member LIMIT 50
+    WHERE member ILIKE '%nor%' ESCAPE '\' ORDER BY member LIMIT 50
     """
     others = {k: tuple(v) for k, v in filters.items() if k != level}
     spec = LEVEL_SQL[level]
