@@ -171,3 +171,31 @@ def test_the_aged_report_csv_is_the_rows_shown(world, client_for):
     lines = text.strip().splitlines()
     assert lines[0] == "customer_code,customer,owner,current,d1_30,d31_60,d61_90,over_90,total"
     assert len(lines) == 2 and "Mine Co" in lines[1] and lines[1].endswith(",140.00")
+
+
+def test_issuing_a_draft_and_removing_a_payment(world, admin_user, client_for):
+    c = client_for(admin_user)
+    draft = actions.create_invoice(world["mine"], amount=D("70"), status="draft")
+    c.post(reverse("billing:invoice_status", args=[draft.pk]), {"do": "issue"})
+    draft.refresh_from_db()
+    assert draft.status == "open"
+    payment = actions.record_payment(draft, amount=D("70"))
+    draft.refresh_from_db()
+    assert draft.status == "paid"
+    seller = client_for(world["sally"])
+    denied = seller.post(reverse("billing:payment_remove", args=[payment.pk]))
+    assert denied.status_code == 403
+    response = c.post(reverse("billing:payment_remove", args=[payment.pk]))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert (draft.status, draft.paid_amount) == ("open", D("0"))
+    refused = c.post(reverse("billing:invoice_status", args=[draft.pk]), {"do": "issue"})
+    assert refused.status_code == 302  # the message says only a draft is issued
+    draft.refresh_from_db()
+    assert draft.status == "open"
+
+
+def test_the_owner_filter_offers_the_users_who_own_customers(world, admin_user, client_for):
+    page = client_for(admin_user).get(reverse("billing:invoice_list"))
+    assert [u.username for u in page.context["owners"]] == ["sally", "steve"]
+    assert client_for(world["sally"]).get(reverse("billing:invoice_list")).context["owners"] == []

@@ -70,6 +70,7 @@ class Invoice(models.Model):
             models.Index(fields=["status", "due_on"], name="invoice_status_due_idx"),
             models.Index(fields=["customer", "status", "due_on"], name="invoice_customer_idx"),
             models.Index(fields=["due_on", "id"], name="invoice_due_idx"),
+            models.Index(fields=["amount", "id"], name="invoice_amount_idx"),
         ]
         constraints = [
             # an order is invoiced once (a voided invoice does not count)

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +22,7 @@ from kehu.crm.billing import actions, queries
 from kehu.crm.billing.aging_chart import aging_chart
 from kehu.crm.billing.forms import InvoiceOrderForm, PaymentForm, PaymentTermsForm
 from kehu.crm.billing.models import Invoice, Payment
+from kehu.crm.customers.models import Customer
 from kehu.crm.customers.queries import visible_customers
 from kehu.crm.lists import (
     csv_response,
@@ -66,11 +68,13 @@ INVOICE_COLUMNS = [
 
 
 def _owners(user: Any) -> list[Any]:
-    """Whom the owner filter offers: every active user, for those who see every
-    customer (a sales user sees only their own customers anyway)."""
+    """Whom the owner filter offers: the active users who own customers, for those who
+    see every customer (a sales user sees only their own customers anyway)."""
     if not sees_all_customers(user):
         return []
-    return list(get_user_model().objects.filter(is_active=True).order_by("username"))
+    owners = Customer.objects.filter(owner=OuterRef("pk"), merged_into__isnull=True)
+    users = get_user_model().objects.filter(Exists(owners), is_active=True)
+    return list(users.order_by("username"))
 
 
 def _customer(user: Any, pk: str | None) -> Any:
