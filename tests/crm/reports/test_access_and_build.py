@@ -93,3 +93,11 @@ def test_building_goes_back_only_to_this_site(viewer, sales_world, warehouse_hom
 
 def test_building_takes_a_post(viewer, sales_world, warehouse_home):
     assert viewer.get("/reports/warehouse/build/").status_code == 405
+
+
+def test_a_build_that_fails_says_so_and_keeps_the_page(viewer, sales_world, warehouse_home):
+    (warehouse_home / "warehouse").mkdir()
+    (warehouse_home / "warehouse" / "builds").write_text("a file where the builds should go")
+    response = viewer.post("/reports/warehouse/build/", follow=True)
+    assert response.status_code == 200
+    assert "The sales warehouse could not be built:" in response.content.decode()

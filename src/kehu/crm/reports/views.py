@@ -8,6 +8,7 @@ without manager rights gets the 403 page and no menu entry.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.contrib import messages
@@ -27,6 +28,9 @@ from kehu.crm.reports.access import can_build, open_engine, require_viewer
 from kehu.crm.reports.pivot_chart import pivot_chart
 from kehu.crm.reports.table import PivotTable, build
 from kehu.insight import olap
+from kehu.insight.errors import InsightError
+
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -127,16 +131,23 @@ def build_now(request: HttpRequest) -> HttpResponse:
     """Build the warehouse now (analysts and administrators, who run the analysis)."""
     if not can_build(request.user):
         raise PermissionDenied
-    built = warehouse.build_warehouse()
-    messages.success(
-        request, _("The sales warehouse was built: %(n)s sales lines.") % {"n": _count(built)}
-    )
+    try:
+        built = warehouse.build_warehouse()
+    except (InsightError, OSError) as e:  # a step failed, or the disk: keep the last build
+        logger.exception("building the sales warehouse failed")
+        reason = getattr(e, "reason", None) or str(e)
+        messages.error(
+            request, _("The sales warehouse could not be built: %(reason)s") % {"reason": reason}
+        )
+    else:
+        messages.success(
+            request, _("The sales warehouse was built: %(n)s sales lines.") % {"n": _count(built)}
+        )
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
         back = reverse("reports:index")
     return redirect(back)
 
 
-def _count(built: Any) -> str:
-    rows = getattr(built, "rows", None) or getattr(built, "row_counts", None) or {}
-    return number_format(rows.get("fact_sales", 0), force_grouping=True)
+def _count(built: warehouse.WarehouseBuild) -> str:
+    return number_format(built.rows.get("fact_sales", 0), force_grouping=True)
