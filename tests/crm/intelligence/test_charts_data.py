@@ -3,6 +3,8 @@ curve, the P(alive) and CLV bins, the main churn reasons and the forecast rows."
 
 from __future__ import annotations
 
+from datetime import date
+
 import numpy as np
 import pytest
 
@@ -185,3 +187,20 @@ def test_segment_bars_keep_repeated_and_tagged_names_apart():
     chart = segments_chart([segment(1, "VIP"), segment(2, "VIP"), segment(3, "<a href=x>")])
     assert list(chart.figure.data[0].y) == ["VIP #1", "VIP #2", "&lt;a href=x&gt;"]
     assert [row[0] for row in chart.table.rows] == ["VIP", "VIP", "<a href=x>"]
+
+
+def test_a_month_the_data_ends_inside_is_not_reached_in_the_cohort_table():
+    import pandas as pd
+
+    from kehu.crm.intelligence.overview import cohort_table
+
+    # cohorts of October and November; purchases up to 2 December (December not over)
+    cohorts = pd.DataFrame(
+        {"cohort": ["2026-10", "2026-11"], "size": [10, 20], 1: [0.3, 0.05], 2: [0.1, None]}
+    )
+    rows = cohort_table(cohorts, date(2026, 12, 2))["rows"]
+    assert rows[0]["shares"][:3] == [0.3, None, None]  # November counted, December not
+    assert rows[1]["shares"][:2] == [None, None]
+    # on 31 December, December is over: counted
+    rows = cohort_table(cohorts, date(2026, 12, 31))["rows"]
+    assert rows[0]["shares"][:3] == [0.3, 0.1, None] and rows[1]["shares"][0] == 0.05

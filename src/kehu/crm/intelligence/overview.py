@@ -4,7 +4,7 @@ evaluation indices (satisfaction, loyalty, retention, contribution)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -61,9 +61,13 @@ def _month_index(year_month: str) -> int:
 
 def cohort_table(cohorts: pd.DataFrame, last_day: date) -> dict[str, Any]:
     """The latest ``COHORT_ROWS`` monthly acquisition cohorts and the share of each that
-    bought in each of the first ``COHORT_MONTHS`` months after (None: not reached yet)."""
+    bought in each of the first ``COHORT_MONTHS`` months after (None: not reached yet;
+    a month that ``last_day`` ends before its end is not reached either, so that its
+    first days do not read as a drop in the heatmap)."""
     months = list(range(1, COHORT_MONTHS + 1))
     last = last_day.year * 12 + last_day.month - 1
+    if (last_day + timedelta(days=1)).day != 1:
+        last -= 1
     rows = []
     for record in cohorts.tail(COHORT_ROWS).to_dict("records"):
         start = _month_index(record["cohort"])
