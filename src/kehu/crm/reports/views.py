@@ -44,7 +44,6 @@ def index(request: HttpRequest) -> HttpResponse:
             last_sale = olap.date_span(engine)[1]
     context = {
         "reports": presets.reports(last_sale),
-        "built": engine is not None,
         "last_build": warehouse.last_build(),
         "can_build": can_build(request.user),
     }
