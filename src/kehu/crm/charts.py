@@ -96,21 +96,29 @@ class Chart:
 
 def styled(figure: go.Figure, *, legend: bool | None = None) -> go.Figure:
     """The house look: palette, fonts, tight margins, a transparent background, axis
-    lines light enough to read the data over them. Returns the same figure."""
+    lines light enough to read the data over them, and the legend above the plot (below
+    it, the legend meets the axis title and the tick labels a phone's width tilts).
+    Returns the same figure."""
     figure.update_layout(
         colorway=list(PALETTE),
         font={"family": FONT, "size": 13, "color": "#222"},
-        margin={"l": 56, "r": 16, "t": 16, "b": 48},
+        margin={"l": 56, "r": 16, "t": 16 if legend is False else 40, "b": 48},
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
         hoverlabel={"font": {"family": FONT}},
-        legend={"orientation": "h", "y": -0.2},
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
     )
     if legend is not None:
         figure.update_layout(showlegend=legend)
     figure.update_xaxes(gridcolor="#e5e5e5", zerolinecolor="#bbb", automargin=True)
     figure.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#bbb", automargin=True)
     return figure
+
+
+def plotly_text(text: str) -> str:
+    """Text a user typed (a customer, segment or team name), shown as typed: Plotly
+    reads <b>, <a href> and other tags in labels and hover text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def link_points(trace: go.Trace, urls: Sequence[str | None]) -> go.Trace:

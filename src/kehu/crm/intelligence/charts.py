@@ -14,7 +14,15 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from kehu.crm.charts import PALETTE, SEQUENTIAL, Chart, ChartTable, link_points, styled
+from kehu.crm.charts import (
+    PALETTE,
+    SEQUENTIAL,
+    Chart,
+    ChartTable,
+    link_points,
+    plotly_text,
+    styled,
+)
 from kehu.crm.intelligence import chart_data
 from kehu.crm.intelligence.chart_data import Bar, ParetoCurve
 from kehu.crm.intelligence.labels import label
@@ -25,20 +33,6 @@ from kehu.crm.intelligence.templatetags.intelligence import segment_label
 
 def _pct(share: float | None, digits: int = 1) -> str:
     return "" if share is None else f"{100 * share:.{digits}f}%"
-
-
-def _legend_on_top(figure: go.Figure) -> go.Figure:
-    """The legend above the plot: below it, it meets the axis title and the tick labels
-    that a phone's width tilts."""
-    return figure.update_layout(
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}, margin={"t": 40}
-    )
-
-
-def plotly_text(text: str) -> str:
-    """Text a user typed, shown as typed by Plotly, which reads <b>, <a href> and other
-    tags in labels and hover text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _decimal(value: float) -> str:
@@ -111,7 +105,7 @@ def pyramid_chart(tiers: list[dict[str, Any]], linked: bool) -> Chart:
     return Chart(
         key="value-pyramid",
         title=_("Customers and spend by tier"),
-        figure=_legend_on_top(styled(figure)),
+        figure=styled(figure),
         table=ChartTable(
             headers=[
                 _("Tier"),
@@ -300,7 +294,7 @@ def segments_chart(segments: list[Segment], *, to_list: bool = True) -> Chart | 
     return Chart(
         key="segments",
         title=_("Segments: size against value"),
-        figure=_legend_on_top(styled(figure, legend=True)),
+        figure=styled(figure, legend=True),
         table=ChartTable(
             headers=[_("Segment"), _("Customers"), _("Share of customers"), _("Share of value")],
             rows=[
@@ -467,7 +461,7 @@ def forecast_chart(series: dict[str, Any]) -> Chart:
     return Chart(
         key="sales-forecast",
         title=_("All sales: actual and forecast"),
-        figure=_legend_on_top(styled(figure, legend=True)),
+        figure=styled(figure, legend=True),
         table=ChartTable(
             headers=[_("Month"), _("Actual"), _("Forecast"), _("80% low"), _("80% high")],
             rows=[[r["month"], r["actual"], r["forecast"], r["low"], r["high"]] for r in rows],

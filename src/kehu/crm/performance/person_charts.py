@@ -36,11 +36,6 @@ def revenue_chart(months: list[Month]) -> Chart:
     )
     figure.update_yaxes(title_text=_("Amount"))
     styled(figure, legend=True)
-    # the legend above the plot: below it, it would cover the month labels
-    figure.update_layout(
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        margin={"t": 40},
-    )
     return Chart(
         key="revenue-target",
         title=_("Revenue against target by month"),

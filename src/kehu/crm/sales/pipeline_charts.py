@@ -31,14 +31,6 @@ class StageRow:
     url: str
 
 
-def _legend_on_top(figure: go.Figure) -> go.Figure:
-    """The legend above the plot: below it, it meets the axis title and the tick labels
-    that a phone's width tilts."""
-    return figure.update_layout(
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}, margin={"t": 40}
-    )
-
-
 def _money(amount: Decimal | None) -> str | None:
     """As the board writes amounts: two decimals, grouped, in the page's language."""
     return None if amount is None else number_format(amount, 2, force_grouping=True)
@@ -96,7 +88,7 @@ def pipeline_chart(rows: list[StageRow], filters: dict[str, str]) -> Chart:
     return Chart(
         key="pipeline-by-stage",
         title=_("Pipeline by stage"),
-        figure=_legend_on_top(styled(figure, legend=True)),
+        figure=styled(figure, legend=True),
         table=ChartTable(
             headers=[_("Stage"), _("Opportunities"), _("Amount"), _("Weighted")],
             rows=[[r.label, r.n, _money(r.amount), _money(r.weighted)] for r in rows],

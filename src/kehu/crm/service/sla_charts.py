@@ -102,13 +102,6 @@ def _pct(share: float | None) -> str | None:
     return None if share is None else f"{100 * share:.0f}%"
 
 
-def _legend_on_top(figure: go.Figure) -> go.Figure:
-    """The legend above the plot, clear of the period labels under it."""
-    return figure.update_layout(
-        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"}, margin={"t": 40}
-    )
-
-
 def over_time_chart(periods: list[Period], kind: str) -> Chart:
     """Attainment lines (left axis) over bars of the targets missed (right axis)."""
     labels = [p.start.isoformat()[:7] if kind == "month" else p.start.isoformat() for p in periods]
@@ -154,7 +147,7 @@ def over_time_chart(periods: list[Period], kind: str) -> Chart:
     return Chart(
         key="sla-over-time",
         title=_("Service-level attainment over time"),
-        figure=_legend_on_top(styled(figure, legend=True)),
+        figure=styled(figure, legend=True),
         table=ChartTable(
             headers=[
                 period,
@@ -202,7 +195,7 @@ def by_tier_chart(rows: list[Row]) -> Chart | None:
     return Chart(
         key="sla-by-tier",
         title=_("Attainment by customer tier"),
-        figure=_legend_on_top(styled(figure, legend=True)),
+        figure=styled(figure, legend=True),
         table=ChartTable(
             headers=[
                 _("Customer tier"),
