@@ -49,7 +49,7 @@ def test_a_chart_draws_its_figure_table_and_link_and_the_scripts_once() -> None:
     assert html.count("kehu/charts.js") == 1
     assert 'data-chart="sales-by-month"' in html and 'data-chart="second"' in html
     assert '<a href="/customers/?tier=gold">Open the customers</a>' in html
-    assert '<th scope="row">Jan</th><td class="num">1,200.50</td>' in html
+    assert '<th scope="row" class="data">Jan</th><td class="num">1,200.50</td>' in html
     payload = html.split('class="chart-figure">')[1].split("</script>")[0]
     figure = json.loads(payload)
     assert figure["data"][0]["y"] == [1200.5, 3400]
