@@ -13,7 +13,15 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
 
-from kehu.crm.charts import PALETTE, Chart, ChartTable, cell_text, link_points, styled
+from kehu.crm.charts import (
+    PALETTE,
+    Chart,
+    ChartTable,
+    cell_text,
+    link_points,
+    plotly_text,
+    styled,
+)
 from kehu.crm.plotly_static import plotly_js
 
 
@@ -98,3 +106,9 @@ def test_plotly_is_served_from_the_python_package_and_only_that_file() -> None:
     assert served.read_bytes() == plotly_js().read_bytes()
     assert gzip.decompress(served.with_name("plotly.min.js.gz").read_bytes()) == served.read_bytes()
     assert not finders.find("plotly/datasets/iris.csv.gz")
+
+
+def test_text_a_user_typed_is_not_read_as_plotly_tags() -> None:
+    assert plotly_text('<a href="javascript:x">Tom & Co</a>') == (
+        '&lt;a href="javascript:x"&gt;Tom &amp; Co&lt;/a&gt;'
+    )

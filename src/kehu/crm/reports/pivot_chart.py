@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from django.utils.translation import gettext as _
 
-from kehu.crm.charts import Chart, ChartTable, link_points, styled
+from kehu.crm.charts import Chart, ChartTable, link_points, plotly_text, styled
 from kehu.crm.reports.labels import level_label, measure_label, member_label
 from kehu.crm.reports.table import PivotTable, ValueColumn
 from kehu.insight import olap
@@ -32,10 +32,12 @@ def pivot_chart(table: PivotTable, measures: Sequence[str], base_url: str) -> Ch
     figure = go.Figure()
     for name, index in series:
         values = [row.cells[index].number for row in rows]
+        # customer and product names are typed by users: shown as typed, not read as tags
+        x, shown_name = [plotly_text(label) for label in labels], plotly_text(name)
         trace = (
-            go.Scatter(x=labels, y=values, name=name, mode="lines+markers")
+            go.Scatter(x=x, y=values, name=shown_name, mode="lines+markers")
             if is_period
-            else go.Bar(x=labels, y=values, name=name)
+            else go.Bar(x=x, y=values, name=shown_name)
         )
         links = [_drill_link(base_url, row.headers) for row in rows]
         if any(links):

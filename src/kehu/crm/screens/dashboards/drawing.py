@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from kehu.crm.charts import Cell, Chart, ChartTable, link_points, styled
+from kehu.crm.charts import Cell, Chart, ChartTable, link_points, plotly_text, styled
 from kehu.crm.screens.dashboards.base import Number, Panel, Series
 
 
@@ -19,9 +19,10 @@ def _number(value: Number | None) -> float | None:
 
 
 def _trace(panel: Panel, series: Series) -> go.Trace:
-    labels = [str(point.label) for point in series.points]
+    # campaign and segment names are typed by users: shown as typed, not read as tags
+    labels = [plotly_text(str(point.label)) for point in series.points]
     values = [_number(point.value) for point in series.points]
-    name = str(series.name)
+    name = plotly_text(str(series.name))
     if panel.kind == "line":
         trace = go.Scatter(x=labels, y=values, name=name, mode="lines+markers", connectgaps=False)
     elif panel.kind == "hbar":
