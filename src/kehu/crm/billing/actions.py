@@ -113,7 +113,7 @@ def create_invoice(
     payment_terms_days: int | None = None,
     due_on: date | None = None,
     number: str | None = None,
-    order: object | None = None,
+    order: Any = None,
     status: str = Invoice.Status.OPEN,
     notes: str = "",
 ) -> Invoice:
@@ -146,6 +146,8 @@ def create_invoice(
         with transaction.atomic():
             invoice.save()
     except IntegrityError as e:
+        if not Invoice.objects.filter(number=invoice.number).exists():  # two at once
+            raise _error("order", _("This order was invoiced meanwhile."), "invoiced") from e
         raise _error(
             "number",
             _("Invoice number %(number)s exists already.") % {"number": invoice.number},
@@ -156,7 +158,7 @@ def create_invoice(
 
 @transaction.atomic
 def invoice_order(
-    order: object,
+    order: Any,
     *,
     issued_on: date | None = None,
     payment_terms_days: int | None = None,
@@ -164,9 +166,8 @@ def invoice_order(
 ) -> Invoice:
     """The invoice of a sale: its customer, its total, due after the customer's payment
     terms. An order is invoiced once (unless its invoice was voided)."""
-    order = (
-        _order_model().objects.select_for_update().select_related("customer").get(pk=order.pk)  # type: ignore[attr-defined]
-    )
+    orders = _order_model().objects.select_for_update().select_related("customer")
+    order = orders.get(pk=order.pk)
     if order.kind != "sale":
         raise _error("order", _("A return is not invoiced."), "not_a_sale")
     if order.status not in INVOICEABLE_ORDER_STATUSES:
