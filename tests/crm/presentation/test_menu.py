@@ -13,11 +13,16 @@ pytestmark = pytest.mark.django_db
 NAV = re.compile(r'<nav aria-label="[^"]*">(.*?)</nav>', re.S)
 LINK = re.compile(r'<a href="([^"]*)">([^<]*)</a>')
 
-SALES_DESK = [
+DESK = [
     ("/customers/", "Customers"),
     ("/sales/orders/", "Orders"),
     ("/sales/opportunities/board/", "Pipeline"),
     ("/sales/activities/", "Activities"),
+    ("/performance/", "Performance"),  # everyone sees at least their own figures
+]
+SALES_DESK = [
+    *DESK,
+    ("/billing/invoices/", "Invoices"),
     ("/service/tickets/", "Tickets"),
     ("/engagement/", "Interactions"),
     ("/catalog/products/", "Products"),
@@ -27,6 +32,7 @@ MENUS = {
     ("admin", False): [
         *SALES_DESK,
         ("/intelligence/", "Intelligence"),
+        ("/reports/", "Reports"),
         ("/automation/", "Automation"),
         ("/imports/", "Imports"),
         ("/admin/", "Administration"),
@@ -35,25 +41,35 @@ MENUS = {
     ("sales", True): [
         *SALES_DESK,
         ("/intelligence/", "Intelligence"),
+        ("/reports/", "Reports"),
         ("/imports/duplicates/", "Possible duplicates"),
     ],
     ("service", False): [
         ("/customers/", "Customers"),
         ("/sales/orders/", "Orders"),
         ("/sales/activities/", "Activities"),
+        ("/performance/", "Performance"),
+        ("/billing/invoices/", "Invoices"),
         ("/service/tickets/", "Tickets"),
         ("/engagement/", "Interactions"),
         ("/catalog/products/", "Products"),
         ("/intelligence/", "Intelligence"),
+        ("/reports/", "Reports"),
     ],
     ("marketing", False): [
-        *SALES_DESK,
+        *DESK,  # no invoices
+        ("/service/tickets/", "Tickets"),
+        ("/engagement/", "Interactions"),
+        ("/catalog/products/", "Products"),
+        ("/marketing/", "Campaigns"),
         ("/intelligence/", "Intelligence"),
+        ("/reports/", "Reports"),
         ("/automation/", "Automation"),
     ],
     ("analyst", False): [
         *SALES_DESK,
         ("/intelligence/", "Intelligence"),
+        ("/reports/", "Reports"),
         ("/automation/", "Automation"),
         ("/imports/", "Imports"),
     ],
@@ -85,11 +101,14 @@ def test_the_menu_reads_in_the_users_language(
         "订单",
         "销售漏斗",
         "活动",
+        "业绩",
+        "发票",
         "工单",
         "互动记录",
         "产品",
         "营销活动",
         "客户洞察",
+        "报表",
         "自动化",
         "数据导入",
     ]

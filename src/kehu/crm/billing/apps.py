@@ -13,7 +13,6 @@ class BillingConfig(KehuAppConfig):
     api_router = "kehu.crm.billing.api.router"
     nav = (
         NavEntry(_("Invoices"), "billing:invoice_list", 24, permission="billing.view_invoice"),
-        NavEntry(_("Aged receivables"), "billing:aging", 25, permission="billing.view_invoice"),
     )
     role_permissions = {
         Role.ADMIN: ALL,
