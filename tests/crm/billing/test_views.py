@@ -199,3 +199,20 @@ def test_the_owner_filter_offers_the_users_who_own_customers(world, admin_user, 
     page = client_for(admin_user).get(reverse("billing:invoice_list"))
     assert [u.username for u in page.context["owners"]] == ["sally", "steve"]
     assert client_for(world["sally"]).get(reverse("billing:invoice_list")).context["owners"] == []
+
+
+def test_the_order_page_offers_its_invoice_or_to_invoice_it(world, make_order, client_for):
+    order = make_order(world["mine"], "80.00")
+    client = client_for(world["sally"])
+    page = client.get(reverse("sales:order_detail", args=[order.pk])).content.decode()
+    assert f"/billing/invoices/new/?order={order.number}" in page
+
+    invoice = actions.invoice_order(order)
+    page = client.get(reverse("sales:order_detail", args=[order.pk])).content.decode()
+    assert reverse("billing:invoice_detail", args=[invoice.pk]) in page
+    assert 'id="invoice-order"' not in page
+
+    actions.void_invoice(invoice)
+    page = client.get(reverse("sales:order_detail", args=[order.pk])).content.decode()
+    assert reverse("billing:invoice_detail", args=[invoice.pk]) not in page
+    assert 'id="invoice-order"' in page

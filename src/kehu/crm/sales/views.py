@@ -229,6 +229,9 @@ def _render_order(
         "returns": order.returns.order_by("-ordered_at", "-id"),
         "status_form": status_form,
         "left_to_return": left_to_return,
+        # billing's invoices of this order, through the link billing declares (a voided
+        # one leaves the order to invoice again)
+        "invoices": order.invoices.exclude(status="void"),  # type: ignore[attr-defined]
     }
     return render(request, "sales/order_detail.html", context, status=status)
 
