@@ -8,6 +8,7 @@ at risk), each one aggregate over an index, whatever the number of rows."""
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -146,8 +147,12 @@ def revenue_panel(user: AbstractBaseUser, today: date, *, mine: bool, key: str) 
 
 def month_figures(user: AbstractBaseUser, today: date) -> list[Figure]:
     """Deals won since the first of the month and the revenue against the month's
-    target, as staff performance counts them (:mod:`kehu.crm.performance.queries`)."""
-    mine = performance([user], today.replace(day=1), today)[0]
+    target, as staff performance counts them (:mod:`kehu.crm.performance.queries`) for
+    the whole month, as the performance page this links to shows "this month" (a target
+    counted only to today would read as a different attainment there)."""
+    first = today.replace(day=1)
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    mine = performance([user], first, last)[0]
     attainment = mine.attainment
     page = list_url("performance:person", {"period": "month"}, user.pk)
     return [
