@@ -104,8 +104,9 @@ def test_the_chart_draws_the_first_measure_over_the_rows(viewer, built):
     chart = page.split('data-chart="pivot"', 1)[1].split("</figure>", 1)[0]
     assert "Net sales by Region" in chart
     flat = " ".join(chart.split())
-    assert '<th scope="row" class="data">North</th> <td class="num">120</td>' in flat.replace("><", "> <")
-    assert '<th scope="row" class="data">South</th> <td class="num">100</td>' in flat.replace("><", "> <")
+    spaced = flat.replace("><", "> <")
+    assert '<th scope="row" class="data">North</th> <td class="num">120</td>' in spaced
+    assert '<th scope="row" class="data">South</th> <td class="num">100</td>' in spaced
 
 
 @pytest.mark.parametrize(
@@ -162,7 +163,8 @@ def _chart_table(page: str) -> str:
 def test_the_chart_leaves_out_the_rows_summed_as_other(viewer, built):
     page = viewer.get(URL + "?measures=net_sales&rows=customer&top_n=1&other=1").content.decode()
     chart = _chart_table(page)
-    assert "Roma Caffè (C0000003)" in chart and '<th scope="row" class="data">Other</th>' not in chart
+    assert "Roma Caffè (C0000003)" in chart
+    assert '<th scope="row" class="data">Other</th>' not in chart
 
 
 def test_the_chart_of_a_comparison_has_last_year_beside(viewer, built):
@@ -172,7 +174,10 @@ def test_the_chart_of_a_comparison_has_last_year_beside(viewer, built):
     ).content.decode()
     chart = _chart_table(page)
     assert '<th scope="col">Net sales</th> <th scope="col">Net sales, previous year</th>' in chart
-    assert '<th scope="row" class="data">North</th> <td class="num">50</td> <td class="num">70</td>' in chart
+    north = (
+        '<th scope="row" class="data">North</th> <td class="num">50</td> <td class="num">70</td>'
+    )
+    assert north in chart
 
 
 def test_the_members_picker_finds_by_part_of_a_name(viewer, built):

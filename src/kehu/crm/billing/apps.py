@@ -11,9 +11,7 @@ class BillingConfig(KehuAppConfig):
 
     url_prefix = "billing/"
     api_router = "kehu.crm.billing.api.router"
-    nav = (
-        NavEntry(_("Invoices"), "billing:invoice_list", 24, permission="billing.view_invoice"),
-    )
+    nav = (NavEntry(_("Invoices"), "billing:invoice_list", 24, permission="billing.view_invoice"),)
     role_permissions = {
         Role.ADMIN: ALL,
         # a seller invoices their customers' orders and records what they pay
