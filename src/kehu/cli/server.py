@@ -151,7 +151,25 @@ def demo(n_customers: int, port: int, no_serve: bool) -> None:
     ctx = click.get_current_context()
     ctx.invoke(generate, n_customers=n_customers, seed=7, if_empty=True)
     if not no_serve:
+        _analyse_once_in_background()
         ctx.invoke(serve, host="127.0.0.1", port=port, workers=2, threads=4)
+
+
+def _analyse_once_in_background() -> None:
+    """A database never analysed gets its first analysis run started beside the server,
+    so the demo's scores, charts and reports appear a minute after it opens instead of
+    waiting for someone to find "Run analysis now"."""
+    from kehu.crm.intelligence.actions import launch_detached, request_run
+    from kehu.crm.intelligence.models import ValueRun
+
+    if ValueRun.objects.exists():
+        return
+    run = request_run()
+    launch_detached(run)
+    click.echo(
+        f"Analysis run #{run.pk} started in the background (about a minute for the demo); "
+        "its scores, charts and reports appear when it finishes."
+    )
 
 
 #: The commands this module adds to ``kehu``.
