@@ -101,3 +101,31 @@ def test_a_build_that_fails_says_so_and_keeps_the_page(viewer, sales_world, ware
     response = viewer.post("/reports/warehouse/build/", follow=True)
     assert response.status_code == 200
     assert "The sales warehouse could not be built:" in response.content.decode()
+
+
+def test_a_large_store_is_built_in_the_background(viewer, sales_world, warehouse_home, monkeypatch):
+    from kehu.crm.intelligence import warehouse
+    from kehu.crm.reports import views
+
+    launched = []
+    monkeypatch.setattr(views, "BUILD_WHILE_WAITING_LINES", 4)  # the world has 5 lines
+    monkeypatch.setattr(warehouse, "launch_build", lambda: launched.append(True))
+    response = viewer.post("/reports/warehouse/build/", follow=True)
+    assert launched == [True]
+    assert "is being built in the background" in response.content.decode()
+    assert not (warehouse_home / "warehouse" / "CURRENT").exists()
+
+
+def test_a_build_already_running_is_not_started_twice(viewer, sales_world, warehouse_home):
+    import fcntl
+
+    folder = warehouse_home / "warehouse"
+    folder.mkdir()
+    with open(folder / ".build.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # as a build in another process holds it
+        page = viewer.get("/reports/explore/").content.decode()
+        assert 'id="warehouse-building"' in page
+        response = viewer.post("/reports/warehouse/build/", follow=True)
+        assert "The sales warehouse is being built; reload in a while." in response.content.decode()
+    assert not (folder / "CURRENT").exists()
+    assert 'id="warehouse-building"' not in viewer.get("/reports/explore/").content.decode()

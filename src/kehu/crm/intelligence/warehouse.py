@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import shutil
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ import pyarrow as pa
 from django.conf import settings
 from django.utils import timezone
 
+from kehu.crm.background import launch_kehu
 from kehu.crm.choices import SalesChannel
 from kehu.crm.intelligence import warehouse_sql as sql
 from kehu.crm.intelligence.warehouse_extract import Extract, extracts, write_extract
@@ -125,6 +127,25 @@ def build_warehouse(
         if done is not None and done.built_at.timestamp() >= asked_at:
             return done
         return _build(root, on_progress)
+
+
+def is_building(root: Path | None = None) -> bool:
+    """Whether a build holds the lock now (in this process or another)."""
+    lock_path = (root or warehouse_root()) / ".build.lock"
+    if not lock_path.exists():
+        return False
+    with open(lock_path) as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+    return False
+
+
+def launch_build() -> subprocess.Popen[bytes]:
+    """``kehu warehouse build`` in the background (output in ``var/log/warehouse.log``):
+    at a million customers a build takes minutes, longer than a page should wait."""
+    return launch_kehu(["warehouse", "build"], "warehouse")
 
 
 @contextmanager
