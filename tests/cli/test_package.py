@@ -31,6 +31,7 @@ COMMANDS = {
     "sla",
     "token",
     "user",
+    "warehouse",
 }
 
 
