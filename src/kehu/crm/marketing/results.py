@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, FloatField, Q, Sum
+from django.db.models import Count, F, FloatField, Q, QuerySet, Sum
 from django.db.models.functions import Cast
 
 from kehu.crm.marketing.models import Campaign, CampaignMember
@@ -116,8 +116,13 @@ def revenue_uplift(treated: GroupResult, control: GroupResult) -> Interval | Non
     return _interval(mean_difference(_moments(treated), _moments(control)))
 
 
-def _groups(campaign: Campaign, by: str | None) -> dict[tuple[object, str], GroupResult]:
-    members = CampaignMember.objects.filter(campaign=campaign).exclude(group="")
+def group_results(
+    members: QuerySet[CampaignMember], by: str | None = None
+) -> dict[tuple[object, str], GroupResult]:
+    """Each group's counts (targeted, control) in one aggregate query over ``members``,
+    keyed by ``(value of by, group)`` (``None`` without ``by``): ``by="campaign"`` gives
+    several campaigns' groups at once, ``by="tier"`` one campaign's by tier."""
+    members = members.exclude(group="")
     keys = ["group"] + ([by] if by else [])
     revenue = Cast("revenue", FloatField())
     rows = (
@@ -163,7 +168,7 @@ def _compare(label: str, treated: GroupResult, control: GroupResult) -> Comparis
 
 
 def _breakdown(campaign: Campaign, by: str) -> list[Comparison]:
-    groups = _groups(campaign, by)
+    groups = group_results(CampaignMember.objects.filter(campaign=campaign), by)
     values = sorted({k for k, _g in groups}, key=lambda v: (v is None, str(v)))
     return [
         _compare(
@@ -178,7 +183,7 @@ def _breakdown(campaign: Campaign, by: str) -> list[Comparison]:
 def campaign_results(campaign: Campaign) -> CampaignResults:
     """Reach, responses, revenue and uplift against control, overall, by tier and by
     analysis segment at enrolment; a handful of grouped queries whatever the size."""
-    overall_groups = _groups(campaign, None)
+    overall_groups = group_results(CampaignMember.objects.filter(campaign=campaign))
     treated = overall_groups.get((None, CampaignMember.Group.TREATED), GroupResult())
     control = overall_groups.get((None, CampaignMember.Group.CONTROL), GroupResult())
     members = CampaignMember.objects.filter(campaign=campaign).order_by()

@@ -23,7 +23,7 @@ from kehu.crm.intelligence.models import CustomerScore
 from kehu.crm.intelligence.queries import latest_done_run, named_segments
 from kehu.crm.intelligence.templatetags.intelligence import segment_label
 from kehu.crm.marketing.models import Campaign, CampaignMember, Suppression
-from kehu.crm.marketing.results import GroupResult, conversion_uplift
+from kehu.crm.marketing.results import GroupResult, conversion_uplift, group_results
 from kehu.crm.screens.dashboards.base import (
     Dashboard,
     Figure,
@@ -48,31 +48,11 @@ def running_campaigns(today: date) -> list[Campaign]:
     return list(Campaign.objects.filter(running).order_by("-starts_on", "-id")[:MAX_CAMPAIGNS])
 
 
-def _groups(campaigns: list[Campaign]) -> dict[tuple[int, str], GroupResult]:
-    rows = (
-        CampaignMember.objects.filter(campaign__in=campaigns)
-        .exclude(group="")
-        .order_by()
-        .values("campaign", "group")
-        .annotate(
-            n=Count("id"),
-            sent=Count("id", filter=Q(status=CampaignMember.Status.SENT)),
-            converted=Count("id", filter=Q(converted=True)),
-        )
-    )
-    return {
-        (row["campaign"], row["group"]): GroupResult(
-            n=row["n"], sent=row["sent"], converted=row["converted"]
-        )
-        for row in rows
-    }
-
-
 def campaigns_block(today: date) -> tuple[Panel, Table]:
     """Conversion of the targeted against the control group of each running campaign
     (a chart) and its reach and uplift (a table), each linking to the campaign."""
     campaigns = running_campaigns(today)
-    groups = _groups(campaigns)
+    groups = group_results(CampaignMember.objects.filter(campaign__in=campaigns), by="campaign")
     treated_points, control_points, rows = [], [], []
     names = [campaign.name for campaign in campaigns]
     for campaign in campaigns:
