@@ -302,6 +302,16 @@ def _bucket_sums(as_of: date) -> dict[str, Any]:
     return sums
 
 
+def bucket_totals(invoices: QuerySet[Invoice], as_of: date | None = None) -> dict[str, Any]:
+    """Each bucket's open amount and number of invoices among ``invoices`` on ``as_of``
+    (today), in one aggregate: ``{key: {"open": amount, "n": count}}``; the same
+    invoices as the invoice list filtered by that bucket (``age``)."""
+    as_of = as_of or timezone.localdate()
+    counts = {f"{b.key}__n": Count("pk", filter=_bucket_q(b, as_of)) for b in BUCKETS}
+    row = _open_on(invoices, as_of).order_by().aggregate(**_bucket_sums(as_of), **counts)
+    return {b.key: {"open": row[b.key], "n": row[f"{b.key}__n"]} for b in BUCKETS}
+
+
 AGING_GROUPS = {
     "customer": ("customer_id", "customer__name", "customer__code", "customer__owner__username"),
     "owner": ("customer__owner_id", "customer__owner__username"),
