@@ -51,8 +51,6 @@ def pivot_chart(table: PivotTable, measures: Sequence[str], base_url: str) -> Ch
     figure.update_xaxes(type="category")
     figure.update_yaxes(rangemode="tozero")  # a line of one period does not zoom on itself
     styled(figure, legend=len(series) > 1)
-    # above the plot: below it, the legend would sit on long slanted member names
-    figure.update_layout(legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"})
     headers = [" · ".join(table.row_level_labels), *[name for name, _index in series]]
     data = [
         [label, *(row.cells[i].number for _n, i in series)]

@@ -79,8 +79,6 @@ def chart_of(panel: Panel) -> Chart:
         figure.update_layout(xaxis=category_axis, yaxis=value_axis)
     figure.update_layout(barmode="stack" if panel.kind == "stack" else "group")
     styled(figure, legend=len(panel.series) > 1)
-    # above the plot: under it, long category labels turned aslant run into the legend
-    figure.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
     return Chart(
         key=panel.key,
         title=panel.title,
