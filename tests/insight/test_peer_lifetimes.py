@@ -61,10 +61,12 @@ def test_bg_nbd_matches_lifetimes_at_an_interior_optimum(retail):
 
 
 @pytest.mark.slow
-def test_pareto_nbd_where_lifetimes_stops_at_s_zero_kehu_says_so_and_fits_better(retail):
+def test_pareto_nbd_on_a_flat_ridge_kehu_names_the_s_boundary_and_fits_at_least_as_well(retail):
+    # The likelihood is almost flat as s goes to zero, so where lifetimes' optimizer stops
+    # depends on rounding: s below 1e-6 on one run, s = 2.46 on another (CI, stop 19).
+    # What must hold on every run is kehu's side: it flags the boundary and is never worse.
     rfm = retail[["frequency", "recency", "T"]]
     peer = _peer(lifetimes.ParetoNBDFitter(), retail["frequency"], retail["recency"], retail["T"])
-    assert peer.params_["s"] < 1e-6  # the peer ends on the boundary
 
     ours = ParetoNbd().fit(rfm)
     from kehu.insight.analyze import _model_section
