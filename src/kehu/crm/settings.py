@@ -70,10 +70,15 @@ INSTALLED_APPS = [
     "kehu.crm.intelligence",
     "kehu.crm.integration",
     "kehu.crm.marketing",
+    "kehu.crm.leads",
     "kehu.crm.automation",
+    "kehu.crm.events",
+    "kehu.crm.attendance",
+    "kehu.crm.loyalty",
     "kehu.crm.screens",
     "kehu.crm.reports",
     "kehu.crm.performance",
+    "kehu.crm.portal",
 ]
 # Each kehu app declares its URLs, API router, menu entries and role permissions in its
 # AppConfig (kehu.crm.appconfig); the order above, lowest layer first, is the order in
