@@ -24,8 +24,8 @@ Example
 ...     "company": ["Acme"], "email": ["li@acme.example"], "title": ["CEO"],
 ...     "city": ["Shanghai"], "region": ["East"], "days_open": [3.0],
 ...     "activities": [2], "outcome": [None]})
->>> lead_features(leads).loc[0, ["email_domain", "seniority", "has_company"]].tolist()
-['corporate', 'executive', 1.0]
+>>> [str(v) for v in lead_features(leads).loc[0, ["email_domain", "seniority", "has_company"]]]
+['corporate', 'executive', '1.0']
 """
 
 from __future__ import annotations
