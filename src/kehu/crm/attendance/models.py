@@ -75,6 +75,15 @@ class Participant(models.Model):
     source = models.CharField(
         _("source"), max_length=20, choices=Source.choices, default=Source.STAFF
     )
+    # the lead a registrant who matched no customer was captured as
+    lead = models.ForeignKey(
+        "leads.Lead",
+        verbose_name=_("lead"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="participations",
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
