@@ -7,11 +7,18 @@ from __future__ import annotations
 import secrets
 from decimal import Decimal
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from kehu.crm.model_fields import NOT_NEGATIVE, contact_field, customer_field, money_field
+from kehu.crm.model_fields import (
+    NOT_NEGATIVE,
+    contact_field,
+    customer_field,
+    money_field,
+    user_field,
+)
 
 #: the characters of a badge code: no 0/O nor 1/I/L, so that it can be typed from a badge
 BADGE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -84,6 +91,12 @@ class Participant(models.Model):
         blank=True,
         related_name="participations",
     )
+    # the satisfaction survey after the event: the link's unguessable token, set when the
+    # invitation is sent (attendance/followup.py)
+    survey_token = models.CharField(
+        _("survey token"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
+    survey_sent_at = models.DateTimeField(_("survey sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -144,3 +157,95 @@ class Booth(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class EventCost(models.Model):
+    """What an event cost, by category: set against the revenue and pipeline it brought
+    on the event's results page."""
+
+    class Category(models.TextChoices):
+        VENUE = "venue", _("Venue")
+        BOOTH_BUILD = "booth_build", _("Booth build")
+        TRAVEL = "travel", _("Travel")
+        MARKETING = "marketing", _("Marketing")
+        STAFF = "staff", _("Staff")
+        OTHER = "other", _("Other")
+
+    event = models.ForeignKey(
+        "events.Event", verbose_name=_("event"), on_delete=models.CASCADE, related_name="costs"
+    )
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    amount = money_field(_("amount"), validators=NOT_NEGATIVE)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("event cost")
+        verbose_name_plural = _("event costs")
+        ordering = ["category", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: {self.amount}"
+
+
+class SurveyResponse(models.Model):
+    """A participant's answer to the satisfaction survey sent after the event."""
+
+    participant = models.OneToOneField(
+        Participant,
+        verbose_name=_("participant"),
+        on_delete=models.CASCADE,
+        related_name="survey_response",
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    would_return = models.BooleanField(_("would come again"))
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    answered_at = models.DateTimeField(_("answered at"))
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
+        ordering = ["-answered_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.participant}: {self.rating}"
+
+
+class FollowUp(models.Model):
+    """The follow-up of an event, done once: the activities given to the owners of the
+    visitors' customers and leads, the follow-up campaign (a draft for the marketer)
+    and the survey invitations sent."""
+
+    event = models.OneToOneField(
+        "events.Event", verbose_name=_("event"), on_delete=models.CASCADE, related_name="follow_up"
+    )
+    created_by = user_field(_("created by"), "+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    n_activities = models.PositiveIntegerField(_("activities"), default=0)
+    n_lead_activities = models.PositiveIntegerField(_("lead follow-ups"), default=0)
+    n_invitations = models.PositiveIntegerField(_("survey invitations"), default=0)
+    target_list = models.ForeignKey(
+        "marketing.TargetList",
+        verbose_name=_("target list"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    campaign = models.ForeignKey(
+        "marketing.Campaign",
+        verbose_name=_("campaign"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("event follow-up")
+        verbose_name_plural = _("event follow-ups")
+
+    def __str__(self) -> str:
+        return str(self.event)
