@@ -154,6 +154,14 @@ def test_an_unfinished_item_past_its_finish_is_forecast_to_finish_today() -> Non
     assert _offsets(plan.early_finish) == [10, 11]
 
 
+def test_an_expected_finish_moves_the_item_and_its_successors() -> None:
+    # the owner of C now expects it to finish on day 19 instead of 16
+    expected = [START + 19 if row[0] == "C" else None for row in TEXTBOOK]
+    plan = _textbook(expected_finish=expected)
+    assert plan.finish == START + 47
+    assert pushed_back(plan, _textbook(), _id("C"))[_id("N")] == 3
+
+
 def test_an_empty_plan_finishes_at_its_start() -> None:
     plan = critical_path([], [], [], [], start=START)
     assert plan.finish == START and plan.critical.size == 0

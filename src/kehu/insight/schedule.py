@@ -56,7 +56,8 @@ class Schedule:
     Dates are ``datetime64[D]`` arrays, slack is in days. ``order`` is a topological
     order of the items (positions into ``ids``) and ``level`` each item's depth (0 for
     items without predecessors). ``edges`` are the dependencies as positions
-    ``(predecessor, successor)`` and ``lag`` their lags, as given.
+    ``(predecessor, successor)`` and ``lag`` their lags, as given; ``duration`` the
+    items' durations.
     """
 
     ids: npt.NDArray[np.int64]
@@ -71,6 +72,7 @@ class Schedule:
     level: Days
     edges: tuple[Days, Days]
     lag: Days
+    duration: Days
 
     def position(self, item_id: int) -> int:
         """Where item ``item_id`` is in the arrays."""
@@ -187,6 +189,7 @@ def critical_path(
     not_before: object = None,
     actual_start: object = None,
     actual_finish: object = None,
+    expected_finish: object = None,
     today: date | np.datetime64 | None = None,
 ) -> Schedule:
     """Schedule the items and find the critical path.
@@ -210,6 +213,9 @@ def critical_path(
     actual_start, actual_finish : dates, optional
         Per item, when it actually started and finished (None/NaT: not yet). A finished
         item is fixed at its actual dates.
+    expected_finish : dates, optional
+        Per unfinished item, when its owner now expects it to finish (None/NaT: after
+        its duration); not before its start.
     today : date, optional
         With it, an unfinished item is forecast to finish no earlier than today.
 
@@ -257,6 +263,7 @@ def critical_path(
         not_before=_days(not_before, n, "not_before"),
         actual_start=_days(actual_start, n, "actual_start"),
         actual_finish=_days(actual_finish, n, "actual_finish"),
+        expected_finish=_days(expected_finish, n, "expected_finish"),
         today=_day(today),
     )
     finish = int(ef.max()) if n else _day(start)
@@ -280,6 +287,7 @@ def critical_path(
         level=level,
         edges=(pred, succ),
         lag=lags,
+        duration=dur,
     )
 
 
@@ -301,6 +309,7 @@ def _forward(
     not_before: Days,
     actual_start: Days,
     actual_finish: Days,
+    expected_finish: Days,
     today: int,
 ) -> tuple[Days, Days]:
     """Earliest starts and finishes, level by level."""
@@ -317,7 +326,8 @@ def _forward(
             np.maximum.at(es, succ[edges], ef[pred[edges]] + lags[edges])
         items = members[member_bounds[depth] : member_bounds[depth + 1]]
         s = np.where(started[items], actual_start[items], es[items])
-        f = s + dur[items]
+        expected = expected_finish[items]
+        f = np.where(expected != NAT, np.maximum(expected, s), s + dur[items])
         if today != NAT:
             f = np.maximum(f, today)
         done = finished[items]
@@ -353,10 +363,17 @@ def pushed_back(schedule: Schedule, baseline: Schedule, source: int) -> dict[int
     ``baseline`` (the same network, planned without progress), the source's own delay
     (of its finish) included.
 
-    Only items reachable from ``source`` through the dependencies count, and only those
-    that moved.
+    Only items reachable from ``source`` through driving dependencies count (those
+    that hold their successor back in ``schedule``: the predecessor's finish plus the
+    lag is the successor's start), and only those that moved: an item another late
+    item holds back is not counted as pushed by this one.
     """
     pred, succ = schedule.edges
+    es = schedule.early_start.astype(np.int64)
+    ef = schedule.early_finish.astype(np.int64)
+    # only the dependencies that hold their successor back pass a delay on
+    driving = ef[pred] + schedule.lag >= es[succ]
+    pred, succ = pred[driving], succ[driving]
     n = len(schedule.ids)
     at = schedule.position(source)
     reached = np.zeros(n, dtype=bool)

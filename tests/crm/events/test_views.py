@@ -1,0 +1,222 @@
+"""The event pages: the list (filters, paging, ids above 1,000 unlocalised), creating an
+event from a template or an earlier event, the Plan tab (schedule figures, critical
+flags, the warning), forms that answer bad input with a 4xx and a message, and who may
+do what (marketing plans, sales moves its own items, service looks)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+from tests.crm.events.conftest import TODAY
+
+from kehu.crm.events import actions
+from kehu.crm.events.models import Dependency, Event, WorkItem
+
+pytestmark = pytest.mark.django_db
+
+
+def test_list_filters_by_kind_status_and_date_and_links_unlocalised_ids(
+    fair, client_for, marketing_user
+):
+    conference = actions.create_event(
+        name="Tea Summit",
+        kind="conference",
+        status="open",
+        starts_on=TODAY + timedelta(90),
+        ends_on=TODAY + timedelta(91),
+        city="Hangzhou",
+    )
+    client = client_for(marketing_user)
+    with translation.override("de"):  # a locale that groups thousands
+        page = client.get(reverse("events:list")).content.decode()
+    assert f'href="/events/{fair.pk}/"' in page and fair.pk > 1000
+    assert not re.search(r"/events/\d+[.,]\d+", page)
+
+    def names(**params):
+        page = client.get(reverse("events:list"), params).content.decode()
+        return set(re.findall(r'href="/events/\d+/">([^<]+)<', page))
+
+    assert names(kind="conference") == {"Tea Summit"}
+    assert names(status="planning") == {"Canton Fair"}
+    assert names(q="hangzhou") == {"Tea Summit"}
+    assert names(since=str(TODAY + timedelta(60))) == {"Tea Summit"}
+    assert names(until=str(TODAY + timedelta(40))) == {"Canton Fair"}
+    assert conference.pk > fair.pk
+
+
+def test_a_bad_filter_is_a_400_naming_it(client_for, marketing_user):
+    response = client_for(marketing_user).get(reverse("events:list"), {"kind": "party"})
+    assert response.status_code == 400
+    assert "kind" in response.content.decode()
+
+
+def test_create_an_event_from_the_fair_template(client_for, marketing_user):
+    response = client_for(marketing_user).post(
+        reverse("events:create"),
+        {
+            "plan_from": "template:fair",
+            "name": "Import Expo",
+            "kind": "fair",
+            "status": "planning",
+            "starts_on": "2026-10-01",
+            "ends_on": "2026-10-03",
+            "budget": "5000",
+            "slug": "",
+        },
+    )
+    event = Event.objects.get(name="Import Expo")
+    assert response.status_code == 302 and response["Location"] == f"/events/{event.pk}/"
+    assert event.slug == "import-expo-2026"
+    assert event.work_items.count() == 13
+    assert set(event.work_items.values_list("owner", flat=True)) == {marketing_user.pk}
+
+
+def test_new_event_from_an_earlier_one_preselects_it(fair, client_for, marketing_user):
+    page = (
+        client_for(marketing_user)
+        .get(reverse("events:create"), {"from": f"event:{fair.pk}"})
+        .content.decode()
+    )
+    assert f'<option value="event:{fair.pk}" selected>' in page
+
+
+def test_create_with_bad_dates_is_a_422_with_the_message(client_for, marketing_user):
+    response = client_for(marketing_user).post(
+        reverse("events:create"),
+        {
+            "name": "Backwards",
+            "kind": "fair",
+            "status": "planning",
+            "starts_on": "2026-10-03",
+            "ends_on": "2026-10-01",
+            "budget": "0",
+        },
+    )
+    assert response.status_code == 422
+    assert "must end on or after the day it starts" in response.content.decode()
+    assert not Event.objects.filter(name="Backwards").exists()
+
+
+def test_plan_tab_shows_figures_critical_flags_and_the_gantt(fair, client_for, marketing_user):
+    page = client_for(marketing_user).get(reverse("events:detail", args=[fair.pk])).content.decode()
+    setup = fair.items["Set up booth"]
+    flyers = fair.items["Print flyers"]
+    assert re.search(rf'id="item-{setup.pk}"[^>]*data-critical="yes"', page)
+    assert re.search(rf'id="item-{flyers.pk}"[^>]*data-critical="no"', page)
+    assert 'id="critical-path"' in page and 'data-chart="gantt"' in page
+    assert "Show as table" in page
+    assert 'id="event-tabs"' in page
+
+
+def test_a_late_item_shows_a_warning_naming_what_it_pushes_back(fair, client_for, marketing_user):
+    build = fair.items["Build booth"]
+    actions.update_work_item(
+        build, actual_start=TODAY, expected_finish=fair.starts_on + timedelta(3)
+    )
+    page = client_for(marketing_user).get(reverse("events:detail", args=[fair.pk])).content.decode()
+    warning = page[page.index('id="delay-warnings"') :]
+    assert "Build booth" in warning and "delays the event" in warning
+    assert "Set up booth: 5 days later" in warning and "past the event" in warning
+
+
+def test_adding_a_cycle_answers_422_naming_it(fair, client_for, marketing_user):
+    items = fair.items
+    response = client_for(marketing_user).post(
+        reverse("events:dependency_add", args=[fair.pk]),
+        {
+            "predecessor": items["Follow up"].pk,
+            "successor": items["Book space"].pk,
+            "kind": "time",
+            "lag_days": "0",
+        },
+    )
+    assert response.status_code == 422
+    assert "would make a cycle" in response.content.decode()
+    assert Dependency.objects.filter(successor__event=fair).count() == 5
+
+
+def test_a_dependency_on_an_item_of_another_event_is_a_422(fair, client_for, marketing_user):
+    other = actions.create_event(name="Expo", kind="fair", starts_on=TODAY, ends_on=TODAY)
+    phase = actions.add_phase(other, name="Before")
+    stranger = actions.add_work_item(other, phase=phase, name="Elsewhere")
+    response = client_for(marketing_user).post(
+        reverse("events:dependency_add", args=[fair.pk]),
+        {
+            "predecessor": stranger.pk,
+            "successor": fair.items["Book space"].pk,
+            "kind": "time",
+            "lag_days": "x",
+        },
+    )
+    assert response.status_code == 422
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_item_form_refuses_a_finish_before_the_start(fair, client_for, marketing_user):
+    item = fair.items["Book space"]
+    data = {
+        "phase": item.phase_id,
+        "name": item.name,
+        "duration_days": "5",
+        "step": "carrying_out",
+        "actual_start": "2026-05-10",
+        "actual_finish": "2026-05-01",
+    }
+    response = client_for(marketing_user).post(reverse("events:item_edit", args=[item.pk]), data)
+    assert response.status_code == 422
+    assert "cannot finish before it starts" in response.content.decode()
+
+
+def test_add_an_item_and_advance_its_step(fair, client_for, marketing_user):
+    client = client_for(marketing_user)
+    phase = fair.phases.get(name="During")
+    response = client.post(
+        reverse("events:item_add", args=[fair.pk]),
+        {
+            "phase": phase.pk,
+            "name": "Hand out flyers",
+            "duration_days": "3",
+            "step": "planning",
+            "target": "500 flyers",
+        },
+    )
+    assert response.status_code == 302
+    item = WorkItem.objects.get(name="Hand out flyers")
+    assert client.post(reverse("events:item_advance", args=[item.pk])).status_code == 302
+    item.refresh_from_db()
+    assert item.step == "carrying_out" and item.actual_start is not None
+
+
+def test_sales_changes_only_the_items_they_own(fair, client_for, sales_user):
+    client = client_for(sales_user)
+    mine, theirs = fair.items["Print flyers"], fair.items["Build booth"]
+    assert client.get(reverse("events:detail", args=[fair.pk])).status_code == 200
+    assert client.post(reverse("events:item_advance", args=[mine.pk])).status_code == 302
+    assert client.post(reverse("events:item_advance", args=[theirs.pk])).status_code == 403
+    assert client.get(reverse("events:create")).status_code == 403
+    page = client.get(reverse("events:detail", args=[fair.pk])).content.decode()
+    assert f'action="/events/items/{mine.pk}/advance/"' in page
+    assert f'action="/events/items/{theirs.pk}/advance/"' not in page
+
+
+def test_service_only_looks(fair, client_for, service_user):
+    client = client_for(service_user)
+    assert client.get(reverse("events:list")).status_code == 200
+    item = fair.items["Print flyers"]
+    assert client.post(reverse("events:item_advance", args=[item.pk])).status_code == 403
+    assert (
+        client.post(reverse("events:phase_add", args=[fair.pk]), {"name": "X"}).status_code == 403
+    )
+
+
+def test_an_unknown_event_is_a_404(client_for, marketing_user):
+    assert client_for(marketing_user).get("/events/987654/").status_code == 404
+
+
+def test_the_menu_has_events(client_for, service_user):
+    page = client_for(service_user).get("/").content.decode()
+    assert 'href="/events/"' in page
