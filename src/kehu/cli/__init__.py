@@ -15,7 +15,18 @@ from __future__ import annotations
 
 import click
 
-from kehu.cli import analyst, campaigns, imports, rules, scoring, server, sla, users, warehouse
+from kehu.cli import (
+    analyst,
+    campaigns,
+    imports,
+    leads,
+    rules,
+    scoring,
+    server,
+    sla,
+    users,
+    warehouse,
+)
 
 
 @click.group()
@@ -24,7 +35,7 @@ def main() -> None:
     """kehu (客户): a CRM whose core is data mining."""
 
 
-for _module in (server, analyst, scoring, imports, users, campaigns, rules, sla, warehouse):
+for _module in (server, analyst, scoring, imports, users, campaigns, rules, sla, warehouse, leads):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 

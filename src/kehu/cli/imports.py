@@ -31,6 +31,7 @@ if TYPE_CHECKING:
             "opportunities",
             "invoices",
             "payments",
+            "leads",
         ]
     ),
     help="What the rows are (import customers before the records that name them).",

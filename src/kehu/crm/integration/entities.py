@@ -10,8 +10,10 @@ from typing import Any
 from kehu.crm.catalog.models import Product
 from kehu.crm.customers.models import Contact
 from kehu.crm.engagement.models import Interaction
-from kehu.crm.integration import customer_import, order_import
+from kehu.crm.integration import customer_import, order_import, reasons
 from kehu.crm.integration.billing_import import INVOICES, PAYMENTS
+from kehu.crm.integration.fields import FIELDS, Field
+from kehu.crm.integration.models import Entity
 from kehu.crm.integration.records import RecordEntity
 from kehu.crm.integration.writes import chunks
 from kehu.crm.sales.models import Opportunity
@@ -112,3 +114,29 @@ ENTITIES: dict[str, Any] = {
     "invoices": INVOICES,
     "payments": PAYMENTS,
 }
+
+#: the labels of the entities apps above this one registered (:func:`register_entity`)
+REGISTERED_LABELS: dict[str, Any] = {}
+
+
+def register_entity(
+    name: str,
+    module: Any,
+    fields: tuple[Field, ...],
+    label: Any,
+    extra_reasons: tuple[reasons.Reason, ...] = (),
+) -> None:
+    """Add a kind of row that an app above this layer owns (integration cannot import
+    it): ``module`` reads and writes the rows like a :class:`RecordEntity`, ``fields``
+    are its fields, ``label`` its name in the import wizard, ``extra_reasons`` the
+    quarantine reasons of its own row checks (so that a page shows them translated).
+    Called from the app's ``AppConfig.ready()``; registering a name again replaces it."""
+    ENTITIES[name] = module
+    FIELDS[name] = fields
+    REGISTERED_LABELS[name] = label
+    reasons.REGISTERED.extend(r for r in extra_reasons if r not in reasons.REGISTERED)
+
+
+def entity_choices() -> list[tuple[str, Any]]:
+    """What the import wizard offers: kehu's entities, then the registered ones."""
+    return [*Entity.choices, *REGISTERED_LABELS.items()]

@@ -6,8 +6,9 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from kehu.crm.integration.entities import entity_choices
 from kehu.crm.integration.mapping import FIELDS
-from kehu.crm.integration.models import Entity, MappingProfile
+from kehu.crm.integration.models import MappingProfile
 
 MAX_UPLOAD_MB = 200
 
@@ -17,7 +18,7 @@ class UploadForm(forms.Form):
         label=_("File"),
         help_text=_("CSV/TSV (also .gz), Excel, Parquet or JSON lines"),
     )
-    entity = forms.ChoiceField(label=_("The rows are"), choices=Entity.choices)
+    entity = forms.ChoiceField(label=_("The rows are"), choices=entity_choices)
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

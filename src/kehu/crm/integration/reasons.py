@@ -180,11 +180,16 @@ REASONS = sorted(
 )
 
 
+#: Reasons of the row checks of entities that apps above integration register
+#: (:func:`kehu.crm.integration.entities.register_entity`), read after kehu's own.
+REGISTERED: list[Reason] = []
+
+
 def shown(stored: str | None) -> str | None:
     """A stored reason in the active language; text no reason fits, as stored."""
     if not stored:
         return stored
-    for reason in REASONS:
+    for reason in (*REASONS, *REGISTERED):
         match = reason.pattern.fullmatch(stored)
         if match:
             return reason.shown(match.groupdict())

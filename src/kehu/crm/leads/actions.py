@@ -450,3 +450,19 @@ def _opportunity(
         amount=amount if amount is not None else Decimal("0"),
         source_channel=_CUSTOMER_CHANNEL.get(lead.source, Customer.Channel.OTHER),
     )
+
+
+# --- scores ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def write_scores(scores: dict[int, tuple[float, list[str]]]) -> int:
+    """Write each open lead's ``(probability, reasons)``, in batches (a whole-table
+    write of the scoring, like the analysis's write-back). Returns how many."""
+    now = timezone.now()
+    leads = [
+        Lead(pk=pk, score=round(float(p), 6), score_reasons=list(reasons), scored_at=now)
+        for pk, (p, reasons) in scores.items()
+    ]
+    Lead.objects.bulk_update(leads, ["score", "score_reasons", "scored_at"], batch_size=500)
+    return len(leads)

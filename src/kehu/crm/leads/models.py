@@ -109,6 +109,7 @@ class Lead(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("lead")
         verbose_name_plural = _("leads")
+        permissions = [("score_lead", "Can score the open leads")]
         indexes = [
             models.Index(fields=["status", "-created_at", "id"], name="lead_status_created_idx"),
             models.Index(fields=["status", "-score", "id"], name="lead_status_score_idx"),
@@ -150,8 +151,10 @@ class LeadEvent(models.Model):
 
     lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    from_status = models.CharField(_("from"), max_length=12, blank=True)
-    to_status = models.CharField(_("to"), max_length=12, blank=True)
+    from_status = models.CharField(
+        _("from"), max_length=12, choices=Lead.Status.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=12, choices=Lead.Status.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
     actor = user_field(_("by"), related_name="+")
     occurred_at = models.DateTimeField(_("when"))

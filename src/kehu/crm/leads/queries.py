@@ -4,11 +4,16 @@ probably is, the filtered list, and each lead's timeline."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from django.db.models import Q
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
 from kehu.crm.customers.models import Contact, Customer, CustomerSearchTerm, contact_expressions
 from kehu.crm.customers.search import normalise
+from kehu.crm.leads.models import Lead, LeadEvent
+from kehu.crm.lists import where_given
+from kehu.crm.marketing.models import Campaign
 
 MATCH_LIMIT = 10
 
@@ -59,3 +64,82 @@ def matching_customer(email: str, phone: str) -> Customer | None:
         return None
     found = matching_customers(email, phone, limit=1)
     return found[0] if found else None
+
+
+# --- the list ---------------------------------------------------------------------------
+
+#: score bands of the list's filter: (key, lowest score, below this score)
+SCORE_BANDS = {"high": (0.6, 1.01), "medium": (0.3, 0.6), "low": (0.0, 0.3)}
+LEAD_SORTS = {
+    "-score": (F("score").desc(nulls_last=True), "-id"),
+    "score": (F("score").asc(nulls_last=True), "id"),
+    "-created": ("-created_at", "-id"),
+    "created": ("created_at", "id"),
+    "name": ("name", "id"),
+    "-name": ("-name", "-id"),
+    "company": ("company", "id"),
+    "-company": ("-company", "-id"),
+}
+DEFAULT_SORT = "-created"
+
+
+def filtered_leads(
+    *,
+    q: str = "",
+    status: str = "",
+    source: str = "",
+    campaign: str = "",
+    owner: str = "",
+    band: str = "",
+    sort: str = DEFAULT_SORT,
+) -> QuerySet[Lead]:
+    """The leads of the list and its export, filtered and sorted alike. ``band`` is a
+    key of :data:`SCORE_BANDS` or ``none`` (not scored); ``owner`` an id or ``none``."""
+    leads = Lead.objects.select_related("owner", "campaign", "customer")
+    if q:
+        text = q.strip()
+        leads = leads.filter(
+            Q(name__icontains=text)
+            | Q(company__icontains=text)
+            | Q(email__startswith=text.lower())
+            | Q(phone__contains=text.replace(" ", ""))
+        )
+    leads = where_given(leads, status=status, source=source, campaign_id=campaign)
+    if owner == "none":
+        leads = leads.filter(owner__isnull=True)
+    elif owner:
+        leads = leads.filter(owner_id=owner)
+    if band == "none":
+        leads = leads.filter(score__isnull=True)
+    elif band:
+        low, high = SCORE_BANDS[band]
+        leads = leads.filter(score__gte=low, score__lt=high)
+    return leads.order_by(*LEAD_SORTS.get(sort, LEAD_SORTS[DEFAULT_SORT]))
+
+
+def timeline(lead: Lead) -> QuerySet[LeadEvent]:
+    """The lead's status changes and activities, newest first."""
+    return lead.events.select_related("actor").order_by("-occurred_at", "-id")
+
+
+def lead_campaigns() -> QuerySet[Campaign]:
+    """The campaigns that have leads (the list's filter)."""
+    return Campaign.objects.filter(Exists(Lead.objects.filter(campaign=OuterRef("pk")))).order_by(
+        "-starts_on", "-id"
+    )
+
+
+def lead_owners() -> QuerySet[Any]:
+    """The users who own leads (the list's filter)."""
+    return (
+        get_user_model()
+        .objects.filter(Exists(Lead.objects.filter(owner=OuterRef("pk"))))
+        .order_by("username")
+    )
+
+
+def recent_campaigns(limit: int = 50) -> QuerySet[Campaign]:
+    """The latest campaigns, for their web form addresses."""
+    return Campaign.objects.exclude(status=Campaign.Status.CANCELLED).order_by("-starts_on", "-id")[
+        :limit
+    ]
