@@ -49,3 +49,20 @@ def completed_order(make_order: Callable[..., Any]) -> Callable[..., Any]:
         return set_order_status(order, "completed")
 
     return _make
+
+
+@pytest.fixture
+def sms_outbox(settings: Any, tmp_path: Any) -> Callable[[], list[dict[str, str]]]:
+    """The texts the file gateway sent in this test, oldest first."""
+    import json
+
+    settings.VAR_DIR = tmp_path
+    settings.KEHU_LOYALTY_SMS_SECRET = "s3cret"
+
+    def _read() -> list[dict[str, str]]:
+        path = tmp_path / "sms" / "outbox.jsonl"
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+    return _read

@@ -13,7 +13,9 @@ step run twice writes nothing the second time). :func:`run` does all four.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
+import secrets
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -26,7 +28,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from kehu.crm.catalog.models import ProductCategory
@@ -35,6 +38,8 @@ from kehu.crm.customers.models import Customer
 from kehu.crm.loyalty import config
 from kehu.crm.loyalty.models import (
     EarningRule,
+    InboundSms,
+    JoinRequest,
     Membership,
     MembershipLevel,
     PointsEntry,
@@ -42,8 +47,12 @@ from kehu.crm.loyalty.models import (
     normalise_mobile,
 )
 from kehu.crm.loyalty.queries import with_balance
+from kehu.crm.marketing.actions import create_static_list
+from kehu.crm.marketing.models import TargetList
+from kehu.crm.marketing.sms import SmsError, gateway
 from kehu.crm.sales.models import Order, OrderLine
 
+logger = logging.getLogger(__name__)
 BATCH = 2_000
 Kind = PointsEntry.Kind
 
@@ -562,3 +571,185 @@ def save_setting(
     record.full_clean()
     record.save()
     return record
+
+
+# Joining by the public web form (a code by SMS) and by an inbound SMS keyword
+
+CODE_TTL = dt.timedelta(minutes=15)
+MAX_ATTEMPTS = 5
+#: join requests per hour: from one address, and for one mobile number
+RATE_PER_IP, RATE_PER_MOBILE = 5, 3
+
+
+def _code_hash(request_id: str, code: str) -> str:
+    return salted_hmac("kehu.loyalty.join", f"{request_id}:{code}").hexdigest()
+
+
+def _send_sms(phone: str, text: str) -> str:
+    """Send a text; returns "" or why it could not be sent."""
+    try:
+        gateway().send(phone, text)
+    except SmsError as e:
+        logger.warning("loyalty SMS to %s not sent: %s", phone, e)
+        return str(e)
+    return ""
+
+
+def request_join(
+    *,
+    name: str,
+    mobile: str,
+    email: str = "",
+    consent_sms: bool = False,
+    consent_email: bool = False,
+    ip: str | None = None,
+) -> JoinRequest:
+    """Start a join by the web form: check the number, the rate limits and that it is
+    not a member yet, then text it a 6-digit code (:func:`confirm_join`)."""
+    digits = normalise_mobile(mobile)
+    since = timezone.now() - dt.timedelta(hours=1)
+    recent = JoinRequest.objects.filter(created_at__gte=since)
+    if (ip and recent.filter(ip=ip).count() >= RATE_PER_IP) or recent.filter(
+        mobile=digits
+    ).count() >= RATE_PER_MOBILE:
+        raise ValidationError(
+            _("Too many requests: please wait an hour and try again."), code="rate_limited"
+        )
+    if Membership.objects.filter(mobile=digits, status=Membership.Status.ACTIVE).exists():
+        raise ValidationError(
+            {"mobile": _("This mobile number is a member already.")}, code="member"
+        )
+    code = f"{secrets.randbelow(10**6):06d}"
+    join_request = JoinRequest.objects.create(
+        mobile=digits,
+        name=name.strip(),
+        email=email.strip(),
+        consent_sms=consent_sms,
+        consent_email=consent_email,
+        code_hash="",
+        ip=ip,
+    )
+    JoinRequest.objects.filter(pk=join_request.pk).update(
+        code_hash=_code_hash(str(join_request.pk), code)
+    )
+    problem = _send_sms(mobile.strip(), _("Your membership code: %(code)s") % {"code": code})
+    if problem:
+        raise ValidationError(
+            {"mobile": _("The code could not be sent to this number: %(why)s") % {"why": problem}},
+            code="sms",
+        )
+    return join_request
+
+
+def confirm_join(join_request: JoinRequest, code: str) -> Membership:
+    """Finish a web join with the code texted to the mobile: wrong codes count (five
+    end the request), a code lasts 15 minutes. Joins the customer with this phone,
+    or a new customer."""
+    if join_request.confirmed_at is not None:
+        raise ValidationError({"code": _("This code was used already.")}, code="used")
+    if timezone.now() - join_request.created_at > CODE_TTL:
+        raise ValidationError(
+            {"code": _("The code has expired: ask for a new one.")}, code="expired"
+        )
+    if join_request.attempts >= MAX_ATTEMPTS:
+        raise ValidationError(
+            {"code": _("Too many wrong codes: ask for a new one.")}, code="attempts"
+        )
+    if not secrets.compare_digest(
+        _code_hash(str(join_request.pk), code.strip()), join_request.code_hash
+    ):
+        JoinRequest.objects.filter(pk=join_request.pk).update(attempts=F("attempts") + 1)
+        raise ValidationError({"code": _("This is not the code we sent.")}, code="wrong")
+    with transaction.atomic():
+        membership = join(
+            mobile=join_request.mobile,
+            channel=Membership.Channel.WEB,
+            name=join_request.name,
+            email=join_request.email,
+            consent_sms=join_request.consent_sms,
+            consent_email=join_request.consent_email,
+        )
+        JoinRequest.objects.filter(pk=join_request.pk).update(confirmed_at=timezone.now())
+    return membership
+
+
+def _sms_language(text: str) -> str:
+    return "zh-hans" if any("\u4e00" <= ch <= "\u9fff" for ch in text) else "en"
+
+
+def _handle_keyword(sender: str, text: str) -> tuple[str, str, Membership | None, str]:
+    """``(outcome, reply, membership, detail)`` of one inbound message."""
+    words = text.split()
+    keyword = words[0].casefold() if words else ""
+    Outcome = InboundSms.Outcome
+    if keyword in config.join_keywords():
+        digits = normalise_mobile(sender)
+        existing = Membership.objects.filter(mobile=digits).first()
+        if existing is not None and existing.status == Membership.Status.ACTIVE:
+            return Outcome.ALREADY, _("You are a member already."), existing, ""
+        name = " ".join(words[1:]) or _("Member %(mobile)s") % {"mobile": digits[-4:]}
+        membership = join(
+            mobile=sender,
+            channel=Membership.Channel.SMS,
+            customer=existing.customer if existing else None,
+            name=name,
+            consent_sms=True,
+        )
+        return Outcome.JOINED, _("Welcome! You are a member now."), membership, ""
+    if keyword in config.leave_keywords():
+        membership = Membership.objects.filter(mobile=normalise_mobile(sender)).first()
+        if membership is None:
+            return Outcome.HELP, _("This number is not a member."), None, ""
+        leave(membership)
+        if membership.customer.consent_sms:
+            update_customer(membership.customer, consent_sms=False)
+        return Outcome.LEFT, _("You have left the membership. No more texts."), membership, ""
+    words_join = "/".join(sorted(k.upper() for k in config.join_keywords()))
+    words_leave = "/".join(sorted(k.upper() for k in config.leave_keywords()))
+    return (
+        Outcome.HELP,
+        _("Reply %(join)s to become a member, %(leave)s to leave.")
+        % {"join": words_join, "leave": words_leave},
+        None,
+        "",
+    )
+
+
+def handle_inbound_sms(*, sender: str, text: str) -> InboundSms:
+    """Answer a text sent to the programme's number: a join keyword makes the sender a
+    member (the customer with this phone, or a new one), a leave keyword ends the
+    membership and SMS consent, anything else gets the help text. Every message is
+    logged with what was done, and answered by SMS."""
+    with translation.override(_sms_language(text)):
+        try:
+            with transaction.atomic():
+                outcome, reply, membership, detail = _handle_keyword(sender, text)
+        except ValidationError as e:
+            outcome, membership = InboundSms.Outcome.REFUSED, None
+            detail = "; ".join(e.messages)[:300]
+            reply = _("Sorry, we could not do that: %(why)s") % {"why": detail}
+        problem = _send_sms(sender, reply) if any(ch.isdigit() for ch in sender) else "no number"
+    return InboundSms.objects.create(
+        sender=sender[:40],
+        text=text,
+        outcome=outcome,
+        detail=(detail or (f"reply not sent: {problem}" if problem else ""))[:300],
+        membership=membership,
+        reply=reply,
+    )
+
+
+# Messages to members go through the campaigns
+
+
+def target_list_of_members(*, level: MembershipLevel | None, by: AbstractBaseUser) -> TargetList:
+    """A static target list of the active members (of ``level``, or all), for a
+    campaign by SMS or email (consent and suppressions are the campaign's to check)."""
+    members = Membership.objects.filter(status=Membership.Status.ACTIVE)
+    if level is not None:
+        members = members.filter(level=level)
+    name = _("Loyalty members · %(level)s") % {"level": level.name if level else _("all levels")}
+    stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
+    return create_static_list(
+        name=f"{name} · {stamp}", customer_ids=members.values("customer_id"), by=by
+    )

@@ -1,6 +1,16 @@
 from django.utils.translation import gettext_lazy as _
 
-from kehu.crm.appconfig import KehuAppConfig
+from kehu.crm.appconfig import ALL, EDIT, VIEW, KehuAppConfig, NavEntry
+from kehu.crm.choices import Role
+
+# the counter staff: see members, enrol one, redeem a reward, correct a balance
+_COUNTER = {
+    "membership": EDIT,
+    "pointsentry": ("view", "add"),
+    "reward": VIEW,
+    "earningrule": VIEW,
+    "membershiplevel": VIEW,
+}
 
 
 class LoyaltyConfig(KehuAppConfig):
@@ -9,3 +19,33 @@ class LoyaltyConfig(KehuAppConfig):
     name = "kehu.crm.loyalty"
     label = "loyalty"
     verbose_name = _("Loyalty")
+
+    url_prefix = "loyalty/"
+    api_router = "kehu.crm.loyalty.api.router"
+    nav = (NavEntry(_("Loyalty"), "loyalty:member_list", 57, permission="loyalty.view_membership"),)
+    role_permissions = {
+        Role.ADMIN: ALL,
+        Role.SALES: _COUNTER,
+        Role.SERVICE: _COUNTER,
+        # marketing runs the programme: its levels, rules and rewards
+        Role.MARKETING: {
+            **_COUNTER,
+            "reward": EDIT,
+            "earningrule": EDIT,
+            "membershiplevel": EDIT,
+            "inboundsms": VIEW,
+        },
+        Role.ANALYST: {
+            "membership": VIEW,
+            "pointsentry": VIEW,
+            "reward": VIEW,
+            "earningrule": VIEW,
+            "membershiplevel": VIEW,
+            "inboundsms": VIEW,
+        },
+    }
+
+    def ready(self) -> None:
+        from kehu.crm.loyalty.receivers import connect
+
+        connect()

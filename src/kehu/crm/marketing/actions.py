@@ -134,6 +134,31 @@ def create_target_list(
     return target_list
 
 
+@transaction.atomic
+def create_static_list(
+    *, name: str, customer_ids: Iterable[int] | QuerySet[Any], by: AbstractBaseUser
+) -> TargetList:
+    """A static target list of exactly these customers (ids, or a query of them), a
+    selection an app above made
+    (the members of the loyalty programme, an event's visitors) that the customer
+    filter cannot express; merged-away records are left out."""
+    target_list = TargetList(name=name.strip(), filters={}, dynamic=False, created_by=by)
+    validate(target_list)
+    target_list.save()
+    ids = list(
+        Customer.objects.filter(pk__in=customer_ids, merged_into__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    TargetListMember.objects.bulk_create(
+        [TargetListMember(target_list=target_list, customer_id=i) for i in ids],
+        batch_size=CHUNK,
+    )
+    target_list.size, target_list.evaluated_at = len(ids), timezone.now()
+    target_list.save(update_fields=["size", "evaluated_at"])
+    return target_list
+
+
 def _seed() -> int:
     return random.SystemRandom().randrange(1, 2**31)
 
