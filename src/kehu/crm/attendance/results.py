@@ -120,7 +120,7 @@ class EventResults:
     booth_income: Decimal
     n_booths: int
     orders: dict[str, Any]  # n, customers, revenue
-    pipeline: dict[str, Any]  # n, amount, won
+    pipeline: dict[str, Any]  # n, total, open, won (amounts)
     leads: dict[str, int]  # captured, converted
     follow_up: FollowUp | None
 
@@ -194,11 +194,11 @@ def event_results(event: Event, days: int = WINDOW_DAYS) -> EventResults:
     orders["revenue"] = orders["revenue"] or ZERO
     pipeline = pipeline_opportunities(event, days).aggregate(
         n=Count("pk"),
-        amount=Sum("amount"),
+        total=Sum("amount"),
         open=Sum("amount", filter=Q(stage__in=Opportunity.OPEN_STAGES)),
         won=Sum("amount", filter=Q(stage=Opportunity.Stage.WON)),
     )
-    for key in ("amount", "open", "won"):
+    for key in ("total", "open", "won"):
         pipeline[key] = pipeline[key] or ZERO
     leads = event_leads(event).aggregate(
         captured=Count("pk"), converted=Count("pk", filter=Q(status=Lead.Status.CONVERTED))
