@@ -31,6 +31,7 @@ from kehu.crm.demo.catalog import CatalogPlan, plan_catalog
 from kehu.crm.demo.engagement import plan_interactions
 from kehu.crm.demo.orders import plan_orders
 from kehu.crm.demo.pipeline import plan_activities, plan_opportunities
+from kehu.crm.demo.portal import add_portal_access
 from kehu.crm.demo.service import plan_tickets
 from kehu.crm.demo.teams import add_teams
 from kehu.crm.demo.timeline import demo_end
@@ -274,4 +275,5 @@ def load_demo(
     backfill_due_times()  # tickets written in bulk get the due times opening would give
     counts |= add_teams(today)  # two sales teams and their monthly targets
     counts |= add_invoices(today, seed)  # invoices of the sales, paid on time or not
+    counts |= add_portal_access(today, seed)  # some contacts may use the customer portal
     return counts
