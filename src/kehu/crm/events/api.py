@@ -3,8 +3,6 @@ event's plan with each work item's schedule figures (earliest and latest start a
 finish, slack, critical) and the delays late items cause. Bad input is a 422 naming
 the field."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from django.db.models import QuerySet
