@@ -20,6 +20,7 @@ from kehu.cli import (
     campaigns,
     imports,
     leads,
+    loyalty,
     rules,
     scoring,
     server,
@@ -35,7 +36,19 @@ def main() -> None:
     """kehu (客户): a CRM whose core is data mining."""
 
 
-for _module in (server, analyst, scoring, imports, users, campaigns, rules, sla, warehouse, leads):
+for _module in (
+    server,
+    analyst,
+    scoring,
+    imports,
+    users,
+    campaigns,
+    rules,
+    sla,
+    warehouse,
+    leads,
+    loyalty,
+):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 
