@@ -16,6 +16,9 @@ Everything that differs between machines comes from the environment:
   written to files under ``var/mail`` (development). ``KEHU_MAIL_FROM``: the sender.
 - ``KEHU_SMS_GATEWAY``: the dotted path of the SMS gateway class; default the file
   gateway, which writes each text to ``var/sms/outbox.jsonl`` (development).
+- ``KEHU_LOYALTY_SMS_SECRET``: the shared secret of the inbound SMS webhook
+  (``/loyalty/sms/inbound``; refused while unset); ``KEHU_LOYALTY_EXPIRY_MONTHS``:
+  how long loyalty points last (default 24).
 """
 
 from __future__ import annotations
@@ -222,6 +225,11 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 KEHU_SMS_GATEWAY = os.environ.get("KEHU_SMS_GATEWAY", "kehu.crm.marketing.sms.FileGateway")
+# the loyalty programme (kehu.crm.loyalty.config): keywords of inbound texts, expiry
+KEHU_LOYALTY_SMS_SECRET = os.environ.get("KEHU_LOYALTY_SMS_SECRET", "")
+KEHU_LOYALTY_EXPIRY_MONTHS = int(os.environ.get("KEHU_LOYALTY_EXPIRY_MONTHS", "24"))
+KEHU_LOYALTY_JOIN_KEYWORDS = ("JOIN", "加入")
+KEHU_LOYALTY_LEAVE_KEYWORDS = ("STOP", "退订")
 # a campaign sends in batches of this many members, each batch's state committed
 KEHU_CAMPAIGN_BATCH = 500
 
