@@ -254,3 +254,27 @@ def test_invitations_need_a_target_list_or_a_segment(event, make_user, client_fo
     )
     assert response.status_code == 422
     assert "Choose a target list or a segment (one of the two)." in response.content.decode()
+
+
+def test_the_list_and_the_api_read_in_a_fixed_number_of_queries(
+    event, make_user, make_customer, client_for, api_for
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    user = make_user("marketing")
+    client, api = client_for(user), api_for(user)
+
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(reverse("events:participants", args=[event.pk])).status_code == 200
+        with CaptureQueriesContext(connection) as rest:
+            assert api.get(f"/events/{event.pk}/participants").status_code == 200
+        return len(page), len(rest)
+
+    actions.add_participant(event, customer=make_customer("First"))
+    count()  # the first requests warm the caches (permissions, content types)
+    few = count()
+    for i in range(15):
+        actions.add_participant(event, customer=make_customer(f"Customer {i}"))
+    assert count() == few

@@ -2,8 +2,6 @@
 badge. Bad input is a 4xx naming the field, with a stable code (a badge refused at the
 door: ``unknown``, ``other_event``, ``cancelled``)."""
 
-from __future__ import annotations
-
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Query, Router
