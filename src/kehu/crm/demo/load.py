@@ -29,6 +29,7 @@ from kehu.crm.demo import customers as demo_customers
 from kehu.crm.demo.billing import add_invoices
 from kehu.crm.demo.catalog import CatalogPlan, plan_catalog
 from kehu.crm.demo.engagement import plan_interactions
+from kehu.crm.demo.events import add_events
 from kehu.crm.demo.orders import plan_orders
 from kehu.crm.demo.pipeline import plan_activities, plan_opportunities
 from kehu.crm.demo.portal import add_portal_access
@@ -276,4 +277,5 @@ def load_demo(
     counts |= add_teams(today)  # two sales teams and their monthly targets
     counts |= add_invoices(today, seed)  # invoices of the sales, paid on time or not
     counts |= add_portal_access(today, seed)  # some contacts may use the customer portal
+    counts |= add_events(today)  # fairs and conferences with their plans, one late item
     return counts
