@@ -12,23 +12,27 @@ from kehu.crm.loyalty.models import PointsEntry
 from kehu.crm.loyalty.queries import balances, member_summary, next_expiry
 
 
-def test_a_customer_who_is_not_a_member_has_no_summary(make_customer: Any) -> None:
-    assert member_summary(make_customer("Walk-in")) is None
+def test_a_customer_who_is_not_a_member_has_no_summary(
+    make_customer: Any, django_assert_num_queries: Any
+) -> None:
+    customer = make_customer("Walk-in")
+    with django_assert_num_queries(1):
+        assert member_summary(customer) is None
 
 
 def test_summary_has_the_balance_the_level_and_the_latest_entries(
     member: Any, django_assert_max_num_queries: Any
 ) -> None:
-    for points in (10, 20, 30):
+    for points in range(1, 13):
         adjust(member, points=points, reason=f"gift {points}", by=None)
     customer = member.customer
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(2):
         summary = member_summary(customer)
     assert summary is not None
     assert summary.membership == member
-    assert summary.balance == 60
+    assert summary.balance == 78
     assert summary.level_label == "No level"
-    assert [e.points for e in summary.recent] == [30, 20, 10]
+    assert [e.points for e in summary.recent] == [12, 11, 10, 9, 8, 7, 6, 5, 4, 3]
 
 
 def test_next_expiry_is_first_in_first_out() -> None:
@@ -63,3 +67,20 @@ def test_balances_of_many_customers_in_one_query(
     with django_assert_num_queries(1):
         found = balances([member.customer_id, outsider.pk])
     assert found == {member.customer_id: 25}
+
+
+def test_summary_expiry_counts_credits_older_than_the_latest_entries(member: Any) -> None:
+    today = timezone.localdate()
+    PointsEntry.objects.create(
+        membership=member,
+        kind="earn",
+        points=40,
+        reference="test:old",
+        expires_on=today + dt.timedelta(days=5),
+        created_at=timezone.now() - dt.timedelta(days=700),
+    )
+    for n in range(12):
+        adjust(member, points=1, reason=f"gift {n}", by=None)
+    summary = member_summary(member.customer)
+    assert (summary.expiring_points, summary.expiring_on) == (40, today + dt.timedelta(days=5))
+    assert len(summary.recent) == 10 and all(e.kind == "adjust" for e in summary.recent)

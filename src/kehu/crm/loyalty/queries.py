@@ -62,36 +62,43 @@ def next_expiry(
 
 def member_summary(customer: object) -> MemberSummary | None:
     """The customer's membership, balance, next expiry and latest entries, or ``None``
-    when it is not a member. Three queries: the membership with its level and sums,
-    the expiring credits per date, the ten latest entries."""
+    when it is not a member. Two queries: the membership with its level and sums (one
+    query, the only one for a customer who is not a member), then the ten latest
+    entries together with the credits that expire after today."""
+    today = timezone.localdate()
     membership = (
         Membership.objects.select_related("level")
-        .annotate(balance=_sum(), debits=_sum(Q(entries__points__lt=0)))
+        .annotate(
+            balance=_sum(),
+            debits=_sum(Q(entries__points__lt=0)),
+            expired_credits=_sum(Q(entries__points__gt=0, entries__expires_on__lte=today)),
+        )
         .filter(customer=customer)
         .first()
     )
     if membership is None:
         return None
-    credits = (
-        PointsEntry.objects.filter(membership=membership, points__gt=0, expires_on__isnull=False)
-        .order_by()
-        .values_list("expires_on")
-        .annotate(points=Sum("points"))
+    entries = PointsEntry.objects.filter(membership=membership)
+    latest = entries.order_by("-created_at", "-id").values("pk")[:RECENT_ENTRIES]
+    rows = list(
+        entries.filter(Q(pk__in=latest) | Q(points__gt=0, expires_on__gt=today)).select_related(
+            "order", "reward"
+        )
     )
-    today = timezone.localdate()
+    recent_ids = {e.pk for e in sorted(rows, key=lambda e: (e.created_at, e.pk))[-RECENT_ENTRIES:]}
+    credits = [(today, membership.expired_credits)] + [
+        (e.expires_on, e.points)
+        for e in rows
+        if e.points > 0 and e.expires_on and e.expires_on > today
+    ]
     expiring_points, expiring_on = next_expiry(credits, -membership.debits, today)
-    recent = list(
-        PointsEntry.objects.filter(membership=membership).select_related("order", "reward")[
-            :RECENT_ENTRIES
-        ]
-    )
     return MemberSummary(
         membership=membership,
         level_label=membership.level.name if membership.level else _("No level"),
         balance=membership.balance,
         expiring_points=expiring_points,
         expiring_on=expiring_on,
-        recent=recent,
+        recent=[e for e in rows if e.pk in recent_ids],
     )
 
 

@@ -43,6 +43,7 @@ from kehu.crm.lists import (
     render_list,
     rows_only,
 )
+from kehu.crm.loyalty import queries as loyalty_queries
 from kehu.crm.sales.models import Opportunity, Order
 from kehu.crm.sales.queries import customer_activities
 from kehu.crm.screens import dashboards, worklist
@@ -236,6 +237,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.user.has_perm("billing.view_invoice"):
         context["receivables"] = billing_queries.balance_of(customer)
         context["payment_terms_days"] = billing_queries.payment_terms_of(customer)
+    if request.user.has_perm("loyalty.view_membership"):
+        context["loyalty_shown"] = True
+        context["member_summary"] = loyalty_queries.member_summary(customer)
     return render(request, "customers/detail.html", context)
 
 
