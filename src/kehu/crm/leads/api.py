@@ -2,8 +2,6 @@
 convert. Bad input is a 422 naming the field; a lead that cannot move (a converted lead
 qualified, a disqualified one converted) is a 422 saying why."""
 
-from __future__ import annotations
-
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Query, Router
