@@ -26,6 +26,7 @@ from kehu.crm.bulk import BulkWriter, next_id
 from kehu.crm.catalog.models import Product, ProductCategory
 from kehu.crm.customers.models import Contact, Customer, CustomerSearchTerm, Tag
 from kehu.crm.demo import customers as demo_customers
+from kehu.crm.demo.attendance import add_attendance
 from kehu.crm.demo.billing import add_invoices
 from kehu.crm.demo.catalog import CatalogPlan, plan_catalog
 from kehu.crm.demo.engagement import plan_interactions
@@ -278,4 +279,5 @@ def load_demo(
     counts |= add_invoices(today, seed)  # invoices of the sales, paid on time or not
     counts |= add_portal_access(today, seed)  # some contacts may use the customer portal
     counts |= add_events(today)  # fairs and conferences with their plans, one late item
+    counts |= add_attendance(today, seed)  # their participants, booths and check-ins
     return counts
