@@ -112,7 +112,7 @@ class RatingForm(forms.Form):
 
 class DetailsForm(forms.Form):
     name = forms.CharField(
-        label=_("Name"), max_length=200, error_messages={"required": _("Enter your name.")}
+        label=_("Your name"), max_length=200, error_messages={"required": _("Enter your name.")}
     )
     email = forms.EmailField(
         label=_("Email"),
@@ -133,7 +133,5 @@ class DetailsForm(forms.Form):
 
 
 class ConsentForm(forms.Form):
-    consent_email = forms.BooleanField(label=_("Send us news and offers by email"), required=False)
-    consent_sms = forms.BooleanField(
-        label=_("Send us news and offers by text message"), required=False
-    )
+    consent_email = forms.BooleanField(label=_("News and offers by email"), required=False)
+    consent_sms = forms.BooleanField(label=_("News and offers by text message"), required=False)

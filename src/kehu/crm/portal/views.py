@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -227,7 +227,12 @@ def order_detail(request: HttpRequest, contact: Contact, pk: int) -> HttpRespons
 @portal_page
 def invoices(request: HttpRequest, contact: Contact) -> HttpResponse:
     page = _page(request, queries.invoices(contact))
-    context = {"contact": contact, "page": page, "balance": balance_of(contact.customer)}
+    context = {
+        "contact": contact,
+        "page": page,
+        "balance": balance_of(contact.customer),
+        "today": timezone.localdate(),
+    }
     return render(request, "portal/invoices.html", context)
 
 
