@@ -31,6 +31,7 @@ from kehu.crm.demo.billing import add_invoices
 from kehu.crm.demo.catalog import CatalogPlan, plan_catalog
 from kehu.crm.demo.engagement import plan_interactions
 from kehu.crm.demo.events import add_events
+from kehu.crm.demo.loyalty import add_loyalty
 from kehu.crm.demo.orders import plan_orders
 from kehu.crm.demo.pipeline import plan_activities, plan_opportunities
 from kehu.crm.demo.portal import add_portal_access
@@ -280,4 +281,5 @@ def load_demo(
     counts |= add_portal_access(today, seed)  # some contacts may use the customer portal
     counts |= add_events(today)  # fairs and conferences with their plans, one late item
     counts |= add_attendance(today, seed)  # their participants, booths and check-ins
+    counts |= add_loyalty(today, seed)  # a third of the customers are members, with points
     return counts

@@ -245,7 +245,7 @@ def adjust(
 # The order-wide steps
 
 
-def _category_multipliers() -> dict[int | None, float]:
+def category_multipliers() -> dict[int | None, float]:
     """Each product category's multiplier: its own category rule's, else its nearest
     parent's, else 1."""
     own = {
@@ -339,7 +339,7 @@ def earn_for_orders(*, by: AbstractBaseUser | None = None) -> int:
     )
     for order_id, category, amount in lines:
         amounts[order_id][category] = amount
-    multipliers = _category_multipliers()
+    multipliers = category_multipliers()
     levels = dict(MembershipLevel.objects.values_list("pk", "multiplier"))
     bonuses = list(EarningRule.objects.filter(kind=EarningRule.Kind.BONUS, active=True))
     months, now = config.expiry_months(), timezone.now()
