@@ -86,3 +86,10 @@ def test_scores_rank_the_held_out_leads_by_whether_they_convert():
     # the reasons of a top lead name the features that drive conversion
     top = int(np.argmax(scores.probability))
     assert any(r.startswith(("email_domain", "seniority")) for r in scores.reasons[top])
+
+
+def test_no_leads_at_all_is_too_little_history():
+    frame, _ = _leads(10)
+    with pytest.raises(TooLittleHistoryError, match="0 converted and 0 lost"):
+        score_leads(frame.iloc[:0])
+    assert len(lead_features(frame.iloc[:0])) == 0

@@ -115,7 +115,7 @@ def _text(values: pd.Series) -> pd.Series:
 
 
 def _email_domain(email: pd.Series) -> pd.Series:
-    domain = _text(email).str.lower().str.rpartition("@")[2]
+    domain = _text(email).str.lower().str.extract(r"@([^@]*)$", expand=False).fillna("")
     kind = np.where(domain == "", "none", np.where(domain.isin(FREE_MAIL), "free", "corporate"))
     return pd.Series(kind, index=email.index)
 
@@ -195,11 +195,12 @@ def score_leads(leads: pd.DataFrame, *, min_each: int = MIN_EACH, seed: int = 0)
     """
     from kehu.insight.churn import feature_table, train_outcome  # lightgbm: load on use
 
-    frame = lead_features(leads)
-    outcome = frame["outcome"]
-    n_converted, n_lost = int((outcome == 1).sum()), int((outcome == 0).sum())
+    known = pd.to_numeric(leads.get("outcome", pd.Series(dtype=float)), errors="coerce")
+    n_converted, n_lost = int((known == 1).sum()), int((known == 0).sum())
     if min(n_converted, n_lost) < max(min_each, FOLDS):
         raise TooLittleHistoryError(n_converted, n_lost, min_each)
+    frame = lead_features(leads)
+    outcome = frame["outcome"]
     open_rows = outcome.isna().to_numpy()
     if not open_rows.any():
         raise InputError("no open lead to score")
