@@ -46,6 +46,9 @@ def test_the_database_refuses_an_update_of_the_ledger(member: Any) -> None:
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         connection.cursor().execute(update, [entry.pk])
     assert PointsEntry.objects.get(pk=entry.pk).points == 50
+    # renumbering keys (a copy of the database with its ids moved) keeps the entry
+    connection.cursor().execute("UPDATE loyalty_pointsentry SET id = id + 10000")
+    assert PointsEntry.objects.get(pk=entry.pk + 10000).points == 50
 
 
 def test_the_database_refuses_an_entry_of_zero_points(member: Any) -> None:
