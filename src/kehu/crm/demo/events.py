@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.utils import translation
+from django.utils import timezone, translation
 
 from kehu.crm.events import actions
 from kehu.crm.events.models import Event, WorkItem
@@ -59,10 +59,11 @@ def _progress(event: Event, today: date, *, late: str | None = None) -> None:
             )
 
 
-def add_events(today: date) -> dict[str, int]:
+def add_events(today: date | None = None) -> dict[str, int]:
     """The demo's events and their plans; nothing when there are events already."""
     if Event.objects.exists():
         return {"events": 0, "work_items": 0}
+    today = today or timezone.localdate()
     planner, seller = _user(PLANNER), _user(SELLER)
     with translation.override("en"):
         past = actions.create_event(
