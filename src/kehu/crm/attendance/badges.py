@@ -7,7 +7,7 @@ import segno
 from django.utils.safestring import SafeString, mark_safe
 
 
-def qr_svg(code: str, *, scale: int = 6, title: str = "") -> SafeString:
+def qr_svg(code: str, *, scale: int = 7, title: str = "") -> SafeString:
     """The QR code of ``code`` as an ``<svg>`` element to put in a page (segno escapes
     the title; the code is the badge alphabet's letters and digits)."""
     qr = segno.make(code, error="m", micro=False)
