@@ -47,6 +47,10 @@ class Effectiveness:
         return (self.cost / self.n_leads).quantize(Decimal("0.01"))
 
 
+def _cents(value: Decimal | int | None) -> Decimal:
+    return Decimal(value or 0).quantize(Decimal("0.01"))
+
+
 def _revenue_since_conversion() -> Subquery:
     orders = (
         Order.objects.filter(
@@ -102,7 +106,7 @@ def by_source(since: date | None = None, until: date | None = None) -> list[Effe
             n_leads=r["n_leads"],
             n_qualified=r["n_qualified"],
             n_converted=r["n_converted"],
-            revenue=r["revenue"],
+            revenue=_cents(r["revenue"]),
             cost=None,
         )
         for r in rows
@@ -116,19 +120,19 @@ def by_campaign(since: date | None = None, until: date | None = None) -> list[Ef
         _leads(since, until)
         .filter(campaign__isnull=False)
         .order_by()
-        .values("campaign_id", name=F("campaign__name"), cost=F("campaign__cost"))
+        .values("campaign_id", campaign_name=F("campaign__name"), campaign_cost=F("campaign__cost"))
         .annotate(**_counts())
-        .order_by("-n_leads", "name")
+        .order_by("-n_leads", "campaign_name")
     )
     return [
         Effectiveness(
             key=str(r["campaign_id"]),
-            label=r["name"],
+            label=r["campaign_name"],
             n_leads=r["n_leads"],
             n_qualified=r["n_qualified"],
             n_converted=r["n_converted"],
-            revenue=r["revenue"],
-            cost=r["cost"],
+            revenue=_cents(r["revenue"]),
+            cost=r["campaign_cost"],
             campaign_id=r["campaign_id"],
         )
         for r in rows
