@@ -252,3 +252,29 @@ def test_pages_in_chinese(acme):
     ):
         response = client.get(url)
         assert response.status_code == 200 and text in response.content.decode(), url
+
+
+@pytest.mark.parametrize(
+    ("url", "most"),
+    [
+        ("/portal/", 12),
+        ("/portal/orders/", 8),
+        ("/portal/invoices/", 9),
+        ("/portal/tickets/", 9),
+    ],
+)
+def test_list_pages_read_a_fixed_number_of_queries(
+    acme, product, django_assert_max_num_queries, url, most
+):
+    """Twenty more orders, invoices and tickets add no query (no N+1)."""
+    from kehu.crm.billing.actions import invoice_order
+    from kehu.crm.sales.actions import create_order
+    from kehu.crm.service.actions import open_ticket
+
+    records, client = acme
+    for i in range(20):
+        order = create_order(records["customer"], [{"product": product, "quantity": Decimal(1)}])
+        invoice_order(order)
+        open_ticket(records["customer"], subject=f"Question {i}", order=order)
+    with django_assert_max_num_queries(most):
+        assert client.get(url).status_code == 200
