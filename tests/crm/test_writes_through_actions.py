@@ -61,6 +61,7 @@ ALLOWED: dict[str, str] = {
     "crm/service/sla_actions.py": "the service-level actions: due times of tickets in bulk",
     "crm/marketing/sending.py": "sends a campaign: each member's state as its message leaves",
     "crm/attendance/followup.py": "the after-event actions: follow-up, survey, event costs",
+    "crm/attendance/invitations.py": "the invitation action: a campaign and its invitees",
     # the demo loader fills a fresh database through kehu.crm.bulk
     "crm/demo/load.py": "the demo loader (its tags; the rest through kehu.crm.bulk)",
     # plumbing of Django's sign-in and permissions, not a business write

@@ -4,7 +4,7 @@ badge page."""
 
 from __future__ import annotations
 
-import io
+import base64
 
 import segno
 from django.conf import settings
@@ -27,9 +27,9 @@ def badge_url(participant: Participant) -> str:
 
 
 def qr_png(code: str) -> bytes:
-    out = io.BytesIO()
-    segno.make(code, error="m", micro=False).save(out, kind="png", scale=8, border=2)
-    return out.getvalue()
+    """The QR code of ``code`` as PNG bytes (segno writes PNG without an image library)."""
+    uri = segno.make(code, error="m", micro=False).png_data_uri(scale=8, border=2)
+    return base64.b64decode(uri.split(",", 1)[1])
 
 
 def send_confirmation(participant: Participant, request: HttpRequest | None = None) -> None:
