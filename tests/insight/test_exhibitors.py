@@ -192,6 +192,30 @@ def test_with_enough_history_the_outcome_model_learns_who_stays_away():
     assert any(r.startswith("satisfaction") for r in reasons)
 
 
+def test_a_model_no_better_than_chance_gives_way_to_the_rule():
+    # each exhibitor comes to each fair with the same chance, whatever it did before
+    rng = np.random.default_rng(5)
+    came = rng.random((80, 8)) < 0.7
+    who, event = np.nonzero(came)
+    rows = pd.DataFrame(
+        {
+            "exhibitor": who,
+            "event": event,
+            "event_date": pd.to_datetime("2010-05-01") + pd.to_timedelta(event * 365, "D"),
+            "booth_spend": 1000.0,
+            "satisfaction": rng.integers(1, 6, who.size).astype(float),
+        }
+    )
+    history = exhibitor_history(rows)
+    assert history.metrics["n_labelled"] >= 100
+    assert history.metrics["cv_roc_auc"] < 0.6
+    assert history.metrics["model_rejected"] is True
+    assert history.method == "rule"
+    assert (
+        history.exhibitors["not_return_reasons"].map(lambda rs: all(" = " in r for r in rs)).all()
+    )
+
+
 def test_same_input_same_result():
     rows = _simulated(n_exhibitors=60)
     first = exhibitor_history(rows).exhibitors["not_return"]

@@ -41,7 +41,8 @@ satisfaction and its change, booth spend and its change, revenue, would return) 
 labelled by whether it was missing from the next event. With at least ``min_rows``
 labelled rows and ``min_each`` of each outcome, kehu's outcome model
 (:func:`kehu.insight.churn.train_outcome`) learns them and scores the latest event,
-with each exhibitor's top reasons; with less history, a transparent rule does
+with each exhibitor's top reasons, provided it predicts better than chance (its
+cross-validated ROC AUC at least ``min_auc``, 0.6); otherwise a transparent rule does
 (:data:`RULE_WEIGHTS`): each warning sign that holds raises the chance by its weight,
 ``1 - prod(1 - w)``, and the signs are the reasons. ``method`` says which was used.
 
@@ -117,6 +118,7 @@ class ExhibitorRules:
     low_satisfaction: float = 2.0
     min_rows: int = 100
     min_each: int = 10
+    min_auc: float = 0.6
     folds: int = 5
     seed: int = 0
 
@@ -492,10 +494,12 @@ def _not_return(
         except InputError as e:
             counts["model_error"] = str(e)
         else:
-            scores = result.scores.slice(len(train))
-            reasons = [list(r) for r in scores.column("top_reasons").to_pylist()]
-            metrics = {**counts, "cv_roc_auc": result.metrics["cv_roc_auc"]}
-            return scores.column("probability").to_numpy(), reasons, "model", metrics
+            counts["cv_roc_auc"] = result.metrics["cv_roc_auc"]
+            if counts["cv_roc_auc"] >= rules.min_auc:
+                scores = result.scores.slice(len(train))
+                reasons = [list(r) for r in scores.column("top_reasons").to_pylist()]
+                return scores.column("probability").to_numpy(), reasons, "model", counts
+            counts["model_rejected"] = True  # no better than chance: the rule is clearer
     probability, reasons = _rule(f, last, rules)
     return probability, reasons, "rule", counts
 

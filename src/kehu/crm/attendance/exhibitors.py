@@ -10,6 +10,7 @@ answers) at the past events, and their orders in the window after each event.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,6 +19,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, ExpressionWrapper, Sum
 from django.http import HttpRequest, HttpResponse
@@ -65,6 +67,7 @@ FEATURE_LABELS = {
 }
 assert set(FEATURE_LABELS) == set(FEATURES)
 PAGE_SIZE = 50
+CACHE_SECONDS = 6 * 3600
 SORTS = ("name", "-events", "-contribution", "-not_return", "-satisfaction", "-loyalty")
 EXHIBITOR_FILTERS: dict[str, Param] = {
     "q": Text(),
@@ -178,11 +181,16 @@ def exhibitor_view(kind: str | None = None) -> ExhibitorView:
     """The exhibitors' history over the past events (of ``kind``, when given)."""
     parts = _participations(kind)
     parts["revenue"] = _revenue(parts)
-    history = exhibitor_history(
-        parts.rename(columns={"customer_id": "exhibitor", "event_id": "event"}).drop(
-            columns="ends_on"
-        )
+    rows = parts.rename(columns={"customer_id": "exhibitor", "event_id": "event"}).drop(
+        columns="ends_on"
     )
+    # the outcome model takes seconds: learnt again only when the table it reads changed
+    digest = hashlib.sha256(pd.util.hash_pandas_object(rows, index=False).to_numpy().tobytes())
+    key = f"attendance:exhibitors:{digest.hexdigest()}"
+    history = cache.get(key)
+    if history is None:
+        history = exhibitor_history(rows)
+        cache.set(key, history, CACHE_SECONDS)
     table = history.exhibitors.copy()
     names = dict(Customer.objects.filter(pk__in=table.index.tolist()).values_list("pk", "name"))
     table["name"] = [names.get(i, "") for i in table.index]
