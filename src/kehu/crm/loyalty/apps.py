@@ -1,4 +1,4 @@
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.crm.appconfig import ALL, EDIT, VIEW, KehuAppConfig, NavEntry
 from kehu.crm.choices import Role
@@ -18,11 +18,18 @@ class LoyaltyConfig(KehuAppConfig):
 
     name = "kehu.crm.loyalty"
     label = "loyalty"
-    verbose_name = _("Loyalty")
+    verbose_name = pgettext_lazy("loyalty programme", "Loyalty")
 
     url_prefix = "loyalty/"
     api_router = "kehu.crm.loyalty.api.router"
-    nav = (NavEntry(_("Loyalty"), "loyalty:member_list", 57, permission="loyalty.view_membership"),)
+    nav = (
+        NavEntry(
+            pgettext_lazy("loyalty programme", "Loyalty"),
+            "loyalty:member_list",
+            57,
+            permission="loyalty.view_membership",
+        ),
+    )
     role_permissions = {
         Role.ADMIN: ALL,
         Role.SALES: _COUNTER,
