@@ -18,6 +18,7 @@ from kehu.crm.sales.actions import create_order
 from kehu.crm.service.actions import add_comment, change_status, open_ticket
 from kehu.crm.service.models import Ticket
 from tests.crm.marketing.conftest import smtp, smtp_server  # noqa: F401
+from tests.crm.portal.conftest import wait_for_mail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LINK = re.compile(r"/portal/sign-in/link/(\S+)/")
@@ -52,7 +53,7 @@ def _sign_in_by_link(page, smtp, email: str) -> None:  # noqa: F811
     page.fill("#id_email", email)
     page.click("#send-link")
     page.wait_for_selector("#link-sent")
-    (message,) = smtp.messages
+    (message,) = wait_for_mail(smtp, 1)
     token = LINK.search(message.get_content()).group(1)
     page.goto(f"/portal/sign-in/link/{token}/")
     page.click("#confirm-sign-in")

@@ -4,7 +4,9 @@ marketing tests' fixtures)."""
 
 from __future__ import annotations
 
+import json
 import re
+import time
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -57,11 +59,32 @@ def link_in(message: Any) -> str:
     return match.group(1)
 
 
-def last_code(outbox: Any) -> str:
-    import json
+def wait_for_mail(inbox: Any, n: int = 1, timeout: float = 10.0) -> list[Any]:
+    """The messages the SMTP server got, once there are ``n`` (the portal sends sign-in
+    messages from a thread of their own)."""
+    deadline = time.monotonic() + timeout
+    while len(inbox.messages) < n and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(inbox.messages) >= n, f"{len(inbox.messages)} messages, expected {n}"
+    return inbox.messages
 
-    line = outbox.read_text(encoding="utf-8").strip().splitlines()[-1]
-    return re.search(r"\b(\d{6})\b", json.loads(line)["text"]).group(1)
+
+def texts(outbox: Any, n: int = 1, timeout: float = 10.0) -> list[dict[str, str]]:
+    """The text messages written to the outbox, once there are ``n``."""
+    deadline = time.monotonic() + timeout
+    lines: list[str] = []
+    while time.monotonic() < deadline:
+        lines = outbox.read_text(encoding="utf-8").splitlines() if outbox.exists() else []
+        if len(lines) >= n:
+            break
+        time.sleep(0.02)
+    assert len(lines) >= n, f"{len(lines)} text messages, expected {n}"
+    return [json.loads(line) for line in lines]
+
+
+def last_code(outbox: Any, n: int = 1) -> str:
+    """The code of the ``n``-th text message (waiting for it)."""
+    return re.search(r"\b(\d{6})\b", texts(outbox, n)[n - 1]["text"]).group(1)
 
 
 @pytest.fixture

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -152,6 +155,21 @@ def record_request(kind: str, key: str, ip: str | None) -> None:
     SignInRequest.objects.filter(at__lt=timezone.now() - timedelta(days=1)).delete()
 
 
+def _deliver(sends: list[Callable[[], object]], what: str) -> None:
+    """Send the messages in a thread of their own: the visitor's answer comes as fast
+    whether the address has access (a message goes out) or not, so that its timing does
+    not tell either (no account enumeration)."""
+
+    def run() -> None:
+        for send in sends:
+            try:
+                send()
+            except (OSError, SmsError):
+                logger.exception("portal %s not sent", what)
+
+    threading.Thread(target=run, name="portal-sign-in", daemon=True).start()
+
+
 def _new_token(access: PortalAccess, kind: str, secret: str, minutes: int) -> SignInToken:
     now = timezone.now()
     token = SignInToken.objects.create(
@@ -177,7 +195,7 @@ def request_link(email: str, *, ip: str | None) -> Asked:
     accesses = PortalAccess.objects.filter(
         enabled=True, contact__email__iexact=address
     ).select_related("contact__customer")
-    n_sent = 0
+    sends: list[Callable[[], object]] = []
     for access in accesses:
         nonce = secrets.token_urlsafe(24)
         token = _new_token(access, SignInToken.Kind.LINK, nonce, LINK_MINUTES)
@@ -188,13 +206,9 @@ def request_link(email: str, *, ip: str | None) -> Asked:
         subject = _("Sign in to the %(company)s customer portal") % {
             "company": access.contact.customer.name
         }
-        try:
-            EmailMessage(subject, body, to=[access.contact.email]).send()
-        except OSError:
-            logger.exception("portal sign-in link to contact %s not sent", access.contact_id)
-            continue
-        n_sent += 1
-    return Asked(n_sent=n_sent)
+        sends.append(EmailMessage(subject, body, to=[access.contact.email]).send)
+    _deliver(sends, "sign-in link")
+    return Asked(n_sent=len(sends))
 
 
 def _token_from_link(signed: str) -> SignInToken | None:
@@ -273,7 +287,7 @@ def request_code(phone: str, *, ip: str | None) -> Asked:
     if minutes := throttle.wait_minutes((SignInRequest.Kind.CODE,), key, ip, failures=False):
         return Asked(wait_minutes=minutes)
     record_request(SignInRequest.Kind.CODE, key, ip)
-    n_sent = 0
+    sends: list[Callable[[], object]] = []
     for access in _accesses_by_phone(digits)[:1]:
         code = f"{secrets.randbelow(1_000_000):06d}"
         _new_token(access, SignInToken.Kind.CODE, code, CODE_MINUTES)
@@ -281,13 +295,9 @@ def request_code(phone: str, *, ip: str | None) -> Asked:
             "code": code,
             "n": CODE_MINUTES,
         }
-        try:
-            gateway().send(access.contact.phone, text)
-        except (SmsError, OSError):
-            logger.exception("portal sign-in code to contact %s not sent", access.contact_id)
-            continue
-        n_sent += 1
-    return Asked(n_sent=n_sent)
+        sends.append(partial(gateway().send, access.contact.phone, text))
+    _deliver(sends, "sign-in code")
+    return Asked(n_sent=len(sends))
 
 
 @dataclass(frozen=True)
