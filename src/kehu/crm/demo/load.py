@@ -27,6 +27,7 @@ from kehu.crm.catalog.models import Product, ProductCategory
 from kehu.crm.customers.models import Contact, Customer, CustomerSearchTerm, Tag
 from kehu.crm.demo import customers as demo_customers
 from kehu.crm.demo.attendance import add_attendance
+from kehu.crm.demo.attendance_results import add_attendance_results
 from kehu.crm.demo.billing import add_invoices
 from kehu.crm.demo.catalog import CatalogPlan, plan_catalog
 from kehu.crm.demo.engagement import plan_interactions
@@ -281,5 +282,6 @@ def load_demo(
     counts |= add_portal_access(today, seed)  # some contacts may use the customer portal
     counts |= add_events(today)  # fairs and conferences with their plans, one late item
     counts |= add_attendance(today, seed)  # their participants, booths and check-ins
+    counts |= add_attendance_results(today, seed)  # surveys, costs, earlier fair editions
     counts |= add_loyalty(today, seed)  # a third of the customers are members, with points
     return counts
