@@ -32,6 +32,7 @@ from kehu.crm.demo.billing import add_invoices
 from kehu.crm.demo.catalog import CatalogPlan, plan_catalog
 from kehu.crm.demo.engagement import plan_interactions
 from kehu.crm.demo.events import add_events
+from kehu.crm.demo.leads import add_leads
 from kehu.crm.demo.loyalty import add_loyalty
 from kehu.crm.demo.orders import plan_orders
 from kehu.crm.demo.pipeline import plan_activities, plan_opportunities
@@ -284,4 +285,5 @@ def load_demo(
     counts |= add_attendance(today, seed)  # their participants, booths and check-ins
     counts |= add_attendance_results(today, seed)  # surveys, costs, earlier fair editions
     counts |= add_loyalty(today, seed)  # a third of the customers are members, with points
+    counts |= add_leads(today, seed)  # 1,500 leads over 18 months, some converted
     return counts
