@@ -220,3 +220,32 @@ def test_an_unknown_event_is_a_404(client_for, marketing_user):
 def test_the_menu_has_events(client_for, service_user):
     page = client_for(service_user).get("/").content.decode()
     assert 'href="/events/"' in page
+
+
+def test_list_and_plan_queries_do_not_grow_with_the_rows(fair, client_for, marketing_user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(marketing_user)
+
+    def count(url):
+        client.get(url)  # warm caches (permissions, content types)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    list_before, plan_before = count("/events/"), count(f"/events/{fair.pk}/")
+    phase = fair.phases.get(name="Before")
+    for n in range(5):
+        item = actions.add_work_item(fair, phase=phase, name=f"Extra {n}", owner=marketing_user)
+        actions.add_dependency(fair.items["Book space"], item)
+        actions.create_event(name=f"Other {n}", kind="seminar", starts_on=TODAY, ends_on=TODAY)
+    assert count("/events/") == list_before
+    assert count(f"/events/{fair.pk}/") == plan_before
+
+
+def test_tabs_of_other_apps_show_only_when_their_pages_exist(fair):
+    from kehu.crm.events.templatetags.event_tabs import optional_url
+
+    assert optional_url("events:detail", fair.pk) == f"/events/{fair.pk}/"
+    assert optional_url("events:no_such_page", fair.pk) == ""

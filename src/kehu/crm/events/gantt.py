@@ -4,11 +4,13 @@ ones apart, and lines at today and at the event's first day; each bar opens the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 
 import plotly.graph_objects as go
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils import dateformat
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 from kehu.crm.charts import PALETTE, Chart, ChartTable, link_points, plotly_text, styled
@@ -52,8 +54,24 @@ def _line(figure: go.Figure, day: date, text: str, colour: str, dash: str) -> No
     )
 
 
+def _short_dates() -> Callable[[date], str]:
+    """Format a date as the page's language writes it short (the format looked up
+    once, not per bar)."""
+    pattern = get_format("SHORT_DATE_FORMAT")
+    return lambda day: dateformat.format(day, pattern)
+
+
+def _item_urls(rows: list[ItemRow]) -> list[str]:
+    """Each item's page, reversed once for all (a plan may have thousands)."""
+    marker = 987654321
+    pattern = reverse("events:item_edit", args=[marker])
+    return [pattern.replace(str(marker), str(r.item.pk)) for r in rows]
+
+
 def gantt_chart(plan: Plan) -> Chart:
     rows = [r for _phase, phase_rows in plan.phases for r in phase_rows]
+    short = _short_dates()
+    urls = _item_urls(rows)
     labels = [_label(n, r) for n, r in enumerate(rows, start=1)]
     names = {
         "critical": _("Critical"),
@@ -77,18 +95,14 @@ def gantt_chart(plan: Plan) -> Chart:
             ],
             marker_color=colour,
             customdata=[
-                [
-                    date_format(rows[k].early_start, "SHORT_DATE_FORMAT"),
-                    date_format(rows[k].early_finish, "SHORT_DATE_FORMAT"),
-                    rows[k].slack,
-                ]
+                [short(rows[k].early_start), short(rows[k].early_finish), rows[k].slack]
                 for k in members
             ],
             hovertemplate="%{y}<br>%{customdata[0]} – %{customdata[1]}<br>"
             + _("Slack: %(days)s days") % {"days": "%{customdata[2]}"}
             + "<extra></extra>",
         )
-        link_points(bar, [reverse("events:item_edit", args=[rows[k].item.pk]) for k in members])
+        link_points(bar, [urls[k] for k in members])
         figure.add_trace(bar)
     styled(figure)
     figure.update_layout(barmode="overlay", bargap=0.3)
