@@ -267,7 +267,7 @@ def _setting_form(
 @permission_required("loyalty.view_earningrule", raise_exception=True)
 def rules(request: HttpRequest) -> HttpResponse:
     context = {
-        "levels": MembershipLevel.objects.annotate(n=Count("members")),
+        "levels": MembershipLevel.objects.annotate(n=Count("members")).order_by("-rank", "name"),
         "rules": EarningRule.objects.select_related("category", "level"),
     }
     return render(request, "loyalty/rules.html", context)
@@ -321,7 +321,7 @@ def rule_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 @permission_required("loyalty.view_reward", raise_exception=True)
 def rewards(request: HttpRequest) -> HttpResponse:
-    rows = Reward.objects.annotate(n_redeemed=Count("redemptions"))
+    rows = Reward.objects.annotate(n_redeemed=Count("redemptions")).order_by("points_cost", "name")
     return render(request, "loyalty/rewards.html", {"rewards": rows})
 
 
