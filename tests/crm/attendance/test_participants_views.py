@@ -95,11 +95,12 @@ def test_adding_a_participant_picked_from_a_customer_and_contact(
     from kehu.crm.customers.actions import add_contact
 
     customer = make_customer("Lotus Tea Co")
-    contact = add_contact(customer, name="Li Na", email="li@lotus.example")
+    add_contact(customer, name="Wang Wei")
+    contact = add_contact(customer, name="Li Na", email="li@lotus.example", is_primary=True)
     url = reverse("events:participant_add", args=[event.pk])
     admin = client_for(make_user("admin"))
-    response = admin.get(url, {"customer": customer.pk})
-    assert f'value="{contact.pk}"' in response.content.decode()  # the contacts follow
+    response = admin.get(url, {"customer": customer.pk})  # the contacts follow the picker
+    assert f'<option value="{contact.pk}" selected>Li Na' in response.content.decode()
     response = admin.post(
         url,
         {

@@ -42,8 +42,10 @@ class ParticipantForm(forms.Form):
     """A participant added by staff: a customer (and one of its contacts) or just a
     name; the rest defaults to the contact's and customer's."""
 
-    kind = forms.ChoiceField(label=_("Kind"), choices=Participant.Kind.choices)
     contact = forms.ModelChoiceField(Contact.objects.none(), label=_("Contact"), required=False)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Participant.Kind.choices, initial=Participant.Kind.GENERAL
+    )
     name = forms.CharField(
         label=_("Name"),
         max_length=200,

@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from kehu.crm.attendance.forms import (
 )
 from kehu.crm.attendance.invitations import invite, registration_url
 from kehu.crm.attendance.models import Participant
+from kehu.crm.customers.models import Contact
 from kehu.crm.events.models import Event
 from kehu.crm.lists import csv_response, csv_rows, list_context, list_filters, render_list
 from kehu.crm.validation import Choice, Param, Text, attach_errors
@@ -100,6 +101,18 @@ def participant_export(request: HttpRequest, pk: int) -> HttpResponse:
     return csv_response(f"participants-{event.slug}", csv_rows(rows, PARTICIPANT_COLUMNS))
 
 
+def _with_primary_contact(params: QueryDict) -> QueryDict:
+    """The picker's reload with the picked customer's primary contact chosen, when no
+    contact is: who comes for a company is usually its main contact."""
+    customer = params.get("customer", "")
+    if params.get("contact") or not customer.isdigit() or int(customer) >= 2**63:
+        return params
+    primary = Contact.objects.filter(customer_id=int(customer), is_primary=True).first()
+    data = params.copy()
+    data["contact"] = str(primary.pk) if primary else ""
+    return data
+
+
 @login_required
 @permission_required("attendance.add_participant", raise_exception=True)
 def participant_add(request: HttpRequest, pk: int) -> HttpResponse:
@@ -107,7 +120,7 @@ def participant_add(request: HttpRequest, pk: int) -> HttpResponse:
     posted = request.method == "POST"
     form = ParticipantForm(request.POST if posted else None, user=request.user)
     if not posted and request.GET:  # the picker reloads the contacts of a customer
-        form = ParticipantForm(request.GET, user=request.user)
+        form = ParticipantForm(_with_primary_contact(request.GET), user=request.user)
         form.errors.clear()
     if posted and form.is_valid():
         try:
