@@ -249,3 +249,25 @@ def test_tabs_of_other_apps_show_only_when_their_pages_exist(fair):
 
     assert optional_url("events:detail", fair.pk) == f"/events/{fair.pk}/"
     assert optional_url("events:no_such_page", fair.pk) == ""
+
+
+def test_edit_a_dependency_lag_moves_the_successor(fair, client_for, marketing_user):
+    from kehu.crm.events.queries import event_plan
+
+    client = client_for(marketing_user)
+    link = Dependency.objects.get(successor=fair.items["Build booth"])
+    url = reverse("events:dependency_edit", args=[link.pk])
+    assert client.get(url).status_code == 200
+    bad = client.post(url, {"kind": "space", "lag_days": "400"})
+    assert bad.status_code == 422 and "365" in bad.content.decode()
+    assert client.post(url, {"kind": "time", "lag_days": "2"}).status_code == 302
+    link.refresh_from_db()
+    assert (link.kind, link.lag_days) == ("time", 2)
+    rows = {r.item.name: r for r in event_plan(fair).rows.values()}
+    assert rows["Build booth"].early_start == TODAY + timedelta(7)
+
+
+def test_sales_cannot_edit_dependencies(fair, client_for, sales_user):
+    link = Dependency.objects.get(successor=fair.items["Build booth"])
+    url = reverse("events:dependency_edit", args=[link.pk])
+    assert client_for(sales_user).post(url, {"kind": "time", "lag_days": "2"}).status_code == 403

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from kehu.crm.events.models import Dependency, Event, Phase, WorkItem
 from kehu.crm.events.plan_templates import PlanTemplate
-from kehu.crm.unset import UNSET
+from kehu.crm.unset import UNSET, Unset
 from kehu.crm.validation import validate
 from kehu.insight.errors import InputError
 from kehu.insight.schedule import critical_path
@@ -185,6 +185,20 @@ def add_dependency(
     dependency = Dependency(
         predecessor=predecessor, successor=successor, kind=kind, lag_days=lag_days
     )
+    validate(dependency)
+    dependency.save()
+    return dependency
+
+
+@transaction.atomic
+def update_dependency(
+    dependency: Dependency, *, kind: str | Unset = UNSET, lag_days: int | Unset = UNSET
+) -> Dependency:
+    """Change how the successor waits: the kind (time or space) or the lag in days."""
+    if not isinstance(kind, Unset):
+        dependency.kind = kind
+    if not isinstance(lag_days, Unset):
+        dependency.lag_days = lag_days
     validate(dependency)
     dependency.save()
     return dependency

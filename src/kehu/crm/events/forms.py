@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from kehu.crm.events.models import Dependency, Event, Phase, WorkItem
@@ -125,6 +126,21 @@ class DependencyForm(forms.Form):
         items = WorkItem.objects.filter(event=event).order_by("phase__position", "position", "id")
         self.fields["predecessor"].queryset = items
         self.fields["successor"].queryset = items
+
+
+class DependencyEditForm(forms.ModelForm):
+    class Meta:
+        model = Dependency
+        fields = ["kind", "lag_days"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lag_days"].min_value = -365
+        self.fields["lag_days"].max_value = 365
+        self.fields["lag_days"].validators += [
+            MinValueValidator(-365),
+            MaxValueValidator(365),
+        ]
 
 
 class PhaseForm(forms.Form):

@@ -14,5 +14,6 @@ urlpatterns = [
     path("items/<int:pk>/", views.item_edit, name="item_edit"),
     path("items/<int:pk>/advance/", views.item_advance, name="item_advance"),
     path("items/<int:pk>/delete/", views.item_delete, name="item_delete"),
+    path("dependencies/<int:pk>/", views.dependency_edit, name="dependency_edit"),
     path("dependencies/<int:pk>/remove/", views.dependency_remove, name="dependency_remove"),
 ]

@@ -17,7 +17,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kehu.crm.events import actions, queries
-from kehu.crm.events.forms import DependencyForm, EventForm, NewEventForm, PhaseForm, WorkItemForm
+from kehu.crm.events.forms import (
+    DependencyEditForm,
+    DependencyForm,
+    EventForm,
+    NewEventForm,
+    PhaseForm,
+    WorkItemForm,
+)
 from kehu.crm.events.gantt import gantt_chart
 from kehu.crm.events.models import Dependency, Event, WorkItem
 from kehu.crm.events.plan_templates import TEMPLATES
@@ -284,6 +291,27 @@ def dependency_add(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Dependency added."))
             return redirect(event)
     return _render_plan(request, event, status=422, dependency_form=form)
+
+
+@login_required
+@permission_required("events.change_dependency", raise_exception=True)
+def dependency_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    links = Dependency.objects.select_related("predecessor", "successor__event")
+    dependency = get_object_or_404(links, pk=pk)
+    event = dependency.successor.event
+    form = DependencyEditForm(request.POST or None, instance=dependency)
+    context = {"form": form, "event": event, "dependency": dependency}
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                actions.update_dependency(dependency, **form.cleaned_data)
+            except ValidationError as e:
+                attach_errors(form, e)
+            else:
+                messages.success(request, _("Dependency saved."))
+                return redirect(event)
+        return render(request, "events/dependency_form.html", context, status=422)
+    return render(request, "events/dependency_form.html", context)
 
 
 @login_required
