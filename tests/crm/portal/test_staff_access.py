@@ -101,3 +101,19 @@ def test_the_staff_page_in_chinese(shop, client_for, make_user):
     client = client_for(make_user("service", language="zh-hans"))
     html = client.get(_url(shop["customer"])).content.decode()
     assert "门户访问权限" in html and "授予权限并邀请" in html
+
+
+def test_staff_see_that_a_ticket_came_from_the_portal(
+    world, portal_client, client_for, service_user
+):
+    from kehu.crm.service.models import Ticket
+
+    portal_client(world["acme"]["contact"]).post(
+        "/portal/tickets/new/", {"type": "inquiry", "subject": "Opening hours?"}
+    )
+    staff = client_for(service_user)
+    ticket = Ticket.objects.get(subject="Opening hours?")
+    html = staff.get(f"/service/tickets/{ticket.pk}/").content.decode()
+    assert "opened on the customer portal" in html and "Acme Buyer" in html
+    other = staff.get(f"/service/tickets/{world['acme']['ticket'].pk}/").content.decode()
+    assert "opened on the customer portal" not in other

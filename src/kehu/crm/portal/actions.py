@@ -402,12 +402,8 @@ def rate_portal_ticket(
                 "comment": comment,
             },
         )
-    origin = PortalTicket.objects.filter(ticket=ticket).first()
-    if origin is None:
-        PortalTicket.objects.create(ticket=ticket, contact=None, rating_comment=comment)
-    else:
-        origin.rating_comment = comment
-        origin.save(update_fields=["rating_comment"])
+    # a ticket opened here keeps the comment beside it too (the log has it for all)
+    PortalTicket.objects.filter(ticket=ticket).update(rating_comment=comment)
     return ticket
 
 
