@@ -279,3 +279,23 @@ def test_the_list_and_the_api_read_in_a_fixed_number_of_queries(
     for i in range(15):
         actions.add_participant(event, customer=make_customer(f"Customer {i}"))
     assert count() == few
+
+
+def test_invitations_to_a_segment_make_its_target_list(event, make_user, make_customer, client_for):
+    from kehu.crm.intelligence.models import CustomerScore, ValueRun
+    from kehu.crm.marketing.models import Campaign
+
+    run = ValueRun.objects.create(status=ValueRun.Status.DONE)
+    for i, segment in enumerate(["Champions", "Champions", "At risk"]):
+        customer = make_customer(f"Scored {i}", email=f"s{i}@example.com", consent_email=True)
+        CustomerScore.objects.create(customer=customer, run=run, rfm_segment=segment)
+    response = client_for(make_user("marketing")).post(
+        reverse("events:invitations", args=[event.pk]),
+        {"segment": "Champions", "channels": ["email"]},
+    )
+    assert response.status_code == 302
+    campaign = Campaign.objects.get()
+    assert campaign.target_list.filters == {"segment": "Champions"}
+    assert campaign.target_list.name == "Tea Fair: Champions"
+    invited = event.participants.filter(status="invited").values_list("name", flat=True)
+    assert sorted(invited) == ["Scored 0", "Scored 1"]
