@@ -159,3 +159,11 @@ def test_smtp_down_keeps_the_registration_and_says_so(event, settings):
     response = client.post(reverse("attendance:register", args=[event.slug]), FORM, follow=True)
     assert response.status_code == 200 and Participant.objects.count() == 1
     assert "We could not email your badge just now" in response.content.decode()
+
+
+def test_a_mobile_that_is_no_number_is_said_on_its_field(event):
+    response = Client().post(
+        reverse("attendance:register", args=[event.slug]), {**FORM, "phone": "call me"}
+    )
+    assert response.status_code == 422 and "phone" in response.context["form"].errors
+    assert not Participant.objects.exists()
