@@ -249,8 +249,11 @@ def stage_chart(view: ExhibitorView, querystring: str) -> Chart:
         figure.add_trace(link_points(trace, urls))
     for i, label in enumerate(labels):
         rows.append([label, *[int(counts[s][i]) for s in STAGES]])
-    figure.update_layout(barmode="stack")
-    figure.update_yaxes(title_text=_("Exhibitors"), rangemode="tozero")
+    figure.update_layout(barmode="stack", legend_traceorder="normal")
+    most = max((int(sum(counts[s][i] for s in STAGES)) for i in range(len(labels))), default=0)
+    figure.update_yaxes(
+        title_text=_("Exhibitors"), rangemode="tozero", dtick=1 if most <= 10 else None
+    )
     return Chart(
         key="exhibitor-stages",
         title=_("Exhibitors by stage at each event"),

@@ -135,7 +135,7 @@ def money_chart(results: EventResults) -> Chart:
         )
         figure.add_trace(link_points(trace, [url or booths]))
         rows.append([x, str(label), _money(amount)])
-    figure.update_layout(barmode="stack")
+    figure.update_layout(barmode="stack", legend_traceorder="normal")
     figure.update_yaxes(title_text=_("Amount"), rangemode="tozero")
     roi = results.roi
     summary = (
