@@ -13,7 +13,7 @@ The features are what a lead says of itself and what was done with it:
   or ``none``;
 - ``seniority``: ``executive``, ``manager``, ``staff`` or ``none``, from words of the
   job title (:data:`SENIORITY_WORDS`, English and Chinese);
-- ``days_open``: days from capture to the decision (a decided lead) or to ``now`` (an
+- ``days_open``: whole days from capture to the decision (a decided lead) or to ``now`` (an
   open one);
 - ``activities``: calls, emails, meetings and notes logged on the lead.
 
@@ -155,7 +155,9 @@ def lead_features(leads: pd.DataFrame) -> pd.DataFrame:
             "has_company": (_text(leads["company"]) != "").astype("float64").to_numpy(),
             "email_domain": _email_domain(leads["email"]).to_numpy(),
             "seniority": _seniority(leads["title"]).to_numpy(),
-            "days_open": pd.to_numeric(leads["days_open"], errors="coerce").to_numpy(float),
+            "days_open": np.floor(pd.to_numeric(leads["days_open"], errors="coerce")).to_numpy(
+                float
+            ),
             "activities": pd.to_numeric(leads["activities"], errors="coerce").to_numpy(float),
             "outcome": pd.to_numeric(leads["outcome"], errors="coerce").to_numpy(float),
         }

@@ -15,6 +15,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kehu.crm.model_fields import customer_field, source_key_field, user_field
 
@@ -23,7 +24,7 @@ class Lead(models.Model):
     class Source(models.TextChoices):
         WEB_FORM = "web_form", _("Web form")
         IMPORT = "import", _("Import")
-        EVENT = "event", _("Event")
+        EVENT = "event", pgettext_lazy("lead source", "Event")
         API = "api", _("API")
         MANUAL = "manual", _("Entered by staff")
         REFERRAL = "referral", _("Referral")

@@ -42,15 +42,14 @@ def lead_reason(reason: str) -> str:
         shown = _("yes") if value == "1" else _("no")
     else:
         shown = VALUE_LABELS.get(value, value)
-    return f"{label}: {shown}"
+    return _("%(feature)s: %(value)s") % {"feature": label, "value": shown}
 
 
 @register.filter
 def lead_badge(status: str) -> str:
     """The badge class of a lead status."""
     return {
-        Lead.Status.WORKING: "active",
-        Lead.Status.QUALIFIED: "high",
+        Lead.Status.QUALIFIED: "active",
         Lead.Status.DISQUALIFIED: "lost",
         Lead.Status.CONVERTED: "won",
     }.get(status, "")
