@@ -10,6 +10,7 @@ import pytest
 
 from kehu.crm.attendance.models import Booth, Participant
 from kehu.crm.demo.attendance import add_attendance
+from kehu.crm.engagement.models import Interaction
 
 TODAY = date(2026, 6, 15)
 
@@ -30,7 +31,7 @@ def crowd(make_customer):
 
 
 def test_nothing_without_events(crowd):
-    assert add_attendance(TODAY) == {"participants": 0, "booths": 0}
+    assert add_attendance(TODAY) == {"participants": 0, "booths": 0, "booth_conversations": 0}
 
 
 def test_participants_and_booths_of_past_and_coming_events(crowd, make_event):
@@ -60,6 +61,12 @@ def test_participants_and_booths_of_past_and_coming_events(crowd, make_event):
     assert returning & set(
         past.participants.filter(kind="exhibitor").values_list("customer", flat=True)
     )
+    talks = Interaction.objects.filter(channel="exhibition")
+    assert talks.count() == counts["booth_conversations"] > 0
+    came = set(checked.values_list("customer", flat=True))
+    assert set(talks.values_list("customer", flat=True)) <= came
+    for talk in talks:
+        assert past.starts_on <= talk.occurred_at.date() <= past.ends_on + timedelta(days=1)
     codes = list(Participant.objects.values_list("badge_code", flat=True))
     assert len(set(codes)) == len(codes)
-    assert add_attendance(TODAY) == {"participants": 0, "booths": 0}
+    assert add_attendance(TODAY) == {"participants": 0, "booths": 0, "booth_conversations": 0}

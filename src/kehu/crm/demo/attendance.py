@@ -4,7 +4,8 @@ against ``today``:
 - an event that is over: exhibitors, trade buyers, professional and general visitors,
   most of them customers (with their primary contact), who were invited, registered on
   the web or were added by staff; about three in four came (checked in during the
-  event's opening hours), the others are no-shows or cancelled;
+  event's opening hours), the others are no-shows or cancelled; a third of the
+  customers who came had a conversation at the booth, on their timeline;
 - an event ahead that is open for registration: invited customers, registrations and
   confirmations, nobody checked in yet;
 - a fair ahead: its exhibitors, many of them back from the last fair;
@@ -26,7 +27,9 @@ from django.utils import timezone
 
 from kehu.crm.attendance.models import BADGE_ALPHABET, BADGE_LENGTH, Booth, Participant
 from kehu.crm.bulk import BulkWriter, next_id
+from kehu.crm.choices import InteractionChannel
 from kehu.crm.customers.models import Contact, Customer
+from kehu.crm.engagement.models import Interaction
 from kehu.crm.events.models import Event
 
 Columns = dict[str, np.ndarray]
@@ -84,6 +87,17 @@ LAST_NAMES = np.array(
         "Smith",
     ]
 )
+CONVERSATION_SHARE = 0.35
+CONVERSATIONS = np.array(
+    [
+        "Tasted the new season's oolong at the booth; wants samples",
+        "Asked for the wholesale price list",
+        "Talked about an exclusive distribution deal in the region",
+        "Wants to visit our plant before ordering",
+        "Compared our packaging with a competitor's",
+        "Interested in private-label gift boxes for the holidays",
+    ]
+)
 COMPANIES = np.array(["Trading", "Imports", "Foods", "Retail", "Supply", "Commerce"])
 
 
@@ -93,6 +107,7 @@ class _People:
     primary contact's id, name, email and phone (or the customer's own)."""
 
     ids: np.ndarray
+    owner: np.ndarray  # 0: none
     is_company: np.ndarray
     name: np.ndarray
     contact: np.ndarray  # 0: none
@@ -105,7 +120,7 @@ def _people() -> _People:
     rows = list(
         Customer.objects.filter(merged_into__isnull=True)
         .order_by("id")
-        .values_list("id", "kind", "name", "email", "phone")
+        .values_list("id", "kind", "name", "email", "phone", "owner_id")
     )
     contacts = {
         c[0]: c[1:]
@@ -122,6 +137,7 @@ def _people() -> _People:
 
     return _People(
         ids=ids,
+        owner=np.array([r[5] or 0 for r in rows], dtype=np.int64),
         is_company=np.array([r[1] == Customer.Kind.COMPANY for r in rows], dtype=bool),
         name=np.array([r[2] for r in rows], dtype=object),
         contact=np.array([c[0] if c else 0 for _r, c in pairs], dtype=np.int64),
@@ -268,6 +284,32 @@ def _floor(event: Event, exhibitors: np.ndarray, rng: np.random.Generator, today
     }
 
 
+def _conversations(cols: Columns, people: _People, rng: np.random.Generator) -> Columns:
+    """Conversations at the booth of an event that is over: with about one in three of
+    the customers who came, logged by their owner as an exhibition interaction within a
+    few hours of their check-in."""
+    came = np.flatnonzero((cols["status"] == S.CHECKED_IN) & (cols["customer_id"] > 0))
+    talked = came[rng.random(came.size) < CONVERSATION_SHARE]
+    n = talked.size
+    customer = cols["customer_id"][talked]
+    owner = people.owner[np.searchsorted(people.ids, customer)]
+    at = cols["checked_in_at"][talked] + (rng.uniform(0.2, 3, n) * 3600).astype("timedelta64[s]")
+    subject = CONVERSATIONS[rng.integers(0, len(CONVERSATIONS), n)]
+    return {
+        "id": np.arange(next_id(Interaction), next_id(Interaction) + n),
+        "customer_id": customer,
+        "contact_id": cols["contact_id"][talked],
+        "channel": np.full(n, InteractionChannel.EXHIBITION.value, dtype=object),
+        "direction": np.full(n, Interaction.Direction.INBOUND.value, dtype=object),
+        "subject": subject.astype(object),
+        "body": np.full(n, "", dtype=object),
+        "occurred_at": at,
+        "duration_minutes": rng.integers(5, 40, n),
+        "user_id": np.where(owner > 0, owner, 0),
+        "created_at": at,
+    }
+
+
 def _mix(event: Event, today: date) -> tuple:
     if event.ends_on < today:
         return PAST_MIX
@@ -278,7 +320,7 @@ def _mix(event: Event, today: date) -> tuple:
 
 def _nullable(cols: Columns) -> Columns:
     """Zero ids as NULL."""
-    for key in ("customer_id", "contact_id", "exhibitor_id"):
+    for key in ("customer_id", "contact_id", "exhibitor_id", "user_id"):
         if key in cols:
             cols[key] = np.where(cols[key] > 0, cols[key], None).astype(object)
     return cols
@@ -290,15 +332,15 @@ def add_attendance(today: date | None = None, seed: int = 7) -> dict[str, int]:
     today = today or timezone.localdate()
     events = list(Event.objects.exclude(status=Event.Status.CANCELLED).order_by("starts_on", "id"))
     if not events or Participant.objects.exists():
-        return {"participants": 0, "booths": 0}
+        return {"participants": 0, "booths": 0, "booth_conversations": 0}
     people = _people()
     if not people.ids.size:
-        return {"participants": 0, "booths": 0}
+        return {"participants": 0, "booths": 0, "booth_conversations": 0}
     scale = min(1.0, people.ids.size / FULL_SIZE)
     rng = np.random.default_rng(seed + 16)
-    counts = {"participants": 0, "booths": 0}
+    counts = {"participants": 0, "booths": 0, "booth_conversations": 0}
     last_exhibitors = np.array([], dtype=np.int64)
-    with BulkWriter([Participant, Booth]) as writer:
+    with BulkWriter([Participant, Booth, Interaction]) as writer:
         for event in events:
             mix = tuple((k, max(int(n * scale), 2), share) for k, n, share in _mix(event, today))
             cols = _dated(event, _draw(people, mix, rng, last_exhibitors), today, rng)
@@ -308,6 +350,9 @@ def add_attendance(today: date | None = None, seed: int = 7) -> dict[str, int]:
             cols["badge_code"] = _badges(n)
             is_exhibitor = (cols["kind"] == K.EXHIBITOR) & (cols["status"] != S.CANCELLED)
             counts["participants"] += writer.write(Participant, _nullable(dict(cols)))
+            if event.ends_on < today:
+                talks = _nullable(_conversations(cols, people, rng))
+                counts["booth_conversations"] += writer.write(Interaction, talks)
             if event.kind == Event.Kind.FAIR:
                 floor = _floor(event, cols["id"][is_exhibitor], rng, today)
                 counts["booths"] += writer.write(Booth, _nullable(floor))
