@@ -5,7 +5,8 @@ from the past fair's plan, and a seminar not planned yet.
 
 A handful of events of some forty work items: written through the events actions (the
 plans come from the built-in templates and from copying an event), and only when there
-are no events yet.
+are no events yet. The company is Chinese: its events, and the phases and work items
+the templates give them, are written in Chinese, as its planners would enter them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from kehu.crm.events import actions
 from kehu.crm.events.models import Event, WorkItem
@@ -24,7 +26,9 @@ from kehu.crm.events.queries import event_plan
 
 PLANNER = "jessica.wilson"  # the demo's marketing user (demo/load.py STAFF)
 SELLER = "emily.johnson"
-LATE_ITEM = "Arrange catering, equipment and signage"
+LANGUAGE = "zh-hans"  # the language the plans are written in
+LATE_ITEM = "Arrange catering, equipment and signage"  # its template name, in English
+LEADS_ITEM = "Hand the leads to sales"
 
 
 def _user(username: str) -> Any:
@@ -36,6 +40,7 @@ def _progress(event: Event, today: date, *, late: str | None = None) -> None:
     then confirmed on their dates, the one running today carried out; ``late`` has
     started on time but is not done, its owner expecting it two days before the event."""
     plan = event_plan(event, today=today)
+    late = None if late is None else gettext(late)
     for row in plan.rows.values():
         item: WorkItem = row.item
         planned_start = row.planned_finish - timedelta(days=item.duration_days)
@@ -65,53 +70,53 @@ def add_events(today: date | None = None) -> dict[str, int]:
         return {"events": 0, "work_items": 0}
     today = today or timezone.localdate()
     planner, seller = _user(PLANNER), _user(SELLER)
-    with translation.override("en"):
+    with translation.override(LANGUAGE):
         past = actions.create_event(
-            name="Canton Import and Export Fair",
+            name="中国进出口商品交易会",
             kind=Event.Kind.FAIR,
             status=Event.Status.CLOSED,
             starts_on=today - timedelta(days=60),
             ends_on=today - timedelta(days=58),
-            venue="Pazhou Complex",
-            city="Guangzhou",
+            venue="琶洲展馆",
+            city="广州",
             owner=planner,
             budget=Decimal("180000"),
         )
         n_items = actions.apply_template(FAIR, past, owner=planner)
         _progress(past, today)
         conference = actions.create_event(
-            name="Customer Conference",
+            name="客户大会",
             kind=Event.Kind.CONFERENCE,
             status=Event.Status.OPEN,
             starts_on=today + timedelta(days=45),
             ends_on=today + timedelta(days=46),
-            venue="International Convention Center",
-            city="Hangzhou",
+            venue="国际博览中心",
+            city="杭州",
             owner=planner,
             budget=Decimal("95000"),
             capacity=400,
         )
         n_items += actions.apply_template(CONFERENCE, conference, owner=planner)
-        leads = conference.work_items.get(name="Hand the leads to sales")
+        leads = conference.work_items.get(name=gettext(LEADS_ITEM))
         actions.update_work_item(leads, owner=seller)
         _progress(conference, today, late=LATE_ITEM)
         autumn = actions.create_event(
-            name="Autumn Trade Fair",
+            name="秋季贸易博览会",
             kind=Event.Kind.FAIR,
             starts_on=today + timedelta(days=200),
             ends_on=today + timedelta(days=202),
-            venue="National Exhibition and Convention Center",
-            city="Shanghai",
+            venue="国家会展中心",
+            city="上海",
             owner=planner,
             budget=Decimal("150000"),
         )
         n_items += actions.copy_plan(past, autumn)
         actions.create_event(
-            name="Tea Tasting Seminar",
+            name="品茶研讨会",
             kind=Event.Kind.SEMINAR,
             starts_on=today + timedelta(days=20),
             ends_on=today + timedelta(days=20),
-            city="Hangzhou",
+            city="杭州",
             owner=planner,
             capacity=40,
         )
