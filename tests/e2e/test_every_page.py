@@ -168,6 +168,9 @@ def _data_words(database: Path) -> set[str]:
         "SELECT source_name FROM integration_importjob",
         "SELECT city FROM customers_customer",
         "SELECT country FROM customers_customer",
+        "SELECT name FROM loyalty_membershiplevel",
+        "SELECT name FROM loyalty_reward",
+        "SELECT name FROM loyalty_earningrule",
     ]
     words: set[str] = set()
     with sqlite3.connect(database) as db:

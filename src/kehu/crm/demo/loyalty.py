@@ -49,9 +49,9 @@ CHANNELS = np.array(["web", "sms", "staff"])
 CHANNEL_WEIGHTS = (0.5, 0.2, 0.3)
 LEVELS = (  # name, rank, tiers, ABC classes, minimum points, multiplier
     ("Member", 0, "Lead", "", None, "1"),
-    ("Silver", 1, "Iron", "A", None, "1.1"),
-    ("Gold", 2, "Gold", "", 1000, "1.25"),
-    ("Platinum", 3, "Platinum", "", None, "1.5"),
+    ("Silver member", 1, "Iron", "A", None, "1.1"),
+    ("Gold member", 2, "Gold", "", 1000, "1.25"),
+    ("Platinum member", 3, "Platinum", "", None, "1.5"),
 )
 REWARDS = (  # name, points, stock
     ("Coffee voucher", 50, None),

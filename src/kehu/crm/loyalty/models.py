@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.crm.intelligence.labels import ABC_CLASSES as ABC_NAMES
 from kehu.crm.intelligence.labels import TIERS as TIER_NAMES
+from kehu.crm.intelligence.labels import label as tier_label
 
 _NOT_DIGIT = re.compile(r"\D")
 
@@ -106,6 +107,11 @@ class MembershipLevel(models.Model):
     @property
     def abc_list(self) -> list[str]:
         return _names(self.abc_classes)
+
+    @property
+    def tier_labels(self) -> str:
+        """The value tiers in the user's language (the analysis stores them in English)."""
+        return ", ".join(str(tier_label(t)) for t in self.tier_list)
 
     def clean(self) -> None:
         errors: dict[str, ValidationError] = {}
