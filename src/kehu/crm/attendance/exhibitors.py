@@ -203,7 +203,8 @@ def reasons_text(reasons: list[str]) -> str:
     words = []
     for reason in reasons:
         feature, _sep, value = reason.partition(" = ")
-        words.append(f"{FEATURE_LABELS.get(feature, feature)}: {value}")
+        shown = _("unknown") if value == "(missing)" else value
+        words.append(f"{FEATURE_LABELS.get(feature, feature)}: {shown}")
     return "; ".join(words)
 
 
@@ -223,10 +224,9 @@ def stage_chart(view: ExhibitorView, querystring: str) -> Chart:
     the list of its stage."""
     history = view.history
     events = history.events
-    labels = [
-        f"{plotly_text(view.events[e].name)} ({d:%Y-%m-%d})"
-        for e, d in zip(events["event"], pd.to_datetime(events["event_date"]), strict=True)
-    ]
+    dates = pd.to_datetime(events["event_date"])
+    labels = [f"{d:%Y-%m-%d}" for d in dates]
+    names = [plotly_text(view.events[e].name) for e in events["event"]]
     base = reverse("events:exhibitors")
     figure = go.Figure()
     rows: list[list[Any]] = []
@@ -239,7 +239,8 @@ def stage_chart(view: ExhibitorView, querystring: str) -> Chart:
             x=labels,
             y=counts[stage].tolist(),
             marker_color=colours[stage],
-            hovertemplate=f"{STAGE_LABELS[stage]}: %{{y}}<extra></extra>",
+            hovertext=names,
+            hovertemplate=f"%{{hovertext}}<br>{STAGE_LABELS[stage]}: %{{y}}<extra></extra>",
         )
         urls = [None] * len(labels)
         if urls:
@@ -248,8 +249,12 @@ def stage_chart(view: ExhibitorView, querystring: str) -> Chart:
             )
         figure.add_trace(link_points(trace, urls))
     for i, label in enumerate(labels):
-        rows.append([label, *[int(counts[s][i]) for s in STAGES]])
+        rows.append(
+            [f"{view.events[events['event'].iloc[i]].name} ({label})"]
+            + [int(counts[s][i]) for s in STAGES]
+        )
     figure.update_layout(barmode="stack", legend_traceorder="normal")
+    figure.update_xaxes(type="category")
     most = max((int(sum(counts[s][i] for s in STAGES)) for i in range(len(labels))), default=0)
     figure.update_yaxes(
         title_text=_("Exhibitors"), rangemode="tozero", dtick=1 if most <= 10 else None

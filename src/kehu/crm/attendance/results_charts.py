@@ -10,8 +10,13 @@ from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from kehu.crm.attendance.models import EventCost
 from kehu.crm.attendance.results import RATINGS, EventResults
 from kehu.crm.charts import PALETTE, Chart, ChartTable, link_points, styled
+
+# the costs in colours of their own: purple, vermillion, orange, yellow, black, grey; the
+# revenue in sky blue (booths) and green (orders), the pipeline in blue
+COST_COLOURS = (PALETTE[3], PALETTE[5], PALETTE[1], PALETTE[6], PALETTE[7], "#999999")
 
 
 def _money(value: Any) -> str:
@@ -97,18 +102,19 @@ def money_chart(results: EventResults) -> Chart:
     figure = go.Figure()
     costs_url = reverse("events:results", args=[results.event.pk]) + "#costs"
     rows: list[list[Any]] = []
-    for i, (_category, label, amount) in enumerate(results.costs):
+    colours = dict(zip(EventCost.Category.values, COST_COLOURS, strict=True))
+    for category, label, amount in results.costs:
         trace = go.Bar(
             name=str(label),
             x=[cost_x],
             y=[float(amount)],
-            marker_color=PALETTE[(i + 3) % len(PALETTE)],
+            marker_color=colours[category],
             hovertemplate=f"{label}: %{{y:,.2f}}<extra></extra>",
         )
         figure.add_trace(link_points(trace, [costs_url]))
         rows.append([cost_x, str(label), _money(amount)])
     parts = [
-        (revenue_x, _("Booth income"), results.booth_income, PALETTE[4], None),
+        (revenue_x, _("Booth income"), results.booth_income, PALETTE[4], None),  # sky blue
         (
             revenue_x,
             _("Orders after the event"),
@@ -139,7 +145,7 @@ def money_chart(results: EventResults) -> Chart:
     figure.update_yaxes(title_text=_("Amount"), rangemode="tozero")
     roi = results.roi
     summary = (
-        _("Return on the event's cost: %(roi)s%%.") % {"roi": number_format(roi * 100, 0)}
+        _("Return on the event's cost: %(roi)s%%.") % {"roi": number_format(round(roi * 100))}
         if roi is not None
         else _("Enter the event's costs to see its return.")
     )
@@ -149,5 +155,5 @@ def money_chart(results: EventResults) -> Chart:
         figure=styled(figure),
         table=ChartTable(headers=[_("Bar"), _("Part"), _("Amount")], rows=rows),
         summary=summary,
-        height=340,
+        height=380,
     )

@@ -81,6 +81,7 @@ def _render(
     data = results.event_results(event, days)
     costs = list(EventCost.objects.filter(event=event))
     audience = followup.follow_up_audience(event)
+    unassigned = audience.filter(customer__isnull=True, lead__isnull=True)
     context: dict[str, Any] = {
         "event": event,
         "tab": "results",
@@ -92,7 +93,8 @@ def _render(
         "cost_form": cost_form or CostForm(),
         "follow_form": follow_form or FollowUpForm(),
         "n_audience": audience.count(),
-        "unassigned": list(audience.filter(customer__isnull=True, lead__isnull=True)[:50]),
+        "unassigned": list(unassigned[:50]),
+        "n_unassigned": unassigned.count(),
     }
     return render(request, "attendance/results.html", context, status=status)
 
