@@ -21,10 +21,15 @@ LAYERS = [
     "intelligence",
     "integration",
     "marketing",
+    "leads",
     "automation",
+    "events",
+    "attendance",
+    "loyalty",
     "screens",
     "reports",
     "performance",
+    "portal",
 ]
 
 

@@ -15,6 +15,7 @@ LINK = re.compile(r'<a href="([^"]*)">([^<]*)</a>')
 
 DESK = [
     ("/customers/", "Customers"),
+    ("/leads/", "Leads"),
     ("/sales/orders/", "Orders"),
     ("/sales/opportunities/board/", "Pipeline"),
     ("/sales/activities/", "Activities"),
@@ -23,10 +24,12 @@ DESK = [
 SALES_DESK = [
     *DESK,
     ("/billing/invoices/", "Invoices"),
+    ("/events/", "Events"),
     ("/service/tickets/", "Tickets"),
     ("/engagement/", "Interactions"),
     ("/catalog/products/", "Products"),
     ("/marketing/", "Campaigns"),  # every role but service reads campaigns
+    ("/loyalty/", "Loyalty"),
 ]
 MENUS = {
     ("admin", False): [
@@ -46,22 +49,27 @@ MENUS = {
     ],
     ("service", False): [
         ("/customers/", "Customers"),
+        ("/leads/", "Leads"),
         ("/sales/orders/", "Orders"),
         ("/sales/activities/", "Activities"),
         ("/performance/", "Performance"),
         ("/billing/invoices/", "Invoices"),
+        ("/events/", "Events"),
         ("/service/tickets/", "Tickets"),
         ("/engagement/", "Interactions"),
         ("/catalog/products/", "Products"),
+        ("/loyalty/", "Loyalty"),
         ("/intelligence/", "Intelligence"),
         ("/reports/", "Reports"),
     ],
     ("marketing", False): [
         *DESK,  # no invoices
+        ("/events/", "Events"),
         ("/service/tickets/", "Tickets"),
         ("/engagement/", "Interactions"),
         ("/catalog/products/", "Products"),
         ("/marketing/", "Campaigns"),
+        ("/loyalty/", "Loyalty"),
         ("/intelligence/", "Intelligence"),
         ("/reports/", "Reports"),
         ("/automation/", "Automation"),
@@ -98,15 +106,18 @@ def test_the_menu_reads_in_the_users_language(
     client = client_for(make_user("analyst", language="zh-hans"))
     assert [label for _url, label in _menu(client)] == [
         "客户",
+        "线索",
         "订单",
         "销售漏斗",
         "活动",
         "业绩",
         "发票",
+        "会展活动",
         "工单",
         "互动记录",
         "产品",
         "营销活动",
+        "会员积分",
         "客户洞察",
         "报表",
         "自动化",
