@@ -36,6 +36,9 @@ def test_member_list_searches_by_mobile_and_shows_the_liability(
     assert page.status_code == 200
     assert "Li Na" in text and 'id="points-liability">1,234<' in text
     assert "Li Na" not in admin_client.get("/loyalty/?q=999999").content.decode()
+    assert "Li Na" in admin_client.get("/loyalty/?min_balance=1234").content.decode()
+    assert "Li Na" not in admin_client.get("/loyalty/?min_balance=1235").content.decode()
+    assert admin_client.get("/loyalty/?min_balance=lots").status_code == 400
 
 
 def test_member_list_export_has_the_balances(member: Any, admin_client: Any) -> None:

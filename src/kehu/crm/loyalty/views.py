@@ -49,6 +49,7 @@ MEMBER_FILTERS: dict[str, Param] = {
     "q": Text(),
     "level": Id("none"),
     "status": Choice(Membership.Status.values),
+    "min_balance": Id(),
     "sort": Choice(list(SORTS)),
 }
 MEMBER_COLUMNS = [
@@ -69,7 +70,13 @@ def visible_members(user: Any) -> QuerySet[Membership]:
 
 
 def filtered_members(
-    user: Any, *, q: str = "", level: str = "", status: str = "", sort: str = "-joined"
+    user: Any,
+    *,
+    q: str = "",
+    level: str = "",
+    status: str = "",
+    min_balance: str = "",
+    sort: str = "-joined",
 ) -> QuerySet[Membership]:
     members = queries.with_balance(visible_members(user).select_related("customer", "level"))
     if q.strip():
@@ -85,6 +92,8 @@ def filtered_members(
         members = members.filter(level_id=int(level))
     if status:
         members = members.filter(status=status)
+    if min_balance:
+        members = members.filter(balance__gte=int(min_balance))
     return members.order_by(*SORTS.get(sort, SORTS["-joined"]))
 
 
