@@ -178,3 +178,26 @@ def test_run_does_every_step(member: Any, base_rule: Any, completed_order: Any) 
     result = run()
     assert (result.earned, result.reversed, result.expired) == (1, 0, 0)
     assert _balance(member) == 20
+
+
+def test_a_return_waits_for_points_when_the_balance_is_spent(
+    member: Any, base_rule: Any, completed_order: Any, make_reward: Any
+) -> None:
+    from kehu.crm.sales.actions import create_order, set_order_status
+
+    order = completed_order(member.customer, "50.00")
+    earn_for_orders()
+    redeem(member, make_reward("Cup", 50), by=None)
+    returned = create_order(
+        member.customer,
+        [{"product": order.lines.get().product, "quantity": Decimal(1)}],
+        kind="return",
+        original_order=order,
+    )
+    set_order_status(returned, "completed")
+    assert reverse_for_orders() == 0  # nothing left to take back: the balance stays at 0
+    completed_order(member.customer, "80.00")
+    earn_for_orders()
+    assert reverse_for_orders() == 1
+    assert _balance(member) == 30
+    assert reverse_for_orders() == 0

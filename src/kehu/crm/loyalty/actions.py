@@ -381,45 +381,56 @@ def _balances(membership_ids: Iterable[int]) -> dict[int, int]:
 def _reversals_due() -> list[tuple[int, int, int, str, str]]:
     """``(membership, order, points, reference, reason)`` of what returns and
     cancellations take back: a completed return takes its share of what the original
-    order earned; a cancelled order that earned gives back what is left of it."""
+    order earned; a cancelled order that earned gives back what is left of it. Only
+    the returns and cancellations not reversed yet are read, with the entries of their
+    original orders (a few queries, however long the ledger)."""
+    reversed_ = PointsEntry.objects.filter(kind=Kind.REVERSE, order=OuterRef("pk"))
+    returns = list(
+        Order.objects.filter(
+            kind=Order.Kind.RETURN,
+            status=Order.Status.COMPLETED,
+            original_order__points_entries__kind=Kind.EARN,
+        )
+        .exclude(Exists(reversed_))
+        .order_by("pk")
+        .values_list(
+            "pk", "number", "total_amount", "original_order_id", "original_order__total_amount"
+        )
+    )
+    cancelled = list(
+        Order.objects.filter(status=Order.Status.CANCELLED, points_entries__kind=Kind.EARN)
+        .exclude(Exists(reversed_))
+        .order_by("pk")
+        .values_list("pk", "number")
+    )
+    originals = {r[3] for r in returns} | {pk for pk, _number in cancelled}
+    if not originals:
+        return []
     earned = {
         order_id: (membership_id, points)
         for order_id, membership_id, points in PointsEntry.objects.filter(
-            kind=Kind.EARN
+            kind=Kind.EARN, order_id__in=originals
         ).values_list("order_id", "membership_id", "points")
     }
     taken: dict[int, int] = defaultdict(int)
-    done = set()
-    for reference, points in PointsEntry.objects.filter(kind=Kind.REVERSE).values_list(
-        "reference", "points"
-    ):
-        done.add(reference)
-        original = int(reference.rsplit(":", 1)[-1].split("/")[0])
-        taken[original] -= points
+    earlier = PointsEntry.objects.filter(
+        Q(order__original_order_id__in=originals) | Q(order_id__in=originals), kind=Kind.REVERSE
+    ).values_list("reference", "points")
+    for reference, points in earlier:
+        taken[int(reference.split(":", 1)[1].split("/")[0])] -= points
     due = []
-    returns = Order.objects.filter(
-        kind=Order.Kind.RETURN,
-        status=Order.Status.COMPLETED,
-        original_order__points_entries__kind=Kind.EARN,
-    ).values_list(
-        "pk", "number", "total_amount", "original_order_id", "original_order__total_amount"
-    )
-    for pk, number, amount, original, original_amount in returns.order_by("pk"):
-        reference = f"return:{original}/{pk}"
-        if reference in done or not original_amount:
+    for pk, number, amount, original, original_amount in returns:
+        if not original_amount:
             continue
         membership_id, points = earned[original]
         share = round(points * float(abs(amount)) / float(original_amount))
         share = min(share, points - taken[original])
         taken[original] += share
-        due.append((membership_id, pk, share, reference, number))
-    cancelled = Order.objects.filter(
-        status=Order.Status.CANCELLED, points_entries__kind=Kind.EARN
-    ).values_list("pk", "number")
-    for pk, number in cancelled.order_by("pk"):
+        due.append((membership_id, pk, share, f"return:{original}/{pk}", number))
+    for pk, number in cancelled:
         membership_id, points = earned[pk]
         due.append((membership_id, pk, points - taken[pk], f"cancel:{pk}", number))
-    return [d for d in due if d[3] not in done]
+    return due
 
 
 @transaction.atomic
