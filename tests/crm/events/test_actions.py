@@ -3,7 +3,7 @@ cycle named), the control steps, copying a plan to a new event, the built-in tem
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -130,3 +130,22 @@ def test_built_in_templates_make_a_plan_without_cycles_ending_after_the_event(ke
     # every item planned before the event finishes by its start
     event_day = [r for r in plan.rows.values() if r.item.planned_start == event.starts_on]
     assert event_day and all(r.early_start == event.starts_on for r in event_day)
+
+
+def test_dates_and_durations_a_schedule_cannot_hold_are_refused(fair):
+    item = fair.items["Print flyers"]
+    with pytest.raises(ValidationError) as caught:
+        actions.update_work_item(item, duration_days=100_000)
+    assert "at most 3650 days" in caught.value.message_dict["duration_days"][0]
+    item.refresh_from_db()
+    with pytest.raises(ValidationError) as caught:
+        actions.update_work_item(item, planned_start=TODAY + timedelta(days=365 * 30))
+    assert "within 10 years of the event" in caught.value.message_dict["planned_start"][0]
+    with pytest.raises(ValidationError) as caught:
+        actions.update_dependency(Dependency.objects.first(), lag_days=400)
+    assert "from -365 to 365 days, got 400" in caught.value.message_dict["lag_days"][0]
+    with pytest.raises(ValidationError) as caught:
+        actions.create_event(
+            name="Far", kind="fair", starts_on=date(9999, 1, 1), ends_on=date(9999, 1, 2)
+        )
+    assert "from 1900 to 2200" in caught.value.message_dict["starts_on"][0]

@@ -271,3 +271,11 @@ def test_sales_cannot_edit_dependencies(fair, client_for, sales_user):
     link = Dependency.objects.get(successor=fair.items["Build booth"])
     url = reverse("events:dependency_edit", args=[link.pk])
     assert client_for(sales_user).post(url, {"kind": "time", "lag_days": "2"}).status_code == 403
+
+
+def test_an_item_too_long_is_a_422_with_the_message(fair, client_for, marketing_user):
+    item = fair.items["Print flyers"]
+    data = {"phase": item.phase_id, "name": item.name, "duration_days": "99999", "step": "planning"}
+    response = client_for(marketing_user).post(reverse("events:item_edit", args=[item.pk]), data)
+    assert response.status_code == 422
+    assert "at most 3650 days" in response.content.decode()

@@ -27,6 +27,12 @@ from kehu.insight.errors import InputError
 from kehu.insight.schedule import critical_path
 
 STEPS = list(WorkItem.Step.values)
+# bounds that keep every schedule date a real date (the schedule adds durations and lags)
+EARLIEST, LATEST = date(1900, 1, 1), date(2200, 12, 31)
+MAX_DURATION_DAYS = 3650
+MAX_LAG_DAYS = 365
+PLAN_YEARS = 10  # a plan's dates lie within this many years of its event's start
+ITEM_DATES = ("planned_start", "deadline", "actual_start", "actual_finish", "expected_finish")
 
 
 def _error(field: str, message: str, code: str) -> ValidationError:
@@ -46,12 +52,25 @@ def _unique_slug(name: str, starts_on: date | None, exclude: int | None = None) 
     return slug
 
 
+def _check_event_dates(event: Event) -> None:
+    for field in ("starts_on", "ends_on"):
+        day = getattr(event, field)
+        if isinstance(day, date) and not EARLIEST <= day <= LATEST:
+            raise _error(
+                field,
+                _("Enter a date from %(first)s to %(last)s.")
+                % {"first": EARLIEST.year, "last": LATEST.year},
+                "out_of_range",
+            )
+
+
 @transaction.atomic
 def create_event(*, name: str, kind: str, starts_on: date, ends_on: date, **fields: Any) -> Event:
     """A new event (its web address made from its name and year unless ``slug`` is given)."""
     event = Event(name=name, kind=kind, starts_on=starts_on, ends_on=ends_on, **fields)
     if not event.slug:
         event.slug = _unique_slug(name, starts_on if isinstance(starts_on, date) else None)
+    _check_event_dates(event)
     validate(event)
     event.save()
     return event
@@ -64,6 +83,7 @@ def update_event(event: Event, **fields: Any) -> Event:
             setattr(event, name, value)
     if not event.slug:
         event.slug = _unique_slug(event.name, event.starts_on, exclude=event.pk)
+    _check_event_dates(event)
     validate(event)
     event.save()
     return event
@@ -80,9 +100,31 @@ def add_phase(event: Event, *, name: str, position: int | None = None) -> Phase:
     return phase
 
 
+def _check_item_bounds(item: WorkItem) -> None:
+    """Durations and dates a schedule can hold: at most ten years, around the event."""
+    if isinstance(item.duration_days, int) and item.duration_days > MAX_DURATION_DAYS:
+        raise _error(
+            "duration_days",
+            _("A work item lasts at most %(days)s days.") % {"days": MAX_DURATION_DAYS},
+            "too_long",
+        )
+    start = item.event.starts_on
+    first, last = start - timedelta(days=365 * PLAN_YEARS), start + timedelta(days=365 * PLAN_YEARS)
+    for field in ITEM_DATES:
+        day = getattr(item, field)
+        if isinstance(day, date) and not first <= day <= last:
+            raise _error(
+                field,
+                _("Enter a date within %(years)s years of the event's start (%(start)s).")
+                % {"years": PLAN_YEARS, "start": start.isoformat()},
+                "out_of_range",
+            )
+
+
 def _check_item(item: WorkItem) -> None:
     if item.phase_id is not None and item.phase.event_id != item.event_id:
         raise _error("phase", _("Choose a phase of this event."), "other_event")
+    _check_item_bounds(item)
     if item.actual_finish is not None and item.actual_start is None:
         item.actual_start = (
             item.actual_finish
@@ -170,6 +212,17 @@ def _check_acyclic(event: Event, predecessor: WorkItem, successor: WorkItem) -> 
         ) from e
 
 
+def _check_lag(dependency: Dependency) -> None:
+    lag = dependency.lag_days
+    if isinstance(lag, int) and not -MAX_LAG_DAYS <= lag <= MAX_LAG_DAYS:
+        raise _error(
+            "lag_days",
+            _("The lag must be from %(least)s to %(most)s days, got %(lag)s.")
+            % {"least": -MAX_LAG_DAYS, "most": MAX_LAG_DAYS, "lag": lag},
+            "out_of_range",
+        )
+
+
 @transaction.atomic
 def add_dependency(
     predecessor: WorkItem, successor: WorkItem, *, kind: str = "time", lag_days: int = 0
@@ -185,6 +238,7 @@ def add_dependency(
     dependency = Dependency(
         predecessor=predecessor, successor=successor, kind=kind, lag_days=lag_days
     )
+    _check_lag(dependency)
     validate(dependency)
     dependency.save()
     return dependency
@@ -199,6 +253,7 @@ def update_dependency(
         dependency.kind = kind
     if not isinstance(lag_days, Unset):
         dependency.lag_days = lag_days
+    _check_lag(dependency)
     validate(dependency)
     dependency.save()
     return dependency

@@ -107,7 +107,6 @@ class WorkItemForm(forms.ModelForm):
         self.fields["phase"].queryset = Phase.objects.filter(event=event)
         self.fields["owner"].queryset = _active_users()
         self.fields["goal"].widget.attrs["rows"] = 2
-        self.fields["duration_days"].max_value = 3650
         self.fields["duration_days"].widget.attrs["max"] = 3650
 
 
