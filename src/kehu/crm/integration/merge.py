@@ -44,15 +44,16 @@ class MergeError(ValueError):
     """The merge or its undo cannot be done; the message says why."""
 
 
-def _relations() -> list[tuple[type[models.Model], str]]:
-    """``(model, field name)`` of every foreign key to Customer that a merge moves."""
+def _relations() -> list[tuple[type[models.Model], str, bool]]:
+    """``(model, field name, one to one)`` of every foreign key to Customer that a merge
+    moves. A one-to-one record (a loyalty membership, payment terms) moves only to a
+    winner without one of its own: the winner's own stays, and so does the loser's."""
     out = []
     for relation in Customer._meta.related_objects:
         model = relation.related_model
         field = relation.field
         if (
             not isinstance(field, models.ForeignKey)
-            or isinstance(field, models.OneToOneField)
             or model._meta.app_label in SKIPPED_APPS
             or model.__name__.startswith("Historical")
             or model is Customer
@@ -60,7 +61,7 @@ def _relations() -> list[tuple[type[models.Model], str]]:
             or model._meta.app_label == "integration"
         ):
             continue
-        out.append((model, field.name))
+        out.append((model, field.name, isinstance(field, models.OneToOneField)))
     return out
 
 
@@ -113,7 +114,9 @@ def merge_customers(
             "undo that merge first"
         )
     moved: dict[str, list[int]] = {}
-    for model, field in _relations():
+    for model, field, one_to_one in _relations():
+        if one_to_one and model._default_manager.filter(**{field: winner}).exists():
+            continue
         rows = model._default_manager.filter(**{field: loser})
         ids = list(rows.values_list("pk", flat=True))
         if ids:
