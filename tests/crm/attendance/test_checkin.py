@@ -57,3 +57,15 @@ def test_a_cancelled_registration_is_refused(event):
     actions.cancel_participant(p)
     with pytest.raises(ValidationError, match="Chen Jie's registration was cancelled."):
         actions.check_in(event, p.badge_code)
+
+
+@pytest.mark.parametrize(("status", "word"), [("closed", "closed"), ("cancelled", "cancelled")])
+def test_nobody_is_checked_in_to_a_closed_or_cancelled_event(event, status, word):
+    p = actions.add_participant(event, name="Chen Jie")
+    event.status = status
+    event.save(update_fields=["status"])
+    with pytest.raises(ValidationError) as e:
+        actions.check_in(event, p.badge_code)
+    assert e.value.message_dict == {"code": [f"{event.name} is {word}: nobody can be checked in."]}
+    p.refresh_from_db()
+    assert p.status == "registered"

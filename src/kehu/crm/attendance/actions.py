@@ -266,8 +266,15 @@ def normalise_badge(code: str) -> str:
 @transaction.atomic
 def check_in(event: Event, badge_code: str, *, by: AbstractBaseUser | None = None) -> CheckIn:
     """Let the holder of ``badge_code`` into ``event``. Checking in twice is not an
-    error (the first time is kept); an unknown code, another event's badge or a
-    cancelled participation is refused with a message saying which."""
+    error (the first time is kept); a closed or cancelled event, an unknown code, another
+    event's badge or a cancelled participation is refused with a message saying which."""
+    if event.status in (Event.Status.CANCELLED, Event.Status.CLOSED):
+        raise _error(
+            "code",
+            _("%(event)s is %(status)s: nobody can be checked in.")
+            % {"event": event.name, "status": event.get_status_display().lower()},
+            "event_closed",
+        )
     code = normalise_badge(badge_code)
     if not code:
         raise _error("code", _("Type or scan a badge code."), "required")
