@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from django.utils import translation
 
 from kehu.cli import main
+from kehu.cli.imports import run_web_import
+from kehu.crm.integration import actions as import_actions
 from kehu.crm.integration import reasons
 from kehu.crm.integration.forms import UploadForm
 from kehu.crm.integration.models import ImportJob
@@ -90,3 +94,27 @@ def test_the_wizard_offers_leads_and_the_reasons_are_shown_translated():
             'campaign "Winter gala" is not in the CRM: create it first, or fix the name'
         )
     assert "Winter gala" in shown and "campaign" not in shown
+
+
+def test_the_import_wizard_takes_leads(tmp_path, settings, monkeypatch, analyst_user, client_for):
+    settings.VAR_DIR = tmp_path / "var"
+    started = []
+    monkeypatch.setattr(
+        import_actions,
+        "launch_detached",
+        lambda job: (started.append(job.pk), run_web_import(job.pk)),
+    )
+    client = client_for(analyst_user)
+    text = "Name,Email,Phone\nMei Chen,mei@harbour.example,\nNobody,,\n"
+    upload = SimpleUploadedFile("leads.csv", text.encode(), content_type="text/csv")
+    response = client.post(reverse("integration:upload"), {"file": upload, "entity": "leads"})
+    assert response.status_code == 302
+    mapping_url = response["Location"]
+    page = client.get(mapping_url).content.decode()
+    assert "2 rows; 1 would be quarantined." in page
+    assert "no email and no phone" in page
+    fields = {"map_name": "Name", "map_email": "Email", "map_phone": "Phone"}
+    response = client.post(mapping_url, {**fields, "action": "run"})
+    job = ImportJob.objects.get(pk=started[0])
+    assert (job.status, job.imported, job.quarantined) == ("done", 1, 1)
+    assert Lead.objects.get().source == "import"
