@@ -63,6 +63,11 @@ def test_registering_again_shows_no_badge_and_emails_it_again(event, smtp):
     assert Participant.objects.get().badge_code not in page
     assert len(smtp.messages) == 2 and Participant.objects.count() == 1
 
+    # asked again within minutes: no third email, the page says where the badge went
+    page = client.post(url, FORM).content.decode()
+    assert "was emailed to this address a few minutes ago" in page
+    assert len(smtp.messages) == 2
+
 
 def test_bad_input_is_said_and_nothing_is_registered(event):
     response = Client().post(

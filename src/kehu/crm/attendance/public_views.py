@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,6 +22,9 @@ from kehu.crm.events.models import Event
 from kehu.crm.validation import attach_errors
 
 log = logging.getLogger(__name__)
+
+#: a badge asked for again by the public form is emailed at most once in this time
+RESEND_AFTER_S = 10 * 60
 
 # events whose page is public: one in planning is not announced yet
 PUBLIC_STATUSES = (
@@ -74,14 +78,17 @@ def _confirmed(request: HttpRequest, done: actions.Registration) -> HttpResponse
     one made before is not shown here (whoever typed the email may not be its owner),
     its badge is emailed again."""
     p = done.participant
-    try:
-        send_confirmation(p, request)
-        sent = True
-    except OSError:  # SMTP down or refusing: the registration stands, the page says so
-        log.exception("confirmation email of participant %s not sent", p.pk)
-        sent = False
+    # the public form must not become a way to mail someone the badge over and over
+    resend = done.created or cache.add(f"attendance:badge-resent:{p.badge_code}", 1, RESEND_AFTER_S)
+    sent = False
+    if resend:
+        try:
+            send_confirmation(p, request)
+            sent = True
+        except OSError:  # SMTP down or refusing: the registration stands, the page says so
+            log.exception("confirmation email of participant %s not sent", p.pk)
     if not done.created:
-        context = {"event": p.event, "email": p.email, "sent": sent}
+        context = {"event": p.event, "email": p.email, "sent": sent, "recently": not resend}
         return render(request, "attendance/register_again.html", context)
     response = redirect("attendance:badge", p.event.slug, p.badge_code)
     request.session[f"registered:{p.badge_code}"] = {"sent": sent}
