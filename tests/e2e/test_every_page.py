@@ -171,6 +171,9 @@ def _data_words(database: Path) -> set[str]:
         "SELECT name FROM loyalty_membershiplevel",
         "SELECT name FROM loyalty_reward",
         "SELECT name FROM loyalty_earningrule",
+        "SELECT name FROM leads_lead",
+        "SELECT company FROM leads_lead",
+        "SELECT name FROM marketing_campaign",
     ]
     words: set[str] = set()
     with sqlite3.connect(database) as db:
