@@ -279,3 +279,13 @@ def test_an_item_too_long_is_a_422_with_the_message(fair, client_for, marketing_
     response = client_for(marketing_user).post(reverse("events:item_edit", args=[item.pk]), data)
     assert response.status_code == 422
     assert "at most 3650 days" in response.content.decode()
+
+
+def test_sales_cannot_add_work_items(fair, client_for, sales_user):
+    phase = fair.phases.get(name="Before")
+    response = client_for(sales_user).post(
+        reverse("events:item_add", args=[fair.pk]),
+        {"phase": phase.pk, "name": "Sneaky", "duration_days": "1", "step": "planning"},
+    )
+    assert response.status_code == 403
+    assert not WorkItem.objects.filter(name="Sneaky").exists()

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from kehu.crm.appconfig import ALL, EDIT, FULL, VIEW, KehuAppConfig, NavEntry
+from kehu.crm.appconfig import ALL, FULL, VIEW, KehuAppConfig, NavEntry
 from kehu.crm.choices import Role
 
 
@@ -21,7 +21,12 @@ class EventsConfig(KehuAppConfig):
         Role.MARKETING: {"event": FULL, "phase": FULL, "workitem": FULL, "dependency": FULL},
         # a seller sees the plans and takes the work items they own through the steps
         # (the views let them change only their own: events.views.may_change_item)
-        Role.SALES: {"event": VIEW, "phase": VIEW, "workitem": EDIT, "dependency": VIEW},
+        Role.SALES: {
+            "event": VIEW,
+            "phase": VIEW,
+            "workitem": ("view", "change"),
+            "dependency": VIEW,
+        },
         Role.SERVICE: {"event": VIEW, "phase": VIEW, "workitem": VIEW, "dependency": VIEW},
         Role.ANALYST: {"event": VIEW, "phase": VIEW, "workitem": VIEW, "dependency": VIEW},
     }
