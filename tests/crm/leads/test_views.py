@@ -126,7 +126,13 @@ def test_bulk_assign_and_disqualify(client_for, admin_user, sales_user):
         reverse("leads:bulk"), {"do": "disqualify", "leads": [a.pk]}, follow=True
     )
     assert "Choose a reason" in response.content.decode()
-    client.post(reverse("leads:bulk"), {"do": "disqualify", "leads": [a.pk], "reason": "spam"})
+    filtered = "http://testserver" + reverse("leads:list") + "?source=web_form"
+    response = client.post(
+        reverse("leads:bulk"),
+        {"do": "disqualify", "leads": [a.pk], "reason": "spam"},
+        headers={"referer": filtered},
+    )
+    assert response["Location"] == reverse("leads:list") + "?source=web_form"
     a.refresh_from_db()
     assert (a.status, a.disqualify_reason) == ("disqualified", "spam")
 

@@ -5,6 +5,7 @@ buttons, activities) and its conversion."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -12,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -96,12 +98,23 @@ def lead_export(request: HttpRequest) -> HttpResponse:
     return csv_response("leads", csv_rows(queries.filtered_leads(**filters), LEAD_COLUMNS))
 
 
+def _list_page(request: HttpRequest) -> str:
+    """The list as the user left it: the page they came from (the filters htmx put in
+    the address), when it is the lead list of this site."""
+    came_from = request.headers.get("Referer", "")
+    path = urlsplit(came_from)
+    allowed = url_has_allowed_host_and_scheme(came_from, {request.get_host()})
+    if allowed and path.path.endswith(reverse("leads:list")):
+        return f"{path.path}?{path.query}" if path.query else path.path
+    return reverse("leads:list")
+
+
 @login_required
 @permission_required("leads.change_lead", raise_exception=True)
 @require_POST
 def lead_bulk(request: HttpRequest) -> HttpResponse:
     form = BulkForm(request.POST)
-    back = reverse("leads:list") + ("?" + request.POST["back"] if request.POST.get("back") else "")
+    back = _list_page(request)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
