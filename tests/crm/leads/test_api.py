@@ -83,3 +83,17 @@ def test_unknown_lead_is_404_and_roles_are_checked(api, api_for, service_user):
     assert service.get(f"/leads/{lead_id}").status_code == 200
     assert service.post(f"/leads/{lead_id}/qualify").status_code == 403
     assert _capture(service, email="x@example.com").status_code == 403
+
+
+def test_reopen_assign_and_log_an_activity(api, sales_user):
+    lead_id = _capture(api).json()["lead"]["id"]
+    api.post(f"/leads/{lead_id}/disqualify", {"reason": "unreachable"})
+    assert api.post(f"/leads/{lead_id}/reopen").json()["status"] == "working"
+    assert api.post(f"/leads/{lead_id}/reopen").status_code == 422
+    assert api.post(f"/leads/{lead_id}/assign", {"owner": "sally"}).json()["owner"] == "sally"
+    assert "owner" in error_fields(api.post(f"/leads/{lead_id}/assign", {"owner": "mallory"}))
+    logged = api.post(f"/leads/{lead_id}/activities", {"kind": "call", "note": "Left a message"})
+    assert logged.status_code == 201
+    bad = api.post(f"/leads/{lead_id}/activities", {"kind": "fax", "note": "x"})
+    assert bad.status_code == 422 and "kind" in error_fields(bad)
+    assert Lead.objects.get(pk=lead_id).events.filter(kind="call").count() == 1

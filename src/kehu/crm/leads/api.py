@@ -11,7 +11,16 @@ from ninja.responses import Status
 from kehu.crm.customers.queries import visible_customers
 from kehu.crm.leads import actions, queries
 from kehu.crm.leads.models import Lead
-from kehu.crm.leads.schemas import CaptureOut, ConvertIn, DisqualifyIn, LeadFilters, LeadIn, LeadOut
+from kehu.crm.leads.schemas import (
+    ActivityIn,
+    AssignIn,
+    CaptureOut,
+    ConvertIn,
+    DisqualifyIn,
+    LeadFilters,
+    LeadIn,
+    LeadOut,
+)
 from kehu.crm.marketing.models import Campaign
 from kehu.crm.rest import (
     ERRORS,
@@ -112,3 +121,28 @@ def convert(request: HttpRequest, lead_id: DbId, payload: ConvertIn) -> Lead:
         amount=payload.amount,
     )
     return _lead(lead_id)
+
+
+@router.post("/leads/{lead_id}/reopen", response={200: LeadOut, **ERRORS})
+def reopen(request: HttpRequest, lead_id: DbId) -> Lead:
+    """Take a disqualified lead back to working."""
+    require_perm(request, "leads.change_lead")
+    actions.reopen(_lead(lead_id), actor=request.user)
+    return _lead(lead_id)
+
+
+@router.post("/leads/{lead_id}/assign", response={200: LeadOut, **ERRORS})
+def assign(request: HttpRequest, lead_id: DbId, payload: AssignIn) -> Lead:
+    """Give the lead to ``owner`` (a username; null: nobody)."""
+    require_perm(request, "leads.change_lead")
+    owner = user_by_username(payload.owner, "owner")
+    actions.assign(_lead(lead_id), owner=owner, actor=request.user)
+    return _lead(lead_id)
+
+
+@router.post("/leads/{lead_id}/activities", response={201: LeadOut, **ERRORS})
+def log_activity(request: HttpRequest, lead_id: DbId, payload: ActivityIn) -> Status:
+    """Log a call, email, meeting or note on the lead's timeline."""
+    require_perm(request, "leads.change_lead")
+    actions.log_activity(_lead(lead_id), kind=payload.kind, note=payload.note, actor=request.user)
+    return Status(201, _lead(lead_id))

@@ -87,3 +87,12 @@ class CaptureOut(Schema):
     created: bool
     matching_customer_id: int | None
     lead: LeadOut
+
+
+class AssignIn(InSchema):
+    owner: text(150) | None = Field(None, description="Username; null: nobody")  # type: ignore[valid-type]
+
+
+class ActivityIn(InSchema):
+    kind: str = Field(description="call, email, meeting or note")
+    note: text(20_000, min_length=1)  # type: ignore[valid-type]
