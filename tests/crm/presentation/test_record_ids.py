@@ -132,7 +132,7 @@ TEMPLATE_ROOT = Path(kehu.crm.__file__).parent
 # inside {% blocktranslate with id=x.pk %}
 ID_EXPRESSION = re.compile(
     r"(?:\{\{\s*|\bwith\s+(?:\w+=\S+\s+)*\w+=)"
-    r"(?P<expr>[\w.]*(?:\.pk|\.id|_id|page_number)(?:\|[\w:\"']+)*)"
+    r"(?P<expr>[\w.]*(?:\.pk|\.id|_id|page_number)(?!\w)(?:\|[\w:\"']+)*)"
 )
 SAFE_FILTERS = ("|unlocalize", "|stringformat", "|urlencode")
 TEXT_IDS = ("external_id",)  # ids that are text, never numbers
@@ -159,6 +159,8 @@ def test_the_guard_catches_a_localised_id_and_accepts_unlocalize() -> None:
     ]
     assert id_expressions_left_localised('<a href="?c={{ customer.pk|unlocalize }}">') == []
     assert id_expressions_left_localised("{% url 'x' customer.pk %} {{ customer.name }}") == []
+    # a form field's HTML id is no record id
+    assert id_expressions_left_localised('<label for="{{ form.code.id_for_label }}">') == []
 
 
 def test_no_template_renders_a_record_id_with_localisation() -> None:
