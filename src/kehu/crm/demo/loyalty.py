@@ -207,8 +207,12 @@ def _reversals(earned: pd.DataFrame, today: date) -> pd.DataFrame:
         ),
         on="original",
     )
-    original_total = returns["original"].map(lambda pk: float(totals[pk]))
-    share = np.round(returns["earned"] * returns["amount"].astype(float).abs() / original_total)
+    original_total = returns["original"].map(
+        pd.Series({pk: float(total) for pk, total in totals.items()}, dtype=float)
+    )
+    # float throughout: with no returns at all, pandas would leave the empty columns object
+    earned = returns["earned"].astype(float)
+    share = np.round(earned * returns["amount"].astype(float).abs() / original_total)
     taken_before = share.groupby(returns["original"]).cumsum() - share
     returns["points"] = np.minimum(share, returns["earned"] - taken_before).astype(np.int64)
     returns["ordered_at"] = pd.to_datetime(returns["ordered_at"], utc=True).dt.tz_localize(None)
