@@ -289,3 +289,15 @@ def test_sales_cannot_add_work_items(fair, client_for, sales_user):
     )
     assert response.status_code == 403
     assert not WorkItem.objects.filter(name="Sneaky").exists()
+
+
+def test_the_gantt_dates_are_numbers_on_a_chinese_page(fair):
+    from kehu.crm.events.gantt import gantt_chart
+    from kehu.crm.events.queries import event_plan
+
+    with translation.override("zh-hans"):
+        chinese = gantt_chart(event_plan(fair, TODAY)).figure.layout.xaxis
+    with translation.override("en"):
+        english = gantt_chart(event_plan(fair, TODAY)).figure.layout.xaxis
+    assert chinese.tickformat == "%Y年%-m月%-d日" and chinese.type == "date"
+    assert english.tickformat is None  # Plotly's own English month names

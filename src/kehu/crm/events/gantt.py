@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 
 import plotly.graph_objects as go
 from django.urls import reverse
-from django.utils import dateformat
+from django.utils import dateformat, translation
 from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
@@ -106,7 +106,11 @@ def gantt_chart(plan: Plan) -> Chart:
         figure.add_trace(bar)
     styled(figure)
     figure.update_layout(barmode="overlay", bargap=0.3)
-    figure.update_xaxes(type="date")
+    # Plotly names months in English only: a Chinese page gets its dates as numbers
+    if translation.get_language().startswith("zh"):
+        figure.update_xaxes(type="date", tickformat="%Y年%-m月%-d日")
+    else:
+        figure.update_xaxes(type="date")
     figure.update_yaxes(categoryorder="array", categoryarray=labels, autorange="reversed")
     _line(figure, plan.today, _("Today"), "#000000", "dot")
     _line(figure, plan.event.starts_on, _("Event starts"), PALETTE[3], "dash")
