@@ -172,3 +172,25 @@ def test_a_mobile_that_is_no_number_is_said_on_its_field(event):
     )
     assert response.status_code == 422 and "phone" in response.context["form"].errors
     assert not Participant.objects.exists()
+
+
+def test_an_event_named_in_chinese_gets_a_chinese_address_that_registers(db, smtp):
+    from datetime import date
+
+    from kehu.crm.events.actions import create_event
+
+    event = create_event(
+        name="客户大会",
+        kind="conference",
+        starts_on=date(2027, 1, 17),
+        ends_on=date(2027, 1, 18),
+        status="open",
+    )
+    assert event.slug == "客户大会-2027"
+    url = reverse("attendance:register", args=[event.slug])
+    assert url == "/e/%E5%AE%A2%E6%88%B7%E5%A4%A7%E4%BC%9A-2027/"
+    client = Client()
+    assert client.get(url).status_code == 200
+    response = client.post(url, FORM)
+    assert response.status_code == 302 and Participant.objects.get().event == event
+    assert client.get(response.url).status_code == 200

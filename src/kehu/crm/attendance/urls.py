@@ -64,6 +64,7 @@ event_pages = [
 app_name = "attendance"
 urlpatterns = [
     path("survey/<str:token>/", survey.survey, name="survey"),
-    path("<slug:slug>/", public_views.register, name="register"),
-    path("<slug:slug>/badge/<str:code>/", public_views.badge, name="badge"),
+    # an event's slug may hold Chinese characters, which Django's slug converter refuses
+    path("<str:slug>/", public_views.register, name="register"),
+    path("<str:slug>/badge/<str:code>/", public_views.badge, name="badge"),
 ]

@@ -40,7 +40,8 @@ def _error(field: str, message: str, code: str) -> ValidationError:
 
 
 def _unique_slug(name: str, starts_on: date | None, exclude: int | None = None) -> str:
-    base = slugify(f"{name} {starts_on.year if starts_on else ''}")[:70] or "event"
+    base = slugify(f"{name} {starts_on.year if starts_on else ''}", allow_unicode=True)[:70]
+    base = base or "event"
     taken = set(
         Event.objects.filter(slug__startswith=base)
         .exclude(pk=exclude)

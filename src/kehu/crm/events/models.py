@@ -38,7 +38,8 @@ class Event(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.PLANNING
     )
     # the public registration form's address: /e/<slug>/
-    slug = models.SlugField(_("web address"), max_length=80, unique=True)
+    # Chinese names keep their characters: /e/客户大会-2027/, not /e/2027/
+    slug = models.SlugField(_("web address"), max_length=80, unique=True, allow_unicode=True)
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
     venue = models.CharField(_("venue"), max_length=200, blank=True)
