@@ -131,7 +131,7 @@ class PickerField(forms.ModelChoiceField):
     def _by_pk(self, pk: Any) -> Model | None:
         if isinstance(pk, Model):
             pk = pk.pk
-        if not str(pk).isdigit() or int(pk) >= 2**63:
+        if not (str(pk).isascii() and str(pk).isdigit()) or int(pk) >= 2**63:
             return None
         return self.queryset.filter(pk=int(pk)).first()
 

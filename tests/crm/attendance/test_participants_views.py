@@ -299,3 +299,14 @@ def test_invitations_to_a_segment_make_its_target_list(event, make_user, make_cu
     assert campaign.target_list.name == "Tea Fair: Champions"
     invited = event.participants.filter(status="invited").values_list("name", flat=True)
     assert sorted(invited) == ["Scored 0", "Scored 1"]
+
+
+@pytest.mark.parametrize("picked", ["²", "99999999999999999999999"])
+def test_a_picked_customer_that_is_no_id_is_refused_not_a_500(event, make_user, client_for, picked):
+    url = reverse("events:participant_add", args=[event.pk])
+    admin = client_for(make_user("admin"))
+    assert admin.get(url, {"customer": picked}).status_code == 200
+    response = admin.post(
+        url, {"customer": picked, "name": "Li Na", "kind": "general", "status": "registered"}
+    )
+    assert response.status_code == 422 and not Participant.objects.exists()

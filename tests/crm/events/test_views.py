@@ -301,3 +301,11 @@ def test_the_gantt_dates_are_numbers_on_a_chinese_page(fair):
         english = gantt_chart(event_plan(fair, TODAY)).figure.layout.xaxis
     assert chinese.tickformat == "%Y年%-m月%-d日" and chinese.type == "date"
     assert english.tickformat is None  # Plotly's own English month names
+
+
+@pytest.mark.parametrize("source", ["event:²", "event:99999999999999999999999"])
+def test_a_new_event_from_a_source_that_is_no_id_opens_an_empty_form(
+    client_for, marketing_user, source
+):
+    response = client_for(marketing_user).get(reverse("events:create"), {"from": source})
+    assert response.status_code == 200

@@ -220,3 +220,8 @@ def test_role_permissions(make_user, client_for, role, view, change, score):
 def test_the_menu_has_leads(client_for, sales_user):
     page = client_for(sales_user).get(reverse("leads:list")).content.decode()
     assert f'href="{reverse("leads:list")}"' in page
+
+
+def test_a_form_key_with_digits_int_cannot_read_is_a_404():
+    assert Client().get(reverse("leads:form", args=["c²-x"])).status_code == 404
+    assert Client().get(reverse("leads:form_thanks", args=["c²-x"])).status_code == 404

@@ -85,7 +85,9 @@ class ParticipantForm(forms.Form):
             customer__in=visible_customers(user)
         )
         picked = _picked(self, "customer")
-        contacts = Contact.objects.filter(customer_id=int(picked) if picked.isdigit() else None)
+        contacts = Contact.objects.filter(
+            customer_id=int(picked) if picked.isascii() and picked.isdigit() else None
+        )
         show_bounded_choices(self, "contact", contacts.order_by("-is_primary", "name"))
 
 

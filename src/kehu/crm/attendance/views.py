@@ -105,7 +105,11 @@ def _with_primary_contact(params: QueryDict) -> QueryDict:
     """The picker's reload with the picked customer's primary contact chosen, when no
     contact is: who comes for a company is usually its main contact."""
     customer = params.get("customer", "")
-    if params.get("contact") or not customer.isdigit() or int(customer) >= 2**63:
+    if (
+        params.get("contact")
+        or not (customer.isascii() and customer.isdigit())
+        or int(customer) >= 2**63
+    ):
         return params
     primary = Contact.objects.filter(customer_id=int(customer), is_primary=True).first()
     data = params.copy()

@@ -60,7 +60,7 @@ def _start_plan(event: Event, plan_from: str, user: Any) -> int:
     kind, _sep, key = plan_from.partition(":")
     if kind == "template" and key in TEMPLATES:
         return actions.apply_template(TEMPLATES[key], event, owner=user)
-    if kind == "event" and key.isdigit():
+    if kind == "event" and key.isascii() and key.isdigit():
         source = Event.objects.filter(pk=int(key)).first()
         if source is not None:
             return actions.copy_plan(source, event)
@@ -72,7 +72,7 @@ def _initial_from(request: HttpRequest) -> dict[str, Any]:
     plan_from = request.GET.get("from", "")
     initial: dict[str, Any] = {"plan_from": plan_from}
     kind, _sep, key = plan_from.partition(":")
-    if kind == "event" and key.isdigit():
+    if kind == "event" and key.isascii() and key.isdigit():
         source = Event.objects.filter(pk=int(key)).first()
         if source is not None:
             initial |= {"kind": source.kind, "venue": source.venue, "city": source.city}

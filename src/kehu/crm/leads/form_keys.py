@@ -24,7 +24,7 @@ def campaign_of(key: str) -> tuple[bool, Campaign | None]:
     if key == GENERAL:
         return True, None
     head, _sep, signature = key.partition("-")
-    if not head.startswith("c") or not head[1:].isdigit() or not signature:
+    if not head.startswith("c") or not (head[1:].isascii() and head[1:].isdigit()) or not signature:
         return False, None
     if form_key_for_id(int(head[1:])) != key:
         return False, None
