@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 from tests.crm.api.client import error_fields
 
@@ -89,3 +90,13 @@ def test_the_api_hides_customers_a_seller_does_not_see(event, make_user, make_cu
     assert response.status_code == 422 and error_fields(response) == {
         "customer_id": "does_not_exist"
     }
+
+
+@pytest.mark.parametrize("status", ["checked_in", "cancelled", "no_show"])
+def test_the_api_adds_a_participant_only_as_invited_registered_or_confirmed(
+    event, make_user, api_for, status
+):
+    api = api_for(make_user("marketing"))
+    response = api.post(f"/events/{event.pk}/participants", {"name": "X", "status": status})
+    assert response.status_code == 422 and error_fields(response) == {"status": "literal_error"}
+    assert not event.participants.exists()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -11,6 +12,12 @@ from kehu.crm.rest import DbId, InSchema, choice, text
 
 ParticipantKind = choice(Participant.Kind)
 ParticipantStatus = choice(Participant.Status)
+# staff add someone invited, registered or confirmed: the door checks in, cancelling cancels
+AddedStatus = Literal[
+    Participant.Status.INVITED.value,
+    Participant.Status.REGISTERED.value,
+    Participant.Status.CONFIRMED.value,
+]
 
 
 class ParticipantOut(Schema):
@@ -48,7 +55,7 @@ class ParticipantIn(InSchema):
     email: text(254) = ""  # type: ignore[valid-type]
     phone: text(40) = ""  # type: ignore[valid-type]
     kind: ParticipantKind = Participant.Kind.GENERAL.value  # type: ignore[valid-type]
-    status: ParticipantStatus = Participant.Status.REGISTERED.value  # type: ignore[valid-type]
+    status: AddedStatus = Participant.Status.REGISTERED.value
 
 
 class CheckInIn(InSchema):
