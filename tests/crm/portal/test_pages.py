@@ -122,6 +122,15 @@ def test_a_bad_ticket_form_says_what_to_fix(acme, data, message):
     assert Ticket.objects.count() == before
 
 
+@pytest.mark.parametrize("order", ["²", "1²", "x"])
+def test_an_order_in_the_address_that_is_no_number_leaves_the_choice_empty(acme, order):
+    # "²".isdigit() is true but int("²") fails: the page must not answer 500
+    _, client = acme
+    response = client.get("/portal/tickets/new/", {"order": order})
+    assert response.status_code == 200
+    assert 'id="ticket-form"' in response.content.decode()
+
+
 def test_rate_a_resolved_ticket_once(acme):
     records, client = acme
     ticket = change_status(records["ticket"], "resolved")

@@ -290,7 +290,7 @@ def ticket_detail(request: HttpRequest, contact: Contact, pk: int) -> HttpRespon
 @portal_page
 def ticket_create(request: HttpRequest, contact: Contact) -> HttpResponse:
     form = TicketForm(request.POST or None, orders=queries.orders(contact))
-    if request.method == "GET" and request.GET.get("order", "").isdigit():
+    if request.method == "GET" and request.GET.get("order", "").isdecimal():
         form.initial["order"] = int(request.GET["order"])
     if request.method == "POST":
         if form.is_valid():
