@@ -142,6 +142,23 @@ def test_the_webhook_needs_the_secret_and_both_fields(sms_outbox: Any, db: None)
     assert not InboundSms.objects.exists()
 
 
+def test_a_secret_that_is_not_text_is_refused_not_an_error(sms_outbox: Any, db: None) -> None:
+    # JSON may carry a lone surrogate ("\\ud800"), which has no UTF-8 encoding
+    response = Client().post(
+        "/loyalty/sms/inbound",
+        '{"from": "+8613700001234", "text": "JOIN", "secret": "\\ud800"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert not InboundSms.objects.exists()
+    response = Client().post(
+        "/loyalty/sms/inbound",
+        '{"from": "+8613700001234", "text": "JOIN \\ud800", "secret": "s3cret"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and InboundSms.objects.get().text == "JOIN ?"
+
+
 def test_a_bad_number_by_sms_is_logged_as_refused(sms_outbox: Any, db: None) -> None:
     response = _inbound(Client(), "12", "JOIN")
     assert response.json()["outcome"] == "refused"

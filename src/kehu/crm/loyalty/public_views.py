@@ -74,7 +74,10 @@ def _inbound_fields(request: HttpRequest) -> dict[str, str]:
             body = json.loads(request.body or b"{}")
         except (ValueError, UnicodeDecodeError):
             return {}
-        return {k: str(v) for k, v in body.items()} if isinstance(body, dict) else {}
+        if not isinstance(body, dict):
+            return {}
+        # a JSON string may hold a lone surrogate ("\\ud800"), which UTF-8 cannot encode
+        return {k: str(v).encode("utf-8", "replace").decode() for k, v in body.items()}
     return {k: request.POST.get(k, "") for k in ("from", "text", "secret")}
 
 
