@@ -13,11 +13,7 @@ from kehu.crm.rest import DbId, InSchema, choice, text
 ParticipantKind = choice(Participant.Kind)
 ParticipantStatus = choice(Participant.Status)
 # staff add someone invited, registered or confirmed: the door checks in, cancelling cancels
-AddedStatus = Literal[
-    Participant.Status.INVITED.value,
-    Participant.Status.REGISTERED.value,
-    Participant.Status.CONFIRMED.value,
-]
+AddedStatus = Literal["invited", "registered", "confirmed"]
 
 
 class ParticipantOut(Schema):
@@ -55,7 +51,7 @@ class ParticipantIn(InSchema):
     email: text(254) = ""  # type: ignore[valid-type]
     phone: text(40) = ""  # type: ignore[valid-type]
     kind: ParticipantKind = Participant.Kind.GENERAL.value  # type: ignore[valid-type]
-    status: AddedStatus = Participant.Status.REGISTERED.value
+    status: AddedStatus = "registered"
 
 
 class CheckInIn(InSchema):
