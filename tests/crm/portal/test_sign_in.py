@@ -254,6 +254,24 @@ def test_revoking_access_or_deleting_the_contact_ends_the_session(world, portal_
     assert bolt.get("/portal/orders/").status_code == 302
 
 
+def test_access_given_back_does_not_revive_a_session_begun_before_the_revocation(
+    world, portal_client
+):
+    from kehu.crm.portal.actions import grant_access
+
+    # given a session that did not visit the portal while its access was revoked
+    stale = portal_client(world["acme"]["contact"])
+    s = stale.session
+    s[session.SINCE_KEY] = timezone.now().timestamp() - 60
+    s.save()
+    actions.revoke_access(world["acme"]["access"])
+    # when staff give the access back
+    grant_access(world["acme"]["contact"])
+    # then the old session is over, and a new sign-in works
+    assert stale.get("/portal/orders/").status_code == 302
+    assert portal_client(world["acme"]["contact"]).get("/portal/orders/").status_code == 200
+
+
 def test_every_form_needs_the_csrf_token(world):
     client = Client(enforce_csrf_checks=True)
     assert client.post("/portal/sign-in/", {"email": "buyer@acme.example"}).status_code == 403

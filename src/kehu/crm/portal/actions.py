@@ -101,7 +101,7 @@ def grant_access(contact: Contact, *, by: AbstractBaseUser | None = None) -> Por
     if access is None:
         access = PortalAccess(contact=contact)
     access.enabled = True
-    access.revoked_at = None
+    # revoked_at stays: a session begun before the revocation must not come back to life
     access.invited_at = timezone.now()
     access.invited_by = by  # type: ignore[assignment]
     access.save()
