@@ -56,6 +56,21 @@ def test_join_by_web_form_matches_an_existing_customer(sms_outbox: Any, make_cus
     assert Customer.objects.count() == 1
 
 
+def test_an_email_given_on_the_join_form_is_no_consent_to_email_offers(
+    sms_outbox: Any, db: None
+) -> None:
+    for ticked, mobile in ((False, "+86 139 1234 5678"), (True, "+86 139 1234 5679")):
+        client = Client()
+        data = {**FORM, "mobile": mobile, "email": f"{mobile[-4:]}@example.com"}
+        if ticked:
+            data["consent_email"] = "on"
+        assert client.post("/loyalty/join/", data).status_code == 302
+        done = client.post("/loyalty/join/confirm/", {"code": _code(sms_outbox())})
+        assert done.status_code == 200
+        customer = Customer.objects.get(email=data["email"])
+        assert customer.consent_email is ticked
+
+
 def test_join_form_explains_what_is_missing(sms_outbox: Any, db: None) -> None:
     response = Client().post("/loyalty/join/", {"name": "X", "mobile": "12"})
     text = response.content.decode()

@@ -25,6 +25,9 @@ class JoinForm(forms.Form):
     consent_sms = forms.BooleanField(
         label=_("Send me points news and offers by SMS"), required=False
     )
+    consent_email = forms.BooleanField(
+        label=_("Send me points news and offers by email"), required=False
+    )
     consent_terms = forms.BooleanField(
         label=_("I agree that my name and mobile number are kept for the membership"),
         error_messages={"required": _("Tick this box to join: we keep your number for it.")},

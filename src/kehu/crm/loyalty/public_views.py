@@ -35,7 +35,7 @@ def join(request: HttpRequest) -> HttpResponse:
                 mobile=data["mobile"],
                 email=data["email"],
                 consent_sms=data["consent_sms"],
-                consent_email=bool(data["email"]),
+                consent_email=data["consent_email"],
                 ip=request.META.get("REMOTE_ADDR"),
             )
         except ValidationError as e:
