@@ -144,6 +144,33 @@ def test_points_expire_first_in_first_out_once(member: Any) -> None:
     assert _balance(member) == 0
 
 
+def test_a_redemption_made_while_expiry_reads_is_not_expired_again(
+    member: Any, make_reward: Any, monkeypatch: Any
+) -> None:
+    from kehu.crm.loyalty import actions
+
+    today = timezone.localdate()
+    PointsEntry.objects.create(
+        membership=member,
+        kind="earn",
+        points=100,
+        reference="test:old",
+        expires_on=today,
+        created_at=timezone.now(),
+    )
+    cup = make_reward("Tea cup", 100)
+    lock = actions._balances
+
+    def redeem_then_lock(ids: Any) -> dict[int, int]:
+        # the till redeems between expiry's read of what is due and its lock
+        redeem(member, cup, by=None)
+        return lock(ids)
+
+    monkeypatch.setattr(actions, "_balances", redeem_then_lock)
+    expire_points(today=today)
+    assert _balance(member) == 0
+
+
 def test_levels_follow_the_value_tiers_and_points(member: Any, make_customer: Any) -> None:
     from kehu.crm.intelligence.models import CustomerScore, ValueRun
 

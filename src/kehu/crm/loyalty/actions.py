@@ -494,6 +494,8 @@ def expire_points(*, today: dt.date | None = None) -> int:
     if not rows:
         return 0
     _balances(r[0] for r in rows)
+    # read again under the lock: a debit committed since the first read is counted
+    rows = list(due.filter(pk__in=[r[0] for r in rows]))
     now = timezone.now()
     entries = [
         PointsEntry(
