@@ -225,3 +225,18 @@ def test_the_menu_has_leads(client_for, sales_user):
 def test_a_form_key_with_digits_int_cannot_read_is_a_404():
     assert Client().get(reverse("leads:form", args=["c²-x"])).status_code == 404
     assert Client().get(reverse("leads:form_thanks", args=["c²-x"])).status_code == 404
+
+
+@pytest.mark.parametrize("bad", ["99999999999999999999999", "-99999999999999999999999"])
+def test_bulk_on_an_id_too_large_for_the_database_says_so_and_changes_nothing(
+    client_for, admin_user, sales_user, bad
+):
+    a = _lead(name="A")
+    response = client_for(admin_user).post(
+        reverse("leads:bulk"),
+        {"do": "assign", "leads": [a.pk, bad], "owner": sales_user.pk},
+        follow=True,
+    )
+    assert response.status_code == 200 and "is not a valid value" in response.content.decode()
+    a.refresh_from_db()
+    assert a.owner is None

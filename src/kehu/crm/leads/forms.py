@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kehu.crm.leads.models import Lead, LeadEvent
 from kehu.crm.marketing.models import Campaign
+from kehu.crm.validation import DB_INT_MAX
 
 
 def _owners() -> Any:
@@ -85,13 +86,32 @@ class AssignForm(forms.Form):
         self.fields["owner"].queryset = _owners()
 
 
+class LeadIdsField(forms.ModelMultipleChoiceField):
+    """The ticked leads: an id no database integer can hold is refused as not valid
+    (Django's own check lets it through to the ``IN`` query, which then fails)."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            try:
+                n = int(str(pk))
+            except ValueError:
+                continue  # Django's own check refuses it
+            if not -DB_INT_MAX - 1 <= n <= DB_INT_MAX:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
 class BulkForm(forms.Form):
     """A bulk action on the leads ticked on the list."""
 
     do = forms.ChoiceField(
         choices=[("assign", _("Assign")), ("disqualify", _("Disqualify"))], label=_("Action")
     )
-    leads = forms.ModelMultipleChoiceField(queryset=Lead.objects.all(), label=_("Leads"))
+    leads = LeadIdsField(queryset=Lead.objects.all(), label=_("Leads"))
     owner = forms.ModelChoiceField(label=_("Owner"), queryset=_owners(), required=False)
     reason = forms.ChoiceField(
         label=_("Reason"), choices=[("", "—"), *Lead.DisqualifyReason.choices], required=False
