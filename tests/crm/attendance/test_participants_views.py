@@ -310,3 +310,18 @@ def test_a_picked_customer_that_is_no_id_is_refused_not_a_500(event, make_user, 
         url, {"customer": picked, "name": "Li Na", "kind": "general", "status": "registered"}
     )
     assert response.status_code == 422 and not Participant.objects.exists()
+
+
+def test_a_seller_neither_reads_nor_logs_conversations_of_another_sellers_customer(
+    event, make_user, make_customer, client_for
+):
+    owner, other = make_user("sales"), make_user("sales")
+    customer = make_customer("Lotus Tea Co", owner=owner)
+    p = actions.add_participant(event, customer=customer, kind="trade_buyer")
+    url = reverse("events:participant_conversation", args=[event.pk, p.pk])
+    assert client_for(owner).post(url, {"subject": "Wants a discount of 30%"}).status_code == 302
+    client = client_for(other)
+    page = client.get(reverse("events:participant", args=[event.pk, p.pk])).content.decode()
+    assert "Wants a discount of 30%" not in page and url not in page
+    assert client.post(url, {"subject": "Mine now"}).status_code == 403
+    assert customer.interactions.count() == 1

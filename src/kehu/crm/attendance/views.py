@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,6 +30,7 @@ from kehu.crm.attendance.forms import (
 from kehu.crm.attendance.invitations import invite, registration_url
 from kehu.crm.attendance.models import Participant
 from kehu.crm.customers.models import Contact
+from kehu.crm.customers.queries import visible_customers
 from kehu.crm.events.models import Event
 from kehu.crm.lists import csv_response, csv_rows, list_context, list_filters, render_list
 from kehu.crm.validation import Choice, Param, Text, attach_errors
@@ -148,11 +149,18 @@ def _start_of(event: Event) -> datetime:
     return timezone.make_aware(datetime.combine(event.starts_on, time.min))
 
 
+def _sees_customer(request: HttpRequest, participant: Participant) -> bool:
+    """Whether the user may see the participant's customer (and so its timeline)."""
+    customers = visible_customers(request.user)
+    return customers.filter(pk=participant.customer_id).exists()
+
+
 def _render_participant(
     request: HttpRequest, participant: Participant, form: ConversationForm | None = None
 ) -> HttpResponse:
     from kehu.crm.engagement.models import Interaction
 
+    sees_customer = participant.customer_id is not None and _sees_customer(request, participant)
     conversations = (
         Interaction.objects.filter(
             customer_id=participant.customer_id,
@@ -161,7 +169,7 @@ def _render_participant(
             # talks to customers before the fair too)
             occurred_at__gte=min(participant.created_at, _start_of(participant.event)),
         ).order_by("-occurred_at")[:20]
-        if participant.customer_id
+        if sees_customer
         else []
     )
     context = {
@@ -170,6 +178,7 @@ def _render_participant(
         "form": form or ConversationForm(),
         "status_form": ParticipantStatusForm(initial={"status": participant.status}),
         "conversations": conversations,
+        "sees_customer": sees_customer,
         "checked_in_time": actions.checked_in_time(participant),
     }
     return render(
@@ -231,6 +240,8 @@ def _badge_context(participant: Participant) -> dict[str, Any]:
 @require_POST
 def participant_conversation(request: HttpRequest, pk: int, participant_pk: int) -> HttpResponse:
     participant = participant_or_404(event_or_404(pk), participant_pk)
+    if participant.customer_id is not None and not _sees_customer(request, participant):
+        raise PermissionDenied
     form = ConversationForm(request.POST)
     if form.is_valid():
         try:
