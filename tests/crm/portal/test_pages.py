@@ -193,6 +193,8 @@ def test_update_own_details_records_the_change(acme):
         ({"name": "", "email": "a@b.example"}, "Enter your name."),
         ({"name": "A", "email": "not-an-address"}, "Enter an email address such as"),
         ({"name": "A", "email": "", "phone": ""}, "Keep an email address or a mobile number"),
+        # a number without digits to text a code to would lock the contact out
+        ({"name": "A", "email": "", "phone": "none"}, "Keep an email address or a mobile number"),
     ],
 )
 def test_bad_details_say_what_to_fix(acme, data, message):

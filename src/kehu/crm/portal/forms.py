@@ -124,7 +124,13 @@ class DetailsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if "email" in data and "phone" in data and not data["email"] and not data["phone"]:
+        if (
+            "email" in data
+            and "phone" in data
+            and not data["email"]
+            # a code is texted only to a number of 6 digits or more (PhoneForm)
+            and len(phone_digits(data["phone"])) < 6
+        ):
             raise forms.ValidationError(
                 _("Keep an email address or a mobile number: you sign in with one of them."),
                 code="no_address",
