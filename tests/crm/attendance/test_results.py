@@ -214,3 +214,23 @@ def test_results_in_chinese(past_fair, client_for, make_user):
     assert page.status_code == 200
     assert "成本回报率" in html
     assert "Cost against revenue and pipeline" not in html
+
+
+def test_the_leads_list_of_the_results_in_a_few_queries_whatever_its_size(
+    past_fair, client_for, make_user
+):
+    from kehu.crm.leads.actions import assign
+
+    event = past_fair["event"]
+    client = client_for(make_user("marketing"))
+    url = reverse("events:results_list", args=[event.pk, "leads"])
+
+    def register_owned(n):
+        for i in range(n):
+            p = actions.register(event, name=f"L{i}", email=f"l{i}-{n}@new.example").participant
+            assign(p.lead, owner=make_user("sales"))
+
+    register_owned(2)
+    small = _queries(client, url)
+    register_owned(10)
+    assert _queries(client, url) == small

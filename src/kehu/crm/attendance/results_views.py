@@ -192,7 +192,7 @@ def _rows(event: Event, what: str, filters: dict[str, str], days: int) -> QueryS
             .select_related("customer")
             .order_by("-created_at", "-pk")
         )
-    return results.event_leads(event).order_by("name", "pk")
+    return results.event_leads(event).select_related("owner").order_by("name", "pk")
 
 
 @login_required
