@@ -71,6 +71,22 @@ def test_an_email_given_on_the_join_form_is_no_consent_to_email_offers(
         assert customer.consent_email is ticked
 
 
+def test_the_join_form_does_not_tell_a_stranger_whether_a_number_is_a_member(
+    sms_outbox: Any, db: None
+) -> None:
+    client = Client()
+    client.post("/loyalty/join/", FORM)
+    client.post("/loyalty/join/confirm/", {"code": _code(sms_outbox())})
+    # a stranger asking with the member's number gets the answer a new number gets
+    stranger = Client()
+    response = stranger.post("/loyalty/join/", {**FORM, "name": "Someone Else"})
+    assert response.status_code == 302 and response["Location"] == "/loyalty/join/confirm/"
+    # only who holds the phone, with the code, learns it
+    again = stranger.post("/loyalty/join/confirm/", {"code": _code(sms_outbox())})
+    assert again.status_code == 400 and "member already" in again.content.decode()
+    assert Membership.objects.count() == 1
+
+
 def test_join_form_explains_what_is_missing(sms_outbox: Any, db: None) -> None:
     response = Client().post("/loyalty/join/", {"name": "X", "mobile": "12"})
     text = response.content.decode()

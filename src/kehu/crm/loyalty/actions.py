@@ -617,8 +617,8 @@ def request_join(
     consent_email: bool = False,
     ip: str | None = None,
 ) -> JoinRequest:
-    """Start a join by the web form: check the number, the rate limits and that it is
-    not a member yet, then text it a 6-digit code (:func:`confirm_join`)."""
+    """Start a join by the web form: check the number and the rate limits, then text
+    it a 6-digit code (:func:`confirm_join`, which refuses a member)."""
     digits = normalise_mobile(mobile)
     since = timezone.now() - dt.timedelta(hours=1)
     recent = JoinRequest.objects.filter(created_at__gte=since)
@@ -628,10 +628,8 @@ def request_join(
         raise ValidationError(
             _("Too many requests: please wait an hour and try again."), code="rate_limited"
         )
-    if Membership.objects.filter(mobile=digits, status=Membership.Status.ACTIVE).exists():
-        raise ValidationError(
-            {"mobile": _("This mobile number is a member already.")}, code="member"
-        )
+    # whether the number is a member is said only with the code (confirm_join): told
+    # here, anyone could look up any number, and a refusal was not even rate limited
     code = f"{secrets.randbelow(10**6):06d}"
     join_request = JoinRequest.objects.create(
         mobile=digits,
