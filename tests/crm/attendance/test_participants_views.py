@@ -325,3 +325,15 @@ def test_a_seller_neither_reads_nor_logs_conversations_of_another_sellers_custom
     assert "Wants a discount of 30%" not in page and url not in page
     assert client.post(url, {"subject": "Mine now"}).status_code == 403
     assert customer.interactions.count() == 1
+
+
+@pytest.mark.parametrize("status", ["no_show", "invited", "registered"])
+def test_a_checked_in_participant_stays_checked_in(event, make_user, client_for, status):
+    p = actions.add_participant(event, name="Zhao")
+    actions.check_in(event, p.badge_code)
+    client = client_for(make_user("marketing"))
+    url = reverse("events:participant_status", args=[event.pk, p.pk])
+    response = client.post(url, {"status": status}, follow=True)
+    assert "Zhao has already checked in: the status stays Checked in." in response.content.decode()
+    p.refresh_from_db()
+    assert p.status == "checked_in" and p.checked_in_at is not None

@@ -241,6 +241,15 @@ def set_status(participant: Participant, *, status: str) -> Participant:
         return cancel_participant(participant)
     if status not in Participant.Status.values:
         raise _error("status", _("Unknown status: %(s)s.") % {"s": status}, "invalid")
+    participant.refresh_from_db(fields=["status"])
+    if participant.status == Participant.Status.CHECKED_IN:
+        # who came stays counted as come (the results read the check-in time)
+        raise _error(
+            "status",
+            _("%(name)s has already checked in: the status stays %(status)s.")
+            % {"name": participant.name, "status": Participant.Status.CHECKED_IN.label},
+            "checked_in",
+        )
     if status in Participant.ATTENDING and participant.status not in Participant.ATTENDING:
         _check_capacity(participant.event)
         participant.registered_at = participant.registered_at or timezone.now()
