@@ -130,3 +130,10 @@ def test_no_past_event_no_exhibitor(client_for, make_user, db):
     page = client_for(make_user("analyst")).get(reverse("events:exhibitors"))
     assert page.status_code == 200
     assert "No exhibitor has taken part in a past event yet." in page.content.decode()
+
+
+def test_a_seller_may_not_read_every_exhibitors_revenue(fairs, client_for, make_user):
+    url = reverse("events:exhibitors")
+    assert client_for(make_user("sales")).get(url).status_code == 403
+    assert client_for(make_user("sales")).get(url, {"format": "csv"}).status_code == 403
+    assert client_for(make_user("analyst")).get(url).status_code == 200

@@ -20,6 +20,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, ExpressionWrapper, Sum
 from django.http import HttpRequest, HttpResponse
@@ -29,12 +30,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kehu.crm.accounts.roles import sees_all_customers
 from kehu.crm.attendance.followup import attended
 from kehu.crm.attendance.models import Participant
 from kehu.crm.attendance.results import NOT_REVENUE, WINDOW_DAYS
 from kehu.crm.charts import PALETTE, Chart, ChartTable, link_points, plotly_text, styled
 from kehu.crm.customers.models import Customer
 from kehu.crm.events.models import Event
+from kehu.crm.intelligence.views import can_run
 from kehu.crm.lists import csv_response, list_filters, querystring_without
 from kehu.crm.sales.models import Order
 from kehu.crm.validation import Choice, Param, Share, Text
@@ -318,6 +321,9 @@ def _cell(value: Any) -> Any:
 @login_required
 @permission_required("attendance.view_participant", raise_exception=True)
 def exhibitors(request: HttpRequest) -> HttpResponse:
+    # every exhibitor's revenue: for those who work with all customers, and analysts
+    if not (sees_all_customers(request.user) or can_run(request.user)):
+        raise PermissionDenied
     filters = list_filters(request.GET, EXHIBITOR_FILTERS)
     view = exhibitor_view(filters.get("kind"))
     table = _filtered(view.table, filters)
