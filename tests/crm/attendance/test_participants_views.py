@@ -310,6 +310,10 @@ def test_a_picked_customer_that_is_no_id_is_refused_not_a_500(event, make_user, 
         url, {"customer": picked, "name": "Li Na", "kind": "general", "status": "registered"}
     )
     assert response.status_code == 422 and not Participant.objects.exists()
+    response = admin.post(
+        url, {"contact": picked, "name": "Li Na", "kind": "general", "status": "registered"}
+    )
+    assert response.status_code == 422 and not Participant.objects.exists()
 
 
 def test_a_seller_neither_reads_nor_logs_conversations_of_another_sellers_customer(

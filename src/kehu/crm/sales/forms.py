@@ -64,7 +64,12 @@ def show_bounded_choices(
     field = form.fields[name]
     shown = list(queryset[:limit])
     selected = _selected_pk(form, name)
-    if selected.isdigit() and all(str(obj.pk) != selected for obj in shown):
+    if (
+        selected.isascii()
+        and selected.isdigit()
+        and int(selected) <= DB_INT_MAX
+        and all(str(obj.pk) != selected for obj in shown)
+    ):
         shown = list(field.queryset.filter(pk=int(selected))) + shown
     field.widget.choices = [("", field.empty_label or "")] + [(obj.pk, str(obj)) for obj in shown]
     if len(shown) >= limit and (hidden := queryset.count() - limit) > 0:
