@@ -328,6 +328,8 @@ def sign_in_with_code(phone: str, code: str, *, ip: str | None) -> CodeResult:
             failed_attempts__lt=CODE_ATTEMPTS,
         )
         .select_related("access")
+        # guesses in parallel wait for each other, so none slips past the attempt count
+        .select_for_update(of=("self",))
         .order_by("-created_at", "-pk")
         .first()
     )
