@@ -309,3 +309,23 @@ def test_a_new_event_from_a_source_that_is_no_id_opens_an_empty_form(
 ):
     response = client_for(marketing_user).get(reverse("events:create"), {"from": source})
     assert response.status_code == 200
+
+
+def test_an_event_name_on_two_lines_is_refused(fair, client_for, marketing_user):
+    # the name goes into email subjects (the badge, the survey, the invitations), and a
+    # subject cannot hold a line break
+    post = {
+        "name": "Canton\nFair",
+        "kind": fair.kind,
+        "status": fair.status,
+        "starts_on": str(fair.starts_on),
+        "ends_on": str(fair.ends_on),
+        "owner": marketing_user.pk,
+        "budget": "0",
+        "slug": fair.slug,
+    }
+    response = client_for(marketing_user).post(reverse("events:edit", args=[fair.pk]), post)
+    assert response.status_code == 422
+    assert "The name must fit on one line." in response.content.decode()
+    fair.refresh_from_db()
+    assert fair.name == "Canton Fair"

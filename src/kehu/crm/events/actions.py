@@ -53,6 +53,12 @@ def _unique_slug(name: str, starts_on: date | None, exclude: int | None = None) 
     return slug
 
 
+def _check_event_name(event: Event) -> None:
+    # the name goes into email subjects (the badge, the survey, the invitations)
+    if isinstance(event.name, str) and ("\n" in event.name or "\r" in event.name):
+        raise _error("name", _("The name must fit on one line."), "multi_line")
+
+
 def _check_event_dates(event: Event) -> None:
     for field in ("starts_on", "ends_on"):
         day = getattr(event, field)
@@ -71,6 +77,7 @@ def create_event(*, name: str, kind: str, starts_on: date, ends_on: date, **fiel
     event = Event(name=name, kind=kind, starts_on=starts_on, ends_on=ends_on, **fields)
     if not event.slug:
         event.slug = _unique_slug(name, starts_on if isinstance(starts_on, date) else None)
+    _check_event_name(event)
     _check_event_dates(event)
     validate(event)
     event.save()
@@ -84,6 +91,7 @@ def update_event(event: Event, **fields: Any) -> Event:
             setattr(event, name, value)
     if not event.slug:
         event.slug = _unique_slug(event.name, event.starts_on, exclude=event.pk)
+    _check_event_name(event)
     _check_event_dates(event)
     validate(event)
     event.save()
