@@ -22,6 +22,8 @@ COMMANDS = {
     "forecast",
     "generate",
     "import",
+    "leads",
+    "loyalty",
     "migrate",
     "recommend",
     "rules",

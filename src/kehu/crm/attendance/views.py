@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.encoding import uri_to_iri
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -83,7 +84,7 @@ def participant_list(request: HttpRequest, pk: int) -> HttpResponse:
         counts=queries.participant_counts(event),
         kinds=Participant.Kind.choices,
         statuses=Participant.Status.choices,
-        registration_url=registration_url(event),
+        registration_url=uri_to_iri(registration_url(event)),
     )
     return render_list(
         request,
@@ -303,7 +304,7 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "event": event,
         "form": form,
-        "registration_url": registration_url(event),
+        "registration_url": uri_to_iri(registration_url(event)),
         "counts": queries.participant_counts(event),
         "list_url": reverse("events:participants", args=[event.pk]),
     }
