@@ -41,7 +41,12 @@ def peer(cdnow: pd.DataFrame):
     columns = [cdnow[c].to_numpy() for c in ("frequency", "recency", "T")]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return lifetimes.ModifiedBetaGeoFitter().fit(*columns, tol=1e-10)
+        try:
+            return lifetimes.ModifiedBetaGeoFitter().fit(*columns, tol=1e-10)
+        except lifetimes.utils.ConvergenceError:
+            # on some CPUs its BFGS stops at a gradient of 1e-10 with "precision loss" and
+            # lifetimes raises; at 1e-9 it stops 3e-9 (relative) from the same point
+            return lifetimes.ModifiedBetaGeoFitter().fit(*columns, tol=1e-9)
 
 
 def _columns(data: pd.DataFrame) -> list[np.ndarray]:
