@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 from tests.conftest import require
 
-from kehu.insight.btyd import BgNbd, GammaGamma, ParetoNbd
+from kehu.insight.btyd import BgNbd, GammaGamma, MbgNbd, ParetoNbd
 from kehu.insight.btyd.clv import customer_lifetime_value
 from kehu.insight.errors import InsightError
 
 BG_NBD = {"r": 0.2426, "alpha": 4.4136, "a": 0.7929, "b": 2.4259}
+MBG_NBD = {"r": 0.5248, "alpha": 6.1831, "a": 0.8914, "b": 1.6140}
 PARETO_NBD = {"r": 0.5533, "alpha": 10.5776, "s": 0.6062, "beta": 11.6679}
 GAMMA_GAMMA = {"p": 6.2488, "q": 3.7446, "v": 15.4477}
 
@@ -25,8 +26,12 @@ def spend(cdnow: pd.DataFrame) -> np.ndarray:
 
 @pytest.mark.parametrize(
     "model",
-    [BgNbd.from_params(**BG_NBD), ParetoNbd.from_params(**PARETO_NBD)],
-    ids=["bg", "pareto"],
+    [
+        BgNbd.from_params(**BG_NBD),
+        MbgNbd.from_params(**MBG_NBD),
+        ParetoNbd.from_params(**PARETO_NBD),
+    ],
+    ids=["bg", "mbg", "pareto"],
 )
 def test_clv_is_the_discounted_sum_of_period_increments(model, cdnow, spend) -> None:
     value = customer_lifetime_value(

@@ -168,6 +168,34 @@ class BetaGeometricModel(LikelihoodModel):
         result: np.ndarray = if_alive * _probability_alive(params, x, t_x, T, first=first)
         return result
 
+    def discounted_expected_purchases(self, t: Any, discount: Any, data: Any) -> np.ndarray:
+        """Return ``sum_k discount_k (E[Y(t_k) | .] - E[Y(t_(k-1)) | .])`` per customer, ``t_0 = 0``.
+
+        The conditional expectation (:meth:`conditional_expected_purchases`) at every
+        horizon of ``t`` at once, each period's increment weighted by its ``discount``
+        (what :func:`~kehu.insight.btyd.customer_lifetime_value` sums). The expectation
+        if alive depends on ``(x, T)`` alone, so it is computed once per distinct pair
+        and horizon, and ``P(alive)`` once per customer.
+        """
+        params = self._require_fitted("discounted_expected_purchases")
+        x, t_x, T = rfm_columns(data)
+        t = np.asarray(t, dtype=float).reshape(-1, 1)
+        discount = np.asarray(discount, dtype=float).reshape(-1)
+        first = self._first_dropout
+        pairs = compress_rows(x, T, sort=False)
+        px, pT = (column[None, :] for column in pairs.columns)
+        chunks = np.array_split(np.arange(t.shape[0]), min(t.shape[0], 8))
+        curve = np.concatenate(
+            map_threads(
+                lambda k: _expected_if_alive(params, t[k], px, pT, first=first), chunks
+            )
+        )
+        per_pair = discount @ np.diff(curve, axis=0, prepend=0.0)
+        result: np.ndarray = per_pair[pairs.inverse] * _probability_alive(
+            params, x, t_x, T, first=first
+        )
+        return result
+
     def probability_of_purchases(self, n: Any, t: Any) -> np.ndarray:
         """Probability ``P(X(t) = n)`` that a new customer makes ``n`` repeat purchases.
 

@@ -22,6 +22,8 @@ class PurchaseModel(Protocol):
 
     def conditional_expected_purchases(self, t: Any, data: Any) -> np.ndarray: ...
 
+    def discounted_expected_purchases(self, t: Any, discount: Any, data: Any) -> np.ndarray: ...
+
 
 def _check_settings(
     horizon: int, discount_rate: float, margin: float, period_length: float
@@ -95,11 +97,9 @@ def customer_lifetime_value(
     x, t_x, T = rfm_columns(data)  # validated once; the model re-reads the arrays
     history = {"frequency": x, "recency": t_x, "T": T}
     spend = np.broadcast_to(np.asarray(spend, dtype=float), x.shape)
-    value = np.zeros_like(x)
-    previous = np.zeros_like(x)
-    for k in range(1, int(horizon) + 1):
-        cumulative = model.conditional_expected_purchases(k * period_length, history)
-        value += (cumulative - previous) / (1 + discount_rate) ** k
-        previous = cumulative
+    periods = np.arange(1, int(horizon) + 1, dtype=float)
+    value = model.discounted_expected_purchases(
+        periods * period_length, (1 + discount_rate) ** -periods, history
+    )
     result: np.ndarray = margin * spend * value
     return result

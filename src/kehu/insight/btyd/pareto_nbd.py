@@ -21,6 +21,7 @@ from scipy.special import digamma, gammaln, hyp2f1
 from kehu.insight.base import Likelihood, LikelihoodModel
 from kehu.insight.btyd._inputs import (
     CompressedRows,
+    compress_rows,
     mean_purchase_rate,
     rfm_columns,
     rfm_rows,
@@ -63,6 +64,19 @@ def _log_f(params: np.ndarray, x: np.ndarray, u: np.ndarray) -> np.ndarray:
     return ended
 
 
+#: From this many customers on, :func:`_log_f` is computed once per distinct pair.
+MIN_ROWS_TO_PAIR = 10_000
+
+
+def _log_f_per_pair(params: np.ndarray, x: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Return :func:`_log_f` per customer, computed once per distinct ``(x, u)`` pair."""
+    if x.ndim != 1 or x.shape != u.shape or x.size < MIN_ROWS_TO_PAIR:
+        return _log_f(params, x, u)
+    pairs = compress_rows(x, u, sort=False)
+    result: np.ndarray = _log_f(params, *pairs.columns)[pairs.inverse]
+    return result
+
+
 def _log_terms(
     params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -73,8 +87,8 @@ def _log_terms(
     """
     r, alpha, s, beta = params
     alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
-    log_f_tx = _log_f(params, x, t_x)
-    gap = np.minimum(_log_f(params, x, T) - log_f_tx, 0.0)  # A_0 = F(t_x) - F(T) >= 0
+    log_f_tx = _log_f_per_pair(params, x, t_x)
+    gap = np.minimum(_log_f_per_pair(params, x, T) - log_f_tx, 0.0)  # A_0 = F(t_x) - F(T) >= 0
     with np.errstate(divide="ignore"):
         ended = np.log(s / (r + s + x)) + log_f_tx + np.log(-np.expm1(gap))
     return alive, ended
@@ -320,6 +334,27 @@ class ParetoNbd(LikelihoodModel):
         p_alive = np.exp(alive - np.logaddexp(alive, ended))
         growth = _power_difference(s - 1, np.log1p(t / (beta + T)))
         result: np.ndarray = (r + x) * (beta + T) / (alpha + T) * growth * p_alive
+        return result
+
+    def discounted_expected_purchases(self, t: Any, discount: Any, data: Any) -> np.ndarray:
+        """Return ``sum_k discount_k (E[Y(t_k) | .] - E[Y(t_(k-1)) | .])`` per customer, ``t_0 = 0``.
+
+        The conditional expectation (:meth:`conditional_expected_purchases`) at every
+        horizon of ``t`` at once, each period's increment weighted by its ``discount``:
+        its growth factor depends on ``T`` alone, so it is computed once per distinct
+        ``T`` and horizon, and ``P(alive)`` once per customer.
+        """
+        params = self._require_fitted("discounted_expected_purchases")
+        r, alpha, s, beta = params
+        x, t_x, T = rfm_columns(data)
+        t = np.asarray(t, dtype=float).reshape(-1, 1)
+        discount = np.asarray(discount, dtype=float).reshape(-1)
+        at, distinct_T = pd.factorize(T, sort=False)
+        growth = _power_difference(s - 1, np.log1p(t / (beta + distinct_T[None, :])))
+        per_T = discount @ np.diff(growth, axis=0, prepend=0.0)
+        alive, ended = _log_terms(params, x, t_x, T)
+        p_alive = np.exp(alive - np.logaddexp(alive, ended))
+        result: np.ndarray = (r + x) * (beta + T) / (alpha + T) * per_T[at] * p_alive
         return result
 
 
