@@ -169,7 +169,7 @@ class BetaGeometricModel(LikelihoodModel):
         return result
 
     def discounted_expected_purchases(self, t: Any, discount: Any, data: Any) -> np.ndarray:
-        """Return ``sum_k discount_k (E[Y(t_k) | .] - E[Y(t_(k-1)) | .])`` per customer, ``t_0 = 0``.
+        """Return ``sum_k discount_k (E[Y(t_k) | .] - E[Y(t_(k-1)) | .])`` per customer (t_0 = 0).
 
         The conditional expectation (:meth:`conditional_expected_purchases`) at every
         horizon of ``t`` at once, each period's increment weighted by its ``discount``
@@ -186,9 +186,7 @@ class BetaGeometricModel(LikelihoodModel):
         px, pT = (column[None, :] for column in pairs.columns)
         chunks = np.array_split(np.arange(t.shape[0]), min(t.shape[0], 8))
         curve = np.concatenate(
-            map_threads(
-                lambda k: _expected_if_alive(params, t[k], px, pT, first=first), chunks
-            )
+            map_threads(lambda k: _expected_if_alive(params, t[k], px, pT, first=first), chunks)
         )
         per_pair = discount @ np.diff(curve, axis=0, prepend=0.0)
         result: np.ndarray = per_pair[pairs.inverse] * _probability_alive(

@@ -337,7 +337,7 @@ class ParetoNbd(LikelihoodModel):
         return result
 
     def discounted_expected_purchases(self, t: Any, discount: Any, data: Any) -> np.ndarray:
-        """Return ``sum_k discount_k (E[Y(t_k) | .] - E[Y(t_(k-1)) | .])`` per customer, ``t_0 = 0``.
+        """Return ``sum_k discount_k (E[Y(t_k) | .] - E[Y(t_(k-1)) | .])`` per customer (t_0 = 0).
 
         The conditional expectation (:meth:`conditional_expected_purchases`) at every
         horizon of ``t`` at once, each period's increment weighted by its ``discount``:
