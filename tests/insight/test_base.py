@@ -5,6 +5,8 @@ same result. (The BTYD specifics are in tests/insight/btyd/test_contract.py.)"""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,3 +145,16 @@ def test_check_is_fitted_looks_for_underscore_attributes_or_the_one_named() -> N
     check_is_fitted(model, "labels")
     with pytest.raises(NotFittedError):
         check_is_fitted(model, "labels", attribute="labels_")
+
+
+def test_params_and_repr_follow_scikit_learn_without_importing_it() -> None:
+    model = BgNbd(tol=1e-8)
+    assert repr(model) == "BgNbd(tol=1e-08)"
+    assert model.set_params(max_iter=5) is model
+    assert model.get_params() == {"initial_params": None, "max_iter": 5, "tol": 1e-8}
+    assert repr(clone(model)) == "BgNbd(max_iter=5, tol=1e-08)"
+    with pytest.raises(ValueError, match="invalid parameter 'alpha' for BgNbd"):
+        model.set_params(alpha=1.0)
+    code = "import sys, kehu.insight.analyze; print('sklearn' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr

@@ -22,7 +22,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 from scipy.special import betaln, expit, hyp2f1
-from scipy.stats import nbinom
 
 from kehu.insight.base import Likelihood, LikelihoodModel
 from kehu.insight.btyd._inputs import (
@@ -207,6 +206,8 @@ class BetaGeometricModel(LikelihoodModel):
         (under MBG/NBD, for ``n = 0`` the second term is the chance ``a / (a + b)`` of
         dropping out at once).
         """
+        from scipy.stats import nbinom  # ~1 s to import: only where it is used
+
         r, alpha, a, b = self._require_fitted("probability_of_purchases")
         first = self._first_dropout
         n = np.asarray(n, dtype=float)
