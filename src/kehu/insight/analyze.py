@@ -394,7 +394,7 @@ def choose_purchase_model(
     for key in keys:
         errors: list[str] = []
         try:
-            start = (starts or {}).get(key)
+            start = dict(starts[key]) if starts and key in starts else None
             model = _fit(CANDIDATES[key](initial_params=start), rfm, key, errors)
         except InsightError as e:  # a model that cannot be fitted here is not a candidate
             candidates[key] = {"failed": str(e).splitlines()[0]}

@@ -18,10 +18,11 @@ dropped out.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.special import betaln, expit, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from kehu.insight.base import Likelihood, LikelihoodModel
 from kehu.insight.btyd._inputs import (
@@ -34,7 +35,13 @@ from kehu.insight.btyd._inputs import (
 from kehu.insight.btyd._parallel import map_threads, row_slices
 from kehu.insight.likelihood import Objective
 
-__all__ = ["BetaGeometricModel", "log_odds_dropped"]
+__all__ = [
+    "BetaGeometricModel",
+    "FitRows",
+    "count_terms",
+    "log_odds_dropped",
+    "total_and_gradient",
+]
 
 
 def log_odds_dropped(
@@ -78,6 +85,147 @@ def _expected_if_alive(
     tail = np.exp((a - 1) * np.log1p(-z)) * hyp2f1(a + b - first - r, a - 1, c, z)
     expected: np.ndarray = c / (a - 1) * (1 - tail)
     return expected
+
+
+def count_terms(
+    params: np.ndarray, x: np.ndarray, *, first: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the parts of the likelihood that depend on the count ``x`` alone.
+
+    The gamma-ratio head (without ``r log alpha``) and the beta ratios of the active
+    term, ``B(a, b + x - j + 1) / B(a, b)``, and of the dropped-out one, ``B(a + 1, b + x
+    - j) / B(a, b)`` (``-inf`` where ``x < j``), with ``j = first`` (module docstring).
+    """
+    r, _, a, b = params
+    beta_ab = betaln(a, b)
+    head = gammaln(r + x) - gammaln(r)
+    alive = betaln(a, b + x - first + 1) - beta_ab
+    x_safe = np.where(x >= first, x, first)  # keeps b + x - j > 0 where the term is masked out
+    dropped = np.where(x >= first, betaln(a + 1, b + x_safe - first) - beta_ab, -np.inf)
+    return head, alive, dropped
+
+
+@dataclass(frozen=True)
+class FitRows:
+    """Distinct ``(x, t_x, T)`` rows laid out for the likelihood.
+
+    Sorted by ``x`` (so each count is one contiguous block), ``T`` and ``t_x`` as codes
+    into their few distinct values (logs and reciprocals are then computed per value,
+    not per row), and the per-``T`` weight sums that turn the alive term's sums into
+    short dot products. Customers who cannot have dropped out (``x < j``: no repeat
+    purchase under BG/NBD) need no per-row work.
+    """
+
+    first: float  # j of the module docstring
+    x: np.ndarray  # counts of the rows with x >= j
+    weights: np.ndarray  # their weights
+    t_x_code: np.ndarray
+    T_code: np.ndarray
+    t_x_levels: np.ndarray
+    T_levels: np.ndarray
+    counts: np.ndarray  # distinct counts, those below j included when present
+    count_weights: np.ndarray  # summed weight of each count
+    count_code: np.ndarray  # each row's position among the counts >= j
+    positive: np.ndarray  # which of ``counts`` are >= j
+    weight_by_T: np.ndarray  # sum of weights per T level (all rows)
+    weighted_x_by_T: np.ndarray  # sum of weight * x per T level
+    n: float
+
+    @classmethod
+    def from_rows(cls, rows: CompressedRows, *, first: float) -> FitRows:
+        x, _, _ = rows.columns
+        _, t_x_code, T_code = rows.codes
+        w = rows.weights
+        counts, starts = np.unique(x, return_index=True)  # x is sorted: blocks
+        count_weights = np.add.reduceat(w, starts)
+        positive = counts >= first
+        start = int(starts[positive][0]) if positive.any() else x.size
+        n_T = rows.levels[2].size
+        return cls(
+            first=first,
+            x=x[start:],
+            weights=w[start:],
+            t_x_code=t_x_code[start:],
+            T_code=T_code[start:],
+            t_x_levels=rows.levels[1],
+            T_levels=rows.levels[2],
+            counts=counts,
+            count_weights=count_weights,
+            count_code=np.repeat(
+                np.arange(int(positive.sum())), np.diff(np.append(starts[positive], x.size))
+            ),
+            positive=positive,
+            weight_by_T=np.bincount(T_code, weights=w, minlength=n_T),
+            weighted_x_by_T=np.bincount(T_code, weights=w * x, minlength=n_T),
+            n=float(w.sum()),
+        )
+
+
+def total_and_gradient(params: np.ndarray, rows: FitRows) -> tuple[float, np.ndarray]:
+    """Weighted total log-likelihood and its analytic gradient in ``(r, alpha, a, b)``.
+
+    Each customer's likelihood is ``head + log(e^A + e^D)`` with the alive term ``A`` and
+    the dropped-out term ``D`` (``-inf`` when ``x < j``); written as ``head + A +
+    softplus(D - A)``, the ``head + A`` part sums per count and per ``T`` level, and only
+    ``softplus(gap)`` and the share ``w = sigmoid(gap)`` of the dropped-out term need a
+    pass over the rows that may have dropped out. Each derivative is ``d(head + A) + w
+    d(gap)``; ``d gap / d a = 1 / a`` and ``d gap / d b = -1 / (b + x - j)``.
+    """
+    r, alpha, a, b = params
+    first = rows.first
+    u, per_count, n = rows.counts, rows.count_weights, rows.n
+    head_u, alive_u, dropped_u = count_terms(params, u, first=first)
+    log_T, log_t_x = np.log(alpha + rows.T_levels), np.log(alpha + rows.t_x_levels)
+    alive_by_T = r * rows.weight_by_T + rows.weighted_x_by_T  # sum of w (r + x) per T
+    total = per_count @ (head_u + alive_u) + r * np.log(alpha) * n - alive_by_T @ log_T
+    d_r = per_count @ (digamma(r + u) - digamma(r)) + np.log(alpha) * n
+    d_r -= rows.weight_by_T @ log_T
+    d_alpha = r / alpha * n - alive_by_T @ (1 / (alpha + rows.T_levels))
+    psi_ab_u = digamma(a + b) - digamma(a + b + u - first + 1)
+    d_a = per_count @ psi_ab_u
+    d_b = per_count @ (psi_ab_u - digamma(b) + digamma(b + u - first + 1))
+    if rows.x.size:
+        gap_u = (dropped_u - alive_u)[rows.positive]
+        inverse_t_x, inverse_T = 1 / (alpha + rows.t_x_levels), 1 / (alpha + rows.T_levels)
+
+        def repeat_rows(part: slice) -> tuple[float, float, float, np.ndarray]:
+            x, weights = rows.x[part], rows.weights[part]
+            t_x_code, T_code, count_code = (
+                rows.t_x_code[part],
+                rows.T_code[part],
+                rows.count_code[part],
+            )
+            log_ratio = log_t_x[t_x_code] - log_T[T_code]  # log((alpha + t_x) / (alpha + T))
+            rx = x + r
+            gap = gap_u[count_code] - rx * log_ratio  # log(e^D / e^A)
+            softplus, share = _softplus_and_sigmoid(gap)
+            ww = weights * share
+            return (
+                float(weights @ softplus),
+                float(ww @ log_ratio),
+                float((ww * rx) @ (inverse_t_x[t_x_code] - inverse_T[T_code])),
+                np.bincount(count_code, weights=ww, minlength=gap_u.size),
+            )
+
+        parts = map_threads(repeat_rows, row_slices(rows.x.size))
+        ww_by_count = sum((p[3] for p in parts), np.zeros(gap_u.size))
+        total += sum(p[0] for p in parts)
+        d_r -= sum(p[1] for p in parts)
+        d_alpha -= sum(p[2] for p in parts)
+        d_a += ww_by_count.sum() / a
+        d_b -= ww_by_count @ (1 / (u[rows.positive] + b - first))
+    return float(total), np.array([d_r, d_alpha, d_a, d_b])
+
+
+def _softplus_and_sigmoid(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``log(1 + e^z)`` and ``1 / (1 + e^-z)`` from one sigmoid of ``|z|``.
+
+    ``|z|``'s sigmoid lies in [0.5, 1], so its log is exact to rounding: a third of the
+    time of ``np.logaddexp`` plus ``expit``, and finite for any ``z``.
+    """
+    sigmoid_abs = expit(np.abs(z))
+    softplus = np.maximum(z, 0.0) - np.log(sigmoid_abs)
+    return softplus, 0.5 + np.copysign(sigmoid_abs - 0.5, z)
 
 
 class BetaGeometricModel(LikelihoodModel):

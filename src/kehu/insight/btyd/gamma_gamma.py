@@ -153,6 +153,8 @@ class GammaGamma(LikelihoodModel):
     [35.17, 24.65]
     """
 
+    frequency_monetary_correlation_: float  # set by fit
+
     _param_names = ("p", "q", "v")
     _model_name = "Gamma-Gamma"
 

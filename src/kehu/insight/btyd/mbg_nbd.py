@@ -21,10 +21,15 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+from scipy.special import betaln, gammaln, hyp2f1
 
-from kehu.insight.btyd._beta_geometric import BetaGeometricModel, log_odds_dropped
-from kehu.insight.btyd._inputs import CompressedRows, rfm_columns
+from kehu.insight.btyd._beta_geometric import (
+    BetaGeometricModel,
+    FitRows,
+    log_odds_dropped,
+    total_and_gradient,
+)
+from kehu.insight.btyd._inputs import CompressedRows, compress_rows, rfm_columns
 from kehu.insight.likelihood import Objective
 
 __all__ = ["MbgNbd", "mbg_nbd_log_likelihood", "mbg_nbd_log_likelihood_and_gradient"]
@@ -65,39 +70,6 @@ def mbg_nbd_log_likelihood(
     return result
 
 
-def _total_and_gradient(
-    params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray
-) -> tuple[float, np.ndarray]:
-    """Weighted total log-likelihood and its analytic gradient in ``(r, alpha, a, b)``.
-
-    With ``gap`` the log odds of dropped out against still active
-    (:func:`~kehu.insight.btyd._beta_geometric.log_odds_dropped`) and ``s =
-    sigmoid(gap)`` (the posterior share of the dropped-out term), each derivative is
-    that of the still-active term plus ``s`` times that of ``gap``.
-    """
-    r, alpha, a, b = params
-    gap = log_odds_dropped(params, x, t_x, T, first=FIRST_DROPOUT)
-    share = expit(gap)
-    rx = r + x
-    log_T, log_t_x = np.log(alpha + T), np.log(alpha + t_x)
-    values = (
-        gammaln(rx)
-        - gammaln(r)
-        + r * np.log(alpha)
-        + betaln(a, b + x + 1)
-        - betaln(a, b)
-        - rx * log_T
-        + np.logaddexp(0.0, gap)
-    )
-    psi_ab, psi_abx = digamma(a + b), digamma(a + b + x + 1)
-    d_r = digamma(rx) - digamma(r) + np.log(alpha) - log_T + share * (log_T - log_t_x)
-    d_alpha = r / alpha - rx / (alpha + T) + share * rx * (1 / (alpha + T) - 1 / (alpha + t_x))
-    d_a = psi_ab - psi_abx + share / a
-    d_b = digamma(b + x + 1) - psi_abx - digamma(b) + psi_ab - share / (b + x)
-    gradient = np.array([w @ d_r, w @ d_alpha, w @ d_a, w @ d_b])
-    return float(w @ values), gradient
-
-
 def mbg_nbd_log_likelihood_and_gradient(
     params: np.ndarray,
     x: np.ndarray,
@@ -110,8 +82,9 @@ def mbg_nbd_log_likelihood_and_gradient(
     Weighted total log-likelihood and its analytic gradient (see
     :func:`_total_and_gradient`).
     """
-    w = np.ones(x.size) if weights is None else np.asarray(weights, dtype=float)
-    return _total_and_gradient(np.asarray(params, dtype=float), x, t_x, T, w)
+    rows = compress_rows(x, t_x, T, weights=weights)
+    fit_rows = FitRows.from_rows(rows, first=FIRST_DROPOUT)
+    return total_and_gradient(np.asarray(params, dtype=float), fit_rows)
 
 
 class MbgNbd(BetaGeometricModel):
@@ -167,10 +140,10 @@ class MbgNbd(BetaGeometricModel):
 
     def _objective(self, rows: CompressedRows) -> Objective:
         """Return the likelihood of the compressed rows, with its analytic gradient."""
-        cx, ct_x, cT = rows.columns
+        fit_rows = FitRows.from_rows(rows, first=FIRST_DROPOUT)
 
         def objective(params: np.ndarray) -> tuple[float, np.ndarray]:
-            return _total_and_gradient(params, cx, ct_x, cT, rows.weights)
+            return total_and_gradient(params, fit_rows)
 
         return objective
 

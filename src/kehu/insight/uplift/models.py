@@ -134,6 +134,7 @@ class _CampaignModel(Estimator):
     learner: Learner
     random_state: int
     n_jobs: int | None
+    features_: FeatureSpec  # set by fit
     #: the fitted attribute set last: present only after a fit that went through
     _fitted_last = "model_"
 
