@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import require
 
 from kehu.insight.data import InputError, detect_columns
+from kehu.insight.engine import DuckDBEngine
 from kehu.insight.summary import summarize
 
 
@@ -119,6 +120,34 @@ def test_holdout_counts_purchase_days_after_calibration():
     assert (row["frequency"], row["holdout_actual"], row["holdout_spend"]) == (0, 2, 9.0)
     assert s.accounting["rows_after_end"] == 1
     assert s.holdout_end == date(2024, 2, 29)
+
+
+def test_a_second_summary_reuses_the_first_ones_daily_grouping():
+    log = _log(
+        [
+            ("a", "2024-01-01", 1.0),
+            ("a", "2024-02-05", 2.0),
+            ("b", "2024-01-10", 5.0),
+            ("b", "2024-01-20", -1.0),
+            ("b", "2024-02-25", 3.0),
+            (None, "2024-01-02", 4.0),
+        ]
+    )
+    engine = DuckDBEngine()
+    whole = summarize(log, period="week", engine=engine)
+    split = summarize(
+        log,
+        period="week",
+        calibration_end="2024-01-31",
+        observation_end="2024-02-29",
+        engine=engine,
+        prepared=whole.columns,
+    )
+    fresh = summarize(
+        log, period="week", calibration_end="2024-01-31", observation_end="2024-02-29"
+    )
+    pd.testing.assert_frame_equal(split.customers, fresh.customers)
+    assert split.accounting == fresh.accounting
 
 
 @pytest.mark.parametrize(

@@ -297,6 +297,7 @@ def _summary(
     engine: Engine,
     calibration_end: date | str | None,
     observation_end: date | str | None,
+    prepared: Summary | None = None,
 ) -> Summary:
     return summarize(
         source,
@@ -308,6 +309,7 @@ def _summary(
         observation_end=observation_end,
         date_format=settings.date_format,
         engine=engine,
+        prepared=prepared.columns if prepared is not None else None,
     )
 
 
@@ -377,7 +379,7 @@ def choose_purchase_model(
         cal_end = holdout_split(first, s.calibration_end)
         split = None
         if cal_end is not None:
-            split = _summary(source, settings, engine, cal_end, s.calibration_end)
+            split = _summary(source, settings, engine, cal_end, s.calibration_end, prepared=s)
     if split is None or len(split.customers) < MIN_HOLDOUT_CUSTOMERS:
         return {
             "chosen": "mbg_nbd",

@@ -57,7 +57,13 @@ def write_outputs(analysis: Analysis, out_dir: Path) -> dict[str, Path]:
         "models": out_dir / "models.json",
         "report": out_dir / "report.html",
     }
-    pq.write_table(_with_calendar_dates(analysis.customers), paths["customers"])
+    table = _with_calendar_dates(analysis.customers)
+    # dictionary pages only where values repeat: pyarrow's attempt on every float column
+    # costs a third of the write (1.5 s to 1.1 s for a million customers)
+    repeating = [
+        f.name for f in table.schema if not pa.types.is_floating(f.type) and f.name != "customer_id"
+    ]
+    pq.write_table(table, paths["customers"], use_dictionary=repeating)
     models = dict(analysis.models, settings=settings_dict(analysis.settings))
     paths["models"].write_text(json.dumps(json_safe(models), indent=2, allow_nan=False))
     paths["report"].write_text(render_report(analysis), encoding="utf-8")

@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from kehu.insight.errors import InputError
+from kehu.insight.ranks import first_ranks
 
 SEGMENT_RULES: list[tuple[str, tuple[int, int], tuple[int, int], tuple[int, int]]] = [
     ("Champions", (4, 5), (4, 5), (4, 5)),
@@ -60,7 +61,7 @@ def quintile_scores(values: pd.Series, higher_is_better: bool = True) -> pd.Seri
     n = len(values)
     if n == 0:
         return pd.Series([], dtype="int8", index=values.index)
-    ranks = values.rank(method="first", ascending=higher_is_better).to_numpy()
+    ranks = first_ranks(values, ascending=higher_is_better)
     scores = np.ceil(ranks * 5 / n).astype("int8")
     return pd.Series(np.clip(scores, 1, 5), index=values.index, dtype="int8")
 

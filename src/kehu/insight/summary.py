@@ -229,12 +229,15 @@ def summarize(
     observation_end: date | str | None = None,
     date_format: str | None = None,
     engine: Engine | None = None,
+    prepared: ColumnMap | None = None,
 ) -> Summary:
     """Summarise a transaction log per customer (see the module docstring).
 
     ``calibration_end`` (inclusive) splits calibration and holdout; the holdout runs
     to ``observation_end`` (default: the last date in the data). Without a calibration
-    end, everything up to ``observation_end`` is calibration.
+    end, everything up to ``observation_end`` is calibration. ``prepared`` is the column
+    map of an earlier summary of the same ``source`` in the same ``engine``: that one's
+    grouping of the input per customer and day is used again instead of read anew.
 
     Examples
     --------
@@ -248,12 +251,17 @@ def summarize(
     """
     period_days = _check_period(period)
     engine = engine or DuckDBEngine()
-    columns = detect_columns(register_source(engine, source), customer_col, date_col, amount_col)
-    engine.create_view(
-        TRANSACTIONS, transactions_sql(columns, date_format, engine.column_kinds(RAW))
-    )
-    engine.materialize(DAILY_ALL, daily_all_sql())
-    engine.create_view(DAILY, daily_sql())
+    if prepared is None:
+        columns = detect_columns(
+            register_source(engine, source), customer_col, date_col, amount_col
+        )
+        engine.create_view(
+            TRANSACTIONS, transactions_sql(columns, date_format, engine.column_kinds(RAW))
+        )
+        engine.materialize(DAILY_ALL, daily_all_sql())
+        engine.create_view(DAILY, daily_sql())
+    else:
+        columns = prepared
     first_last = engine.query(
         f"SELECT MIN(day) AS lo, MAX(day) AS hi, COUNT(*) AS n FROM {DAILY}", "date range"
     ).to_pylist()[0]

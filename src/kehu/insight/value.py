@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from kehu.insight.errors import InputError
+from kehu.insight.ranks import average_ranks, first_ranks
 
 DEFAULT_WEIGHTS = {"profitability": 0.4, "lifecycle": 0.2, "loyalty": 0.2, "potential": 0.2}
 DEFAULT_TIERS: tuple[tuple[str, float], ...] = (
@@ -41,7 +42,7 @@ DEFAULT_ABC = (0.80, 0.95)
 def _percentile(values: pd.Series) -> pd.Series:
     if len(values) <= 1:
         return pd.Series(1.0, index=values.index)
-    return (values.rank(method="average") - 1) / (len(values) - 1)
+    return pd.Series((average_ranks(values) - 1) / (len(values) - 1), index=values.index)
 
 
 def _check_weights(weights: Mapping[str, float]) -> dict[str, float]:
@@ -105,7 +106,7 @@ def pyramid_tiers(
     if (shares <= 0).any() or not np.isclose(shares.sum(), 1.0):
         raise InputError(f"tier shares must be positive and sum to 1, got {list(tiers)}")
     n = len(score)
-    order = score.rank(method="first", ascending=False).to_numpy()  # 1 = best
+    order = first_ranks(score, ascending=False)  # 1 = best
     bounds = np.ceil(np.cumsum(shares) * n)
     index = np.searchsorted(bounds, order, side="left")
     names = np.array([name for name, _share in tiers], dtype=object)

@@ -1,0 +1,27 @@
+"""The numpy ranks agree with pandas' ``Series.rank`` they replace."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kehu.insight.ranks import average_ranks, first_ranks
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_ranks_equal_pandas_with_many_ties(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    values = pd.Series(rng.integers(0, 20, 5_000).astype(float) / 3, index=rng.permutation(5_000))
+    for ascending in (True, False):
+        expected = values.rank(method="first", ascending=ascending).to_numpy()
+        assert np.array_equal(first_ranks(values, ascending=ascending), expected)
+    assert np.array_equal(average_ranks(values), values.rank(method="average").to_numpy())
+
+
+def test_missing_values_stay_missing_as_in_pandas() -> None:
+    values = pd.Series([3.0, np.nan, 1.0, 3.0])
+    assert np.array_equal(average_ranks(values), [2.5, np.nan, 1.0, 2.5], equal_nan=True)
+    assert np.array_equal(
+        first_ranks(values, ascending=False), [1.0, np.nan, 3.0, 2.0], equal_nan=True
+    )
