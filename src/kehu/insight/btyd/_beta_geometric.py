@@ -198,7 +198,7 @@ def total_and_gradient(params: np.ndarray, rows: FitRows) -> tuple[float, np.nda
             log_ratio = log_t_x[t_x_code] - log_T[T_code]  # log((alpha + t_x) / (alpha + T))
             rx = x + r
             gap = gap_u[count_code] - rx * log_ratio  # log(e^D / e^A)
-            softplus, share = _softplus_and_sigmoid(gap)
+            softplus, share = softplus_and_sigmoid(gap)
             ww = weights * share
             return (
                 float(weights @ softplus),
@@ -217,7 +217,7 @@ def total_and_gradient(params: np.ndarray, rows: FitRows) -> tuple[float, np.nda
     return float(total), np.array([d_r, d_alpha, d_a, d_b])
 
 
-def _softplus_and_sigmoid(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def softplus_and_sigmoid(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Return ``log(1 + e^z)`` and ``1 / (1 + e^-z)`` from one sigmoid of ``|z|``.
 
     ``|z|``'s sigmoid lies in [0.5, 1], so its log is exact to rounding: a third of the

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy.special import digamma, gammaln, hyp2f1
 
 from kehu.insight.base import Likelihood, LikelihoodModel
+from kehu.insight.btyd._beta_geometric import softplus_and_sigmoid
 from kehu.insight.btyd._inputs import (
     CompressedRows,
     compress_rows,
@@ -26,7 +27,7 @@ from kehu.insight.btyd._inputs import (
     rfm_columns,
     rfm_rows,
 )
-from kehu.insight.btyd._parallel import map_threads
+from kehu.insight.btyd._parallel import map_threads, row_slices
 
 __all__ = ["ParetoNbd", "pareto_nbd_log_likelihood"]
 
@@ -62,6 +63,38 @@ def _log_f(params: np.ndarray, x: np.ndarray, u: np.ndarray) -> np.ndarray:
         -(r + x - 1) * np.log(alpha + u) - (s + 1) * np.log(beta + u) + np.log(series)
     )
     return ended
+
+
+def _log_f_and_rate_slopes(
+    params: np.ndarray, x: np.ndarray, u: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return :func:`_log_f` and its derivatives in ``alpha`` and ``beta``, analytic.
+
+    ``alpha`` and ``beta`` enter the series only through its argument ``z``, and
+    ``d/dz 2F1(1, b; c; z) = b / c * 2F1(2, b + 1; c + 1; z)``; so one more
+    hypergeometric call gives both derivatives (``r`` and ``s`` also enter ``b`` and
+    ``c``, whose derivatives have no cheap closed form).
+    """
+    r, alpha, s, beta = params
+    c = r + s + x + 1
+    if alpha >= beta:
+        b, big, small = r + x, alpha + u, beta + u
+        z = (alpha - beta) / big
+        dz = (small / big**2, -1.0 / big)  # dz/dalpha, dz/dbeta
+        outside = -s * np.log(small) - b * np.log(big)
+        d_outside = (-b / big, -s / small)
+    else:
+        b, big, small = s + 1, beta + u, alpha + u
+        z = (beta - alpha) / big
+        dz = (-1.0 / big, small / big**2)
+        outside = -(r + x - 1) * np.log(small) - b * np.log(big)
+        d_outside = (-(r + x - 1) / small, -b / big)
+    series = hyp2f1(1.0, b, c, z)
+    log_slope = b / c * hyp2f1(2.0, b + 1, c + 1, z) / series  # d log(series) / dz
+    value: np.ndarray = outside + np.log(series)
+    d_alpha: np.ndarray = d_outside[0] + log_slope * dz[0]
+    d_beta: np.ndarray = d_outside[1] + log_slope * dz[1]
+    return value, d_alpha, d_beta
 
 
 #: From this many customers on, :func:`_log_f` is computed once per distinct pair.
@@ -131,8 +164,9 @@ class _PairedObjective:
     million generated customers: 409,301 rows, 26,609 and 26,897 pairs). So the pieces
     are computed once per pair and gathered, and the gradient is the chain rule
     through them: analytic in everything but the pieces, whose derivatives are central
-    differences on the log-parameters (relative step ``GRADIENT_STEP``), again per pair.
-    The nine evaluations of the pieces run on all cores.
+    differences on the log-parameters (relative step ``GRADIENT_STEP``) for ``r`` and
+    ``s`` and analytic for ``alpha`` and ``beta`` (:func:`_log_f_and_rate_slopes`), again
+    per pair. The five evaluations of the pieces run on all cores.
     """
 
     def __init__(self, rows: CompressedRows) -> None:
@@ -144,25 +178,33 @@ class _PairedObjective:
         self.n_tx = pairs_tx[0].size
         self.pair_x = np.concatenate([pairs_tx[0], pairs_T[0]])
         self.pair_u = np.concatenate([pairs_tx[1], pairs_T[1]])
+        self.n = float(self.w.sum())
+        self.w_x = np.bincount(self.x_at, weights=self.w, minlength=self.x_levels.size)
 
-    def _pieces(self, params: np.ndarray) -> np.ndarray:
-        return _log_f(params, self.pair_x, self.pair_u)
+    def _pieces(self, task: tuple[np.ndarray, bool]) -> tuple[np.ndarray, ...]:
+        params, with_slopes = task
+        if with_slopes:
+            return _log_f_and_rate_slopes(params, self.pair_x, self.pair_u)
+        return (_log_f(params, self.pair_x, self.pair_u),)
 
     def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.asarray(params, dtype=float)
-        shifted = [params]
-        for i in range(params.size):
+        shifted = [(params, True)]  # the pieces at params, with their alpha and beta slopes
+        for i in (0, 2):  # r and s: central differences on their logs
             for sign in (1.0, -1.0):
                 p = params.copy()
                 p[i] *= np.exp(sign * GRADIENT_STEP)
-                shifted.append(p)
-        pieces = map_threads(self._pieces, shifted)
-        f = pieces[0]
-        # d(piece)/d(param_i), per pair: central differences on log(param_i)
+                shifted.append((p, False))
+        (f, d_alpha, d_beta), (r_up,), (r_down,), (s_up,), (s_down,) = map_threads(
+            self._pieces, shifted
+        )
+        step = 2 * GRADIENT_STEP
         d_f = np.stack(
             [
-                (pieces[1 + 2 * i] - pieces[2 + 2 * i]) / (2 * GRADIENT_STEP * params[i])
-                for i in range(params.size)
+                (r_up - r_down) / (step * params[0]),
+                d_alpha,
+                (s_up - s_down) / (step * params[2]),
+                d_beta,
             ]
         )
         return self._total(params, f, d_f)
@@ -171,47 +213,76 @@ class _PairedObjective:
         self, params: np.ndarray, f: np.ndarray, d_f: np.ndarray
     ) -> tuple[float, np.ndarray]:
         r, alpha, s, beta = params
-        x, w, xs, Ts = self.x, self.w, self.x_levels, self.T_levels
-        f_tx, f_T = f[: self.n_tx][self.at_tx], f[self.n_tx :][self.at_T]
-        log_alpha_T = np.log(alpha + Ts)[self.T_at]
-        log_beta_T = np.log(beta + Ts)[self.T_at]
-        alive = -(r + x) * log_alpha_T - s * log_beta_T
-        gap = np.minimum(f_T - f_tx, 0.0)
-        with np.errstate(divide="ignore"):
-            ended = np.log(s / (r + s + xs))[self.x_at] + f_tx + np.log(-np.expm1(gap))
-        bracket = np.logaddexp(alive, ended)
-        p_alive = np.exp(alive - bracket)
-        w_alive = w * p_alive
-        w_ended = w - w_alive
-        # d log(1 - e^gap) / d gap; zero where the ended term is nothing (t_x = T)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            slope = np.where(w_ended > 0, -1.0 / np.expm1(-gap), 0.0)
-        w_T = w_ended * slope
-        coef_T = np.bincount(self.at_T, weights=w_T, minlength=f.size - self.n_tx)
-        coef_tx = np.bincount(self.at_tx, weights=w_ended - w_T, minlength=self.n_tx)
-        via_pieces = d_f @ np.concatenate([coef_tx, coef_T])
-        # sums over rows of functions of x alone, or of T alone, taken per level
-        n = float(w.sum())
-        w_x = np.bincount(self.x_at, weights=w, minlength=xs.size)
-        ended_x = np.bincount(self.x_at, weights=w_ended, minlength=xs.size)
-        alive_T = np.bincount(self.T_at, weights=w_alive, minlength=Ts.size)
-        alive_xT = np.bincount(self.T_at, weights=w_alive * x, minlength=Ts.size)
+        xs, Ts = self.x_levels, self.T_levels
+        parts = map_threads(lambda part: self._row_sums(part, params, f), row_slices(self.x.size))
+        (bracket, log_alpha_T, log_beta_T, ended), by_pair, by_level = (
+            [sum(p[k] for p in parts) for k in range(4)],
+            sum((p[4] for p in parts), np.zeros(f.size)),
+            [sum(p[k] for p in parts) for k in (5, 6, 7)],
+        )
+        ended_x, alive_T, alive_xT = by_level
+        n, w_x = self.n, self.w_x
         inv_rsx = ended_x @ (1.0 / (r + s + xs))
-        total = float(w_x @ (gammaln(r + xs) - gammaln(r)) + w @ bracket) + n * (
+        total = float(w_x @ (gammaln(r + xs) - gammaln(r)) + bracket) + n * (
             r * np.log(alpha) + s * np.log(beta)
         )
         grad = np.array(
             [
-                w_x @ (digamma(r + xs) - digamma(r))
-                + n * np.log(alpha)
-                - w_alive @ log_alpha_T
-                - inv_rsx,
+                w_x @ (digamma(r + xs) - digamma(r)) + n * np.log(alpha) - log_alpha_T - inv_rsx,
                 n * r / alpha - (r * alive_T + alive_xT) @ (1.0 / (alpha + Ts)),
-                n * np.log(beta) - w_alive @ log_beta_T + w_ended.sum() / s - inv_rsx,
+                n * np.log(beta) - log_beta_T + ended / s - inv_rsx,
                 n * s / beta - s * (alive_T @ (1.0 / (beta + Ts))),
             ]
         )
-        return total, grad + via_pieces
+        return total, grad + d_f @ by_pair
+
+    def _row_sums(self, part: slice, params: np.ndarray, f: np.ndarray) -> tuple[Any, ...]:
+        """Return one slice of rows' weighted sums that the total and its gradient need.
+
+        Each customer's log bracket is ``alive + softplus(ended - alive)``, and
+        ``sigmoid(ended - alive)`` is the posterior share of the ended term, which
+        weighs the derivatives of that term; the derivatives of the pieces come back as
+        weights per pair (``d_f @`` them), those of functions of ``x`` or ``T`` alone as
+        weights per level.
+        """
+        r, alpha, s, beta = params
+        x, w = self.x[part], self.w[part]
+        T_at, x_at, at_tx, at_T = (
+            self.T_at[part],
+            self.x_at[part],
+            self.at_tx[part],
+            self.at_T[part],
+        )
+        f_tx = f[: self.n_tx][at_tx]
+        log_alpha_T = np.log(alpha + self.T_levels)[T_at]
+        log_beta_T = np.log(beta + self.T_levels)[T_at]
+        alive = -(r + x) * log_alpha_T - s * log_beta_T
+        # e^gap - 1 with gap = log A_0's pieces' difference (<= 0): log(1 - e^gap) and
+        # its slope (1 + e) / e both come from it
+        e = np.expm1(np.minimum(f[self.n_tx :][at_T] - f_tx, 0.0))
+        with np.errstate(divide="ignore"):
+            ended = np.log(s / (r + s + self.x_levels))[x_at] + f_tx + np.log(-e)
+        softplus, share = softplus_and_sigmoid(ended - alive)
+        w_ended = w * share
+        w_alive = w - w_ended
+        with np.errstate(divide="ignore", invalid="ignore"):  # zero where t_x = T
+            w_T = np.where(w_ended > 0, w_ended * (1 + e) / e, 0.0)
+        n_T = self.T_levels.size
+        return (
+            float(w @ (alive + softplus)),
+            float(w_alive @ log_alpha_T),
+            float(w_alive @ log_beta_T),
+            float(w_ended.sum()),
+            np.concatenate(
+                [
+                    np.bincount(at_tx, weights=w_ended - w_T, minlength=self.n_tx),
+                    np.bincount(at_T, weights=w_T, minlength=self.pair_x.size - self.n_tx),
+                ]
+            ),
+            np.bincount(x_at, weights=w_ended, minlength=self.x_levels.size),
+            np.bincount(T_at, weights=w_alive, minlength=n_T),
+            np.bincount(T_at, weights=w_alive * x, minlength=n_T),
+        )
 
 
 def _pairs(rows: CompressedRows, column: int) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
@@ -233,12 +304,13 @@ class ParetoNbd(LikelihoodModel):
     The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987), fitted by maximum
     likelihood.
 
-    The gradient is **numerical**: central differences of the log-likelihood on the
-    log-parameters (the derivatives of the Gaussian hypergeometric function with respect
-    to its parameters have no cheap closed form). Each gradient therefore costs eight
-    likelihood evaluations; fitting, like :class:`~kehu.insight.btyd.BgNbd`, works on
-    compressed data (identical ``(frequency, recency, T)`` rows collapsed into weights),
-    and standard errors come from a numerical Hessian of that gradient.
+    The hypergeometric pieces of the likelihood are computed once per distinct ``(x,
+    t_x)`` and ``(x, T)`` pair, and the gradient is the chain rule through them: analytic
+    but for the pieces' derivatives in ``r`` and ``s``, which are central differences
+    (the derivatives of the Gaussian hypergeometric function with respect to its
+    parameters have no cheap closed form). A gradient costs five evaluations of the
+    pieces and one pass over the distinct rows; standard errors come from a numerical
+    Hessian of that gradient.
 
     Parameters
     ----------
