@@ -17,20 +17,14 @@ import pandas as pd
 
 from kehu.insight.btyd import BgNbd, GammaGamma, MbgNbd, ParetoNbd, customer_lifetime_value
 from kehu.insight.cohorts import cohort_retention, weekly_repeat_purchases
-from kehu.insight.data import (
-    RAW,
-    TRANSACTIONS,
-    detect_columns,
-    register_source,
-    transactions_sql,
-)
+from kehu.insight.data import ColumnMap
 from kehu.insight.dates import AnalysisDates, choose_as_of, order_days_sql
 from kehu.insight.engine import DuckDBEngine, Engine
 from kehu.insight.errors import InputError, InsightError
 from kehu.insight.lifecycle import LifecycleRules, lifecycle_stage, loyalty_stage
 from kehu.insight.likelihood import ConvergenceWarning
 from kehu.insight.rfm import rfm_scores, segment_counts
-from kehu.insight.summary import PERIOD_DAYS, Summary, summarize
+from kehu.insight.summary import PERIOD_DAYS, Summary, prepare_input, summarize
 from kehu.insight.value import (
     DEFAULT_ABC,
     DEFAULT_TIERS,
@@ -207,12 +201,20 @@ def analyze(
     step = progress or (lambda _message: None)
     engine = engine or DuckDBEngine()
     step("summarising transactions")
+    columns = prepare_input(
+        source,
+        engine,
+        customer_col=settings.customer_col,
+        date_col=settings.date_col,
+        amount_col=settings.amount_col,
+        date_format=settings.date_format,
+    )
     dates = None
     observation_end = settings.observation_end
     if observation_end is None:
-        dates = analysis_dates(source, settings, engine)
+        dates = analysis_dates(engine, settings)
         observation_end = dates.as_of if dates is not None else None
-    s = _summary(source, settings, engine, settings.calibration_end, observation_end)
+    s = _summary(source, settings, engine, settings.calibration_end, observation_end, columns)
     if dates is not None and dates.reason != "last_order":
         s.notes.append(dates.note())
     c = s.customers.copy()
@@ -297,7 +299,7 @@ def _summary(
     engine: Engine,
     calibration_end: date | str | None,
     observation_end: date | str | None,
-    prepared: Summary | None = None,
+    prepared: ColumnMap,
 ) -> Summary:
     return summarize(
         source,
@@ -309,26 +311,18 @@ def _summary(
         observation_end=observation_end,
         date_format=settings.date_format,
         engine=engine,
-        prepared=prepared.columns if prepared is not None else None,
+        prepared=prepared,
     )
 
 
-def analysis_dates(source: Any, settings: AnalysisSettings, engine: Engine) -> AnalysisDates | None:
+def analysis_dates(engine: Engine, settings: AnalysisSettings) -> AnalysisDates | None:
     """Return the as-of date chosen from the orders per day, or None without a usable order.
 
-    Return the as-of date chosen from the orders per day
-    (:func:`kehu.insight.dates.choose_as_of`); None without a usable order (the summary then says
-    what is wrong with the input).
+    Return the as-of date chosen from the orders per day of the input that
+    :func:`~kehu.insight.summary.prepare_input` read into ``engine``
+    (:func:`kehu.insight.dates.choose_as_of`); None without a usable order (the summary
+    then says what is wrong with the input).
     """
-    columns = detect_columns(
-        register_source(engine, source),
-        settings.customer_col,
-        settings.date_col,
-        settings.amount_col,
-    )
-    engine.create_view(
-        TRANSACTIONS, transactions_sql(columns, settings.date_format, engine.column_kinds(RAW))
-    )
     days = engine.query(order_days_sql(), "order days").to_pandas()
     if days.empty:
         return None
@@ -379,7 +373,9 @@ def choose_purchase_model(
         cal_end = holdout_split(first, s.calibration_end)
         split = None
         if cal_end is not None:
-            split = _summary(source, settings, engine, cal_end, s.calibration_end, prepared=s)
+            split = _summary(
+                source, settings, engine, cal_end, s.calibration_end, prepared=s.columns
+            )
     if split is None or len(split.customers) < MIN_HOLDOUT_CUSTOMERS:
         return {
             "chosen": "mbg_nbd",
