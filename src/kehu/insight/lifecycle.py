@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from kehu.insight.errors import InputError
+from kehu.insight.labels import label_series
 
 LIFECYCLE_STAGES = ("exploration", "formation", "stability", "decline", "lost")
 #: RFM segments (:mod:`kehu.insight.rfm`) that are at best in decline.
@@ -114,8 +115,9 @@ def lifecycle_stage(customers: pd.DataFrame, rules: LifecycleRules | None = None
         frequency == 0,
         frequency < rules.stable_repeats,
     ]
-    stages = np.select(conditions, ["lost", "decline", "exploration", "formation"], "stability")
-    return pd.Series(stages, index=customers.index)
+    stages = np.select(conditions, np.arange(4), 4)
+    names = ["lost", "decline", "exploration", "formation", "stability"]
+    return label_series(stages, names, customers.index)
 
 
 def loyalty_stage(customers: pd.DataFrame, rules: LifecycleRules | None = None) -> pd.Series:
@@ -134,7 +136,6 @@ def loyalty_stage(customers: pd.DataFrame, rules: LifecycleRules | None = None) 
     if "satisfaction" in customers.columns:
         endorses |= customers["satisfaction"].fillna(0) >= rules.advocate_satisfaction
     conditions = [frequency.isna(), loyal & endorses, loyal, frequency >= 1, frequency == 0]
-    stages = np.select(
-        conditions, ["prospect", "advocate", "loyal", "repeat", "first-time"], "prospect"
-    )
-    return pd.Series(stages, index=customers.index)
+    stages = np.select([c.to_numpy() for c in conditions], np.arange(5), 0)
+    names = ["prospect", "advocate", "loyal", "repeat", "first-time"]
+    return label_series(stages, names, customers.index)

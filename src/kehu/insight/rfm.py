@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from kehu.insight.errors import InputError
+from kehu.insight.labels import label_series
 from kehu.insight.ranks import first_ranks
 
 SEGMENT_RULES: list[tuple[str, tuple[int, int], tuple[int, int], tuple[int, int]]] = [
@@ -93,12 +94,27 @@ def rfm_scores(
 
 
 def segment_of(r: pd.Series, f: pd.Series, m: pd.Series) -> pd.Series:
-    """Apply :data:`SEGMENT_RULES` in order (vectorised)."""
+    """Apply :data:`SEGMENT_RULES` in order (vectorised).
+
+    The rules are applied once to each of the 125 score triples, and each customer's
+    segment is looked up by its triple.
+    """
+    names = [name for name, *_ in SEGMENT_RULES] + [OTHERS]
+    table = _segment_table()
+    scores = [np.clip(s.to_numpy(dtype=np.int64), 1, 5) - 1 for s in (r, f, m)]
+    codes = table[scores[0], scores[1], scores[2]]
+    valid = (r.between(1, 5) & f.between(1, 5) & m.between(1, 5)).to_numpy()
+    return label_series(np.where(valid, codes, len(names) - 1), names, r.index)
+
+
+def _segment_table() -> np.ndarray:
+    """Return the segment number of every (r, f, m) score triple, 1-5 each (0-based axes)."""
+    r, f, m = np.meshgrid(*[np.arange(1, 6)] * 3, indexing="ij")
     conditions = [
-        r.between(*rr) & f.between(*fr) & m.between(*mr) for _name, rr, fr, mr in SEGMENT_RULES
+        (rr[0] <= r) & (r <= rr[1]) & (fr[0] <= f) & (f <= fr[1]) & (mr[0] <= m) & (m <= mr[1])
+        for _name, rr, fr, mr in SEGMENT_RULES
     ]
-    names = [name for name, *_ in SEGMENT_RULES]
-    return pd.Series(np.select(conditions, names, default=OTHERS), index=r.index)
+    return np.select(conditions, np.arange(len(SEGMENT_RULES)), default=len(SEGMENT_RULES))
 
 
 def segment_counts(segments: pd.Series) -> dict[str, int]:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from kehu.insight.errors import InputError
+from kehu.insight.labels import label_series
 from kehu.insight.ranks import average_ranks, first_ranks
 
 DEFAULT_WEIGHTS = {"profitability": 0.4, "lifecycle": 0.2, "loyalty": 0.2, "potential": 0.2}
@@ -109,11 +110,10 @@ def pyramid_tiers(
     order = first_ranks(score, ascending=False)  # 1 = best
     bounds = np.ceil(np.cumsum(shares) * n)
     index = np.searchsorted(bounds, order, side="left")
-    names = np.array([name for name, _share in tiers], dtype=object)
-    result = pd.Series(names[np.minimum(index, len(tiers) - 1)], index=score.index)
+    codes = np.minimum(index, len(tiers) - 1)
     if realised is not None:
-        result[realised.to_numpy() <= 0] = tiers[-1][0]
-    return result
+        codes[realised.to_numpy() <= 0] = len(tiers) - 1
+    return label_series(codes, [name for name, _share in tiers], score.index)
 
 
 def abc_classes(value: pd.Series, cuts: tuple[float, float] = DEFAULT_ABC) -> pd.Series:
@@ -131,9 +131,10 @@ def abc_classes(value: pd.Series, cuts: tuple[float, float] = DEFAULT_ABC) -> pd
     if total <= 0:
         return pd.Series("C", index=value.index)
     share_before = (order.cumsum() - order) / total  # share of value ahead of a customer
-    classes = np.where(share_before < a_cut, "A", np.where(share_before < b_cut, "B", "C"))
-    result = pd.Series(classes, index=order.index).reindex(value.index)
-    return result.mask(value <= 0, "C")
+    classes = np.where(share_before < a_cut, 0, np.where(share_before < b_cut, 1, 2))
+    codes = pd.Series(classes, index=order.index).reindex(value.index).to_numpy(copy=True)
+    codes[(value <= 0).to_numpy()] = 2
+    return label_series(codes, ["A", "B", "C"], value.index)
 
 
 @dataclass(frozen=True)
