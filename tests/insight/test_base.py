@@ -151,7 +151,12 @@ def test_params_and_repr_follow_scikit_learn_without_importing_it() -> None:
     model = BgNbd(tol=1e-8)
     assert repr(model) == "BgNbd(tol=1e-08)"
     assert model.set_params(max_iter=5) is model
-    assert model.get_params() == {"initial_params": None, "max_iter": 5, "tol": 1e-8}
+    assert model.get_params() == {
+        "initial_params": None,
+        "max_iter": 5,
+        "standard_errors": True,
+        "tol": 1e-8,
+    }
     assert repr(clone(model)) == "BgNbd(max_iter=5, tol=1e-08)"
     with pytest.raises(ValueError, match="invalid parameter 'alpha' for BgNbd"):
         model.set_params(alpha=1.0)

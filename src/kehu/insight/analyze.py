@@ -393,7 +393,8 @@ def choose_purchase_model(
         errors: list[str] = []
         try:
             start = dict(starts[key]) if starts and key in starts else None
-            model = _fit(CANDIDATES[key](initial_params=start), rfm, key, errors)
+            candidate = CANDIDATES[key](initial_params=start, standard_errors=False)
+            model = _fit(candidate, rfm, key, errors)
         except InsightError as e:  # a model that cannot be fitted here is not a candidate
             candidates[key] = {"failed": str(e).splitlines()[0]}
             scores[key] = np.inf

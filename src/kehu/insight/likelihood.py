@@ -56,12 +56,14 @@ def maximize_likelihood(
     tol: float,
     max_iter: int,
     model: str,
+    finish: bool = True,
 ) -> FitResult:
     """Maximise ``objective`` over positive parameters with L-BFGS-B on their logs.
 
     The objective is scaled by its value at the start so the optimiser's tolerances
     mean the same for 100 and 10 million customers. A stop without convergence
     raises :class:`ConvergenceWarning` (and the result says so), never silently.
+    ``finish=False`` leaves out the Newton finish and the covariance (NaN).
 
     BLAS runs on one thread here: the likelihoods make many short vector products,
     for which a multi-threaded BLAS spends more time waking threads than computing
@@ -87,7 +89,10 @@ def maximize_likelihood(
             bounds=[(-LOG_BOUND, LOG_BOUND)] * len(initial),
             options={"maxiter": max_iter, "ftol": tol, "gtol": tol},
         )
-        params, log_hessian = _newton_polish(objective, np.exp(result.x))
+        params = np.exp(result.x)
+        log_hessian: np.ndarray | None = None
+        if finish:
+            params, log_hessian = _newton_polish(objective, params)
         log_likelihood, grad = objective(params)
         converged, message = _judge(result, grad * params / scale, tol)
         if not converged:
@@ -98,7 +103,10 @@ def maximize_likelihood(
         if log_hessian is not None:
             # d2l/du_i du_j = p_i p_j H_ij + [i = j] p_i g_i with u = log p
             hessian = (log_hessian - np.diag(params * grad)) / np.outer(params, params)
-        covariance = _covariance(objective, params, names, model, hessian)
+        if not finish:
+            covariance = np.full((len(names), len(names)), np.nan)
+        else:
+            covariance = _covariance(objective, params, names, model, hessian)
         errors = np.sqrt(np.where(np.diag(covariance) >= 0, np.diag(covariance), np.nan))
         return FitResult(
             params, float(log_likelihood), converged, message, int(result.nit), covariance, errors

@@ -136,3 +136,14 @@ def test_parameters_are_recovered_from_simulated_customers() -> None:
     assert model.converged_
     for name, value in truth.items():
         assert abs(model.params_[name] - value) < 4 * model.standard_errors_[name], name
+
+
+def test_a_fit_without_standard_errors_stops_where_the_optimiser_does(
+    fitted: MbgNbd, cdnow: pd.DataFrame
+) -> None:
+    quick = MbgNbd(standard_errors=False).fit(cdnow)
+    assert quick.converged_
+    for name, value in fitted.params_.items():
+        assert quick.params_[name] == pytest.approx(value, rel=1e-4), name
+        assert np.isnan(quick.standard_errors_[name])
+    assert quick.log_likelihood_ == pytest.approx(fitted.log_likelihood_, rel=1e-9)
