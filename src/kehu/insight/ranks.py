@@ -29,7 +29,7 @@ def average_ranks(values: pd.Series) -> np.ndarray:
     data = values.to_numpy(dtype=float)
     if np.isnan(data).any():
         return values.rank(method="average").to_numpy()
-    order = np.argsort(data, kind="stable")
+    order = np.argsort(data)  # ties share their mean rank: their order does not matter
     ordered = data[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     ends = np.r_[starts[1:], data.size]
