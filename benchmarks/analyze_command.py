@@ -134,10 +134,14 @@ def render(args: argparse.Namespace, meta: dict, kehu: Runs, peer: Runs, when: s
         f"{', '.join(f'{s:.2f}' for s in peer.seconds)} | {max(peer.peak_mb):,.0f} MB |",
         f"| `kehu analyze` | {kehu.median:.2f} s | "
         f"{', '.join(f'{s:.2f}' for s in kehu.seconds)} | {max(kehu.peak_mb):,.0f} MB |",
-        f"| **kehu faster by** | **{ratio:.1f}×** | | "
-        f"{(1 - max(kehu.peak_mb) / max(peer.peak_mb)) * 100:+.0f}% less |",
+        f"| **kehu faster by** | **{ratio:.1f}×** | | {_memory_change(kehu, peer)} |",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _memory_change(kehu: Runs, peer: Runs) -> str:
+    change = max(kehu.peak_mb) / max(peer.peak_mb) - 1
+    return f"kehu {abs(change):.0%} {'less' if change < 0 else 'more'}"
 
 
 def main(argv: list[str] | None = None) -> int:
