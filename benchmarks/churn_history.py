@@ -71,8 +71,10 @@ def risks(log: pd.DataFrame, as_of: pd.Timestamp) -> dict[str, tuple[pd.Series, 
     )
     customers = analyze(before[before["amount"] > 0], settings).customers
     alive = customers.set_index(customers["customer_id"].astype(np.int64))["p_alive"]
-    # the whole value engine runs (Pareto/NBD, Gamma-Gamma, cohorts too): its seconds
-    out["kehu BG/NBD 1 - P(alive)"] = (1 - alive, time.perf_counter() - started)
+    # the whole value engine runs (three purchase models, the holdout choice of one,
+    # Gamma-Gamma, cohorts): its seconds. P(alive) comes from the chosen model, or the
+    # better of MBG/NBD and Pareto/NBD when BG/NBD is chosen.
+    out["kehu 1 - P(alive) (value engine)"] = (1 - alive, time.perf_counter() - started)
     out["lifetimes BG/NBD 1 - P(alive)"] = _lifetimes(before, as_of)
     started = time.perf_counter()
     model = churn_from_history(before, as_of, horizon_days=HORIZON_DAYS)
