@@ -93,15 +93,20 @@ class Runs:
 
 def timed(command: list[str]) -> tuple[float, float, subprocess.CompletedProcess[str] | str]:
     """Run ``command``; return its wall seconds, its peak RSS in MB and its output (or
-    the error text when it failed)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    stdout, stderr = process.stdout.read(), process.stderr.read()  # type: ignore[union-attr]
-    process.returncode = os.waitstatus_to_exitcode(status)
+    the error text when it failed).
+
+    The output goes to temporary files, not pipes: a pipe read only after the process
+    ends would block a process that writes more than the pipe holds.
+    """
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     if process.returncode != 0:
         return seconds, 0.0, f"exit {process.returncode}: {stderr[-2000:]}"
     return seconds, usage.ru_maxrss / 1024, subprocess.CompletedProcess(command, 0, stdout, stderr)
