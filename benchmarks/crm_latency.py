@@ -454,7 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     stamp = reusable(args)
     reused = stamp is not None
     if stamp is None:
-        print(f"loading {args.customers:,} customers into {args.db} ...", flush=True)
+        where = wanted_stamp(args)["database"]
+        print(f"loading {args.customers:,} customers into {where} ...", flush=True)
         stamp = load(args, env)
         print(f"loaded in {stamp['load_seconds']} s: {stamp['counts']}", flush=True)
     else:
