@@ -8,6 +8,10 @@ PORT   ?= 8000
 # terminal, HTML and XML in coverage/; `make test` fails below COV_MIN percent
 COV     := --cov --cov-report=term:skip-covered --cov-report=html --cov-report=xml
 COV_MIN ?= 90
+# pytest-xdist workers, one per core ([auto]); each worker a file at a time, so a module's
+# fixtures are built once; WORKERS=0 runs in this process
+WORKERS ?= auto
+XDIST   := -n $(WORKERS) --dist loadfile
 
 .DEFAULT_GOAL := help
 .PHONY: help install demo serve test test-fast lint format bench chromium clean
@@ -33,10 +37,10 @@ chromium: ## install Debian's chromium for the browser tests (as root, when miss
 	@bash .ci/ensure-chromium
 
 test: install chromium ## run the whole test suite (browser and slow tests included)
-	$(BIN)/python -m pytest --run-slow $(COV) --cov-fail-under=$(COV_MIN) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest --run-slow $(XDIST) $(COV) --cov-fail-under=$(COV_MIN) $(PYTEST_ARGS)
 
 test-fast: install ## unit and integration tests without slow and browser tests
-	$(BIN)/python -m pytest -m "not slow and not e2e" $(COV) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not e2e" $(XDIST) $(COV) $(PYTEST_ARGS)
 
 lint: install ## ruff lint and format check, mypy (strict on kehu.insight), import contracts
 	$(BIN)/ruff check src tests benchmarks

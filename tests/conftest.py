@@ -21,7 +21,26 @@ def _on_postgresql() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
+# the fixtures through which a test reaches the CRM's database (pytest-django's; every
+# test's closure holds django_db_blocker, so it says nothing)
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server"}
+DATABASE_DIRECTORIES = ("tests/crm/", "tests/cli/")
+
+
+def _touches_the_database(item: pytest.Item) -> bool:
+    return (
+        "database" in item.keywords
+        or item.get_closest_marker("django_db") is not None
+        or bool(DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+        or any(part in item.nodeid for part in DATABASE_DIRECTORIES)
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # the PostgreSQL pass of CI selects `-m database`: the tests that reach a database
+    for item in items:
+        if _touches_the_database(item):
+            item.add_marker(pytest.mark.database)
     # tests of PostgreSQL itself run in the PostgreSQL pass (CI runs the suite on both)
     if not _on_postgresql():
         kept = [item for item in items if "postgres" not in item.keywords]
@@ -51,6 +70,19 @@ def kehu_data() -> Path:
     path = Path(os.environ.get("KEHU_DATA", REPO_ROOT.parent / "shared" / "data"))
     require(path.is_dir(), f"public datasets not found at {path} (set KEHU_DATA)")
     return path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def var_dir_of_this_worker(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Under pytest-xdist (`make test` runs two workers), each worker keeps its files
+    (imports' work directories, the warehouse, the SMS outbox) in a var/ of its own: the
+    workers' databases number their rows alike, so a shared var/imports/1 would hold two
+    workers' jobs at once."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return
+    from django.conf import settings
+
+    settings.VAR_DIR = tmp_path_factory.mktemp("var")
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,8 @@ from kehu.cli import main
 from kehu.insight.database import DatabaseError, DatabaseQuery
 from kehu.insight.summary import summarize
 
+pytestmark = pytest.mark.database
+
 ORDERS = [
     ("c1", "2024-01-01 09:00:00", 10.0),
     ("c1", "2024-01-15 10:30:00", 30.0),
