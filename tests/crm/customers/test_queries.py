@@ -13,6 +13,7 @@ from kehu.crm.customers.queries import (
     customer_scope,
     filtered_customers,
     search,
+    search_is_capped,
     visible_customers,
 )
 from kehu.crm.integration.merge import merge_customers
@@ -77,6 +78,19 @@ def test_search_needs_every_word_as_a_prefix_and_stays_in_the_scope(book):
         "Hangzhou Tea House"
     ]
     assert search(every, "tea", limit=1).count() == 1
+
+
+def test_a_customer_two_words_match_is_found_once_and_the_cap_is_told_by_matches(
+    make_customer,
+):
+    make_customer("Smith Smithson Partners")
+    make_customer("Smithfield Foods")
+    every = Customer.objects.order_by("name")
+    assert _names(search(every, "smith")) == ["Smith Smithson Partners", "Smithfield Foods"]
+    assert not search_is_capped("smith", limit=3)
+    assert search_is_capped("smith", limit=1)
+    assert not search_is_capped("nobody", limit=1)
+    assert search_is_capped("partners", limit=1)
 
 
 def test_list_filters(book):

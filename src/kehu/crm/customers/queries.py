@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
@@ -100,9 +102,44 @@ def search(
     common surname) costs no more than a rare one. The longest word drives
     the index; each other word is an EXISTS probe on (customer, term). ``scope`` (on
     ``customer__`` fields) limits the candidates before the limit is applied."""
+    ways = _matching_ways(query, scope)
+    if not ways:
+        return queryset
+    condition = Q()
+    for way in ways:
+        condition |= Q(pk__in=_first_customers(way, limit))
+    return queryset.filter(condition)
+
+
+def search_is_capped(query: str, limit: int = SEARCH_LIMIT, scope: Q | None = None) -> bool:
+    """Whether :func:`search` left matches out: some way of matching reached its limit."""
+    rows = limit * ROWS_PER_CUSTOMER
+    return any(
+        way[rows - 1 : rows].exists() or _first_customers(way, limit)[limit - 1 : limit].exists()
+        for way in _matching_ways(query, scope)
+    )
+
+
+#: how many rows of one way of matching a customer may have: words of a name alike
+#: ("Smith Smithson"), the whole name, the code and the email may all start the same
+ROWS_PER_CUSTOMER = 4
+
+
+def _first_customers(way: QuerySet[Any], limit: int) -> QuerySet[Any]:
+    """At most ``limit`` customers of a way of matching, found among its first rows: a
+    DISTINCT over all the rows of a word thousands of customers share ("Ltd", a common
+    surname) would read every one of them before the limit."""
+    first_rows = way.values("customer_id")[: limit * ROWS_PER_CUSTOMER]
+    return Customer.objects.filter(pk__in=first_rows).order_by().values("pk")[:limit]
+
+
+def _matching_ways(query: str, scope: Q | None) -> list[QuerySet[Any]]:
+    """The ways a customer matches ``query``, each a query of rows with a customer id:
+    search terms (the words of their names, codes, emails and phones), and contacts
+    (their emails and phones)."""
     prefixes = query_prefixes(query)
     if not prefixes:
-        return queryset
+        return []
     first, *others = prefixes
     matches = _terms_starting(first)
     if scope is not None:
@@ -111,10 +148,10 @@ def search(
         matches = matches.filter(
             Exists(_terms_starting(prefix).filter(customer_id=OuterRef("customer_id")))
         )
-    ids = matches.values("customer_id").distinct()[:limit]
+    ways = [matches]
     if (by_contact := _contact_matches(query, scope)) is not None:
-        return queryset.filter(Q(pk__in=ids) | Q(pk__in=by_contact[:limit]))
-    return queryset.filter(pk__in=ids)
+        ways.append(by_contact)
+    return ways
 
 
 def _contact_matches(query: str, scope: Q | None) -> QuerySet[Contact] | None:
@@ -129,7 +166,7 @@ def _contact_matches(query: str, scope: Q | None) -> QuerySet[Contact] | None:
     )
     if scope is not None:
         contacts = contacts.filter(scope)
-    return contacts.order_by().values("customer_id")
+    return contacts.order_by()
 
 
 def filtered_customers(

@@ -173,8 +173,10 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         flag_counts=["1", "2", "3"],
         score_sort=filters.get("sort", "").removeprefix("-") in queries.SCORE_SORTS,
     )
-    n_matches = context["page"].paginator.count
-    context["search_capped"] = bool(filters.get("q")) and n_matches >= queries.SEARCH_LIMIT
+    query = filters.get("q", "")
+    context["search_capped"] = bool(query.strip()) and queries.search_is_capped(
+        query, queries.SEARCH_LIMIT, queries.customer_scope(request.user)
+    )
     if not rows_only(request):
         context["clusters"] = value_queries.segments_of(run)
     return render_list(
