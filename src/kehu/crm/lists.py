@@ -8,13 +8,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
+from kehu.crm.estimated_count import estimated_page
 from kehu.crm.validation import Param, clean_params
 
 M = TypeVar("M", bound=Model)
@@ -76,9 +77,10 @@ def render_list(
 
 
 def page_of(request: HttpRequest, queryset: QuerySet[Any], per_page: int | None = None) -> Page:
-    """The requested page; out-of-range or malformed page numbers give the nearest page."""
-    paginator = Paginator(queryset, per_page or settings.KEHU_PAGE_SIZE)
-    return paginator.get_page(request.GET.get("page"))
+    """The requested page; out-of-range or malformed page numbers give the nearest page.
+    A list too long to count at every page on PostgreSQL shows an estimated count
+    (:mod:`kehu.crm.estimated_count`)."""
+    return estimated_page(queryset, per_page or settings.KEHU_PAGE_SIZE, request.GET.get("page"))
 
 
 class _Echo:

@@ -201,6 +201,9 @@ if KEHU_SECURE:
     LANGUAGE_COOKIE_SECURE = True
 
 KEHU_PAGE_SIZE = 25
+# on PostgreSQL, a list longer than this by the planner's estimate shows the estimate
+# instead of counting every row at every page (kehu.crm.estimated_count); 0: always count
+KEHU_ESTIMATE_COUNT_ABOVE = 100_000
 KEHU_EXPORT_MAX_ROWS = 1_000_000
 # Imports (kehu import and the web wizard): the most a file may hold once unpacked
 # (gzip, .xlsx/.ods zip members) and the most data rows; order dates more than
