@@ -42,17 +42,19 @@ class EstimatingPaginator(Paginator):
     def count(self) -> int:
         threshold = settings.KEHU_ESTIMATE_COUNT_ABOVE
         rows = self.object_list
-        if (
+        if not (
             self.estimate
             and threshold
             and isinstance(rows, QuerySet)
             and connections[rows.db].vendor == "postgresql"
-            and (guess := planner_rows(rows)) is not None
-            and guess > threshold
         ):
-            self.estimated = True
-            return guess
-        return super().count
+            return super().count
+        # counting stops past the threshold: a short list's exact count, in one query
+        counted = rows.order_by().values("pk")[: threshold + 1].count()
+        if counted <= threshold:
+            return counted
+        self.estimated = True
+        return max(planner_rows(rows) or 0, counted)
 
 
 def estimated_page(object_list: QuerySet[Any], per_page: int, number: Any) -> Page:
