@@ -211,7 +211,7 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
 
 def report(args: argparse.Namespace, stamp: dict, run: Run, pages: list[Page]) -> str:
     counts = stamp["counts"]
-    last_line = run.output.strip().splitlines()[0] if run.output.strip() else "(no output)"
+    summary = run.output.strip().splitlines()[0] if run.output.strip() else "(no output)"
     return "\n".join(
         [
             "# `kehu score` at scale",
@@ -219,7 +219,7 @@ def report(args: argparse.Namespace, stamp: dict, run: Run, pages: list[Page]) -
             f"{counts['customers']:,} customers, {counts['orders']:,} orders, "
             f"{counts['order_lines']:,} order lines, {counts['tickets']:,} tickets "
             f"(seed {stamp['seed']}); {latency.database_description(args)}.",
-            f"`kehu score` exited {run.returncode}: {last_line}",
+            f"`kehu score` exited {run.returncode}: {summary}",
             f"Meanwhile `kehu serve` (gunicorn, {args.workers} workers x {args.threads} "
             f"threads) served one user who opened a list page and a 360 page, "
             f"{args.think_time:g} s apart.",
