@@ -69,10 +69,10 @@ def test_pareto_nbd_on_a_flat_ridge_kehu_names_the_s_boundary_and_fits_at_least_
     peer = _peer(lifetimes.ParetoNBDFitter(), retail["frequency"], retail["recency"], retail["T"])
 
     ours = ParetoNbd().fit(rfm)
-    from kehu.insight.analyze import _model_section
+    from kehu.insight.analyze import model_section
 
     notes: list[str] = []
-    section = _model_section(ours, "pareto_nbd", notes)
+    section = model_section(ours, "pareto_nbd", notes)
     assert "s" in section["on_boundary"] and "almost no dropout" in notes[0]
     peer_params = np.array([peer.params_[k] for k in ("r", "alpha", "s", "beta")], dtype=float)
     peer_params[2] = max(peer_params[2], 1e-12)

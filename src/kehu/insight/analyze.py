@@ -112,45 +112,113 @@ class Analysis:
     settings: AnalysisSettings
 
 
-def _fit(model: Any, data: pd.DataFrame, name: str, notes: list[str]) -> Any:
+def fit_model(
+    model: Any, data: pd.DataFrame, name: str, notes: list[str], weights: Any = None
+) -> Any:
+    """Fit ``model`` (identical rows counted by ``weights``); a convergence warning is a note."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        model.fit(data)
+        model.fit(data, weights)
     for warning in caught:
         if issubclass(warning.category, ConvergenceWarning):
             notes.append(f"{name}: {warning.message}")
     return model
 
 
-def _spend(customers: pd.DataFrame, notes: list[str]) -> tuple[np.ndarray, GammaGamma | None]:
-    """Return the expected spend per purchase of each customer.
+def spend_model(
+    repeaters: pd.DataFrame, notes: list[str], weights: Any = None
+) -> GammaGamma | None:
+    """Fit Gamma-Gamma to the repeat buyers, or None for fewer than 10 of them.
 
-    Return the expected spend per purchase: Gamma-Gamma where it can be fitted, else the
-    customer's own mean purchase value.
+    ``repeaters`` holds ``frequency`` and ``monetary_value`` of the customers with a
+    repeat purchase of positive value; ``weights`` (optional) counts identical rows.
+    """
+    count = float(np.sum(weights)) if weights is not None else len(repeaters)
+    if count < 10:
+        notes.append("gamma_gamma: fewer than 10 repeat buyers; spend is each customer's mean")
+        return None
+    model: GammaGamma = fit_model(GammaGamma(), repeaters, "gamma_gamma", notes, weights)
+    return model
+
+
+def repeaters_of(customers: pd.DataFrame) -> pd.DataFrame:
+    """Return the rows Gamma-Gamma is fitted to: a repeat purchase, of positive value."""
+    data = customers[["frequency"]].assign(monetary_value=customers["monetary"].clip(lower=0))
+    return data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
+
+
+def expected_spend(
+    customers: pd.DataFrame, model: GammaGamma | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the expected spend per purchase of each customer, and which fell back.
+
+    Gamma-Gamma's where it has a finite value, else the customer's own mean purchase
+    value (every customer without a model, and one-time buyers when q <= 1).
     """
     own_mean = (customers["gross_spend"] / (customers["frequency"] + 1)).to_numpy()
+    if model is None:
+        return own_mean, np.zeros(own_mean.size, dtype=bool)
     data = customers[["frequency"]].assign(monetary_value=customers["monetary"].clip(lower=0))
-    repeaters = data[(data["frequency"] > 0) & (data["monetary_value"] > 0)]
-    if len(repeaters) < 10:
-        notes.append("gamma_gamma: fewer than 10 repeat buyers; spend is each customer's mean")
-        return own_mean, None
-    model = _fit(GammaGamma(), repeaters, "gamma_gamma", notes)
     data.loc[(data["frequency"] > 0) & (data["monetary_value"] <= 0), "frequency"] = 0
     expected = model.conditional_expected_average_spend(data)
     unusable = ~np.isfinite(expected)
-    if unusable.any():
+    return np.where(unusable, own_mean, expected), unusable
+
+
+def note_spend_fallback(notes: list[str], fallback: int) -> None:
+    """Say how many one-time buyers use their own purchase value (q <= 1)."""
+    if fallback:
         notes.append(
-            f"gamma_gamma: q <= 1 gives no finite population mean; {int(unusable.sum())} "
+            f"gamma_gamma: q <= 1 gives no finite population mean; {fallback} "
             "one-time buyers use their own purchase value"
         )
-        expected = np.where(unusable, own_mean, expected)
-    return expected, model
+
+
+def model_columns(
+    c: pd.DataFrame,
+    fitted: Mapping[str, Any],
+    choice: Mapping[str, Any],
+    gg: GammaGamma | None,
+    settings: AnalysisSettings,
+) -> np.ndarray:
+    """Add each model's P(alive), the expected purchases, spend and CLV to ``c``.
+
+    Row by row given the fitted models, so the same function values the whole table
+    here and each partition on a cluster (:mod:`kehu.insight.distributed`). Returns
+    which customers fell back to their own mean spend (:func:`expected_spend`).
+    """
+    rfm = c[["frequency", "recency", "T"]]
+    horizon = settings.horizon_periods()
+    model = fitted[choice["chosen"]]
+    for key, fit in fitted.items():
+        c[f"p_alive_{key}"] = fit.conditional_probability_alive(rfm)
+    c["p_alive"] = c[f"p_alive_{choice['p_alive_model']}"]
+    c["expected_purchases"] = model.conditional_expected_purchases(horizon, rfm)
+    spend, fallback = expected_spend(c, gg)
+    return_share = (-c["returned_spend"] / c["gross_spend"]).clip(0, 1).fillna(0)
+    c["expected_spend"] = spend * (1 - return_share.to_numpy())
+    c["predicted_clv"] = customer_lifetime_value(
+        model,
+        rfm,
+        c["expected_spend"].to_numpy(),
+        horizon=horizon,
+        discount_rate=settings.discount_per_period(),
+        margin=settings.margin,
+    )
+    return fallback
+
+
+def gamma_gamma_section(gg: GammaGamma, notes: list[str]) -> dict[str, Any]:
+    """Return the Gamma-Gamma part of ``models.json``."""
+    section = model_section(gg, "gamma_gamma", notes)
+    section["frequency_monetary_correlation"] = float(gg.frequency_monetary_correlation_)
+    return section
 
 
 BOUNDARY = (1e-4, 1e5)
 
 
-def _model_section(model: Any, name: str, notes: list[str]) -> dict[str, Any]:
+def model_section(model: Any, name: str, notes: list[str]) -> dict[str, Any]:
     """Return the fitted parameters and statistics, naming any parameter on its boundary.
 
     Fitted parameters and statistics, with any parameter that ran to the edge of its
@@ -221,41 +289,25 @@ def analyze(
     rfm = c[["frequency", "recency", "T"]]
     horizon = settings.horizon_periods()
     step("fitting BG/NBD")
-    fitted: dict[str, Any] = {"bg_nbd": _fit(BgNbd(), rfm, "bg_nbd", s.notes)}
-    fitted["mbg_nbd"] = _fit(MbgNbd(), rfm, "mbg_nbd", s.notes)
+    fitted: dict[str, Any] = {"bg_nbd": fit_model(BgNbd(), rfm, "bg_nbd", s.notes)}
+    fitted["mbg_nbd"] = fit_model(MbgNbd(), rfm, "mbg_nbd", s.notes)
     models: dict[str, Any] = {"period": settings.period}
     for key in ("bg_nbd", "mbg_nbd"):
-        models[key] = _model_section(fitted[key], key, s.notes)
+        models[key] = model_section(fitted[key], key, s.notes)
     if settings.fit_pareto_nbd:
         step("fitting Pareto/NBD")
-        fitted["pareto_nbd"] = _fit(ParetoNbd(), rfm, "pareto_nbd", s.notes)
-        models["pareto_nbd"] = _model_section(fitted["pareto_nbd"], "pareto_nbd", s.notes)
+        fitted["pareto_nbd"] = fit_model(ParetoNbd(), rfm, "pareto_nbd", s.notes)
+        models["pareto_nbd"] = model_section(fitted["pareto_nbd"], "pareto_nbd", s.notes)
     step("choosing the purchase model")
     starts = {key: dict(fit.params_) for key, fit in fitted.items() if fit.converged_}
     choice = choose_purchase_model(source, settings, engine, s, starts)
     models["purchase_model"] = choice
-    model = fitted[choice["chosen"]]
-    for key, fit in fitted.items():
-        c[f"p_alive_{key}"] = fit.conditional_probability_alive(rfm)
-    c["p_alive"] = c[f"p_alive_{choice['p_alive_model']}"]
-    c["expected_purchases"] = model.conditional_expected_purchases(horizon, rfm)
     step("fitting Gamma-Gamma and valuing customers")
-    expected_spend, gg = _spend(c, s.notes)
+    gg = spend_model(repeaters_of(c), s.notes)
     if gg is not None:
-        models["gamma_gamma"] = _model_section(gg, "gamma_gamma", s.notes)
-        models["gamma_gamma"]["frequency_monetary_correlation"] = float(
-            gg.frequency_monetary_correlation_
-        )
-    return_share = (-c["returned_spend"] / c["gross_spend"]).clip(0, 1).fillna(0)
-    c["expected_spend"] = expected_spend * (1 - return_share.to_numpy())
-    c["predicted_clv"] = customer_lifetime_value(
-        model,
-        rfm,
-        c["expected_spend"].to_numpy(),
-        horizon=horizon,
-        discount_rate=settings.discount_per_period(),
-        margin=settings.margin,
-    )
+        models["gamma_gamma"] = gamma_gamma_section(gg, s.notes)
+    note_spend_fallback(s.notes, int(model_columns(c, fitted, choice, gg, settings).sum()))
+    model = fitted[choice["chosen"]]
     c = c.join(rfm_scores(c))
     c = c.join(value_score(c, settings.weights))
     c["tier"] = pyramid_tiers(c["value_score"], c["total_spend"], settings.tiers)
@@ -366,7 +418,6 @@ def choose_purchase_model(
     are each candidate's parameters fitted on the whole history: the calibration fits
     start from them, which saves about half their iterations.
     """
-    keys = [k for k in CANDIDATES if k != "pareto_nbd" or settings.fit_pareto_nbd]
     split: Summary | None = s
     if s.holdout_end is None:
         first = pd.to_datetime(s.customers["first_purchase"]).min().date()
@@ -376,17 +427,69 @@ def choose_purchase_model(
             split = _summary(
                 source, settings, engine, cal_end, s.calibration_end, prepared=s.columns
             )
-    if split is None or len(split.customers) < MIN_HOLDOUT_CUSTOMERS:
-        return {
-            "chosen": "mbg_nbd",
-            "p_alive_model": "mbg_nbd",
-            "reason": "no_holdout",
-            "candidates": {},
-        }
+    if split is None:
+        return no_holdout_choice()
     assert split.holdout_end is not None
-    length = (split.holdout_end - split.calibration_end).days / PERIOD_DAYS[settings.period]
-    rfm = split.customers[["frequency", "recency", "T"]]
-    actual = split.customers["holdout_actual"].to_numpy(dtype=float)
+    rows = HoldoutRows(
+        split.customers[["frequency", "recency", "T"]],
+        split.customers["holdout_actual"].to_numpy(dtype=float),
+        None,
+        split.calibration_end,
+        split.holdout_end,
+    )
+    return compare_on_holdout(rows, settings, starts)
+
+
+@dataclass
+class HoldoutRows:
+    """The calibration customers of a model comparison, and what each bought in the holdout.
+
+    ``weights`` (optional) counts identical rows: a cluster returns each distinct
+    (frequency, recency, T, holdout purchases) once (:mod:`kehu.insight.distributed`).
+    """
+
+    rfm: pd.DataFrame
+    actual: np.ndarray
+    weights: np.ndarray | None
+    calibration_end: date
+    holdout_end: date
+
+    def n_customers(self) -> int:
+        """Return how many customers the rows stand for."""
+        return len(self.rfm) if self.weights is None else int(self.weights.sum())
+
+    def mean(self, values: np.ndarray) -> float:
+        """Return the mean of ``values`` over the customers."""
+        if self.weights is None:
+            return float(np.mean(values))
+        return float(np.average(values, weights=self.weights))
+
+    def total(self, values: np.ndarray) -> float:
+        """Return the sum of ``values`` over the customers."""
+        return float(values.sum() if self.weights is None else values @ self.weights)
+
+
+def no_holdout_choice() -> dict[str, Any]:
+    """Return the choice made without a holdout: MBG/NBD, which lets one-time buyers drop out."""
+    return {
+        "chosen": "mbg_nbd",
+        "p_alive_model": "mbg_nbd",
+        "reason": "no_holdout",
+        "candidates": {},
+    }
+
+
+def compare_on_holdout(
+    rows: HoldoutRows,
+    settings: AnalysisSettings,
+    starts: Mapping[str, Mapping[str, float]] | None = None,
+) -> dict[str, Any]:
+    """Fit each candidate to the calibration rows; the smallest holdout MAE wins."""
+    if rows.n_customers() < MIN_HOLDOUT_CUSTOMERS:
+        return no_holdout_choice()
+    keys = [k for k in CANDIDATES if k != "pareto_nbd" or settings.fit_pareto_nbd]
+    length = (rows.holdout_end - rows.calibration_end).days / PERIOD_DAYS[settings.period]
+    actual = rows.actual
     candidates: dict[str, dict[str, Any]] = {}
     scores: dict[str, float] = {}
     for key in keys:
@@ -394,21 +497,20 @@ def choose_purchase_model(
         try:
             start = dict(starts[key]) if starts and key in starts else None
             candidate = CANDIDATES[key](initial_params=start, standard_errors=False)
-            model = _fit(candidate, rfm, key, errors)
+            model = fit_model(candidate, rows.rfm, key, errors, rows.weights)
         except InsightError as e:  # a model that cannot be fitted here is not a candidate
             candidates[key] = {"failed": str(e).splitlines()[0]}
             scores[key] = np.inf
             continue
-        predicted = model.conditional_expected_purchases(length, rfm)
-        mae = float(np.mean(np.abs(predicted - actual)))
-        scores[key] = mae if np.isfinite(mae) else np.inf
+        predicted = model.conditional_expected_purchases(length, rows.rfm)
+        mae = rows.mean(np.abs(predicted - actual))
+        finite = bool(np.isfinite(mae))
+        scores[key] = mae if finite else np.inf
         candidates[key] = {
-            "mae": mae if np.isfinite(mae) else None,
-            "rmse": float(np.sqrt(np.mean((predicted - actual) ** 2)))
-            if np.isfinite(mae)
-            else None,
-            "predicted_total": float(predicted.sum()) if np.isfinite(mae) else None,
-            "actual_total": int(actual.sum()),
+            "mae": mae if finite else None,
+            "rmse": float(np.sqrt(rows.mean((predicted - actual) ** 2))) if finite else None,
+            "predicted_total": rows.total(predicted) if finite else None,
+            "actual_total": int(round(rows.total(actual))),
             "converged": not errors,
         }
     chosen = min(keys, key=lambda k: scores[k])
@@ -420,10 +522,10 @@ def choose_purchase_model(
         "p_alive_model": p_alive_model,
         "reason": "holdout",
         "criterion": "mae",
-        "calibration_end": split.calibration_end,
-        "holdout_end": split.holdout_end,
-        "holdout_days": (split.holdout_end - split.calibration_end).days,
-        "n_customers": len(split.customers),
+        "calibration_end": rows.calibration_end,
+        "holdout_end": rows.holdout_end,
+        "holdout_days": (rows.holdout_end - rows.calibration_end).days,
+        "n_customers": rows.n_customers(),
         "candidates": candidates,
     }
 

@@ -73,11 +73,17 @@ def _require(customers: pd.DataFrame, *columns: str) -> None:
         )
 
 
-def lifecycle_stage(customers: pd.DataFrame, rules: LifecycleRules | None = None) -> pd.Series:
+def lifecycle_stage(
+    customers: pd.DataFrame,
+    rules: LifecycleRules | None = None,
+    repeat_gap_median: float | None = None,
+) -> pd.Series:
     """Return the lifecycle stage of each customer.
 
     Stage per customer from ``p_alive``, ``frequency``, ``recency`` and ``T`` (same
-    period), ``days_since_last``, ``last_gap_days`` and ``prior_mean_gap_days``.
+    period), ``days_since_last``, ``last_gap_days`` and ``prior_mean_gap_days``. A
+    one-time buyer's usual gap is the median of the repeat buyers' mean gaps: of these
+    rows, or ``repeat_gap_median`` when the rows are one part of the customers.
     """
     rules = rules or LifecycleRules()
     _require(
@@ -96,8 +102,10 @@ def lifecycle_stage(customers: pd.DataFrame, rules: LifecycleRules | None = None
         pd.to_datetime(customers["last_purchase"]) - pd.to_datetime(customers["first_purchase"])
     ).dt.days.to_numpy(dtype=float)
     mean_gap = np.where(frequency > 0, span_days / np.maximum(frequency, 1), np.nan)
-    if (frequency > 0).any():  # a one-time buyer is measured against the repeat buyers
-        mean_gap = np.where(frequency > 0, mean_gap, np.nanmedian(mean_gap[frequency > 0]))
+    if repeat_gap_median is None and (frequency > 0).any():
+        repeat_gap_median = float(np.nanmedian(mean_gap[frequency > 0]))
+    if repeat_gap_median is not None:  # a one-time buyer is measured against repeat buyers
+        mean_gap = np.where(frequency > 0, mean_gap, repeat_gap_median)
     silence = customers["days_since_last"].to_numpy(dtype=float)
     last_gap = customers["last_gap_days"].to_numpy(dtype=float)
     prior_gap = customers["prior_mean_gap_days"].to_numpy(dtype=float)

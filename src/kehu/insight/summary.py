@@ -261,6 +261,25 @@ def summarize(
         amount_col=amount_col,
         date_format=date_format,
     )
+    cal_end, holdout_end = summary_dates(engine, calibration_end, observation_end)
+    engine.materialize(PER_CUSTOMER, per_customer_sql(cal_end, holdout_end))
+    table = engine.query(summary_sql(period_days, cal_end, holdout_end), "summary")
+    accounting = input_accounting(engine, cal_end, holdout_end)
+    engine.drop(PER_CUSTOMER)  # before the frame is built: the peak memory is there
+    # dates as datetime64 (not a Python object per cell); Arrow buffers freed as converted
+    customers = table.to_pandas(date_as_object=False, self_destruct=True, split_blocks=True)
+    del table
+    return Summary(customers, accounting, columns, period, cal_end, holdout_end)
+
+
+def summary_dates(
+    engine: Engine, calibration_end: date | str | None, observation_end: date | str | None
+) -> tuple[date, date | None]:
+    """Return the calibration end and the holdout end (None without a holdout), checked.
+
+    The observation end defaults to the last day of the input that
+    :func:`prepare_input` read into ``engine``; a calibration end must fall inside the data.
+    """
     first_last = engine.query(
         f"SELECT MIN(day) AS lo, MAX(day) AS hi, COUNT(*) AS n FROM {DAILY}", "date range"
     ).to_pylist()[0]
@@ -274,17 +293,14 @@ def summarize(
             f"calibration end {cal_end} must fall inside the data: on or after {lo} "
             f"and before {obs_end}"
         )
-    holdout_end = obs_end if cal_end is not None else None
-    cal_end = cal_end or obs_end
-    engine.materialize(PER_CUSTOMER, per_customer_sql(cal_end, holdout_end))
-    table = engine.query(summary_sql(period_days, cal_end, holdout_end), "summary")
-    accounting = row_accounting(engine, cal_end, holdout_end)
+    return cal_end or obs_end, obs_end if cal_end is not None else None
+
+
+def input_accounting(engine: Engine, cal_end: date, holdout_end: date | None) -> dict[str, Any]:
+    """Return where every input row and every customer id went (the per-customer table read)."""
+    accounting: dict[str, Any] = row_accounting(engine, cal_end, holdout_end)
     accounting.update(engine.query(customer_accounting_sql(cal_end), "customers").to_pylist()[0])
-    engine.drop(PER_CUSTOMER)  # before the frame is built: the peak memory is there
-    # dates as datetime64 (not a Python object per cell); Arrow buffers freed as converted
-    customers = table.to_pandas(date_as_object=False, self_destruct=True, split_blocks=True)
-    del table
-    return Summary(customers, accounting, columns, period, cal_end, holdout_end)
+    return accounting
 
 
 def prepare_input(

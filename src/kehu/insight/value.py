@@ -76,7 +76,6 @@ def value_score(
         "potential": lambda c: c["predicted_clv"],
     }
     out = pd.DataFrame(index=customers.index)
-    score = pd.Series(0.0, index=customers.index)
     for dimension, weight in w.items():
         if weight == 0:
             continue
@@ -88,9 +87,22 @@ def value_score(
                 f"found {list(customers.columns)}"
             ) from None
         out[f"{dimension}_rank"] = _percentile(raw)
-        score += weight * out[f"{dimension}_rank"]
-    out["value_score"] = (100 * score).round(4)
+    out["value_score"] = score_of_ranks(out, w)
     return out
+
+
+def score_of_ranks(ranks: pd.DataFrame, weights: Mapping[str, float]) -> pd.Series:
+    """Return ``value_score`` in [0, 100] from the ``<dimension>_rank`` columns.
+
+    Weighs the ranks of the dimensions with a weight (weights normalised to sum 1), in
+    the order of :data:`DEFAULT_WEIGHTS`; rounded to 4 decimals.
+    """
+    w = _check_weights(weights)
+    score = pd.Series(0.0, index=ranks.index)
+    for dimension, weight in w.items():
+        if weight != 0:
+            score += weight * ranks[f"{dimension}_rank"]
+    return (100 * score).round(4)
 
 
 def pyramid_tiers(
@@ -106,14 +118,24 @@ def pyramid_tiers(
     shares = np.array([share for _name, share in tiers], dtype=float)
     if (shares <= 0).any() or not np.isclose(shares.sum(), 1.0):
         raise InputError(f"tier shares must be positive and sum to 1, got {list(tiers)}")
-    n = len(score)
     order = first_ranks(score, ascending=False)  # 1 = best
+    return tiers_of_ranks(order, len(score), realised, tiers, score.index)
+
+
+def tiers_of_ranks(
+    order: np.ndarray,
+    n: int,
+    realised: pd.Series | None,
+    tiers: Sequence[tuple[str, float]],
+    index: pd.Index,
+) -> pd.Series:
+    """Return the tier of each customer from its rank by value score (1 = best) among ``n``."""
+    shares = np.array([share for _name, share in tiers], dtype=float)
     bounds = np.ceil(np.cumsum(shares) * n)
-    index = np.searchsorted(bounds, order, side="left")
-    codes = np.minimum(index, len(tiers) - 1)
+    codes = np.minimum(np.searchsorted(bounds, order, side="left"), len(tiers) - 1)
     if realised is not None:
         codes[realised.to_numpy() <= 0] = len(tiers) - 1
-    return label_series(codes, [name for name, _share in tiers], score.index)
+    return label_series(codes, [name for name, _share in tiers], index)
 
 
 def abc_classes(value: pd.Series, cuts: tuple[float, float] = DEFAULT_ABC) -> pd.Series:
@@ -131,8 +153,16 @@ def abc_classes(value: pd.Series, cuts: tuple[float, float] = DEFAULT_ABC) -> pd
     if total <= 0:
         return pd.Series("C", index=value.index)
     share_before = (order.cumsum() - order) / total  # share of value ahead of a customer
-    classes = np.where(share_before < a_cut, 0, np.where(share_before < b_cut, 1, 2))
-    codes = pd.Series(classes, index=order.index).reindex(value.index).to_numpy(copy=True)
+    return abc_of_shares(share_before.reindex(value.index), value, cuts)
+
+
+def abc_of_shares(
+    share_before: pd.Series, value: pd.Series, cuts: tuple[float, float] = DEFAULT_ABC
+) -> pd.Series:
+    """Return the ABC class from the share of value ahead of each customer, largest first."""
+    a_cut, b_cut = cuts
+    ahead = share_before.to_numpy()
+    codes = np.where(ahead < a_cut, 0, np.where(ahead < b_cut, 1, 2))
     codes[(value <= 0).to_numpy()] = 2
     return label_series(codes, ["A", "B", "C"], value.index)
 
