@@ -64,6 +64,22 @@ def default_database_url() -> str:
     help="Share of spend that is profit (1 = CLV in revenue).",
 )
 @click.option("--no-pareto-nbd", is_flag=True, help="Skip the (slower) Pareto/NBD fit.")
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default="duckdb",
+    show_default=True,
+    help="duckdb: in this process. spark: on a Spark cluster (or Spark on this machine), "
+    "nothing per customer on this machine; writes customers.parquet as a folder of parts, "
+    "models.json and cohorts.csv.",
+)
+@click.option(
+    "--spark-master",
+    default="local[*]",
+    show_default=True,
+    help="With --engine spark: the cluster, e.g. spark://host:7077 (its workers need "
+    "kehu installed and OUT on storage they share).",
+)
 def analyze(
     input_path: str | None,
     sql: str | None,
@@ -79,6 +95,8 @@ def analyze(
     discount_rate: float,
     margin: float,
     no_pareto_nbd: bool,
+    engine: str,
+    spark_master: str,
 ) -> None:
     """Value every customer in a transaction log: RFM, BTYD models, CLV, pyramid,
     lifecycle; writes customers.parquet, models.json and report.html."""
@@ -105,11 +123,15 @@ def analyze(
         from kehu.insight.database import DatabaseQuery
 
         source = DatabaseQuery(database_url or default_database_url(), sql)
-    with progress() as update, insight_errors():
-        result = run_analysis(source, settings, progress=update)
-        update("writing outputs")
-        paths = write_outputs(result, Path(out_dir))
-    acc = result.models["accounting"]
+    if engine == "spark":
+        models, paths = _analyze_on_spark(source, settings, spark_master, Path(out_dir))
+    else:
+        with progress() as update, insight_errors():
+            result = run_analysis(source, settings, progress=update)
+            update("writing outputs")
+            paths = write_outputs(result, Path(out_dir))
+        models = result.models
+    acc = models["accounting"]
     click.echo(
         f"rows={acc['rows_in']:,} purchases={acc['rows_purchases']:,} "
         f"returns={acc['rows_returns']:,} no_customer={acc['rows_no_customer']:,} "
@@ -122,10 +144,37 @@ def analyze(
         f"only_returns={acc['customers_only_returns']:,} "
         f"no_usable_row={acc['customers_no_usable_row']:,}"
     )
-    for note in result.models.get("notes", []):
+    for note in models.get("notes", []):
         click.secho(f"note: {note}", fg="yellow")
     for path in paths.values():
         click.echo(f"wrote {path}")
+
+
+def _analyze_on_spark(
+    source: Any, settings: Any, master: str, out_dir: Path
+) -> tuple[dict[str, Any], dict[str, Path]]:
+    """Run the analysis on Spark at ``master``; return the models and the paths written."""
+    from kehu.insight.database import DatabaseQuery
+
+    if isinstance(source, DatabaseQuery):
+        fail("--engine spark reads a file (CSV or Parquet); export the query's rows first")
+    with progress() as update, insight_errors():
+        update(f"starting Spark ({master})")
+        from kehu.insight.distributed import analyze_on_cluster, write_cluster_outputs
+        from kehu.insight.engine import SparkEngine
+
+        try:
+            engine = SparkEngine(master=master)
+        except Exception as e:  # pyspark and py4j raise several unrelated types
+            reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            fail(f"could not start Spark at {master}: {reason}")
+        try:
+            result = analyze_on_cluster(source, settings, engine=engine, progress=update)
+            update("writing outputs")
+            paths = write_cluster_outputs(result, engine, out_dir)
+        finally:
+            engine.session.stop()
+    return result.models, paths
 
 
 @click.command()

@@ -10,7 +10,7 @@ No other module talks to a backend directly.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -280,13 +280,23 @@ class SparkEngine:
     name = "spark"
 
     def __init__(self, session: Any = None, master: str = "local[2]") -> None:
-        """Run on ``session``, or on a local session of ``master`` made here."""
+        """Run on ``session``, or on a session of ``master`` made here.
+
+        ``master`` is ``local[N]`` (N cores of this machine) or a cluster's URL
+        (``spark://host:7077``), whose workers run this same Python, with kehu installed.
+        """
         if session is None:
+            import os
+            import sys
+
             from pyspark.sql import SparkSession
 
+            # the partitions' pandas functions run in this interpreter, kehu's own
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             session = (
                 SparkSession.builder.master(master)
                 .appName("kehu")
+                .config("spark.sql.execution.arrow.pyspark.enabled", "true")
                 .config("spark.sql.session.timeZone", "UTC")
                 .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.ui.enabled", "false")
@@ -353,6 +363,43 @@ class SparkEngine:
     def columns(self, name: str) -> list[str]:
         """Return the column names of the table or view ``name``."""
         return list(self.session.table(name).columns)
+
+    def map_partitions(
+        self,
+        name: str,
+        source: str,
+        function: Callable[[pd.DataFrame], pd.DataFrame],
+        added: Mapping[str, str],
+    ) -> None:
+        """Apply ``function`` to each partition of ``source`` where it lies: the view ``name``.
+
+        ``function`` takes a partition's rows as a pandas frame (Arrow batches) and
+        returns them with the columns ``added`` (name to Spark SQL type) after the
+        source's own. It runs on the workers: nothing per row passes the driver.
+        """
+        from pyspark.sql.types import StructType
+
+        frame = self.session.table(source)
+        schema = StructType(list(frame.schema.fields))  # add() changes the schema it is given
+        for column, kind in added.items():
+            schema = schema.add(column, kind)
+        names = schema.fieldNames()
+
+        def each(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+            for batch in batches:
+                yield function(batch)[names]
+
+        frame.mapInPandas(each, schema).createOrReplaceTempView(name)
+
+    def sample(self, name: str, source: str, fraction: float, seed: int = 0) -> None:
+        """Name a Bernoulli sample of ``fraction`` of ``source``'s rows the view ``name``."""
+        self.session.table(source).sample(fraction=fraction, seed=seed).createOrReplaceTempView(
+            name
+        )
+
+    def write_parquet(self, name: str, path: Path) -> None:
+        """Write ``name`` as a Parquet dataset (a folder of parts, one per partition)."""
+        self.session.table(name).write.mode("overwrite").parquet(str(path))
 
     def column_kinds(self, name: str) -> dict[str, str]:
         """Each column of ``name`` as one of the kinds of :func:`kind_of`."""
