@@ -141,6 +141,30 @@ def _vm_hwm_mb(pid: int) -> float | None:
     return None
 
 
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` and all its descendants, summed (a JVM and its Python
+    workers under Spark), from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total_kb, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, []))
+        try:
+            status = Path(f"/proc/{current}/status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                total_kb += int(line.split()[1])
+    return total_kb / 1024
+
+
 def _dir_mb(path: Path | None) -> float:
     if path is None or not path.exists():
         return 0.0
@@ -167,6 +191,8 @@ class ChildRun:
     error: str | None = None
     load_avg: list[float] = field(default_factory=list)
     peak_spill_mb: float = 0.0
+    #: the largest sum of the RSS of the child and its descendants seen (sampled every 0.5 s)
+    peak_tree_rss_mb: float = 0.0
     rounds: int = 1
 
     @property
@@ -226,6 +252,7 @@ def run_child(
         hwm = 0.0
         while process.poll() is None:
             hwm = max(hwm, _vm_hwm_mb(process.pid) or 0.0)
+            run.peak_tree_rss_mb = max(run.peak_tree_rss_mb, _tree_rss_mb(process.pid))
             run.peak_spill_mb = max(run.peak_spill_mb, _dir_mb(spill_dir))
             elapsed = time.monotonic() - start
             low_memory = _available_mb() < min_available_mb

@@ -73,8 +73,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=1024.0,
         help="stop kehu when the machine has less memory available than this",
     )
+    parser.add_argument(
+        "--engines",
+        default="duckdb,spark",
+        help="which to run, one after the other on the same file: duckdb, spark or both",
+    )
+    parser.add_argument("--spark-master", default="local[*]", help="Spark's master")
+    parser.add_argument(
+        "--spark-memory", default="12g", help="Spark driver memory (local mode: all of Spark)"
+    )
+    parser.add_argument(
+        "--spark-partitions", type=int, default=64, help="spark.sql.shuffle.partitions"
+    )
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--engine", default="duckdb", help=argparse.SUPPRESS)
     parser.add_argument("--input", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -211,12 +224,145 @@ def kehu_at_scale(args: argparse.Namespace) -> None:
     )
 
 
+def kehu_on_spark(args: argparse.Namespace) -> None:
+    """The same steps on Spark (local mode by default), as ``kehu analyze --engine spark``
+    runs them: the summary stays on Spark, the fits see the distinct rows it counts, and
+    the predictions run where the rows lie (pandas on Arrow batches)."""
+    import warnings
+
+    import numpy as np
+
+    from kehu.insight.btyd import BgNbd, GammaGamma
+    from kehu.insight.distributed import SUMMARY, repeat_buyers, summary_table
+    from kehu.insight.engine import SparkEngine
+    from kehu.insight.summary import prepare_input, summary_dates
+
+    warnings.simplefilter("ignore")
+    log = StepLog(args.workdir / "kehu_scale.jsonl")
+    local_dir = args.workdir / "spark_tmp"
+    local_dir.mkdir(parents=True, exist_ok=True)
+    config = {
+        "spark.driver.memory": args.spark_memory,
+        "spark.local.dir": str(local_dir),
+        "spark.sql.shuffle.partitions": str(args.spark_partitions),
+    }
+    engine = SparkEngine(master=args.spark_master, config=config)
+    with log.step(SPARK_STEPS[0]):
+        prepare_input(
+            args.input, engine, customer_col="customer_id", date_col="date", amount_col="amount"
+        )
+        cal_end, _ = summary_dates(engine, None, None)
+        summary_table(engine, SUMMARY, "week", cal_end, None)
+    customers = engine.query(f"SELECT COUNT(*) AS n FROM {SUMMARY}", "customers").to_pylist()
+    log.write({"customers": customers[0]["n"], "summary_mb": 0.0})
+    with log.step(SPARK_STEPS[1]):
+        distinct = engine.query(
+            f"SELECT frequency, recency, T, COUNT(*) AS n FROM {SUMMARY} "
+            "GROUP BY frequency, recency, T",
+            "distinct rows",
+        ).to_pandas()
+        bg = BgNbd().fit(distinct[["frequency", "recency", "T"]], distinct["n"].to_numpy(float))
+    log.write({"bg_nbd": bg.params_, "bg_nbd_distinct_rows": bg.n_distinct_})
+
+    def predict(part: pd.DataFrame) -> pd.DataFrame:
+        rfm = part[["frequency", "recency", "T"]]
+        part["p_alive"] = bg.conditional_probability_alive(rfm)
+        part["expected_purchases"] = bg.conditional_expected_purchases(52.0, rfm)
+        return part
+
+    with log.step(SPARK_STEPS[2]):
+        added = {"p_alive": "double", "expected_purchases": "double"}
+        engine.map_partitions("kehu_predicted", SUMMARY, predict, added)
+        engine.materialize("kehu_predicted_once", "SELECT * FROM kehu_predicted")
+        predicted = engine.query(
+            "SELECT AVG(p_alive) AS p, SUM(expected_purchases) AS e FROM kehu_predicted_once",
+            "predictions",
+        ).to_pylist()[0]
+    notes: list[str] = []
+    with log.step(SPARK_STEPS[3]):
+        repeaters, counts = repeat_buyers(engine, notes)
+        gg = GammaGamma().fit(repeaters, counts)
+    log.write({"gamma_gamma": gg.params_, "gamma_gamma_distinct_rows": gg.n_distinct_})
+
+    def spend(part: pd.DataFrame) -> pd.DataFrame:
+        data = pd.DataFrame({"frequency": part["frequency"], "monetary_value": part["monetary"]})
+        part["expected_spend"] = gg.conditional_expected_average_spend(data)
+        return part
+
+    with log.step(SPARK_STEPS[4]):
+        engine.map_partitions(
+            "kehu_spend", "kehu_predicted_once", spend, {"expected_spend": "double"}
+        )
+        mean_spend = engine.query(
+            "SELECT AVG(expected_spend) AS s FROM kehu_spend", "expected spend"
+        ).to_pylist()[0]["s"]
+    log.write(
+        {
+            "repeaters": int(np.sum(counts)),
+            "mean_p_alive": float(predicted["p"]),
+            "sum_expected_purchases": float(predicted["e"]),
+            "mean_expected_spend": float(mean_spend),
+            "notes": notes,
+            "peak_rss_mb": peak_rss_mb(),
+        }
+    )
+    engine.session.stop()
+
+
+SPARK_STEPS = (
+    "summary (Spark)",
+    "BG/NBD fit",
+    "P(alive) and expected purchases (52 weeks), on Spark",
+    "Gamma-Gamma fit",
+    "expected spend, on Spark",
+)
+#: each Spark step against the DuckDB steps it does the work of
+SIDE_BY_SIDE = (
+    ("summary", (STEPS[0],), (SPARK_STEPS[0],)),
+    ("BG/NBD fit", (STEPS[1],), (SPARK_STEPS[1],)),
+    ("P(alive) and expected purchases", (STEPS[2], STEPS[3]), (SPARK_STEPS[2],)),
+    ("Gamma-Gamma fit", (STEPS[4],), (SPARK_STEPS[3],)),
+    ("expected spend", (STEPS[5],), (SPARK_STEPS[4],)),
+)
+
+
+def render_side_by_side(runs: dict[str, ChildRun]) -> str:
+    duck, spark = runs["duckdb"], runs["spark"]
+    lines = ["| step | DuckDB (s) | Spark local (s) |", "|---|---:|---:|"]
+
+    def seconds(run: ChildRun, steps: tuple[str, ...]) -> str:
+        if not all(s in run.steps for s in steps):
+            return "–"
+        return f"{sum(run.steps[s] for s in steps):,.1f}"
+
+    for label, duck_steps, spark_steps in SIDE_BY_SIDE:
+        lines.append(f"| {label} | {seconds(duck, duck_steps)} | {seconds(spark, spark_steps)} |")
+    duck_total = sum(duck.steps.get(s, 0.0) for s in STEPS)
+    spark_total = sum(spark.steps.get(s, 0.0) for s in SPARK_STEPS)
+    lines.append(f"| **total** | **{duck_total:,.1f}** | **{spark_total:,.1f}** |")
+    lines.append(
+        f"| peak memory, all processes (MB) | {duck.peak_tree_rss_mb:,.0f} "
+        f"| {spark.peak_tree_rss_mb:,.0f} |"
+    )
+    for name, run in (("DuckDB", duck), ("Spark", spark)):
+        if run.stopped_after_s is not None:
+            lines.append(
+                f"\n{name} STOPPED after {run.stopped_after_s:,.0f} s ({run.stop_reason})."
+            )
+        if run.error:
+            lines.append(f"\n{name} FAILED (exit {run.returncode}): {run.error.strip()[-800:]}")
+    return "\n".join(lines) + "\n"
+
+
 # ---------------------------------------------------------------- report
 
 
-def render(meta: dict[str, Any], host: dict[str, Any], run: ChildRun, args: Any) -> str:
+def render(
+    meta: dict[str, Any], host: dict[str, Any], run: ChildRun, args: Any, engine: str = "duckdb"
+) -> str:
     stages = [step for step in run.steps if step.startswith(STAGE_PREFIX)]
-    steps = [STEPS[0], *stages, *STEPS[1:]]
+    own_steps = STEPS if engine == "duckdb" else SPARK_STEPS
+    steps = [own_steps[0], *stages, *own_steps[1:]]
     if stages and STEPS[0] in run.steps:
         rest = run.steps[STEPS[0]] - sum(run.steps[s] for s in stages)
         steps.insert(len(stages) + 1, f"{STAGE_PREFIX}rest (Arrow to pandas, Python)")
@@ -231,9 +377,14 @@ def render(meta: dict[str, Any], host: dict[str, Any], run: ChildRun, args: Any)
         f"{meta['peak_rss_mb_generating']:,} MB).",
         "",
         f"Machine: {host['nproc']} cores, {host['ram_gib']} GiB RAM, Python "
-        f"{host['python']}; kehu at {host['commit']}; DuckDB memory_limit "
-        f"{args.memory_limit}, threads {args.threads or 'all'}; BLAS threads "
-        f"{args.blas_threads or 'library default'}; "
+        f"{host['python']}; kehu at {host['commit']}; "
+        + (
+            f"DuckDB memory_limit {args.memory_limit}, threads {args.threads or 'all'}; "
+            if engine == "duckdb"
+            else f"Spark {args.spark_master}, driver memory {args.spark_memory}, "
+            f"{args.spark_partitions} shuffle partitions; "
+        )
+        + f"BLAS threads {args.blas_threads or 'library default'}; "
         f"load average before {host['load_avg']}, after "
         f"{run.load_avg}.",
         "",
@@ -244,9 +395,15 @@ def render(meta: dict[str, Any], host: dict[str, Any], run: ChildRun, args: Any)
         if step in run.steps:
             label = step.replace(STAGE_PREFIX, "↳ ")
             lines.append(f"| {label} | {run.steps[step]:,.1f} | {run.step_peak_mb[step]:,.0f} |")
-    total = sum(run.steps[s] for s in STEPS if s in run.steps)
+    total = sum(run.steps[s] for s in own_steps if s in run.steps)
     lines.append(f"| **total** | **{total:,.1f}** | **{run.peak_rss_mb or 0:,.0f}** |")
-    lines += ["", f"Peak DuckDB spill (temp_directory): {run.peak_spill_mb:,.0f} MB."]
+    spill = "DuckDB spill (temp_directory)" if engine == "duckdb" else "Spark spill (local dir)"
+    lines += [
+        "",
+        f"Peak {spill}: {run.peak_spill_mb:,.0f} MB. Peak resident memory of all the run's "
+        f"processes together (sampled every 0.5 s): {run.peak_tree_rss_mb:,.0f} MB"
+        + (" (the driver's own peak is the table's)." if engine == "spark" else "."),
+    ]
     result = run.result
     if "bg_nbd" in result:
         bg = ", ".join(f"{k}={v:.4g}" for k, v in result["bg_nbd"].items())
@@ -270,7 +427,7 @@ def render(meta: dict[str, Any], host: dict[str, Any], run: ChildRun, args: Any)
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.child:
-        kehu_at_scale(args)
+        kehu_on_spark(args) if args.engine == "spark" else kehu_at_scale(args)
         return 0
     host = machine()
     print(f"machine: {host}", flush=True)
@@ -278,29 +435,40 @@ def main(argv: list[str] | None = None) -> int:
     print(f"input: {path} {meta}", flush=True)
     workdir = args.out / "value_engine_scale_work"
     workdir.mkdir(parents=True, exist_ok=True)
-    command = [sys.executable, str(Path(__file__).resolve()), "--child"]
-    command += ["--input", str(path), "--workdir", str(workdir)]
-    command += ["--memory-limit", args.memory_limit]
-    command += ["--threads", str(args.threads)] if args.threads else []
-    command += ["--stages"] if args.stages else []
-    print("running kehu ...", flush=True)
-    run = run_child(
-        command,
-        workdir / "kehu_scale.jsonl",
-        timeout_s=24 * 3600,
-        spill_dir=workdir / "duckdb_tmp",
-        min_available_mb=args.min_available_mb,
-        env=child_env(args.blas_threads),
-    )
-    report = render(meta, host, run, args)
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    runs: dict[str, ChildRun] = {}
+    reports = []
+    for engine in engines:
+        command = [sys.executable, str(Path(__file__).resolve()), "--child", "--engine", engine]
+        command += ["--input", str(path), "--workdir", str(workdir)]
+        command += ["--memory-limit", args.memory_limit]
+        command += ["--threads", str(args.threads)] if args.threads else []
+        command += ["--stages"] if args.stages else []
+        command += ["--spark-master", args.spark_master, "--spark-memory", args.spark_memory]
+        command += ["--spark-partitions", str(args.spark_partitions)]
+        print(f"running kehu on {engine} ...", flush=True)
+        spill = workdir / ("duckdb_tmp" if engine == "duckdb" else "spark_tmp")
+        runs[engine] = run_child(
+            command,
+            workdir / "kehu_scale.jsonl",
+            timeout_s=24 * 3600,
+            spill_dir=spill,
+            min_available_mb=args.min_available_mb,
+            env=child_env(args.blas_threads),
+        )
+        reports.append(f"### {engine}\n\n" + render(meta, host, runs[engine], args, engine))
+    report = "\n".join(reports)
+    if {"duckdb", "spark"} <= set(runs):
+        report = "### side by side\n\n" + render_side_by_side(runs) + "\n" + report
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     suffix = "" if args.transactions == 100_000_000 else f"_{args.transactions}"
     suffix += "_stages" if args.stages else ""
     suffix += f"_mem{args.memory_limit}" if args.memory_limit != "16GB" else ""
     suffix += f"_blas{args.blas_threads}" if args.blas_threads else ""
+    suffix += "" if engines == ["duckdb", "spark"] else "_" + "_".join(engines)
     (args.out / f"value_engine_scale{suffix}.md").write_text(f"Measured {stamp}.\n\n{report}")
     print(report)
-    return 0 if run.returncode == 0 else 1
+    return 0 if all(run.returncode == 0 for run in runs.values()) else 1
 
 
 if __name__ == "__main__":

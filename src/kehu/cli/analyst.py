@@ -80,6 +80,13 @@ def default_database_url() -> str:
     help="With --engine spark: the cluster, e.g. spark://host:7077 (its workers need "
     "kehu installed and OUT on storage they share).",
 )
+@click.option(
+    "--spark-conf",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="With --engine spark: a Spark setting, as spark-submit's --conf "
+    "(e.g. spark.driver.memory=12g, spark.sql.shuffle.partitions=64); repeatable.",
+)
 def analyze(
     input_path: str | None,
     sql: str | None,
@@ -97,6 +104,7 @@ def analyze(
     no_pareto_nbd: bool,
     engine: str,
     spark_master: str,
+    spark_conf: tuple[str, ...],
 ) -> None:
     """Value every customer in a transaction log: RFM, BTYD models, CLV, pyramid,
     lifecycle; writes customers.parquet, models.json and report.html."""
@@ -124,7 +132,8 @@ def analyze(
 
         source = DatabaseQuery(database_url or default_database_url(), sql)
     if engine == "spark":
-        models, paths = _analyze_on_spark(source, settings, spark_master, Path(out_dir))
+        config = _spark_settings(spark_conf)
+        models, paths = _analyze_on_spark(source, settings, spark_master, config, Path(out_dir))
     else:
         with progress() as update, insight_errors():
             result = run_analysis(source, settings, progress=update)
@@ -150,8 +159,18 @@ def analyze(
         click.echo(f"wrote {path}")
 
 
+def _spark_settings(pairs: tuple[str, ...]) -> dict[str, str]:
+    settings = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            fail(f"--spark-conf takes KEY=VALUE, e.g. spark.driver.memory=12g; got {pair!r}")
+        settings[key.strip()] = value.strip()
+    return settings
+
+
 def _analyze_on_spark(
-    source: Any, settings: Any, master: str, out_dir: Path
+    source: Any, settings: Any, master: str, config: dict[str, str], out_dir: Path
 ) -> tuple[dict[str, Any], dict[str, Path]]:
     """Run the analysis on Spark at ``master``; return the models and the paths written."""
     from kehu.insight.database import DatabaseQuery
@@ -164,7 +183,7 @@ def _analyze_on_spark(
         from kehu.insight.engine import SparkEngine
 
         try:
-            engine = SparkEngine(master=master)
+            engine = SparkEngine(master=master, config=config)
         except Exception as e:  # pyspark and py4j raise several unrelated types
             reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             fail(f"could not start Spark at {master}: {reason}")

@@ -147,7 +147,7 @@ def analyze_on_cluster(
     models["purchase_model"] = choice
 
     step("fitting Gamma-Gamma and valuing customers")
-    repeaters, counts = _repeaters(engine, notes)
+    repeaters, counts = repeat_buyers(engine, notes)
     gg = spend_model(repeaters, notes, counts)
     if gg is not None:
         models["gamma_gamma"] = gamma_gamma_section(gg, notes)
@@ -255,7 +255,7 @@ def _choose_purchase_model(
     return compare_on_holdout(holdout, settings, starts)
 
 
-def _repeaters(engine: SparkEngine, notes: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
+def repeat_buyers(engine: SparkEngine, notes: list[str]) -> tuple[pd.DataFrame, np.ndarray]:
     """Return the distinct Gamma-Gamma rows and how many customers each stands for."""
     engine.materialize(
         "kehu_repeaters",

@@ -279,11 +279,17 @@ class SparkEngine:
 
     name = "spark"
 
-    def __init__(self, session: Any = None, master: str = "local[2]") -> None:
+    def __init__(
+        self,
+        session: Any = None,
+        master: str = "local[2]",
+        config: Mapping[str, str] | None = None,
+    ) -> None:
         """Run on ``session``, or on a session of ``master`` made here.
 
         ``master`` is ``local[N]`` (N cores of this machine) or a cluster's URL
         (``spark://host:7077``), whose workers run this same Python, with kehu installed.
+        ``config`` sets further Spark settings (``{"spark.driver.memory": "12g"}``).
         """
         if session is None:
             import os
@@ -293,7 +299,7 @@ class SparkEngine:
 
             # the partitions' pandas functions run in this interpreter, kehu's own
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-            session = (
+            builder = (
                 SparkSession.builder.master(master)
                 .appName("kehu")
                 .config("spark.sql.execution.arrow.pyspark.enabled", "true")
@@ -303,8 +309,10 @@ class SparkEngine:
                 .config("spark.ui.showConsoleProgress", "false")
                 # DuckDB's semantics: failed casts and divisions by zero give NULL
                 .config("spark.sql.ansi.enabled", "false")
-                .getOrCreate()
             )
+            for key, value in (config or {}).items():
+                builder = builder.config(key, value)
+            session = builder.getOrCreate()
         session.sparkContext.setLogLevel("ERROR")
         self.session = session
 
