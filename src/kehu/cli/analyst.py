@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 from typing import Any
@@ -181,6 +182,9 @@ def _analyze_on_spark(
         update(f"starting Spark ({master})")
         from kehu.insight.distributed import analyze_on_cluster, write_cluster_outputs
         from kehu.insight.engine import SparkEngine
+
+        if importlib.util.find_spec("pyspark") is None:
+            fail("--engine spark needs PySpark: pip install 'kehu[spark]' (and Java 17+)")
 
         try:
             engine = SparkEngine(master=master, config=config)
