@@ -128,6 +128,35 @@ def test_a_holdout_is_checked_on_spark_as_on_duckdb(purchases, spark):
     assert have["length_periods"] == pytest.approx(want["length_periods"])
 
 
+def test_positions_are_the_ranks_of_one_sort_over_every_partition(spark):
+    from kehu.insight.positions import with_position
+
+    rng = np.random.default_rng(4)
+    rows = pd.DataFrame(
+        {
+            "customer_id": [f"c{i:05d}" for i in rng.permutation(5_000)],
+            "v": rng.integers(0, 40, 5_000).astype(float),
+        }  # many ties
+    )
+    spark.register_table("kehu_test_rows", rows)
+    conf = spark.session.conf
+    conf.set("spark.sql.adaptive.coalescePartitions.enabled", "false")  # small data: 1 part
+    try:
+        spark.sort_positions("kehu_test_sorted", "kehu_test_rows", "v DESC, customer_id")
+        parts = spark.query("SELECT DISTINCT _part FROM kehu_test_sorted", "parts").num_rows
+        with_position(spark, "kehu_test_ranked", "kehu_test_rows", "v DESC, customer_id", "v")
+    finally:
+        conf.set("spark.sql.adaptive.coalescePartitions.enabled", "true")
+    assert parts > 1, "the sort should span several partitions"
+    got = spark.query("SELECT * FROM kehu_test_ranked", "ranked").to_pandas()
+    want = rows.sort_values(["v", "customer_id"], ascending=[False, True], kind="stable")
+    want = want.assign(position=np.arange(1, 5_001), running_total=want["v"].cumsum())
+    got = got.sort_values("position").reset_index(drop=True)
+    assert got["customer_id"].tolist() == want["customer_id"].tolist()
+    np.testing.assert_allclose(got["running_total"], want["running_total"])
+    spark.drop("kehu_test_ranked")
+
+
 def test_a_wrong_weighting_is_refused_before_the_cluster_works(purchases, spark):
     from kehu.insight.distributed import analyze_on_cluster
     from kehu.insight.errors import InputError

@@ -51,6 +51,7 @@ from kehu.insight.btyd import BgNbd, MbgNbd, ParetoNbd
 from kehu.insight.cohorts import cohort_retention
 from kehu.insight.engine import SparkEngine
 from kehu.insight.lifecycle import lifecycle_stage, loyalty_stage
+from kehu.insight.positions import with_position
 from kehu.insight.report import json_safe
 from kehu.insight.rfm import OTHERS, SEGMENT_RULES, segment_of
 from kehu.insight.summary import (
@@ -213,7 +214,6 @@ def summary_table(
     engine.materialize(PER_CUSTOMER, per_customer_sql(cal_end, holdout_end))
     engine.materialize(name, summary_sql(PERIOD_DAYS[period], cal_end, holdout_end))
     accounting = input_accounting(engine, cal_end, holdout_end)
-    _scalar(engine, f"SELECT COUNT(*) AS n FROM {name}", name)  # cached before its input goes
     engine.drop(PER_CUSTOMER)
     return accounting
 
@@ -279,8 +279,10 @@ def repeat_buyers(engine: SparkEngine, notes: list[str]) -> tuple[pd.DataFrame, 
 def _rank_and_label(engine: SparkEngine, settings: AnalysisSettings, n: int) -> str:
     """Score, rank and label the valued customers; return the view of the finished rows."""
     weights = dict(settings.weights)
-    engine.materialize("kehu_ranked", _ranks_sql("kehu_valued_once", engine, weights, n))
+    ranks_sql, keys = _ranks(engine, "kehu_valued_once", weights, n)
+    engine.materialize("kehu_ranks", ranks_sql)
     engine.drop("kehu_valued_once")
+    engine.drop(keys)
 
     def scores(part: pd.DataFrame) -> pd.DataFrame:
         part["value_score"] = score_of_ranks(part, weights)
@@ -289,30 +291,42 @@ def _rank_and_label(engine: SparkEngine, settings: AnalysisSettings, n: int) -> 
         return part
 
     engine.map_partitions(
-        "kehu_scored", "kehu_ranked", scores, {"value_score": "double", "rfm_segment": "string"}
+        "kehu_scored", "kehu_ranks", scores, {"value_score": "double", "rfm_segment": "string"}
     )
+    engine.materialize("kehu_scored_once", "SELECT * FROM kehu_scored")
+    engine.drop("kehu_ranks")
     margin = _number(settings.margin)
-    total = _scalar(
-        engine,
-        f"SELECT SUM(GREATEST(total_spend * {margin}, 0)) AS total FROM kehu_scored",
-        "total value",
-    )
     median_gap = _scalar(
         engine,
         "SELECT MEDIAN(CAST(DATE_DIFF('day', first_purchase, last_purchase) AS DOUBLE) "
-        "/ frequency) AS gap FROM kehu_scored WHERE frequency > 0",
+        "/ frequency) AS gap FROM kehu_scored_once WHERE frequency > 0",
         "repeat gap",
     )
-    share = f"(running - abc_value) / {_number(total)}" if total and total > 0 else "2.0"
+    with_position(
+        engine,
+        "kehu_tier_order",
+        "(SELECT customer_id, value_score FROM kehu_scored_once) scores",
+        "value_score DESC, customer_id",
+    )
+    with_position(
+        engine,
+        "kehu_abc_order",
+        f"(SELECT customer_id, GREATEST(total_spend * {margin}, 0) AS abc_value "
+        "FROM kehu_scored_once) shares",
+        "abc_value DESC, customer_id",
+        running="abc_value",
+    )
+    total = _scalar(engine, "SELECT SUM(abc_value) AS total FROM kehu_abc_order", "total value")
+    share = f"(a.running_total - a.abc_value) / {_number(total)}" if total and total > 0 else "2"
+    kept = ", ".join(f"c.{column}" for column in engine.columns("kehu_scored_once"))
     engine.materialize(
         "kehu_ordered",
-        f"SELECT *, ROW_NUMBER() OVER (ORDER BY value_score DESC, customer_id) AS tier_rank, "
-        f"CAST({share} AS DOUBLE) AS abc_share_before FROM (SELECT *, SUM(abc_value) OVER "
-        "(ORDER BY abc_value DESC, customer_id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
-        f" AS running FROM (SELECT *, GREATEST(total_spend * {margin}, 0) AS abc_value "
-        "FROM kehu_scored) valued) summed",
+        f"SELECT {kept}, t.position AS tier_rank, CAST({share} AS DOUBLE) AS abc_share_before "
+        "FROM kehu_scored_once c JOIN kehu_tier_order t ON t.customer_id = c.customer_id "
+        "JOIN kehu_abc_order a ON a.customer_id = c.customer_id",
     )
-    engine.drop("kehu_ranked")
+    for view in ("kehu_scored_once", "kehu_tier_order", "kehu_abc_order"):
+        engine.drop(view)
     rules = settings.lifecycle
 
     def labels(part: pd.DataFrame) -> pd.DataFrame:
@@ -334,7 +348,7 @@ def _rank_and_label(engine: SparkEngine, settings: AnalysisSettings, n: int) -> 
         labels,
         {k: "string" for k in ("tier", "abc_class", "lifecycle_stage", "loyalty_stage")},
     )
-    helpers = {"_spend_fallback", "tier_rank", "abc_share_before", "running", "abc_value"}
+    helpers = {"_spend_fallback", "tier_rank", "abc_share_before"}
     present = [c for c in engine.columns("kehu_labelled") if c not in helpers]
     last = [c for c in present if c == "holdout_predicted"]
     ordered = [c for c in CONTRACT_COLUMNS if c in present]
@@ -343,35 +357,73 @@ def _rank_and_label(engine: SparkEngine, settings: AnalysisSettings, n: int) -> 
     return "kehu_customers"
 
 
-def _ranks_sql(source: str, engine: SparkEngine, weights: Mapping[str, float], n: int) -> str:
-    """Return the SQL of the RFM quintiles and the value dimensions' percentile ranks."""
+def _ranks(
+    engine: SparkEngine, source: str, weights: Mapping[str, float], n: int
+) -> tuple[str, str]:
+    """Return the SQL of ``source`` with the RFM quintiles and the dimensions' percentile ranks.
 
-    def quintile(order: str) -> str:
-        rank = f"ROW_NUMBER() OVER (ORDER BY {order}, customer_id)"
-        return f"CAST(LEAST(GREATEST(CEIL({rank} * 5 / {n}), 1), 5) AS TINYINT)"
+    And the view of the keys it reads, to drop once that SQL has run.
 
-    def percentile(value: str) -> str:
-        if n <= 1:
-            return "CAST(1.0 AS DOUBLE)"
-        mean_rank = (
-            f"CAST(RANK() OVER (ORDER BY {value}) AS DOUBLE) "
-            f"+ CAST(COUNT(*) OVER (PARTITION BY {value}) - 1 AS DOUBLE) / 2"
-        )
-        return f"({mean_rank} - 1) / {n - 1}"
-
+    Quintiles from each customer's rank (ties in customer id order), percentiles from the
+    mean rank of each run of equal values, as :mod:`kehu.insight.rfm` and
+    :mod:`kehu.insight.value` rank on one machine; each ranking is a sort of the narrow
+    table of keys across the cluster (:func:`kehu.insight.positions.with_position`).
+    """
     dims = [d for d, w in weights.items() if w != 0]
-    raw = ", ".join(
-        f"CASE WHEN {DIMENSIONS[d]} IS NULL OR ISNAN({DIMENSIONS[d]}) THEN CAST(0 AS DOUBLE) "
+    raw = "".join(
+        f", CASE WHEN {DIMENSIONS[d]} IS NULL OR ISNAN({DIMENSIONS[d]}) THEN CAST(0 AS DOUBLE) "
         f"ELSE CAST({DIMENSIONS[d]} AS DOUBLE) END AS raw_{d}"
         for d in dims
     )
-    kept = ", ".join(engine.columns(source))
-    ranks = ", ".join(f"{percentile(f'raw_{d}')} AS {d}_rank" for d in dims)
-    return (
-        f"SELECT {kept}, {quintile('days_since_last DESC')} AS r_score, "
-        f"{quintile('frequency')} AS f_score, {quintile('total_spend')} AS m_score, {ranks} "
-        f"FROM (SELECT *, {raw} FROM {source}) dimensions"
-    )
+    keys = f"SELECT customer_id, days_since_last, frequency, total_spend{raw} FROM {source}"
+    engine.materialize("kehu_keys", keys)
+    current = "kehu_keys"
+    orders = {"r_score": "days_since_last DESC", "f_score": "frequency", "m_score": "total_spend"}
+    for column, order in orders.items():
+        with_position(engine, "kehu_positioned", current, f"{order}, customer_id")
+        score = f"CAST(LEAST(GREATEST(CEIL(position * 5 / {n}), 1), 5) AS TINYINT)"
+        current = _replace(engine, current, "kehu_positioned", f"{score} AS {column}")
+    for d in dims:
+        if n <= 1:
+            current = _replace(engine, current, current, f"CAST(1.0 AS DOUBLE) AS {d}_rank")
+            continue
+        with_position(engine, "kehu_positioned", current, f"raw_{d}, customer_id")
+        mean_rank = "CAST(t.first AS DOUBLE) + CAST(t.ties - 1 AS DOUBLE) / 2"
+        current = _replace(
+            engine,
+            current,
+            f"(SELECT p.*, ({mean_rank} - 1) / {n - 1} AS {d}_rank FROM kehu_positioned p "
+            f"JOIN (SELECT raw_{d} AS v, MIN(position) AS first, COUNT(*) AS ties "
+            f"FROM kehu_positioned GROUP BY raw_{d}) t ON p.raw_{d} = t.v) ranked",
+            f"{d}_rank",
+            drop_source="kehu_positioned",
+        )
+    columns = ["r_score", "f_score", "m_score", *(f"{d}_rank" for d in dims)]
+    kept = ", ".join(f"v.{column}" for column in engine.columns(source))
+    added = ", ".join(f"k.{column}" for column in columns)
+    joined = f"{source} v JOIN {current} k ON k.customer_id = v.customer_id"
+    return f"SELECT {kept}, {added} FROM {joined}", current
+
+
+def _replace(
+    engine: SparkEngine,
+    previous: str,
+    source: str,
+    added: str,
+    drop_source: str | None = None,
+) -> str:
+    """Materialise the columns of ``previous`` with ``added`` from ``source``; its name.
+
+    ``source`` holds ``previous``'s columns (and ``position``, dropped); ``added`` is an
+    expression with its name, or a column of ``source``. ``previous`` (and a positioned
+    ``drop_source``) are freed once the new table is computed.
+    """
+    name = f"kehu_keys_{len(engine.columns(previous))}"  # each step adds one column
+    kept = ", ".join(engine.columns(previous))
+    engine.materialize(name, f"SELECT {kept}, {added} FROM {source}")
+    for view in {previous, drop_source or source} - {name}:
+        engine.drop(view)
+    return name
 
 
 def _number(value: float) -> str:
@@ -423,15 +475,16 @@ def pareto_on_engine(engine: SparkEngine, view: str, column: str, n: int) -> Par
     """
     from kehu.insight.errors import InputError
 
-    value = f"GREATEST({column}, 0)"
-    engine.materialize(
+    with_position(
+        engine,
         "kehu_lorenz",
-        f"SELECT ROW_NUMBER() OVER (ORDER BY {value}) AS rank, SUM({value}) OVER "
-        f"(ORDER BY {value} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS running, "
-        f"{value} AS value FROM {view}",
+        f"(SELECT customer_id, GREATEST({column}, 0) AS value FROM {view}) lorenz",
+        "value, customer_id",
+        running="value",
     )
     totals = engine.query(
-        "SELECT MAX(running) AS total, SUM(2 * running - value) AS area FROM kehu_lorenz",
+        "SELECT MAX(running_total) AS total, SUM(2 * running_total - value) AS area "
+        "FROM kehu_lorenz",
         "lorenz",
     ).to_pylist()[0]
     total = float(totals["total"] or 0.0)
@@ -446,10 +499,11 @@ def pareto_on_engine(engine: SparkEngine, view: str, column: str, n: int) -> Par
     )
     listed = ", ".join(str(r) for r in wanted if r > 0)
     rows = engine.query(
-        f"SELECT rank, running FROM kehu_lorenz WHERE rank IN ({listed})", "lorenz points"
+        f"SELECT position, running_total FROM kehu_lorenz WHERE position IN ({listed})",
+        "lorenz points",
     ).to_pandas()
     engine.drop("kehu_lorenz")
-    cumulative = dict(zip(rows["rank"].astype(int), rows["running"] / total, strict=True))
+    cumulative = dict(zip(rows["position"].astype(int), rows["running_total"] / total, strict=True))
     cumulative[0] = 0.0
     low = np.floor(positions).astype(int)
     high = np.ceil(positions).astype(int)

@@ -347,12 +347,22 @@ class SparkEngine:
         self._run(sql, name).createOrReplaceTempView(name)
 
     def materialize(self, name: str, sql: str) -> None:
-        """Compute ``sql`` once (cached) into the view ``name``."""
-        self._run(sql, name).cache().createOrReplaceTempView(name)
+        """Compute ``sql`` now, once, into the view ``name`` (kept on the workers).
+
+        A local checkpoint, not a cache: the result no longer hangs on the plan that made
+        it, so freeing an input (:meth:`drop`) does not make Spark compute it again, and
+        a long chain of steps does not plan its whole history at every step.
+        """
+        try:
+            frame = self._run(sql, name).localCheckpoint(eager=True)
+        except QueryError:
+            raise
+        except Exception as e:  # a failure found while the query runs
+            raise QueryError(name, str(e), self.transpile(sql)) from e
+        frame.createOrReplaceTempView(name)
 
     def drop(self, name: str) -> None:
-        """Free a view made by :meth:`materialize`."""
-        self.session.table(name).unpersist()
+        """Forget a view made by :meth:`materialize`; the workers free it when it is unused."""
         self.session.catalog.dropTempView(name)
 
     def query(self, sql: str, step: str) -> pa.Table:
@@ -398,6 +408,24 @@ class SparkEngine:
                 yield function(batch)[names]
 
         frame.mapInPandas(each, schema).createOrReplaceTempView(name)
+
+    def sort_positions(self, name: str, source: str, order_by: str) -> None:
+        """Sort ``source`` across the cluster and name it ``name``, each row's place kept.
+
+        ``order_by`` is in DuckDB's dialect. Each row gets ``_part``, its partition (the
+        partitions hold consecutive ranges, in order), and ``_pos``, its 0-based place in
+        that partition. The result is computed and kept here, once: a sort computed again
+        may cut its partitions elsewhere.
+        """
+        from pyspark.sql import functions as F
+
+        frame = self._run(f"SELECT * FROM {source} ORDER BY {order_by}", name)
+        part = F.spark_partition_id()
+        # the id is the partition's number shifted 33 bits, plus the row's place in it
+        place = F.monotonically_increasing_id() - part.cast("long") * (1 << 33)
+        frame.withColumn("_part", part).withColumn("_pos", place).localCheckpoint(
+            eager=True
+        ).createOrReplaceTempView(name)
 
     def sample(self, name: str, source: str, fraction: float, seed: int = 0) -> None:
         """Name a Bernoulli sample of ``fraction`` of ``source``'s rows the view ``name``."""
