@@ -67,8 +67,8 @@ from kehu.insight.value import ParetoStats, abc_of_shares, score_of_ranks, tiers
 
 SUMMARY = "kehu_summary"
 SPLIT = "kehu_split_summary"
-#: Most distinct Gamma-Gamma rows fetched to the driver; beyond, a seeded sample.
-MAX_DRIVER_ROWS = 1_000_000
+#: Most distinct Gamma-Gamma rows fetched to the driver (about 120 MB); beyond, a seeded sample.
+MAX_DRIVER_ROWS = 5_000_000
 RFM = "frequency, recency, T"
 LABELS = ("rfm_segment", "tier", "abc_class", "lifecycle_stage", "loyalty_stage")
 DIMENSIONS = {
