@@ -435,7 +435,11 @@ class SparkEngine:
 
     def write_parquet(self, name: str, path: Path) -> None:
         """Write ``name`` as a Parquet dataset (a folder of parts, one per partition)."""
-        self.session.table(name).write.mode("overwrite").parquet(str(path))
+        try:
+            self.session.table(name).write.mode("overwrite").parquet(str(path))
+        except Exception as e:  # pyspark raises several unrelated exception types
+            reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise QueryError(f"writing {path}", reason, f"TABLE {name}") from e
 
     def column_kinds(self, name: str) -> dict[str, str]:
         """Each column of ``name`` as one of the kinds of :func:`kind_of`."""
