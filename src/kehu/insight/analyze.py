@@ -269,19 +269,7 @@ def analyze(
     step = progress or (lambda _message: None)
     engine = engine or DuckDBEngine()
     step("summarising transactions")
-    columns = prepare_input(
-        source,
-        engine,
-        customer_col=settings.customer_col,
-        date_col=settings.date_col,
-        amount_col=settings.amount_col,
-        date_format=settings.date_format,
-    )
-    dates = None
-    observation_end = settings.observation_end
-    if observation_end is None:
-        dates = analysis_dates(engine, settings)
-        observation_end = dates.as_of if dates is not None else None
+    columns, dates, observation_end = read_input(source, settings, engine)
     s = _summary(source, settings, engine, settings.calibration_end, observation_end, columns)
     if dates is not None and dates.reason != "last_order":
         s.notes.append(dates.note())
@@ -343,6 +331,28 @@ def analyze(
     ordered = CONTRACT_COLUMNS + [col for col in c.columns if col not in CONTRACT_COLUMNS]
     ordered = [col for col in ordered if col in c.columns]
     return Analysis(c[ordered], s, models, stats, cohorts, tracking, settings)
+
+
+def read_input(
+    source: Any, settings: AnalysisSettings, engine: Engine
+) -> tuple[ColumnMap, AnalysisDates | None, date | str | None]:
+    """Read ``source`` into ``engine``; return its columns, the dates chosen, the end.
+
+    The as-of date is chosen from the orders per day (:func:`analysis_dates`) unless the
+    settings give an observation end; ``dates`` is None then.
+    """
+    columns = prepare_input(
+        source,
+        engine,
+        customer_col=settings.customer_col,
+        date_col=settings.date_col,
+        amount_col=settings.amount_col,
+        date_format=settings.date_format,
+    )
+    if settings.observation_end is not None:
+        return columns, None, settings.observation_end
+    dates = analysis_dates(engine, settings)
+    return columns, dates, dates.as_of if dates is not None else None
 
 
 def _summary(

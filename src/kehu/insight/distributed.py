@@ -35,7 +35,6 @@ from kehu.insight.analyze import (
     AnalysisSettings,
     HoldoutRows,
     Progress,
-    analysis_dates,
     compare_on_holdout,
     fit_model,
     gamma_gamma_section,
@@ -44,6 +43,7 @@ from kehu.insight.analyze import (
     model_section,
     no_holdout_choice,
     note_spend_fallback,
+    read_input,
     settings_dict,
     spend_model,
 )
@@ -59,7 +59,6 @@ from kehu.insight.summary import (
     PERIOD_DAYS,
     input_accounting,
     per_customer_sql,
-    prepare_input,
     summary_dates,
     summary_sql,
 )
@@ -107,19 +106,7 @@ def analyze_on_cluster(
     score_of_ranks(pd.DataFrame({f"{d}_rank": [0.0] for d in DIMENSIONS}), settings.weights)
     step = progress or (lambda _message: None)
     step("summarising transactions")
-    columns = prepare_input(
-        source,
-        engine,
-        customer_col=settings.customer_col,
-        date_col=settings.date_col,
-        amount_col=settings.amount_col,
-        date_format=settings.date_format,
-    )
-    dates = None
-    observation_end = settings.observation_end
-    if observation_end is None:
-        dates = analysis_dates(engine, settings)
-        observation_end = dates.as_of if dates is not None else None
+    columns, dates, observation_end = read_input(source, settings, engine)
     cal_end, holdout_end = summary_dates(engine, settings.calibration_end, observation_end)
     accounting = summary_table(engine, SUMMARY, settings.period, cal_end, holdout_end)
     notes: list[str] = []

@@ -10,6 +10,7 @@ No other module talks to a backend directly.
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -299,6 +300,8 @@ class SparkEngine:
 
             # the partitions' pandas functions run in this interpreter, kehu's own
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+            # kehu's own tests cover the pandas 3 conversions it uses; not a user's concern
+            warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas")
             builder = (
                 SparkSession.builder.master(master)
                 .appName("kehu")
