@@ -3,19 +3,18 @@
 The same analysis as :func:`kehu.insight.analyze.analyze`, with nothing per customer
 on the driver:
 
-- the summary, the accounting, the cohorts and every rank (RFM quintiles, value
-  percentiles, pyramid tiers, ABC shares) are SQL run by the cluster, through the
+- the summary, the accounting and the cohorts are SQL run by the cluster, through the
   engine seam (DuckDB's dialect, transpiled);
 - the purchase models are fitted on the driver to the distinct (frequency, recency, T)
   rows the cluster counts: their number grows with the length of the history, not with
   the customers. Gamma-Gamma is fitted to the distinct (frequency, monetary) rows of
   the repeat buyers, a seeded sample of them where they exceed :data:`MAX_DRIVER_ROWS`;
 - the fitted models value each partition where it lies (pandas on Arrow batches, the
-  same functions as on one machine), and the workers write the customers as Parquet.
-
-The ranks are window functions ordered over all customers: Spark sorts them on one
-executor, spilling to disk, not on the driver. Ties are broken by customer id, the
-order of the summary on one machine, so both give the same scores.
+  same functions as on one machine), and the workers write the customers as Parquet;
+- every rank (RFM quintiles, value percentiles, pyramid tiers, ABC shares, the Lorenz
+  curve) comes from a sort across the cluster (:mod:`kehu.insight.positions`), not
+  from a window that would put every customer in one task. Ties are broken by
+  customer id, the order of the summary on one machine, so both give the same scores.
 """
 
 from __future__ import annotations
