@@ -307,3 +307,11 @@ def test_a_master_that_cannot_be_read_gets_a_plain_message(tmp_path):
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "could not start Spark at nowhere:/cluster" in result.stderr
+
+
+def test_a_missing_input_is_named_before_spark_starts(tmp_path):
+    missing = tmp_path / "nowhere.parquet"
+    result = _kehu("analyze", str(missing), "--out", str(tmp_path / "out"), "--engine", "spark")
+    assert result.returncode != 0
+    assert f"input file '{missing}' does not exist" in result.stderr
+    assert "Spark" not in result.stderr  # no JVM started to find that out

@@ -178,6 +178,8 @@ def _analyze_on_spark(
 
     if isinstance(source, DatabaseQuery):
         fail("--engine spark reads a file (CSV or Parquet); export the query's rows first")
+    if not Path(source).exists():  # before Spark takes its ten seconds to start
+        fail(f"input file '{source}' does not exist")
     with progress() as update, insight_errors():
         update(f"starting Spark ({master})")
         from kehu.insight.distributed import analyze_on_cluster, write_cluster_outputs
