@@ -49,10 +49,11 @@ from kehu.insight.analyze import (
 from kehu.insight.btyd import BgNbd, MbgNbd, ParetoNbd
 from kehu.insight.cohorts import cohort_retention
 from kehu.insight.engine import SparkEngine
+from kehu.insight.errors import InputError
 from kehu.insight.lifecycle import lifecycle_stage, loyalty_stage
 from kehu.insight.positions import with_position
 from kehu.insight.report import json_safe
-from kehu.insight.rfm import OTHERS, SEGMENT_RULES, segment_of
+from kehu.insight.rfm import SEGMENT_NAMES, segment_of
 from kehu.insight.summary import (
     PER_CUSTOMER,
     PERIOD_DAYS,
@@ -179,7 +180,7 @@ def analyze_on_cluster(
         notes=notes,
         columns=columns.as_dict(),
         calibration_end=cal_end,
-        rfm_segments=_counts(engine, customers, "rfm_segment", _segment_names()),
+        rfm_segments=_counts(engine, customers, "rfm_segment", SEGMENT_NAMES),
         tiers=_counts(engine, customers, "tier"),
         abc=_counts(engine, customers, "abc_class"),
         lifecycle_stages=_counts(engine, customers, "lifecycle_stage"),
@@ -417,10 +418,6 @@ def _number(value: float) -> str:
     return f"CAST({float(value)!r} AS DOUBLE)"
 
 
-def _segment_names() -> list[str]:
-    return [name for name, *_ in SEGMENT_RULES] + [OTHERS]
-
-
 def _counts(
     engine: SparkEngine, view: str, column: str, names: list[str] | None = None
 ) -> dict[str, int]:
@@ -459,8 +456,6 @@ def pareto_on_engine(engine: SparkEngine, view: str, column: str, n: int) -> Par
     One ordered pass on the cluster: the running total of the values, smallest first,
     read back only at the 202 ranks the Lorenz curve's 101 points and the top 20% need.
     """
-    from kehu.insight.errors import InputError
-
     with_position(
         engine,
         "kehu_lorenz",

@@ -356,13 +356,7 @@ class SparkEngine:
         it, so freeing an input (:meth:`drop`) does not make Spark compute it again, and
         a long chain of steps does not plan its whole history at every step.
         """
-        try:
-            frame = self._run(sql, name).localCheckpoint(eager=True)
-        except QueryError:
-            raise
-        except Exception as e:  # a failure found while the query runs
-            raise QueryError(name, str(e), self.transpile(sql)) from e
-        frame.createOrReplaceTempView(name)
+        self._checkpoint(self._run(sql, name), name, sql)
 
     def drop(self, name: str) -> None:
         """Forget a view made by :meth:`materialize`; the workers free it when it is unused."""
@@ -422,13 +416,12 @@ class SparkEngine:
         """
         from pyspark.sql import functions as F
 
-        frame = self._run(f"SELECT * FROM {source} ORDER BY {order_by}", name)
+        sql = f"SELECT * FROM {source} ORDER BY {order_by}"
         part = F.spark_partition_id()
         # the id is the partition's number shifted 33 bits, plus the row's place in it
         place = F.monotonically_increasing_id() - part.cast("long") * (1 << 33)
-        frame.withColumn("_part", part).withColumn("_pos", place).localCheckpoint(
-            eager=True
-        ).createOrReplaceTempView(name)
+        frame = self._run(sql, name).withColumn("_part", part).withColumn("_pos", place)
+        self._checkpoint(frame, name, sql)
 
     def sample(self, name: str, source: str, fraction: float, seed: int = 0) -> None:
         """Name a Bernoulli sample of ``fraction`` of ``source``'s rows the view ``name``."""
@@ -447,6 +440,14 @@ class SparkEngine:
     def column_kinds(self, name: str) -> dict[str, str]:
         """Each column of ``name`` as one of the kinds of :func:`kind_of`."""
         return {column: kind_of(dtype) for column, dtype in self.session.table(name).dtypes}
+
+    def _checkpoint(self, frame: Any, name: str, sql: str) -> None:
+        """Compute ``frame`` now into the view ``name``; a failure names ``name`` and ``sql``."""
+        try:
+            frame = frame.localCheckpoint(eager=True)
+        except Exception as e:  # a failure found while the query runs
+            raise QueryError(name, str(e), self.transpile(sql)) from e
+        frame.createOrReplaceTempView(name)
 
     def _run(self, sql: str, step: str) -> Any:
         spark_sql = self.transpile(sql)

@@ -53,6 +53,8 @@ SEGMENT_RULES: list[tuple[str, tuple[int, int], tuple[int, int], tuple[int, int]
     ("Lost", (1, 2), (1, 2), (1, 2)),
 ]
 OTHERS = "Others"
+#: every segment in rule order, then "Others"
+SEGMENT_NAMES = [name for name, *_ in SEGMENT_RULES] + [OTHERS]
 
 
 def quintile_scores(values: pd.Series, higher_is_better: bool = True) -> pd.Series:
@@ -99,7 +101,7 @@ def segment_of(r: pd.Series, f: pd.Series, m: pd.Series) -> pd.Series:
     The rules are applied once to each of the 125 score triples, and each customer's
     segment is looked up by its triple.
     """
-    names = [name for name, *_ in SEGMENT_RULES] + [OTHERS]
+    names = SEGMENT_NAMES
     table = _segment_table()
     scores = [np.clip(s.to_numpy(dtype=np.int64), 1, 5) - 1 for s in (r, f, m)]
     codes = table[scores[0], scores[1], scores[2]]
@@ -120,5 +122,5 @@ def _segment_table() -> np.ndarray:
 def segment_counts(segments: pd.Series) -> dict[str, int]:
     """Count the customers per segment, in rule order, with empty segments and "Others"."""
     counts = segments.value_counts()
-    names = [name for name, *_ in SEGMENT_RULES] + [OTHERS]
+    names = SEGMENT_NAMES
     return {name: int(counts.get(name, 0)) for name in names}
