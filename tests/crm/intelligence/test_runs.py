@@ -61,7 +61,7 @@ def test_an_unexpected_error_fails_the_run_with_one_line(monkeypatch, make_custo
     def broken() -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(actions.extract, "transactions", broken)
+    monkeypatch.setattr(actions.extract, "orders", broken)
     run = execute_run(request_run())
     assert run.status == ValueRun.Status.FAILED
     assert run.error == "the analysis stopped: RuntimeError: disk on fire"

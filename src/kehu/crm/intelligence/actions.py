@@ -225,7 +225,8 @@ def _compute(
     run: ValueRun, as_of: date | None, keep_runs: int, on_progress: Progress | None
 ) -> None:
     _report(run, gettext_noop("reading orders"), 5, on_progress)
-    log = extract.transactions()
+    orders = extract.orders()
+    log = extract.transactions(orders)
     if log.empty:
         raise RunFailedError(NO_ORDERS)
     facts = extract.customer_facts()
@@ -243,7 +244,7 @@ def _compute(
         customer_columns=facts[["customer_id", "satisfaction", "status"]],
     )
     table = writeback.score_table(analysis.customers, facts)
-    mined = mining.run_mining(_mining_input(analysis), step)
+    mined = mining.run_mining(_mining_input(analysis, orders), step)
     table = table.merge(mined.columns, on="customer_id", how="left")
     run.mining = json_safe(mined.summary)
     run.analysis_settings = json_safe(settings_dict(settings_used))
@@ -255,10 +256,10 @@ def _compute(
     _write(run, table, mined, keep_runs, on_progress)
 
 
-def _mining_input(analysis: Analysis) -> mining.MiningInput:
+def _mining_input(analysis: Analysis, orders: pd.DataFrame) -> mining.MiningInput:
     bg = analysis.models.get("bg_nbd") or {}
     as_of = mining.as_of_for(analysis.summary.calibration_end)
-    orders, lines, tickets = extract.orders(), extract.order_lines(), extract.tickets()
+    lines, tickets = extract.order_lines(), extract.tickets()
     invoices, payments = extract.invoices(), extract.payments()
     # a run as of a past date sees nothing after it (as the value models do not)
     return mining.MiningInput(
