@@ -27,6 +27,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from kehu.insight.churn.tree_shap import tree_contributions
 from kehu.insight.logistic import logit as _logit
 from kehu.insight.logistic import sigmoid as _sigmoid
 
@@ -100,8 +101,7 @@ class Blend:
         """
         columns = [*self.numeric, *self.categorical]
         trees = _for_trees(X, self.numeric, self.categorical)
-        shap = np.asarray(self.gbm.booster_.predict(trees, pred_contrib=True))
-        by_tree = pd.DataFrame(shap[:, :-1], columns=columns)
+        by_tree = pd.DataFrame(tree_contributions(self.gbm.booster_, trees), columns=columns)
         model = self.linear.named_steps["model"]
         terms = (self.linear[:-1].transform(X) - self.centre) * model.coef_[0]
         linear = pd.DataFrame(0.0, index=range(len(X)), columns=columns)
