@@ -61,7 +61,9 @@ def _copied_batches(
         raw = connection.connection.cursor()
         try:
             with (
-                raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", list(params)) as copy,
+                raw.copy(
+                    f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", list(params) if params else None
+                ) as copy,
                 path.open("wb") as out,
             ):
                 for chunk in copy:
@@ -94,7 +96,8 @@ def _fetched_batches(
         [pa.field(f.name, pa.string()) if pa.types.is_timestamp(f.type) else f for f in schema]
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(params))
+        # no parameters: the SQL is run as written (SQLite's strftime('%s') is no placeholder)
+        cursor.execute(sql, list(params) if params else None)
         while rows := cursor.fetchmany(batch_rows):
             batch = pa.RecordBatch.from_struct_array(pa.array(rows, type=pa.struct(list(fetched))))
             if fetched != schema:
