@@ -134,9 +134,12 @@ class BulkWriter:
         model: type[models.Model],
         columns: Mapping[str, Column],
         advance: Advance | None = None,
+        into: str | None = None,
     ) -> int:
         """Insert the rows of ``columns`` (equal-length columns keyed by field name, ids
-        included). Returns the number of rows."""
+        included) into ``model``'s table, or into the table ``into`` (a quoted name) of
+        the same columns. Returns the number of rows."""
+        table = into or quoted_table(model)
         fields = [model._meta.get_field(name) for name in columns]
         n_rows = len(next(iter(columns.values()))) if columns else 0
         for start in range(0, n_rows, self.batch_rows):
@@ -144,28 +147,27 @@ class BulkWriter:
             batch = [col[start:stop] for col in columns.values()]
             csv = _csv_rows(fields, batch) if self.vendor == "postgresql" else None
             if csv is not None:
-                self._copy_csv(model, [f.column for f in fields], csv)
+                self._copy_csv(table, [f.column for f in fields], csv)
             else:
                 values = [
                     python_column(f, col, self.vendor) for f, col in zip(fields, batch, strict=True)
                 ]
-                self._insert(model, [f.column for f in fields], list(zip(*values, strict=True)))
+                self._insert(table, [f.column for f in fields], list(zip(*values, strict=True)))
             if advance is not None:
                 advance(stop - start)
         return n_rows
 
-    def _copy_csv(self, model: type[models.Model], columns: list[str], csv: bytes) -> None:
+    def _copy_csv(self, table: str, columns: list[str], csv: bytes) -> None:
         names = ", ".join(connection.ops.quote_name(c) for c in columns)
         with transaction.atomic():
             raw = connection.connection.cursor()
             try:
-                with raw.copy(f"COPY {quoted_table(model)} ({names}) FROM STDIN (FORMAT csv)") as c:
+                with raw.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT csv)") as c:
                     c.write(csv)
             finally:
                 raw.close()
 
-    def _insert(self, model: type[models.Model], columns: list[str], rows: list[tuple]) -> None:
-        table = quoted_table(model)
+    def _insert(self, table: str, columns: list[str], rows: list[tuple]) -> None:
         names = ", ".join(connection.ops.quote_name(c) for c in columns)
         with transaction.atomic():
             raw = connection.connection.cursor()

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 
 from kehu.crm import processes
 from kehu.crm.background import launch_kehu
+from kehu.crm.bulk_replace import replacing_tables
 from kehu.crm.intelligence import extract, mining, overview, signals, warehouse, writeback
 from kehu.crm.intelligence.models import AnalysisSchedule, CustomerScore, SegmentName, ValueRun
 from kehu.crm.validation import validate
@@ -286,9 +287,11 @@ def _write(
     writeback.write_values(run, table)
     writeback.write_segments(run, mined.segments)
     _report(run, gettext_noop("updating current scores"), 85, on_progress)
-    with transaction.atomic():
-        writeback.replace_scores(run, table)
-        writeback.replace_insights(run, mined.reasons, mined.recommendations, mined.flags)
+    with replacing_tables() as replacement:
+        writeback.replace_scores(replacement, run, table)
+        writeback.replace_insights(
+            replacement, run, mined.reasons, mined.recommendations, mined.flags
+        )
         run.save(
             update_fields=[
                 "analysis_settings",

@@ -1,6 +1,7 @@
 """Write a run's results back in bulk: one ``CustomerValue`` row per scored customer
-(the run's history), and every customer's ``CustomerScore`` replaced in one
-transaction, so that a reader sees either the previous run's scores or the new ones.
+(the run's history), and every customer's ``CustomerScore`` and ``CustomerInsight``
+replaced in one transaction (:mod:`kehu.crm.bulk_replace`), so that a reader sees
+either the previous run's scores or the new ones.
 
 Rows go through :class:`kehu.crm.bulk.BulkWriter` (raw ``executemany`` on SQLite,
 ``COPY`` on PostgreSQL) as numpy columns; no model instance is built per customer."""
@@ -14,6 +15,7 @@ import pandas as pd
 from django.db import connection, transaction
 
 from kehu.crm.bulk import BulkWriter, next_id, quoted_table
+from kehu.crm.bulk_replace import TableReplacement
 from kehu.crm.intelligence.models import (
     SCORE_FIELDS,
     CustomerInsight,
@@ -72,13 +74,15 @@ def write_values(run: ValueRun, table: pd.DataFrame, advance: Advance | None = N
     return BulkWriter([CustomerValue]).write(CustomerValue, columns, advance)
 
 
-def replace_scores(run: ValueRun, table: pd.DataFrame, advance: Advance | None = None) -> int:
-    """Every customer's current scores, swapped in one transaction."""
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {quoted_table(CustomerScore)}")
-        with BulkWriter([CustomerScore]) as writer:
-            return writer.write(CustomerScore, _columns(table, run), advance)
+def replace_scores(
+    replacement: TableReplacement,
+    run: ValueRun,
+    table: pd.DataFrame,
+    advance: Advance | None = None,
+) -> int:
+    """Every customer's current scores, replaced with the other tables of
+    ``replacement``'s transaction."""
+    return replacement.replace(CustomerScore, _columns(table, run), advance)
 
 
 def previous_segments() -> pd.Series:
@@ -102,17 +106,19 @@ def write_segments(run: ValueRun, segments: list[dict]) -> None:
 
 
 def replace_insights(
-    run: ValueRun, reasons: pd.Series, recommendations: pd.Series, flags: pd.Series
+    replacement: TableReplacement,
+    run: ValueRun,
+    reasons: pd.Series,
+    recommendations: pd.Series,
+    flags: pd.Series,
 ) -> int:
-    """Every customer's explanations (each a JSON list per customer id), swapped (call
-    inside the scores' transaction)."""
+    """Every customer's explanations (each a JSON list per customer id), replaced with
+    the scores."""
     ids = reasons.index.union(recommendations.index).union(flags.index)
 
     def encoded(source: pd.Series) -> np.ndarray:
         return source.reindex(ids).fillna("[]").to_numpy(dtype=object)
 
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {quoted_table(CustomerInsight)}")
     columns = {
         "customer": ids.to_numpy(dtype=np.int64),
         "run": np.full(len(ids), run.pk, dtype=np.int64),
@@ -120,8 +126,7 @@ def replace_insights(
         "recommendations": encoded(recommendations),
         "flags": encoded(flags),
     }
-    with BulkWriter([CustomerInsight]) as writer:
-        return writer.write(CustomerInsight, columns)
+    return replacement.replace(CustomerInsight, columns)
 
 
 def prune_runs(keep: int) -> int:
