@@ -12,9 +12,11 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from django.db import connection, transaction
 
 from kehu.crm.bulk import BulkWriter, next_id, quoted_table
+from kehu.crm.bulk_read import read_table
 from kehu.crm.bulk_replace import TableReplacement
 from kehu.crm.intelligence.models import (
     SCORE_FIELDS,
@@ -87,14 +89,13 @@ def replace_scores(
 
 def previous_segments() -> pd.Series:
     """Each customer's segment key in the current scores (the last finished run)."""
-    pairs = CustomerScore.objects.filter(segment__isnull=False).values_list(
-        "customer_id", "segment"
+    sql = (
+        f"SELECT customer_id, segment FROM {quoted_table(CustomerScore)} WHERE segment IS NOT NULL"
     )
-    rows = list(pairs.iterator(chunk_size=50_000))
-    if not rows:
-        return pd.Series(dtype=np.int64)
-    ids, keys = zip(*rows, strict=True)
-    return pd.Series(np.asarray(keys, dtype=np.int64), index=np.asarray(ids, dtype=np.int64))
+    pairs = read_table(sql, [], pa.schema([("customer_id", pa.int64()), ("segment", pa.int64())]))
+    return pd.Series(
+        pairs["segment"].to_numpy(), index=pairs["customer_id"].to_numpy(), dtype=np.int64
+    )
 
 
 def write_segments(run: ValueRun, segments: list[dict]) -> None:
