@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from kehu.cli import main
 from kehu.crm.customers.models import Customer
+from kehu.crm.demo import loyalty
 from kehu.crm.demo.load import load_demo
 from kehu.crm.demo.loyalty import add_loyalty
 from kehu.crm.loyalty.models import Membership, PointsEntry
@@ -36,3 +38,16 @@ def test_the_demo_members_and_their_ledger(admin_user: object) -> None:
     assert "earn: 0 orders" in result.output and "reverse: 0 " in result.output
     # loading again adds nothing
     assert add_loyalty(TODAY, 3) == {"memberships": 0, "points_entries": 0}
+
+
+def test_the_demo_asks_for_rows_by_id_a_chunk_at_a_time(monkeypatch):
+    monkeypatch.setattr(loyalty, "IN_CHUNK", 3)
+    asked: list[list[int]] = []
+
+    def rows_of(ids: list[int]) -> list[tuple[int, int]]:
+        asked.append(ids)
+        return [(i, i * 10) for i in ids]
+
+    rows = loyalty._in_chunks(pd.Series([5, 6, 7, 8, 9, 10, 11]), rows_of)
+    assert asked == [[5, 6, 7], [8, 9, 10], [11]]
+    assert rows == [(i, i * 10) for i in range(5, 12)]

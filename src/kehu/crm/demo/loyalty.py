@@ -17,6 +17,7 @@ demo has members already.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, timedelta
 from decimal import Decimal
 
@@ -44,6 +45,9 @@ from kehu.crm.loyalty.models import (
 from kehu.crm.sales.models import Order, OrderLine
 
 MEMBER_SHARE = 1 / 3
+#: ids per ``IN`` list: SQLite refuses a statement with more variables than its limit
+#: (32,766 by default), which a third of a million customers exceeds
+IN_CHUNK = 20_000
 REDEEMER_SHARE = 0.25
 CHANNELS = np.array(["web", "sms", "staff"])
 CHANNEL_WEIGHTS = (0.5, 0.2, 0.3)
@@ -106,6 +110,14 @@ def _rewards(given: pd.Series) -> dict[int, int]:
     return ids
 
 
+def _in_chunks(ids: pd.Series, rows_of: Callable[[list[int]], Iterable[tuple]]) -> list[tuple]:
+    """The rows ``rows_of`` gives for ``ids``, asked for ``IN_CHUNK`` ids at a time."""
+    wanted, rows = ids.tolist(), []
+    for start in range(0, len(wanted), IN_CHUNK):
+        rows.extend(rows_of(wanted[start : start + IN_CHUNK]))
+    return rows
+
+
 def _members(rng: np.random.Generator, today: date) -> pd.DataFrame:
     """A third of the customers with a valid, not yet taken mobile number, with the
     day they joined and how."""
@@ -120,10 +132,15 @@ def _members(rng: np.random.Generator, today: date) -> pd.DataFrame:
     rows["mobile"] = [_mobile(p) for p in rows["phone"]]
     rows = rows[rows["mobile"] != ""].drop_duplicates("mobile")
     first = dict(
-        Order.objects.filter(customer_id__in=rows["customer"].tolist(), kind=Order.Kind.SALE)
-        .order_by()
-        .values_list("customer_id")
-        .annotate(first=Min("ordered_at"))
+        _in_chunks(
+            rows["customer"],
+            lambda ids: (
+                Order.objects.filter(customer_id__in=ids, kind=Order.Kind.SALE)
+                .order_by()
+                .values_list("customer_id")
+                .annotate(first=Min("ordered_at"))
+            ),
+        )
     )
     n = len(rows)
     first_order = (
@@ -150,23 +167,29 @@ def _mobile(phone: str) -> str:
 def _earnings(members: pd.DataFrame, base: EarningRule, today: date) -> pd.DataFrame:
     """Each completed sale of a member since it joined and its points, by the rules."""
     orders = pd.DataFrame(
-        Order.objects.filter(
-            customer_id__in=members["customer"].tolist(),
-            kind=Order.Kind.SALE,
-            status=Order.Status.COMPLETED,
-            ordered_at__lt=demo_end(today).replace(tzinfo=UTC),
-        )
-        .order_by("ordered_at", "pk")
-        .values_list("pk", "customer_id", "ordered_at"),
+        _in_chunks(
+            members["customer"],
+            lambda ids: Order.objects.filter(
+                customer_id__in=ids,
+                kind=Order.Kind.SALE,
+                status=Order.Status.COMPLETED,
+                ordered_at__lt=demo_end(today).replace(tzinfo=UTC),
+            ).values_list("pk", "customer_id", "ordered_at"),
+        ),
         columns=["order", "customer", "ordered_at"],
-    )
+    ).sort_values(["ordered_at", "order"], kind="stable")
     orders["ordered_at"] = pd.to_datetime(orders["ordered_at"], utc=True).dt.tz_localize(None)
     orders = orders.merge(members[["customer", "membership", "joined_on"]], on="customer")
     orders = orders[orders["ordered_at"] >= pd.to_datetime(orders["joined_on"])]
     lines = pd.DataFrame(
-        OrderLine.objects.filter(order_id__in=orders["order"].tolist())
-        .order_by()
-        .values_list("order_id", "product__category_id", "line_total"),
+        _in_chunks(
+            orders["order"],
+            lambda ids: (
+                OrderLine.objects.filter(order_id__in=ids)
+                .order_by()
+                .values_list("order_id", "product__category_id", "line_total")
+            ),
+        ),
         columns=["order", "category", "amount"],
     )
     multipliers = actions.category_multipliers()
@@ -188,18 +211,22 @@ def _earnings(members: pd.DataFrame, base: EarningRule, today: date) -> pd.DataF
 def _reversals(earned: pd.DataFrame, today: date) -> pd.DataFrame:
     """Completed returns of earned orders: their share of what the order earned."""
     returns = pd.DataFrame(
-        Order.objects.filter(
-            kind=Order.Kind.RETURN,
-            status=Order.Status.COMPLETED,
-            original_order_id__in=earned["order"].tolist(),
-            ordered_at__lt=demo_end(today).replace(tzinfo=UTC),
-        )
-        .order_by("ordered_at", "pk")
-        .values_list("pk", "original_order_id", "ordered_at", "total_amount", "number"),
+        _in_chunks(
+            earned["order"],
+            lambda ids: Order.objects.filter(
+                kind=Order.Kind.RETURN,
+                status=Order.Status.COMPLETED,
+                original_order_id__in=ids,
+                ordered_at__lt=demo_end(today).replace(tzinfo=UTC),
+            ).values_list("pk", "original_order_id", "ordered_at", "total_amount", "number"),
+        ),
         columns=["order", "original", "ordered_at", "amount", "number"],
-    )
+    ).sort_values(["ordered_at", "order"], kind="stable")
     totals = dict(
-        Order.objects.filter(pk__in=returns["original"].tolist()).values_list("pk", "total_amount")
+        _in_chunks(
+            returns["original"],
+            lambda ids: Order.objects.filter(pk__in=ids).values_list("pk", "total_amount"),
+        )
     )
     returns = returns.merge(
         earned[["order", "membership", "points"]].rename(
