@@ -39,14 +39,17 @@ def fitted(cdnow: pd.DataFrame) -> MbgNbd:
 def peer(cdnow: pd.DataFrame):
     require(lifetimes is not None, "the peer library lifetimes is not installed")
     columns = [cdnow[c].to_numpy() for c in ("frequency", "recency", "T")]
+    # on some CPUs its BFGS stops short of a gradient of 1e-10 (or of 1e-9) with
+    # "precision loss" and lifetimes raises; the next tolerance stops within 1e-6
+    # (relative) of the same point
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        try:
-            return lifetimes.ModifiedBetaGeoFitter().fit(*columns, tol=1e-10)
-        except lifetimes.utils.ConvergenceError:
-            # on some CPUs its BFGS stops at a gradient of 1e-10 with "precision loss" and
-            # lifetimes raises; at 1e-9 it stops 3e-9 (relative) from the same point
-            return lifetimes.ModifiedBetaGeoFitter().fit(*columns, tol=1e-9)
+        for tol in (1e-10, 1e-9):
+            try:
+                return lifetimes.ModifiedBetaGeoFitter().fit(*columns, tol=tol)
+            except lifetimes.utils.ConvergenceError:
+                continue
+        return lifetimes.ModifiedBetaGeoFitter().fit(*columns, tol=1e-8)
 
 
 def _columns(data: pd.DataFrame) -> list[np.ndarray]:
