@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from django.db import connection
 
 from kehu.cli import main
 from kehu.crm.customers.actions import create_customer
@@ -121,3 +122,20 @@ def test_two_new_ids_sharing_an_email_in_one_file_are_reported(tmp_path):
     )
     assert result.output.splitlines()[-1] == "rows=2 imported=2 merged=0 quarantined=0"
     assert "row 2 (external id K2) shares its email twins@example.com with row 1" in result.output
+
+
+@pytest.mark.skipif(
+    "os.environ.get('DATABASE_URL', '').startswith('postgres')",
+    reason="SQLite's planner statistics (sqlite_stat1)",
+)
+def test_on_sqlite_an_import_leaves_statistics_for_the_customers(tmp_path):
+    path = tmp_path / "customers.csv"
+    path.write_text(CSV, encoding="utf-8")
+    assert _import(path).exit_code == 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+            " AND (SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'customers_customer') > 0"
+        )
+        (analysed,) = cursor.fetchone()
+    assert analysed == 1

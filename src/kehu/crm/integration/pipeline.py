@@ -393,7 +393,18 @@ def _run(
             f"{job.merged} merged, {job.quarantined} quarantined"
         )
     job.save()
+    _refresh_statistics()
     return job
+
+
+def _refresh_statistics() -> None:
+    """SQLite's planner statistics for the tables the import used and grew (``PRAGMA
+    optimize``: those with none yet, or 25 times the rows of their last ``ANALYZE``).
+    Without them SQLite took the ``merged_into`` index (NULL for every customer) for the
+    customer list, and sorted every customer: 0.6 s a page at a million customers."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA optimize")
 
 
 def _write_quarantine(db: Staging, job: ImportJob, rows_table: str, columns: list[str]) -> None:
