@@ -40,11 +40,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if _touches_the_database(item):
             item.add_marker(pytest.mark.database)
-    # tests of PostgreSQL itself run in the PostgreSQL pass (CI runs the suite on both)
-    if not _on_postgresql():
-        kept = [item for item in items if "postgres" not in item.keywords]
-        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
-        items[:] = kept
+    # tests of PostgreSQL itself run in the PostgreSQL pass, tests of SQLite itself in
+    # the SQLite pass (CI runs the suite on both)
+    other = "sqlite" if _on_postgresql() else "postgres"
+    kept = [item for item in items if other not in item.keywords]
+    config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+    items[:] = kept
     if config.getoption("--run-slow") or IN_CI:
         return
     skip_slow = pytest.mark.skip(reason="slow test: run with --run-slow (CI always runs it)")

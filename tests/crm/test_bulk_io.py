@@ -98,10 +98,7 @@ def test_batches_stream_every_row(written):
     assert sum(b.num_rows for b in batches) == 4
 
 
-@pytest.mark.skipif(
-    "os.environ.get('DATABASE_URL', '').startswith('postgres')",
-    reason="SQLite's planner statistics (sqlite_stat1)",
-)
+@pytest.mark.sqlite
 def test_on_sqlite_the_statistics_after_a_bulk_write_count_every_row(make_customer):
     # a sampled ANALYZE sees at most about its own size of rows per value: 1,500
     # interactions of one customer would look like a thousand per customer

@@ -124,10 +124,7 @@ def test_two_new_ids_sharing_an_email_in_one_file_are_reported(tmp_path):
     assert "row 2 (external id K2) shares its email twins@example.com with row 1" in result.output
 
 
-@pytest.mark.skipif(
-    "os.environ.get('DATABASE_URL', '').startswith('postgres')",
-    reason="SQLite's planner statistics (sqlite_stat1)",
-)
+@pytest.mark.sqlite
 def test_on_sqlite_an_import_leaves_statistics_for_the_customers(tmp_path):
     path = tmp_path / "customers.csv"
     path.write_text(CSV, encoding="utf-8")
