@@ -33,6 +33,7 @@ from kehu.crm.bulk import BulkWriter, next_id
 from kehu.crm.catalog.models import ProductCategory
 from kehu.crm.customers.models import Customer
 from kehu.crm.demo.timeline import demo_end
+from kehu.crm.integration.writes import chunks
 from kehu.crm.loyalty import actions, config
 from kehu.crm.loyalty.models import (
     EarningRule,
@@ -112,10 +113,7 @@ def _rewards(given: pd.Series) -> dict[int, int]:
 
 def _in_chunks(ids: pd.Series, rows_of: Callable[[list[int]], Iterable[tuple]]) -> list[tuple]:
     """The rows ``rows_of`` gives for ``ids``, asked for ``IN_CHUNK`` ids at a time."""
-    wanted, rows = ids.tolist(), []
-    for start in range(0, len(wanted), IN_CHUNK):
-        rows.extend(rows_of(wanted[start : start + IN_CHUNK]))
-    return rows
+    return [row for chunk in chunks(ids.tolist(), IN_CHUNK) for row in rows_of(list(chunk))]
 
 
 def _members(rng: np.random.Generator, today: date) -> pd.DataFrame:
