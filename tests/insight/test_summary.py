@@ -12,7 +12,7 @@ from tests.conftest import require
 
 from kehu.insight.data import InputError, detect_columns
 from kehu.insight.engine import DuckDBEngine
-from kehu.insight.summary import summarize
+from kehu.insight.summary import PERIOD_DAYS, holdout_rows_sql, summarize
 
 
 def _log(rows: list[tuple[object, str, float]], **extra: list[object]) -> pd.DataFrame:
@@ -148,6 +148,33 @@ def test_a_second_summary_reuses_the_first_ones_daily_grouping():
     )
     pd.testing.assert_frame_equal(split.customers, fresh.customers)
     assert split.accounting == fresh.accounting
+
+
+def test_holdout_rows_are_the_split_summary_grouped_by_its_rows():
+    rng = np.random.default_rng(5)
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 180, 3_000), unit="D")
+    log = pd.DataFrame({"customer_id": rng.integers(0, 400, 3_000), "date": days, "amount": 10.0})
+    engine = DuckDBEngine()
+    whole = summarize(log, period="week", engine=engine)
+    split = summarize(
+        log,
+        period="week",
+        calibration_end="2024-04-30",
+        observation_end=whole.calibration_end,
+        engine=engine,
+        prepared=whole.columns,
+    )
+    expected = (
+        split.customers.groupby(["frequency", "recency", "T", "holdout_actual"])
+        .size()
+        .rename("n")
+        .reset_index()
+    )
+    sql = holdout_rows_sql(PERIOD_DAYS["week"], date(2024, 4, 30), whole.calibration_end)
+    rows = engine.query(sql, "holdout rows").to_pandas()
+    rows = rows.sort_values(["frequency", "recency", "T", "holdout_actual"], ignore_index=True)
+    pd.testing.assert_frame_equal(rows, expected, check_dtype=False)
+    assert rows["n"].sum() == len(split.customers) < 400
 
 
 @pytest.mark.parametrize(

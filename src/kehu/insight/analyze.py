@@ -19,12 +19,19 @@ from kehu.insight.btyd import BgNbd, GammaGamma, MbgNbd, ParetoNbd, customer_lif
 from kehu.insight.cohorts import cohort_retention, weekly_repeat_purchases
 from kehu.insight.data import ColumnMap
 from kehu.insight.dates import AnalysisDates, choose_as_of, order_days_sql
+from kehu.insight.distinct_rfm import DistinctRfm
 from kehu.insight.engine import DuckDBEngine, Engine
 from kehu.insight.errors import InputError, InsightError
 from kehu.insight.lifecycle import LifecycleRules, lifecycle_stage, loyalty_stage
 from kehu.insight.likelihood import ConvergenceWarning
 from kehu.insight.rfm import rfm_scores, segment_counts
-from kehu.insight.summary import PERIOD_DAYS, Summary, prepare_input, summarize
+from kehu.insight.summary import (
+    PERIOD_DAYS,
+    Summary,
+    holdout_rows_sql,
+    prepare_input,
+    summarize,
+)
 from kehu.insight.value import (
     DEFAULT_ABC,
     DEFAULT_TIERS,
@@ -180,31 +187,37 @@ def model_columns(
     choice: Mapping[str, Any],
     gg: GammaGamma | None,
     settings: AnalysisSettings,
+    rows: DistinctRfm | None = None,
 ) -> np.ndarray:
     """Add each model's P(alive), the expected purchases, spend and CLV to ``c``.
 
     Row by row given the fitted models, so the same function values the whole table
-    here and each partition on a cluster (:mod:`kehu.insight.distributed`). Returns
-    which customers fell back to their own mean spend (:func:`expected_spend`).
+    here and each partition on a cluster (:mod:`kehu.insight.distributed`). The purchase
+    models are evaluated once per distinct ``(frequency, recency, T)`` row (``rows``,
+    compressed from ``c`` when not given). Returns which customers fell back to their
+    own mean spend (:func:`expected_spend`).
     """
-    rfm = c[["frequency", "recency", "T"]]
+    rows = rows if rows is not None else DistinctRfm.of(c)
+    distinct = rows.table
     horizon = settings.horizon_periods()
     model = fitted[choice["chosen"]]
     for key, fit in fitted.items():
-        c[f"p_alive_{key}"] = fit.conditional_probability_alive(rfm)
+        c[f"p_alive_{key}"] = rows.per_customer(fit.conditional_probability_alive(distinct))
     c["p_alive"] = c[f"p_alive_{choice['p_alive_model']}"]
-    c["expected_purchases"] = model.conditional_expected_purchases(horizon, rfm)
+    expected = model.conditional_expected_purchases(horizon, distinct)
+    c["expected_purchases"] = rows.per_customer(expected)
     spend, fallback = expected_spend(c, gg)
     return_share = (-c["returned_spend"] / c["gross_spend"]).clip(0, 1).fillna(0)
     c["expected_spend"] = spend * (1 - return_share.to_numpy())
-    c["predicted_clv"] = customer_lifetime_value(
+    value_per_unit_spend = customer_lifetime_value(
         model,
-        rfm,
-        c["expected_spend"].to_numpy(),
+        distinct,
+        1.0,
         horizon=horizon,
         discount_rate=settings.discount_per_period(),
         margin=settings.margin,
     )
+    c["predicted_clv"] = rows.per_customer(value_per_unit_spend) * c["expected_spend"].to_numpy()
     return fallback
 
 
@@ -273,28 +286,32 @@ def analyze(
     s = _summary(source, settings, engine, settings.calibration_end, observation_end, columns)
     if dates is not None and dates.reason != "last_order":
         s.notes.append(dates.note())
-    c = s.customers.copy()
-    rfm = c[["frequency", "recency", "T"]]
+    c = s.customers
+    rows = DistinctRfm.of(c)
     horizon = settings.horizon_periods()
     step("fitting BG/NBD")
-    fitted: dict[str, Any] = {"bg_nbd": fit_model(BgNbd(), rfm, "bg_nbd", s.notes)}
-    fitted["mbg_nbd"] = fit_model(MbgNbd(), rfm, "mbg_nbd", s.notes)
+    fitted: dict[str, Any] = {}
+    for key, model_class in (("bg_nbd", BgNbd), ("mbg_nbd", MbgNbd)):
+        fitted[key] = fit_model(model_class(), rows.table, key, s.notes, rows.weights)
     models: dict[str, Any] = {"period": settings.period}
     for key in ("bg_nbd", "mbg_nbd"):
         models[key] = model_section(fitted[key], key, s.notes)
     if settings.fit_pareto_nbd:
         step("fitting Pareto/NBD")
-        fitted["pareto_nbd"] = fit_model(ParetoNbd(), rfm, "pareto_nbd", s.notes)
+        fitted["pareto_nbd"] = fit_model(
+            ParetoNbd(), rows.table, "pareto_nbd", s.notes, rows.weights
+        )
         models["pareto_nbd"] = model_section(fitted["pareto_nbd"], "pareto_nbd", s.notes)
     step("choosing the purchase model")
     starts = {key: dict(fit.params_) for key, fit in fitted.items() if fit.converged_}
-    choice = choose_purchase_model(source, settings, engine, s, starts)
+    choice = choose_purchase_model(settings, engine, s, starts)
     models["purchase_model"] = choice
     step("fitting Gamma-Gamma and valuing customers")
     gg = spend_model(repeaters_of(c), s.notes)
     if gg is not None:
         models["gamma_gamma"] = gamma_gamma_section(gg, s.notes)
-    note_spend_fallback(s.notes, int(model_columns(c, fitted, choice, gg, settings).sum()))
+    fallback = model_columns(c, fitted, choice, gg, settings, rows)
+    note_spend_fallback(s.notes, int(fallback.sum()))
     model = fitted[choice["chosen"]]
     c = c.join(rfm_scores(c))
     c = c.join(value_score(c, settings.weights))
@@ -307,7 +324,7 @@ def analyze(
     tracking = None
     if s.holdout_end is not None:
         step("checking the holdout")
-        tracking = _holdout(c, model, s, settings, models, engine)
+        tracking = _holdout(c, model, s, settings, models, engine, rows)
     if dates is not None:
         models["dates"] = dates.as_dict()
     models.update(
@@ -413,7 +430,6 @@ def holdout_split(first: date, as_of: date) -> date | None:
 
 
 def choose_purchase_model(
-    source: Any,
     settings: AnalysisSettings,
     engine: Engine,
     s: Summary,
@@ -428,24 +444,27 @@ def choose_purchase_model(
     are each candidate's parameters fitted on the whole history: the calibration fits
     start from them, which saves about half their iterations.
     """
-    split: Summary | None = s
-    if s.holdout_end is None:
-        first = pd.to_datetime(s.customers["first_purchase"]).min().date()
-        cal_end = holdout_split(first, s.calibration_end)
-        split = None
-        if cal_end is not None:
-            split = _summary(
-                source, settings, engine, cal_end, s.calibration_end, prepared=s.columns
-            )
-    if split is None:
+    if s.holdout_end is not None:
+        rows = HoldoutRows(
+            s.customers[["frequency", "recency", "T"]],
+            s.customers["holdout_actual"].to_numpy(dtype=float),
+            None,
+            s.calibration_end,
+            s.holdout_end,
+        )
+        return compare_on_holdout(rows, settings, starts)
+    first = pd.to_datetime(s.customers["first_purchase"]).min().date()
+    cal_end = holdout_split(first, s.calibration_end)
+    if cal_end is None:
         return no_holdout_choice()
-    assert split.holdout_end is not None
+    sql = holdout_rows_sql(PERIOD_DAYS[settings.period], cal_end, s.calibration_end)
+    distinct = engine.query(sql, "holdout rows").to_pandas()
     rows = HoldoutRows(
-        split.customers[["frequency", "recency", "T"]],
-        split.customers["holdout_actual"].to_numpy(dtype=float),
-        None,
-        split.calibration_end,
-        split.holdout_end,
+        distinct[["frequency", "recency", "T"]],
+        distinct["holdout_actual"].to_numpy(dtype=float),
+        distinct["n"].to_numpy(dtype=float),
+        cal_end,
+        s.calibration_end,
     )
     return compare_on_holdout(rows, settings, starts)
 
@@ -564,12 +583,13 @@ def _holdout(
     settings: AnalysisSettings,
     models: dict[str, Any],
     engine: Engine,
+    rows: DistinctRfm,
 ) -> pd.DataFrame:
     assert s.holdout_end is not None
     period_days = PERIOD_DAYS[settings.period]
     length = (s.holdout_end - s.calibration_end).days / period_days
-    rfm = c[["frequency", "recency", "T"]]
-    c["holdout_predicted"] = bg.conditional_expected_purchases(length, rfm)
+    predicted = bg.conditional_expected_purchases(length, rows.table)
+    c["holdout_predicted"] = rows.per_customer(predicted)
     models["holdout"] = {
         "start": s.calibration_end,
         "end": s.holdout_end,

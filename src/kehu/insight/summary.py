@@ -116,17 +116,26 @@ def per_customer_sql(calibration_end: date, holdout_end: date | None) -> str:
     )
 
 
-def summary_sql(period_days: float, calibration_end: date, holdout_end: date | None) -> str:
+def summary_sql(
+    period_days: float,
+    calibration_end: date,
+    holdout_end: date | None,
+    *,
+    source: str = PER_CUSTOMER,
+    ordered: bool = True,
+) -> str:
     """Return the SQL of the per-customer summary.
 
-    Return the per-customer summary (see the module docstring), from the per-customer table.
-    ``first_gross`` is the value of the first purchase ever, the calibration's first.
+    Return the per-customer summary (see the module docstring), from the per-customer
+    table (or ``source``, a subquery of :func:`per_customer_sql`), by customer id unless
+    not ``ordered``. ``first_gross`` is the value of the first purchase ever, the
+    calibration's first.
     """
     end = _date(calibration_end)
     holdout_cols = ", holdout_actual, holdout_spend" if holdout_end is not None else ""
     return (
         "WITH p AS (SELECT *, first_buy AS first_purchase, last_two[1] AS last_purchase, "
-        f"last_two[2] AS previous_purchase FROM {PER_CUSTOMER} WHERE first_buy <= {end}) "
+        f"last_two[2] AS previous_purchase FROM {source} WHERE first_buy <= {end}) "
         "SELECT customer_id, first_purchase, last_purchase, "
         f"DATE_DIFF('day', last_purchase, {end}) AS days_since_last, "
         "purchase_days - 1 AS frequency, "
@@ -139,7 +148,24 @@ def summary_sql(period_days: float, calibration_end: date, holdout_end: date | N
         "DATE_DIFF('day', previous_purchase, last_purchase) AS last_gap_days, "
         "CASE WHEN purchase_days > 2 THEN CAST(DATE_DIFF('day', first_purchase, "
         "previous_purchase) AS DOUBLE) / (purchase_days - 2) END AS prior_mean_gap_days"
-        f"{holdout_cols} FROM p ORDER BY customer_id"
+        f"{holdout_cols} FROM p" + (" ORDER BY customer_id" if ordered else "")
+    )
+
+
+def holdout_rows_sql(period_days: float, calibration_end: date, holdout_end: date) -> str:
+    """Return the SQL of the distinct ``(frequency, recency, T, holdout_actual)`` rows.
+
+    The distinct rows of the summary up to ``calibration_end`` with the purchase days up
+    to ``holdout_end``, each with ``n``, its number of customers: what a comparison of
+    the models on a holdout needs, in one query from the daily table (no per-customer
+    table or frame).
+    """
+    per_customer = f"({per_customer_sql(calibration_end, holdout_end)})"
+    summary = summary_sql(
+        period_days, calibration_end, holdout_end, source=per_customer, ordered=False
+    )
+    return (
+        f"SELECT frequency, recency, T, holdout_actual, COUNT(*) AS n FROM ({summary}) GROUP BY ALL"
     )
 
 
