@@ -25,3 +25,19 @@ def test_missing_values_stay_missing_as_in_pandas() -> None:
     assert np.array_equal(
         first_ranks(values, ascending=False), [1.0, np.nan, 3.0, 2.0], equal_nan=True
     )
+
+
+@pytest.mark.parametrize("span", [5, 700, 32_768, 32_769])  # 16 bits up to a span of 32,767
+def test_whole_numbers_sorted_as_small_integers_rank_as_pandas_does(span: int) -> None:
+    rng = np.random.default_rng(span)
+    values = pd.Series(rng.integers(-3, span - 3, 20_000).astype(float))
+    values.iloc[:2] = [-3.0, span - 4.0]  # the whole span
+    for ascending in (True, False):
+        expected = values.rank(method="first", ascending=ascending).to_numpy()
+        assert np.array_equal(first_ranks(values, ascending=ascending), expected)
+    assert np.array_equal(average_ranks(values), values.rank(method="average").to_numpy())
+
+
+def test_no_values_have_no_ranks() -> None:
+    assert first_ranks(pd.Series([], dtype=float)).size == 0
+    assert average_ranks(pd.Series([], dtype=float)).size == 0

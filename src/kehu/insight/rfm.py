@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from kehu.insight.btyd._parallel import map_threads
 from kehu.insight.errors import InputError
 from kehu.insight.labels import label_series
 from kehu.insight.ranks import first_ranks
@@ -88,9 +89,9 @@ def rfm_scores(
         if column not in customers.columns:
             raise InputError(f"RFM needs column {column!r}; found {list(customers.columns)}")
     out = pd.DataFrame(index=customers.index)
-    out["r_score"] = quintile_scores(customers[recency_col], higher_is_better=False)
-    out["f_score"] = quintile_scores(customers[frequency_col])
-    out["m_score"] = quintile_scores(customers[monetary_col])
+    columns = ((recency_col, False), (frequency_col, True), (monetary_col, True))
+    scores = map_threads(lambda c: quintile_scores(customers[c[0]], c[1]), columns)
+    out["r_score"], out["f_score"], out["m_score"] = scores
     out["rfm_segment"] = segment_of(out["r_score"], out["f_score"], out["m_score"])
     return out
 

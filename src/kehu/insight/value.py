@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kehu.insight.btyd._parallel import map_threads
 from kehu.insight.errors import InputError
 from kehu.insight.labels import label_series
 from kehu.insight.ranks import average_ranks, first_ranks
@@ -75,18 +76,20 @@ def value_score(
         "loyalty": lambda c: c["frequency"] / c["T"].where(c["T"] > 0, np.nan),
         "potential": lambda c: c["predicted_clv"],
     }
-    out = pd.DataFrame(index=customers.index)
+    raw: dict[str, pd.Series] = {}
     for dimension, weight in w.items():
         if weight == 0:
             continue
         try:
-            raw = sources[dimension](customers).fillna(0.0)
+            raw[dimension] = sources[dimension](customers).fillna(0.0)
         except KeyError as e:
             raise InputError(
                 f"the {dimension} dimension needs column {e.args[0]!r}; "
                 f"found {list(customers.columns)}"
             ) from None
-        out[f"{dimension}_rank"] = _percentile(raw)
+    out = pd.DataFrame(index=customers.index)
+    for dimension, ranks in zip(raw, map_threads(_percentile, list(raw.values())), strict=True):
+        out[f"{dimension}_rank"] = ranks
     out["value_score"] = score_of_ranks(out, w)
     return out
 
@@ -147,13 +150,15 @@ def abc_classes(value: pd.Series, cuts: tuple[float, float] = DEFAULT_ABC) -> pd
     a_cut, b_cut = cuts
     if not 0 < a_cut < b_cut < 1:
         raise InputError(f"ABC cuts must satisfy 0 < A < B < 1, got {cuts}")
-    positive = value.clip(lower=0)
+    positive = value.clip(lower=0).to_numpy(dtype=float)
     total = positive.sum()
-    order = positive.sort_values(ascending=False, kind="mergesort")
     if total <= 0:
         return pd.Series("C", index=value.index)
-    share_before = (order.cumsum() - order) / total  # share of value ahead of a customer
-    return abc_of_shares(share_before.reindex(value.index), value, cuts)
+    order = np.argsort(-positive, kind="stable")  # largest first, ties in order of appearance
+    ordered = positive[order]
+    share_before = np.empty(positive.size)  # share of value ahead of each customer
+    share_before[order] = (np.cumsum(ordered) - ordered) / total
+    return abc_of_shares(pd.Series(share_before, index=value.index), value, cuts)
 
 
 def abc_of_shares(
