@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -63,10 +64,13 @@ def write_outputs(analysis: Analysis, out_dir: Path) -> dict[str, Path]:
     repeating = [
         f.name for f in table.schema if not pa.types.is_floating(f.type) and f.name != "customer_id"
     ]
-    pq.write_table(table, paths["customers"], use_dictionary=repeating)
-    models = dict(analysis.models, settings=settings_dict(analysis.settings))
-    paths["models"].write_text(json.dumps(json_safe(models), indent=2, allow_nan=False))
-    paths["report"].write_text(render_report(analysis), encoding="utf-8")
+    # Parquet is encoded outside the GIL: the report is drawn meanwhile
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kehu-parquet") as pool:
+        written = pool.submit(pq.write_table, table, paths["customers"], use_dictionary=repeating)
+        models = dict(analysis.models, settings=settings_dict(analysis.settings))
+        paths["models"].write_text(json.dumps(json_safe(models), indent=2, allow_nan=False))
+        paths["report"].write_text(render_report(analysis), encoding="utf-8")
+        written.result()
     return paths
 
 
