@@ -126,3 +126,20 @@ def test_an_order_dated_2099_does_not_move_the_as_of_date_and_is_reported(tmp_pa
     assert models["calibration_end"] == models["dates"]["as_of"]
     choice = models["purchase_model"]
     assert choice["chosen"] in {"bg_nbd", "mbg_nbd"} and choice["p_alive_model"] != "bg_nbd"
+
+
+def test_an_engine_the_caller_gives_stays_open_with_the_inputs_tables():
+    from kehu.insight.analyze import analyze
+    from kehu.insight.engine import DuckDBEngine
+    from kehu.insight.summary import DAILY
+
+    days = pd.date_range("2024-01-01", periods=300, freq="D")
+    log = pd.DataFrame(
+        {"customer_id": [f"c{i % 50}" for i in range(300)], "date": days, "amount": 10.0}
+    )
+    with DuckDBEngine(threads=1) as engine:
+        result = analyze(log, engine=engine)
+        rows = engine.query(f"SELECT COUNT(*) AS n FROM {DAILY}", "days").to_pylist()
+    assert rows == [{"n": 300}]
+    assert len(result.customers) == 50 and result.models["purchase_model"]["reason"] == "holdout"
+    assert not result.cohorts.empty

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from kehu.insight.btyd import BgNbd, GammaGamma, MbgNbd, ParetoNbd, customer_lifetime_value
+from kehu.insight.btyd._inputs import rfm_rows
 from kehu.insight.cohorts import cohort_retention, weekly_repeat_purchases
 from kehu.insight.data import ColumnMap
 from kehu.insight.dates import AnalysisDates, choose_as_of, order_days_sql
@@ -119,10 +120,12 @@ class Analysis:
     settings: AnalysisSettings
 
 
-def fit_model(
-    model: Any, data: pd.DataFrame, name: str, notes: list[str], weights: Any = None
-) -> Any:
-    """Fit ``model`` (identical rows counted by ``weights``); a convergence warning is a note."""
+def fit_model(model: Any, data: Any, name: str, notes: list[str], weights: Any = None) -> Any:
+    """Fit ``model`` (identical rows counted by ``weights``); a convergence warning is a note.
+
+    ``data`` is a table of the model's columns, or rows compressed already
+    (:class:`~kehu.insight.btyd._inputs.CompressedRows`).
+    """
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         model.fit(data, weights)
@@ -280,31 +283,51 @@ def analyze(
     """
     settings = settings or AnalysisSettings()
     step = progress or (lambda _message: None)
-    engine = engine or DuckDBEngine()
+    if engine is not None:  # the caller's: its tables stay for the caller
+        return _analyze(source, settings, engine, lambda: None, step, customer_columns)
+    with DuckDBEngine() as own:
+        return _analyze(source, settings, own, own.close, step, customer_columns)
+
+
+def _analyze(
+    source: Any,
+    settings: AnalysisSettings,
+    engine: Engine,
+    release_engine: Callable[[], None],
+    step: Progress,
+    customer_columns: pd.DataFrame | None,
+) -> Analysis:
     step("summarising transactions")
     columns, dates, observation_end = read_input(source, settings, engine)
     s = _summary(source, settings, engine, settings.calibration_end, observation_end, columns)
     if dates is not None and dates.reason != "last_order":
         s.notes.append(dates.note())
     c = s.customers
+    # every query the analysis needs is asked now: the engine's memory (a third of the
+    # peak for a million customers) is freed before the models and the valuation
+    holdout = holdout_rows(settings, engine, s)
+    cohorts = cohort_retention(engine, s.holdout_end or s.calibration_end)
+    actual_repeat_purchases = _weekly_repeat_purchases(engine, s)
+    release_engine()
     rows = DistinctRfm.of(c)
-    horizon = settings.horizon_periods()
     step("fitting BG/NBD")
     fitted: dict[str, Any] = {}
     for key, model_class in (("bg_nbd", BgNbd), ("mbg_nbd", MbgNbd)):
-        fitted[key] = fit_model(model_class(), rows.table, key, s.notes, rows.weights)
+        fitted[key] = fit_model(model_class(), rows.compressed, key, s.notes)
     models: dict[str, Any] = {"period": settings.period}
     for key in ("bg_nbd", "mbg_nbd"):
         models[key] = model_section(fitted[key], key, s.notes)
     if settings.fit_pareto_nbd:
         step("fitting Pareto/NBD")
-        fitted["pareto_nbd"] = fit_model(
-            ParetoNbd(), rows.table, "pareto_nbd", s.notes, rows.weights
-        )
+        fitted["pareto_nbd"] = fit_model(ParetoNbd(), rows.compressed, "pareto_nbd", s.notes)
         models["pareto_nbd"] = model_section(fitted["pareto_nbd"], "pareto_nbd", s.notes)
     step("choosing the purchase model")
     starts = {key: dict(fit.params_) for key, fit in fitted.items() if fit.converged_}
-    choice = choose_purchase_model(settings, engine, s, starts)
+    choice = (
+        compare_on_holdout(holdout, settings, starts)
+        if holdout is not None
+        else no_holdout_choice()
+    )
     models["purchase_model"] = choice
     step("fitting Gamma-Gamma and valuing customers")
     gg = spend_model(repeaters_of(c), s.notes)
@@ -312,7 +335,6 @@ def analyze(
         models["gamma_gamma"] = gamma_gamma_section(gg, s.notes)
     fallback = model_columns(c, fitted, choice, gg, settings, rows)
     note_spend_fallback(s.notes, int(fallback.sum()))
-    model = fitted[choice["chosen"]]
     c = c.join(rfm_scores(c))
     c = c.join(value_score(c, settings.weights))
     c["tier"] = pyramid_tiers(c["value_score"], c["total_spend"], settings.tiers)
@@ -324,11 +346,13 @@ def analyze(
     tracking = None
     if s.holdout_end is not None:
         step("checking the holdout")
-        tracking = _holdout(c, model, s, settings, models, engine, rows)
+        assert actual_repeat_purchases is not None
+        chosen = fitted[choice["chosen"]]
+        tracking = _holdout(c, chosen, s, settings, models, actual_repeat_purchases, rows)
     if dates is not None:
         models["dates"] = dates.as_dict()
     models.update(
-        horizon=horizon,
+        horizon=settings.horizon_periods(),
         discount_rate_per_year=settings.discount_rate,
         margin=settings.margin,
         accounting=s.accounting,
@@ -343,8 +367,6 @@ def analyze(
     )
     stats = pareto(c["total_spend"])
     models["pareto"] = stats.as_dict()
-    step("building cohorts")
-    cohorts = cohort_retention(engine, s.holdout_end or s.calibration_end)
     ordered = CONTRACT_COLUMNS + [col for col in c.columns if col not in CONTRACT_COLUMNS]
     ordered = [col for col in ordered if col in c.columns]
     return Analysis(c[ordered], s, models, stats, cohorts, tracking, settings)
@@ -429,44 +451,34 @@ def holdout_split(first: date, as_of: date) -> date | None:
     return date.fromordinal(as_of.toordinal() - days)
 
 
-def choose_purchase_model(
-    settings: AnalysisSettings,
-    engine: Engine,
-    s: Summary,
-    starts: Mapping[str, Mapping[str, float]] | None = None,
-) -> dict[str, Any]:
-    """Compare the candidate purchase models on a holdout and pick the best.
+def holdout_rows(settings: AnalysisSettings, engine: Engine, s: Summary) -> HoldoutRows | None:
+    """Return the calibration rows of the model comparison and what each bought after.
 
-    Fit each candidate on a calibration part and compare its expected purchases per
-    customer in the holdout with what each customer bought there; the smallest mean
-    absolute error wins. Uses the analysis' own holdout where it has one, else splits
-    off the last quarter of the history (:func:`holdout_split`). ``starts`` (optional)
-    are each candidate's parameters fitted on the whole history: the calibration fits
-    start from them, which saves about half their iterations.
+    The analysis' own holdout where it has one, else the last quarter of the history
+    split off (:func:`holdout_split`; distinct rows with their counts, from the engine);
+    None when the history is too short for a holdout.
     """
     if s.holdout_end is not None:
-        rows = HoldoutRows(
+        return HoldoutRows(
             s.customers[["frequency", "recency", "T"]],
             s.customers["holdout_actual"].to_numpy(dtype=float),
             None,
             s.calibration_end,
             s.holdout_end,
         )
-        return compare_on_holdout(rows, settings, starts)
     first = pd.to_datetime(s.customers["first_purchase"]).min().date()
     cal_end = holdout_split(first, s.calibration_end)
     if cal_end is None:
-        return no_holdout_choice()
+        return None
     sql = holdout_rows_sql(PERIOD_DAYS[settings.period], cal_end, s.calibration_end)
     distinct = engine.query(sql, "holdout rows").to_pandas()
-    rows = HoldoutRows(
+    return HoldoutRows(
         distinct[["frequency", "recency", "T"]],
         distinct["holdout_actual"].to_numpy(dtype=float),
         distinct["n"].to_numpy(dtype=float),
         cal_end,
         s.calibration_end,
     )
-    return compare_on_holdout(rows, settings, starts)
 
 
 @dataclass
@@ -513,12 +525,19 @@ def compare_on_holdout(
     settings: AnalysisSettings,
     starts: Mapping[str, Mapping[str, float]] | None = None,
 ) -> dict[str, Any]:
-    """Fit each candidate to the calibration rows; the smallest holdout MAE wins."""
+    """Fit each candidate to the calibration rows; the smallest holdout MAE wins.
+
+    Compares each candidate's expected purchases per customer in the holdout with what
+    each customer bought there. ``starts`` (optional) are each candidate's parameters
+    fitted on the whole history: the calibration fits start from them, which saves
+    about half their iterations.
+    """
     if rows.n_customers() < MIN_HOLDOUT_CUSTOMERS:
         return no_holdout_choice()
     keys = [k for k in CANDIDATES if k != "pareto_nbd" or settings.fit_pareto_nbd]
     length = (rows.holdout_end - rows.calibration_end).days / PERIOD_DAYS[settings.period]
     actual = rows.actual
+    compressed = rfm_rows(rows.rfm, rows.weights)  # once for the three fits
     candidates: dict[str, dict[str, Any]] = {}
     scores: dict[str, float] = {}
     for key in keys:
@@ -526,7 +545,7 @@ def compare_on_holdout(
         try:
             start = dict(starts[key]) if starts and key in starts else None
             candidate = CANDIDATES[key](initial_params=start, standard_errors=False)
-            model = fit_model(candidate, rows.rfm, key, errors, rows.weights)
+            model = fit_model(candidate, compressed, key, errors)
         except InsightError as e:  # a model that cannot be fitted here is not a candidate
             candidates[key] = {"failed": str(e).splitlines()[0]}
             scores[key] = np.inf
@@ -582,7 +601,7 @@ def _holdout(
     s: Summary,
     settings: AnalysisSettings,
     models: dict[str, Any],
-    engine: Engine,
+    actual: pd.DataFrame,
     rows: DistinctRfm,
 ) -> pd.DataFrame:
     assert s.holdout_end is not None
@@ -598,20 +617,28 @@ def _holdout(
         "predicted_total": float(c["holdout_predicted"].sum()),
         "correlation": float(np.corrcoef(c["holdout_actual"], c["holdout_predicted"])[0, 1]),
     }
-    return _tracking(c, bg, s, period_days, engine)
+    return _tracking(c, bg, s, period_days, actual)
+
+
+def _weekly_repeat_purchases(engine: Engine, s: Summary) -> pd.DataFrame | None:
+    """Return the weekly repeat purchases of the calibration customers (None without a holdout)."""
+    if s.holdout_end is None:
+        return None
+    start = pd.to_datetime(s.customers["first_purchase"]).min().date()
+    return weekly_repeat_purchases(engine, start, s.holdout_end, acquired_by=s.calibration_end)
 
 
 def _tracking(
-    c: pd.DataFrame, bg: Any, s: Summary, period_days: float, engine: Engine
+    c: pd.DataFrame, bg: Any, s: Summary, period_days: float, actual: pd.DataFrame
 ) -> pd.DataFrame:
     """Return the weekly repeat purchases of the calibration customers, actual and expected.
 
-    Weekly repeat purchases of the calibration customers: actual and as the model
-    expects them (sum over acquisition days of E[X(t)] for a new customer).
+    Weekly repeat purchases of the calibration customers: ``actual`` (from
+    :func:`_weekly_repeat_purchases`) and as the model expects them (sum over
+    acquisition days of E[X(t)] for a new customer).
     """
     assert s.holdout_end is not None
     start = pd.to_datetime(c["first_purchase"]).min().date()
-    actual = weekly_repeat_purchases(engine, start, s.holdout_end, acquired_by=s.calibration_end)
     firsts = pd.to_datetime(c["first_purchase"]).value_counts()
     offsets = (pd.DatetimeIndex(firsts.index) - pd.Timestamp(start)).days.to_numpy(dtype=float)
     week_ends = (actual["week"].to_numpy(dtype=float) + 1) * 7

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kehu.insight.btyd._inputs import compress_rows, rfm_columns
+from kehu.insight.btyd._inputs import CompressedRows, compress_rows, rfm_columns
 
 __all__ = ["DistinctRfm"]
 
@@ -23,13 +23,22 @@ __all__ = ["DistinctRfm"]
 class DistinctRfm:
     """Distinct ``(frequency, recency, T)`` rows, their customers, and each customer's row.
 
-    ``weights`` is how many customers each distinct row stands for; ``inverse`` is the
-    distinct row of each customer.
+    ``table`` is the distinct rows as a frame, for predictions; ``compressed`` the same
+    rows laid out for fitting (a model's ``fit`` takes them as they are).
     """
 
     table: pd.DataFrame
-    weights: np.ndarray
-    inverse: np.ndarray
+    compressed: CompressedRows
+
+    @property
+    def weights(self) -> np.ndarray:
+        """How many customers each distinct row stands for."""
+        return self.compressed.weights
+
+    @property
+    def inverse(self) -> np.ndarray:
+        """The distinct row of each customer."""
+        return self.compressed.inverse
 
     @classmethod
     def of(cls, customers: Any) -> DistinctRfm:
@@ -40,7 +49,7 @@ class DistinctRfm:
         rows = compress_rows(*rfm_columns(customers))
         frequency, recency, T = rows.columns
         table = pd.DataFrame({"frequency": frequency, "recency": recency, "T": T})
-        return cls(table, rows.weights, rows.inverse)
+        return cls(table, rows)
 
     def per_customer(self, values: np.ndarray) -> np.ndarray:
         """Return each customer's value of ``values`` (one value per distinct row)."""

@@ -127,7 +127,16 @@ def rfm_rows(data: Any, weights: Any) -> CompressedRows:
 
     Return the checked ``frequency``, ``recency``, ``T`` of ``data`` (:func:`rfm_columns`),
     identical rows collapsed into their summed ``weights`` (:func:`compress_rows`).
+    ``data`` may be such rows already (an analysis fits several models to the same
+    customers and compresses them once); their weights are their own.
     """
+    if isinstance(data, CompressedRows):
+        if weights is not None or len(data.columns) != 3:
+            raise InputError(
+                "compressed rows carry their own weights and the three columns frequency, "
+                "recency and T; pass no weights"
+            )
+        return data
     x, t_x, T = rfm_columns(data)
     return compress_rows(x, t_x, T, weights=read_weights(weights, x.size))
 
