@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kehu.insight.btyd import MbgNbd
+from kehu.insight.btyd import BgNbd, MbgNbd, ParetoNbd
 from kehu.insight.distinct_rfm import DistinctRfm
 from kehu.insight.errors import InputError
 
@@ -43,3 +43,15 @@ def test_predictions_per_distinct_row_equal_those_per_customer() -> None:
 def test_rows_are_checked_as_the_models_check_them() -> None:
     with pytest.raises(InputError, match="recency must be <= T"):
         DistinctRfm.of(pd.DataFrame({"frequency": [1], "recency": [5.0], "T": [2.0]}))
+
+
+@pytest.mark.parametrize("model_class", [BgNbd, ParetoNbd])
+def test_a_fit_takes_compressed_rows_as_they_are(model_class) -> None:
+    customers = _customers()
+    rows = DistinctRfm.of(customers)
+    on_compressed = model_class().fit(rows.compressed)
+    on_table = model_class().fit(rows.table, rows.weights)
+    assert on_compressed.params_ == on_table.params_
+    assert on_compressed.n_customers_ == len(customers)
+    with pytest.raises(InputError, match="carry their own weights"):
+        model_class().fit(rows.compressed, rows.weights)
