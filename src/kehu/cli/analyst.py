@@ -4,10 +4,8 @@
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import os
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -111,11 +109,9 @@ def analyze(
 ) -> None:
     """Value every customer in a transaction log: RFM, BTYD models, CLV, pyramid,
     lifecycle; writes customers.parquet, models.json and report.html."""
-    # the report's charting library loads on a thread while the engine reads the input
-    charts = threading.Thread(target=importlib.import_module, args=("kehu.insight.report",))
-    charts.start()
     from kehu.insight.analyze import AnalysisSettings
     from kehu.insight.analyze import analyze as run_analysis
+    from kehu.insight.report import write_outputs
 
     settings = AnalysisSettings(
         period=period,
@@ -143,9 +139,6 @@ def analyze(
         with progress() as update, insight_errors():
             result = run_analysis(source, settings, progress=update)
             update("writing outputs")
-            charts.join()
-            from kehu.insight.report import write_outputs
-
             paths = write_outputs(result, Path(out_dir))
         models = result.models
     acc = models["accounting"]
