@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 
 from kehu.insight.analyze import AnalysisSettings, analyze
+from kehu.insight.errors import InputError
 from kehu.insight.generate import simulate_purchases
 
 pytestmark = pytest.mark.slow
@@ -110,6 +111,34 @@ def test_spark_values_every_customer_as_duckdb_does(purchases, spark):
     assert on_spark.models["distinct_rfm_rows"] < 1_500
     assert on_spark.models["bg_nbd"]["n_customers"] == 1_500
     pd.testing.assert_frame_equal(on_spark.cohorts, on_duckdb.cohorts, check_dtype=False)
+
+
+def test_customer_facts_join_and_the_collected_analysis_match_duckdbs(purchases, spark):
+    from kehu.insight.distributed import analyze_on_cluster, collect_analysis
+
+    ids = pd.read_parquet(purchases)["customer_id"].drop_duplicates().to_numpy()
+    facts = pd.DataFrame(
+        {
+            "customer_id": ids[::3],
+            "status": np.where(np.arange(len(ids[::3])) % 2 == 0, "lost", "active"),
+            "satisfaction": np.arange(len(ids[::3])) % 5 + 1.0,
+        }
+    )
+    settings = AnalysisSettings(today=datetime(2026, 7, 1).date())
+    on_duckdb = analyze(purchases, settings, customer_columns=facts)
+    cluster = analyze_on_cluster(purchases, settings, engine=spark, customer_columns=facts)
+    collected = collect_analysis(cluster, spark)
+    assert {"status", "satisfaction"} <= set(collected.customers.columns)
+    order = [c for c in on_duckdb.customers.columns if c in collected.customers.columns]
+    assert set(order) == set(collected.customers.columns)
+    assert_same_customers(on_duckdb.customers, collected.customers[order])
+    assert collected.models["lifecycle_stages"] == on_duckdb.models["lifecycle_stages"]
+    assert collected.summary.calibration_end == on_duckdb.summary.calibration_end
+    assert collected.pareto.gini == pytest.approx(on_duckdb.pareto.gini, rel=1e-9)
+    with pytest.raises(InputError, match="may not replace computed columns"):
+        analyze_on_cluster(
+            purchases, settings, engine=spark, customer_columns=facts.assign(tier="x")
+        )
 
 
 def test_a_holdout_is_checked_on_spark_as_on_duckdb(purchases, spark):

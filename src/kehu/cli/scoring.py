@@ -24,14 +24,39 @@ if TYPE_CHECKING:
 @click.option(
     "--keep", default=12, show_default=True, type=click.IntRange(1), help="Runs of history to keep."
 )
-def score(run_id: int | None, as_of: str | None, keep: int) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    help="Where the customers are valued: duckdb in this process, spark on a Spark "
+    "cluster (the scores still come back here) [KEHU_ANALYSIS_ENGINE, else duckdb].",
+)
+@click.option(
+    "--spark-master",
+    help="With --engine spark: the cluster, e.g. spark://host:7077 [KEHU_SPARK_MASTER, "
+    "else local[*]].",
+)
+def score(
+    run_id: int | None,
+    as_of: str | None,
+    keep: int,
+    engine: str | None,
+    spark_master: str | None,
+) -> None:
     """Score every customer in the CRM database (RFM, P(alive), CLV, tiers, lifecycle)
     and write the scores back; run it from cron for a nightly update."""
     setup_django()
     from datetime import date
 
     from kehu.crm.intelligence.actions import RunRefusedError, execute_run, request_run
+    from kehu.crm.intelligence.engines import AnalysisEngine, EngineUnavailableError
     from kehu.crm.intelligence.models import ValueRun
+
+    try:
+        chosen = AnalysisEngine.configured(engine, spark_master)
+    except EngineUnavailableError as e:
+        fail(str(e))
+    if spark_master and chosen.name != "spark":
+        fail("--spark-master goes with --engine spark (or KEHU_ANALYSIS_ENGINE=spark)")
 
     try:
         observation_end = date.fromisoformat(as_of) if as_of else None
@@ -50,6 +75,7 @@ def score(run_id: int | None, as_of: str | None, keep: int) -> None:
                 as_of=observation_end,
                 keep_runs=keep,
                 on_progress=lambda text, pct: update(text, completed=pct),
+                engine=chosen,
             )
         except RunRefusedError as e:
             fail(str(e))

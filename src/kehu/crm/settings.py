@@ -19,6 +19,9 @@ Everything that differs between machines comes from the environment:
 - ``KEHU_LOYALTY_SMS_SECRET``: the shared secret of the inbound SMS webhook
   (``/loyalty/sms/inbound``; refused while unset); ``KEHU_LOYALTY_EXPIRY_MONTHS``:
   how long loyalty points last (default 24).
+- ``KEHU_ANALYSIS_ENGINE``: ``duckdb`` (default) values the customers in the analysis
+  run's own process; ``spark`` on a Spark cluster, ``KEHU_SPARK_MASTER`` (default
+  ``local[*]``, e.g. ``spark://host:7077``; needs ``kehu[spark]`` and Java 17+).
 """
 
 from __future__ import annotations
@@ -215,6 +218,9 @@ KEHU_IMPORT_FUTURE_DAYS = int(os.environ.get("KEHU_IMPORT_FUTURE_DAYS", "31"))
 # Campaign messages (kehu.crm.marketing): mail over SMTP when a server is named, to
 # files otherwise, so that a demo never mails anyone
 KEHU_SITE_URL = os.environ.get("KEHU_SITE_URL", "http://localhost:8000").rstrip("/")
+# the analysis run's engine: duckdb (in its process) or spark (kehu.crm.intelligence.engines)
+KEHU_ANALYSIS_ENGINE = os.environ.get("KEHU_ANALYSIS_ENGINE", "duckdb")
+KEHU_SPARK_MASTER = os.environ.get("KEHU_SPARK_MASTER", "local[*]")
 DEFAULT_FROM_EMAIL = os.environ.get("KEHU_MAIL_FROM", "kehu <noreply@localhost>")
 if smtp_host := os.environ.get("KEHU_SMTP_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

@@ -578,17 +578,27 @@ def compare_on_holdout(
     }
 
 
-def _join_customer_columns(c: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+def keyed_customer_columns(extra: pd.DataFrame, computed: Sequence[str]) -> pd.DataFrame:
+    """Return ``extra`` checked, its ``customer_id`` as text (the join key of any input).
+
+    The per-customer facts :func:`analyze` adds (``customer_columns``): one row per
+    ``customer_id``, and no column of the analysis' own (``computed``) replaced.
+    """
     if "customer_id" not in extra.columns:
         raise InputError(
             f"customer_columns needs a customer_id column; found {list(extra.columns)}"
         )
-    clash = sorted(set(extra.columns) & set(c.columns) - {"customer_id"})
+    clash = sorted(set(extra.columns) & set(computed) - {"customer_id"})
     if clash:
         raise InputError(f"customer_columns may not replace computed columns {clash}")
     keyed = extra.assign(customer_id=extra["customer_id"].astype(str))
     if not keyed["customer_id"].is_unique:
         raise InputError("customer_columns must have one row per customer_id")
+    return keyed
+
+
+def _join_customer_columns(c: pd.DataFrame, extra: pd.DataFrame) -> pd.DataFrame:
+    keyed = keyed_customer_columns(extra, list(c.columns))
     keys = c["customer_id"].astype(str)
     joined = keyed.set_index("customer_id").reindex(keys.to_numpy())
     joined.index = c.index

@@ -31,6 +31,7 @@ import pandas as pd
 
 from kehu.insight.analyze import (
     CONTRACT_COLUMNS,
+    Analysis,
     AnalysisSettings,
     HoldoutRows,
     Progress,
@@ -38,6 +39,7 @@ from kehu.insight.analyze import (
     fit_model,
     gamma_gamma_section,
     holdout_split,
+    keyed_customer_columns,
     model_columns,
     model_section,
     no_holdout_choice,
@@ -48,6 +50,7 @@ from kehu.insight.analyze import (
 )
 from kehu.insight.btyd import BgNbd, MbgNbd, ParetoNbd
 from kehu.insight.cohorts import cohort_retention
+from kehu.insight.data import ColumnMap
 from kehu.insight.engine import SparkEngine
 from kehu.insight.errors import InputError
 from kehu.insight.lifecycle import lifecycle_stage, loyalty_stage
@@ -57,12 +60,19 @@ from kehu.insight.rfm import SEGMENT_NAMES, segment_of
 from kehu.insight.summary import (
     PER_CUSTOMER,
     PERIOD_DAYS,
+    Summary,
     input_accounting,
     per_customer_sql,
     summary_dates,
     summary_sql,
 )
-from kehu.insight.value import ParetoStats, abc_of_shares, score_of_ranks, tiers_of_ranks
+from kehu.insight.value import (
+    ParetoStats,
+    abc_of_shares,
+    pareto,
+    score_of_ranks,
+    tiers_of_ranks,
+)
 
 SUMMARY = "kehu_summary"
 SPLIT = "kehu_split_summary"
@@ -99,8 +109,14 @@ def analyze_on_cluster(
     *,
     engine: SparkEngine,
     progress: Progress | None = None,
+    customer_columns: pd.DataFrame | None = None,
 ) -> ClusterAnalysis:
-    """Value every customer of ``source`` on ``engine``'s cluster (see the module docstring)."""
+    """Value every customer of ``source`` on ``engine``'s cluster (see the module docstring).
+
+    ``customer_columns`` (optional) are per-customer facts the log does not carry, as in
+    :func:`~kehu.insight.analyze.analyze`: joined to the customers on the cluster before
+    they are labelled (``satisfaction`` and ``status`` move the stages), and kept.
+    """
     settings = settings or AnalysisSettings()
     # an invalid weighting fails here, before the cluster works
     score_of_ranks(pd.DataFrame({f"{d}_rank": [0.0] for d in DIMENSIONS}), settings.weights)
@@ -158,7 +174,7 @@ def analyze_on_cluster(
     if holdout_length is not None:
         added["holdout_predicted"] = "double"
     engine.map_partitions("kehu_valued", SUMMARY, value, added)
-    engine.materialize("kehu_valued_once", "SELECT * FROM kehu_valued")
+    engine.materialize("kehu_valued_once", _with_customer_columns(engine, customer_columns))
     n = _scalar(engine, "SELECT COUNT(*) AS n FROM kehu_valued_once")
     fallback = _scalar(
         engine, "SELECT COUNT(*) AS n FROM kehu_valued_once WHERE _spend_fallback", "fallback"
@@ -192,6 +208,42 @@ def analyze_on_cluster(
     step("building cohorts")
     cohorts = cohort_retention(engine, holdout_end or cal_end)
     return ClusterAnalysis(customers, models, cohorts, settings, n)
+
+
+def _with_customer_columns(engine: SparkEngine, extra: pd.DataFrame | None) -> str:
+    """Return the SQL of the valued customers, with ``extra``'s columns where given."""
+    if extra is None:
+        return "SELECT * FROM kehu_valued"
+    keyed = keyed_customer_columns(extra, [*CONTRACT_COLUMNS, *engine.columns("kehu_valued")])
+    engine.register_table("kehu_customer_facts", keyed)
+    picked = ", ".join(f'f."{name}"' for name in keyed.columns if name != "customer_id")
+    return (
+        f"SELECT v.*, {picked} FROM kehu_valued v LEFT JOIN kehu_customer_facts f "
+        "ON f.customer_id = CAST(v.customer_id AS VARCHAR)"
+    )
+
+
+def collect_analysis(result: ClusterAnalysis, engine: SparkEngine) -> Analysis:
+    """Return the cluster's analysis as one machine's, every customer fetched to the driver.
+
+    For a caller that needs each customer here anyway: the CRM writes every customer's
+    scores to its own database. The Lorenz curve is drawn from the fetched customers.
+    """
+    sql = f"SELECT * FROM {result.customers} ORDER BY customer_id"
+    customers = engine.query(sql, "customers").to_pandas(date_as_object=False)
+    models = result.models
+    holdout = models.get("holdout")
+    summary = Summary(
+        customers,
+        models["accounting"],
+        ColumnMap(**models["columns"]),
+        result.settings.period,
+        models["calibration_end"],
+        holdout["end"] if holdout else None,
+        models["notes"],
+    )
+    stats = pareto(customers["total_spend"])
+    return Analysis(customers, summary, models, stats, result.cohorts, None, result.settings)
 
 
 def summary_table(

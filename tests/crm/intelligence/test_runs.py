@@ -83,3 +83,22 @@ def test_kehu_score_refuses_while_a_run_is_in_progress():
 def test_kehu_score_rejects_a_bad_date_and_an_unknown_run():
     assert "--as-of must be a date" in CliRunner().invoke(main, ["score", "--as-of", "x"]).output
     assert "no run #99" in CliRunner().invoke(main, ["score", "--run", "99"]).output
+
+
+def test_kehu_score_says_how_to_choose_the_engine(settings):
+    result = CliRunner().invoke(main, ["score", "--spark-master", "spark://h:7077"])
+    assert result.exit_code == 2 and "--spark-master goes with --engine spark" in result.output
+    result = CliRunner().invoke(main, ["score", "--engine", "hadoop"])
+    assert result.exit_code == 2 and "'hadoop' is not one of 'duckdb', 'spark'" in result.output
+    settings.KEHU_ANALYSIS_ENGINE = "hadoop"
+    result = CliRunner().invoke(main, ["score"])
+    assert result.exit_code == 2 and "KEHU_ANALYSIS_ENGINE" in result.output
+    assert not ValueRun.objects.exists()
+
+
+def test_a_run_with_an_unknown_configured_engine_fails_with_the_setting_to_fix(
+    settings, make_customer
+):
+    settings.KEHU_ANALYSIS_ENGINE = "hadoop"
+    run = execute_run(request_run())
+    assert run.status == ValueRun.Status.FAILED and "KEHU_ANALYSIS_ENGINE" in run.error

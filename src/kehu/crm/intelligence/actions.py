@@ -24,9 +24,10 @@ from kehu.crm import processes
 from kehu.crm.background import launch_kehu
 from kehu.crm.bulk_replace import replacing_tables
 from kehu.crm.intelligence import extract, mining, overview, signals, warehouse, writeback
+from kehu.crm.intelligence.engines import AnalysisEngine, EngineUnavailableError, run_analysis
 from kehu.crm.intelligence.models import AnalysisSchedule, CustomerScore, SegmentName, ValueRun
 from kehu.crm.validation import validate
-from kehu.insight.analyze import Analysis, AnalysisSettings, analyze, settings_dict
+from kehu.insight.analyze import Analysis, AnalysisSettings, settings_dict
 from kehu.insight.errors import InsightError
 from kehu.insight.report import json_safe
 
@@ -44,11 +45,13 @@ KILLED = gettext_noop(
 )
 # kehu.insight's step names (English, Django-free) -> the text shown and the percent
 ANALYSIS_STEPS = {
+    "starting Spark": (gettext_noop("starting Spark"), 10),
     "summarising transactions": (gettext_noop("summarising purchases"), 15),
     "fitting BG/NBD": (gettext_noop("fitting BG/NBD"), 25),
     "fitting Pareto/NBD": (gettext_noop("fitting Pareto/NBD"), 35),
     "choosing the purchase model": (gettext_noop("choosing the purchase model"), 45),
     "fitting Gamma-Gamma and valuing customers": (gettext_noop("valuing customers"), 50),
+    "ranking customers": (gettext_noop("ranking customers"), 53),
     "checking the holdout": (gettext_noop("checking the holdout"), 55),
     "building cohorts": (gettext_noop("building cohorts"), 58),
     "finding segments": (gettext_noop("finding segments"), 60),
@@ -196,13 +199,15 @@ def execute_run(
     as_of: date | None = None,
     keep_runs: int = KEEP_RUNS,
     on_progress: Progress | None = None,
+    engine: AnalysisEngine | None = None,
 ) -> ValueRun:
     """Compute the scores of every customer and write them back; the run ends done or
-    failed (with a plain message), never raising for bad data."""
+    failed (with a plain message), never raising for bad data. ``engine`` values the
+    customers (default: the settings', :mod:`~kehu.crm.intelligence.engines`)."""
     _start(run)
     try:
-        _compute(run, as_of, keep_runs, on_progress)
-    except (RunFailedError, InsightError) as e:
+        _compute(run, as_of, keep_runs, on_progress, engine or AnalysisEngine.configured())
+    except (RunFailedError, InsightError, EngineUnavailableError) as e:
         _finish(run, ValueRun.Status.FAILED, error=str(e).splitlines()[0])
     except Exception as e:
         logger.exception("value run %s failed", run.pk)
@@ -223,7 +228,11 @@ def _announce(run: ValueRun) -> None:
 
 
 def _compute(
-    run: ValueRun, as_of: date | None, keep_runs: int, on_progress: Progress | None
+    run: ValueRun,
+    as_of: date | None,
+    keep_runs: int,
+    on_progress: Progress | None,
+    engine: AnalysisEngine,
 ) -> None:
     _report(run, gettext_noop("reading orders"), 5, on_progress)
     orders = extract.orders()
@@ -237,13 +246,9 @@ def _compute(
         text, percent = ANALYSIS_STEPS.get(name, (name, run.progress_percent))
         _report(run, text, percent, on_progress)
 
-    analysis = analyze(
-        log,
-        settings_used,
-        progress=step,
-        # the status a user gave the customer: a Lost one is at best in decline
-        customer_columns=facts[["customer_id", "satisfaction", "status"]],
-    )
+    # the status a user gave the customer: a Lost one is at best in decline
+    stated = facts[["customer_id", "satisfaction", "status"]]
+    analysis = run_analysis(log, settings_used, engine, step, stated)
     table = writeback.score_table(analysis.customers, facts)
     mined = mining.run_mining(_mining_input(analysis, orders), step)
     table = table.merge(mined.columns, on="customer_id", how="left")
