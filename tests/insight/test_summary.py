@@ -122,6 +122,21 @@ def test_holdout_counts_purchase_days_after_calibration():
     assert s.holdout_end == date(2024, 2, 29)
 
 
+def _whole_then_split(log: pd.DataFrame, calibration_end: str, observation_end: str | None):
+    """Summarise ``log`` whole, then split at ``calibration_end`` on the same engine."""
+    engine = DuckDBEngine()
+    whole = summarize(log, period="week", engine=engine)
+    split = summarize(
+        log,
+        period="week",
+        calibration_end=calibration_end,
+        observation_end=observation_end or whole.calibration_end,
+        engine=engine,
+        prepared=whole.columns,
+    )
+    return engine, whole, split
+
+
 def test_a_second_summary_reuses_the_first_ones_daily_grouping():
     log = _log(
         [
@@ -133,16 +148,7 @@ def test_a_second_summary_reuses_the_first_ones_daily_grouping():
             (None, "2024-01-02", 4.0),
         ]
     )
-    engine = DuckDBEngine()
-    whole = summarize(log, period="week", engine=engine)
-    split = summarize(
-        log,
-        period="week",
-        calibration_end="2024-01-31",
-        observation_end="2024-02-29",
-        engine=engine,
-        prepared=whole.columns,
-    )
+    _, _, split = _whole_then_split(log, "2024-01-31", "2024-02-29")
     fresh = summarize(
         log, period="week", calibration_end="2024-01-31", observation_end="2024-02-29"
     )
@@ -154,16 +160,7 @@ def test_holdout_rows_are_the_split_summary_grouped_by_its_rows():
     rng = np.random.default_rng(5)
     days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 180, 3_000), unit="D")
     log = pd.DataFrame({"customer_id": rng.integers(0, 400, 3_000), "date": days, "amount": 10.0})
-    engine = DuckDBEngine()
-    whole = summarize(log, period="week", engine=engine)
-    split = summarize(
-        log,
-        period="week",
-        calibration_end="2024-04-30",
-        observation_end=whole.calibration_end,
-        engine=engine,
-        prepared=whole.columns,
-    )
+    engine, whole, split = _whole_then_split(log, "2024-04-30", None)
     expected = (
         split.customers.groupby(["frequency", "recency", "T", "holdout_actual"])
         .size()
