@@ -67,3 +67,26 @@ def test_an_engine_made_for_a_block_is_closed_after_it_and_a_given_one_is_not():
         assert used is given
     assert given.query("SELECT 1 AS one", "still open").to_pylist() == [{"one": 1}]
     given.close()
+
+
+class _JavaError(Exception):
+    """What py4j raises: the Java exception beside a Python message about the call."""
+
+    def __init__(self, java_text: str) -> None:
+        super().__init__("An error occurred while calling None.org.apache.spark.sql.SparkSession.")
+        self.java_exception = type("Java", (), {"toString": lambda _self: java_text})()
+
+
+def test_a_spark_that_did_not_start_is_one_plain_line():
+    from kehu.insight.engine import spark_start_failure
+
+    stopped = _JavaError(
+        "java.lang.IllegalStateException: Cannot call methods on a stopped SparkContext.\n"
+        "This stopped SparkContext was created at:"
+    )
+    message = spark_start_failure(stopped, "spark://10.0.0.9:7077")
+    assert message.startswith("could not start Spark at spark://10.0.0.9:7077: ")
+    assert "is a master listening there" in message and "\n" not in message
+    refused = spark_start_failure(ValueError("Invalid master URL\nmore"), "nowhere")
+    assert refused == "could not start Spark at nowhere: Invalid master URL"
+    assert spark_start_failure(OSError(), "local[2]").endswith(": OSError")

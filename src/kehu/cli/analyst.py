@@ -183,7 +183,7 @@ def _analyze_on_spark(
     with progress() as update, insight_errors():
         update(f"starting Spark ({master})")
         from kehu.insight.distributed import analyze_on_cluster, write_cluster_outputs
-        from kehu.insight.engine import SparkEngine
+        from kehu.insight.engine import SparkEngine, spark_start_failure
 
         if importlib.util.find_spec("pyspark") is None:
             fail("--engine spark needs PySpark: pip install 'kehu[spark]' (and Java 17+)")
@@ -191,8 +191,7 @@ def _analyze_on_spark(
         try:
             engine = SparkEngine(master=master, config=config)
         except Exception as e:  # pyspark and py4j raise several unrelated types
-            reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            fail(f"could not start Spark at {master}: {reason}")
+            fail(spark_start_failure(e, master))
         try:
             result = analyze_on_cluster(source, settings, engine=engine, progress=update)
             update("writing outputs")

@@ -457,6 +457,24 @@ class SparkEngine:
             raise QueryError(step, str(e), spark_sql) from e
 
 
+def spark_start_failure(error: BaseException, master: str) -> str:
+    """Return one plain line saying why a Spark session at ``master`` did not start.
+
+    PySpark and py4j raise several unrelated types; a Java error's own first line is
+    kept, and a context that Spark stopped while starting (no master answered, the
+    workers refused the application) says where to look.
+    """
+    java = getattr(error, "java_exception", None)
+    text = str(java.toString()) if java is not None else str(error)
+    reason = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    if "stopped SparkContext" in reason:
+        reason = (
+            "Spark stopped while starting; is a master listening there and are its workers "
+            "up? (Spark's log above says why)"
+        )
+    return f"could not start Spark at {master}: {reason}"
+
+
 def _top_n_as_sorted_list(node: Any) -> Any:
     """Rewrite DuckDB's ``MAX(x, n)`` as a Spark expression.
 

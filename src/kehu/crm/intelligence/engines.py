@@ -76,14 +76,13 @@ def _on_spark(
             "(and Java 17 or newer), or set KEHU_ANALYSIS_ENGINE=duckdb"
         )
     from kehu.insight.distributed import analyze_on_cluster, collect_analysis
-    from kehu.insight.engine import SparkEngine
+    from kehu.insight.engine import SparkEngine, spark_start_failure
 
     step("starting Spark")
     try:
         spark = SparkEngine(master=master)
     except Exception as e:  # pyspark and py4j raise several unrelated types
-        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise EngineUnavailableError(f"could not start Spark at {master}: {reason}") from e
+        raise EngineUnavailableError(spark_start_failure(e, master)) from e
     try:
         result = analyze_on_cluster(
             log,
