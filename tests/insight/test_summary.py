@@ -105,6 +105,23 @@ def test_every_row_and_every_customer_is_accounted_for():
     assert s.customers.iloc[0]["frequency"] == 1
 
 
+def test_sums_of_money_are_rounded_so_every_run_gives_the_same_totals():
+    # 0.1 + 0.2 is 0.30000000000000004 in floating point, and which bit comes out depends
+    # on the order the engine's threads add in: totals are rounded to a millionth
+    log = _log(
+        [
+            ("a", "2024-01-01", 0.1),
+            ("a", "2024-01-01", 0.2),
+            ("a", "2024-01-08", 0.1),
+            ("a", "2024-01-08", 0.2),
+            ("a", "2024-01-15", -0.1),
+        ]
+    )
+    row = summarize(log, period="week", observation_end="2024-01-31").customers.iloc[0]
+    assert row["gross_spend"] == 0.6 and row["returned_spend"] == -0.1
+    assert row["total_spend"] == 0.6 + -0.1 and row["monetary"] == 0.3
+
+
 def test_holdout_counts_purchase_days_after_calibration():
     log = _log(
         [

@@ -84,6 +84,14 @@ def _date(value: date) -> str:
     return f"DATE '{value.isoformat()}'"
 
 
+#: Decimals kept of each customer's sums of money (a millionth of the currency unit).
+MONEY_DECIMALS = 6
+
+
+def _money(sql: str) -> str:
+    return f"ROUND({sql}, {MONEY_DECIMALS})"
+
+
 def per_customer_sql(calibration_end: date, holdout_end: date | None) -> str:
     """Return the SQL of one aggregation per customer id.
 
@@ -92,6 +100,11 @@ def per_customer_sql(calibration_end: date, holdout_end: date | None) -> str:
     first day's purchase value (``ARG_MIN``), the first purchase ever and the usable days
     (for the customer accounting) and the holdout counts. A customer is in the calibration
     where the first purchase ever (``first_buy``) is on or before its end.
+
+    Sums of money are rounded to :data:`MONEY_DECIMALS`: the engine adds floating values
+    in whatever order its threads meet them, so without rounding a total could differ in
+    its last bit from one run to the next and reorder customers tied on it (an RFM
+    score or tier flipping between two runs on the same data).
     """
     end = _date(calibration_end)
     bought = "gross > 0 AND day IS NOT NULL"
@@ -101,16 +114,17 @@ def per_customer_sql(calibration_end: date, holdout_end: date | None) -> str:
         in_holdout = f"{bought} AND day > {end} AND day <= {_date(holdout_end)}"
         holdout = (
             f", COUNT(*) FILTER (WHERE {in_holdout}) AS holdout_actual, "
-            f"COALESCE(SUM(gross + returned) FILTER (WHERE {in_holdout}), 0) AS holdout_spend"
+            f"COALESCE({_money(f'SUM(gross + returned) FILTER (WHERE {in_holdout})')}, 0) "
+            "AS holdout_spend"
         )
     return (
         "SELECT customer_id, "
         f"MIN(day) FILTER (WHERE {bought}) AS first_buy, "
         f"MAX(CASE WHEN {in_calibration} THEN day END, 2) AS last_two, "
         f"COUNT(*) FILTER (WHERE {in_calibration}) AS purchase_days, "
-        f"ARG_MIN(gross, day) FILTER (WHERE {bought}) AS first_gross, "
-        f"SUM(gross) FILTER (WHERE day <= {end}) AS gross_spend, "
-        f"SUM(returned) FILTER (WHERE day <= {end}) AS returned_spend, "
+        f"{_money(f'ARG_MIN(gross, day) FILTER (WHERE {bought})')} AS first_gross, "
+        f"{_money(f'SUM(gross) FILTER (WHERE day <= {end})')} AS gross_spend, "
+        f"{_money(f'SUM(returned) FILTER (WHERE day <= {end})')} AS returned_spend, "
         "COUNT(*) FILTER (WHERE day IS NOT NULL AND (gross > 0 OR returned < 0)) AS usable_days"
         f"{holdout} FROM {DAILY_ALL} WHERE customer_id IS NOT NULL GROUP BY customer_id"
     )
