@@ -61,3 +61,13 @@ def test_the_report_carries_charts_not_a_value_per_customer() -> None:
     assert "P(alive) at the end of calibration" in large
     # ten times the customers, the same charts: the page grows by a few labels, not 2,700 values
     assert abs(len(large) - len(small)) < 5_000
+
+
+def test_the_charts_name_the_models_that_made_their_figures() -> None:
+    analysis = analyze(_log(600), AnalysisSettings(calibration_end="2024-10-31"))
+    page = render_report(analysis).replace("\\u002f", "/")  # Plotly's JSON escapes "/"
+    names = {"bg_nbd": "BG/NBD", "mbg_nbd": "MBG/NBD", "pareto_nbd": "Pareto/NBD"}
+    choice = analysis.models["purchase_model"]
+    assert f"P(alive) at the end of calibration ({names[choice['p_alive_model']]})" in page
+    assert f'"name":"{names[choice["chosen"]]}"' in page  # the holdout and tracking series
+    assert "<h3>MBG/NBD</h3>" in page

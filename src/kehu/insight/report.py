@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from kehu.insight.analyze import Analysis, settings_dict
+from kehu.insight.analyze import CANDIDATES, Analysis, settings_dict
 
 TIER_COLOURS = {"Platinum": "#5b5b8f", "Gold": "#c9a227", "Iron": "#7a7f87", "Lead": "#3d4451"}
 
@@ -163,7 +163,12 @@ def _cohorts(cohorts: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def _p_alive(c: pd.DataFrame) -> go.Figure:
+def _model_name(key: str) -> str:
+    """Return a purchase model's display name from its key in ``models.json``."""
+    return str(CANDIDATES[key]._model_name) if key in CANDIDATES else key
+
+
+def _p_alive(c: pd.DataFrame, model: str) -> go.Figure:
     # counted here, not by the browser: a million values would make the page 18 MB
     counts, edges = np.histogram(c["p_alive"].to_numpy(dtype=float), bins=40, range=(0, 1))
     fig = go.Figure(
@@ -176,20 +181,20 @@ def _p_alive(c: pd.DataFrame) -> go.Figure:
         )
     )
     fig.update_layout(
-        title="P(alive) at the end of calibration (BG/NBD)",
+        title=f"P(alive) at the end of calibration ({model})",
         xaxis={"title": "probability the customer is still active", "range": [0, 1.03]},
         yaxis={"title": "customers"},
     )
     return fig
 
 
-def _holdout_by_frequency(c: pd.DataFrame) -> go.Figure:
+def _holdout_by_frequency(c: pd.DataFrame, model: str) -> go.Figure:
     groups = c["frequency"].clip(upper=7)
     table = c.groupby(groups)[["holdout_actual", "holdout_predicted"]].mean()
     labels = [str(int(f)) if f < 7 else "7+" for f in table.index]
     fig = go.Figure()
     fig.add_bar(x=labels, y=table["holdout_actual"], name="actual")
-    fig.add_bar(x=labels, y=table["holdout_predicted"], name="BG/NBD")
+    fig.add_bar(x=labels, y=table["holdout_predicted"], name=model)
     fig.update_layout(
         title="Holdout purchases per customer, by repeat purchases in calibration",
         barmode="group",
@@ -199,11 +204,11 @@ def _holdout_by_frequency(c: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def _tracking(tracking: pd.DataFrame) -> go.Figure:
+def _tracking(tracking: pd.DataFrame, model: str) -> go.Figure:
     fig = go.Figure()
     fig.add_scatter(x=tracking["week"], y=tracking["repeat_purchases"].cumsum(), name="actual")
     fig.add_scatter(
-        x=tracking["week"], y=tracking["predicted"].cumsum(), name="BG/NBD", line={"dash": "dash"}
+        x=tracking["week"], y=tracking["predicted"].cumsum(), name=model, line={"dash": "dash"}
     )
     first_holdout = tracking.loc[tracking["in_holdout"], "week"]
     if len(first_holdout):
@@ -243,14 +248,17 @@ def _model_rows(section: dict[str, Any]) -> dict[str, Any]:
 def render_report(a: Analysis) -> str:
     """Return the analysis as a self-contained HTML report."""
     c = a.customers
+    # the charts name the models that made their figures, as models.json records them
+    choice = a.models.get("purchase_model", {})
+    chosen = _model_name(choice.get("chosen", "bg_nbd"))
     figures = [
         _pyramid(c, [name for name, _ in a.settings.tiers]),
         _lorenz(a),
-        _p_alive(c),
+        _p_alive(c, _model_name(choice.get("p_alive_model", "bg_nbd"))),
         _cohorts(a.cohorts),
     ]
     if a.tracking is not None:
-        figures += [_holdout_by_frequency(c), _tracking(a.tracking)]
+        figures += [_holdout_by_frequency(c, chosen), _tracking(a.tracking, chosen)]
     charts = "".join(
         f'<section class="chart">{fig.to_html(full_html=False, include_plotlyjs=(i == 0))}'
         "</section>"
@@ -261,6 +269,7 @@ def render_report(a: Analysis) -> str:
         f"<h3>{html.escape(name)}</h3>{_table(_model_rows(m[key]))}"
         for key, name in (
             ("bg_nbd", "BG/NBD"),
+            ("mbg_nbd", "MBG/NBD"),
             ("pareto_nbd", "Pareto/NBD"),
             ("gamma_gamma", "Gamma-Gamma"),
         )
