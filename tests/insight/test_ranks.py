@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kehu.insight.ranks import average_ranks, first_ranks
+from kehu.insight.ranks import average_ranks, first_ranks, stable_order
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -41,3 +41,26 @@ def test_whole_numbers_sorted_as_small_integers_rank_as_pandas_does(span: int) -
 def test_no_values_have_no_ranks() -> None:
     assert first_ranks(pd.Series([], dtype=float)).size == 0
     assert average_ranks(pd.Series([], dtype=float)).size == 0
+
+
+FLOAT_KINDS = {
+    "spread": lambda rng, n: rng.lognormal(3, 2, n) * rng.choice([-1, 1], n),
+    "cents with ties": lambda rng, n: np.round(rng.gamma(2, 50, n), 2),
+    "signed zeros and infinities": lambda rng, n: rng.choice(
+        [-0.0, 0.0, 1.5, -2.0, np.inf, -np.inf, 5e-324, -5e-324, 1e308], n
+    ),
+    "missing values": lambda rng, n: np.where(rng.random(n) < 0.1, np.nan, rng.normal(size=n)),
+}
+
+
+@pytest.mark.parametrize("kind", FLOAT_KINDS)
+def test_radix_order_of_floats_is_numpys_stable_order(kind: str) -> None:
+    rng = np.random.default_rng(len(kind))
+    data = FLOAT_KINDS[kind](rng, 30_000)
+    assert np.array_equal(stable_order(data), np.argsort(data, kind="stable"))
+    assert np.array_equal(stable_order(data, ascending=False), np.argsort(-data, kind="stable"))
+    if not np.isnan(data).any():
+        values = pd.Series(data)
+        expected = values.rank(method="first", ascending=False).to_numpy()
+        assert np.array_equal(first_ranks(values, ascending=False), expected)
+        assert np.array_equal(average_ranks(values), values.rank(method="average").to_numpy())

@@ -19,7 +19,7 @@ __all__ = ["label_series"]
 
 def label_series(codes: np.ndarray, names: Sequence[str], index: pd.Index) -> pd.Series:
     """Return ``names[codes]`` as a string column on ``index``."""
-    labels = pa.array(list(names), type=pa.string()).take(pa.array(np.asarray(codes)))
+    labels = pa.array(list(names), type=pa.large_string()).take(pa.array(np.asarray(codes)))
     series: pd.Series = labels.to_pandas()
     series.index = index
     return series

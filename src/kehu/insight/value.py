@@ -29,7 +29,7 @@ import pandas as pd
 from kehu.insight.btyd._parallel import map_threads
 from kehu.insight.errors import InputError
 from kehu.insight.labels import label_series
-from kehu.insight.ranks import average_ranks, first_ranks
+from kehu.insight.ranks import average_ranks, first_ranks, stable_order
 
 DEFAULT_WEIGHTS = {"profitability": 0.4, "lifecycle": 0.2, "loyalty": 0.2, "potential": 0.2}
 DEFAULT_TIERS: tuple[tuple[str, float], ...] = (
@@ -154,7 +154,7 @@ def abc_classes(value: pd.Series, cuts: tuple[float, float] = DEFAULT_ABC) -> pd
     total = positive.sum()
     if total <= 0:
         return pd.Series("C", index=value.index)
-    order = np.argsort(-positive, kind="stable")  # largest first, ties in order of appearance
+    order = stable_order(positive, ascending=False)  # largest first, ties as they appear
     ordered = positive[order]
     share_before = np.empty(positive.size)  # share of value ahead of each customer
     share_before[order] = (np.cumsum(ordered) - ordered) / total
@@ -196,7 +196,8 @@ def pareto(value: pd.Series, points: int = 101) -> ParetoStats:
     >>> round(stats.gini, 6), round(stats.top20_share, 6)
     (0.0, 0.25)
     """
-    v = np.sort(value.clip(lower=0).to_numpy(dtype=float))
+    positive = value.clip(lower=0).to_numpy(dtype=float)
+    v = positive[stable_order(positive)]
     n = len(v)
     if n == 0 or v.sum() <= 0:
         raise InputError("Pareto statistics need at least one customer with positive value")
