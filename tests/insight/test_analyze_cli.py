@@ -143,3 +143,27 @@ def test_an_engine_the_caller_gives_stays_open_with_the_inputs_tables():
     assert rows == [{"n": 300}]
     assert len(result.customers) == 50 and result.models["purchase_model"]["reason"] == "holdout"
     assert not result.cohorts.empty
+
+
+@pytest.mark.parametrize("chosen", [None, "mimalloc"])
+def test_arrow_allocates_with_malloc_unless_the_user_chose_a_pool(tmp_path, monkeypatch, chosen):
+    import pyarrow as pa
+
+    before = pa.default_memory_pool()
+    if chosen is None:
+        monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    else:
+        monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", chosen)
+    pa.set_memory_pool(pa.mimalloc_memory_pool())
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "customer,date,amount\n"
+        + "".join(f"c{i % 9},2024-0{1 + i % 6}-1{i % 9},5\n" for i in range(60))
+    )
+    try:
+        result = _run(str(path), "--out", str(tmp_path / "o"), "--no-pareto-nbd")
+        assert result.exit_code == 0, result.output
+        expected = "system" if chosen is None else "mimalloc"
+        assert pa.default_memory_pool().backend_name == expected
+    finally:
+        pa.set_memory_pool(before)

@@ -24,6 +24,19 @@ def default_database_url() -> str:
     return f"sqlite:///{home / 'var' / 'kehu.sqlite3'}"
 
 
+def _arrow_allocates_with_malloc() -> None:
+    """Give Arrow the system allocator, unless ``ARROW_DEFAULT_MEMORY_POOL`` names one.
+
+    The analysis turns million-row tables between Arrow and pandas several times; Arrow's
+    default pool (mimalloc) holds on to the pages of freed buffers, and with it a
+    million-customer ``kehu analyze`` peaked 50-100 MB higher and took 0.3-0.7 s longer.
+    """
+    if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
+        import pyarrow as pa
+
+        pa.set_memory_pool(pa.system_memory_pool())
+
+
 @click.command()
 @file_argument("[INPUT]", required=False)
 @click.option(
@@ -136,6 +149,7 @@ def analyze(
         config = _spark_settings(spark_conf)
         models, paths = _analyze_on_spark(source, settings, spark_master, config, Path(out_dir))
     else:
+        _arrow_allocates_with_malloc()
         with progress() as update, insight_errors():
             result = run_analysis(source, settings, progress=update)
             update("writing outputs")

@@ -335,8 +335,8 @@ def _analyze(
         models["gamma_gamma"] = gamma_gamma_section(gg, s.notes)
     fallback = model_columns(c, fitted, choice, gg, settings, rows)
     note_spend_fallback(s.notes, int(fallback.sum()))
-    c = c.join(rfm_scores(c))
-    c = c.join(value_score(c, settings.weights))
+    _add_columns(c, rfm_scores(c))
+    _add_columns(c, value_score(c, settings.weights))
     c["tier"] = pyramid_tiers(c["value_score"], c["total_spend"], settings.tiers)
     c["abc_class"] = abc_classes(c["total_spend"] * settings.margin, settings.abc_cuts)
     if customer_columns is not None:
@@ -370,6 +370,12 @@ def _analyze(
     ordered = CONTRACT_COLUMNS + [col for col in c.columns if col not in CONTRACT_COLUMNS]
     ordered = [col for col in ordered if col in c.columns]
     return Analysis(c[ordered], s, models, stats, cohorts, tracking, settings)
+
+
+def _add_columns(c: pd.DataFrame, new: pd.DataFrame) -> None:
+    """Add ``new``'s columns to ``c`` in place (a join would copy the million-row table)."""
+    for column in new.columns:
+        c[column] = new[column]
 
 
 def read_input(
