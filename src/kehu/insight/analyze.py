@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
@@ -309,6 +310,7 @@ def _analyze(
     cohorts = cohort_retention(engine, s.holdout_end or s.calibration_end)
     actual_repeat_purchases = _weekly_repeat_purchases(engine, s)
     release_engine()
+    model_free = _ModelFreeScores(c, settings)
     rows = DistinctRfm.of(c)
     step("fitting BG/NBD")
     fitted: dict[str, Any] = {}
@@ -335,10 +337,10 @@ def _analyze(
         models["gamma_gamma"] = gamma_gamma_section(gg, s.notes)
     fallback = model_columns(c, fitted, choice, gg, settings, rows)
     note_spend_fallback(s.notes, int(fallback.sum()))
-    _add_columns(c, rfm_scores(c))
+    _add_columns(c, model_free.rfm.result())
     _add_columns(c, value_score(c, settings.weights))
     c["tier"] = pyramid_tiers(c["value_score"], c["total_spend"], settings.tiers)
-    c["abc_class"] = abc_classes(c["total_spend"] * settings.margin, settings.abc_cuts)
+    c["abc_class"] = model_free.abc.result()
     if customer_columns is not None:
         c = _join_customer_columns(c, customer_columns)
     c["lifecycle_stage"] = lifecycle_stage(c, settings.lifecycle)
@@ -365,11 +367,30 @@ def _analyze(
         lifecycle_stages=c["lifecycle_stage"].value_counts().to_dict(),
         loyalty_stages=c["loyalty_stage"].value_counts().to_dict(),
     )
-    stats = pareto(c["total_spend"])
+    stats = model_free.pareto.result()
     models["pareto"] = stats.as_dict()
     ordered = CONTRACT_COLUMNS + [col for col in c.columns if col not in CONTRACT_COLUMNS]
     ordered = [col for col in ordered if col in c.columns]
     return Analysis(c[ordered], s, models, stats, cohorts, tracking, settings)
+
+
+class _ModelFreeScores:
+    """RFM scores, ABC classes and the Pareto statistics, computed on a thread.
+
+    They need no model, so they are computed while the models are fitted, whose
+    likelihoods leave part of the cores idle between passes.
+    """
+
+    def __init__(self, c: pd.DataFrame, settings: AnalysisSettings) -> None:
+        # a frame of their own: the analysis adds columns to ``c`` meanwhile
+        spend = c[["days_since_last", "frequency", "total_spend"]].copy(deep=False)
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kehu-value")
+        self.rfm: Future[pd.DataFrame] = pool.submit(rfm_scores, spend)
+        self.abc: Future[pd.Series] = pool.submit(
+            abc_classes, spend["total_spend"] * settings.margin, settings.abc_cuts
+        )
+        self.pareto: Future[ParetoStats] = pool.submit(pareto, spend["total_spend"])
+        pool.shutdown(wait=False)
 
 
 def _add_columns(c: pd.DataFrame, new: pd.DataFrame) -> None:
