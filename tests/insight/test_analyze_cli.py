@@ -167,3 +167,18 @@ def test_arrow_allocates_with_malloc_unless_the_user_chose_a_pool(tmp_path, monk
         assert pa.default_memory_pool().backend_name == expected
     finally:
         pa.set_memory_pool(before)
+
+
+@pytest.mark.parametrize("chosen", [{}, {"OMP_NUM_THREADS": "4"}, {"OPENBLAS_NUM_THREADS": "8"}])
+def test_blas_gets_one_thread_unless_the_user_chose_a_number(tmp_path, monkeypatch, chosen):
+    import os
+
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in chosen.items():
+        monkeypatch.setenv(name, value)
+    path = tmp_path / "log.csv"
+    path.write_text("customer,date,amount\nc1,2024-01-02,5\nc1,2024-03-02,7\nc2,2024-02-02,3\n")
+    _run(str(path), "--out", str(tmp_path / "o"), "--no-pareto-nbd")
+    expected = chosen.get("OPENBLAS_NUM_THREADS", "1" if not chosen else None)
+    assert os.environ.get("OPENBLAS_NUM_THREADS") == expected
