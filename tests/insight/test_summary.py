@@ -12,7 +12,7 @@ from tests.conftest import require
 
 from kehu.insight.data import InputError, detect_columns
 from kehu.insight.engine import DuckDBEngine
-from kehu.insight.summary import PERIOD_DAYS, holdout_rows_sql, summarize
+from kehu.insight.summary import summarize
 
 
 def _log(rows: list[tuple[object, str, float]], **extra: list[object]) -> pd.DataFrame:
@@ -173,22 +173,46 @@ def test_a_second_summary_reuses_the_first_ones_daily_grouping():
     assert split.accounting == fresh.accounting
 
 
-def test_holdout_rows_are_the_split_summary_grouped_by_its_rows():
+def test_comparison_rows_are_the_split_summary_grouped_by_its_rows():
     rng = np.random.default_rng(5)
     days = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 180, 3_000), unit="D")
-    log = pd.DataFrame({"customer_id": rng.integers(0, 400, 3_000), "date": days, "amount": 10.0})
+    amounts = np.where(rng.random(3_000) < 0.1, -4.0, 10.0)  # returns count as no purchase
+    log = pd.DataFrame(
+        {"customer_id": rng.integers(0, 400, 3_000), "date": days, "amount": amounts}
+    )
+    asked: list[tuple[date, date]] = []
+
+    def split_at_april(first: date, calibration_end: date) -> date:
+        asked.append((first, calibration_end))
+        return date(2024, 4, 30)
+
     engine, whole, split = _whole_then_split(log, "2024-04-30", None)
+    compared = summarize(log, period="week", comparison_split=split_at_april)
+    assert asked == [(whole.customers["first_purchase"].min().date(), whole.calibration_end)]
+    assert compared.split == date(2024, 4, 30)
+    pd.testing.assert_frame_equal(compared.customers, whole.customers)
     expected = (
         split.customers.groupby(["frequency", "recency", "T", "holdout_actual"])
         .size()
         .rename("n")
         .reset_index()
     )
-    sql = holdout_rows_sql(PERIOD_DAYS["week"], date(2024, 4, 30), whole.calibration_end)
-    rows = engine.query(sql, "holdout rows").to_pandas()
-    rows = rows.sort_values(["frequency", "recency", "T", "holdout_actual"], ignore_index=True)
+    assert compared.split_rows is not None
+    rows = compared.split_rows.sort_values(
+        ["frequency", "recency", "T", "holdout_actual"], ignore_index=True
+    )
     pd.testing.assert_frame_equal(rows, expected, check_dtype=False)
     assert rows["n"].sum() == len(split.customers) < 400
+
+
+def test_no_comparison_rows_with_a_calibration_end_or_without_a_split():
+    log = _log([("a", "2024-01-01", 1.0), ("a", "2024-02-05", 2.0), ("b", "2024-01-10", 5.0)])
+    never = summarize(log, period="week", comparison_split=lambda first, end: None)
+    assert never.split is None and never.split_rows is None
+    own = summarize(
+        log, period="week", calibration_end="2024-01-31", comparison_split=lambda f, e: f
+    )
+    assert own.split is None and own.split_rows is None
 
 
 @pytest.mark.parametrize(

@@ -29,10 +29,10 @@ from kehu.insight.likelihood import ConvergenceWarning
 from kehu.insight.rfm import rfm_scores, segment_counts
 from kehu.insight.summary import (
     PERIOD_DAYS,
+    ArrowSummary,
     Summary,
-    holdout_rows_sql,
     prepare_input,
-    summarize,
+    summary_arrow,
 )
 from kehu.insight.value import (
     DEFAULT_ABC,
@@ -300,16 +300,17 @@ def _analyze(
 ) -> Analysis:
     step("summarising transactions")
     columns, dates, observation_end = read_input(source, settings, engine)
-    s = _summary(source, settings, engine, settings.calibration_end, observation_end, columns)
+    table = _summary(source, settings, engine, settings.calibration_end, observation_end, columns)
+    # every query the analysis needs is asked while the summary is Arrow, and the engine's
+    # memory (a third of the peak for a million customers) is freed before the frame is made
+    cohorts = cohort_retention(engine, table.holdout_end or table.calibration_end)
+    actual_repeat_purchases = _weekly_repeat_purchases(engine, table)
+    release_engine()
+    s = table.to_summary()
     if dates is not None and dates.reason != "last_order":
         s.notes.append(dates.note())
     c = s.customers
-    # every query the analysis needs is asked now: the engine's memory (a third of the
-    # peak for a million customers) is freed before the models and the valuation
-    holdout = holdout_rows(settings, engine, s)
-    cohorts = cohort_retention(engine, s.holdout_end or s.calibration_end)
-    actual_repeat_purchases = _weekly_repeat_purchases(engine, s)
-    release_engine()
+    holdout = holdout_rows(s)
     model_free = _ModelFreeScores(c, settings)
     rows = DistinctRfm.of(c)
     step("fitting BG/NBD")
@@ -428,8 +429,8 @@ def _summary(
     calibration_end: date | str | None,
     observation_end: date | str | None,
     prepared: ColumnMap,
-) -> Summary:
-    return summarize(
+) -> ArrowSummary:
+    return summary_arrow(
         source,
         period=settings.period,
         customer_col=settings.customer_col,
@@ -440,6 +441,7 @@ def _summary(
         date_format=settings.date_format,
         engine=engine,
         prepared=prepared,
+        comparison_split=holdout_split,
     )
 
 
@@ -478,12 +480,12 @@ def holdout_split(first: date, as_of: date) -> date | None:
     return date.fromordinal(as_of.toordinal() - days)
 
 
-def holdout_rows(settings: AnalysisSettings, engine: Engine, s: Summary) -> HoldoutRows | None:
+def holdout_rows(s: Summary) -> HoldoutRows | None:
     """Return the calibration rows of the model comparison and what each bought after.
 
     The analysis' own holdout where it has one, else the last quarter of the history
-    split off (:func:`holdout_split`; distinct rows with their counts, from the engine);
-    None when the history is too short for a holdout.
+    split off (:func:`holdout_split`; distinct rows with their counts, which the summary
+    counted); None when the history is too short for a holdout.
     """
     if s.holdout_end is not None:
         return HoldoutRows(
@@ -493,17 +495,14 @@ def holdout_rows(settings: AnalysisSettings, engine: Engine, s: Summary) -> Hold
             s.calibration_end,
             s.holdout_end,
         )
-    first = pd.to_datetime(s.customers["first_purchase"]).min().date()
-    cal_end = holdout_split(first, s.calibration_end)
-    if cal_end is None:
+    if s.split_rows is None or s.split is None:
         return None
-    sql = holdout_rows_sql(PERIOD_DAYS[settings.period], cal_end, s.calibration_end)
-    distinct = engine.query(sql, "holdout rows").to_pandas()
+    distinct = s.split_rows
     return HoldoutRows(
         distinct[["frequency", "recency", "T"]],
         distinct["holdout_actual"].to_numpy(dtype=float),
         distinct["n"].to_numpy(dtype=float),
-        cal_end,
+        s.split,
         s.calibration_end,
     )
 
@@ -657,12 +656,13 @@ def _holdout(
     return _tracking(c, bg, s, period_days, actual)
 
 
-def _weekly_repeat_purchases(engine: Engine, s: Summary) -> pd.DataFrame | None:
+def _weekly_repeat_purchases(engine: Engine, s: ArrowSummary) -> pd.DataFrame | None:
     """Return the weekly repeat purchases of the calibration customers (None without a holdout)."""
-    if s.holdout_end is None:
+    if s.holdout_end is None or s.first_purchase is None:
         return None
-    start = pd.to_datetime(s.customers["first_purchase"]).min().date()
-    return weekly_repeat_purchases(engine, start, s.holdout_end, acquired_by=s.calibration_end)
+    return weekly_repeat_purchases(
+        engine, s.first_purchase, s.holdout_end, acquired_by=s.calibration_end
+    )
 
 
 def _tracking(
