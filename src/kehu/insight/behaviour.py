@@ -114,7 +114,25 @@ def customer_behaviour(
             found.features = receivables.overdue_features(
                 run, found.features, invoices, payments, timestamp_literal(cutoff)
             )
-        return found
+    found.features = _settled(found.features)
+    return found
+
+
+#: Decimals kept of each feature (a billionth of a day, of a currency unit, of a share).
+FEATURE_DECIMALS = 9
+
+
+def _settled(features: pd.DataFrame) -> pd.DataFrame:
+    """Return the features in customer order, rounded to :data:`FEATURE_DECIMALS`.
+
+    An engine adds floating values in whatever order its threads meet them, so a sum
+    can differ in its last bits from one run, or one engine, to the next; a model
+    trained on the features (the churn model) would then not give the same risks.
+    """
+    features = features.sort_values("customer_id", kind="stable", ignore_index=True)
+    floats = features.select_dtypes("float").columns
+    features[floats] = features[floats].round(FEATURE_DECIMALS)
+    return features
 
 
 def _behaviour(

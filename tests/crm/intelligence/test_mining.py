@@ -169,7 +169,7 @@ def test_a_query_the_backend_refuses_fails_the_run_naming_the_query():
 def test_a_step_whose_query_fails_fails_the_run_instead_of_being_skipped(monkeypatch):
     """A query error is a fault to see, not a step with nothing to work on."""
 
-    def failing_query(orders: pd.DataFrame, since: datetime) -> pd.DataFrame:
+    def failing_query(orders: pd.DataFrame, since: datetime, engine: object = None) -> pd.DataFrame:
         with DuckDBEngine() as engine:
             return engine.query("SELECT amount FROM no_such_orders", "unusual orders")
 

@@ -24,7 +24,7 @@ from kehu.crm import processes
 from kehu.crm.background import launch_kehu
 from kehu.crm.bulk_replace import replacing_tables
 from kehu.crm.intelligence import extract, mining, overview, signals, warehouse, writeback
-from kehu.crm.intelligence.engines import AnalysisEngine, EngineUnavailableError, run_analysis
+from kehu.crm.intelligence.engines import AnalysisEngine, EngineUnavailableError, session
 from kehu.crm.intelligence.models import AnalysisSchedule, CustomerScore, SegmentName, ValueRun
 from kehu.crm.validation import validate
 from kehu.insight.analyze import Analysis, AnalysisSettings, settings_dict
@@ -248,9 +248,10 @@ def _compute(
 
     # the status a user gave the customer: a Lost one is at best in decline
     stated = facts[["customer_id", "satisfaction", "status"]]
-    analysis = run_analysis(log, settings_used, engine, step, stated)
-    table = writeback.score_table(analysis.customers, facts)
-    mined = mining.run_mining(_mining_input(analysis, orders), step)
+    with session(engine, step) as opened:
+        analysis = opened.value(log, settings_used, step, stated)
+        table = writeback.score_table(analysis.customers, facts)
+        mined = mining.run_mining(_mining_input(analysis, orders), step, engine=opened.spark)
     table = table.merge(mined.columns, on="customer_id", how="left")
     run.mining = json_safe(mined.summary)
     run.analysis_settings = json_safe(settings_dict(settings_used))

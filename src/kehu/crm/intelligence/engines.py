@@ -5,21 +5,29 @@ On DuckDB in the run's own process (the default), or on a Spark cluster when
 ``spark://host:7077``, default ``local[*]``; ``kehu score --engine spark`` for one run).
 On Spark the value engine runs where the cluster is (:mod:`kehu.insight.distributed`)
 and the valued customers come back to this process, which writes every customer's
-scores to the CRM's database; the mining steps after it run here, as on DuckDB.
+scores to the CRM's database. The mining steps' SQL (the behaviour features, also at
+the churn model's past cut-off, and the deviation checks) runs on the same Spark
+session; the models that learn from those features, and the JSON each customer's page
+shows, are made here.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from django.conf import settings
 
 from kehu.insight.analyze import Analysis, AnalysisSettings, analyze
 
-__all__ = ["ENGINES", "AnalysisEngine", "EngineUnavailableError", "run_analysis"]
+if TYPE_CHECKING:
+    from kehu.insight.engine import SparkEngine
+
+__all__ = ["ENGINES", "AnalysisEngine", "AnalysisSession", "EngineUnavailableError", "session"]
 
 ENGINES = ("duckdb", "spark")
 
@@ -50,47 +58,54 @@ class AnalysisEngine:
         )
 
 
-def run_analysis(
-    log: pd.DataFrame,
-    analysis_settings: AnalysisSettings,
-    engine: AnalysisEngine,
-    step: Callable[[str], None],
-    customer_columns: pd.DataFrame,
-) -> Analysis:
-    """Value the customers of ``log`` on ``engine``; the result as one machine gives it."""
+@dataclass
+class AnalysisSession:
+    """One run's engine: values the customers; ``spark`` (None on DuckDB, where each
+    mining step opens its own DuckDB in this process) runs the mining steps' SQL too."""
+
+    spark: SparkEngine | None = None
+
+    def value(
+        self,
+        log: pd.DataFrame,
+        analysis_settings: AnalysisSettings,
+        step: Callable[[str], None],
+        customer_columns: pd.DataFrame,
+    ) -> Analysis:
+        """Value the customers of ``log``; the result as one machine gives it."""
+        if self.spark is None:
+            return analyze(log, analysis_settings, progress=step, customer_columns=customer_columns)
+        from kehu.insight.distributed import analyze_on_cluster, collect_analysis
+
+        result = analyze_on_cluster(
+            log,
+            analysis_settings,
+            engine=self.spark,
+            progress=step,
+            customer_columns=customer_columns,
+        )
+        return collect_analysis(result, self.spark)
+
+
+@contextmanager
+def session(engine: AnalysisEngine, step: Callable[[str], None]) -> Iterator[AnalysisSession]:
+    """Open ``engine`` for one run (Spark is started once, and stopped at the end)."""
     if engine.name == "duckdb":
-        return analyze(log, analysis_settings, progress=step, customer_columns=customer_columns)
-    return _on_spark(log, analysis_settings, engine.spark_master, step, customer_columns)
-
-
-def _on_spark(
-    log: pd.DataFrame,
-    analysis_settings: AnalysisSettings,
-    master: str,
-    step: Callable[[str], None],
-    customer_columns: pd.DataFrame,
-) -> Analysis:
+        yield AnalysisSession()
+        return
     if importlib.util.find_spec("pyspark") is None:
         raise EngineUnavailableError(
             "the analysis engine is Spark, which needs PySpark: pip install 'kehu[spark]' "
             "(and Java 17 or newer), or set KEHU_ANALYSIS_ENGINE=duckdb"
         )
-    from kehu.insight.distributed import analyze_on_cluster, collect_analysis
     from kehu.insight.engine import SparkEngine, spark_start_failure
 
     step("starting Spark")
     try:
-        spark = SparkEngine(master=master)
+        spark = SparkEngine(master=engine.spark_master)
     except Exception as e:  # pyspark and py4j raise several unrelated types
-        raise EngineUnavailableError(spark_start_failure(e, master)) from e
+        raise EngineUnavailableError(spark_start_failure(e, engine.spark_master)) from e
     try:
-        result = analyze_on_cluster(
-            log,
-            analysis_settings,
-            engine=spark,
-            progress=step,
-            customer_columns=customer_columns,
-        )
-        return collect_analysis(result, spark)
+        yield AnalysisSession(spark)
     finally:
         spark.session.stop()

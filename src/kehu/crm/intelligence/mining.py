@@ -24,7 +24,7 @@ import pyarrow as pa
 from kehu.insight.behaviour import customer_behaviour
 from kehu.insight.churn.history import churn_from_history, churn_window_days
 from kehu.insight.deviation import customer_flags, unusual_orders
-from kehu.insight.engine import DuckDBEngine, QueryError
+from kehu.insight.engine import DuckDBEngine, Engine, QueryError
 from kehu.insight.errors import InsightError, coded
 from kehu.insight.segments import Segmenter
 
@@ -82,18 +82,26 @@ def as_of_for(observation_end: date) -> datetime:
     return datetime.combine(observation_end, datetime.min.time()) + timedelta(days=1)
 
 
-def run_mining(data: MiningInput, step: Step | None = None) -> MiningResult:
-    """Every step in turn; ``step(name)`` is told as each starts."""
+def run_mining(
+    data: MiningInput, step: Step | None = None, engine: Engine | None = None
+) -> MiningResult:
+    """Every step in turn; ``step(name)`` is told as each starts. ``engine`` (e.g. the
+    run's Spark) runs the behaviour features' and the deviation checks' SQL; by default
+    each step's own DuckDB."""
     result = MiningResult(columns=pd.DataFrame({"customer_id": np.array([], dtype=np.int64)}))
     lines = data.lines[data.lines["category"] != ""] if len(data.lines) else None
     behaviour = customer_behaviour(
-        data.orders, data.as_of, lines=lines, tickets=data.tickets if len(data.tickets) else None
+        data.orders,
+        data.as_of,
+        lines=lines,
+        tickets=data.tickets if len(data.tickets) else None,
+        engine=engine,
     )
     result.columns = behaviour.features[["customer_id"]].copy()
     steps: list[tuple[str, Callable[[], dict[str, Any]]]] = [
         ("finding segments", lambda: _segments(data, behaviour.features, result)),
-        ("learning churn", lambda: _churn(data, lines, result)),
-        ("checking deviations", lambda: _deviations(data, behaviour.features, result)),
+        ("learning churn", lambda: _churn(data, lines, result, engine)),
+        ("checking deviations", lambda: _deviations(data, behaviour.features, result, engine)),
         ("recommending products", lambda: _recommendations(data, result)),
         ("forecasting sales", lambda: _forecasts(data, result)),
     ]
@@ -141,7 +149,9 @@ def _segments(data: MiningInput, features: pd.DataFrame, result: MiningResult) -
     return segmenter.summary()
 
 
-def _churn(data: MiningInput, lines: pd.DataFrame | None, result: MiningResult) -> dict[str, Any]:
+def _churn(
+    data: MiningInput, lines: pd.DataFrame | None, result: MiningResult, engine: Engine | None
+) -> dict[str, Any]:
     window = churn_window_days(data.orders, data.as_of)  # from how often customers order
     churn = churn_from_history(
         data.orders,
@@ -151,6 +161,7 @@ def _churn(data: MiningInput, lines: pd.DataFrame | None, result: MiningResult) 
         tickets=data.tickets if len(data.tickets) else None,
         invoices=data.invoices if data.invoices is not None and len(data.invoices) else None,
         payments=data.payments,
+        engine=engine,
     )
     scores = churn.scores.to_pandas().set_index("id")
     result.columns["churn_risk"] = (
@@ -170,10 +181,12 @@ def _churn(data: MiningInput, lines: pd.DataFrame | None, result: MiningResult) 
     return metrics | {"median_gap_days": window["median_gap_days"]}
 
 
-def _deviations(data: MiningInput, features: pd.DataFrame, result: MiningResult) -> dict[str, Any]:
+def _deviations(
+    data: MiningInput, features: pd.DataFrame, result: MiningResult, engine: Engine | None
+) -> dict[str, Any]:
     flags = customer_flags(features, bg_nbd=data.bg_nbd, period_days=7.0)
     since = data.as_of - timedelta(days=RECENT_ORDERS_DAYS)
-    orders = unusual_orders(data.orders, since=since)
+    orders = unusual_orders(data.orders, since=since, engine=engine)
     every = (
         pd.concat([f for f in (flags, orders) if len(f)], ignore_index=True)
         if (len(flags) or len(orders))

@@ -27,6 +27,7 @@ from kehu.insight.behaviour import customer_behaviour
 from kehu.insight.churn.outcome import OutcomeResult, train_outcome
 from kehu.insight.churn.reasons import reason_scores
 from kehu.insight.churn.table import FeatureTable
+from kehu.insight.engine import Engine
 from kehu.insight.errors import InputError, coded
 from kehu.insight.segments import LABELS
 
@@ -108,20 +109,28 @@ def churn_from_history(
     seed: int = 0,
     invoices: pd.DataFrame | None = None,
     payments: pd.DataFrame | None = None,
+    engine: Engine | None = None,
 ) -> HistoryChurn:
     """Train a churn model on a past cut-off and score every customer as of ``as_of``.
 
     Train on the cut-off ``as_of - horizon_days`` and score every customer as of
     ``as_of``. ``orders``, ``lines``, ``tickets``, ``invoices`` and ``payments`` as in
     :func:`kehu.insight.behaviour.customer_behaviour` (what was overdue at the cut-off
-    trains the model; what is overdue now is scored).
+    trains the model; what is overdue now is scored). ``engine`` runs the features' SQL
+    (by default an in-process DuckDB).
     """
     if horizon_days < 7:
         raise InputError(f"horizon_days must be at least 7, got {horizon_days}")
     end = pd.Timestamp(as_of).to_pydatetime()
     cutoff = end - timedelta(days=horizon_days)
     past = customer_behaviour(
-        orders, cutoff, lines=lines, tickets=tickets, invoices=invoices, payments=payments
+        orders,
+        cutoff,
+        lines=lines,
+        tickets=tickets,
+        invoices=invoices,
+        payments=payments,
+        engine=engine,
     )
     if len(past.features) < MIN_CUSTOMERS:
         raise coded(
@@ -177,6 +186,7 @@ def churn_from_history(
         channels=past.channels,
         invoices=invoices,
         payments=payments,
+        engine=engine,
     )
     X_now = _readable(now.features).reindex(columns=X_train.columns, fill_value=0.0)
     scoring = FeatureTable(
