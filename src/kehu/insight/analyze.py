@@ -29,10 +29,10 @@ from kehu.insight.likelihood import ConvergenceWarning
 from kehu.insight.rfm import rfm_scores, segment_counts
 from kehu.insight.summary import (
     PERIOD_DAYS,
-    ArrowSummary,
     Summary,
+    SummaryDates,
     prepare_input,
-    summary_arrow,
+    summarize,
 )
 from kehu.insight.value import (
     DEFAULT_ABC,
@@ -300,13 +300,11 @@ def _analyze(
 ) -> Analysis:
     step("summarising transactions")
     columns, dates, observation_end = read_input(source, settings, engine)
-    table = _summary(source, settings, engine, settings.calibration_end, observation_end, columns)
-    # every query the analysis needs is asked while the summary is Arrow, and the engine's
-    # memory (a third of the peak for a million customers) is freed before the frame is made
-    cohorts = cohort_retention(engine, table.holdout_end or table.calibration_end)
-    actual_repeat_purchases = _weekly_repeat_purchases(engine, table)
-    release_engine()
-    s = table.to_summary()
+    # the engine's last queries are asked before the customers become a frame, and its
+    # memory (a third of the peak for a million customers) freed
+    last = _LastQueries(engine, release_engine)
+    s = _summary(source, settings, engine, observation_end, columns, last)
+    cohorts, actual_repeat_purchases = last.cohorts, last.repeat_purchases
     if dates is not None and dates.reason != "last_order":
         s.notes.append(dates.note())
     c = s.customers
@@ -426,23 +424,38 @@ def _summary(
     source: Any,
     settings: AnalysisSettings,
     engine: Engine,
-    calibration_end: date | str | None,
     observation_end: date | str | None,
     prepared: ColumnMap,
-) -> ArrowSummary:
-    return summary_arrow(
+    before_frame: Callable[[SummaryDates], None],
+) -> Summary:
+    return summarize(
         source,
         period=settings.period,
         customer_col=settings.customer_col,
         date_col=settings.date_col,
         amount_col=settings.amount_col,
-        calibration_end=calibration_end,
+        calibration_end=settings.calibration_end,
         observation_end=observation_end,
         date_format=settings.date_format,
         engine=engine,
         prepared=prepared,
         comparison_split=holdout_split,
+        before_frame=before_frame,
     )
+
+
+class _LastQueries:
+    """The engine's last queries (cohorts, weekly repeat purchases), then its release."""
+
+    def __init__(self, engine: Engine, release: Callable[[], None]) -> None:
+        self.engine, self.release = engine, release
+        self.cohorts = pd.DataFrame()
+        self.repeat_purchases: pd.DataFrame | None = None
+
+    def __call__(self, dates: SummaryDates) -> None:
+        self.cohorts = cohort_retention(self.engine, dates.holdout_end or dates.calibration_end)
+        self.repeat_purchases = _weekly_repeat_purchases(self.engine, dates)
+        self.release()
 
 
 def analysis_dates(engine: Engine, settings: AnalysisSettings) -> AnalysisDates | None:
@@ -656,7 +669,7 @@ def _holdout(
     return _tracking(c, bg, s, period_days, actual)
 
 
-def _weekly_repeat_purchases(engine: Engine, s: ArrowSummary) -> pd.DataFrame | None:
+def _weekly_repeat_purchases(engine: Engine, s: SummaryDates) -> pd.DataFrame | None:
     """Return the weekly repeat purchases of the calibration customers (None without a holdout)."""
     if s.holdout_end is None or s.first_purchase is None:
         return None
