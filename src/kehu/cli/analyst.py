@@ -13,6 +13,7 @@ import click
 
 from kehu.cli.console import fail, insight_errors, progress
 from kehu.cli.options import column_option, date_format_option, file_argument, out_option
+from kehu.cli.tuning import arrow_allocates_with_malloc, blas_on_one_thread
 
 
 def default_database_url() -> str:
@@ -22,32 +23,6 @@ def default_database_url() -> str:
         return url
     home = Path(os.environ.get("KEHU_HOME", Path.cwd())).resolve()
     return f"sqlite:///{home / 'var' / 'kehu.sqlite3'}"
-
-
-def _blas_on_one_thread() -> None:
-    """Give numpy's and SciPy's OpenBLAS one thread each, unless the user chose a number.
-
-    The analysis makes only short vector products, for which BLAS threads cost more than
-    they give: each OpenBLAS library starts a thread per core that spins for a while
-    after it loads and after every call, taking the cores DuckDB and the likelihoods
-    use (a million customers: 0.3 s of the command on 2 cores; on 16 cores, 5
-    CPU-seconds of spinning while the modules load). Set before numpy is imported.
-    """
-    if not any(os.environ.get(v) for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")):
-        os.environ["OPENBLAS_NUM_THREADS"] = "1"
-
-
-def _arrow_allocates_with_malloc() -> None:
-    """Give Arrow the system allocator, unless ``ARROW_DEFAULT_MEMORY_POOL`` names one.
-
-    The analysis turns million-row tables between Arrow and pandas several times; Arrow's
-    default pool (mimalloc) holds on to the pages of freed buffers, and with it a
-    million-customer ``kehu analyze`` peaked 50-100 MB higher and took 0.3-0.7 s longer.
-    """
-    if "ARROW_DEFAULT_MEMORY_POOL" not in os.environ:
-        import pyarrow as pa
-
-        pa.set_memory_pool(pa.system_memory_pool())
 
 
 @click.command()
@@ -135,7 +110,7 @@ def analyze(
 ) -> None:
     """Value every customer in a transaction log: RFM, BTYD models, CLV, pyramid,
     lifecycle; writes customers.parquet, models.json and report.html."""
-    _blas_on_one_thread()
+    blas_on_one_thread()
     from kehu.insight.analyze import AnalysisSettings
     from kehu.insight.analyze import analyze as run_analysis
     from kehu.insight.report import write_outputs
@@ -163,7 +138,7 @@ def analyze(
         config = _spark_settings(spark_conf)
         models, paths = _analyze_on_spark(source, settings, spark_master, config, Path(out_dir))
     else:
-        _arrow_allocates_with_malloc()
+        arrow_allocates_with_malloc()
         with progress() as update, insight_errors():
             result = run_analysis(source, settings, progress=update)
             update("writing outputs")

@@ -9,6 +9,7 @@ import click
 
 from kehu.cli.console import fail, progress
 from kehu.cli.crm import setup_django
+from kehu.cli.tuning import blas_on_one_thread
 
 if TYPE_CHECKING:
     from kehu.crm.intelligence.models import ValueRun
@@ -44,6 +45,7 @@ def score(
 ) -> None:
     """Score every customer in the CRM database (RFM, P(alive), CLV, tiers, lifecycle)
     and write the scores back; run it from cron for a nightly update."""
+    blas_on_one_thread()  # before Django's apps load numpy
     setup_django()
     from datetime import date
 

@@ -74,6 +74,19 @@ def test_kehu_score_reports_a_failed_run_and_exits_non_zero():
     assert ValueRun.objects.get().status == ValueRun.Status.FAILED
 
 
+def test_kehu_score_gives_blas_one_thread_unless_the_user_chose_a_number(monkeypatch):
+    import os
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    CliRunner().invoke(main, ["score"])
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS")
+    monkeypatch.setenv("OMP_NUM_THREADS", "4")
+    CliRunner().invoke(main, ["score"])
+    assert "OPENBLAS_NUM_THREADS" not in os.environ
+
+
 def test_kehu_score_refuses_while_a_run_is_in_progress():
     request_run()
     result = CliRunner().invoke(main, ["score"])
