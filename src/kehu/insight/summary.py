@@ -89,6 +89,10 @@ def _date(value: date) -> str:
 MONEY_DECIMALS = 6
 
 
+#: A usable day with a purchase (a day's gross is its purchases; returns are apart).
+BOUGHT = "gross > 0 AND day IS NOT NULL"
+
+
 def _money(sql: str) -> str:
     return f"ROUND({sql}, {MONEY_DECIMALS})"
 
@@ -115,11 +119,10 @@ def per_customer_sql(
     (:func:`split_rows_sql`), from the same aggregation.
     """
     end = _date(calibration_end)
-    bought = "gross > 0 AND day IS NOT NULL"
-    in_calibration = f"{bought} AND day <= {end}"
+    in_calibration = f"{BOUGHT} AND day <= {end}"
     holdout = ""
     if holdout_end is not None:
-        in_holdout = f"{bought} AND day > {end} AND day <= {_date(holdout_end)}"
+        in_holdout = f"{BOUGHT} AND day > {end} AND day <= {_date(holdout_end)}"
         holdout = (
             f", COUNT(*) FILTER (WHERE {in_holdout}) AS holdout_actual, "
             f"COALESCE({_money(f'SUM(gross + returned) FILTER (WHERE {in_holdout})')}, 0) "
@@ -127,10 +130,10 @@ def per_customer_sql(
         )
     return (
         "SELECT customer_id, "
-        f"MIN(day) FILTER (WHERE {bought}) AS first_buy, "
+        f"MIN(day) FILTER (WHERE {BOUGHT}) AS first_buy, "
         f"MAX(CASE WHEN {in_calibration} THEN day END, 2) AS last_two, "
         f"COUNT(*) FILTER (WHERE {in_calibration}) AS purchase_days, "
-        f"{_money(f'ARG_MIN(gross, day) FILTER (WHERE {bought})')} AS first_gross, "
+        f"{_money(f'ARG_MIN(gross, day) FILTER (WHERE {BOUGHT})')} AS first_gross, "
         f"{_money(f'SUM(gross) FILTER (WHERE day <= {end})')} AS gross_spend, "
         f"{_money(f'SUM(returned) FILTER (WHERE day <= {end})')} AS returned_spend, "
         "COUNT(*) FILTER (WHERE day IS NOT NULL AND (gross > 0 OR returned < 0)) AS usable_days"
@@ -142,11 +145,11 @@ def per_customer_sql(
 def _split_columns(split: date | None, end: str) -> str:
     if split is None:
         return ""
-    bought, cut = "gross > 0 AND day IS NOT NULL", _date(split)
+    cut = _date(split)
     return (
-        f", COUNT(*) FILTER (WHERE {bought} AND day <= {cut}) AS split_days, "
-        f"MAX(day) FILTER (WHERE {bought} AND day <= {cut}) AS split_last, "
-        f"COUNT(*) FILTER (WHERE {bought} AND day > {cut} AND day <= {end}) AS split_holdout"
+        f", COUNT(*) FILTER (WHERE {BOUGHT} AND day <= {cut}) AS split_days, "
+        f"MAX(day) FILTER (WHERE {BOUGHT} AND day <= {cut}) AS split_last, "
+        f"COUNT(*) FILTER (WHERE {BOUGHT} AND day > {cut} AND day <= {end}) AS split_holdout"
     )
 
 
@@ -173,22 +176,18 @@ def summary_sql(
     period_days: float,
     calibration_end: date,
     holdout_end: date | None,
-    *,
-    source: str = PER_CUSTOMER,
-    ordered: bool = True,
 ) -> str:
     """Return the SQL of the per-customer summary.
 
     Return the per-customer summary (see the module docstring), from the per-customer
-    table (or ``source``, a subquery of :func:`per_customer_sql`), by customer id unless
-    not ``ordered``. ``first_gross`` is the value of the first purchase ever, the
+    table, by customer id. ``first_gross`` is the value of the first purchase ever, the
     calibration's first.
     """
     end = _date(calibration_end)
     holdout_cols = ", holdout_actual, holdout_spend" if holdout_end is not None else ""
     return (
         "WITH p AS (SELECT *, first_buy AS first_purchase, last_two[1] AS last_purchase, "
-        f"last_two[2] AS previous_purchase FROM {source} WHERE first_buy <= {end}) "
+        f"last_two[2] AS previous_purchase FROM {PER_CUSTOMER} WHERE first_buy <= {end}) "
         "SELECT customer_id, first_purchase, last_purchase, "
         f"DATE_DIFF('day', last_purchase, {end}) AS days_since_last, "
         "purchase_days - 1 AS frequency, "
@@ -201,7 +200,7 @@ def summary_sql(
         "DATE_DIFF('day', previous_purchase, last_purchase) AS last_gap_days, "
         "CASE WHEN purchase_days > 2 THEN CAST(DATE_DIFF('day', first_purchase, "
         "previous_purchase) AS DOUBLE) / (purchase_days - 2) END AS prior_mean_gap_days"
-        f"{holdout_cols} FROM p" + (" ORDER BY customer_id" if ordered else "")
+        f"{holdout_cols} FROM p ORDER BY customer_id"
     )
 
 
