@@ -9,7 +9,7 @@ import pickle
 import pyarrow as pa
 import pytest
 
-from kehu.insight.engine import DuckDBEngine, QueryError, engine_or_duckdb
+from kehu.insight.engine import CLUSTER_FROM_THREADS, DuckDBEngine, QueryError, engine_or_duckdb
 from kehu.insight.errors import InsightError
 
 
@@ -50,6 +50,20 @@ def test_a_setting_the_backend_refuses_names_the_setting():
     with pytest.raises(QueryError, match="setting memory_limit") as caught:
         DuckDBEngine(memory_limit="a lot")
     assert caught.value.query == "SET memory_limit = ?"
+
+
+@pytest.mark.parametrize("threads", [2, CLUSTER_FROM_THREADS])
+def test_a_table_clustered_by_a_key_keeps_its_rows_and_orders_them_from_enough_threads(threads):
+    keys = pa.table({"k": [(i * 7919) % 1000 for i in range(20_000)], "v": range(20_000)})
+    with DuckDBEngine(threads=threads) as engine:
+        engine.register_table("t", keys)
+        engine.materialize("c", "SELECT k, SUM(v) AS s FROM t GROUP BY k", clustered_by="k")
+        stored = engine.query("SELECT k, s FROM c ORDER BY rowid", "stored").to_pydict()
+    assert engine.threads == threads
+    assert sorted(stored["k"]) == list(range(1000))
+    assert sum(stored["s"]) == sum(range(20_000))
+    if threads >= CLUSTER_FROM_THREADS:
+        assert stored["k"] == list(range(1000))
 
 
 def test_execute_binds_parameters():

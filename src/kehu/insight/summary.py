@@ -439,7 +439,7 @@ def prepare_input(
         engine.materialize(TRANSACTIONS, typed)
     else:
         engine.create_view(TRANSACTIONS, typed)
-    engine.materialize(DAILY_ALL, daily_all_sql())
+    engine.materialize(DAILY_ALL, daily_all_sql(), clustered_by="customer_id")
     engine.create_view(DAILY, daily_sql())
     return columns
 
