@@ -90,8 +90,22 @@ def test_features_and_unusual_orders_are_the_same_on_spark():
         check_exact=False,
         rtol=1e-9,
     )
-    columns = ["customer_id", "order_id", "ordered_at", "amount"]
-    flagged = unusual_orders(orders[columns])
-    flagged_on_spark = unusual_orders(orders[columns], engine=spark)
+    flagged = unusual_orders(orders)
+    flagged_on_spark = unusual_orders(orders, engine=spark)
     assert len(flagged) > 0
     assert sorted(flagged["order_id"]) == sorted(flagged_on_spark["order_id"])
+
+    # the same frames again (the churn model's cut-off, the deviation checks): not copied
+    copies = []
+    copy = spark.session.createDataFrame
+    spark.session.createDataFrame = lambda frame, *a, **k: copies.append(frame) or copy(frame)
+    again = customer_behaviour(orders, AS_OF, lines=lines, tickets=tickets, engine=spark)
+    unusual_orders(orders, engine=spark)
+    pd.testing.assert_frame_equal(on_spark.features, again.features)
+    assert copies == []
+    changed = orders.assign(amount=orders["amount"] * 2)
+    doubled = customer_behaviour(changed, AS_OF, lines=lines, tickets=tickets, engine=spark)
+    assert len(copies) == 1 and copies[0] is changed
+    assert doubled.features["total_spend"].sum() == pytest.approx(
+        2 * on_spark.features["total_spend"].sum()
+    )

@@ -93,6 +93,11 @@ def test_unusual_orders_and_returns():
     assert big["order_id"] == 7 and "an order of 2,500" in big["reason"]
     assert "their median order of 104" in big["reason"]
     assert unusual_orders(_orders(rows), since="2026-06-16")["kind"].tolist() == ["unusual_return"]
+    # other columns of the orders are carried along unread; a missing one is named
+    with_channel = _orders(rows).assign(channel="web")
+    assert unusual_orders(with_channel)["order_id"].tolist() == flags["order_id"].tolist()
+    with pytest.raises(InputError, match=r"missing \['order_id'\]"):
+        unusual_orders(_orders(rows).drop(columns="order_id"))
 
 
 def _histories(n: int = 1500, seed: int = 0) -> pd.DataFrame:

@@ -57,7 +57,8 @@ class Behaviour:
     channels: list[str]
 
 
-def _check(frame: pd.DataFrame | None, columns: tuple[str, ...], name: str) -> None:
+def check_columns(frame: pd.DataFrame | None, columns: tuple[str, ...], name: str) -> None:
+    """Raise :class:`InputError` naming the columns ``frame`` (if given) lacks."""
     if frame is None:
         return
     missing = [c for c in columns if c not in frame.columns]
@@ -102,9 +103,9 @@ def customer_behaviour(
     ``invoices`` and ``payments`` (optional) add what the customer owed past its due
     dates (:mod:`kehu.insight.receivables`).
     """
-    _check(orders, ORDER_COLUMNS, "orders")
-    _check(lines, LINE_COLUMNS, "order lines")
-    _check(tickets, TICKET_COLUMNS, "tickets")
+    check_columns(orders, ORDER_COLUMNS, "orders")
+    check_columns(lines, LINE_COLUMNS, "order lines")
+    check_columns(tickets, TICKET_COLUMNS, "tickets")
     cutoff = pd.Timestamp(as_of).to_pydatetime().replace(tzinfo=None)
     if invoices is not None:
         receivables.check_columns(invoices, payments)

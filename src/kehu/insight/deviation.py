@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import poisson
 
-from kehu.insight.behaviour import WINDOW_DAYS
+from kehu.insight.behaviour import ORDER_COLUMNS, WINDOW_DAYS, check_columns
 from kehu.insight.engine import Engine, engine_or_duckdb, timestamp_literal
 
 LOOKBACK_DAYS = 365  # a customer gone longer is lost, not deviating: no flag
@@ -186,9 +186,11 @@ def unusual_orders(
     ``orders``: ``customer_id, order_id, ordered_at, amount``. ``engine`` runs the SQL
     (by default an in-process DuckDB on two threads).
     """
+    check_columns(orders, ORDER_COLUMNS, "orders")
     start = pd.Timestamp(since).to_pydatetime() if since is not None else datetime(1900, 1, 1)
     with engine_or_duckdb(engine, threads=2) as run:
-        run.register_table("orders_in", orders[["customer_id", "order_id", "ordered_at", "amount"]])
+        # the whole frame, as the behaviour features register it: copied to Spark once a run
+        run.register_table("orders_in", orders)
         found = run.query(_unusual_sql(timestamp_literal(start)), "unusual orders").to_pandas()
     if found.empty:
         return pd.DataFrame(columns=FLAG_COLUMNS)

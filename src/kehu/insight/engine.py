@@ -340,6 +340,8 @@ class SparkEngine:
             session = builder.getOrCreate()
         session.sparkContext.setLogLevel("ERROR")
         self.session = session
+        #: the last table copied to Spark under each name, and Spark's frame of it
+        self._sent: dict[str, tuple[pa.Table | pd.DataFrame, Any]] = {}
 
     @staticmethod
     def transpile(sql: str) -> str:
@@ -352,9 +354,18 @@ class SparkEngine:
         return str(tree.sql(dialect="spark"))
 
     def register_table(self, name: str, table: pa.Table | pd.DataFrame) -> None:
-        """Make an in-memory table readable as the temporary view ``name`` (copied)."""
-        frame = table.to_pandas() if isinstance(table, pa.Table) else table
-        self.session.createDataFrame(frame).createOrReplaceTempView(name)
+        """Make an in-memory table readable as the temporary view ``name`` (copied).
+
+        The same object registered again under the same name is not copied again: the
+        CRM's run reads its orders in four steps, each of which registers them. A table
+        given here is read as it was when first given, so it must not be changed in place
+        while the engine is open.
+        """
+        sent = self._sent.get(name)
+        if sent is None or sent[0] is not table:
+            frame = table.to_pandas() if isinstance(table, pa.Table) else table
+            sent = self._sent[name] = (table, self.session.createDataFrame(frame))
+        sent[1].createOrReplaceTempView(name)
 
     def register_csv(self, name: str, path: Path, delimiter: str | None = None) -> None:
         """Make a CSV file (a header line, every column as text) the view ``name``."""
