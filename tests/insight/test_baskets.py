@@ -148,6 +148,8 @@ def test_one_basket_per_line(tmp_path):
         (["--min-support", "0"], "--min-support must be in (0, 1]"),
         (["--min-support", "0.1", "--basket-col", "nope"], "--item-col"),
         (["--min-support", "0.1", "--basket-col", "nope", "--item-col", "item"], "nope"),
+        (["--min-support", "0", "--engine", "spark"], "--min-support must be in (0, 1]"),
+        (["--min-support", "0.1", "--engine", "spark", "--spark-conf", "x"], "KEY=VALUE"),
     ],
 )
 def test_bad_input_gets_a_message(tmp_path, args, message):

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import click
 
 from kehu.cli.console import fail, insight_errors, progress
 from kehu.cli.options import column_option, date_format_option, file_argument, out_option
+from kehu.cli.spark import spark_engine, spark_options, spark_settings
 from kehu.cli.tuning import arrow_allocates_with_malloc, blas_on_one_thread
 
 
@@ -75,20 +75,7 @@ def default_database_url() -> str:
     "nothing per customer on this machine; writes customers.parquet as a folder of parts, "
     "models.json and cohorts.csv.",
 )
-@click.option(
-    "--spark-master",
-    default="local[*]",
-    show_default=True,
-    help="With --engine spark: the cluster, e.g. spark://host:7077 (its workers need "
-    "kehu installed and OUT on storage they share).",
-)
-@click.option(
-    "--spark-conf",
-    multiple=True,
-    metavar="KEY=VALUE",
-    help="With --engine spark: a Spark setting, as spark-submit's --conf "
-    "(e.g. spark.driver.memory=12g, spark.sql.shuffle.partitions=64); repeatable.",
-)
+@spark_options(workers_write_out=True)
 def analyze(
     input_path: str | None,
     sql: str | None,
@@ -135,7 +122,7 @@ def analyze(
 
         source = DatabaseQuery(database_url or default_database_url(), sql)
     if engine == "spark":
-        config = _spark_settings(spark_conf)
+        config = spark_settings(spark_conf)
         models, paths = _analyze_on_spark(source, settings, spark_master, config, Path(out_dir))
     else:
         arrow_allocates_with_malloc()
@@ -163,16 +150,6 @@ def analyze(
         click.echo(f"wrote {path}")
 
 
-def _spark_settings(pairs: tuple[str, ...]) -> dict[str, str]:
-    settings = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            fail(f"--spark-conf takes KEY=VALUE, e.g. spark.driver.memory=12g; got {pair!r}")
-        settings[key.strip()] = value.strip()
-    return settings
-
-
 def _analyze_on_spark(
     source: Any, settings: Any, master: str, config: dict[str, str], out_dir: Path
 ) -> tuple[dict[str, Any], dict[str, Path]]:
@@ -186,21 +163,11 @@ def _analyze_on_spark(
     with progress() as update, insight_errors():
         update(f"starting Spark ({master})")
         from kehu.insight.distributed import analyze_on_cluster, write_cluster_outputs
-        from kehu.insight.engine import SparkEngine, spark_start_failure
 
-        if importlib.util.find_spec("pyspark") is None:
-            fail("--engine spark needs PySpark: pip install 'kehu[spark]' (and Java 17+)")
-
-        try:
-            engine = SparkEngine(master=master, config=config)
-        except Exception as e:  # pyspark and py4j raise several unrelated types
-            fail(spark_start_failure(e, master))
-        try:
+        with spark_engine(master, config) as engine:
             result = analyze_on_cluster(source, settings, engine=engine, progress=update)
             update("writing outputs")
             paths = write_cluster_outputs(result, engine, out_dir)
-        finally:
-            engine.session.stop()
     return result.models, paths
 
 
@@ -264,6 +231,15 @@ def churn(
 @click.option("--min-confidence", type=float, required=True, help="Least confidence, e.g. 0.3.")
 @click.option("--max-len", type=int, help="Largest itemset [no limit].")
 @out_option("Folder for rules.parquet and itemsets.parquet.")
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="local: in this process. spark: the baskets read and counted on a Spark cluster "
+    "(FP-growth on the workers), only the frequent itemsets back on this machine.",
+)
+@spark_options(workers_write_out=False)
 def baskets(
     input_path: str,
     basket_col: str | None,
@@ -274,20 +250,49 @@ def baskets(
     min_confidence: float,
     max_len: int | None,
     out_dir: str,
+    engine: str,
+    spark_master: str,
+    spark_conf: tuple[str, ...],
 ) -> None:
     """What sells together: frequent itemsets and association rules (support,
     confidence, lift), the same as mlxtend's fpgrowth + association_rules."""
-    from kehu.insight.baskets import mine, read_baskets, write_mined
+    from kehu.insight.baskets import check_thresholds, mine, read_baskets, write_mined
 
+    one_per_line = layout == "basket"
     with insight_errors():
-        basket_ids, items, skipped = read_baskets(
-            input_path, basket_col, item_col, layout == "basket", separator
-        )
-        mined = mine(basket_ids, items, min_support, min_confidence, max_len)
+        if engine == "spark":
+            check_thresholds(min_support, min_confidence, max_len)  # before Spark starts
+            if not Path(input_path).is_file():
+                fail(f"input file '{input_path}' does not exist")
+            with (
+                progress() as update,
+                spark_engine(spark_master, spark_settings(spark_conf)) as spark,
+            ):
+                update(f"counting baskets on Spark ({spark_master})")
+                from kehu.insight.spark_baskets import mine_on_spark
+
+                found = mine_on_spark(
+                    spark,
+                    input_path,
+                    min_support,
+                    min_confidence,
+                    max_len,
+                    basket_col=basket_col,
+                    item_col=item_col,
+                    one_per_line=one_per_line,
+                    separator=separator,
+                )
+            mined, n_lines, skipped = found.mined, found.lines, found.skipped
+        else:
+            basket_ids, items, skipped = read_baskets(
+                input_path, basket_col, item_col, one_per_line, separator
+            )
+            mined = mine(basket_ids, items, min_support, min_confidence, max_len)
+            n_lines = len(items) + skipped
         out = write_mined(mined, out_dir)
     click.echo(f"wrote {out / 'rules.parquet'}, {out / 'itemsets.parquet'}")
     click.echo(
-        f"lines={len(items) + skipped:,} skipped_blank={skipped:,} baskets={mined.baskets:,} "
+        f"lines={n_lines:,} skipped_blank={skipped:,} baskets={mined.baskets:,} "
         f"itemsets={len(mined.itemsets):,} rules={len(mined.rules):,}"
     )
 

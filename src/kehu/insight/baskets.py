@@ -83,7 +83,7 @@ def frequent_itemsets(
 ) -> pd.DataFrame:
     """Every itemset with ``count / baskets >= min_support`` (up to ``max_len`` items)."""
     n = data.baskets
-    threshold = _min_count(min_support, n)
+    threshold = min_count(min_support, n)
     found_sets: list[tuple[int, ...]] = []
     found_counts: list[int] = []
     counts = np.bitwise_count(data.bits).sum(axis=1)
@@ -114,7 +114,7 @@ def frequent_itemsets(
     return frame.sort_values(["count", "itemsets"], ascending=[False, True], ignore_index=True)
 
 
-def _min_count(min_support: float, n: int) -> int:
+def min_count(min_support: float, n: int) -> int:
     """Return the least count whose support (count / n, in floating point) reaches min_support."""
     count = max(int(np.ceil(min_support * n)), 0)
     while count > 0 and (count - 1) / float(n) >= min_support:
@@ -162,15 +162,20 @@ def mine(
     Each row of ``basket_ids``/``items`` is one item in one basket. Bad thresholds raise
     :class:`~kehu.insight.errors.InputError` naming the option.
     """
+    check_thresholds(min_support, min_confidence, max_len)
+    data = basket_data(basket_ids, items, min_support)
+    itemsets = frequent_itemsets(data, min_support, max_len)
+    return Mined(itemsets, association_rules(itemsets, min_confidence), data.baskets)
+
+
+def check_thresholds(min_support: float, min_confidence: float, max_len: int | None) -> None:
+    """Raise :class:`~kehu.insight.errors.InputError` naming the option out of range."""
     if not 0 < min_support <= 1:
         raise InputError(f"--min-support must be in (0, 1], got {min_support}")
     if not 0 <= min_confidence <= 1:
         raise InputError(f"--min-confidence must be in [0, 1], got {min_confidence}")
     if max_len is not None and max_len < 1:
         raise InputError(f"--max-len must be at least 1, got {max_len}")
-    data = basket_data(basket_ids, items, min_support)
-    itemsets = frequent_itemsets(data, min_support, max_len)
-    return Mined(itemsets, association_rules(itemsets, min_confidence), data.baskets)
 
 
 def read_baskets(

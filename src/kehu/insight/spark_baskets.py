@@ -1,0 +1,174 @@
+"""What sells together, counted on a Spark cluster: `kehu baskets --engine spark`.
+
+The baskets are read, deduplicated and counted where the data is: Spark reads the file,
+gathers each basket's distinct items, and Spark ML's FP-growth (Li et al. 2008, "PFP:
+parallel FP-growth for query recommendation") finds the frequent itemsets on the
+workers. Only the frequent itemsets come back to this process, which derives the
+association rules from them (:func:`kehu.insight.baskets.association_rules`: every
+split into antecedents and consequents, as mlxtend; Spark's own rules keep single-item
+consequents only). The result equals :func:`kehu.insight.baskets.mine` on the same
+file and thresholds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kehu.insight.baskets import Mined, association_rules, check_thresholds, min_count
+from kehu.insight.engine import QueryError, SparkEngine
+from kehu.insight.errors import InputError, InsightError
+
+__all__ = ["SparkBaskets", "mine_on_spark"]
+
+
+@dataclass
+class SparkBaskets:
+    """What Spark mined, and how many input lines it read and skipped (blank)."""
+
+    mined: Mined
+    lines: int
+    skipped: int
+
+
+def mine_on_spark(
+    engine: SparkEngine,
+    path: str | Path,
+    min_support: float,
+    min_confidence: float,
+    max_len: int | None = None,
+    *,
+    basket_col: str | None = None,
+    item_col: str | None = None,
+    one_per_line: bool = False,
+    separator: str = ",",
+) -> SparkBaskets:
+    """Mine the baskets of ``path`` on ``engine``'s cluster.
+
+    ``path`` as :func:`kehu.insight.baskets.read_baskets` reads it: a table (CSV or
+    Parquet) with ``basket_col`` and ``item_col``, or with ``one_per_line`` a text file
+    of one basket per line, items split by ``separator``. A line without a basket id or
+    an item (empty or missing) is skipped and counted; an item repeated in a basket
+    counts once.
+    """
+    check_thresholds(min_support, min_confidence, max_len)
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        return _mine(
+            min_support,
+            min_confidence,
+            max_len,
+            _lines(engine, path, basket_col, item_col, one_per_line, separator),
+        )
+    except InsightError:
+        raise
+    except Exception as e:  # pyspark and py4j raise several unrelated types
+        raise QueryError("counting baskets on Spark", _reason(e), f"the baskets of {path}") from e
+
+
+def _mine(
+    min_support: float,
+    min_confidence: float,
+    max_len: int | None,
+    lines: Any,
+) -> SparkBaskets:
+    from pyspark.ml.fpm import FPGrowth
+    from pyspark.sql import functions as F
+
+    blank = _blank("basket") | _blank("item")
+    counted = lines.agg(
+        F.count(F.lit(1)).alias("lines"), F.sum(F.when(blank, 1).otherwise(0)).alias("skipped")
+    ).first()
+    n_lines, skipped = int(counted["lines"]), int(counted["skipped"] or 0)
+    baskets = (
+        lines.where(~blank)
+        .groupBy("basket")
+        .agg(F.collect_set("item").alias("items"))
+        .localCheckpoint(eager=True)
+    )
+    n = baskets.count()
+    if n == 0:
+        raise InputError("no baskets: every row lacks a basket id or an item")
+    # Spark keeps count >= ceil(minSupport * n); half a basket below the least count
+    # that passes the support test as mlxtend makes it keeps exactly that count
+    least = min_count(min_support, n)
+    found = FPGrowth(itemsCol="items", minSupport=(least - 0.5) / n).fit(baskets).freqItemsets
+    if max_len is not None:
+        found = found.where(F.size("items") <= max_len)
+    itemsets = _itemsets(found.toPandas(), n)
+    return SparkBaskets(
+        Mined(itemsets, association_rules(itemsets, min_confidence), n), n_lines, skipped
+    )
+
+
+def _lines(
+    engine: SparkEngine,
+    path: Path,
+    basket_col: str | None,
+    item_col: str | None,
+    one_per_line: bool,
+    separator: str,
+) -> Any:
+    """Return the input as Spark rows of (``basket``, ``item``) text, blank ones kept."""
+    from pyspark.sql import functions as F
+
+    session = engine.session
+    if one_per_line:
+        text = session.read.text(str(path)).where(F.col("value") != "")
+        baskets = text.select(
+            F.monotonically_increasing_id().cast("string").alias("basket"),
+            F.split("value", _literal_pattern(separator)).alias("items"),
+        )
+        lines = baskets.select("basket", F.explode("items").alias("item"))
+        return lines.select("basket", F.trim("item").alias("item"))
+    if not basket_col or not item_col:
+        raise InputError("give --basket-col and --item-col (or --format basket)")
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith(".parquet"):
+        table = session.read.parquet(str(path))
+    else:
+        reader = session.read.options(header=True, inferSchema=False, escape='"')
+        table = reader.csv(str(path))
+    missing = [c for c in (basket_col, item_col) if c not in table.columns]
+    if missing:
+        raise InputError(f"{path}: no column {missing[0]!r}; the columns are {table.columns}")
+    return table.select(
+        F.col(f"`{basket_col}`").cast("string").alias("basket"),
+        F.col(f"`{item_col}`").cast("string").alias("item"),
+    )
+
+
+def _reason(error: Exception) -> str:
+    """Return the first line of what Spark said: a Java exception's own message, not Py4J's."""
+    java = getattr(error, "java_exception", None)
+    text = str(java.getMessage() if java is not None else error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _blank(column: str) -> Any:
+    """Return the test that a line's ``column`` is missing or empty (a skipped line)."""
+    from pyspark.sql import functions as F
+
+    return F.col(column).isNull() | (F.col(column) == "")
+
+
+def _literal_pattern(separator: str) -> str:
+    """Spark's ``split`` takes a regular expression: the separator, quoted."""
+    return "".join(f"\\{ch}" if not ch.isalnum() else ch for ch in separator)
+
+
+def _itemsets(found: pd.DataFrame, n: int) -> pd.DataFrame:
+    """Spark's frequent itemsets as :func:`kehu.insight.baskets.frequent_itemsets` gives them."""
+    frame = pd.DataFrame(
+        {
+            "itemsets": [tuple(sorted(items)) for items in found["items"]],
+            "count": found["freq"].astype("int64").to_numpy(),
+        }
+    )
+    frame["support"] = frame["count"] / float(n)
+    return frame.sort_values(["count", "itemsets"], ascending=[False, True], ignore_index=True)
