@@ -12,7 +12,7 @@ import click
 
 from kehu.cli.console import fail, insight_errors, progress
 from kehu.cli.options import column_option, date_format_option, file_argument, out_option
-from kehu.cli.spark import spark_engine, spark_options, spark_settings
+from kehu.cli.spark import engine_option, spark_engine, spark_options, spark_settings
 from kehu.cli.tuning import arrow_allocates_with_malloc, blas_on_one_thread
 
 
@@ -66,12 +66,9 @@ def default_database_url() -> str:
     help="Share of spend that is profit (1 = CLV in revenue).",
 )
 @click.option("--no-pareto-nbd", is_flag=True, help="Skip the (slower) Pareto/NBD fit.")
-@click.option(
-    "--engine",
-    type=click.Choice(["duckdb", "spark"]),
-    default="duckdb",
-    show_default=True,
-    help="duckdb: in this process. spark: on a Spark cluster (or Spark on this machine), "
+@engine_option(
+    "duckdb",
+    "duckdb: in this process. spark: on a Spark cluster (or Spark on this machine), "
     "nothing per customer on this machine; writes customers.parquet as a folder of parts, "
     "models.json and cohorts.csv.",
 )
@@ -231,12 +228,9 @@ def churn(
 @click.option("--min-confidence", type=float, required=True, help="Least confidence, e.g. 0.3.")
 @click.option("--max-len", type=int, help="Largest itemset [no limit].")
 @out_option("Folder for rules.parquet and itemsets.parquet.")
-@click.option(
-    "--engine",
-    type=click.Choice(["local", "spark"]),
-    default="local",
-    show_default=True,
-    help="local: in this process. spark: the baskets read and counted on a Spark cluster "
+@engine_option(
+    "local",
+    "local: in this process. spark: the baskets read and counted on a Spark cluster "
     "(FP-growth on the workers), only the frequent itemsets back on this machine.",
 )
 @spark_options(workers_write_out=False)

@@ -21,6 +21,13 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def engine_option(local: str, help: str) -> Callable[[F], F]:
+    """``--engine LOCAL|spark``: where the command runs, ``local`` (its name) by default."""
+    return click.option(
+        "--engine", type=click.Choice([local, "spark"]), default=local, show_default=True, help=help
+    )
+
+
 def spark_options(*, workers_write_out: bool) -> Callable[[F], F]:
     """``--spark-master`` and ``--spark-conf``; ``workers_write_out``: the workers write
     into OUT, which they must then share."""
