@@ -182,3 +182,57 @@ def test_blas_gets_one_thread_unless_the_user_chose_a_number(tmp_path, monkeypat
     _run(str(path), "--out", str(tmp_path / "o"), "--no-pareto-nbd")
     expected = chosen.get("OPENBLAS_NUM_THREADS", "1" if not chosen else None)
     assert os.environ.get("OPENBLAS_NUM_THREADS") == expected
+
+
+@pytest.mark.parametrize("chosen", [None, "8"])
+def test_malloc_arenas_are_capped_unless_the_user_chose_a_number(monkeypatch, chosen):
+    import platform
+
+    from kehu.cli.tuning import malloc_arenas_capped
+
+    if chosen is None:
+        monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    else:
+        monkeypatch.setenv("MALLOC_ARENA_MAX", chosen)
+    on_glibc = platform.libc_ver()[0] == "glibc"
+    assert malloc_arenas_capped() is (chosen is None and on_glibc)
+
+
+def test_kehu_threads_caps_duckdb_the_sums_and_arrow(tmp_path, monkeypatch):
+    import pyarrow as pa
+
+    from kehu.insight.btyd._parallel import row_slices
+    from kehu.insight.engine import DuckDBEngine
+    from kehu.insight.threads import analysis_threads, cores
+
+    monkeypatch.delenv("KEHU_THREADS", raising=False)
+    assert analysis_threads() == cores()
+    monkeypatch.setenv("KEHU_THREADS", "3")
+    with (
+        DuckDBEngine() as engine,
+        DuckDBEngine(threads=8) as asked_more,
+        DuckDBEngine(threads=2) as asked_less,
+    ):
+        assert (engine.threads, asked_more.threads, asked_less.threads) == (3, 3, 2)
+    assert len(row_slices(1_000_000)) == 3
+    before = pa.cpu_count()
+    path = tmp_path / "log.csv"
+    path.write_text("customer,date,amount\nc1,2024-01-02,5\nc1,2024-03-02,7\nc2,2024-02-02,3\n")
+    try:
+        result = _run(str(path), "--out", str(tmp_path / "o"), "--no-pareto-nbd")
+        assert result.exit_code == 0, result.output
+        assert pa.cpu_count() == 3
+    finally:
+        pa.set_cpu_count(before)
+
+
+@pytest.mark.parametrize("value", ["many", "0", "-2", "1.5"])
+def test_a_kehu_threads_that_is_not_a_count_is_one_plain_error(tmp_path, monkeypatch, value):
+    monkeypatch.setenv("KEHU_THREADS", value)
+    path = tmp_path / "log.csv"
+    path.write_text("customer,date,amount\nc1,2024-01-02,5\nc1,2024-03-02,7\n")
+    result = _run(str(path), "--out", str(tmp_path / "o"))
+    assert result.exit_code != 0
+    assert result.output.strip().splitlines()[-1] == (
+        f"error: KEHU_THREADS must be a whole number of threads, at least 1; got {value!r}"
+    )

@@ -13,7 +13,12 @@ import click
 from kehu.cli.console import fail, insight_errors, progress
 from kehu.cli.options import column_option, date_format_option, file_argument, out_option
 from kehu.cli.spark import engine_option, spark_engine, spark_options, spark_settings
-from kehu.cli.tuning import arrow_allocates_with_malloc, blas_on_one_thread
+from kehu.cli.tuning import (
+    arrow_allocates_with_malloc,
+    arrow_threads_as_chosen,
+    blas_on_one_thread,
+    malloc_arenas_capped,
+)
 
 
 def default_database_url() -> str:
@@ -95,6 +100,7 @@ def analyze(
     """Value every customer in a transaction log: RFM, BTYD models, CLV, pyramid,
     lifecycle; writes customers.parquet, models.json and report.html."""
     blas_on_one_thread()
+    malloc_arenas_capped()
     from kehu.insight.analyze import AnalysisSettings
     from kehu.insight.analyze import analyze as run_analysis
     from kehu.insight.report import write_outputs
@@ -124,6 +130,7 @@ def analyze(
     else:
         arrow_allocates_with_malloc()
         with progress() as update, insight_errors():
+            arrow_threads_as_chosen()
             result = run_analysis(source, settings, progress=update)
             update("writing outputs")
             paths = write_outputs(result, Path(out_dir))

@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 
 from kehu.insight.errors import InsightError
+from kehu.insight.threads import chosen_threads
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,8 @@ class DuckDBEngine:
     Parameters
     ----------
     threads : int, optional
-        Threads a query may use (DuckDB's default: every core).
+        Threads a query may use (DuckDB's default: every core); never more than
+        ``KEHU_THREADS`` where that is set (:mod:`kehu.insight.threads`).
     memory_limit : str, optional
         Memory a query may use before it spills to disk, e.g. ``"512MB"``.
     settings : mapping, optional
@@ -153,6 +155,8 @@ class DuckDBEngine:
     ) -> None:
         self.connection = duckdb.connect()
         chosen: dict[str, object] = {}
+        if (limit := chosen_threads()) is not None:
+            threads = min(threads or limit, limit)
         if threads:
             chosen["threads"] = int(threads)
         if memory_limit:
