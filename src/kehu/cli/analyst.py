@@ -77,7 +77,7 @@ def default_database_url() -> str:
     "nothing per customer on this machine; writes customers.parquet as a folder of parts, "
     "models.json and cohorts.csv.",
 )
-@spark_options(workers_write_out=True)
+@spark_options(workers_need="kehu installed and OUT on storage they share")
 def analyze(
     input_path: str | None,
     sql: str | None,
@@ -240,7 +240,7 @@ def churn(
     "local: in this process. spark: the baskets read and counted on a Spark cluster "
     "(FP-growth on the workers), only the frequent itemsets back on this machine.",
 )
-@spark_options(workers_write_out=False)
+@spark_options(workers_need="FILE on storage they share")
 def baskets(
     input_path: str,
     basket_col: str | None,

@@ -28,10 +28,9 @@ def engine_option(local: str, help: str) -> Callable[[F], F]:
     )
 
 
-def spark_options(*, workers_write_out: bool) -> Callable[[F], F]:
-    """``--spark-master`` and ``--spark-conf``; ``workers_write_out``: the workers write
-    into OUT, which they must then share."""
-    shared = " and OUT on storage they share" if workers_write_out else ""
+def spark_options(*, workers_need: str) -> Callable[[F], F]:
+    """``--spark-master`` and ``--spark-conf``; ``workers_need`` says what a cluster's
+    workers need for the command (kehu installed, the files on storage they share)."""
 
     def decorate(command: F) -> F:
         command = click.option(
@@ -46,7 +45,7 @@ def spark_options(*, workers_write_out: bool) -> Callable[[F], F]:
             default="local[*]",
             show_default=True,
             help="With --engine spark: the cluster, e.g. spark://host:7077 (its workers "
-            f"need kehu installed{shared}).",
+            f"need {workers_need}).",
         )(command)
 
     return decorate

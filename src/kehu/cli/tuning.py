@@ -61,10 +61,11 @@ def malloc_arenas_capped() -> bool:
     glibc gives each new thread an arena of its own, up to eight per core, and an arena
     keeps the pages of the arrays freed in it for its thread's next ones. The
     analysis frees large temporaries on many threads (the likelihoods' row slices,
-    Arrow, the Parquet writer), so with a thread per core the freed pages piled up: a
-    million customers on 16 threads peaked at 814-849 MB, 679 MB with two arenas, at
-    the same speed. Left as it is where ``MALLOC_ARENA_MAX`` is set, and where the C
-    library is not glibc.
+    Arrow, the Parquet writer), so with a thread per core the freed pages piled up:
+    ``kehu analyze`` of a million customers with 16 threads peaked at 837-845 MB, and at
+    686-699 MB with two arenas (on 2 cores about 40 MB less), at the same speed. Left as
+    it is where ``MALLOC_ARENA_MAX`` is set, and where the C library is not glibc. Call
+    it before the command starts threads: an arena, once made, stays.
     """
     if "MALLOC_ARENA_MAX" in os.environ:
         return False
