@@ -9,7 +9,7 @@ import click
 
 from kehu.cli.console import fail, progress
 from kehu.cli.crm import setup_django
-from kehu.cli.tuning import blas_on_one_thread, malloc_arenas_capped
+from kehu.cli.tuning import blas_on_one_thread
 
 if TYPE_CHECKING:
     from kehu.crm.intelligence.models import ValueRun
@@ -46,7 +46,6 @@ def score(
     """Score every customer in the CRM database (RFM, P(alive), CLV, tiers, lifecycle)
     and write the scores back; run it from cron for a nightly update."""
     blas_on_one_thread()  # before Django's apps load numpy
-    malloc_arenas_capped()  # before any thread starts
     setup_django()
     from datetime import date
 
