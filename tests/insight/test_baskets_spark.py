@@ -102,6 +102,9 @@ def test_the_command_on_spark_writes_what_it_writes_here(lines_csv, tmp_path):
                 *("--engine", engine, "--spark-master", "local[2]"),
             )
             assert done.returncode == 0, done.stderr
+            if engine == "spark":  # Spark's banner, warnings and level notice kept quiet
+                noise = ("log4j", " WARN ", "setLogLevel")
+                assert not [n for n in noise if n in done.stderr], done.stderr
             written[engine] = (
                 done.stdout.splitlines()[-1],
                 pd.read_parquet(out / "rules.parquet"),

@@ -9,7 +9,13 @@ import pickle
 import pyarrow as pa
 import pytest
 
-from kehu.insight.engine import CLUSTER_FROM_THREADS, DuckDBEngine, QueryError, engine_or_duckdb
+from kehu.insight.engine import (
+    CLUSTER_FROM_THREADS,
+    DuckDBEngine,
+    QueryError,
+    check_spark_master,
+    engine_or_duckdb,
+)
 from kehu.insight.errors import InsightError
 
 
@@ -104,3 +110,19 @@ def test_a_spark_that_did_not_start_is_one_plain_line():
     refused = spark_start_failure(ValueError("Invalid master URL\nmore"), "nowhere")
     assert refused == "could not start Spark at nowhere: Invalid master URL"
     assert spark_start_failure(OSError(), "local[2]").endswith(": OSError")
+
+
+@pytest.mark.parametrize(
+    "master",
+    ["local", "local[2]", "local[*]", "local-cluster[2,1,1024]", "spark://h:7077", "yarn"],
+)
+def test_a_spark_master_of_a_known_form_is_taken(master):
+    check_spark_master(master)
+
+
+@pytest.mark.parametrize("master", ["nowhere", "nowhere:/cluster", "local[", "spark://", ""])
+def test_a_spark_master_of_no_known_form_is_refused_before_spark_starts(master):
+    # spark-submit would exit with a Java trace and PySpark say only "gateway exited"
+    with pytest.raises(InsightError, match="must be local, local\\[N\\]") as caught:
+        check_spark_master(master)
+    assert repr(master) in str(caught.value)

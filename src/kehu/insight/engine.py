@@ -10,6 +10,7 @@ No other module talks to a backend directly.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from kehu.insight.errors import InsightError
+from kehu.insight.errors import InputError, InsightError
 from kehu.insight.threads import chosen_threads
 
 log = logging.getLogger(__name__)
@@ -301,6 +302,11 @@ def timestamp_literal(moment: date | datetime) -> str:
     return f"{kind} '{moment.isoformat(sep=' ')}'"
 
 
+#: Spark's console log as kehu starts it (errors only, one line each); for the driver,
+#: and for a local session's executors, which share its JVM.
+LOG4J = Path(__file__).with_name("spark_log4j2.properties")
+
+
 class SparkEngine:
     """The same SQL on Spark: transpiled from DuckDB's dialect by SQLGlot."""
 
@@ -322,6 +328,8 @@ class SparkEngine:
             import os
             import sys
 
+            check_spark_master(master)
+
             from pyspark.sql import SparkSession
 
             # the partitions' pandas functions run in this interpreter, kehu's own
@@ -338,6 +346,7 @@ class SparkEngine:
                 .config("spark.ui.showConsoleProgress", "false")
                 # DuckDB's semantics: failed casts and divisions by zero give NULL
                 .config("spark.sql.ansi.enabled", "false")
+                .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J}")
             )
             for key, value in (config or {}).items():
                 builder = builder.config(key, value)
@@ -494,6 +503,19 @@ class SparkEngine:
             return self.session.sql(spark_sql)
         except Exception as e:  # pyspark raises several unrelated exception types
             raise QueryError(step, str(e), spark_sql) from e
+
+
+#: The masters spark-submit accepts; for any other it exits with a Java trace.
+SPARK_MASTER = re.compile(r"(local(-cluster)?(\[[^\]]+\])?|yarn|(spark|k8s)://\S+)")
+
+
+def check_spark_master(master: str) -> None:
+    """Raise :class:`InputError` unless ``master`` is a Spark master's form."""
+    if not SPARK_MASTER.fullmatch(master.strip()):
+        raise InputError(
+            "the Spark master must be local, local[N], local[*], spark://HOST:PORT, yarn or "
+            f"k8s://URL; got {master!r}"
+        )
 
 
 def spark_start_failure(error: BaseException, master: str) -> str:
