@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from mlxtend.frequent_patterns import association_rules, fpgrowth
 
 from kehu.cli import main
-from kehu.insight.baskets import mine
+from kehu.insight.baskets import mine, read_baskets
 
 
 def _baskets(seed: int = 3, n: int = 2000) -> pd.DataFrame:
@@ -140,6 +140,14 @@ def test_one_basket_per_line(tmp_path):
         (list(a), list(c)) for a, c in zip(rules.antecedents, rules.consequents, strict=True)
     ] == [(["cup"], ["tea"])]
     assert rules["confidence"].iloc[0] == 1.0 and rules["support"].iloc[0] == 0.6
+
+
+def test_a_basket_per_line_reads_items_trimmed_and_unquoted(tmp_path):
+    path = tmp_path / "baskets.txt"
+    path.write_text('tea, "cup" ,saucer\n  \n"green tea"\t,\n""|x,cup\n')
+    baskets, items, skipped = read_baskets(path, one_per_line=True)
+    assert items.tolist() == ["tea", "cup", "saucer", "green tea", '""|x', "cup"]
+    assert baskets.tolist() == [0, 0, 0, 1, 2, 2] and skipped == 1
 
 
 @pytest.mark.parametrize(

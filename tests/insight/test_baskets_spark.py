@@ -87,7 +87,8 @@ def _command(*args: str) -> subprocess.CompletedProcess[str]:
 def test_the_command_on_spark_writes_what_it_writes_here(lines_csv, tmp_path):
     require(importlib.util.find_spec("pyspark") is not None, "pyspark is not installed")
     text = tmp_path / "baskets.txt"
-    text.write_text("tea,cup\ntea,cup,saucer\ntea\nlamp, shade\ncup,tea,\n")
+    # white space and quotes around items, a line of spaces (no basket), a trailing blank
+    text.write_text('tea,cup\n   \ntea,"cup",saucer\ntea\nlamp,\tshade \ncup,tea,\n')
     inputs = {
         "table": [str(lines_csv), "--basket-col", "basket", "--item-col", "item"],
         "basket": [str(text), "--format", "basket"],

@@ -16,6 +16,7 @@ mlxtend's ``fpgrowth`` + ``association_rules`` on the same baskets and threshold
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -29,6 +30,8 @@ import pyarrow.parquet as pq
 from kehu.insight.errors import InputError
 
 WORD = 64
+#: An item of a basket-per-line file in double quotes: the quotes are not part of it.
+QUOTED = r'^"(.*)"$'
 
 
 @dataclass
@@ -188,15 +191,19 @@ def read_baskets(
     """Read (basket id, item) pairs from a table or a basket-per-line file.
 
     (basket id, item) per line from a table, or from a file with one basket per
-    line (items split by ``separator``; the line number is the basket), and how many
-    rows were skipped for a blank basket or item.
+    line (items split by ``separator``, each trimmed of white space and of one pair of
+    double quotes around it; the line number is the basket; empty lines are no basket),
+    and how many rows were skipped for a blank basket or item.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     if one_per_line:
-        lines = pd.read_csv(path, header=None, names=["line"], sep="\x01", dtype=str)
-        items = lines["line"].str.split(separator).explode().str.strip()
+        lines = pd.read_csv(
+            path, header=None, names=["line"], sep="\x01", dtype=str, quoting=csv.QUOTE_NONE
+        )
+        items = lines["line"].str.split(separator, regex=False).explode().str.strip()
+        items = items.str.replace(QUOTED, r"\1", regex=True)
         blank = items.isna() | (items == "")
         items = items[~blank]
         return pd.Series(items.index.to_numpy()), pd.Series(items.to_numpy()), int(blank.sum())

@@ -18,7 +18,13 @@ from typing import Any
 
 import pandas as pd
 
-from kehu.insight.baskets import Mined, association_rules, check_thresholds, min_count
+from kehu.insight.baskets import (
+    QUOTED,
+    Mined,
+    association_rules,
+    check_thresholds,
+    min_count,
+)
 from kehu.insight.engine import QueryError, SparkEngine
 from kehu.insight.errors import InputError, InsightError
 
@@ -119,13 +125,15 @@ def _lines(
 
     session = engine.session
     if one_per_line:
-        text = session.read.text(str(path)).where(F.col("value") != "")
+        text = session.read.text(str(path)).where(F.trim("value") != "")
         baskets = text.select(
             F.monotonically_increasing_id().cast("string").alias("basket"),
             F.split("value", _literal_pattern(separator)).alias("items"),
         )
         lines = baskets.select("basket", F.explode("items").alias("item"))
-        return lines.select("basket", F.trim("item").alias("item"))
+        # as read_baskets: white space (Unicode's, as Python's strip) and quotes around
+        trimmed = F.regexp_replace("item", r"(?U)^\s+|\s+$", "")
+        return lines.select("basket", F.regexp_replace(trimmed, QUOTED, "$1").alias("item"))
     if not basket_col or not item_col:
         raise InputError("give --basket-col and --item-col (or --format basket)")
     name = path.name.lower().removesuffix(".gz")
