@@ -68,6 +68,24 @@ def test_spark_finds_the_itemsets_and_rules_found_here(
     pd.testing.assert_frame_equal(there.mined.rules, here.rules)
 
 
+def test_a_csv_is_read_on_spark_as_pandas_reads_it(spark, tmp_path):
+    from kehu.insight.spark_baskets import mine_on_spark
+
+    path = tmp_path / "tricky.csv"
+    path.write_text(
+        "basket,item,extra\n"
+        'B1,"Tea, green",x\nB1," cup ",x\nB2,"say ""hi""",y\nB2,cup,\nB3,"",z\n,cup,z\n'
+        'B3,tea,z\nB4,"two\nlines",z\nB4,cup,z\n'
+    )
+    basket_ids, items, skipped = read_baskets(path, "basket", "item")
+    here = mine(basket_ids, items, 0.1, 0.1)
+    there = mine_on_spark(spark, path, 0.1, 0.1, basket_col="basket", item_col="item")
+    assert (there.lines, there.skipped, there.mined.baskets) == (9, 2, 4)
+    assert ("two\nlines",) in set(here.itemsets["itemsets"])
+    pd.testing.assert_frame_equal(there.mined.itemsets, here.itemsets)
+    pd.testing.assert_frame_equal(there.mined.rules, here.rules)
+
+
 def test_a_file_spark_cannot_read_is_one_plain_error(spark, tmp_path):
     from kehu.insight.spark_baskets import mine_on_spark
 

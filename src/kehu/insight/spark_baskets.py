@@ -140,7 +140,9 @@ def _lines(
     if name.endswith(".parquet"):
         table = session.read.parquet(str(path))
     else:
-        reader = session.read.options(header=True, inferSchema=False, escape='"')
+        # as pandas reads it (RFC 4180): "" inside quotes, quoted fields across lines; a
+        # CSV is then read by one task (a Parquet file in parallel)
+        reader = session.read.options(header=True, inferSchema=False, escape='"', multiLine=True)
         table = reader.csv(str(path))
     missing = [c for c in (basket_col, item_col) if c not in table.columns]
     if missing:
