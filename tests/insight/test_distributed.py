@@ -344,3 +344,19 @@ def test_a_missing_input_is_named_before_spark_starts(tmp_path):
     assert result.returncode != 0
     assert f"input file '{missing}' does not exist" in result.stderr
     assert "Spark" not in result.stderr  # no JVM started to find that out
+
+
+def test_a_csv_is_read_on_spark_as_duckdb_reads_it(spark, tmp_path):
+    from kehu.insight.engine import DuckDBEngine
+
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        "customer_id,date,amount,note\n"
+        '"Bob ""the"" shop",2024-01-02,5,x\n"a,b",2024-01-03,6,"two\nlines"\nplain,2024-01-04,7,\n'
+    )
+    spark.register_csv("quoted", path)
+    with DuckDBEngine() as duck:
+        duck.register_csv("quoted", path)
+        want = duck.query("SELECT * FROM quoted ORDER BY date", "read").to_pylist()
+    assert want[0]["customer_id"] == 'Bob "the" shop' and want[1]["note"] == "two\nlines"
+    assert spark.query("SELECT * FROM quoted ORDER BY date", "read").to_pylist() == want

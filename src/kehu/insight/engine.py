@@ -381,8 +381,14 @@ class SparkEngine:
         sent[1].createOrReplaceTempView(name)
 
     def register_csv(self, name: str, path: Path, delimiter: str | None = None) -> None:
-        """Make a CSV file (a header line, every column as text) the view ``name``."""
-        reader = self.session.read.option("header", True).option("inferSchema", False)
+        """Make a CSV file (a header line, every column as text) the view ``name``.
+
+        Read as DuckDB reads it (RFC 4180: ``""`` is a quote inside a quoted field, which
+        may span lines); Spark then reads a CSV file in one task, a Parquet file in many.
+        """
+        reader = self.session.read.options(
+            header=True, inferSchema=False, escape='"', multiLine=True
+        )
         if delimiter:
             reader = reader.option("sep", delimiter)
         reader.csv(str(path)).createOrReplaceTempView(name)

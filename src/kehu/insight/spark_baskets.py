@@ -30,6 +30,9 @@ from kehu.insight.errors import InputError, InsightError
 
 __all__ = ["SparkBaskets", "mine_on_spark"]
 
+#: The view of the input's rows on the Spark session.
+LINES = "kehu_basket_lines"
+
 
 @dataclass
 class SparkBaskets:
@@ -138,12 +141,10 @@ def _lines(
         raise InputError("give --basket-col and --item-col (or --format basket)")
     name = path.name.lower().removesuffix(".gz")
     if name.endswith(".parquet"):
-        table = session.read.parquet(str(path))
-    else:
-        # as pandas reads it (RFC 4180): "" inside quotes, quoted fields across lines; a
-        # CSV is then read by one task (a Parquet file in parallel)
-        reader = session.read.options(header=True, inferSchema=False, escape='"', multiLine=True)
-        table = reader.csv(str(path))
+        engine.register_parquet(LINES, path)
+    else:  # as DuckDB and pandas read a CSV (RFC 4180)
+        engine.register_csv(LINES, path)
+    table = session.table(LINES)
     missing = [c for c in (basket_col, item_col) if c not in table.columns]
     if missing:
         raise InputError(f"{path}: no column {missing[0]!r}; the columns are {table.columns}")
