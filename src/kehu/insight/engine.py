@@ -346,7 +346,7 @@ class SparkEngine:
                 .config("spark.ui.showConsoleProgress", "false")
                 # DuckDB's semantics: failed casts and divisions by zero give NULL
                 .config("spark.sql.ansi.enabled", "false")
-                .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J}")
+                .config("spark.driver.extraJavaOptions", f"'-Dlog4j2.configurationFile={LOG4J}'")
             )
             for key, value in (config or {}).items():
                 builder = builder.config(key, value)
