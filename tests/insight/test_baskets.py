@@ -157,6 +157,7 @@ def test_a_basket_per_line_reads_items_trimmed_and_unquoted(tmp_path):
         (["--min-support", "0.1", "--basket-col", "nope"], "--item-col"),
         (["--min-support", "0.1", "--basket-col", "nope", "--item-col", "item"], "nope"),
         (["--min-support", "0", "--engine", "spark"], "--min-support must be in (0, 1]"),
+        (["--min-support", "0.1", "--basket-col", "b", "--engine", "spark"], "--item-col"),
         (["--min-support", "0.1", "--engine", "spark", "--spark-conf", "x"], "KEY=VALUE"),
     ],
 )

@@ -265,6 +265,8 @@ def baskets(
             check_thresholds(min_support, min_confidence, max_len)  # before Spark starts
             if not Path(input_path).is_file():
                 fail(f"input file '{input_path}' does not exist")
+            if not one_per_line and not (basket_col and item_col):
+                fail("give --basket-col and --item-col (or --format basket)")
             with (
                 progress() as update,
                 spark_engine(spark_master, spark_settings(spark_conf)) as spark,
