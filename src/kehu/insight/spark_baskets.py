@@ -89,17 +89,22 @@ def _mine(
     from pyspark.ml.fpm import FPGrowth
     from pyspark.sql import functions as F
 
+    # one pass over the input: each basket's lines, blank ones and distinct items (a blank
+    # basket id's lines land in one group of their own, all of them blank)
     blank = _blank("basket") | _blank("item")
-    counted = lines.agg(
-        F.count(F.lit(1)).alias("lines"), F.sum(F.when(blank, 1).otherwise(0)).alias("skipped")
-    ).first()
-    n_lines, skipped = int(counted["lines"]), int(counted["skipped"] or 0)
-    baskets = (
-        lines.where(~blank)
-        .groupBy("basket")
-        .agg(F.collect_set("item").alias("items"))
+    grouped = (
+        lines.groupBy("basket")
+        .agg(
+            F.count(F.lit(1)).alias("lines"),
+            F.sum(F.when(blank, 1).otherwise(0)).alias("skipped"),
+            F.collect_set(F.when(~blank, F.col("item"))).alias("items"),
+        )
         .localCheckpoint(eager=True)
     )
+    counted = grouped.agg(F.sum("lines").alias("lines"), F.sum("skipped").alias("skipped"))
+    totals = counted.first()
+    n_lines, skipped = int(totals["lines"] or 0), int(totals["skipped"] or 0)
+    baskets = grouped.where(F.size("items") > 0).select("items")
     n = baskets.count()
     if n == 0:
         raise InputError("no baskets: every row lacks a basket id or an item")
