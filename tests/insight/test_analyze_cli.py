@@ -92,6 +92,48 @@ def test_a_missing_column_and_a_calibration_date_outside_the_data_are_plain_erro
     assert outside.exit_code == 2 and "must fall inside the data" in outside.output
 
 
+def _chinese_log(rows: int = 600) -> str:
+    names = ["张三", "李四", "王芳", "陈大文", "赵敏"]
+    lines = ["客户,日期,金额"] + [
+        f"{names[i % 5]},2024-{(i % 12) + 1:02d}-{(i % 28) + 1:02d},{10 + i % 7}"
+        for i in range(rows)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_gbk_file_is_read_in_its_own_encoding(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_bytes(_chinese_log().encode("gbk"))
+    detected = _run(str(path), "--out", str(tmp_path / "o1"), "--no-pareto-nbd")
+    assert detected.exit_code == 0, detected.output
+    customers = pd.read_parquet(tmp_path / "o1" / "customers.parquet")
+    assert sorted(customers["customer_id"]) == sorted(["张三", "李四", "王芳", "陈大文", "赵敏"])
+    named = _run(str(path), "--out", str(tmp_path / "o2"), "--no-pareto-nbd", "--encoding", "gbk")
+    assert named.exit_code == 0, named.output
+    again = pd.read_parquet(tmp_path / "o2" / "customers.parquet")
+    pd.testing.assert_frame_equal(customers, again)
+
+
+def test_text_not_in_its_encoding_is_one_plain_error(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_bytes(_chinese_log().encode("gbk"))
+    wrong = _run(str(path), "--out", str(tmp_path / "o1"), "--encoding", "utf-8")
+    assert wrong.exit_code == 2 and "Traceback" not in wrong.output
+    assert wrong.output.strip().splitlines()[-1] == (
+        "error: orders.csv is not valid UTF-8 text (line 1): name its encoding with "
+        "--encoding (e.g. gb18030), or save the file as UTF-8"
+    )
+    # UTF-8 for its first 256 KiB, then a Latin-1 name: found where DuckDB meets it
+    late = tmp_path / "late.csv"
+    rows = "".join(f"c{i},2024-01-{i % 28 + 1:02d},{i % 9 + 1}\n" for i in range(20_000))
+    late.write_bytes(b"customer,date,amount\n" + rows.encode() + b"Caf\xe9,2024-02-01,3\n")
+    found = _run(str(late), "--out", str(tmp_path / "o2"))
+    assert found.exit_code == 2 and "Traceback" not in found.output
+    assert "late.csv is not valid UTF-8 text (line 20,002)" in found.output
+    unknown = _run(str(path), "--out", str(tmp_path / "o3"), "--encoding", "klingon")
+    assert unknown.exit_code == 2 and "unknown text encoding 'klingon'" in unknown.output
+
+
 def test_non_iso_dates_are_read_with_a_format(tmp_path):
     path = tmp_path / "log.csv"
     rows = ["customer,order date,amount"] + [

@@ -12,6 +12,7 @@ from mlxtend.frequent_patterns import association_rules, fpgrowth
 
 from kehu.cli import main
 from kehu.insight.baskets import mine, read_baskets
+from kehu.insight.errors import InputError
 
 
 def _baskets(seed: int = 3, n: int = 2000) -> pd.DataFrame:
@@ -159,6 +160,12 @@ def test_a_basket_per_line_reads_items_trimmed_and_unquoted(tmp_path):
         (["--min-support", "0", "--engine", "spark"], "--min-support must be in (0, 1]"),
         (["--min-support", "0.1", "--basket-col", "b", "--engine", "spark"], "--item-col"),
         (["--min-support", "0.1", "--engine", "spark", "--spark-conf", "x"], "KEY=VALUE"),
+        (["--min-support", "0.1", "--format", "basket", "--separator", ""], "--separator"),
+        (
+            ["--min-support", "0.1", "--format", "basket", "--separator", "", "--engine", "spark"],
+            "--separator must be one or more characters",
+        ),
+        (["--min-support", "0.1", "--encoding", "klingon"], "unknown text encoding 'klingon'"),
     ],
 )
 def test_bad_input_gets_a_message(tmp_path, args, message):
@@ -188,3 +195,37 @@ def test_online_retail_rules_equal_mlxtend(kehu_data):
     mine_keyed = _keyed(ours.rules["antecedents"], ours.rules["consequents"], ours.rules["lift"])
     assert mine_keyed.keys() == theirs.keys()
     assert all(mine_keyed[k] == pytest.approx(v, rel=1e-12) for k, v in theirs.items())
+
+
+GBK_LINES = "单号,商品\nA1,茶杯\nA1,茶壶\nA2,茶杯\nA2,茶壶\nA3,茶叶\n"
+
+
+def test_a_gbk_file_is_read_in_its_own_encoding(tmp_path):
+    table = tmp_path / "lines.csv"
+    table.write_bytes(GBK_LINES.encode("gbk"))
+    baskets, items, skipped = read_baskets(table, "单号", "商品")
+    assert items.tolist() == ["茶杯", "茶壶", "茶杯", "茶壶", "茶叶"] and skipped == 0
+    per_line = tmp_path / "baskets.txt"
+    per_line.write_bytes("茶杯,茶壶\n茶叶\n".encode("gbk"))
+    assert read_baskets(per_line, one_per_line=True)[1].tolist() == ["茶杯", "茶壶", "茶叶"]
+    named = read_baskets(per_line, one_per_line=True, encoding="gbk")[1]
+    assert named.tolist() == ["茶杯", "茶壶", "茶叶"]
+
+
+@pytest.mark.parametrize("one_per_line", [False, True])
+def test_text_not_in_its_encoding_is_one_plain_error(tmp_path, one_per_line):
+    path = tmp_path / "lines.csv"
+    path.write_bytes("basket,item\n1,Caf\xe9\n1,tea\n".encode("latin-1"))
+    columns = {} if one_per_line else {"basket_col": "basket", "item_col": "item"}
+    with pytest.raises(InputError, match="is not valid utf-8 text: name its encoding"):
+        read_baskets(path, one_per_line=one_per_line, encoding="utf-8", **columns)
+    items = read_baskets(path, one_per_line=one_per_line, encoding="latin-1", **columns)[1]
+    assert "Café" in items.tolist()
+
+
+def test_whole_number_items_with_a_gap_are_read_as_their_digits(tmp_path):
+    path = tmp_path / "lines.parquet"
+    frame = pd.DataFrame({"basket": [1, 1, 2, 2], "item": pd.array([10, 20, 10, None], "Int64")})
+    frame.to_parquet(path, index=False)
+    baskets, items, skipped = read_baskets(path, "basket", "item")
+    assert items.tolist() == ["10", "20", "10"] and skipped == 1

@@ -15,6 +15,7 @@ from tests.insight.test_baskets import _baskets
 
 from kehu.insight.baskets import mine, read_baskets
 from kehu.insight.engine import QueryError
+from kehu.insight.errors import InputError
 
 pytestmark = pytest.mark.slow
 KEHU = str(Path(sys.executable).with_name("kehu"))
@@ -156,3 +157,42 @@ def test_online_retail_on_spark_equals_here(spark, kehu_data):
     assert len(here.rules) > 10
     pd.testing.assert_frame_equal(there.mined.itemsets, here.itemsets)
     pd.testing.assert_frame_equal(there.mined.rules, here.rules)
+
+
+def test_encodings_gaps_and_white_space_are_read_on_spark_as_here(spark, tmp_path):
+    from kehu.insight.spark_baskets import mine_on_spark
+
+    table = tmp_path / "gbk.csv"
+    table.write_bytes("单号,商品\nA1,茶杯\nA1,茶壶\nA2,茶杯\nA2,茶壶\nA3,茶叶\n".encode("gbk"))
+    per_line = tmp_path / "gbk.txt"  # a line of a tab is no basket, as a line of spaces
+    per_line.write_bytes("茶杯,茶壶\n\t\n茶叶, 茶杯\n茶壶,\n".encode("gbk"))
+    gaps = tmp_path / "gaps.parquet"  # pandas would read the items as 10.0, 20.0
+    items = pd.array([10, 20, 10, None, 20], "Int64")
+    pd.DataFrame({"basket": [1, 1, 2, 2, 3], "item": items}).to_parquet(gaps, index=False)
+    cases = [
+        (table, {"basket_col": "单号", "item_col": "商品"}),
+        (per_line, {"one_per_line": True}),
+        (gaps, {"basket_col": "basket", "item_col": "item"}),
+    ]
+    for path, how in cases:
+        basket_ids, items, skipped = read_baskets(path, **how)
+        here = mine(basket_ids, items, 0.3, 0.1)
+        there = mine_on_spark(spark, path, 0.3, 0.1, **how)
+        assert (there.lines, there.skipped) == (len(items) + skipped, skipped), path.name
+        pd.testing.assert_frame_equal(there.mined.itemsets, here.itemsets)
+        pd.testing.assert_frame_equal(there.mined.rules, here.rules)
+    assert ("茶壶", "茶杯") in set(here.itemsets["itemsets"]) or path == gaps
+    assert set(there.mined.itemsets["itemsets"]) >= {("10",), ("20",)}
+
+
+@pytest.mark.parametrize("one_per_line", [False, True])
+def test_text_not_in_its_encoding_refuses_the_file_on_spark(spark, tmp_path, one_per_line):
+    from kehu.insight.spark_baskets import mine_on_spark
+
+    path = tmp_path / "lines.csv"
+    path.write_bytes("basket,item\n1,Caf\xe9\n1,tea\n".encode("latin-1"))
+    how = {"one_per_line": True} if one_per_line else {"basket_col": "basket", "item_col": "item"}
+    with pytest.raises(InputError, match="is not valid utf-8 text .1 lines hold bytes"):
+        mine_on_spark(spark, path, 0.1, 0.1, encoding="utf-8", **how)
+    there = mine_on_spark(spark, path, 0.1, 0.1, encoding="latin-1", **how)
+    assert ("Café",) in set(there.mined.itemsets["itemsets"])

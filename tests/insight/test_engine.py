@@ -126,3 +126,16 @@ def test_a_spark_master_of_no_known_form_is_refused_before_spark_starts(master):
     with pytest.raises(InsightError, match="must be local, local\\[N\\]") as caught:
         check_spark_master(master)
     assert repr(master) in str(caught.value)
+
+
+def test_a_csv_in_another_encoding_is_read_from_a_utf8_copy_removed_on_close(tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_bytes("客户,金额\n张三,10\n李四,20\n".encode("gb18030"))
+    engine = DuckDBEngine()
+    engine.register_csv("orders", path, encoding="gb18030")
+    rows = engine.query("SELECT * FROM orders", "orders").to_pylist()
+    assert rows == [{"客户": "张三", "金额": "10"}, {"客户": "李四", "金额": "20"}]
+    copies = list(engine._scratch().iterdir())
+    assert [p.name for p in copies] == ["orders.csv"]
+    engine.close()
+    assert not copies[0].exists() and not copies[0].parent.exists()

@@ -11,7 +11,13 @@ from typing import Any
 import click
 
 from kehu.cli.console import fail, insight_errors, progress
-from kehu.cli.options import column_option, date_format_option, file_argument, out_option
+from kehu.cli.options import (
+    column_option,
+    date_format_option,
+    encoding_option,
+    file_argument,
+    out_option,
+)
 from kehu.cli.spark import engine_option, spark_engine, spark_options, spark_settings
 from kehu.cli.tuning import (
     arrow_allocates_with_malloc,
@@ -47,6 +53,7 @@ def default_database_url() -> str:
 @column_option("date", "Date or timestamp column (detected when absent).")
 @column_option("amount", "Amount column (or quantity × unit price, detected).")
 @date_format_option("strptime format when dates are not ISO, e.g. %m/%d/%Y %H:%M.")
+@encoding_option
 @click.option(
     "--period", type=click.Choice(["day", "week", "month"]), default="week", show_default=True
 )
@@ -87,6 +94,7 @@ def analyze(
     date_col: str | None,
     amount_col: str | None,
     date_format: str | None,
+    encoding: str | None,
     period: str,
     calibration_end: str | None,
     horizon: int | None,
@@ -115,6 +123,7 @@ def analyze(
         date_col=date_col,
         amount_col=amount_col,
         date_format=date_format,
+        encoding=encoding,
         fit_pareto_nbd=not no_pareto_nbd,
     )
     if (input_path is None) == (sql is None):
@@ -231,6 +240,7 @@ def churn(
 @click.option(
     "--separator", default=",", show_default=True, help="Item separator (--format basket)."
 )
+@encoding_option
 @click.option("--min-support", type=float, required=True, help="Least share of baskets, e.g. 0.01.")
 @click.option("--min-confidence", type=float, required=True, help="Least confidence, e.g. 0.3.")
 @click.option("--max-len", type=int, help="Largest itemset [no limit].")
@@ -247,6 +257,7 @@ def baskets(
     item_col: str | None,
     layout: str,
     separator: str,
+    encoding: str | None,
     min_support: float,
     min_confidence: float,
     max_len: int | None,
@@ -257,12 +268,20 @@ def baskets(
 ) -> None:
     """What sells together: frequent itemsets and association rules (support,
     confidence, lift), the same as mlxtend's fpgrowth + association_rules."""
-    from kehu.insight.baskets import check_thresholds, mine, read_baskets, write_mined
+    from kehu.insight.baskets import (
+        check_separator,
+        check_thresholds,
+        mine,
+        read_baskets,
+        write_mined,
+    )
 
     one_per_line = layout == "basket"
     with insight_errors():
         if engine == "spark":
-            check_thresholds(min_support, min_confidence, max_len)  # before Spark starts
+            # refused before Spark takes its seconds to start
+            check_thresholds(min_support, min_confidence, max_len)
+            check_separator(separator)
             if not Path(input_path).is_file():
                 fail(f"input file '{input_path}' does not exist")
             if not one_per_line and not (basket_col and item_col):
@@ -284,11 +303,12 @@ def baskets(
                     item_col=item_col,
                     one_per_line=one_per_line,
                     separator=separator,
+                    encoding=encoding,
                 )
             mined, n_lines, skipped = found.mined, found.lines, found.skipped
         else:
             basket_ids, items, skipped = read_baskets(
-                input_path, basket_col, item_col, one_per_line, separator
+                input_path, basket_col, item_col, one_per_line, separator, encoding
             )
             mined = mine(basket_ids, items, min_support, min_confidence, max_len)
             n_lines = len(items) + skipped

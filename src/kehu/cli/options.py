@@ -36,6 +36,14 @@ def date_format_option(help: str) -> Callable[[F], F]:
     return click.option("--date-format", help=help)
 
 
+#: ``--encoding``: a CSV file's text encoding, when not what its start shows.
+encoding_option = click.option(
+    "--encoding",
+    help="Text encoding of a CSV file, e.g. gb18030 or big5 [UTF-8 when the file's start "
+    "is, else detected].",
+)
+
+
 #: ``--customers N``: how many demo customers to generate (``kehu generate``, ``kehu demo``).
 n_customers_option = click.option(
     "--customers", "n_customers", default=10_000, show_default=True, type=click.IntRange(1)

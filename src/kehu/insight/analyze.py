@@ -90,6 +90,8 @@ class AnalysisSettings:
     date_col: str | None = None
     amount_col: str | None = None
     date_format: str | None = None
+    #: a text file's encoding (default: UTF-8 when its start is, else a guess)
+    encoding: str | None = None
     weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     tiers: Sequence[tuple[str, float]] = DEFAULT_TIERS
     abc_cuts: tuple[float, float] = DEFAULT_ABC
@@ -413,6 +415,7 @@ def read_input(
         date_col=settings.date_col,
         amount_col=settings.amount_col,
         date_format=settings.date_format,
+        encoding=settings.encoding,
     )
     if settings.observation_end is not None:
         return columns, None, settings.observation_end

@@ -17,6 +17,7 @@ mlxtend's ``fpgrowth`` + ``association_rules`` on the same baskets and threshold
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -25,9 +26,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from kehu.insight.errors import InputError
+from kehu.insight.text_encoding import text_encoding
 
 WORD = 64
 #: An item of a basket-per-line file in double quotes: the quotes are not part of it.
@@ -181,26 +184,50 @@ def check_thresholds(min_support: float, min_confidence: float, max_len: int | N
         raise InputError(f"--max-len must be at least 1, got {max_len}")
 
 
+def check_separator(separator: str) -> None:
+    """Raise :class:`~kehu.insight.errors.InputError` for an empty item separator."""
+    if not separator:
+        raise InputError("--separator must be one or more characters, e.g. ',' or ';'")
+
+
 def read_baskets(
     path: str | Path,
     basket_col: str | None = None,
     item_col: str | None = None,
     one_per_line: bool = False,
     separator: str = ",",
+    encoding: str | None = None,
 ) -> tuple[pd.Series, pd.Series, int]:
     """Read (basket id, item) pairs from a table or a basket-per-line file.
 
     (basket id, item) per line from a table, or from a file with one basket per
     line (items split by ``separator``, each trimmed of white space and of one pair of
     double quotes around it; the line number is the basket; empty lines are no basket),
-    and how many rows were skipped for a blank basket or item.
+    and how many rows were skipped for a blank basket or item. Text is read in
+    ``encoding``, or in the one the file's start shows (UTF-8, else a guess such as
+    GB18030). Whole-number items are read as their digits (``10``, not ``10.0`` where
+    the column has a gap).
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    name = path.name.lower().removesuffix(".gz")
+    text = not name.endswith(".parquet")
+    reading = text_encoding(path, encoding) if text else None
     if one_per_line:
-        lines = pd.read_csv(
-            path, header=None, names=["line"], sep="\x01", dtype=str, quoting=csv.QUOTE_NONE
+        check_separator(separator)
+        lines = _decoded(
+            path,
+            reading,
+            lambda: pd.read_csv(
+                path,
+                header=None,
+                names=["line"],
+                sep="\x01",
+                dtype=str,
+                quoting=csv.QUOTE_NONE,
+                encoding=reading,
+            ),
         )
         items = lines["line"].str.split(separator, regex=False).explode().str.strip()
         items = items.str.replace(QUOTED, r"\1", regex=True)
@@ -209,18 +236,48 @@ def read_baskets(
         return pd.Series(items.index.to_numpy()), pd.Series(items.to_numpy()), int(blank.sum())
     if not basket_col or not item_col:
         raise InputError("give --basket-col and --item-col (or --format basket)")
-    name = path.name.lower().removesuffix(".gz")
     columns = [basket_col, item_col]
     try:
-        if name.endswith(".parquet"):
-            frame = pd.read_parquet(path, columns=columns)
+        if text:
+            frame = _decoded(
+                path,
+                reading,
+                lambda: pd.read_csv(
+                    path, dtype=str, usecols=columns, keep_default_na=False, encoding=reading
+                ),
+            )
         else:
-            frame = pd.read_csv(path, dtype=str, usecols=columns, keep_default_na=False)
+            frame = _parquet_columns(path, columns)
     except (ValueError, KeyError) as e:
         raise InputError(f"{path}: {e}") from e
     frame = frame.replace("", np.nan)
     complete = frame.dropna()
     return complete[basket_col], complete[item_col], len(frame) - len(complete)
+
+
+def _decoded(path: Path, encoding: str | None, read: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """Return ``read()``; text that is not ``encoding`` is an :class:`InputError` saying so."""
+    try:
+        return read()
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{path} is not valid {encoding} text: name its encoding with --encoding "
+            "(e.g. gb18030), or save the file as UTF-8"
+        ) from None
+
+
+def _parquet_columns(path: Path, columns: list[str]) -> pd.DataFrame:
+    """Read ``columns`` of a Parquet file, whole numbers as their digits.
+
+    pandas would make an integer column with a gap floats (``10.0``); Spark, which
+    mines the same file with ``--engine spark``, writes ``10``.
+    """
+    table = pq.read_table(path, columns=columns)
+    for i, field in enumerate(table.schema):
+        if pa.types.is_integer(field.type):
+            table = table.set_column(i, field.name, pc.cast(table.column(i), pa.string()))
+    # pandas' metadata of the file would turn the digits back into its integer type
+    return table.replace_schema_metadata(None).to_pandas()
 
 
 def write_mined(mined: Mined, out: str | Path) -> Path:

@@ -35,6 +35,7 @@ import pyarrow as pa
 from kehu.insight.database import DatabaseQuery, copy_postgresql, fetch_sqlite
 from kehu.insight.engine import Engine
 from kehu.insight.errors import InputError as InputError  # callers import it from here too
+from kehu.insight.text_encoding import text_encoding
 
 RAW = "kehu_raw"
 TRANSACTIONS = "kehu_transactions"
@@ -184,8 +185,14 @@ def detect_columns(
     return ColumnMap(**found)  # type: ignore[arg-type]
 
 
-def register_source(engine: Engine, source: Any, delimiter: str | None = None) -> list[str]:
-    """Register the raw input as the view ``kehu_raw``; returns its column names."""
+def register_source(
+    engine: Engine, source: Any, delimiter: str | None = None, encoding: str | None = None
+) -> list[str]:
+    """Register the raw input as the view ``kehu_raw``; returns its column names.
+
+    A text file is read in ``encoding``, or in the one its start shows
+    (:func:`kehu.insight.text_encoding.text_encoding`: UTF-8, else a guess such as GB18030).
+    """
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.exists():
@@ -195,7 +202,7 @@ def register_source(engine: Engine, source: Any, delimiter: str | None = None) -
             engine.register_parquet(RAW, path)
         elif any(s in suffixes for s in (".csv", ".tsv", ".txt")):
             tab = delimiter or ("\t" if ".tsv" in suffixes else None)
-            engine.register_csv(RAW, path, tab)
+            engine.register_csv(RAW, path, tab, text_encoding(path, encoding))
         else:
             raise InputError(
                 f"cannot read {path.name!r}: use a .csv, .tsv (optionally .gz) or .parquet file"

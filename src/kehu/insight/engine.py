@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
+import tempfile
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -23,6 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from kehu.insight.errors import InputError, InsightError
+from kehu.insight.text_encoding import is_utf8, write_utf8_copy
 from kehu.insight.threads import chosen_threads
 
 log = logging.getLogger(__name__)
@@ -67,8 +70,13 @@ class Engine(Protocol):
     def register_table(self, name: str, table: pa.Table | pd.DataFrame) -> None:
         """Make an in-memory table readable as ``name``."""
 
-    def register_csv(self, name: str, path: Path, delimiter: str | None = None) -> None:
-        """Make a CSV file (a header line, every column as text) readable as ``name``."""
+    def register_csv(
+        self, name: str, path: Path, delimiter: str | None = None, encoding: str = "utf-8"
+    ) -> None:
+        """Make a CSV file (a header line, every column as text) readable as ``name``.
+
+        ``encoding`` is the file's text encoding (:mod:`kehu.insight.text_encoding`).
+        """
 
     def register_parquet(self, name: str, path: Path) -> None:
         """Make a Parquet file readable as ``name``."""
@@ -155,6 +163,7 @@ class DuckDBEngine:
         settings: Mapping[str, object] | None = None,
     ) -> None:
         self.connection = duckdb.connect()
+        self._scratch_folder: Path | None = None
         chosen: dict[str, object] = {}
         if (limit := chosen_threads()) is not None:
             threads = min(threads or limit, limit)
@@ -185,14 +194,31 @@ class DuckDBEngine:
     def close(self) -> None:
         """Close the connection (and drop every table and view made on it)."""
         self.connection.close()
+        if self._scratch_folder is not None:
+            shutil.rmtree(self._scratch_folder, ignore_errors=True)
+            self._scratch_folder = None
+
+    def _scratch(self) -> Path:
+        """Return a folder of the engine's own files (UTF-8 copies), removed when it closes."""
+        if self._scratch_folder is None:
+            self._scratch_folder = Path(tempfile.mkdtemp(prefix="kehu-engine-"))
+        return self._scratch_folder
 
     def register_table(self, name: str, table: pa.Table | pd.DataFrame) -> None:
         """Make an in-memory table readable as the view ``name`` (not copied)."""
         self.connection.register(f"{name}__source", table)
         self._run(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {name}__source", name)
 
-    def register_csv(self, name: str, path: Path, delimiter: str | None = None) -> None:
-        """Make a CSV file (a header line, every column read as text) the view ``name``."""
+    def register_csv(
+        self, name: str, path: Path, delimiter: str | None = None, encoding: str = "utf-8"
+    ) -> None:
+        """Make a CSV file (a header line, every column read as text) the view ``name``.
+
+        DuckDB reads UTF-8: a file in another ``encoding`` is read from a UTF-8 copy
+        that lives as long as the engine.
+        """
+        if not is_utf8(encoding):
+            path = write_utf8_copy(path, encoding, self._scratch() / f"{name}.csv")
         options = "header = true, all_varchar = true"
         if delimiter:
             options += f", delim = '{delimiter}'"
@@ -260,7 +286,20 @@ class DuckDBEngine:
         try:
             return self.connection.execute(sql, parameters)
         except duckdb.Error as e:
-            raise QueryError(step, str(e), sql) from e
+            raise _duckdb_error(step, str(e), sql) from e
+
+
+def _duckdb_error(step: str, reason: str, sql: str) -> InsightError:
+    """Return the error of a failed DuckDB query: a CSV that is not UTF-8 said plainly."""
+    if "Invalid unicode" not in reason:
+        return QueryError(step, reason, sql)
+    file = re.search(r"^\s*file = (.+)$", reason, re.MULTILINE)
+    line = re.search(r"CSV Error on Line: (\d+)", reason)
+    return InputError(
+        f"{Path(file.group(1)).name if file else 'the file'} is not valid UTF-8 text"
+        f"{f' (line {int(line.group(1)):,})' if line else ''}: name its encoding with "
+        "--encoding (e.g. gb18030), or save the file as UTF-8"
+    )
 
 
 @contextmanager
@@ -380,14 +419,21 @@ class SparkEngine:
             sent = self._sent[name] = (table, self.session.createDataFrame(frame))
         sent[1].createOrReplaceTempView(name)
 
-    def register_csv(self, name: str, path: Path, delimiter: str | None = None) -> None:
+    def register_csv(
+        self, name: str, path: Path, delimiter: str | None = None, encoding: str = "utf-8"
+    ) -> None:
         """Make a CSV file (a header line, every column as text) the view ``name``.
 
         Read as DuckDB reads it (RFC 4180: ``""`` is a quote inside a quoted field, which
         may span lines); Spark then reads a CSV file in one task, a Parquet file in many.
+        The workers decode ``encoding`` themselves (:meth:`charset`).
         """
         reader = self.session.read.options(
-            header=True, inferSchema=False, escape='"', multiLine=True
+            header=True,
+            inferSchema=False,
+            escape='"',
+            multiLine=True,
+            encoding=self.charset(encoding),
         )
         if delimiter:
             reader = reader.option("sep", delimiter)
@@ -396,6 +442,18 @@ class SparkEngine:
     def register_parquet(self, name: str, path: Path) -> None:
         """Make a Parquet file the view ``name``."""
         self.session.read.parquet(str(path)).createOrReplaceTempView(name)
+
+    def charset(self, encoding: str) -> str:
+        """Return Java's name of Python's ``encoding``, for Spark's text readers.
+
+        Spark 4 reads only UTF-8, UTF-16, UTF-32, US-ASCII and ISO-8859-1 unless its
+        ``spark.sql.legacy.javaCharsets`` lets every charset of Java (GB18030, Big5,
+        Shift_JIS...) through: set on this session where another is asked for.
+        """
+        name = _SPARK_CHARSETS.get(encoding, encoding)
+        if name not in _SPARK_CHARSETS.values():
+            self.session.conf.set("spark.sql.legacy.javaCharsets", "true")
+        return name
 
     def create_view(self, name: str, sql: str) -> None:
         """Name ``sql`` as the temporary view ``name``."""
@@ -510,6 +568,17 @@ class SparkEngine:
         except Exception as e:  # pyspark raises several unrelated exception types
             raise QueryError(step, str(e), spark_sql) from e
 
+
+#: Python's names of the charsets Spark 4 reads by default, and Spark's.
+_SPARK_CHARSETS = {
+    "utf-8": "utf-8",
+    "ascii": "us-ascii",
+    "iso8859-1": "iso-8859-1",
+    "utf-16": "utf-16",
+    "utf-16-le": "utf-16le",
+    "utf-16-be": "utf-16be",
+    "utf-32": "utf-32",
+}
 
 #: The masters spark-submit accepts; for any other it exits with a Java trace.
 SPARK_MASTER = re.compile(r"(local(-cluster)?(\[[^\]]+\])?|yarn|(spark|k8s)://\S+)")

@@ -22,11 +22,13 @@ from kehu.insight.baskets import (
     QUOTED,
     Mined,
     association_rules,
+    check_separator,
     check_thresholds,
     min_count,
 )
 from kehu.insight.engine import QueryError, SparkEngine
 from kehu.insight.errors import InputError, InsightError
+from kehu.insight.text_encoding import text_encoding
 
 __all__ = ["SparkBaskets", "mine_on_spark"]
 
@@ -54,6 +56,7 @@ def mine_on_spark(
     item_col: str | None = None,
     one_per_line: bool = False,
     separator: str = ",",
+    encoding: str | None = None,
 ) -> SparkBaskets:
     """Mine the baskets of ``path`` on ``engine``'s cluster.
 
@@ -61,19 +64,24 @@ def mine_on_spark(
     Parquet) with ``basket_col`` and ``item_col``, or with ``one_per_line`` a text file
     of one basket per line, items split by ``separator``. A line without a basket id or
     an item (empty or missing) is skipped and counted; an item repeated in a basket
-    counts once.
+    counts once. Text is read in ``encoding``, or in the one the file's start shows;
+    Spark puts U+FFFD for bytes that are not that encoding, and a line holding one
+    refuses the file (pandas refuses it locally).
+
+    Spark ML's FP-growth has no length limit: ``max_len`` drops the longer itemsets
+    after they are found, so it bounds the output, not the work.
     """
     check_thresholds(min_support, min_confidence, max_len)
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
+    text = not path.name.lower().removesuffix(".gz").endswith(".parquet")
+    if one_per_line:
+        check_separator(separator)
+    reading = text_encoding(path, encoding) if text else None
     try:
-        return _mine(
-            min_support,
-            min_confidence,
-            max_len,
-            _lines(engine, path, basket_col, item_col, one_per_line, separator),
-        )
+        lines = _lines(engine, path, basket_col, item_col, one_per_line, separator, reading)
+        return _mine(min_support, min_confidence, max_len, lines, path, reading)
     except InsightError:
         raise
     except Exception as e:  # pyspark and py4j raise several unrelated types
@@ -85,6 +93,8 @@ def _mine(
     min_confidence: float,
     max_len: int | None,
     lines: Any,
+    path: Path,
+    encoding: str | None,
 ) -> SparkBaskets:
     from pyspark.ml.fpm import FPGrowth
     from pyspark.sql import functions as F
@@ -98,12 +108,23 @@ def _mine(
             F.count(F.lit(1)).alias("lines"),
             F.sum(F.when(blank, 1).otherwise(0)).alias("skipped"),
             F.collect_set(F.when(~blank, F.col("item"))).alias("items"),
+            F.sum(F.when(_undecoded(), 1).otherwise(0)).alias("undecoded"),
         )
         .localCheckpoint(eager=True)
     )
-    counted = grouped.agg(F.sum("lines").alias("lines"), F.sum("skipped").alias("skipped"))
+    counted = grouped.agg(
+        F.sum("lines").alias("lines"),
+        F.sum("skipped").alias("skipped"),
+        F.sum("undecoded").alias("undecoded"),
+    )
     totals = counted.first()
     n_lines, skipped = int(totals["lines"] or 0), int(totals["skipped"] or 0)
+    if encoding is not None and totals["undecoded"]:
+        raise InputError(
+            f"{path} is not valid {encoding} text ({int(totals['undecoded']):,} lines hold "
+            "bytes that are not): name its encoding with --encoding (e.g. gb18030), or save "
+            "the file as UTF-8"
+        )
     baskets = grouped.where(F.size("items") > 0).select("items")
     n = baskets.count()
     if n == 0:
@@ -127,28 +148,41 @@ def _lines(
     item_col: str | None,
     one_per_line: bool,
     separator: str,
+    encoding: str | None,
 ) -> Any:
     """Return the input as Spark rows of (``basket``, ``item``) text, blank ones kept."""
     from pyspark.sql import functions as F
 
     session = engine.session
     if one_per_line:
-        text = session.read.text(str(path)).where(F.trim("value") != "")
+        # each line whole, in the file's encoding (Spark's text source reads only UTF-8)
+        text = (
+            session.read.options(
+                sep="\x01",
+                quote="",
+                header=False,
+                encoding=engine.charset(encoding or "utf-8"),
+                inferSchema=False,
+            )
+            .schema("value STRING")
+            .csv(str(path))
+            .where(F.col("value").isNotNull() & (_trimmed("value") != ""))
+        )
         baskets = text.select(
             F.monotonically_increasing_id().cast("string").alias("basket"),
             F.split("value", _literal_pattern(separator)).alias("items"),
         )
         lines = baskets.select("basket", F.explode("items").alias("item"))
-        # as read_baskets: white space (Unicode's, as Python's strip) and quotes around
-        trimmed = F.regexp_replace("item", r"(?U)^\s+|\s+$", "")
-        return lines.select("basket", F.regexp_replace(trimmed, QUOTED, "$1").alias("item"))
+        return lines.select(
+            "basket", F.regexp_replace(_trimmed("item"), QUOTED, "$1").alias("item")
+        )
     if not basket_col or not item_col:
         raise InputError("give --basket-col and --item-col (or --format basket)")
     name = path.name.lower().removesuffix(".gz")
     if name.endswith(".parquet"):
         engine.register_parquet(LINES, path)
     else:  # as DuckDB and pandas read a CSV (RFC 4180)
-        engine.register_csv(LINES, path)
+        engine.register_csv(LINES, path, encoding=encoding or "utf-8")
     table = session.table(LINES)
     missing = [c for c in (basket_col, item_col) if c not in table.columns]
     if missing:
@@ -171,6 +205,27 @@ def _blank(column: str) -> Any:
     from pyspark.sql import functions as F
 
     return F.col(column).isNull() | (F.col(column) == "")
+
+
+def _trimmed(column: str) -> Any:
+    """Return ``column`` without white space around it, as Python's ``str.strip`` takes it.
+
+    Unicode's white space and the four separator controls (Spark's ``trim`` takes spaces
+    only, so a line of a tab would have been a basket).
+    """
+    from pyspark.sql import functions as F
+
+    return F.regexp_replace(column, r"(?U)^[\s\x1c-\x1f]+|[\s\x1c-\x1f]+$", "")
+
+
+def _undecoded() -> Any:
+    """Return the test that a line holds U+FFFD, Spark's mark for bytes it could not decode."""
+    from pyspark.sql import functions as F
+
+    mark = "\ufffd"
+    return F.coalesce(F.instr("basket", mark) > 0, F.lit(False)) | F.coalesce(
+        F.instr("item", mark) > 0, F.lit(False)
+    )
 
 
 def _literal_pattern(separator: str) -> str:

@@ -304,6 +304,7 @@ def summarize(
     calibration_end: date | str | None = None,
     observation_end: date | str | None = None,
     date_format: str | None = None,
+    encoding: str | None = None,
     engine: Engine | None = None,
     prepared: ColumnMap | None = None,
     comparison_split: Callable[[date, date], date | None] | None = None,
@@ -315,7 +316,8 @@ def summarize(
     to ``observation_end`` (default: the last date in the data). Without a calibration
     end, everything up to ``observation_end`` is calibration. ``prepared`` is the column
     map :func:`prepare_input` returned for the same ``source`` and ``engine``: the input
-    it read is used again instead of read anew.
+    it read is used again instead of read anew. A text file is read in ``encoding``, or
+    in the one its start shows (UTF-8, else a guess such as GB18030).
 
     ``comparison_split`` (optional; used without a calibration end) gives, from the day
     of the first purchase and the calibration end, the day that splits the history for
@@ -347,6 +349,7 @@ def summarize(
         date_col=date_col,
         amount_col=amount_col,
         date_format=date_format,
+        encoding=encoding,
     )
     cal_end, holdout_end = summary_dates(engine, calibration_end, observation_end)
     first = first_purchase_day(engine)
@@ -424,6 +427,7 @@ def prepare_input(
     date_col: str | None = None,
     amount_col: str | None = None,
     date_format: str | None = None,
+    encoding: str | None = None,
 ) -> ColumnMap:
     """Read the input into ``engine`` once, for any number of summaries of it.
 
@@ -433,7 +437,8 @@ def prepare_input(
     check, the grouping and the row accounting each read the rows (Online Retail: three
     parses, 5.5 s, became one). A Parquet file or a table in memory is read where it is.
     """
-    columns = detect_columns(register_source(engine, source), customer_col, date_col, amount_col)
+    raw_columns = register_source(engine, source, encoding=encoding)
+    columns = detect_columns(raw_columns, customer_col, date_col, amount_col)
     typed = transactions_sql(columns, date_format, engine.column_kinds(RAW))
     if _is_text(source):
         engine.materialize(TRANSACTIONS, typed)

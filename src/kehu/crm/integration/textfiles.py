@@ -34,8 +34,9 @@ import pyarrow as pa
 from kehu.crm.integration import reasons
 from kehu.crm.integration.limits import Limits, ReadError
 from kehu.crm.integration.staging import Staging
+from kehu.insight.text_encoding import CANNOT_TELL, SAMPLE_BYTES, open_bytes
+from kehu.insight.text_encoding import detect_encoding as guess_encoding
 
-SAMPLE_BYTES = 256 * 1024
 CHUNK_ROWS = 50_000
 CHUNK_BYTES = 1024 * 1024
 DELIMITERS = (",", ";", "\t", "|")
@@ -75,35 +76,17 @@ class _Counted(io.RawIOBase):
         return len(data)
 
 
-def open_bytes(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else path.open("rb")
-
-
 def detect_encoding(path: Path) -> str:
     """UTF-8 when the start of the file is valid UTF-8, else charset-normalizer's guess
-    (GB18030 for any GBK family guess: it is their superset)."""
+    (GB18030 for any GBK family guess, and wherever it reads as cleanly as the guess):
+    the analyst commands read with the same guess (:mod:`kehu.insight.text_encoding`)."""
     try:
-        with open_bytes(path) as f:
-            sample = f.read(SAMPLE_BYTES)
+        found = guess_encoding(path)
     except (OSError, EOFError) as e:
         raise ReadError(f"cannot read {path.name!r}: {e}") from None
-    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(sample).best()
-    if best is None:
-        raise ReadError(
-            "cannot tell the file's text encoding: save it as UTF-8, or name it with "
-            "--encoding (e.g. gb18030)"
-        )
-    name = codecs.lookup(best.encoding).name
-    return "gb18030" if name in ("gbk", "gb2312", "hz", "gb18030", "cp936") else name
+    if found is None:
+        raise ReadError(CANNOT_TELL)
+    return found
 
 
 def sniff_delimiter(sample: str) -> str:

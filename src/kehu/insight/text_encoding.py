@@ -1,0 +1,145 @@
+"""The text encoding of a CSV file, and a UTF-8 copy for readers that read only UTF-8.
+
+Spreadsheets on Chinese Windows save CSV as GBK; DuckDB and Spark's text reader take
+UTF-8 (DuckDB also UTF-16 and Latin-1). A file is UTF-8 when its start decodes as UTF-8;
+otherwise charset-normalizer guesses, and any guess of the GBK family is read as GB18030,
+their superset. The CRM's import reads with the same guess.
+"""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+from pathlib import Path
+from typing import IO
+
+from kehu.insight.errors import InputError
+
+__all__ = [
+    "CANNOT_TELL",
+    "SAMPLE_BYTES",
+    "check_encoding",
+    "detect_encoding",
+    "is_utf8",
+    "open_bytes",
+    "text_encoding",
+    "write_utf8_copy",
+]
+
+#: How much of a file's start its encoding is judged on.
+SAMPLE_BYTES = 256 * 1024
+#: Transcoding reads and writes this much at a time.
+CHUNK_BYTES = 1024 * 1024
+CANNOT_TELL = (
+    "cannot tell the file's text encoding: save it as UTF-8, or name it with "
+    "--encoding (e.g. gb18030)"
+)
+_GBK_FAMILY = ("gbk", "gb2312", "hz", "gb18030", "cp936")
+#: Double-byte encodings that short Chinese text decodes in too (codecs' names).
+_KOREAN_OR_JAPANESE = frozenset(
+    codecs.lookup(name).name
+    for name in (
+        "cp949", "euc_kr", "johab", "iso2022_kr", "shift_jis", "cp932", "euc_jp",
+        "euc_jis_2004", "euc_jisx0213", "shift_jis_2004", "shift_jisx0213",
+    )
+)  # fmt: skip
+
+
+def open_bytes(path: Path) -> IO[bytes]:
+    """Open ``path`` for reading bytes, unpacked when it is gzipped (``.gz``)."""
+    return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else path.open("rb")
+
+
+def is_utf8(name: str) -> bool:
+    """Whether the encoding ``name`` (normalised by :func:`check_encoding`) reads as UTF-8."""
+    return name in ("utf-8", "ascii")
+
+
+def check_encoding(name: str) -> str:
+    """Return Python's name of the encoding ``name``; :class:`InputError` for an unknown one."""
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise InputError(
+            f"unknown text encoding {name!r}: give one such as utf-8, gb18030, big5 or latin-1"
+        ) from None
+
+
+def detect_encoding(path: Path) -> str | None:
+    """Return the encoding of ``path``'s text, or None when it cannot be told.
+
+    UTF-8 when the first :data:`SAMPLE_BYTES` decode as UTF-8 (``utf-16`` with its
+    byte-order mark), else charset-normalizer's guess; GB18030 for the GBK family, and
+    in place of a Korean or Japanese guess, or of any guess GB18030 reads as cleanly
+    (name such a file's encoding to read it otherwise).
+    Raises ``OSError``/``EOFError`` when the file cannot be read.
+    """
+    with open_bytes(path) as f:
+        sample = f.read(SAMPLE_BYTES)
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    matches = from_bytes(sample)
+    best = matches.best()
+    if best is None:
+        return None
+    # A few short lines of Chinese read as cleanly, or more, in a Korean or Japanese
+    # double-byte encoding, which charset-normalizer then names first. For a Chinese
+    # CRM GB18030 is the one meant wherever it reads the sample too.
+    best_name = codecs.lookup(best.encoding).name
+    gbk_reads = any(_is_gbk(m.encoding) for m in matches)
+    if gbk_reads and (best_name in _KOREAN_OR_JAPANESE or _is_gbk(best_name)):
+        return "gb18030"
+    if gbk_reads and any(_is_gbk(m.encoding) and m.chaos <= best.chaos for m in matches):
+        return "gb18030"
+    return best_name
+
+
+def _is_gbk(name: str) -> bool:
+    return codecs.lookup(name).name in _GBK_FAMILY
+
+
+def text_encoding(path: Path, given: str | None = None) -> str:
+    """Return the encoding to read ``path`` with: ``given`` (checked) or the detected one.
+
+    Raises :class:`InputError` when it cannot be told or the file cannot be read.
+    """
+    if given:
+        return check_encoding(given)
+    try:
+        found = detect_encoding(path)
+    except (OSError, EOFError) as e:
+        raise InputError(f"cannot read {path.name!r}: {e}") from None
+    if found is None:
+        raise InputError(f"{path.name}: {CANNOT_TELL}")
+    return found
+
+
+def write_utf8_copy(path: Path, encoding: str, target: Path) -> Path:
+    """Write ``path``'s text (read as ``encoding``, unpacked when gzipped) to ``target`` as UTF-8.
+
+    Streamed a chunk at a time. Bytes that are not ``encoding`` raise :class:`InputError`
+    naming about where they are.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    read = 0
+    try:
+        with open_bytes(path) as source, target.open("w", encoding="utf-8", newline="") as out:
+            while chunk := source.read(CHUNK_BYTES):
+                out.write(decoder.decode(chunk))
+                read += len(chunk)
+            out.write(decoder.decode(b"", final=True))
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"{path.name} is not valid {encoding} near byte {read + e.start:,}: name its "
+            "encoding with --encoding, or save the file as UTF-8"
+        ) from None
+    except (OSError, EOFError) as e:
+        raise InputError(f"cannot read {path.name!r}: {e}") from None
+    return target
