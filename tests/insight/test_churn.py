@@ -118,6 +118,19 @@ def test_bad_tables_get_a_message_not_a_traceback(tmp_path, frame, args, message
     assert "Traceback" not in result.output
 
 
+def test_a_gbk_table_is_read_in_its_own_encoding(tmp_path):
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=200)
+    frame = pd.DataFrame({"消费": x, "流失": np.where(x + rng.normal(size=200) > 0, "是", "否")})
+    path = tmp_path / "客户.csv"
+    path.write_bytes(frame.to_csv(index=False).encode("gbk"))
+    result = _churn(path, "--target", "流失", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    wrong = _churn(path, "--target", "流失", "--out", tmp_path / "o2", "--encoding", "utf-8")
+    assert wrong.exit_code != 0 and "Traceback" not in wrong.output
+    assert "is not valid utf-8 text: name its encoding with --encoding" in wrong.output
+
+
 def test_a_missing_file_is_named(tmp_path):
     result = _churn(tmp_path / "nonexistent.csv", "--target", "y", "--out", tmp_path / "out")
     assert result.exit_code != 0 and "no such file" in result.output

@@ -151,6 +151,18 @@ def test_sales_series_reads_a_csv_file(tmp_path):
     pd.testing.assert_frame_equal(from_file.series, from_frame.series)
 
 
+def test_sales_series_reads_a_csv_file_in_its_own_encoding(tmp_path):
+    log = _log()
+    log["region"] = log["region"].map(lambda r: f"华东{r}")
+    path = tmp_path / "log.csv"
+    path.write_bytes(log.to_csv(index=False).encode("gbk"))
+    kwargs = {"date_col": "ordered_at", "amount_col": "amount", "by": "region"}
+    from_frame = sales_series(log, **kwargs)
+    pd.testing.assert_frame_equal(sales_series(path, **kwargs).series, from_frame.series)
+    named = sales_series(path, encoding="gbk", **kwargs)
+    pd.testing.assert_frame_equal(named.series, from_frame.series)
+
+
 # --- MASE and sMAPE ------------------------------------------------------------------
 
 

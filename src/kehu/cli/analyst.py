@@ -189,6 +189,7 @@ def _analyze_on_spark(
 @click.option("--target", required=True, help="The outcome column (two values, e.g. Yes/No).")
 @click.option("--id-col", help="Customer id column [id/customerID/... when unique, else row].")
 @click.option("--positive", help="The outcome value that counts as positive [detected].")
+@encoding_option
 @out_option("Folder for metrics.json, scores.parquet and rules.txt.")
 @click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -197,6 +198,7 @@ def churn(
     target: str,
     id_col: str | None,
     positive: str | None,
+    encoding: str | None,
     out_dir: str,
     folds: int,
     seed: int,
@@ -207,7 +209,7 @@ def churn(
     from kehu.insight.churn import feature_table, read_table, train_outcome, write_outcome
 
     with insight_errors():
-        table = feature_table(read_table(input_path), target, id_col, positive)
+        table = feature_table(read_table(input_path, encoding), target, id_col, positive)
         result = train_outcome(table, target, folds=folds, seed=seed)
         out = write_outcome(result, out_dir)
     m = result.metrics
@@ -243,7 +245,12 @@ def churn(
 @encoding_option
 @click.option("--min-support", type=float, required=True, help="Least share of baskets, e.g. 0.01.")
 @click.option("--min-confidence", type=float, required=True, help="Least confidence, e.g. 0.3.")
-@click.option("--max-len", type=int, help="Largest itemset [no limit].")
+@click.option(
+    "--max-len",
+    type=int,
+    help="Largest itemset [no limit]. On Spark it limits what is written, not the work: "
+    "Spark's FP-growth finds itemsets of every length.",
+)
 @out_option("Folder for rules.parquet and itemsets.parquet.")
 @engine_option(
     "local",
@@ -352,6 +359,7 @@ def baskets(
     help="auto: per series, the method with the least error on its own history.",
 )
 @date_format_option("strptime format when dates are not ISO, e.g. %d/%m/%Y.")
+@encoding_option
 @out_option("Folder for forecast.parquet, backtest.parquet, series.parquet and metrics.json.")
 def forecast(
     input_path: str,
@@ -365,6 +373,7 @@ def forecast(
     windows: int,
     model: str,
     date_format: str | None,
+    encoding: str | None,
     out_dir: str,
 ) -> None:
     """Forecast net sales per period (total, or per --by group) with prediction
@@ -384,6 +393,7 @@ def forecast(
             n_windows=windows,
             model=model,
             date_format=date_format,
+            encoding=encoding,
             out_dir=out_dir,
             progress=update,
         )
@@ -435,6 +445,7 @@ def _figure(value: float | None, spec: str) -> str:
     help="Date, e.g. 2011-09-01: learn from the lines before it, measure hit rate@TOP "
     "on the lines from it, against the popularity baseline.",
 )
+@encoding_option
 @out_option("Folder for recommendations.parquet (and evaluation.json).")
 def recommend(
     input_path: str,
@@ -446,6 +457,7 @@ def recommend(
     exclude_items: tuple[str, ...],
     top: int,
     evaluate_split: str | None,
+    encoding: str | None,
     out_dir: str,
 ) -> None:
     """Next-best products per customer from what is bought together (never what the
@@ -455,7 +467,7 @@ def recommend(
 
     with insight_errors():
         run = recommend_to_files(
-            read_table(input_path),
+            read_table(input_path, encoding),
             out_dir,
             customer_col=customer_col,
             item_col=item_col,

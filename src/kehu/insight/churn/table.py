@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from kehu.insight.errors import InputError
+from kehu.insight.text_encoding import text_encoding
 
 #: Outcome words read as the positive class (lower case).
 POSITIVE = ("1", "1.0", "yes", "y", "true", "t", "churn", "churned", "positive", "是", "流失")
@@ -50,12 +51,18 @@ class FeatureTable:
         return self.outcome.notna().to_numpy()
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """CSV/TSV (also gzipped), Parquet, Excel or JSON lines; text cells stay text."""
+def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
+    """CSV/TSV (also gzipped), Parquet, Excel or JSON lines; text cells stay text.
+
+    A CSV/TSV file is read in ``encoding``, or in the one its start shows (UTF-8, else
+    a guess such as GB18030).
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     name = path.name.lower().removesuffix(".gz")
+    text = not name.endswith((".parquet", ".xlsx", ".xls", ".ods", ".jsonl", ".ndjson"))
+    reading = text_encoding(path, encoding) if text else None
     try:
         if name.endswith(".parquet"):
             return pd.read_parquet(path)
@@ -64,8 +71,15 @@ def read_table(path: str | Path) -> pd.DataFrame:
         if name.endswith((".jsonl", ".ndjson")):
             return pd.read_json(path, lines=True, dtype=False)
         sep = "\t" if name.endswith((".tsv", ".tab")) else None
-        return pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep, engine="python")
-    except (ValueError, OSError, UnicodeDecodeError) as e:
+        return pd.read_csv(
+            path, dtype=str, keep_default_na=False, sep=sep, engine="python", encoding=reading
+        )
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{path} is not valid {reading} text: name its encoding with --encoding "
+            "(e.g. gb18030), or save the file as UTF-8"
+        ) from None
+    except (ValueError, OSError) as e:
         raise InputError(f"{path}: cannot be read as a table ({e})") from e
 
 

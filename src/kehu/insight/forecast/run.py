@@ -46,6 +46,7 @@ def run_forecast(
     n_windows: int = 3,
     price_col: str | None = None,
     date_format: str | None = None,
+    encoding: str | None = None,
     level: Sequence[float] = (80, 95),
     model: str = "auto",
     progress: Callable[[str], None] | None = None,
@@ -78,6 +79,7 @@ def run_forecast(
         freq=freq,
         price_col=price_col,
         date_format=date_format,
+        encoding=encoding,
     )
     tested = None
     if n_windows:

@@ -228,6 +228,7 @@ def sales_series(
     freq: str = "month",
     price_col: str | None = None,
     date_format: str | None = None,
+    encoding: str | None = None,
     engine: Engine | None = None,
 ) -> SalesSeries:
     """Net sales per period (and per group) from a transaction log.
@@ -246,6 +247,9 @@ def sales_series(
         ``"month"``, ``"week"`` (ISO, from Monday) or ``"day"``.
     date_format
         strptime layout of text dates, e.g. ``"%d/%m/%Y"``; detected when absent.
+    encoding
+        A CSV file's text encoding, e.g. ``"gb18030"``: UTF-8 when the file's start is,
+        else detected, when absent.
     engine
         Where the SQL runs: a new in-process DuckDB when absent (the SQL is DuckDB's
         dialect and has not been tried on the Spark engine).
@@ -264,7 +268,7 @@ def sales_series(
     """
     check_freq(freq)
     engine = engine or DuckDBEngine()
-    columns = _register(engine, log)
+    columns = _register(engine, log, encoding)
     wanted: list[tuple[str, str | None]] = [("date_col", date_col), ("amount_col", amount_col)]
     wanted += [("price_col", price_col), ("by", by)]
     for role, column in wanted:
@@ -297,12 +301,12 @@ def sales_series(
     return SalesSeries(frame.reset_index(drop=True), freq, notes)
 
 
-def _register(engine: Engine, log: Any) -> list[str]:
+def _register(engine: Engine, log: Any, encoding: str | None) -> list[str]:
     if isinstance(log, (str, Path)) and Path(log).name.lower().endswith(EXCEL_SUFFIXES):
         from kehu.insight.churn.table import read_table
 
         log = read_table(log)
-    return register_source(engine, log)
+    return register_source(engine, log, encoding=encoding)
 
 
 def _detect_date_format(engine: Engine, column: str, notes: list[str]) -> str | None:
