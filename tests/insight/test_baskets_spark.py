@@ -196,3 +196,23 @@ def test_text_not_in_its_encoding_refuses_the_file_on_spark(spark, tmp_path, one
         mine_on_spark(spark, path, 0.1, 0.1, encoding="utf-8", **how)
     there = mine_on_spark(spark, path, 0.1, 0.1, encoding="latin-1", **how)
     assert ("Café",) in set(there.mined.itemsets["itemsets"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'basket,item\n1,a\n1,"12 inch pizza\n2,a\n2,b\n3,a\n3,b\n',  # in the last column
+        'basket,item\n1,a\n"2,b\n3,c\n',  # in the first
+    ],
+)
+def test_a_quote_that_never_closes_refuses_the_file_on_spark(spark, tmp_path, text):
+    from kehu.insight.spark_baskets import mine_on_spark
+
+    path = tmp_path / "lines.csv"
+    path.write_text(text)
+    with pytest.raises(InputError, match="a quote opens before .* and does not close"):
+        mine_on_spark(spark, path, 0.1, 0.1, basket_col="basket", item_col="item")
+    # a quoted line break inside the file, and a quote within a value, are fine
+    path.write_text('basket,item\n1,"two\nlines"\n1,12" pizza\n2,"a\n"\n2,b\n')
+    there = mine_on_spark(spark, path, 0.1, 0.1, basket_col="basket", item_col="item")
+    assert there.lines == 4 and ('12" pizza', "two\nlines") in set(there.mined.itemsets["itemsets"])

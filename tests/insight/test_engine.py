@@ -139,3 +139,57 @@ def test_a_csv_in_another_encoding_is_read_from_a_utf8_copy_removed_on_close(tmp
     assert [p.name for p in copies] == ["orders.csv"]
     engine.close()
     assert not copies[0].exists() and not copies[0].parent.exists()
+
+
+def test_the_clusters_own_driver_options_are_kept_before_kehus(tmp_path, monkeypatch):
+    from kehu.insight.engine import LOG4J, driver_java_options, spark_defaults
+
+    monkeypatch.setenv("SPARK_CONF_DIR", str(tmp_path))
+    assert spark_defaults() == {}
+    assert driver_java_options() == f"'-Dlog4j2.configurationFile={LOG4J}'"
+    (tmp_path / "spark-defaults.conf").write_text(
+        "# the cluster's settings\n"
+        "spark.master  spark://h:7077\n"
+        "! another comment\n"
+        "spark.driver.memory=4g\n"
+        "spark.driver.extraJavaOptions   -Dhttp.proxyHost=proxy \\\n"
+        "    -Dhttp.proxyPort=3128\n"
+    )
+    assert spark_defaults() == {
+        "spark.master": "spark://h:7077",
+        "spark.driver.memory": "4g",
+        "spark.driver.extraJavaOptions": "-Dhttp.proxyHost=proxy -Dhttp.proxyPort=3128",
+    }
+    assert driver_java_options() == (
+        f"-Dhttp.proxyHost=proxy -Dhttp.proxyPort=3128 '-Dlog4j2.configurationFile={LOG4J}'"
+    )
+
+
+@pytest.mark.slow
+def test_a_spark_session_keeps_the_driver_options_of_spark_defaults(tmp_path):
+    import importlib.util
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import require
+
+    require(importlib.util.find_spec("pyspark") is not None, "pyspark is not installed")
+    (tmp_path / "spark-defaults.conf").write_text(
+        "spark.driver.extraJavaOptions -Dkehu.test.marker=kept\n"
+    )
+    script = (
+        "from kehu.insight.engine import SparkEngine\n"
+        "engine = SparkEngine(master='local[1]')\n"
+        "jvm = engine.session.sparkContext._jvm\n"
+        "print(jvm.System.getProperty('kehu.test.marker'), "
+        "jvm.System.getProperty('log4j2.configurationFile'))\n"
+        "engine.session.stop()\n"
+    )
+    env = os.environ | {"SPARK_CONF_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    marker, log_config = done.stdout.split()
+    assert marker == "kept" and log_config.endswith("spark_log4j2.properties")

@@ -385,7 +385,7 @@ class SparkEngine:
                 .config("spark.ui.showConsoleProgress", "false")
                 # DuckDB's semantics: failed casts and divisions by zero give NULL
                 .config("spark.sql.ansi.enabled", "false")
-                .config("spark.driver.extraJavaOptions", f"'-Dlog4j2.configurationFile={LOG4J}'")
+                .config("spark.driver.extraJavaOptions", driver_java_options())
             )
             for key, value in (config or {}).items():
                 builder = builder.config(key, value)
@@ -426,8 +426,13 @@ class SparkEngine:
 
         Read as DuckDB reads it (RFC 4180: ``""`` is a quote inside a quoted field, which
         may span lines); Spark then reads a CSV file in one task, a Parquet file in many.
-        The workers decode ``encoding`` themselves (:meth:`charset`).
+        The workers decode ``encoding`` themselves (:meth:`charset`). The rows are read
+        now, once, and kept on the workers: a quote that opens and never closes would have
+        Spark take the rest of the file into one value, silently, and reading the rows
+        once finds that (:func:`_unclosed_quote`) without a second pass over the file.
         """
+        from pyspark.sql import functions as F
+
         reader = self.session.read.options(
             header=True,
             inferSchema=False,
@@ -437,7 +442,19 @@ class SparkEngine:
         )
         if delimiter:
             reader = reader.option("sep", delimiter)
-        reader.csv(str(path)).createOrReplaceTempView(name)
+        try:
+            rows = reader.csv(str(path)).withColumn(_ROW, F.monotonically_increasing_id())
+            rows = rows.localCheckpoint(eager=True)
+            swallowed = _unclosed_quote(rows)
+        except Exception as e:  # pyspark and py4j raise several unrelated types
+            raise QueryError(name, java_message(e), f"reading {path}") from e
+        if swallowed is not None:
+            raise InputError(
+                f"{path.name}: a quote opens before {swallowed!r} and does not close, so "
+                "the rest of the file would be one value: close the quote (or double it, "
+                '"", where it is part of the value)'
+            )
+        rows.drop(_ROW).createOrReplaceTempView(name)
 
     def register_parquet(self, name: str, path: Path) -> None:
         """Make a Parquet file the view ``name``."""
@@ -567,6 +584,83 @@ class SparkEngine:
             return self.session.sql(spark_sql)
         except Exception as e:  # pyspark raises several unrelated exception types
             raise QueryError(step, str(e), spark_sql) from e
+
+
+def driver_java_options() -> str:
+    """Return the driver's Java options: the cluster's own, then kehu's log settings.
+
+    A setting given to the session replaces the one of ``spark-defaults.conf`` (in
+    ``SPARK_CONF_DIR``, else Spark's ``conf`` folder), so the options an administrator
+    put there (a proxy, Kerberos, memory flags) are read and kept before kehu's.
+    """
+    own = f"'-Dlog4j2.configurationFile={LOG4J}'"
+    cluster = spark_defaults().get("spark.driver.extraJavaOptions", "").strip()
+    return f"{cluster} {own}" if cluster else own
+
+
+def spark_defaults() -> dict[str, str]:
+    """Return the settings of ``spark-defaults.conf`` as spark-submit reads it (none without one).
+
+    A Java properties file: a key, then white space, ``=`` or ``:``, then the value;
+    ``#`` and ``!`` begin comments; a line ending in a backslash goes on on the next.
+    """
+    import os
+
+    folder = os.environ.get("SPARK_CONF_DIR")
+    if not folder:
+        from pyspark.find_spark_home import _find_spark_home
+
+        folder = str(Path(os.environ.get("SPARK_HOME") or _find_spark_home()) / "conf")
+    path = Path(folder) / "spark-defaults.conf"
+    if not path.is_file():
+        return {}
+    settings: dict[str, str] = {}
+    pending = ""
+    for raw in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        line = pending + raw.lstrip()
+        if line.endswith("\\") and not line.endswith("\\\\"):
+            pending = line[:-1]
+            continue
+        pending = ""
+        if not line or line[0] in "#!":
+            continue
+        match = re.match(r"([^\s=:]+)\s*[=:]?\s*(.*)$", line)
+        if match:
+            settings[match.group(1)] = match.group(2).strip()
+    return settings
+
+
+#: The column of a CSV's row order while Spark reads it.
+_ROW = "__kehu_row"
+
+
+def _unclosed_quote(rows: Any) -> str | None:
+    """Return the start of a value that took in the rest of its file, or None.
+
+    A quote that never closes makes the rest of the file one value of the file's last
+    record; with the file's last line break inside it, the value ends in one. A quoted
+    value of the last record that ends in a line break of its own is refused as well.
+    """
+    from pyspark.sql import functions as F
+
+    columns = [c for c in rows.columns if c != _ROW]
+    if not columns:
+        return None
+    broken = F.coalesce(
+        *[F.when(F.col(f"`{c}`").rlike("[\\r\\n]$"), F.col(f"`{c}`")) for c in columns]
+    )
+    last = rows.agg(F.max_by(broken, F.col(_ROW)).alias("value")).first()
+    value = last["value"] if last is not None else None
+    if value is None:
+        return None
+    return str(value).strip().splitlines()[0][:40] if value.strip() else ""
+
+
+def java_message(error: Exception) -> str:
+    """Return a Java exception's own first line rather than Py4J's wrapping of it."""
+    java = getattr(error, "java_exception", None)
+    text = str(java.getMessage() if java is not None else error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 #: Python's names of the charsets Spark 4 reads by default, and Spark's.

@@ -26,7 +26,7 @@ from kehu.insight.baskets import (
     check_thresholds,
     min_count,
 )
-from kehu.insight.engine import QueryError, SparkEngine
+from kehu.insight.engine import QueryError, SparkEngine, java_message
 from kehu.insight.errors import InputError, InsightError
 from kehu.insight.text_encoding import text_encoding
 
@@ -85,7 +85,8 @@ def mine_on_spark(
     except InsightError:
         raise
     except Exception as e:  # pyspark and py4j raise several unrelated types
-        raise QueryError("counting baskets on Spark", _reason(e), f"the baskets of {path}") from e
+        reason = java_message(e)
+        raise QueryError("counting baskets on Spark", reason, f"the baskets of {path}") from e
 
 
 def _mine(
@@ -191,13 +192,6 @@ def _lines(
         F.col(f"`{basket_col}`").cast("string").alias("basket"),
         F.col(f"`{item_col}`").cast("string").alias("item"),
     )
-
-
-def _reason(error: Exception) -> str:
-    """Return the first line of what Spark said: a Java exception's own message, not Py4J's."""
-    java = getattr(error, "java_exception", None)
-    text = str(java.getMessage() if java is not None else error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def _blank(column: str) -> Any:
