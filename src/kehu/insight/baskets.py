@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from kehu.insight.errors import InputError
-from kehu.insight.text_encoding import text_encoding
+from kehu.insight.text_encoding import text_encoding, undecodable
 
 WORD = 64
 #: An item of a basket-per-line file in double quotes: the quotes are not part of it.
@@ -260,10 +260,7 @@ def _decoded(path: Path, encoding: str | None, read: Callable[[], pd.DataFrame])
     try:
         return read()
     except UnicodeDecodeError:
-        raise InputError(
-            f"{path} is not valid {encoding} text: name its encoding with --encoding "
-            "(e.g. gb18030), or save the file as UTF-8"
-        ) from None
+        raise undecodable(str(path), str(encoding)) from None
 
 
 def _parquet_columns(path: Path, columns: list[str]) -> pd.DataFrame:
@@ -277,7 +274,8 @@ def _parquet_columns(path: Path, columns: list[str]) -> pd.DataFrame:
         if pa.types.is_integer(field.type):
             table = table.set_column(i, field.name, pc.cast(table.column(i), pa.string()))
     # pandas' metadata of the file would turn the digits back into its integer type
-    return table.replace_schema_metadata(None).to_pandas()
+    frame: pd.DataFrame = table.replace_schema_metadata(None).to_pandas()
+    return frame
 
 
 def write_mined(mined: Mined, out: str | Path) -> Path:

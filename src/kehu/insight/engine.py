@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow as pa
 
 from kehu.insight.errors import InputError, InsightError
-from kehu.insight.text_encoding import is_utf8, write_utf8_copy
+from kehu.insight.text_encoding import is_utf8, undecodable, write_utf8_copy
 from kehu.insight.threads import chosen_threads
 
 log = logging.getLogger(__name__)
@@ -295,11 +295,8 @@ def _duckdb_error(step: str, reason: str, sql: str) -> InsightError:
         return QueryError(step, reason, sql)
     file = re.search(r"^\s*file = (.+)$", reason, re.MULTILINE)
     line = re.search(r"CSV Error on Line: (\d+)", reason)
-    return InputError(
-        f"{Path(file.group(1)).name if file else 'the file'} is not valid UTF-8 text"
-        f"{f' (line {int(line.group(1)):,})' if line else ''}: name its encoding with "
-        "--encoding (e.g. gb18030), or save the file as UTF-8"
-    )
+    name = Path(file.group(1)).name if file else "the file"
+    return undecodable(name, "UTF-8", f" (line {int(line.group(1)):,})" if line else "")
 
 
 @contextmanager

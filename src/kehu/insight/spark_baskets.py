@@ -28,7 +28,7 @@ from kehu.insight.baskets import (
 )
 from kehu.insight.engine import QueryError, SparkEngine, java_message
 from kehu.insight.errors import InputError, InsightError
-from kehu.insight.text_encoding import text_encoding
+from kehu.insight.text_encoding import text_encoding, undecodable
 
 __all__ = ["SparkBaskets", "mine_on_spark"]
 
@@ -121,11 +121,8 @@ def _mine(
     totals = counted.first()
     n_lines, skipped = int(totals["lines"] or 0), int(totals["skipped"] or 0)
     if encoding is not None and totals["undecoded"]:
-        raise InputError(
-            f"{path} is not valid {encoding} text ({int(totals['undecoded']):,} lines hold "
-            "bytes that are not): name its encoding with --encoding (e.g. gb18030), or save "
-            "the file as UTF-8"
-        )
+        where = f" ({int(totals['undecoded']):,} lines hold bytes that are not)"
+        raise undecodable(str(path), encoding, where)
     baskets = grouped.where(F.size("items") > 0).select("items")
     n = baskets.count()
     if n == 0:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 from pathlib import Path
-from typing import IO
 
 from kehu.insight.errors import InputError
 
@@ -23,6 +23,7 @@ __all__ = [
     "is_utf8",
     "open_bytes",
     "text_encoding",
+    "undecodable",
     "write_utf8_copy",
 ]
 
@@ -45,7 +46,7 @@ _KOREAN_OR_JAPANESE = frozenset(
 )  # fmt: skip
 
 
-def open_bytes(path: Path) -> IO[bytes]:
+def open_bytes(path: Path) -> io.BufferedIOBase:
     """Open ``path`` for reading bytes, unpacked when it is gzipped (``.gz``)."""
     return gzip.open(path, "rb") if path.suffix.lower() == ".gz" else path.open("rb")
 
@@ -136,10 +137,15 @@ def write_utf8_copy(path: Path, encoding: str, target: Path) -> Path:
                 read += len(chunk)
             out.write(decoder.decode(b"", final=True))
     except UnicodeDecodeError as e:
-        raise InputError(
-            f"{path.name} is not valid {encoding} near byte {read + e.start:,}: name its "
-            "encoding with --encoding, or save the file as UTF-8"
-        ) from None
+        raise undecodable(path.name, encoding, f" near byte {read + e.start:,}") from None
     except (OSError, EOFError) as e:
         raise InputError(f"cannot read {path.name!r}: {e}") from None
     return target
+
+
+def undecodable(name: str, encoding: str, where: str = "") -> InputError:
+    """Return the error of a file ``name`` that is not ``encoding`` text (``where``: where not)."""
+    return InputError(
+        f"{name} is not valid {encoding} text{where}: name its encoding with --encoding "
+        "(e.g. gb18030), or save the file as UTF-8"
+    )

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from kehu.insight.errors import InputError
-from kehu.insight.text_encoding import text_encoding
+from kehu.insight.text_encoding import text_encoding, undecodable
 
 #: Outcome words read as the positive class (lower case).
 POSITIVE = ("1", "1.0", "yes", "y", "true", "t", "churn", "churned", "positive", "是", "流失")
@@ -75,10 +75,7 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
             path, dtype=str, keep_default_na=False, sep=sep, engine="python", encoding=reading
         )
     except UnicodeDecodeError:
-        raise InputError(
-            f"{path} is not valid {reading} text: name its encoding with --encoding "
-            "(e.g. gb18030), or save the file as UTF-8"
-        ) from None
+        raise undecodable(str(path), str(reading)) from None
     except (ValueError, OSError) as e:
         raise InputError(f"{path}: cannot be read as a table ({e})") from e
 
