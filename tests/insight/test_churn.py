@@ -131,6 +131,15 @@ def test_a_gbk_table_is_read_in_its_own_encoding(tmp_path):
     assert "is not valid utf-8 text: name its encoding with --encoding" in wrong.output
 
 
+def test_a_small_table_with_a_text_column_is_learnt(tmp_path):
+    rows = [f"K{i},{i + 1},{'ab'[i % 2]},{'Yes' if i % 3 == 0 else 'No'}" for i in range(30)]
+    path = tmp_path / "small.csv"
+    path.write_text("id,tenure,plan,churn\n" + "\n".join(rows) + "\n")
+    result = _churn(path, "--target", "churn", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "rows=30 labelled=30" in result.output
+
+
 def test_a_missing_file_is_named(tmp_path):
     result = _churn(tmp_path / "nonexistent.csv", "--target", "y", "--out", tmp_path / "out")
     assert result.exit_code != 0 and "no such file" in result.output

@@ -73,3 +73,19 @@ def test_a_categorical_split_is_left_to_lightgbm():
         rtol=0,
         atol=1e-12,
     )
+
+
+def test_a_category_the_trees_do_not_split_on_is_no_obstacle():
+    # a few rows: the trees split on numbers only, and the category's text must not be
+    # read as a number (it had been: "could not convert string to float")
+    X, y = _table(n=400)
+    X["f5"] = pd.Categorical(np.random.default_rng(1).choice(["a", "b", None], len(X)))
+    params = PARAMS | {"n_estimators": 5, "min_child_samples": 150}
+    booster = lgb.LGBMClassifier(**params).fit(X, y).booster_
+    assert not any("==" in str(tree) for tree in booster.dump_model()["tree_info"])
+    np.testing.assert_allclose(
+        tree_contributions(booster, X),
+        np.asarray(booster.predict(X, pred_contrib=True))[:, :-1],
+        rtol=0,
+        atol=1e-12,
+    )

@@ -40,7 +40,7 @@ def tree_contributions(booster: lgb.Booster, X: pd.DataFrame) -> np.ndarray:
     trees = [t["tree_structure"] for t in model["tree_info"]]
     if model.get("num_tree_per_iteration", 1) != 1 or not all(_numbered(t) for t in trees):
         return np.asarray(booster.predict(X, pred_contrib=True))[:, :-1]
-    values = np.ascontiguousarray(X.to_numpy(dtype=np.float64).T)  # a feature per row
+    values = np.ascontiguousarray(_as_numbers(X).T)  # a feature per row
     missing = np.isnan(values).any(axis=1)
     out = np.zeros(values.shape)  # transposed as ``values``: a feature's column is one run
     row_numbers = np.arange(values.shape[1])
@@ -63,6 +63,24 @@ def tree_contributions(booster: lgb.Booster, X: pd.DataFrame) -> np.ndarray:
         for feature in sorted({feature for feature, *_ in splits}):
             out[feature] += explained[feature].take(rows)
     return out.T
+
+
+def _as_numbers(X: pd.DataFrame) -> np.ndarray:
+    """Return ``X`` as floats, a category as its code (LightGBM's), missing as NaN.
+
+    The trees here split on numbers only; a category they do not split on still needs
+    a number to stand in its column.
+    """
+    columns = []
+    for name in X.columns:
+        column = X[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            codes = column.cat.codes.to_numpy(dtype=np.float64)
+            codes[codes < 0] = np.nan
+            columns.append(codes)
+        else:
+            columns.append(column.to_numpy(dtype=np.float64, na_value=np.nan))
+    return np.column_stack(columns) if columns else np.empty((len(X), 0))
 
 
 def _numbered(tree: dict[str, Any]) -> bool:
