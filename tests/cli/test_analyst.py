@@ -109,3 +109,18 @@ def test_recommend_writes_recommendations_and_the_evaluation(tmp_path):
     assert recommendations.groupby("customer_id").size().max() <= 2
     assert (tmp_path / "out" / "evaluation.json").exists()
     assert f"({len(recommendations):,} recommendations)" in result.output
+
+
+def test_an_out_folder_that_cannot_be_made_is_one_plain_line(tmp_path):
+    sales = _monthly_sales(tmp_path, noise=True)
+    inside_a_file = str(sales / "out")
+    runs = {
+        "analyze": ["analyze", str(sales), "--customer-col", "region", "--no-pareto-nbd"],
+        "forecast": ["forecast", str(sales), "--date-col", "date", "--amount-col", "amount"],
+        "baskets": ["baskets", str(sales), "--basket-col", "date", "--item-col", "region"],
+    }
+    runs["baskets"] += ["--min-support", "0.5", "--min-confidence", "0.5"]
+    for name, args in runs.items():
+        result = CliRunner().invoke(main, [*args, "--out", inside_a_file])
+        assert result.exit_code == 2, (name, result.output)
+        assert result.output.strip().splitlines()[-1] == f"error: Not a directory: {inside_a_file}"

@@ -229,3 +229,13 @@ def test_whole_number_items_with_a_gap_are_read_as_their_digits(tmp_path):
     frame.to_parquet(path, index=False)
     baskets, items, skipped = read_baskets(path, "basket", "item")
     assert items.tolist() == ["10", "20", "10"] and skipped == 1
+
+
+def test_baskets_so_full_that_every_combination_is_frequent_are_refused(tmp_path):
+    # two baskets of the same 40 items: 2^40 itemsets at any support up to 1
+    lines = pd.DataFrame(
+        [(b, f"item{i:02d}") for b in ("B1", "B2") for i in range(40)], columns=["basket", "item"]
+    )
+    with pytest.raises(InputError, match="more than 2,000,000 frequent itemsets"):
+        mine(lines["basket"], lines["item"], 0.5, 0.5)
+    assert len(mine(lines["basket"], lines["item"], 0.5, 0.5, max_len=2).itemsets) == 40 + 780

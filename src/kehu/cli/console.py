@@ -23,13 +23,22 @@ def fail(message: str) -> NoReturn:
 @contextmanager
 def insight_errors() -> Iterator[None]:
     """An analysis that refuses its input ends the command with the error's first line
-    (the lines after it are detail for a log, not for the terminal)."""
+    (the lines after it are detail for a log, not for the terminal); so does a file or
+    folder that cannot be read or written (an ``--out`` inside a file, a full disk)."""
     from kehu.insight.errors import InsightError
 
     try:
         yield
     except InsightError as e:
         fail(str(e).splitlines()[0])
+    except OSError as e:
+        fail(file_error(e))
+
+
+def file_error(error: OSError) -> str:
+    """Return one line saying which file could not be read or written, and why."""
+    reason = error.strerror or str(error) or type(error).__name__
+    return f"{reason}: {error.filename}" if error.filename else reason
 
 
 @contextmanager

@@ -33,6 +33,8 @@ from kehu.insight.errors import InputError
 from kehu.insight.text_encoding import text_encoding, undecodable
 
 WORD = 64
+#: The most frequent itemsets mined: past it the thresholds, not the data, set the count.
+MAX_ITEMSETS = 2_000_000
 #: An item of a basket-per-line file in double quotes: the quotes are not part of it.
 QUOTED = r'^"(.*)"$'
 
@@ -101,6 +103,11 @@ def frequent_itemsets(
         joint = data.bits[extensions] & prefix_bits
         support = np.bitwise_count(joint).sum(axis=1)
         keep = np.flatnonzero(support >= threshold)
+        if len(found_sets) + keep.size > MAX_ITEMSETS:
+            raise InputError(
+                f"more than {MAX_ITEMSETS:,} frequent itemsets (baskets this full hold every "
+                "combination of their items): raise --min-support or give --max-len"
+            )
         for j, index in enumerate(keep):
             itemset = (*prefix, int(extensions[index]))
             found_sets.append(itemset)
