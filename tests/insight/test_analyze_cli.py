@@ -134,6 +134,37 @@ def test_text_not_in_its_encoding_is_one_plain_error(tmp_path):
     assert unknown.exit_code == 2 and "unknown text encoding 'klingon'" in unknown.output
 
 
+def test_infinite_and_nan_amounts_are_counted_as_unreadable(tmp_path):
+    rows = [f"c{i % 7},2024-{i % 12 + 1:02d}-{i % 27 + 1:02d},{10 + i}" for i in range(80)]
+    rows += ["c1,2024-03-03,inf", "c2,2024-03-04,-inf", "c3,2024-03-05,NaN", "c4,2024-03-06,1e308"]
+    path = tmp_path / "log.csv"
+    path.write_text("customer,date,amount\n" + "\n".join(rows) + "\n")
+    result = _run(str(path), "--out", str(tmp_path / "o"), "--no-pareto-nbd")
+    assert result.exit_code == 0, result.output
+    assert "rows=84 purchases=81 returns=0 no_customer=0 bad_date=0 bad_amount=3" in result.output
+    customers = pd.read_parquet(tmp_path / "o" / "customers.parquet")
+    assert customers["total_spend"].notna().all()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "log.csv is empty: its first line should name the columns"),
+        ("\n\n", "log.csv is empty: its first line should name the columns"),
+        (
+            "customer,date,amount\na,2024-01-01,5\nb,2024-01-02,1,234.50\n",
+            "log.csv: its lines do not all split into the columns of its header",
+        ),
+    ],
+)
+def test_an_empty_or_ragged_file_says_so(tmp_path, text, message):
+    path = tmp_path / "log.csv"
+    path.write_text(text)
+    result = _run(str(path), "--out", str(tmp_path / "o"))
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert message in result.output, result.output
+
+
 def test_non_iso_dates_are_read_with_a_format(tmp_path):
     path = tmp_path / "log.csv"
     rows = ["customer,order date,amount"] + [

@@ -35,7 +35,7 @@ import pyarrow as pa
 from kehu.insight.database import DatabaseQuery, copy_postgresql, fetch_sqlite
 from kehu.insight.engine import Engine
 from kehu.insight.errors import InputError as InputError  # callers import it from here too
-from kehu.insight.text_encoding import text_encoding
+from kehu.insight.text_encoding import open_bytes, text_encoding
 
 RAW = "kehu_raw"
 TRANSACTIONS = "kehu_transactions"
@@ -202,7 +202,9 @@ def register_source(
             engine.register_parquet(RAW, path)
         elif any(s in suffixes for s in (".csv", ".tsv", ".txt")):
             tab = delimiter or ("\t" if ".tsv" in suffixes else None)
-            engine.register_csv(RAW, path, tab, text_encoding(path, encoding))
+            reading = text_encoding(path, encoding)
+            engine.register_csv(RAW, path, tab, reading)
+            _check_columns_split(path, engine.columns(RAW), reading)
         else:
             raise InputError(
                 f"cannot read {path.name!r}: use a .csv, .tsv (optionally .gz) or .parquet file"
@@ -219,6 +221,29 @@ def register_source(
             "or polars DataFrame, an Arrow table or a DatabaseQuery"
         )
     return engine.columns(RAW)
+
+
+def _check_columns_split(path: Path, columns: list[str], encoding: str) -> None:
+    """Refuse a text file whose lines the reader could not split into its header's columns.
+
+    DuckDB then guesses another layout: one column named after the whole header line,
+    ``column0`` for an empty file, or a later line taken for the header; every role is
+    then "not found", which says nothing of why.
+    """
+    with open_bytes(path) as f:
+        start = f.read(64 * 1024)
+    text = start.decode(encoding, errors="replace").lstrip("\ufeff")
+    if not text.strip():
+        raise InputError(f"{path.name} is empty: its first line should name the columns")
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    named = [c for c in columns if not re.fullmatch(r"column\d+", c)]
+    one_column = len(columns) == 1 and any(sep in header for sep in (",", ";", "\t", "|"))
+    if one_column or not any(c in header for c in named):
+        raise InputError(
+            f"{path.name}: its lines do not all split into the columns of its header "
+            f"({header[:60]!r}): a line with more cells than the header (an unquoted "
+            '1,234.50?) or a quote that does not close; quote such values as "1,234.50"'
+        )
 
 
 def _register_query(engine: Engine, query: DatabaseQuery) -> None:
@@ -251,14 +276,20 @@ def text_sql(column: str) -> str:
 
 
 def number_sql(column: str, kind: str) -> str:
-    """Return the SQL for ``column`` as a number; text that is not one becomes NULL.
+    """Return the SQL for ``column`` as a finite number; anything else becomes NULL.
 
     ``kind`` is the column's detected kind (``"integer"``, ``"number"``, ``"text"``,
-    ...): numbers are cast, anything else is read from its text.
+    ...): numbers are cast, anything else is read from its text. Infinities and NaN
+    (``inf``, ``-inf``, ``NaN`` read from text, or stored in a float column) are no
+    amount: ``x - x = 0`` holds for finite values only, on every engine.
     """
     if kind in ("integer", "number"):
-        return f"CAST({_q(column)} AS DOUBLE)"
-    return f"TRY_CAST({text_sql(column)} AS DOUBLE)"
+        value = f"CAST({_q(column)} AS DOUBLE)"
+    else:
+        value = f"TRY_CAST({text_sql(column)} AS DOUBLE)"
+    if kind == "integer":
+        return value
+    return f"CASE WHEN {value} - {value} = 0 THEN {value} END"
 
 
 def _customer(column: str, kind: str) -> str:
