@@ -165,6 +165,22 @@ def test_an_empty_or_ragged_file_says_so(tmp_path, text, message):
     assert message in result.output, result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--horizon", "100000000"], "--horizon must be 1 to 5,218 weeks (100 years)"),
+        (["--period", "month", "--horizon", "1201"], "--horizon must be 1 to 1,200 months"),
+        (["--discount-rate", "-2"], "'--discount-rate': -2.0 is not in the range x>=0"),
+        (["--margin", "5"], "'--margin': 5.0 is not in the range 0<=x<=1"),
+    ],
+)
+def test_values_that_make_clv_meaningless_are_refused(tmp_path, args, message):
+    path = tmp_path / "log.csv"
+    path.write_text("customer,date,amount\na,2024-01-01,5\na,2024-02-01,7\n")
+    result = CliRunner().invoke(main, ["analyze", str(path), "--out", str(tmp_path / "o"), *args])
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
 def test_non_iso_dates_are_read_with_a_format(tmp_path):
     path = tmp_path / "log.csv"
     rows = ["customer,order date,amount"] + [

@@ -482,3 +482,16 @@ def test_a_floor_keeps_every_forecast_and_bound_at_or_above_it():
     table = forecast_sales(series, horizon=6, season_length=12, model="ets", floor=0.0).table
     assert (table[["forecast", "lo_80", "hi_80", "lo_95", "hi_95"]] >= 0).all().all()
     assert (table["lo_95"] == 0).any()
+
+
+def test_a_horizon_past_a_century_and_dates_past_pandas_range_are_plain_errors(tmp_path):
+    path = tmp_path / "log.csv"
+    _log().to_csv(path, index=False)
+    kwargs = {"date_col": "ordered_at", "amount_col": "amount", "out_dir": tmp_path / "o"}
+    with pytest.raises(InputError, match=r"horizon must be at most 1,200 months \(100 years\)"):
+        run_forecast(path, horizon=1_000_000, **kwargs)
+    far = _log()
+    far["ordered_at"] = far["ordered_at"].astype(str)
+    far.loc[0, "ordered_at"], far.loc[1, "ordered_at"] = "0001-01-01", "9999-12-31"
+    with pytest.raises(InputError, match=r"\['0001-01-01', '9999-12-31'\]"):
+        sales_series(far, date_col="ordered_at", amount_col="amount")

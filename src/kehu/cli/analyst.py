@@ -65,14 +65,14 @@ def default_database_url() -> str:
 @click.option("--horizon", type=click.IntRange(1), help="CLV horizon in periods [one year].")
 @click.option(
     "--discount-rate",
-    type=float,
+    type=click.FloatRange(min=0),
     default=0.10,
     show_default=True,
     help="Yearly discount rate for CLV.",
 )
 @click.option(
     "--margin",
-    type=float,
+    type=click.FloatRange(0, 1),
     default=1.0,
     show_default=True,
     help="Share of spend that is profit (1 = CLV in revenue).",
@@ -113,19 +113,20 @@ def analyze(
     from kehu.insight.analyze import analyze as run_analysis
     from kehu.insight.report import write_outputs
 
-    settings = AnalysisSettings(
-        period=period,
-        calibration_end=calibration_end,
-        horizon=horizon,
-        discount_rate=discount_rate,
-        margin=margin,
-        customer_col=customer_col,
-        date_col=date_col,
-        amount_col=amount_col,
-        date_format=date_format,
-        encoding=encoding,
-        fit_pareto_nbd=not no_pareto_nbd,
-    )
+    with insight_errors():  # a horizon past a century of periods
+        settings = AnalysisSettings(
+            period=period,
+            calibration_end=calibration_end,
+            horizon=horizon,
+            discount_rate=discount_rate,
+            margin=margin,
+            customer_col=customer_col,
+            date_col=date_col,
+            amount_col=amount_col,
+            date_format=date_format,
+            encoding=encoding,
+            fit_pareto_nbd=not no_pareto_nbd,
+        )
     if (input_path is None) == (sql is None):
         fail("give either an INPUT file or --sql QUERY (not both)")
     source: Any = input_path
@@ -192,7 +193,7 @@ def _analyze_on_spark(
 @encoding_option
 @out_option("Folder for metrics.json, scores.parquet and rules.txt.")
 @click.option("--folds", type=click.IntRange(2, 20), default=5, show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True)
 def churn(
     input_path: str,
     target: str,

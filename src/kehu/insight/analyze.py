@@ -100,6 +100,21 @@ class AnalysisSettings:
     #: orders dated after this day are left out (default: the day the analysis runs)
     today: date | None = None
 
+    def __post_init__(self) -> None:
+        """Refuse a value that would make CLV meaningless (or its computation endless)."""
+        if self.period not in PERIOD_DAYS:
+            return  # the summary names the allowed periods
+        most = round(MAX_HORIZON_YEARS * 365.25 / PERIOD_DAYS[self.period])
+        if self.horizon is not None and not 0 <= self.horizon <= most:
+            raise InputError(
+                f"--horizon must be 1 to {most:,} {self.period}s ({MAX_HORIZON_YEARS} years), "
+                f"got {self.horizon:,}"
+            )
+        if not 0 <= self.discount_rate < float("inf"):
+            raise InputError(f"--discount-rate must be 0 or more, got {self.discount_rate}")
+        if not 0 <= self.margin <= 1:
+            raise InputError(f"--margin is a share of spend, 0 to 1; got {self.margin}")
+
     def horizon_periods(self) -> int:
         """Periods in the value horizon (a year when ``horizon`` is 0)."""
         return self.horizon or round(365.25 / PERIOD_DAYS[self.period])
@@ -108,6 +123,10 @@ class AnalysisSettings:
         """Return the yearly ``discount_rate`` as a rate per period."""
         result: float = (1 + self.discount_rate) ** (PERIOD_DAYS[self.period] / 365.25) - 1
         return result
+
+
+#: The longest CLV horizon, in years.
+MAX_HORIZON_YEARS = 100
 
 
 @dataclass

@@ -33,6 +33,11 @@ class ForecastRun:
     paths: dict[str, Path] = field(default_factory=dict)
 
 
+#: The furthest a forecast reaches, in years, and the periods in a year.
+MAX_HORIZON_YEARS = 100
+PERIODS_PER_YEAR = {"day": 365, "week": 52, "month": 12}
+
+
 def run_forecast(
     source: Any,
     *,
@@ -66,6 +71,11 @@ def run_forecast(
     check_freq(freq)
     season_length = SEASON_LENGTH[freq] if season_length is None else season_length
     check_horizon(horizon, season_length)
+    most = MAX_HORIZON_YEARS * PERIODS_PER_YEAR.get(freq, 365)
+    if horizon > most:
+        raise InputError(
+            f"horizon must be at most {most:,} {freq}s ({MAX_HORIZON_YEARS} years), got {horizon:,}"
+        )
     levels = check_levels(level)
     if int(n_windows) != n_windows or n_windows < 0:
         raise InputError(f"n_windows must be a whole number >= 0, got {n_windows!r}")

@@ -41,6 +41,8 @@ FREQS = ("day", "month", "week")
 PANDAS_FREQ = {"day": "D", "week": "W-MON", "month": "MS"}
 #: The season of each period when none is given: a week, a year, a year.
 SEASON_LENGTH = {"day": 7, "week": 52, "month": 12}
+#: The dates a sales series can hold (pandas' nanosecond timestamps, a year to spare).
+EARLIEST, LATEST = "TIMESTAMP '1700-01-01'", "TIMESTAMP '2200-12-31'"
 NONE_GROUP = "(none)"
 TOTAL = "total"
 NORMALISED = "kehu_forecast_rows"
@@ -113,7 +115,10 @@ def rows_sql(
     Return the log as ``occurred_at, amount, grp`` plus the raw text of each, to report bad
     values.
     """
-    at = timestamp_sql(date_col, kinds.get(date_col, "text"), date_format)
+    parsed = timestamp_sql(date_col, kinds.get(date_col, "text"), date_format)
+    # a period index outside pandas' nanosecond range (years 1678-2261) cannot be drawn
+    # on: such a date (0001-01-01, 9999-12-31) is a date that could not be read
+    at = f"CASE WHEN {parsed} BETWEEN {EARLIEST} AND {LATEST} THEN {parsed} END"
     amount = number_sql(amount_col, kinds.get(amount_col, "text"))
     raw_amount = text_sql(amount_col)
     if price_col:
