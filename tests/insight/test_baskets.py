@@ -239,3 +239,13 @@ def test_baskets_so_full_that_every_combination_is_frequent_are_refused(tmp_path
     with pytest.raises(InputError, match="more than 2,000,000 frequent itemsets"):
         mine(lines["basket"], lines["item"], 0.5, 0.5)
     assert len(mine(lines["basket"], lines["item"], 0.5, 0.5, max_len=2).itemsets) == 40 + 780
+
+
+@pytest.mark.parametrize("separator", [";", "\t", "|"])
+def test_a_table_is_read_whatever_its_delimiter_and_byte_order_mark(tmp_path, separator):
+    path = tmp_path / "lines.csv"
+    lines = _baskets(n=60)
+    text = lines.to_csv(index=False, sep=separator)
+    path.write_text("\ufeff" + text, encoding="utf-8")
+    baskets, items, skipped = read_baskets(path, "basket", "item")
+    assert items.tolist() == lines["item"].tolist() and skipped == 0

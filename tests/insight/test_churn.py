@@ -140,6 +140,42 @@ def test_a_small_table_with_a_text_column_is_learnt(tmp_path):
     assert "rows=30 labelled=30" in result.output
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("\ufeffid;tenure;plan;churn\n", None),  # a byte-order mark and semicolons
+        ("id\ttenure\tplan\tchurn\n", None),
+        ("", "is empty: its first line should name the columns"),
+        ("churn\nYes\nNo\n", "no column to learn from besides the outcome and the id"),
+    ],
+)
+def test_a_table_is_read_whatever_its_layout(tmp_path, text, expected):
+    path = tmp_path / "t.csv"
+    separator = ";" if ";" in text else "\t"
+    rows = [f"K{i}{separator}{i + 1}{separator}{'ab'[i % 2]}{separator}{'Yes' if i % 3 else 'No'}"
+            for i in range(30)] if expected is None else []  # fmt: skip
+    path.write_text(text + "\n".join(rows) + ("\n" if rows else ""), encoding="utf-8")
+    result = _churn(path, "--target", "churn", "--out", tmp_path / "out")
+    if expected is None:
+        assert result.exit_code == 0, result.output
+        scores = pd.read_parquet(tmp_path / "out" / "scores.parquet")
+        assert scores.iloc[:, 0].tolist()[:2] == ["K0", "K1"]  # the id column, BOM or not
+    else:
+        assert result.exit_code != 0 and expected in result.output, result.output
+
+
+def test_infinite_and_enormous_feature_values_are_unreadable_cells(tmp_path):
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=100).astype(object)
+    x[:3] = ["inf", "-inf", "1e308"]
+    frame = pd.DataFrame({"x": x, "y": np.where(rng.random(100) > 0.5, "Yes", "No")})
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    result = _churn(path, "--target", "y", "--out", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert "note: 3 cells of 'x' are not numbers: read as missing" in result.output
+
+
 def test_a_missing_file_is_named(tmp_path):
     result = _churn(tmp_path / "nonexistent.csv", "--target", "y", "--out", tmp_path / "out")
     assert result.exit_code != 0 and "no such file" in result.output
@@ -157,7 +193,7 @@ def test_the_positive_value_can_be_named(tmp_path):
 def test_a_table_of_ids_only_is_refused():
     names = [f"n{i}" for i in range(200)]
     frame = pd.DataFrame({"id": range(200), "name": names, "y": [0, 1] * 100})
-    with pytest.raises(InputError, match="no usable feature columns"):
+    with pytest.raises(InputError, match="no column to learn from besides the outcome and the id"):
         feature_table(frame, "y")
 
 

@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from kehu.insight.errors import InputError
-from kehu.insight.text_encoding import text_encoding, undecodable
+from kehu.insight.text_encoding import sniff_delimiter, text_encoding, text_sample, undecodable
 
 WORD = 64
 #: The most frequent itemsets mined: past it the thresholds, not the data, set the count.
@@ -246,11 +246,17 @@ def read_baskets(
     columns = [basket_col, item_col]
     try:
         if text:
+            sample = text_sample(path, str(reading))
             frame = _decoded(
                 path,
                 reading,
                 lambda: pd.read_csv(
-                    path, dtype=str, usecols=columns, keep_default_na=False, encoding=reading
+                    path,
+                    dtype=str,
+                    usecols=columns,
+                    keep_default_na=False,
+                    sep=sniff_delimiter(sample),
+                    encoding="utf-8-sig" if reading == "utf-8" else reading,
                 ),
             )
         else:

@@ -1,4 +1,4 @@
-"""The text encoding of a CSV file, and a UTF-8 copy for readers that read only UTF-8.
+"""A CSV file's text encoding and delimiter, and a UTF-8 copy for readers of UTF-8 alone.
 
 Spreadsheets on Chinese Windows save CSV as GBK; DuckDB and Spark's text reader take
 UTF-8 (DuckDB also UTF-16 and Latin-1). A file is UTF-8 when its start decodes as UTF-8;
@@ -9,6 +9,7 @@ their superset. The CRM's import reads with the same guess.
 from __future__ import annotations
 
 import codecs
+import csv
 import gzip
 import io
 from pathlib import Path
@@ -17,11 +18,14 @@ from kehu.insight.errors import InputError
 
 __all__ = [
     "CANNOT_TELL",
+    "DELIMITERS",
     "SAMPLE_BYTES",
     "check_encoding",
     "detect_encoding",
     "is_utf8",
     "open_bytes",
+    "sniff_delimiter",
+    "text_sample",
     "text_encoding",
     "undecodable",
     "write_utf8_copy",
@@ -31,6 +35,8 @@ __all__ = [
 SAMPLE_BYTES = 256 * 1024
 #: Transcoding reads and writes this much at a time.
 CHUNK_BYTES = 1024 * 1024
+#: The delimiters a CSV file may use, in the order a tie goes to.
+DELIMITERS = (",", ";", "\t", "|")
 CANNOT_TELL = (
     "cannot tell the file's text encoding: save it as UTF-8, or name it with "
     "--encoding (e.g. gb18030)"
@@ -149,3 +155,32 @@ def undecodable(name: str, encoding: str, where: str = "") -> InputError:
         f"{name} is not valid {encoding} text{where}: name its encoding with --encoding "
         "(e.g. gb18030), or save the file as UTF-8"
     )
+
+
+def sniff_delimiter(sample: str) -> str:
+    """Return the delimiter that splits the sample's first rows most consistently.
+
+    Into more than one column; ties go to the earlier of :data:`DELIMITERS`.
+    """
+    lines = sample.splitlines(keepends=True)[:-1] or sample.splitlines(keepends=True)
+    best, best_score = ",", (0.0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            rows = [r for r in csv.reader(lines[:200], delimiter=delimiter) if r]
+        except csv.Error:
+            continue
+        if not rows or len(rows[0]) < 2:
+            continue
+        width = len(rows[0])
+        same = sum(1 for r in rows if len(r) == width) / len(rows)
+        if (same, width) > best_score:
+            best, best_score = delimiter, (same, width)
+    return best
+
+
+def text_sample(path: Path, encoding: str) -> str:
+    """Return the start of ``path``'s text (:data:`SAMPLE_BYTES`), a byte-order mark dropped."""
+    with open_bytes(path) as f:
+        data = f.read(SAMPLE_BYTES)
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    return str(decoder.decode(data)).lstrip("\ufeff")

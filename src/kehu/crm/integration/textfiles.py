@@ -34,12 +34,16 @@ import pyarrow as pa
 from kehu.crm.integration import reasons
 from kehu.crm.integration.limits import Limits, ReadError
 from kehu.crm.integration.staging import Staging
-from kehu.insight.text_encoding import CANNOT_TELL, SAMPLE_BYTES, open_bytes
+from kehu.insight.text_encoding import (
+    CANNOT_TELL,
+    SAMPLE_BYTES,
+    open_bytes,
+    sniff_delimiter,
+)
 from kehu.insight.text_encoding import detect_encoding as guess_encoding
 
 CHUNK_ROWS = 50_000
 CHUNK_BYTES = 1024 * 1024
-DELIMITERS = (",", ";", "\t", "|")
 #: one value may be this long (Python's csv refuses longer ones by default: 128 KiB)
 MAX_FIELD = 16 * 1024 * 1024
 csv.field_size_limit(MAX_FIELD)
@@ -87,25 +91,6 @@ def detect_encoding(path: Path) -> str:
     if found is None:
         raise ReadError(CANNOT_TELL)
     return found
-
-
-def sniff_delimiter(sample: str) -> str:
-    """The delimiter that splits the sample's first rows most consistently into more
-    than one column (ties: the earlier of :data:`DELIMITERS`)."""
-    lines = sample.splitlines(keepends=True)[:-1] or sample.splitlines(keepends=True)
-    best, best_score = ",", (0.0, 0)
-    for delimiter in DELIMITERS:
-        try:
-            rows = [r for r in csv.reader(lines[:200], delimiter=delimiter) if r]
-        except csv.Error:
-            continue
-        if not rows or len(rows[0]) < 2:
-            continue
-        width = len(rows[0])
-        same = sum(1 for r in rows if len(r) == width) / len(rows)
-        if (same, width) > best_score:
-            best, best_score = delimiter, (same, width)
-    return best
 
 
 def unique_headers(cells: list[str]) -> tuple[list[str], list[str]]:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from kehu.insight.errors import InputError
-from kehu.insight.text_encoding import text_encoding, undecodable
+from kehu.insight.text_encoding import sniff_delimiter, text_encoding, text_sample, undecodable
 
 #: Outcome words read as the positive class (lower case).
 POSITIVE = ("1", "1.0", "yes", "y", "true", "t", "churn", "churned", "positive", "是", "流失")
@@ -63,6 +63,9 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
     name = path.name.lower().removesuffix(".gz")
     text = not name.endswith((".parquet", ".xlsx", ".xls", ".ods", ".jsonl", ".ndjson"))
     reading = text_encoding(path, encoding) if text else None
+    sample = text_sample(path, reading) if reading else ""
+    if reading and not sample.strip():
+        raise InputError(f"{path} is empty: its first line should name the columns")
     try:
         if name.endswith(".parquet"):
             return pd.read_parquet(path)
@@ -70,9 +73,13 @@ def read_table(path: str | Path, encoding: str | None = None) -> pd.DataFrame:
             return pd.read_excel(path, dtype=str, engine="calamine")
         if name.endswith((".jsonl", ".ndjson")):
             return pd.read_json(path, lines=True, dtype=False)
-        sep = "\t" if name.endswith((".tsv", ".tab")) else None
+        tab = name.endswith((".tsv", ".tab"))
         return pd.read_csv(
-            path, dtype=str, keep_default_na=False, sep=sep, engine="python", encoding=reading
+            path,
+            dtype=str,
+            keep_default_na=False,
+            sep="\t" if tab else sniff_delimiter(sample),
+            encoding="utf-8-sig" if reading == "utf-8" else reading,
         )
     except UnicodeDecodeError:
         raise undecodable(str(path), str(reading)) from None
@@ -106,7 +113,11 @@ def feature_table(
             continue
         _add_column(table, str(column), frame[column].reset_index(drop=True))
     if not table.numeric and not table.categorical:
-        raise InputError(f"no usable feature columns: {table.dropped}")
+        why = "; ".join(f"{name!r}: {reason}" for name, reason in table.dropped.items())
+        raise InputError(
+            "no column to learn from besides the outcome and the id"
+            + (f" ({why})" if why else f": the columns are {list(frame.columns)}")
+        )
     if table.labelled.sum() == 0:
         raise InputError(f"column {target!r} has no outcome in any row")
     return table
@@ -154,6 +165,15 @@ def _outcome(values: pd.Series, positive: str | None) -> tuple[pd.Series, str]:
     return (lower == positives[0]).astype("float64").where(lower.notna()), str(label)
 
 
+#: Past this size a value's square overflows, which no model's scaling survives.
+LARGEST = 1e150
+
+
+def _finite(numbers: pd.Series) -> pd.Series:
+    """Return ``numbers`` with infinities, NaN and values past :data:`LARGEST` missing."""
+    return numbers.where(numbers.abs() < LARGEST)
+
+
 def _add_column(table: FeatureTable, name: str, values: pd.Series) -> None:
     values = _blank_to_nan(values)
     present = values.dropna()
@@ -163,14 +183,16 @@ def _add_column(table: FeatureTable, name: str, values: pd.Series) -> None:
     if pd.api.types.is_bool_dtype(values):
         values = values.astype("float64")
     if pd.api.types.is_numeric_dtype(values):
-        numbers = values.astype("float64").replace([np.inf, -np.inf], np.nan)
+        numbers = _finite(values.astype("float64"))
     else:
         parsed = pd.to_numeric(present.astype(str).str.replace(",", "", regex=False), "coerce")
         if parsed.notna().mean() >= NUMERIC_SHARE:
-            numbers = pd.to_numeric(
-                values.astype("string").str.replace(",", "", regex=False), "coerce"
-            ).astype("float64")
-            bad = int(parsed.isna().sum())
+            numbers = _finite(
+                pd.to_numeric(
+                    values.astype("string").str.replace(",", "", regex=False), "coerce"
+                ).astype("float64")
+            )
+            bad = int(numbers.isna().sum() - values.isna().sum())
             if bad:
                 table.unreadable[name] = bad
         else:
