@@ -76,7 +76,7 @@ def test_forecast_names_a_missing_column_and_what_was_found(tmp_path):
     )  # fmt: skip
 
     assert result.exit_code == 2
-    assert "error: column 'date' (given as date_col) is not in the log" in result.output
+    assert "error: column 'date' (given with --date-col) is not in the log" in result.output
     assert "['day', 'amount']" in result.output
 
 

@@ -363,7 +363,7 @@ def _seasonal_log() -> pd.DataFrame:
 
 
 def test_a_missing_column_is_named_with_the_columns_found():
-    with pytest.raises(InputError, match=r"'sold_at' \(given as date_col\) is not in the log"):
+    with pytest.raises(InputError, match=r"'sold_at' \(given with --date-col\) is not in the log"):
         sales_series(_log(), date_col="sold_at", amount_col="amount")
     with pytest.raises(InputError, match=r"found \['ordered_at', 'region', 'amount'\]"):
         sales_series(_log(), date_col="ordered_at", amount_col="amount", by="segment")

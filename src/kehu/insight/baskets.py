@@ -261,6 +261,8 @@ def read_baskets(
             )
         else:
             frame = _parquet_columns(path, columns)
+    except InputError:
+        raise
     except (ValueError, KeyError) as e:
         raise InputError(f"{path}: {e}") from e
     frame = frame.replace("", np.nan)

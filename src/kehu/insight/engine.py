@@ -224,13 +224,14 @@ class DuckDBEngine:
             options += f", delim = '{delimiter}'"
         self._run(
             f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_csv('{_quote(path)}', {options})",
-            name,
+            f"reading {path.name}",
         )
 
     def register_parquet(self, name: str, path: Path) -> None:
         """Make a Parquet file the view ``name``."""
         self._run(
-            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{_quote(path)}')", name
+            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{_quote(path)}')",
+            f"reading {path.name}",
         )
 
     def create_view(self, name: str, sql: str) -> None:
@@ -444,7 +445,7 @@ class SparkEngine:
             rows = rows.localCheckpoint(eager=True)
             swallowed = _unclosed_quote(rows)
         except Exception as e:  # pyspark and py4j raise several unrelated types
-            raise QueryError(name, java_message(e), f"reading {path}") from e
+            raise QueryError(f"reading {path.name}", java_message(e), f"reading {path}") from e
         if swallowed is not None:
             raise InputError(
                 f"{path.name}: a quote opens before {swallowed!r} and does not close, so "

@@ -274,12 +274,12 @@ def sales_series(
     check_freq(freq)
     engine = engine or DuckDBEngine()
     columns = _register(engine, log, encoding)
-    wanted: list[tuple[str, str | None]] = [("date_col", date_col), ("amount_col", amount_col)]
-    wanted += [("price_col", price_col), ("by", by)]
-    for role, column in wanted:
+    wanted: list[tuple[str, str | None]] = [("--date-col", date_col), ("--amount-col", amount_col)]
+    wanted += [("--price-col", price_col), ("--by", by)]
+    for option, column in wanted:
         if column is not None and column not in columns:
             raise InputError(
-                f"column {column!r} (given as {role}) is not in the log; found {columns}"
+                f"column {column!r} (given with {option}) is not in the log; found {columns}"
             )
     kinds = engine.column_kinds(RAW)
     notes: list[str] = []

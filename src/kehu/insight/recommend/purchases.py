@@ -91,7 +91,10 @@ def read_purchases(
         usable &= ~excluded
     acc["rows_used"] = int(usable.sum())
     if not usable.any():
-        raise InputError(f"no purchase lines left: {acc}")
+        counts = ", ".join(
+            f"{v:,} {k.removeprefix('rows_').replace('_', ' ')}" for k, v in acc.items()
+        )
+        raise InputError(f"no purchase lines left: of the rows, {counts}")
     customer_codes, customers = pd.factorize(customer[usable], sort=True)
     item_codes, items = pd.factorize(item[usable], sort=True)
     matrix = sp.csr_matrix(
