@@ -264,6 +264,19 @@ def test_evaluation_on_a_hand_made_split():
     assert two["popularity"] == two["kehu"]
 
 
+def test_dates_in_mixed_layouts_and_zones_are_read_one_by_one():
+    lines = _hand_made()
+    expected = evaluate_time_split(lines, "2021-02-01", k=1)
+    mixed = lines.copy()
+    mixed.loc[0, "date"] = "01/05/2021"  # the first value in another layout (5 January)
+    mixed.loc[1, "date"] = mixed.loc[1, "date"] + "T10:00:00+08:00"
+    mixed.loc[2, "date"] = "2021-02-30"  # no such day: left out and counted
+    result = evaluate_time_split(mixed, "2021-02-01", k=1)
+    assert result["rows_bad_date"] == 1
+    assert result["train_rows"] + result["test_rows"] == len(lines) - 1
+    assert result["test_rows"] == expected["test_rows"] - (lines.loc[2, "date"] >= "2021-02-01")
+
+
 def test_recommend_to_files_writes_recommendations_and_evaluation(tmp_path):
     run = recommend_to_files(
         _hand_made(),

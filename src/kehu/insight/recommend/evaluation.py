@@ -47,7 +47,7 @@ def evaluate_time_split(
     """
     estimator: NextBestProduct = clone(model) if model is not None else NextBestProduct()
     frame = purchase_frame(lines, {"the purchase date, date_col": date_col})
-    dates = pd.to_datetime(frame[date_col], errors="coerce")
+    dates = purchase_dates(frame[date_col])
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise InputError(f"k must be a positive integer, got {k!r}")
     try:
@@ -57,8 +57,8 @@ def evaluate_time_split(
         valid = False
     if not valid:
         raise InputError(f"split date must be a date such as 2011-09-01, got {split_date!r}")
-    if dates.dt.tz is not None and split.tz is None:
-        split = split.tz_localize(dates.dt.tz)
+    if split.tz is not None:
+        split = split.tz_convert(None)
     before, after = (dates < split).to_numpy(), (dates >= split).to_numpy()
     if not before.any() or not after.any():
         raise InputError(
@@ -130,3 +130,18 @@ def _scored(
         "precision": float(np.mean(hits / k)),
         "recall": float(np.mean(hits / new_items)),
     }
+
+
+def purchase_dates(values: pd.Series) -> pd.Series:
+    """Return ``values`` as timestamps in UTC without a zone; NaT where not a date.
+
+    pandas reads a column in the layout of its first value; values in another layout
+    (``05/03/2024`` among ISO dates) are read one by one, and offsets (``+08:00``) are
+    taken to UTC rather than refused as mixed zones.
+    """
+    dates = pd.to_datetime(values, errors="coerce", utc=True)
+    text = values.astype("string").str.strip()
+    unread = dates.isna() & text.notna() & (text != "")
+    if unread.any():
+        dates[unread] = pd.to_datetime(values[unread], errors="coerce", utc=True, format="mixed")
+    return dates.dt.tz_localize(None)
