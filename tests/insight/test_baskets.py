@@ -249,3 +249,12 @@ def test_a_table_is_read_whatever_its_delimiter_and_byte_order_mark(tmp_path, se
     path.write_text("\ufeff" + text, encoding="utf-8")
     baskets, items, skipped = read_baskets(path, "basket", "item")
     assert items.tolist() == lines["item"].tolist() and skipped == 0
+
+
+def test_a_line_with_more_cells_than_the_header_is_refused(tmp_path):
+    path = tmp_path / "lines.csv"
+    path.write_text("basket,item,price\nB1,tea,1\nB2,cup,1,234.50\nB2,tea,2\n")
+    with pytest.raises(InputError, match="Expected 3 columns, got 4: B2,cup,1,234.50"):
+        read_baskets(path, "basket", "item")
+    path.write_text('basket,item,price\nB1,tea,1\nB2,cup,"1,234.50"\nB2,tea,2\n')
+    assert read_baskets(path, "basket", "item")[1].tolist() == ["tea", "cup", "tea"]
