@@ -152,7 +152,9 @@ def test_infinite_and_nan_amounts_are_counted_as_unreadable(tmp_path):
         ("", "log.csv is empty: its first line should name the columns"),
         ("\n\n", "log.csv is empty: its first line should name the columns"),
         (
-            "customer,date,amount\na,2024-01-01,5\nb,2024-01-02,1,234.50\n",
+            "customer,date,amount\n"
+            + "".join(f"c{i},2024-01-{i + 1:02d},5\n" for i in range(20))
+            + "b,2024-01-02,1,234.50\n",
             "log.csv: its lines do not all split into the columns of its header",
         ),
     ],
@@ -179,6 +181,29 @@ def test_values_that_make_clv_meaningless_are_refused(tmp_path, args, message):
     path.write_text("customer,date,amount\na,2024-01-01,5\na,2024-02-01,7\n")
     result = CliRunner().invoke(main, ["analyze", str(path), "--out", str(tmp_path / "o"), *args])
     assert result.exit_code == 2 and message in result.output, result.output
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        "Sales report 2024\n",
+        "sep=,\n",
+        '"customer ""id""",date,amount\n',
+        "column0,column1,column2\n",
+    ],
+)
+def test_a_file_with_a_title_line_or_quoted_header_is_still_read(tmp_path, start):
+    rows = "".join(f"c{i % 4},2024-{i % 12 + 1:02d}-{i % 27 + 1:02d},{5 + i}\n" for i in range(60))
+    header = "" if start.count(",") == 2 else "customer,date,amount\n"
+    path = tmp_path / "log.csv"
+    path.write_text(start + header + rows)
+    names = ["--customer-col", "column0", "--date-col", "column1", "--amount-col", "column2"]
+    if start.startswith('"customer'):
+        names = ["--customer-col", 'customer "id"']
+    extra = names if start.startswith(("column0", '"customer')) else []
+    result = _run(str(path), "--out", str(tmp_path / "o"), "--no-pareto-nbd", *extra)
+    assert result.exit_code == 0, result.output
+    assert "rows=60 purchases=60" in result.output
 
 
 def test_non_iso_dates_are_read_with_a_format(tmp_path):

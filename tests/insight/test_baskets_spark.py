@@ -196,6 +196,8 @@ def test_text_not_in_its_encoding_refuses_the_file_on_spark(spark, tmp_path, one
         mine_on_spark(spark, path, 0.1, 0.1, encoding="utf-8", **how)
     there = mine_on_spark(spark, path, 0.1, 0.1, encoding="latin-1", **how)
     assert ("Café",) in set(there.mined.itemsets["itemsets"])
+    with pytest.raises(InputError, match="Spark's Java has no text encoding 'mac-roman'"):
+        mine_on_spark(spark, path, 0.1, 0.1, encoding="mac-roman", **how)
 
 
 @pytest.mark.parametrize(
@@ -203,6 +205,7 @@ def test_text_not_in_its_encoding_refuses_the_file_on_spark(spark, tmp_path, one
     [
         'basket,item\n1,a\n1,"12 inch pizza\n2,a\n2,b\n3,a\n3,b\n',  # in the last column
         'basket,item\n1,a\n"2,b\n3,c\n',  # in the first
+        'basket,item\n1,a\n1,"x\n2,y\n3,z',  # no line break at the end of the file
     ],
 )
 def test_a_quote_that_never_closes_refuses_the_file_on_spark(spark, tmp_path, text):

@@ -275,6 +275,10 @@ def test_dates_in_mixed_layouts_and_zones_are_read_one_by_one():
     assert result["rows_bad_date"] == 1
     assert result["train_rows"] + result["test_rows"] == len(lines) - 1
     assert result["test_rows"] == expected["test_rows"] - (lines.loc[2, "date"] >= "2021-02-01")
+    # an order at 05:00 on the split day in +08:00 is on the split day, not the day before
+    zoned = lines.copy()
+    zoned["date"] = zoned["date"] + "T05:00:00+08:00"
+    assert evaluate_time_split(zoned, "2021-02-01", k=1)["test_rows"] == expected["test_rows"]
 
 
 def test_recommend_to_files_writes_recommendations_and_evaluation(tmp_path):

@@ -270,15 +270,16 @@ def _decoded(path: Path, encoding: str | None, read: Callable[[], pd.DataFrame])
 def _csv_columns(path: Path, columns: list[str], encoding: str) -> pd.DataFrame:
     """Read ``columns`` of a CSV file (RFC 4180) as text, every line checked whole.
 
-    Arrow's reader refuses a line with more cells than the header (an unquoted
-    ``1,234.50`` would have shifted the item into the next column); pandas, asked for
-    some columns only, had let such a line through. The delimiter is sniffed as the
-    CRM's import sniffs it; a UTF-8 byte-order mark is dropped.
+    A line with more cells than the header is refused (an unquoted ``1,234.50`` would
+    shift the item into the next column; pandas, asked for some columns only, lets such
+    a line through); a line with fewer reads the missing cells as empty. Arrow's reader
+    reads the common file; one it refuses (a short line, a value longer than its block)
+    is read whole by pandas, whose errors name the line. The delimiter is sniffed as
+    the CRM's import sniffs it; a UTF-8 byte-order mark is dropped.
     """
+    delimiter = sniff_delimiter(text_sample(path, encoding))
     read = pacsv.ReadOptions(encoding="utf8" if encoding == "utf-8" else encoding)
-    parse = pacsv.ParseOptions(
-        delimiter=sniff_delimiter(text_sample(path, encoding)), newlines_in_values=True
-    )
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
     convert = pacsv.ConvertOptions(
         include_columns=columns,
         column_types=dict.fromkeys(columns, pa.string()),
@@ -294,9 +295,30 @@ def _csv_columns(path: Path, columns: list[str], encoding: str) -> pd.DataFrame:
     except pa.ArrowInvalid as e:
         if "invalid UTF8" in str(e):
             raise undecodable(str(path), encoding) from None
-        raise InputError(f"{path}: {str(e).splitlines()[0]}") from None
+        return _whole_csv(path, columns, encoding, delimiter)
+    except KeyError:  # a column not in the file: named by the whole read
+        return _whole_csv(path, columns, encoding, delimiter)
     frame: pd.DataFrame = table.to_pandas()
     return frame
+
+
+def _whole_csv(path: Path, columns: list[str], encoding: str, delimiter: str) -> pd.DataFrame:
+    """Read every column of a CSV file with pandas, then ``columns`` of it."""
+    whole = _decoded(
+        path,
+        encoding,
+        lambda: pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            sep=delimiter,
+            encoding="utf-8-sig" if encoding == "utf-8" else encoding,
+        ),
+    )
+    missing = [c for c in columns if c not in whole.columns]
+    if missing:
+        raise InputError(f"{path}: no column {missing[0]!r}; the columns are {list(whole.columns)}")
+    return whole[columns].fillna("")
 
 
 def _parquet_columns(path: Path, columns: list[str]) -> pd.DataFrame:

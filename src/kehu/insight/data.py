@@ -21,6 +21,7 @@ Returns policy (documented, applied in SQL):
 
 from __future__ import annotations
 
+import csv
 import re
 import shutil
 import tempfile
@@ -35,7 +36,7 @@ import pyarrow as pa
 from kehu.insight.database import DatabaseQuery, copy_postgresql, fetch_sqlite
 from kehu.insight.engine import Engine
 from kehu.insight.errors import InputError as InputError  # callers import it from here too
-from kehu.insight.text_encoding import open_bytes, text_encoding
+from kehu.insight.text_encoding import DELIMITERS, open_bytes, text_encoding
 
 RAW = "kehu_raw"
 TRANSACTIONS = "kehu_transactions"
@@ -224,26 +225,35 @@ def register_source(
 
 
 def _check_columns_split(path: Path, columns: list[str], encoding: str) -> None:
-    """Refuse a text file whose lines the reader could not split into its header's columns.
+    """Refuse an empty text file, or one whose lines the reader could not split at all.
 
-    DuckDB then guesses another layout: one column named after the whole header line,
-    ``column0`` for an empty file, or a later line taken for the header; every role is
-    then "not found", which says nothing of why.
+    DuckDB then sees ``column0`` (an empty file) or one column named after the whole
+    header line, and every role would be "not found", which says nothing of why.
     """
     with open_bytes(path) as f:
         start = f.read(64 * 1024)
     text = start.decode(encoding, errors="replace").lstrip("\ufeff")
     if not text.strip():
         raise InputError(f"{path.name} is empty: its first line should name the columns")
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    named = [c for c in columns if not re.fullmatch(r"column\d+", c)]
-    one_column = len(columns) == 1 and any(sep in header for sep in (",", ";", "\t", "|"))
-    if one_column or not any(c in header for c in named):
+    one_column = len(columns) == 1 and any(sep in columns[0] for sep in (",", ";", "\t", "|"))
+    if one_column or _last_line_taken_for_header(start, text, columns):
         raise InputError(
             f"{path.name}: its lines do not all split into the columns of its header "
-            f"({header[:60]!r}): a line with more cells than the header (an unquoted "
+            f"({text.splitlines()[0][:60]!r}): a line with more cells than the header (an unquoted "
             '1,234.50?) or a quote that does not close; quote such values as "1,234.50"'
         )
+
+
+def _last_line_taken_for_header(start: bytes, text: str, columns: list[str]) -> bool:
+    """Whether the reader took a small file's last line for its header.
+
+    DuckDB does so when one line has more cells than the header: it then reads no rows.
+    """
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(start) >= 64 * 1024 or len(lines) < 2:
+        return False  # a sample, not the whole file; or a header alone
+    last = lines[-1]
+    return any(next(csv.reader([last], delimiter=d), []) == columns for d in DELIMITERS)
 
 
 def _register_query(engine: Engine, query: DatabaseQuery) -> None:

@@ -217,15 +217,20 @@ class DuckDBEngine:
         DuckDB reads UTF-8: a file in another ``encoding`` is read from a UTF-8 copy
         that lives as long as the engine.
         """
+        read = path
         if not is_utf8(encoding):
-            path = write_utf8_copy(path, encoding, self._scratch() / f"{name}.csv")
+            read = write_utf8_copy(path, encoding, self._scratch() / f"{name}.csv")
         options = "header = true, all_varchar = true"
         if delimiter:
             options += f", delim = '{delimiter}'"
-        self._run(
-            f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_csv('{_quote(path)}', {options})",
-            f"reading {path.name}",
-        )
+        try:
+            self._run(
+                f"CREATE OR REPLACE VIEW {name} AS "
+                f"SELECT * FROM read_csv('{_quote(read)}', {options})",
+                f"reading {path.name}",
+            )
+        except QueryError as e:  # name the user's file, not its UTF-8 copy
+            raise QueryError(e.step, e.reason.replace(str(read), str(path)), e.query) from e
 
     def register_parquet(self, name: str, path: Path) -> None:
         """Make a Parquet file the view ``name``."""
@@ -443,7 +448,7 @@ class SparkEngine:
         try:
             rows = reader.csv(str(path)).withColumn(_ROW, F.monotonically_increasing_id())
             rows = rows.localCheckpoint(eager=True)
-            swallowed = _unclosed_quote(rows)
+            swallowed = _unclosed_quote(rows, delimiter or ",")
         except Exception as e:  # pyspark and py4j raise several unrelated types
             raise QueryError(f"reading {path.name}", java_message(e), f"reading {path}") from e
         if swallowed is not None:
@@ -463,11 +468,19 @@ class SparkEngine:
 
         Spark 4 reads only UTF-8, UTF-16, UTF-32, US-ASCII and ISO-8859-1 unless its
         ``spark.sql.legacy.javaCharsets`` lets every charset of Java (GB18030, Big5,
-        Shift_JIS...) through: set on this session where another is asked for.
+        Shift_JIS...) through: set on this session, for good, where another is asked for.
+        An encoding Java does not know by Python's name is :class:`InputError`.
         """
         name = _SPARK_CHARSETS.get(encoding, encoding)
-        if name not in _SPARK_CHARSETS.values():
-            self.session.conf.set("spark.sql.legacy.javaCharsets", "true")
+        if name in _SPARK_CHARSETS.values():
+            return name
+        charset = self.session.sparkContext._jvm.java.nio.charset.Charset
+        if not charset.isSupported(name):
+            raise InputError(
+                f"Spark's Java has no text encoding {encoding!r}: save the file as UTF-8, "
+                "or read it with --engine duckdb"
+            )
+        self.session.conf.set("spark.sql.legacy.javaCharsets", "true")
         return name
 
     def create_view(self, name: str, sql: str) -> None:
@@ -632,21 +645,21 @@ def spark_defaults() -> dict[str, str]:
 _ROW = "__kehu_row"
 
 
-def _unclosed_quote(rows: Any) -> str | None:
+def _unclosed_quote(rows: Any, delimiter: str) -> str | None:
     """Return the start of a value that took in the rest of its file, or None.
 
     A quote that never closes makes the rest of the file one value of the file's last
-    record; with the file's last line break inside it, the value ends in one. A quoted
-    value of the last record that ends in a line break of its own is refused as well.
+    record: a value with a line break after which a line holds the delimiter (more
+    records), or that ends in the file's last line break. A quoted value of the last
+    record that looks so of its own accord is refused as well.
     """
     from pyspark.sql import functions as F
 
     columns = [c for c in rows.columns if c != _ROW]
     if not columns:
         return None
-    broken = F.coalesce(
-        *[F.when(F.col(f"`{c}`").rlike("[\\r\\n]$"), F.col(f"`{c}`")) for c in columns]
-    )
+    records = f"(?s)[\\r\\n].*\\Q{delimiter}\\E|[\\r\\n]$"
+    broken = F.coalesce(*[F.when(F.col(f"`{c}`").rlike(records), F.col(f"`{c}`")) for c in columns])
     last = rows.agg(F.max_by(broken, F.col(_ROW)).alias("value")).first()
     value = last["value"] if last is not None else None
     if value is None:
@@ -664,6 +677,7 @@ def java_message(error: Exception) -> str:
 #: Python's names of the charsets Spark 4 reads by default, and Spark's.
 _SPARK_CHARSETS = {
     "utf-8": "utf-8",
+    "utf-8-sig": "utf-8",
     "ascii": "us-ascii",
     "iso8859-1": "iso-8859-1",
     "utf-16": "utf-16",

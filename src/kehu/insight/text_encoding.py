@@ -42,6 +42,8 @@ CANNOT_TELL = (
     "--encoding (e.g. gb18030)"
 )
 _GBK_FAMILY = ("gbk", "gb2312", "hz", "gb18030", "cp936")
+#: Below this many bytes a sample is too short for the guess to tell Chinese from Korean.
+SHORT_SAMPLE = 2048
 #: Double-byte encodings that short Chinese text decodes in too (codecs' names).
 _KOREAN_OR_JAPANESE = frozenset(
     codecs.lookup(name).name
@@ -76,9 +78,10 @@ def detect_encoding(path: Path) -> str | None:
     """Return the encoding of ``path``'s text, or None when it cannot be told.
 
     UTF-8 when the first :data:`SAMPLE_BYTES` decode as UTF-8 (``utf-16`` with its
-    byte-order mark), else charset-normalizer's guess; GB18030 for the GBK family, and
-    in place of a Korean or Japanese guess, or of any guess GB18030 reads as cleanly
-    (name such a file's encoding to read it otherwise).
+    byte-order mark), else charset-normalizer's guess; GB18030 for the GBK family, in
+    place of a Korean or Japanese guess on a sample under :data:`SHORT_SAMPLE` bytes
+    (a few lines of either read in both), and where it reads more cleanly than the
+    guess. A short Korean file is then misread: name its encoding (``--encoding cp949``).
     Raises ``OSError``/``EOFError`` when the file cannot be read.
     """
     with open_bytes(path) as f:
@@ -98,12 +101,14 @@ def detect_encoding(path: Path) -> str | None:
         return None
     # A few short lines of Chinese read as cleanly, or more, in a Korean or Japanese
     # double-byte encoding, which charset-normalizer then names first. For a Chinese
-    # CRM GB18030 is the one meant wherever it reads the sample too.
+    # CRM GB18030 is the one meant there; a longer sample is guessed well.
     best_name = codecs.lookup(best.encoding).name
-    gbk_reads = any(_is_gbk(m.encoding) for m in matches)
-    if gbk_reads and (best_name in _KOREAN_OR_JAPANESE or _is_gbk(best_name)):
+    if _is_gbk(best_name):
         return "gb18030"
-    if gbk_reads and any(_is_gbk(m.encoding) and m.chaos <= best.chaos for m in matches):
+    gbk_reads = any(_is_gbk(m.encoding) for m in matches)
+    if gbk_reads and len(sample) < SHORT_SAMPLE and best_name in _KOREAN_OR_JAPANESE:
+        return "gb18030"
+    if gbk_reads and any(_is_gbk(m.encoding) and m.chaos < best.chaos for m in matches):
         return "gb18030"
     return best_name
 

@@ -58,7 +58,7 @@ def evaluate_time_split(
     if not valid:
         raise InputError(f"split date must be a date such as 2011-09-01, got {split_date!r}")
     if split.tz is not None:
-        split = split.tz_convert(None)
+        split = split.tz_localize(None)
     before, after = (dates < split).to_numpy(), (dates >= split).to_numpy()
     if not before.any() or not after.any():
         raise InputError(
@@ -133,15 +133,21 @@ def _scored(
 
 
 def purchase_dates(values: pd.Series) -> pd.Series:
-    """Return ``values`` as timestamps in UTC without a zone; NaT where not a date.
+    """Return ``values`` as timestamps on each purchase's own clock; NaT where not a date.
 
     pandas reads a column in the layout of its first value; values in another layout
-    (``05/03/2024`` among ISO dates) are read one by one, and offsets (``+08:00``) are
-    taken to UTC rather than refused as mixed zones.
+    (``05/03/2024`` among ISO dates) are read one by one. An offset (``+08:00``, ``Z``)
+    is dropped, not converted: a split date is a day on the shop's calendar, so an
+    order at 05:00 on 1 January in Beijing is on or after a split on 1 January.
     """
-    dates = pd.to_datetime(values, errors="coerce", utc=True)
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_localize(None)
+    if pd.api.types.is_datetime64_dtype(values.dtype):
+        return values
     text = values.astype("string").str.strip()
+    local = text.str.replace(r"(Z|[+-]\d{2}:?\d{2})$", "", regex=True)
+    dates = pd.to_datetime(local, errors="coerce")
     unread = dates.isna() & text.notna() & (text != "")
     if unread.any():
-        dates[unread] = pd.to_datetime(values[unread], errors="coerce", utc=True, format="mixed")
-    return dates.dt.tz_localize(None)
+        dates[unread] = pd.to_datetime(local[unread], errors="coerce", format="mixed")
+    return dates
