@@ -141,7 +141,8 @@ def purchase_dates(values: pd.Series) -> pd.Series:
     order at 05:00 on 1 January in Beijing is on or after a split on 1 January.
     """
     if isinstance(values.dtype, pd.DatetimeTZDtype):
-        return values.dt.tz_localize(None)
+        wall: pd.Series = values.dt.tz_localize(None)
+        return wall
     if pd.api.types.is_datetime64_dtype(values.dtype):
         return values
     text = values.astype("string").str.strip()
