@@ -30,7 +30,8 @@ CHINESE = "客户,日期,金额\n张三,2024-01-05,10\n李四,2024-02-05,20\n"
         ("单号,商品\nA1,茶杯\nA1,茶壶\nA2,茶叶\n".encode("gbk"), "gb18030"),  # "johab"
         ((CHINESE * 40).encode("gb18030"), "gb18030"),
         (("客戶,日期\n" + "陳大文,2024-01-05\n" * 30).encode("big5"), "big5"),
-        # Korean past a short sample is Korean (the CRM's import read it so before)
+        # Korean with enough text to tell is Korean (the CRM's import read it so before)
+        (("消费,流失\n" + "0.5,是\n0.7,否\n" * 100).encode("gbk"), "gb18030"),
         (
             ("고객번호,날짜\n" + "김민수,2024-01-05\n이영희,2024-01-06\n" * 80).encode("euc_kr"),
             "cp949",

@@ -42,14 +42,16 @@ CANNOT_TELL = (
     "--encoding (e.g. gb18030)"
 )
 _GBK_FAMILY = ("gbk", "gb2312", "hz", "gb18030", "cp936")
-#: Below this many bytes a sample is too short for the guess to tell Chinese from Korean.
-SHORT_SAMPLE = 2048
-#: Double-byte encodings that short Chinese text decodes in too (codecs' names).
-_KOREAN_OR_JAPANESE = frozenset(
+#: Fewer bytes of non-ASCII text than this do not tell Chinese from Korean or Japanese
+#: (a header and 是/否, or 华东 in every row): the CRM's users mean GB18030 then.
+TOO_LITTLE_TO_TELL = 512
+#: Double-byte encodings that Chinese text decodes in too (codecs' names).
+_KOREAN = frozenset(codecs.lookup(n).name for n in ("cp949", "euc_kr", "johab", "iso2022_kr"))
+_KOREAN_OR_JAPANESE = _KOREAN | frozenset(
     codecs.lookup(name).name
     for name in (
-        "cp949", "euc_kr", "johab", "iso2022_kr", "shift_jis", "cp932", "euc_jp",
-        "euc_jis_2004", "euc_jisx0213", "shift_jis_2004", "shift_jisx0213",
+        "shift_jis", "cp932", "euc_jp", "euc_jis_2004", "euc_jisx0213", "shift_jis_2004",
+        "shift_jisx0213",
     )
 )  # fmt: skip
 
@@ -79,9 +81,10 @@ def detect_encoding(path: Path) -> str | None:
 
     UTF-8 when the first :data:`SAMPLE_BYTES` decode as UTF-8 (``utf-16`` with its
     byte-order mark), else charset-normalizer's guess; GB18030 for the GBK family, in
-    place of a Korean or Japanese guess on a sample under :data:`SHORT_SAMPLE` bytes
-    (a few lines of either read in both), and where it reads more cleanly than the
-    guess. A short Korean file is then misread: name its encoding (``--encoding cp949``).
+    place of a Korean or Japanese guess on too little text to tell
+    (:data:`TOO_LITTLE_TO_TELL`) or whose reading looks Chinese (:func:`_chinese_read_as`),
+    and where it reads more cleanly than the guess. A short Korean or Japanese file is
+    then misread: its encoding must be named (``--encoding cp949``).
     Raises ``OSError``/``EOFError`` when the file cannot be read.
     """
     with open_bytes(path) as f:
@@ -99,18 +102,36 @@ def detect_encoding(path: Path) -> str | None:
     best = matches.best()
     if best is None:
         return None
-    # A few short lines of Chinese read as cleanly, or more, in a Korean or Japanese
-    # double-byte encoding, which charset-normalizer then names first. For a Chinese
-    # CRM GB18030 is the one meant there; a longer sample is guessed well.
     best_name = codecs.lookup(best.encoding).name
     if _is_gbk(best_name):
         return "gb18030"
     gbk_reads = any(_is_gbk(m.encoding) for m in matches)
-    if gbk_reads and len(sample) < SHORT_SAMPLE and best_name in _KOREAN_OR_JAPANESE:
-        return "gb18030"
+    if gbk_reads and best_name in _KOREAN_OR_JAPANESE:
+        too_little = sum(1 for byte in sample if byte > 127) < TOO_LITTLE_TO_TELL
+        if too_little or _chinese_read_as(best_name, sample):
+            return "gb18030"
     if gbk_reads and any(_is_gbk(m.encoding) and m.chaos < best.chaos for m in matches):
         return "gb18030"
     return best_name
+
+
+def _chinese_read_as(name: str, sample: bytes) -> bool:
+    """Whether ``sample``, which charset-normalizer took for Korean or Japanese, is Chinese.
+
+    Chinese in GBK decodes in Korean's and Japanese's double-byte encodings too, and a
+    few lines of it (a header, 是 and 否) are often guessed so. Read in such an encoding,
+    Korean is Hangul with hardly a Chinese character, and Japanese has kana; GBK's
+    Chinese gives many Chinese characters (Hanja, kanji) and no kana.
+    """
+    if name not in _KOREAN_OR_JAPANESE:
+        return False
+    text = sample.decode(name, errors="replace")
+    han = sum(1 for c in text if "\u4e00" <= c <= "\u9fff")
+    hangul = sum(1 for c in text if "\uac00" <= c <= "\ud7a3")
+    kana = sum(1 for c in text if "\u3040" <= c <= "\u30ff")
+    if name in _KOREAN:
+        return han > 0.05 * (han + hangul)
+    return kana < 0.05 * (kana + han)
 
 
 def _is_gbk(name: str) -> bool:
