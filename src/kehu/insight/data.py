@@ -36,7 +36,7 @@ import pyarrow as pa
 from kehu.insight.database import DatabaseQuery, copy_postgresql, fetch_sqlite
 from kehu.insight.engine import Engine
 from kehu.insight.errors import InputError as InputError  # callers import it from here too
-from kehu.insight.text_encoding import DELIMITERS, open_bytes, text_encoding
+from kehu.insight.text_encoding import DELIMITERS, SAMPLE_BYTES, text_encoding, text_sample
 
 RAW = "kehu_raw"
 TRANSACTIONS = "kehu_transactions"
@@ -230,13 +230,11 @@ def _check_columns_split(path: Path, columns: list[str], encoding: str) -> None:
     DuckDB then sees ``column0`` (an empty file) or one column named after the whole
     header line, and every role would be "not found", which says nothing of why.
     """
-    with open_bytes(path) as f:
-        start = f.read(64 * 1024)
-    text = start.decode(encoding, errors="replace").lstrip("\ufeff")
+    text = text_sample(path, encoding)
     if not text.strip():
         raise InputError(f"{path.name} is empty: its first line should name the columns")
-    one_column = len(columns) == 1 and any(sep in columns[0] for sep in (",", ";", "\t", "|"))
-    if one_column or _last_line_taken_for_header(start, text, columns):
+    one_column = len(columns) == 1 and any(sep in columns[0] for sep in DELIMITERS)
+    if one_column or _last_line_taken_for_header(text, columns):
         raise InputError(
             f"{path.name}: its lines do not all split into the columns of its header "
             f"({text.splitlines()[0][:60]!r}): a line with more cells than the header (an unquoted "
@@ -244,13 +242,15 @@ def _check_columns_split(path: Path, columns: list[str], encoding: str) -> None:
         )
 
 
-def _last_line_taken_for_header(start: bytes, text: str, columns: list[str]) -> bool:
+def _last_line_taken_for_header(text: str, columns: list[str]) -> bool:
     """Whether the reader took a small file's last line for its header.
 
     DuckDB does so when one line has more cells than the header: it then reads no rows.
+    ``text`` is the file's sample (:func:`~kehu.insight.text_encoding.text_sample`); a
+    character is at most four bytes, so a short enough sample is the whole file.
     """
     lines = [line for line in text.splitlines() if line.strip()]
-    if len(start) >= 64 * 1024 or len(lines) < 2:
+    if 4 * len(text) >= SAMPLE_BYTES or len(lines) < 2:
         return False  # a sample, not the whole file; or a header alone
     last = lines[-1]
     return any(next(csv.reader([last], delimiter=d), []) == columns for d in DELIMITERS)
